@@ -1,0 +1,63 @@
+// Dtypes, their storage, and the promotion lattice bool < int32 < float32 < float64.
+import { DTypeError } from "./errors.js";
+
+/** The element types a tensor can hold. */
+export type DType = "float32" | "float64" | "int32" | "bool";
+
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+export const DTYPES: readonly DType[] = ["bool", "int32", "float32", "float64"];
+
+const SHORT: Record<DType, string> = { float32: "f32", float64: "f64", int32: "i32", bool: "bool" };
+/** JAX's short dtype names, as jaxprs print them. */
+export const shortName = (d: DType): string => SHORT[d];
+
+export const isFloat = (d: DType): boolean => d === "float32" || d === "float64";
+
+export function isDType(x: unknown): x is DType {
+  return typeof x === "string" && (DTYPES as readonly string[]).includes(x);
+}
+
+export function checkDType(op: string, d: unknown): DType {
+  if (isDType(d)) return d;
+  throw new DTypeError(`${op}: unknown dtype ${JSON.stringify(d)}; use one of ${DTYPES.join(", ")}`);
+}
+
+/** The smallest dtype both promote to (NumPy/JAX lattice without weak types). */
+export function promote(a: DType, b: DType): DType {
+  return DTYPES.indexOf(a) >= DTYPES.indexOf(b) ? a : b;
+}
+
+/** The dtype a weakly typed JS scalar takes next to a tensor of dtype `d`. */
+export function weakDType(d: DType, v: number | boolean): DType {
+  if (typeof v === "boolean") return d;
+  if (d === "bool") return Number.isInteger(v) ? "int32" : "float32";
+  if (d === "int32" && !Number.isInteger(v)) return "float32";
+  return d;
+}
+
+export function allocate(d: DType, n: number): TypedArray {
+  switch (d) {
+    case "float32": return new Float32Array(n);
+    case "float64": return new Float64Array(n);
+    case "int32": return new Int32Array(n);
+    case "bool": return new Uint8Array(n);
+  }
+}
+
+/** Copies `src` into a new array of dtype `d` (float → int32 truncates toward zero, as NumPy). */
+export function convertData(src: ArrayLike<number>, d: DType): TypedArray {
+  const out = allocate(d, src.length);
+  if (d === "bool") for (let i = 0; i < src.length; i++) out[i] = src[i] !== 0 && !Number.isNaN(src[i]) ? 1 : 0;
+  else if (d === "int32") for (let i = 0; i < src.length; i++) out[i] = Math.trunc(src[i]!) | 0;
+  else out.set(src);
+  return out;
+}
+
+export function dtypeOfTypedArray(a: unknown): DType | undefined {
+  if (a instanceof Float32Array) return "float32";
+  if (a instanceof Float64Array) return "float64";
+  if (a instanceof Int32Array) return "int32";
+  if (a instanceof Uint8Array) return "bool";
+  return undefined;
+}

@@ -1,0 +1,93 @@
+// definePrimitive: a primitive is a name plus all of its rules, declared together in one file.
+import * as E from "fp-ts/Either";
+import type { ShapedArray } from "./aval.js";
+import { TracegradError } from "./errors.js";
+import type { Tensor } from "./tensor.js";
+
+/** Marks the linear inputs of a transpose rule: no value, only where the cotangent goes. */
+export class UndefinedPrimal {
+  readonly _tag = "UndefinedPrimal";
+  constructor(readonly aval: ShapedArray) {}
+}
+export type LinearArg = Tensor | UndefinedPrimal;
+export const isUndefined = (x: LinearArg): x is UndefinedPrimal => x instanceof UndefinedPrimal;
+
+/** Picks a whole number in [0, n); property tests drive it from fast-check so cases shrink. */
+export type Choose = (n: number) => number;
+
+/** How property tests draw cases for a primitive; declared next to its rules. */
+export interface TestSpec<P> {
+  /** Input shapes/dtypes and params of one random case. */
+  sample(choose: Choose): { avals: ShapedArray[]; params: P };
+  /** Interval the float inputs are drawn from (one for all, or one per input); default [-2, 2]. */
+  domain?: readonly [number, number] | readonly (readonly [number, number])[];
+  /** Non-smooth where values meet (max, min, reduce_max): keep every drawn value apart. */
+  distinct?: boolean;
+  /** Derivative is zero everywhere (comparisons, stop_gradient): laws check that tangents vanish. */
+  zeroDerivative?: boolean;
+}
+
+/** Everything a primitive is. Single-output form; `definePrimitive` lifts it to the general one. */
+export interface PrimitiveDef<P> {
+  name: string;
+  /** Output shape/dtype, or a typed error naming the primitive and the shapes. */
+  abstractEval(avals: ShapedArray[], params: P): E.Either<TracegradError, ShapedArray>;
+  /** Eager CPU kernel on concrete tensors. */
+  impl(args: Tensor[], params: P, out: ShapedArray): Tensor;
+  /** Tangent of the output given input tangents (null: symbolic zero); rules use user-level ops. */
+  jvp(tangents: (Tensor | null)[], primals: Tensor[], out: Tensor, params: P): Tensor | null;
+  /** Cotangent per input for the linear inputs (UndefinedPrimal); required for linear primitives. */
+  transpose?(ct: Tensor, args: LinearArg[], params: P): (Tensor | null)[];
+  /** Params as jaxprs print them; default: every key, sorted. */
+  formatParams?(params: P): string;
+  testing?: TestSpec<P>;
+}
+
+/** A registered primitive, as traces and interpreters use it. */
+export interface Primitive<P = unknown> {
+  readonly name: string;
+  /** Output avals, throwing the typed error on bad input. */
+  check(avals: ShapedArray[], params: P): ShapedArray[];
+  abstractEval(avals: ShapedArray[], params: P): E.Either<TracegradError, ShapedArray[]>;
+  impl(args: Tensor[], params: P, outAvals: ShapedArray[]): Tensor[];
+  jvp(tangents: (Tensor | null)[], primals: Tensor[], outs: Tensor[], params: P): (Tensor | null)[];
+  transpose: ((cts: (Tensor | null)[], args: LinearArg[], params: P) => (Tensor | null)[]) | undefined;
+  formatParams(params: P): string;
+  testing: TestSpec<P> | undefined;
+}
+
+/** Declares a primitive from its rules. */
+export function definePrimitive<P>(def: PrimitiveDef<P>): Primitive<P> {
+  const abstractEval = (avals: ShapedArray[], params: P) => E.map((a: ShapedArray) => [a])(def.abstractEval(avals, params));
+  const transpose = def.transpose;
+  return {
+    name: def.name,
+    abstractEval,
+    check(avals, params) {
+      const r = abstractEval(avals, params);
+      if (E.isLeft(r)) throw r.left;
+      return r.right;
+    },
+    impl: (args, params, outAvals) => [def.impl(args, params, outAvals[0]!)],
+    jvp: (tangents, primals, outs, params) => [def.jvp(tangents, primals, outs[0]!, params)],
+    transpose: transpose && ((cts, args, params) => (cts[0] ? transpose(cts[0], args, params) : args.map(() => null))),
+    formatParams: def.formatParams ?? formatParamsDefault,
+    testing: def.testing,
+  };
+}
+
+function fmtValue(v: unknown): string {
+  if (Array.isArray(v)) return v.length === 1 ? `(${fmtValue(v[0])},)` : `(${v.map(fmtValue).join(", ")})`;
+  return String(v);
+}
+
+export function formatParamsDefault(params: unknown): string {
+  if (params === null || typeof params !== "object") return "";
+  const keys = Object.keys(params).sort();
+  if (keys.length === 0) return "";
+  return `[${keys.map((k) => `${k}=${fmtValue((params as Record<string, unknown>)[k])}`).join(" ")}]`;
+}
+
+/** A typed error for abstractEval, as an Either. */
+export const fail = (e: TracegradError): E.Either<TracegradError, never> => E.left(e);
+export const ok = (a: ShapedArray): E.Either<TracegradError, ShapedArray> => E.right(a);

@@ -1,0 +1,124 @@
+// Pytrees: nested arrays and plain objects whose leaves are tensors, numbers or booleans.
+import { TracegradError } from "./errors.js";
+import { Tensor } from "./tensor.js";
+
+/** A leaf of a pytree. */
+export type Leaf = Tensor | number | boolean;
+
+/** The structure of a pytree, without its leaves. */
+export type TreeDef =
+  | { readonly kind: "leaf" }
+  | { readonly kind: "none"; readonly value: null | undefined }
+  | { readonly kind: "array"; readonly children: readonly TreeDef[] }
+  | { readonly kind: "object"; readonly keys: readonly string[]; readonly children: readonly TreeDef[] };
+
+/** `T` with every leaf replaced by a Tensor: the type of gradients, tangents and cotangents of `T`. */
+export type TensorTree<T> = T extends Tensor | number | boolean
+  ? Tensor
+  : T extends null | undefined
+    ? T
+    : T extends readonly unknown[]
+      ? { -readonly [K in keyof T]: TensorTree<T[K]> }
+      : T extends object
+        ? { [K in keyof T]: TensorTree<T[K]> }
+        : T;
+
+const LEAF: TreeDef = { kind: "leaf" };
+
+export function isPlainObject(x: unknown): x is Record<string, unknown> {
+  if (x === null || typeof x !== "object") return false;
+  const p = Object.getPrototypeOf(x);
+  return p === Object.prototype || p === null;
+}
+
+/** Leaves in order (arrays by index, objects by sorted key) and the structure. */
+export function flatten(tree: unknown): [unknown[], TreeDef] {
+  const leaves: unknown[] = [];
+  // Iterative-enough: pytrees are shallow; recursion depth is the nesting depth, not the leaf count.
+  const rec = (t: unknown): TreeDef => {
+    if (t === null || t === undefined) return { kind: "none", value: t };
+    if (Array.isArray(t)) return { kind: "array", children: t.map(rec) };
+    if (isPlainObject(t)) {
+      const keys = Object.keys(t).sort();
+      return { kind: "object", keys, children: keys.map((k) => rec(t[k])) };
+    }
+    leaves.push(t);
+    return LEAF;
+  };
+  const def = rec(tree);
+  return [leaves, def];
+}
+
+export function numLeaves(def: TreeDef): number {
+  switch (def.kind) {
+    case "leaf": return 1;
+    case "none": return 0;
+    default: return def.children.reduce((a, c) => a + numLeaves(c), 0);
+  }
+}
+
+/** Rebuilds a pytree of structure `def` from `leaves`. */
+export function unflatten<L>(def: TreeDef, leaves: readonly L[]): unknown {
+  const n = numLeaves(def);
+  if (n !== leaves.length) {
+    throw new TracegradError(`tree.unflatten: the structure ${treeDefString(def)} has ${n} leaves, got ${leaves.length}`);
+  }
+  let i = 0;
+  const rec = (d: TreeDef): unknown => {
+    switch (d.kind) {
+      case "leaf": return leaves[i++];
+      case "none": return d.value;
+      case "array": return d.children.map(rec);
+      case "object": {
+        const o: Record<string, unknown> = {};
+        d.keys.forEach((k, j) => (o[k] = rec(d.children[j]!)));
+        return o;
+      }
+    }
+  };
+  return rec(def);
+}
+
+export function treeDefEqual(a: TreeDef, b: TreeDef): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === "leaf") return true;
+  if (a.kind === "none") return true;
+  const bc = (b as { children: readonly TreeDef[] }).children;
+  if (a.children.length !== bc.length) return false;
+  if (a.kind === "object" && (b.kind !== "object" || a.keys.some((k, i) => k !== b.keys[i]))) return false;
+  return a.children.every((c, i) => treeDefEqual(c, bc[i]!));
+}
+
+/** Text of a structure, `*` for leaves: `{a: *, b: [*, *]}`. */
+export function treeDefString(d: TreeDef): string {
+  switch (d.kind) {
+    case "leaf": return "*";
+    case "none": return String(d.value);
+    case "array": return `[${d.children.map(treeDefString).join(", ")}]`;
+    case "object": return `{${d.keys.map((k, i) => `${k}: ${treeDefString(d.children[i]!)}`).join(", ")}}`;
+  }
+}
+
+/** Applies `fn` leafwise to trees of the same structure as the first. */
+export function treeMap<T>(fn: (...leaves: any[]) => unknown, tree: T, ...rest: unknown[]): TensorTree<T> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const [leaves, def] = flatten(tree);
+  const others = rest.map((r, k) => {
+    const [l, d] = flatten(r);
+    if (!treeDefEqual(def, d)) {
+      throw new TracegradError(`tree.map: tree ${k + 2} has structure ${treeDefString(d)}, expected ${treeDefString(def)} like the first`);
+    }
+    return l;
+  });
+  return unflatten(def, leaves.map((x, i) => fn(x, ...others.map((o) => o[i])))) as TensorTree<T>;
+}
+
+/** The pytree namespace. */
+export const tree = {
+  /** `tree.map((p, g) => p.sub(g.mul(0.1)), params, grads)` */
+  map: treeMap,
+  /** `[leaves, treedef]` */
+  flatten: (t: unknown): [unknown[], TreeDef] => flatten(t),
+  unflatten: <L>(def: TreeDef, leaves: readonly L[]): unknown => unflatten(def, leaves),
+  leaves: (t: unknown): unknown[] => flatten(t)[0],
+  structure: (t: unknown): TreeDef => flatten(t)[1],
+};

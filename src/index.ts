@@ -1,0 +1,20 @@
+// tracegrad's public API (re-exports only).
+import "./numpy/index.js";
+
+export { Tensor, type ArrayLike, type ReduceOpts } from "./core/tensor.js";
+export type { DType } from "./core/dtype.js";
+export {
+  TracegradError, ShapeError, DTypeError, ConcretizationError, UnexpectedTracerError, GradientError, GradientCheckError,
+} from "./core/errors.js";
+export { tree, type TreeDef, type TensorTree, type Leaf } from "./core/tree.js";
+export { np } from "./numpy/index.js";
+export { lax } from "./lax.js";
+export { stopGradient } from "./primitives/lax.js";
+export { jvp, vjp, grad, valueAndGrad, linearize, type GradOf, type GradOptions } from "./transforms/autodiff.js";
+export { jacfwd, jacrev, hessian, type JacOptions, type JacobianOf } from "./transforms/jacobian.js";
+export { makeJaxpr } from "./transforms/make_jaxpr.js";
+export { checkGrads, type CheckGradsOptions } from "./transforms/check_grads.js";
+export { ClosedJaxpr, Jaxpr, Var, Lit, type Eqn, type Atom } from "./ir/jaxpr.js";
+export { evalJaxpr } from "./ir/eval.js";
+export { typecheckJaxpr } from "./ir/typecheck.js";
+export { ShapedArray } from "./core/aval.js";

@@ -1,0 +1,105 @@
+// Converting user data (numbers, nested arrays, typed arrays, tensors) to tensors, with weak typing of JS scalars.
+import { type DType, checkDType, convertData, dtypeOfTypedArray, promote, weakDType } from "../core/dtype.js";
+import { ShapeError, TracegradError } from "../core/errors.js";
+import { broadcastShapes, shapeEq } from "../core/shape.js";
+import { type ArrayLike, Tensor } from "../core/tensor.js";
+import { broadcastInDim, concatenate, convertElementType, reshape, scalar } from "../primitives/lax.js";
+
+const isScalar = (x: unknown): x is number | boolean => typeof x === "number" || typeof x === "boolean";
+
+/** Row-major values and shape of a nested array; throws on ragged or non-numeric data. */
+function parseNested(op: string, data: readonly unknown[]): { values: number[]; shape: number[]; allBool: boolean; tensors: boolean } {
+  const shape: number[] = [];
+  for (let x: unknown = data; Array.isArray(x); x = x[0]) shape.push(x.length);
+  const values: number[] = [];
+  let allBool = true;
+  let tensors = false;
+  const walk = (x: unknown, depth: number, path: number[]) => {
+    if (depth === shape.length) {
+      if (Array.isArray(x)) throw new ShapeError(`${op}: ragged nested array: element [${path.join(", ")}] is an array, but its siblings are not`);
+      if (x instanceof Tensor) {
+        tensors = true;
+        return;
+      }
+      if (typeof x === "number") allBool = false;
+      else if (typeof x !== "boolean") {
+        throw new TracegradError(`${op}: element [${path.join(", ")}] is ${x === null ? "null" : typeof x === "string" ? `the string ${JSON.stringify(x)}` : `of type ${typeof x}`}; expected numbers or booleans`);
+      }
+      values.push(Number(x));
+      return;
+    }
+    if (!Array.isArray(x) || x.length !== shape[depth]) {
+      throw new ShapeError(
+        `${op}: ragged nested array: at [${path.join(", ")}] expected ${shape[depth]} elements like the first row, got ${Array.isArray(x) ? x.length : "a scalar"}; every row must have the same length`,
+      );
+    }
+    x.forEach((e, i) => walk(e, depth + 1, [...path, i]));
+  };
+  walk(data, 0, []);
+  return { values, shape, allBool: allBool && values.length > 0, tensors };
+}
+
+/** Stacks a nested array that contains tensors (differentiable). */
+function stackNested(op: string, data: unknown, dtype?: DType): Tensor {
+  if (!Array.isArray(data)) return array(data as ArrayLike, dtype ? { dtype } : {});
+  const parts = data.map((d) => stackNested(op, d, dtype));
+  if (parts.length === 0) return array([], dtype ? { dtype } : {});
+  const dt = parts.map((p) => p.dtype).reduce(promote);
+  const first = parts[0]!.shape;
+  for (const p of parts) if (!shapeEq(p.shape, first)) throw new ShapeError(`${op}: ragged nested array: rows of shapes [${first}] and [${p.shape}]`);
+  return concatenate(parts.map((p) => reshape(convertElementType(p, dt), [1, ...first])), 0);
+}
+
+/**
+ * A tensor from numbers, booleans, nested arrays, typed arrays or tensors. JS numbers give float32 unless
+ * `dtype` says otherwise; booleans give bool; an Int32Array gives int32.
+ * @example np.array([[1, 2], [3, 4]]).shape // [2, 2]
+ */
+export function array(data: ArrayLike, opts: { dtype?: DType } = {}): Tensor {
+  const dtype = opts.dtype === undefined ? undefined : checkDType("np.array", opts.dtype);
+  if (data instanceof Tensor) return dtype ? convertElementType(data, dtype) : data;
+  if (isScalar(data)) return scalar(data, dtype ?? (typeof data === "boolean" ? "bool" : "float32"));
+  const td = dtypeOfTypedArray(data);
+  if (td) {
+    const src = data as unknown as globalThis.ArrayLike<number>;
+    return Tensor._of(convertData(src, dtype ?? td), [src.length], dtype ?? td);
+  }
+  if (!Array.isArray(data)) throw new TracegradError(`np.array: cannot make a tensor from ${data === null ? "null" : typeof data}; pass numbers, booleans, nested arrays, typed arrays or tensors`);
+  const { values, shape, allBool, tensors } = parseNested("np.array", data);
+  if (tensors) return stackNested("np.array", data, dtype);
+  const dt = dtype ?? (allBool ? "bool" : "float32");
+  return Tensor._of(convertData(values, dt), shape, dt);
+}
+
+/** `x` as a tensor; a JS scalar takes the dtype `like` suggests (weak typing), else float32/bool. */
+export function asTensor(x: ArrayLike, like?: DType): Tensor {
+  if (x instanceof Tensor) return x;
+  if (isScalar(x)) return scalar(x, like ? weakDType(like, x) : typeof x === "boolean" ? "bool" : "float32");
+  return array(x);
+}
+
+/** `x` broadcast to `shape` by NumPy rules (trailing axes aligned). */
+export function broadcastTo(x: ArrayLike, shape: readonly number[]): Tensor {
+  const t = asTensor(x);
+  if (shapeEq(t.shape, shape)) return t;
+  const out = broadcastShapes("np.broadcastTo", t.shape, shape);
+  if (!shapeEq(out, shape)) throw new ShapeError(`np.broadcastTo: cannot broadcast shape [${t.shape}] to [${shape}]`);
+  return broadcastInDim(t, shape, t.shape.map((_, i) => shape.length - t.ndim + i));
+}
+
+/** Operands converted to one dtype (JS scalars weakly typed), shapes untouched. */
+export function promoted(xs: readonly ArrayLike[]): Tensor[] {
+  const conv = xs.map((x) => (isScalar(x) ? x : asTensor(x)));
+  const strong = conv.filter((x): x is Tensor => x instanceof Tensor);
+  const weakLike = strong.length ? strong.map((t) => t.dtype).reduce(promote) : undefined;
+  const ts = conv.map((x) => asTensor(x, weakLike));
+  const dtype = ts.map((t) => t.dtype).reduce(promote);
+  return ts.map((t) => convertElementType(t, dtype));
+}
+
+/** Operands converted to one dtype and broadcast to one shape. */
+export function operands(op: string, xs: readonly ArrayLike[]): Tensor[] {
+  const ts = promoted(xs);
+  const shape = broadcastShapes(op, ...ts.map((t) => t.shape));
+  return ts.map((t) => broadcastTo(t, shape));
+}

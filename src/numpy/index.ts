@@ -1,0 +1,23 @@
+// The `np` namespace, and the Tensor methods that forward to it.
+import { installTensorOps } from "../core/tensor.js";
+import { array, broadcastTo } from "./convert.js";
+import { arange, eye, full, linspace, ones, onesLike, zeros, zerosLike } from "./creation.js";
+import * as ew from "./elementwise.js";
+import { dot, matmul, outer } from "./linalg.js";
+import { max, mean, min, sum } from "./reductions.js";
+import { astype, concatenate, expandDims, reshape, squeeze, stack, transpose } from "./shape.js";
+
+/** NumPy-style functions with broadcasting; every argument may be an ArrayLike. */
+export const np = {
+  array, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye,
+  add: ew.add, subtract: ew.subtract, multiply: ew.multiply, divide: ew.divide, power: ew.power,
+  negative: ew.negative, exp: ew.exp, log: ew.log, sqrt: ew.sqrt, square: ew.square, sin: ew.sin,
+  cos: ew.cos, tanh: ew.tanh, abs: ew.abs, maximum: ew.maximum, minimum: ew.minimum, clip: ew.clip,
+  where: ew.where, equal: ew.equal, notEqual: ew.notEqual, less: ew.less, lessEqual: ew.lessEqual,
+  greater: ew.greater, greaterEqual: ew.greaterEqual,
+  sum, mean, max, min,
+  dot, matmul, outer,
+  reshape, transpose, expandDims, squeeze, broadcastTo, concatenate, stack, astype,
+};
+
+installTensorOps(np);

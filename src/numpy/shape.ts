@@ -1,0 +1,81 @@
+// Shape functions: reshape (with −1), transpose, expandDims, squeeze, concatenate, stack, astype.
+import { checkDType, type DType } from "../core/dtype.js";
+import { ShapeError, TracegradError, fmtShape } from "../core/errors.js";
+import { normalizeAxes, normalizeAxis, sizeOf } from "../core/shape.js";
+import type { ArrayLike, Tensor } from "../core/tensor.js";
+import * as lax from "../primitives/lax.js";
+import { asTensor, promoted } from "./convert.js";
+
+/** The same elements under a new shape; one entry may be −1 (inferred). */
+export function reshape(x: ArrayLike, shape: readonly number[]): Tensor {
+  const t = asTensor(x);
+  if (!Array.isArray(shape)) throw new TracegradError(`np.reshape: shape must be an array, got ${String(shape)}`);
+  const holes = shape.filter((d) => d === -1).length;
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < -1) throw new ShapeError(`np.reshape: invalid dimension ${d} in ${fmtShape(shape)}; use whole numbers ≥ 0, or one −1`);
+  }
+  if (holes > 1) throw new ShapeError(`np.reshape: only one dimension may be −1, got ${fmtShape(shape)}`);
+  const known = sizeOf(shape.filter((d) => d !== -1));
+  const filled = shape.map((d) => (d === -1 ? (known === 0 ? 0 : t.size / known) : d));
+  if (sizeOf(filled) !== t.size || filled.some((d) => !Number.isInteger(d))) {
+    throw new ShapeError(`np.reshape: cannot reshape an array of shape ${fmtShape(t.shape)} (${t.size} elements) into shape ${fmtShape(shape)}`);
+  }
+  return lax.reshape(t, filled);
+}
+
+/** Permutes axes (reverses them by default). */
+export function transpose(x: ArrayLike, axes?: readonly number[]): Tensor {
+  const t = asTensor(x);
+  const perm = axes ? axes.map((a) => normalizeAxis("np.transpose", a, t.ndim)) : t.shape.map((_, i) => t.ndim - 1 - i);
+  if (perm.length !== t.ndim || new Set(perm).size !== perm.length) {
+    throw new ShapeError(`np.transpose: axes (${axes?.join(", ")}) are not a permutation of the ${t.ndim} axes of shape ${fmtShape(t.shape)}`);
+  }
+  return lax.transpose(t, perm);
+}
+
+/** Inserts an axis of size 1 at `axis`. */
+export function expandDims(x: ArrayLike, axis: number): Tensor {
+  const t = asTensor(x);
+  const a = normalizeAxis("np.expandDims", axis, t.ndim + 1);
+  return lax.reshape(t, [...t.shape.slice(0, a), 1, ...t.shape.slice(a)]);
+}
+
+/** Removes axes of size 1 (all of them, or those named). */
+export function squeeze(x: ArrayLike, axis?: number | readonly number[]): Tensor {
+  const t = asTensor(x);
+  const axes = axis === undefined ? t.shape.flatMap((s, i) => (s === 1 ? [i] : [])) : normalizeAxes("np.squeeze", axis, t.ndim);
+  for (const a of axes) {
+    if (t.shape[a] !== 1) throw new ShapeError(`np.squeeze: axis ${a} of shape ${fmtShape(t.shape)} has size ${t.shape[a]}, not 1`);
+  }
+  return lax.reshape(t, t.shape.filter((_, i) => !axes.includes(i)));
+}
+
+/** Joins tensors along an existing axis. */
+export function concatenate(xs: readonly ArrayLike[], axis = 0): Tensor {
+  if (xs.length === 0) throw new TracegradError("np.concatenate: needs at least one array");
+  const ts = promoted(xs);
+  const nd = ts[0]!.ndim;
+  if (nd === 0) throw new ShapeError("np.concatenate: zero-dimensional arrays cannot be concatenated; use np.stack");
+  const a = normalizeAxis("np.concatenate", axis, nd);
+  for (const t of ts) {
+    if (t.ndim !== nd || t.shape.some((s, i) => i !== a && s !== ts[0]!.shape[i])) {
+      throw new ShapeError(`np.concatenate: shapes ${ts.map((u) => fmtShape(u.shape)).join(", ")} must match except along axis ${a}`);
+    }
+  }
+  return lax.concatenate(ts, a);
+}
+
+/** Joins tensors of one shape along a new axis. */
+export function stack(xs: readonly ArrayLike[], axis = 0): Tensor {
+  if (xs.length === 0) throw new TracegradError("np.stack: needs at least one array");
+  const ts = promoted(xs);
+  const s = ts[0]!.shape;
+  for (const t of ts) {
+    if (t.ndim !== s.length || t.shape.some((d, i) => d !== s[i])) throw new ShapeError(`np.stack: all arrays must have one shape, got ${ts.map((u) => fmtShape(u.shape)).join(", ")}`);
+  }
+  const a = normalizeAxis("np.stack", axis, s.length + 1);
+  return lax.concatenate(ts.map((t) => expandDims(t, a)), a);
+}
+
+/** Converts dtype (float → int32 truncates toward zero). */
+export const astype = (x: ArrayLike, dtype: DType): Tensor => lax.convertElementType(asTensor(x), checkDType("astype", dtype));

@@ -1,0 +1,28 @@
+// convert_element_type: changes dtype (float → int32 truncates toward zero); linear between floats.
+import * as E from "fp-ts/Either";
+import { ShapedArray } from "../../core/aval.js";
+import { type DType, convertData, isFloat } from "../../core/dtype.js";
+import { definePrimitive } from "../../core/primitive.js";
+import { Tensor } from "../../core/tensor.js";
+import { bind1 } from "../../core/trace.js";
+import { data } from "../kernels.js";
+import { randomShape } from "../rules.js";
+
+export interface ConvertParams {
+  new_dtype: DType;
+}
+
+export const convertElementTypeP = definePrimitive<ConvertParams>({
+  name: "convert_element_type",
+  abstractEval: ([x], { new_dtype }) => E.right(new ShapedArray(x!.shape, new_dtype)),
+  impl: ([x], { new_dtype }, out) => (x!.dtype === new_dtype ? x! : Tensor._of(convertData(data(x!), new_dtype), out.shape, new_dtype)),
+  // linear between float dtypes; no tangent flows into or out of integers
+  jvp: ([t], [x], out) => (isFloat(x!.dtype) && isFloat(out.dtype) ? convertElementType(t!, out.dtype) : null),
+  transpose: (ct, [x]) => [convertElementType(ct, x!.aval.dtype)],
+  testing: {
+    sample: (choose) => ({ avals: [new ShapedArray(randomShape(choose), "float64")], params: { new_dtype: "float64" } }),
+  },
+});
+
+export const convertElementType = (x: Tensor, newDtype: DType): Tensor =>
+  x.dtype === newDtype ? x : bind1(convertElementTypeP, [x], { new_dtype: newDtype });

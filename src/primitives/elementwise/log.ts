@@ -1,0 +1,17 @@
+// log: natural logarithm.
+import { definePrimitive } from "../../core/primitive.js";
+import type { Tensor } from "../../core/tensor.js";
+import { bind1 } from "../../core/trace.js";
+import { mapUnary } from "../kernels.js";
+import { div } from "../lax.js";
+import { elementwise, elementwiseTesting } from "../rules.js";
+
+export const logP = definePrimitive<object>({
+  name: "log",
+  abstractEval: elementwise("log", "float"),
+  impl: ([x], _, out) => mapUnary(x!, out, Math.log),
+  jvp: ([t], [x]) => div(t!, x!), // d log x = dx/x
+  testing: elementwiseTesting(1, { domain: [0.2, 3] }),
+});
+
+export const log = (x: Tensor): Tensor => bind1(logP, [x], {});

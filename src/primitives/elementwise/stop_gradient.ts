@@ -1,0 +1,16 @@
+// stop_gradient: the identity, with derivative zero.
+import { definePrimitive } from "../../core/primitive.js";
+import type { Tensor } from "../../core/tensor.js";
+import { bind1 } from "../../core/trace.js";
+import { elementwise, elementwiseTesting } from "../rules.js";
+
+export const stopGradientP = definePrimitive<object>({
+  name: "stop_gradient",
+  abstractEval: elementwise("stop_gradient", "any"),
+  impl: ([x]) => x!,
+  jvp: () => null,
+  testing: elementwiseTesting(1, { zeroDerivative: true }),
+});
+
+/** The identity, whose derivative is zero: `grad(x => stopGradient(x).mul(x))(3)` is 3. */
+export const stopGradient = (x: Tensor): Tensor => bind1(stopGradientP, [x], {});

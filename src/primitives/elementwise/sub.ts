@@ -1,0 +1,19 @@
+// sub: x − y (linear in both).
+import { definePrimitive } from "../../core/primitive.js";
+import type { Tensor } from "../../core/tensor.js";
+import { bind1 } from "../../core/trace.js";
+import { mapBinary } from "../kernels.js";
+import { neg } from "../lax.js";
+import { elementwise, elementwiseTesting, linearEach } from "../rules.js";
+
+export const subP = definePrimitive<object>({
+  name: "sub",
+  abstractEval: elementwise("sub", "numeric"),
+  impl: ([x, y], _, out) => mapBinary(x!, y!, out, (a, b) => a - b),
+  // d(x − y) = dx − dy
+  jvp: ([tx, ty]) => (tx && ty ? sub(tx, ty) : tx ?? neg(ty!)),
+  transpose: linearEach([1, -1]),
+  testing: elementwiseTesting(2),
+});
+
+export const sub = (x: Tensor, y: Tensor): Tensor => bind1(subP, [x, y], {});

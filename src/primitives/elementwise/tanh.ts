@@ -1,0 +1,17 @@
+// tanh: hyperbolic tangent.
+import { definePrimitive } from "../../core/primitive.js";
+import type { Tensor } from "../../core/tensor.js";
+import { bind1 } from "../../core/trace.js";
+import { mapUnary } from "../kernels.js";
+import { fullLike, mul, sub } from "../lax.js";
+import { elementwise, elementwiseTesting } from "../rules.js";
+
+export const tanhP = definePrimitive<object>({
+  name: "tanh",
+  abstractEval: elementwise("tanh", "float"),
+  impl: ([x], _, out) => mapUnary(x!, out, Math.tanh),
+  jvp: ([t], _, out) => mul(t!, sub(fullLike(out, 1), mul(out, out))), // d tanh x = (1 − tanh² x)·dx
+  testing: elementwiseTesting(1),
+});
+
+export const tanh = (x: Tensor): Tensor => bind1(tanhP, [x], {});

@@ -1,0 +1,111 @@
+// dot_general: tensor contraction with batch dimensions (bilinear). Result axes: batch, lhs free, rhs free.
+import * as E from "fp-ts/Either";
+import { ShapedArray } from "../../core/aval.js";
+import { allocate } from "../../core/dtype.js";
+import { DTypeError, ShapeError, fmtShape } from "../../core/errors.js";
+import { definePrimitive, isUndefined, type LinearArg } from "../../core/primitive.js";
+import { sizeOf } from "../../core/shape.js";
+import { Tensor } from "../../core/tensor.js";
+import { bind1 } from "../../core/trace.js";
+import { batchedMatmul, data } from "../kernels.js";
+import { transpose as transposeOp } from "../lax.js";
+import { addTangents, randomShape } from "../rules.js";
+import { transposeP } from "../structure/transpose.js";
+
+/** ((lhs contracting, rhs contracting), (lhs batch, rhs batch)), as JAX. */
+export type DimensionNumbers = readonly [readonly [readonly number[], readonly number[]], readonly [readonly number[], readonly number[]]];
+export interface DotParams {
+  dimension_numbers: DimensionNumbers;
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+const freeDims = (ndim: number, ...used: (readonly number[])[]) => range(ndim).filter((i) => !used.some((u) => u.includes(i)));
+
+function check(l: ShapedArray, r: ShapedArray, [[lc, rc], [lb, rb]]: DimensionNumbers) {
+  const bad = (why: string) =>
+    E.left(new ShapeError(`dot_general: ${why} (lhs ${fmtShape(l.shape)}, rhs ${fmtShape(r.shape)}, contracting (${lc}) with (${rc}), batch (${lb}) with (${rb}))`));
+  if (l.dtype !== r.dtype || l.dtype === "bool") return E.left(new DTypeError(`dot_general: operands must share a numeric dtype, got ${l.dtype} and ${r.dtype}`));
+  if (lc.length !== rc.length || lb.length !== rb.length) return bad("contracting and batch dimension lists must pair up");
+  const valid = (ds: readonly number[], n: number) => ds.every((d) => Number.isInteger(d) && d >= 0 && d < n) && new Set(ds).size === ds.length;
+  if (!valid([...lc, ...lb], l.ndim) || !valid([...rc, ...rb], r.ndim)) return bad("dimensions out of range or repeated");
+  if (lc.some((d, i) => l.shape[d] !== r.shape[rc[i]!])) return bad("contracting dimensions have different sizes");
+  if (lb.some((d, i) => l.shape[d] !== r.shape[rb[i]!])) return bad("batch dimensions have different sizes");
+  const shape = [...lb.map((d) => l.shape[d]!), ...freeDims(l.ndim, lc, lb).map((d) => l.shape[d]!), ...freeDims(r.ndim, rc, rb).map((d) => r.shape[d]!)];
+  return E.right(new ShapedArray(shape, l.dtype));
+}
+
+/** Eager copy of `x` with axes in `order` (skips the copy when already in order). */
+const permuted = (x: Tensor, order: number[]) =>
+  order.every((a, i) => a === i) ? x : transposeP.impl([x], { permutation: order }, [new ShapedArray(order.map((a) => x.shape[a]!), x.dtype)])[0]!;
+
+/**
+ * Cotangent of one operand: contract ct with the other operand over the other's free axes, then put the
+ * axes back in this operand's order. `mine`/`other` are (contracting, batch) of each side.
+ */
+function transposeSide(ct: Tensor, other: Tensor, myNdim: number, mine: [readonly number[], readonly number[]], theirs: [readonly number[], readonly number[]], ctOtherFree: number[]) {
+  const [mc, mb] = mine;
+  const [oc, ob] = theirs;
+  const oFree = freeDims(other.ndim, oc, ob);
+  const nb = mb.length;
+  const r = dotGeneral(ct, other, [[ctOtherFree, oFree], [range(nb), ob]]);
+  // r's axes as this operand's axes: batch, my free (ascending), then my contracting in the other's ascending order
+  const labels = [...mb, ...freeDims(myNdim, mc, mb), ...[...oc].sort((a, b) => a - b).map((o) => mc[oc.indexOf(o)]!)];
+  return transposeOp(r, range(myNdim).map((k) => labels.indexOf(k)));
+}
+
+export const dotGeneralP = definePrimitive<DotParams>({
+  name: "dot_general",
+  abstractEval: ([l, r], { dimension_numbers }) => check(l!, r!, dimension_numbers),
+  impl: ([l, r], { dimension_numbers: [[lc, rc], [lb, rb]] }, out) => {
+    const lf = freeDims(l!.ndim, lc, lb);
+    const rf = freeDims(r!.ndim, rc, rb);
+    const size = (x: Tensor, ds: number[] | readonly number[]) => sizeOf(ds.map((d) => x.shape[d]!));
+    const [nb, m, k, n] = [size(l!, lb), size(l!, lf), size(l!, lc), size(r!, rf)];
+    const a = data(permuted(l!, [...lb, ...lf, ...lc]));
+    const b = data(permuted(r!, [...rb, ...rc, ...rf]));
+    const c = allocate(out.dtype, out.size);
+    batchedMatmul(a, b, nb, m, k, n, c);
+    return Tensor._of(c, out.shape, out.dtype);
+  },
+  // d(x·y) = dx·y + x·dy
+  jvp: ([tl, tr], [l, r], _, { dimension_numbers: dn }) =>
+    addTangents(tl ? dotGeneral(tl, r!, dn) : null, tr ? dotGeneral(l!, tr, dn) : null),
+  transpose: (ct, [l, r], { dimension_numbers: [[lc, rc], [lb, rb]] }) => {
+    const nb = lb.length;
+    const lfN = freeDims(l!.aval.ndim, lc, lb).length;
+    const rfN = freeDims(r!.aval.ndim, rc, rb).length;
+    const lin = (x: LinearArg) => isUndefined(x);
+    return [
+      lin(l!) ? transposeSide(ct, r as Tensor, l!.aval.ndim, [lc, lb], [rc, rb], range(rfN).map((i) => nb + lfN + i)) : null,
+      lin(r!) ? transposeSide(ct, l as Tensor, r!.aval.ndim, [rc, rb], [lc, lb], range(lfN).map((i) => nb + i)) : null,
+    ];
+  },
+  formatParams: ({ dimension_numbers: [[lc, rc], [lb, rb]] }) => `[dimension_numbers=(([${lc}], [${rc}]), ([${lb}], [${rb}]))]`,
+  testing: {
+    sample: (choose) => {
+      const sizes = () => randomShape(choose, 2);
+      const [b, c, lf, rf] = [randomShape(choose, 1), sizes(), sizes(), randomShape(choose, 1)];
+      const shuffle = (n: number) => {
+        const rest = range(n);
+        return range(n).map(() => rest.splice(choose(rest.length), 1)[0]!);
+      };
+      // lhs logical axes [b, c, lf], rhs [b, c, rf], each stored in a random axis order
+      const lp = shuffle(b.length + c.length + lf.length);
+      const rp = shuffle(b.length + c.length + rf.length);
+      const lLogical = [...b, ...c, ...lf];
+      const rLogical = [...b, ...c, ...rf];
+      const where = (p: number[], i: number) => p.indexOf(i);
+      const dn: DimensionNumbers = [
+        [c.map((_, i) => where(lp, b.length + i)), c.map((_, i) => where(rp, b.length + i))],
+        [b.map((_, i) => where(lp, i)), b.map((_, i) => where(rp, i))],
+      ];
+      return {
+        avals: [new ShapedArray(lp.map((i) => lLogical[i]!), "float64"), new ShapedArray(rp.map((i) => rLogical[i]!), "float64")],
+        params: { dimension_numbers: dn },
+      };
+    },
+  },
+});
+
+export const dotGeneral = (l: Tensor, r: Tensor, dimensionNumbers: DimensionNumbers): Tensor =>
+  bind1(dotGeneralP, [l, r], { dimension_numbers: dimensionNumbers });

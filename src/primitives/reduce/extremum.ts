@@ -1,0 +1,29 @@
+// The reduce_max / reduce_min family: kernel and tie-splitting derivative shared by both.
+import type { ShapedArray } from "../../core/aval.js";
+import { definePrimitive } from "../../core/primitive.js";
+
+import { reduce } from "../kernels.js";
+import { broadcastInDim, convertElementType, div, eq, mul, reduceSum } from "../lax.js";
+import { type AxesParams, keptDims, reduceTesting, reducedAval } from "./axes.js";
+
+const INT_MIN = -2147483648;
+const INT_MAX = 2147483647;
+const identity = (dtype: ShapedArray["dtype"], sign: 1 | -1) =>
+  dtype === "int32" ? (sign > 0 ? INT_MIN : INT_MAX) : dtype === "bool" ? (sign > 0 ? 0 : 1) : -sign * Infinity;
+
+/** reduce_max (sign 1) or reduce_min (sign −1); NaN propagates; ties share the derivative equally, as in JAX. */
+export function extremum(name: string, sign: 1 | -1) {
+  const better = sign > 0 ? (v: number, a: number) => v > a || v !== v : (v: number, a: number) => v < a || v !== v;
+  return definePrimitive<AxesParams>({
+    name,
+    abstractEval: ([x], { axes }) => reducedAval(name, x!, axes),
+    impl: ([x], { axes }, out) => reduce(x!, axes, out, identity(out.dtype, sign), (a, v) => (better(v, a) ? v : a)),
+    // d max = mean of dx over the positions that attain the extremum
+    jvp: ([t], [x], out, { axes }) => {
+      const at = convertElementType(eq(x!, broadcastInDim(out, x!.shape, keptDims(x!.ndim, axes))), x!.dtype);
+      return div(reduceSum(mul(t!, at), axes), reduceSum(at, axes));
+    },
+    testing: reduceTesting({ distinct: true }),
+  });
+}
+

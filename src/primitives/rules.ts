@@ -1,0 +1,69 @@
+// Shared builders for primitive rules: dtype/shape checks, elementwise families, symbolic-zero helpers.
+import * as E from "fp-ts/Either";
+import { ShapedArray } from "../core/aval.js";
+import { type DType, isFloat } from "../core/dtype.js";
+import { DTypeError, ShapeError, type TracegradError, fmtShape } from "../core/errors.js";
+import type { Choose, LinearArg, TestSpec } from "../core/primitive.js";
+import { isUndefined } from "../core/primitive.js";
+import { shapeEq } from "../core/shape.js";
+import type { Tensor } from "../core/tensor.js";
+import { add, neg } from "./lax.js";
+
+/** Which dtypes an elementwise primitive accepts. */
+export type Kinds = "float" | "numeric" | "any";
+
+const accepts = (k: Kinds, d: DType) => (k === "any" ? true : k === "numeric" ? d !== "bool" : isFloat(d));
+const kindText = { float: "float32 or float64", numeric: "int32, float32 or float64", any: "any dtype" };
+
+function checkKinds(name: string, kinds: Kinds, avals: ShapedArray[]): TracegradError | undefined {
+  for (const a of avals) {
+    if (!accepts(kinds, a.dtype)) {
+      return new DTypeError(`${name}: got dtype ${a.dtype}, which it does not accept (it takes ${kindText[kinds]}); convert with astype first`);
+    }
+  }
+  return undefined;
+}
+
+/** Elementwise over inputs of one shape and dtype (primitives do not broadcast: the np layer does). */
+export function elementwise(name: string, kinds: Kinds, outDType?: DType) {
+  return (avals: ShapedArray[]): E.Either<TracegradError, ShapedArray> => {
+    const [a, ...rest] = avals;
+    if (!a) return E.left(new ShapeError(`${name}: no operands`));
+    for (const b of rest) {
+      if (!shapeEq(a.shape, b.shape)) {
+        return E.left(new ShapeError(`${name}: operands must have equal shapes, got ${avals.map((x) => fmtShape(x.shape)).join(" and ")}; np functions broadcast, lax primitives do not`));
+      }
+      if (a.dtype !== b.dtype) {
+        return E.left(new DTypeError(`${name}: operands must have equal dtypes, got ${avals.map((x) => x.dtype).join(" and ")}; convert with astype first`));
+      }
+    }
+    const bad = checkKinds(name, kinds, avals);
+    return bad ? E.left(bad) : E.right(new ShapedArray(a.shape, outDType ?? a.dtype));
+  };
+}
+
+/** Sum of tangents where null is a symbolic zero. */
+export const addTangents = (a: Tensor | null, b: Tensor | null): Tensor | null => (a === null ? b : b === null ? a : add(a, b));
+
+/** Transpose of an elementwise primitive linear in every input (add, sub via sign). */
+export const linearEach =
+  (signs: readonly (1 | -1)[]) =>
+  (ct: Tensor, args: LinearArg[]): (Tensor | null)[] =>
+    args.map((a, i) => (isUndefined(a) ? (signs[i] === 1 ? ct : neg(ct)) : null));
+
+/** A random shape of rank ≤ 3 with sides 1–3. */
+export function randomShape(choose: Choose, maxRank = 3): number[] {
+  const rank = choose(maxRank + 1);
+  return Array.from({ length: rank }, () => 1 + choose(3));
+}
+
+/** Test cases for an elementwise primitive of `arity` float64 inputs. */
+export function elementwiseTesting(arity: number, extra: Omit<TestSpec<Record<string, never>>, "sample"> = {}): TestSpec<Record<string, never>> {
+  return {
+    sample: (choose) => {
+      const shape = randomShape(choose);
+      return { avals: Array.from({ length: arity }, () => new ShapedArray(shape, "float64")), params: {} };
+    },
+    ...extra,
+  };
+}

@@ -1,0 +1,36 @@
+// reshape: the same elements in row-major order under a new shape (linear; eagerly shares the data).
+import * as E from "fp-ts/Either";
+import { ShapedArray } from "../../core/aval.js";
+import { ShapeError, fmtShape } from "../../core/errors.js";
+import { definePrimitive } from "../../core/primitive.js";
+import { sizeOf } from "../../core/shape.js";
+import { Tensor } from "../../core/tensor.js";
+import { bind1 } from "../../core/trace.js";
+import { data } from "../kernels.js";
+import { randomShape } from "../rules.js";
+
+export interface ReshapeParams {
+  new_sizes: readonly number[];
+}
+
+export const reshapeP = definePrimitive<ReshapeParams>({
+  name: "reshape",
+  abstractEval: ([x], { new_sizes }) =>
+    sizeOf(new_sizes) === x!.size
+      ? E.right(new ShapedArray(new_sizes, x!.dtype))
+      : E.left(new ShapeError(`reshape: cannot reshape shape ${fmtShape(x!.shape)} (${x!.size} elements) to ${fmtShape(new_sizes)} (${sizeOf(new_sizes)} elements)`)),
+  impl: ([x], _, out) => Tensor._of(data(x!), out.shape, out.dtype),
+  jvp: ([t], _, __, { new_sizes }) => reshape(t!, new_sizes), // linear
+  transpose: (ct, [x]) => [reshape(ct, x!.aval.shape)],
+  testing: {
+    sample: (choose) => {
+      const shape = randomShape(choose);
+      const n = sizeOf(shape);
+      const divisors = Array.from({ length: n }, (_, i) => i + 1).filter((d) => n % d === 0);
+      const a = divisors[choose(divisors.length)]!;
+      return { avals: [new ShapedArray(shape, "float64")], params: { new_sizes: choose(2) ? [a, n / a] : [n / a, 1, a] } };
+    },
+  },
+});
+
+export const reshape = (x: Tensor, shape: readonly number[]): Tensor => bind1(reshapeP, [x], { new_sizes: [...shape] });

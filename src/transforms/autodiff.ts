@@ -1,0 +1,162 @@
+// The public autodiff transforms: jvp, linearize, vjp, grad, valueAndGrad.
+import { isFloat } from "../core/dtype.js";
+import { DTypeError, GradientError, TracegradError, fmtShape } from "../core/errors.js";
+import { Tensor } from "../core/tensor.js";
+import { type TensorTree, flatten, isPlainObject, numLeaves, unflatten } from "../core/tree.js";
+import { fullLike, zerosLike } from "../primitives/lax.js";
+import { checkArgnums, flatFunction, flattenTensors, fnName, matchTree, requireFloatInputs } from "./flat.js";
+import { jvpFlat } from "./jvp_trace.js";
+import { linearizeFlat } from "./linearize.js";
+
+type Fn = (...args: never[]) => unknown;
+type AnyFn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * Forward mode: the output of `f` at `primals` and its directional derivative along `tangents`.
+ * @example jvp((x) => x.sin(), [0], [1]) // [Tensor(0.), Tensor(1.)]
+ */
+export function jvp<A extends unknown[], R>(f: (...args: A) => R, primals: A, tangents: TensorTree<A> | A): [TensorTree<R>, TensorTree<R>] {
+  const [xs, inTree] = flattenTensors("jvp", primals, "primals");
+  const ts = matchTree("jvp", "tangents", tangents, inTree, xs);
+  const { g, box } = flatFunction("jvp", f as Fn, inTree);
+  const [outs, touts] = jvpFlat("jvp", fnName(f), g, xs, ts);
+  const tangentsOut = touts.map((t, i) => t ?? zerosLike(outs[i]!));
+  return [unflatten(box.outTree!, outs) as TensorTree<R>, unflatten(box.outTree!, tangentsOut) as TensorTree<R>];
+}
+
+/**
+ * The output of `f` at `primals` and its linear tangent map, evaluated without re-running `f`.
+ * @example const [y, fJvp] = linearize((x) => x.exp(), 1); fJvp(2) // 2e
+ */
+export function linearize<A extends unknown[], R>(f: (...args: A) => R, ...primals: A): [TensorTree<R>, (...tangents: TensorTree<A>) => TensorTree<R>] {
+  const [xs, inTree] = flattenTensors("linearize", primals, "primals");
+  const { g, box } = flatFunction("linearize", f as Fn, inTree);
+  const { primalsOut, linear } = linearizeFlat("linearize", fnName(f), g, xs);
+  const fLin = (...tangents: TensorTree<A>) => {
+    const ts = matchTree("linearize", "tangents", tangents, inTree, xs);
+    return unflatten(box.outTree!, linear.apply(ts).map((t, i) => t ?? zerosLike(primalsOut[i]!))) as TensorTree<R>;
+  };
+  return [unflatten(box.outTree!, primalsOut) as TensorTree<R>, fLin];
+}
+
+/**
+ * Reverse mode: the output of `f` and a function mapping an output cotangent to one cotangent per primal.
+ * @example const [y, back] = vjp((x, y) => x.mul(y), 2, 3); back(1) // [Tensor(3.), Tensor(2.)]
+ */
+export function vjp<A extends unknown[], R>(f: (...args: A) => R, ...primals: A): [TensorTree<R>, (cotangent: TensorTree<R> | R) => TensorTree<A>] {
+  const [xs, inTree] = flattenTensors("vjp", primals, "primals");
+  const { g, box } = flatFunction("vjp", f as Fn, inTree);
+  const { primalsOut, linear } = linearizeFlat("vjp", fnName(f), g, xs);
+  const outTree = box.outTree!;
+  const vjpFn = (cotangent: TensorTree<R> | R) => {
+    const cts = matchTree("vjp", "cotangent", cotangent, outTree, primalsOut);
+    return unflatten(inTree, linear.transpose(cts).map((c, i) => c ?? zerosLike(xs[i]!))) as TensorTree<A>;
+  };
+  return [unflatten(outTree, primalsOut) as TensorTree<R>, vjpFn];
+}
+
+export interface GradOptions<N extends number | readonly number[] = number | readonly number[]> {
+  /** Which positional argument(s) to differentiate; an array gives a tuple of gradients. Default 0. */
+  argnums?: N;
+  /** `f` returns `[value, aux]`; aux is passed through undifferentiated. */
+  hasAux?: boolean;
+}
+
+/** Gradient type for `argnums`: the argument's own pytree type, or a tuple of them. */
+export type GradOf<A extends unknown[], N> = N extends number
+  ? TensorTree<A[N]>
+  : N extends readonly number[]
+    ? { -readonly [K in keyof N]: TensorTree<A[N[K] & number]> }
+    : never;
+
+type Scalar = Tensor | number;
+
+/** Shared by grad and valueAndGrad: value, gradients (per argnum) and aux. */
+function valueAndGradImpl(op: string, f: AnyFn, args: unknown[], argnums: number | readonly number[], hasAux: boolean) {
+  const nums = checkArgnums(op, argnums, args.length);
+  const [xs, inTree] = flattenTensors(op, nums.map((n) => args[n]), "the differentiated arguments");
+  const leafArg = inTree.kind === "array" ? inTree.children.flatMap((c, k) => new Array<number>(numLeaves(c)).fill(nums[k]!)) : [];
+  requireFloatInputs(op, xs, (i) => `argument ${leafArg[i]}`);
+  let auxLeaves: unknown[] = [];
+  let auxDef = flatten(undefined)[1];
+  const inner = (...diff: unknown[]) => {
+    const full = [...args];
+    nums.forEach((n, k) => (full[n] = diff[k]));
+    let value = f(...full);
+    if (hasAux) {
+      if (!Array.isArray(value) || value.length !== 2) {
+        throw new TracegradError(`${op}: with hasAux, '${fnName(f)}' must return [value, aux], got ${Array.isArray(value) ? `an array of length ${value.length}` : typeof value}`);
+      }
+      [auxLeaves, auxDef] = flatten(value[1]);
+      value = value[0];
+    }
+    if (Array.isArray(value) || isPlainObject(value)) {
+      throw new GradientError(`${op}: '${fnName(f)}' must return one scalar tensor, got a pytree; use jacrev or vjp for several outputs${hasAux ? "" : ", or hasAux: true to return [value, aux]"}`);
+    }
+    return [value, ...auxLeaves.filter((l) => l instanceof Tensor)];
+  };
+  const { g } = flatFunction(op, inner as Fn, inTree);
+  const { primalsOut, linear } = linearizeFlat(op, fnName(f), g, xs);
+  const out = primalsOut[0]!;
+  if (!isFloat(out.dtype)) throw new DTypeError(`${op}: '${fnName(f)}' returned dtype ${out.dtype}; gradients need a float32/float64 output`);
+  if (out.ndim !== 0) {
+    throw new GradientError(
+      `${op}: '${fnName(f)}' must return a scalar (shape []), got shape ${fmtShape(out.shape)}; reduce it (e.g. .sum() or .mean()), or use jacrev/vjp for non-scalar outputs`,
+    );
+  }
+  const cts = linear.transpose([fullLike(out, 1), ...primalsOut.slice(1).map(() => null)]);
+  const grads = unflatten(inTree, cts.map((c, i) => c ?? zerosLike(xs[i]!))) as unknown[];
+  let aux: unknown;
+  if (hasAux) {
+    let k = 1;
+    aux = unflatten(auxDef, auxLeaves.map((l) => (l instanceof Tensor ? primalsOut[k++] : l)));
+  }
+  return { value: out, grads: typeof argnums === "number" ? grads[0] : grads, aux };
+}
+
+/**
+ * The gradient of a scalar function with respect to argument `argnums` (default 0), shaped like it.
+ * @example grad((x) => x.mul(x).sum())(np.array([1, 2])) // Tensor([2., 4.])
+ */
+export function grad<A extends unknown[], const N extends number | readonly number[] = 0>(
+  f: (...args: A) => Scalar,
+  opts?: { argnums?: N; hasAux?: false },
+): (...args: A) => GradOf<A, N>;
+export function grad<A extends unknown[], Aux, const N extends number | readonly number[] = 0>(
+  f: (...args: A) => readonly [Scalar, Aux],
+  opts: { argnums?: N; hasAux: true },
+): (...args: A) => [GradOf<A, N>, Aux];
+export function grad(f: AnyFn, opts: GradOptions = {}): AnyFn {
+  const { argnums = 0, hasAux = false } = opts;
+  const g = (...args: unknown[]) => {
+    const r = valueAndGradImpl("grad", f, args, argnums, hasAux);
+    return hasAux ? [r.grads, r.aux] : r.grads;
+  };
+  return named(g, `grad(${fnName(f)})`);
+}
+
+/**
+ * `[value, grads]` in one pass (with hasAux: `[[value, aux], grads]`).
+ * @example valueAndGrad((x) => x.mul(x))(3) // [Tensor(9.), Tensor(6.)]
+ */
+export function valueAndGrad<A extends unknown[], const N extends number | readonly number[] = 0>(
+  f: (...args: A) => Scalar,
+  opts?: { argnums?: N; hasAux?: false },
+): (...args: A) => [Tensor, GradOf<A, N>];
+export function valueAndGrad<A extends unknown[], Aux, const N extends number | readonly number[] = 0>(
+  f: (...args: A) => readonly [Scalar, Aux],
+  opts: { argnums?: N; hasAux: true },
+): (...args: A) => [[Tensor, Aux], GradOf<A, N>];
+export function valueAndGrad(f: AnyFn, opts: GradOptions = {}): AnyFn {
+  const { argnums = 0, hasAux = false } = opts;
+  const g = (...args: unknown[]) => {
+    const r = valueAndGradImpl("valueAndGrad", f, args, argnums, hasAux);
+    return hasAux ? [[r.value, r.aux], r.grads] : [r.value, r.grads];
+  };
+  return named(g, `valueAndGrad(${fnName(f)})`);
+}
+
+export function named<F extends AnyFn>(f: F, name: string): F {
+  Object.defineProperty(f, "name", { value: name });
+  return f;
+}

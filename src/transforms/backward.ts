@@ -1,0 +1,38 @@
+// Transposition of linear jaxprs: one reverse sweep over the equations, accumulating cotangents.
+import { TracegradError } from "../core/errors.js";
+import { UndefinedPrimal, type LinearArg } from "../core/primitive.js";
+import type { Tensor } from "../core/tensor.js";
+import type { Atom, Jaxpr, Var } from "../ir/jaxpr.js";
+import { add } from "../primitives/lax.js";
+
+/**
+ * Cotangents of the jaxpr's inputs given cotangents of its outputs (null: zero). The jaxpr must be
+ * linear in its inputs; its constvars are the residuals. Iterative and linear in the equation count.
+ */
+export function backwardPass(jaxpr: Jaxpr, consts: readonly Tensor[], cts: readonly (Tensor | null)[]): (Tensor | null)[] {
+  const residual = new Map<Var, Tensor>();
+  jaxpr.constvars.forEach((v, i) => residual.set(v, consts[i]!));
+  const ctEnv = new Map<Var, Tensor>();
+  const accumulate = (a: Atom, ct: Tensor | null) => {
+    if (ct === null || a._tag === "Lit" || residual.has(a)) return;
+    const prev = ctEnv.get(a);
+    ctEnv.set(a, prev ? add(prev, ct) : ct);
+  };
+  jaxpr.outs.forEach((o, i) => accumulate(o, cts[i] ?? null));
+  for (let i = jaxpr.eqns.length - 1; i >= 0; i--) {
+    const e = jaxpr.eqns[i]!;
+    const outCts = e.outs.map((v) => {
+      const c = ctEnv.get(v) ?? null;
+      ctEnv.delete(v);
+      return c;
+    });
+    if (outCts.every((c) => c === null)) continue;
+    if (!e.prim.transpose) {
+      throw new TracegradError(`reverse-mode differentiation: primitive '${e.prim.name}' has no transpose rule, yet it appears linearly in a tangent computation`);
+    }
+    const args: LinearArg[] = e.inputs.map((a) => (a._tag === "Lit" ? a.value : residual.get(a) ?? new UndefinedPrimal(a.aval)));
+    const inCts = e.prim.transpose(outCts, args, e.params);
+    e.inputs.forEach((a, j) => accumulate(a, inCts[j] ?? null));
+  }
+  return jaxpr.invars.map((v) => ctEnv.get(v) ?? null);
+}

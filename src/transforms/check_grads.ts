@@ -1,0 +1,123 @@
+// checkGrads: derivatives of a user's function against central differences, recursively to `order`.
+import { type DType, isFloat } from "../core/dtype.js";
+import { GradientCheckError, TracegradError } from "../core/errors.js";
+import { Tensor } from "../core/tensor.js";
+import { flatten, unflatten } from "../core/tree.js";
+import { jvp, vjp } from "./autodiff.js";
+import { flattenTensors, fnName } from "./flat.js";
+
+export interface CheckGradsOptions {
+  /** Highest derivative order checked (default 2). */
+  order?: number;
+  /** "fwd" checks JVPs against differences; "rev" checks VJPs by the inner-product identity. */
+  modes?: readonly ("fwd" | "rev")[];
+  /** Finite-difference step (default 1e-5 for float64, 1e-3 for float32). */
+  eps?: number;
+  atol?: number;
+  rtol?: number;
+  /** Seed of the random directions (default 0), so a failure reproduces. */
+  seed?: number;
+}
+
+type Fn = (...args: any[]) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** mulberry32: a small deterministic PRNG. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const values = (t: Tensor): Float64Array => Float64Array.from(t.toTypedArray());
+const lowest = (ts: readonly Tensor[]): DType => (ts.some((t) => t.dtype === "float32") ? "float32" : "float64");
+
+/** A random tree like `tree` (floats get values in [−1, 1), other leaves zeros). */
+function randomLike(tree: unknown, rand: () => number): unknown {
+  const [leaves, def] = flattenTensors("checkGrads", tree, "the arguments");
+  return unflatten(def, leaves.map((l) => {
+    const d = Float64Array.from({ length: l.size }, () => (isFloat(l.dtype) ? 2 * rand() - 1 : 0));
+    return Tensor._of(d, l.shape, "float64").astype(l.dtype);
+  }));
+}
+
+function inner(a: readonly Tensor[], b: readonly Tensor[]): number {
+  let s = 0;
+  a.forEach((x, i) => {
+    const [u, v] = [values(x), values(b[i]!)];
+    for (let k = 0; k < u.length; k++) s += u[k]! * v[k]!;
+  });
+  return s;
+}
+
+/** (f(x + εv) − f(x − εv)) / 2ε, leafwise, in float64. */
+function numericalJvp(f: Fn, args: unknown[], v: unknown[], eps: number): Float64Array[] {
+  const shift = (sign: number) => {
+    const [xs, def] = flattenTensors("checkGrads", args, "the arguments");
+    const [vs] = flattenTensors("checkGrads", v, "the direction");
+    return unflatten(def, xs.map((x, i) => (isFloat(x.dtype) ? x.add(vs[i]!.mul(sign * eps)) : x))) as unknown[];
+  };
+  const [plus] = flattenTensors("checkGrads", f(...shift(1)), "the output");
+  const [minus] = flattenTensors("checkGrads", f(...shift(-1)), "the output");
+  return plus.map((p, i) => {
+    const [a, b] = [values(p), values(minus[i]!)];
+    return a.map((x, k) => (x - b[k]!) / (2 * eps));
+  });
+}
+
+function compare(what: string, analytic: Float64Array[], numeric: Float64Array[], atol: number, rtol: number): void {
+  analytic.forEach((a, i) => {
+    const n = numeric[i]!;
+    for (let k = 0; k < a.length; k++) {
+      const err = Math.abs(a[k]! - n[k]!);
+      if (!(err <= atol + rtol * Math.abs(n[k]!))) {
+        throw new GradientCheckError(
+          `checkGrads: ${what} disagrees with finite differences at output leaf ${i}, element ${k}: ` +
+            `analytic ${a[k]} vs numerical ${n[k]} (|diff| ${err.toExponential(2)} > atol ${atol} + rtol ${rtol}·|numerical|). ` +
+            `Analytic ${fmt(a)}, numerical ${fmt(n)}`,
+        );
+      }
+    }
+  });
+}
+const fmt = (a: Float64Array) => `[${Array.from(a.slice(0, 8), (x) => x.toPrecision(6)).join(", ")}${a.length > 8 ? ", …" : ""}]`;
+
+/**
+ * Checks forward- and reverse-mode derivatives of `f` at `args` against central finite differences,
+ * along random directions, up to `order`; throws GradientCheckError with both values on mismatch.
+ * @example checkGrads((x) => x.sin().sum(), [np.array([0.5, 1], { dtype: "float64" })], { order: 2 })
+ */
+export function checkGrads(f: Fn, args: readonly unknown[], opts: CheckGradsOptions = {}): void {
+  if (!Array.isArray(args)) throw new TracegradError("checkGrads: args must be an array of positional arguments");
+  const { order = 2, modes = ["fwd", "rev"] } = opts;
+  const rand = rng(opts.seed ?? 0);
+  const dt = lowest(flattenTensors("checkGrads", args, "the arguments")[0]);
+  const eps = opts.eps ?? (dt === "float64" ? 1e-5 : 1e-3);
+  const atol = opts.atol ?? (dt === "float64" ? 1e-5 : 2e-3);
+  const rtol = opts.rtol ?? atol;
+  const run = (g: Fn, a: unknown[], k: number, label: string) => {
+    if (k === 0) return;
+    if (modes.includes("fwd")) {
+      const v = randomLike(a, rand) as unknown[];
+      const [, t] = jvp(g, a, v);
+      compare(`forward mode (JVP) of ${label}`, flattenTensors("checkGrads", t, "")[0].map(values), numericalJvp(g, a, v, eps), atol, rtol);
+      if (k > 1) run((...x: unknown[]) => jvp(g, x, v)[1], a, k - 1, `the JVP of ${label}`);
+    }
+    if (modes.includes("rev")) {
+      const [out, back] = vjp(g, ...a);
+      const u = randomLike(out, rand);
+      const w = back(u as never) as unknown[];
+      const v = randomLike(a, rand) as unknown[];
+      const lhs = inner(flatten(w)[0] as Tensor[], flattenTensors("checkGrads", v, "")[0]);
+      const num = numericalJvp(g, a, v, eps);
+      const rhs = inner(flattenTensors("checkGrads", u, "")[0], num.map((n) => Tensor._of(n, [n.length], "float64")));
+      compare(`reverse mode (VJP, <vjp(u), v> = <u, jvp(v)>) of ${label}`, [Float64Array.of(lhs)], [Float64Array.of(rhs)], atol, rtol);
+      if (k > 1) run((...x: unknown[]) => vjp(g, ...x)[1](u as never), a, k - 1, `the VJP of ${label}`);
+    }
+  };
+  run(f, [...args], order, `'${fnName(f)}'`);
+}

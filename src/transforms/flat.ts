@@ -1,0 +1,76 @@
+// The pytree boundary of every transform: arguments to flat tensor lists and back, with typed errors.
+import { isDType } from "../core/dtype.js";
+import { DTypeError, TracegradError } from "../core/errors.js";
+import { Tensor } from "../core/tensor.js";
+import { type TreeDef, flatten, treeDefEqual, treeDefString, unflatten } from "../core/tree.js";
+import { scalar } from "../primitives/lax.js";
+import { isFloat } from "../core/dtype.js";
+import { fmtShape, ShapeError } from "../core/errors.js";
+
+/** A pytree leaf as a tensor: JS numbers are float32, booleans bool. */
+export function leafTensor(op: string, x: unknown, where: string): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x === "number") return scalar(x, "float32");
+  if (typeof x === "boolean") return scalar(x, "bool");
+  const kind = x === null ? "null" : typeof x === "object" ? (x.constructor?.name ?? "object") : typeof x;
+  throw new TracegradError(`${op}: ${where} has a leaf of type ${kind}; pytree leaves must be Tensors, numbers or booleans (convert data with np.array)`);
+}
+
+export function flattenTensors(op: string, tree: unknown, where: string): [Tensor[], TreeDef] {
+  const [leaves, def] = flatten(tree);
+  return [leaves.map((l) => leafTensor(op, l, where)), def];
+}
+
+/** Runs `f` on the pytree rebuilt from flat tensors and returns the flat output; `outTree` is read after a call. */
+export function flatFunction(op: string, f: (...args: never[]) => unknown, inTree: TreeDef) {
+  const box: { outTree?: TreeDef } = {};
+  const g = (...xs: Tensor[]): Tensor[] => {
+    const args = unflatten(inTree, xs) as never[];
+    const [outs, def] = flattenTensors(op, f(...args), "the function's output");
+    box.outTree = def;
+    return outs;
+  };
+  return { g, box };
+}
+
+/** Normalises `argnums` against the number of arguments. */
+export function checkArgnums(op: string, argnums: number | readonly number[], nargs: number): number[] {
+  const list = typeof argnums === "number" ? [argnums] : [...argnums];
+  if (list.length === 0) throw new TracegradError(`${op}: argnums is empty; name at least one argument to differentiate`);
+  return list.map((a) => {
+    if (!Number.isInteger(a) || a < -nargs || a >= nargs) {
+      throw new TracegradError(`${op}: argnums ${a} is out of range for a call with ${nargs} positional argument${nargs === 1 ? "" : "s"} (valid: 0 … ${nargs - 1})`);
+    }
+    return a < 0 ? a + nargs : a;
+  });
+}
+
+/** Gradients exist only for float inputs: a typed error naming the argument otherwise. */
+export function requireFloatInputs(op: string, xs: readonly Tensor[], argOf: (leaf: number) => string): void {
+  xs.forEach((x, i) => {
+    if (!isFloat(x.dtype)) {
+      throw new DTypeError(`${op}: ${argOf(i)} has dtype ${x.dtype}; derivatives are only defined for float32/float64 inputs. Convert it with astype("float32"), or leave it out of argnums`);
+    }
+  });
+}
+
+/** Checks that a user-supplied tangent or cotangent tree matches the values it belongs to. */
+export function matchTree(op: string, what: string, tree: unknown, def: TreeDef, like: readonly Tensor[]): Tensor[] {
+  const [leaves, d] = flattenTensors(op, tree, what);
+  if (!treeDefEqual(d, def)) {
+    throw new TracegradError(`${op}: the ${what} has structure ${treeDefString(d)}, but it must match ${treeDefString(def)}`);
+  }
+  return leaves.map((l, i) => {
+    const ref = like[i]!;
+    if (l.ndim !== ref.ndim || l.shape.some((s, k) => s !== ref.shape[k])) {
+      throw new ShapeError(`${op}: the ${what} leaf ${i} has shape ${fmtShape(l.shape)}, but the value it belongs to has shape ${fmtShape(ref.shape)}`);
+    }
+    if (l.dtype !== ref.dtype && isDType(ref.dtype) && isFloat(ref.dtype)) {
+      if (!isFloat(l.dtype)) throw new DTypeError(`${op}: the ${what} leaf ${i} has dtype ${l.dtype}, expected ${ref.dtype}`);
+      return l.astype(ref.dtype);
+    }
+    return l;
+  });
+}
+
+export const fnName = (f: Function): string => f.name || "<anonymous>"; // eslint-disable-line @typescript-eslint/ban-types

@@ -1,0 +1,31 @@
+// makeJaxpr: traces a function, for the shapes and dtypes passed, into a printable closed jaxpr.
+import { ShapedArray } from "../core/aval.js";
+import { fullRaise, withMain } from "../core/trace.js";
+import { StagingTrace } from "../ir/build.js";
+import { ClosedJaxpr } from "../ir/jaxpr.js";
+import { flatFunction, flattenTensors, fnName } from "./flat.js";
+
+/**
+ * The IR of `f` for these arguments; `String(jaxpr)` prints it JAX-style.
+ * @example String(makeJaxpr((x) => x.sin().sum())(np.ones([3])))
+ * // "{ lambda ; a:f32[3]. let b:f32[3] = sin a; c:f32[] = reduce_sum[axes=(0,)] b in (c) }"
+ */
+export function makeJaxpr<A extends unknown[]>(f: (...args: A) => unknown): (...args: A) => ClosedJaxpr {
+  return (...args: A) => {
+    const [xs, inTree] = flattenTensors("makeJaxpr", args, "the arguments");
+    const { g, box } = flatFunction("makeJaxpr", f as (...a: never[]) => unknown, inTree);
+    return withMain(
+      "makeJaxpr",
+      fnName(f),
+      (m) => new StagingTrace(m),
+      (t) => {
+        const trace = t as StagingTrace;
+        const ins = xs.map((x) => trace.newArg(new ShapedArray(x.shape, x.dtype)));
+        const outs = g(...ins).map((o) => fullRaise(trace, o));
+        const { jaxpr, consts } = trace.builder.build(ins, outs);
+        return new ClosedJaxpr(jaxpr, consts, inTree, box.outTree);
+      },
+      { dynamic: true },
+    );
+  };
+}

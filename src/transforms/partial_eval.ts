@@ -1,0 +1,54 @@
+// Partial evaluation: known values are computed now, unknown ones (tangents) are recorded into a jaxpr.
+import type { ShapedArray } from "../core/aval.js";
+import type { Primitive } from "../core/primitive.js";
+import type { Tensor } from "../core/tensor.js";
+import { Trace, Tracer, bind } from "../core/trace.js";
+import { JaxprBuilder } from "../ir/build.js";
+
+export class PETracer extends Tracer {
+  constructor(
+    trace: Trace,
+    aval: ShapedArray,
+    /** The value, when known at trace time. */
+    readonly value: Tensor | undefined,
+  ) {
+    super(trace, aval);
+  }
+  known(): Tensor | undefined {
+    return this.value;
+  }
+  primalValue(): Tensor | undefined {
+    return this.value;
+  }
+}
+
+export class PETrace extends Trace {
+  readonly builder = new JaxprBuilder();
+  private consts = new Map<Tensor, PETracer>();
+
+  lift(x: Tensor): Tensor {
+    return new PETracer(this, x.aval, x);
+  }
+  unknown(aval: ShapedArray): PETracer {
+    return new PETracer(this, aval, undefined);
+  }
+  /** An unknown tracer standing for `t`: `t` itself, or a new constant of the jaxpr. */
+  instantiate(t: PETracer): PETracer {
+    if (t.value === undefined) return t;
+    let c = this.consts.get(t.value);
+    if (!c) {
+      c = this.unknown(t.aval);
+      this.consts.set(t.value, c);
+      this.builder.addConst(c, t.value);
+    }
+    return c;
+  }
+  processPrimitive<P>(prim: Primitive<P>, args: Tensor[], params: P, outAvals: ShapedArray[]): Tensor[] {
+    const ins = args as PETracer[];
+    if (ins.every((t) => t.value !== undefined)) return bind(prim, ins.map((t) => t.value!), params);
+    const staged = ins.map((t) => this.instantiate(t));
+    const outs = outAvals.map((a) => this.unknown(a));
+    this.builder.addEqn(prim, staged, params, outs);
+    return outs;
+  }
+}

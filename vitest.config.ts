@@ -1,0 +1,14 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const alias = { tracegrad: fileURLToPath(new URL("./src/index.ts", import.meta.url)) };
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      { resolve: { alias }, test: { name: "unit", include: ["test/**/*.test.ts"] } },
+      { resolve: { alias }, test: { name: "property", include: ["property-tests/**/*.test.ts"], testTimeout: 120_000 } },
+    ],
+  },
+});
