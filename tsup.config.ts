@@ -9,4 +9,6 @@ export default defineConfig({
   target: "es2022",
   platform: "neutral",
   tsconfig: "tsconfig.build.json",
+  // fp-ts ships no `exports` map, so Node ESM cannot resolve `fp-ts/Either`: bundle the few functions used.
+  noExternal: [/^fp-ts/],
 });

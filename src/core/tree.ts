@@ -23,6 +23,15 @@ export type TensorTree<T> = T extends Tensor | number | boolean
         ? { [K in keyof T]: TensorTree<T[K]> }
         : T;
 
+/** What a transform accepts where `f` takes `T`: tensor leaves may be given as JS numbers (converted first). */
+export type Loose<T> = T extends Tensor
+  ? Tensor | number
+  : T extends readonly unknown[]
+    ? { [K in keyof T]: Loose<T[K]> }
+    : T extends Record<string, unknown>
+      ? { [K in keyof T]: Loose<T[K]> }
+      : T;
+
 const LEAF: TreeDef = { kind: "leaf" };
 
 export function isPlainObject(x: unknown): x is Record<string, unknown> {

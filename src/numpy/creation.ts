@@ -5,7 +5,8 @@ import { checkShape, sizeOf } from "../core/shape.js";
 import { type ArrayLike, Tensor } from "../core/tensor.js";
 import { asTensor } from "./convert.js";
 
-interface DTypeOpt {
+/** The `{ dtype }` option of creation functions. */
+export interface DTypeOpt {
   dtype?: DType;
 }
 const dt = (op: string, o: DTypeOpt, dflt: DType): DType => (o.dtype === undefined ? dflt : checkDType(op, o.dtype));

@@ -1,11 +1,9 @@
 // The pytree boundary of every transform: arguments to flat tensor lists and back, with typed errors.
-import { isDType } from "../core/dtype.js";
-import { DTypeError, TracegradError } from "../core/errors.js";
+import { isFloat } from "../core/dtype.js";
+import { DTypeError, ShapeError, TracegradError, fmtShape } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
 import { type TreeDef, flatten, treeDefEqual, treeDefString, unflatten } from "../core/tree.js";
 import { scalar } from "../primitives/lax.js";
-import { isFloat } from "../core/dtype.js";
-import { fmtShape, ShapeError } from "../core/errors.js";
 
 /** A pytree leaf as a tensor: JS numbers are float32, booleans bool. */
 export function leafTensor(op: string, x: unknown, where: string): Tensor {
@@ -65,7 +63,7 @@ export function matchTree(op: string, what: string, tree: unknown, def: TreeDef,
     if (l.ndim !== ref.ndim || l.shape.some((s, k) => s !== ref.shape[k])) {
       throw new ShapeError(`${op}: the ${what} leaf ${i} has shape ${fmtShape(l.shape)}, but the value it belongs to has shape ${fmtShape(ref.shape)}`);
     }
-    if (l.dtype !== ref.dtype && isDType(ref.dtype) && isFloat(ref.dtype)) {
+    if (l.dtype !== ref.dtype && isFloat(ref.dtype)) {
       if (!isFloat(l.dtype)) throw new DTypeError(`${op}: the ${what} leaf ${i} has dtype ${l.dtype}, expected ${ref.dtype}`);
       return l.astype(ref.dtype);
     }

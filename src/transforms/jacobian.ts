@@ -1,9 +1,8 @@
 // jacfwd, jacrev, hessian: full Jacobians from one linearization, by pushing basis vectors through it.
-import { isFloat } from "../core/dtype.js";
+import { type DType, allocate, isFloat } from "../core/dtype.js";
 import { DTypeError } from "../core/errors.js";
-import { type DType, allocate } from "../core/dtype.js";
 import { Tensor } from "../core/tensor.js";
-import { type TreeDef, unflatten } from "../core/tree.js";
+import { type Loose, type TreeDef, unflatten } from "../core/tree.js";
 import { concatenate, reshape, transpose, zeros } from "../primitives/lax.js";
 import { type GradOf, named } from "./autodiff.js";
 import { checkArgnums, flatFunction, flattenTensors, fnName, requireFloatInputs } from "./flat.js";
@@ -93,7 +92,7 @@ function jacobian(op: "jacfwd" | "jacrev", f: AnyFn, argnums: number | readonly 
 export function jacfwd<A extends unknown[], R, const N extends number | readonly number[] = 0>(
   f: (...args: A) => R,
   opts: JacOptions<N> = {},
-): (...args: A) => JacobianOf<R, GradOf<A, N>> {
+): (...args: Loose<A>) => JacobianOf<R, GradOf<A, N>> {
   return named(jacobian("jacfwd", f, opts.argnums ?? 0), `jacfwd(${fnName(f)})`);
 }
 
@@ -104,7 +103,7 @@ export function jacfwd<A extends unknown[], R, const N extends number | readonly
 export function jacrev<A extends unknown[], R, const N extends number | readonly number[] = 0>(
   f: (...args: A) => R,
   opts: JacOptions<N> = {},
-): (...args: A) => JacobianOf<R, GradOf<A, N>> {
+): (...args: Loose<A>) => JacobianOf<R, GradOf<A, N>> {
   return named(jacobian("jacrev", f, opts.argnums ?? 0), `jacrev(${fnName(f)})`);
 }
 
@@ -115,6 +114,6 @@ export function jacrev<A extends unknown[], R, const N extends number | readonly
 export function hessian<A extends unknown[], R, const N extends number | readonly number[] = 0>(
   f: (...args: A) => R,
   opts: JacOptions<N> = {},
-): (...args: A) => JacobianOf<JacobianOf<R, GradOf<A, N>>, GradOf<A, N>> {
+): (...args: Loose<A>) => JacobianOf<JacobianOf<R, GradOf<A, N>>, GradOf<A, N>> {
   return named(jacobian("jacfwd", jacobian("jacrev", f, opts.argnums ?? 0), opts.argnums ?? 0), `hessian(${fnName(f)})`);
 }

@@ -3,7 +3,7 @@ import * as E from "fp-ts/Either";
 import { ShapedArray } from "../../core/aval.js";
 import { ShapeError, fmtShape } from "../../core/errors.js";
 import { definePrimitive } from "../../core/primitive.js";
-import { stridesOf } from "../../core/shape.js";
+import { shapeEq, stridesOf } from "../../core/shape.js";
 import type { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { strided } from "../kernels.js";
@@ -51,5 +51,8 @@ export const broadcastInDimP = definePrimitive<BroadcastParams>({
   },
 });
 
+/** Skips the identity broadcast (same shape, axes in place), so IR stays free of no-ops. */
 export const broadcastInDim = (x: Tensor, shape: readonly number[], dims: readonly number[]): Tensor =>
-  bind1(broadcastInDimP, [x], { shape: [...shape], broadcast_dimensions: [...dims] });
+  x.ndim === shape.length && shapeEq(x.shape, shape) && dims.every((d, i) => d === i)
+    ? x
+    : bind1(broadcastInDimP, [x], { shape: [...shape], broadcast_dimensions: [...dims] });
