@@ -140,6 +140,12 @@ export class Tensor {
   /** JS conversions (`Number(t)`, `t > 0`, `+t`) as in JAX: the value of a concrete size-1 tensor. */
   [Symbol.toPrimitive](hint: string): number | string {
     if (hint === "string") return this.toString();
+    if (hint === "default" && this._data === null) {
+      throw new TracegradError(
+        `JS '+' or '==' on a traced ${this.aval.toString()} tensor would turn it into a plain number and cut it out of the computation; ` +
+          `use x.add(y) or np.add, np.equal(x, y), or +x === v for a control-flow test`,
+      );
+    }
     const t = this._concrete(hint === "number" ? "Number(t) / comparison" : "a JS conversion");
     if (t.size !== 1) {
       throw new ShapeError(

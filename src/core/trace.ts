@@ -41,7 +41,10 @@ export abstract class Tracer extends Tensor {
   override _concrete(why: string): Tensor {
     assertAlive(this);
     const p = this.primalValue();
-    if (p) return p._concrete(why);
+    if (p) {
+      conversions++;
+      return p._concrete(why);
+    }
     const m = this._trace.main;
     throw new ConcretizationError(
       `${why} needs a concrete value, but this ${this.aval.toString()} value is abstract while ${m.kind} traces ` +
@@ -63,6 +66,10 @@ class EvalTrace extends Trace {
     return prim.impl(args, params, outAvals);
   }
 }
+
+/** How many traced values JS has read as concrete values; transforms use it to spot JS arithmetic on tracers. */
+let conversions = 0;
+export const conversionCount = (): number => conversions;
 
 const base = new MainTrace(0, "eval", "");
 base.trace = new EvalTrace(base);

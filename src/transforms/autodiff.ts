@@ -95,7 +95,7 @@ function valueAndGradImpl(op: string, f: AnyFn, args: unknown[], argnums: number
     }
     return [value, ...auxLeaves.filter((l) => l instanceof Tensor)];
   };
-  const { g } = flatFunction(op, inner as Fn, inTree);
+  const { g } = flatFunction(op, inner as Fn, inTree, fnName(f));
   const { primalsOut, linear } = linearizeFlat(op, fnName(f), g, xs);
   const out = primalsOut[0]!;
   if (!isFloat(out.dtype)) throw new DTypeError(`${op}: '${fnName(f)}' returned dtype ${out.dtype}; gradients need a float32/float64 output`);

@@ -2,6 +2,7 @@
 import { isFloat } from "../core/dtype.js";
 import { DTypeError, ShapeError, TracegradError, fmtShape } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
+import { conversionCount } from "../core/trace.js";
 import { type TreeDef, flatten, treeDefEqual, treeDefString, unflatten } from "../core/tree.js";
 import { scalar } from "../primitives/lax.js";
 
@@ -20,11 +21,19 @@ export function flattenTensors(op: string, tree: unknown, where: string): [Tenso
 }
 
 /** Runs `f` on the pytree rebuilt from flat tensors and returns the flat output; `outTree` is read after a call. */
-export function flatFunction(op: string, f: (...args: never[]) => unknown, inTree: TreeDef) {
+export function flatFunction(op: string, f: (...args: never[]) => unknown, inTree: TreeDef, name = fnName(f)) {
   const box: { outTree?: TreeDef } = {};
   const g = (...xs: Tensor[]): Tensor[] => {
     const args = unflatten(inTree, xs) as never[];
-    const [outs, def] = flattenTensors(op, f(...args), "the function's output");
+    const before = conversionCount();
+    const result = f(...args);
+    if (conversionCount() !== before && flatten(result)[0].some((l) => typeof l === "number")) {
+      throw new TracegradError(
+        `${op}: '${name}' returned a plain JS number after reading a traced value as a number (Number(x), +x, or JS * - / on a tensor). ` +
+          `JS arithmetic cuts values out of the computation, so its derivative would silently be zero; use tensor methods (x.mul(y)) or np functions`,
+      );
+    }
+    const [outs, def] = flattenTensors(op, result, "the function's output");
     box.outTree = def;
     return outs;
   };

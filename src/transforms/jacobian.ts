@@ -47,7 +47,7 @@ function jacobian(op: "jacfwd" | "jacrev", f: AnyFn, argnums: number | readonly 
       nums.forEach((n, k) => (full[n] = diff[k]));
       return f(...full);
     };
-    const { g, box } = flatFunction(op, inner, inTree);
+    const { g, box } = flatFunction(op, inner, inTree, fnName(f));
     const { primalsOut: ys, linear } = linearizeFlat(op, fnName(f), g, xs);
     ys.forEach((y, i) => {
       if (!isFloat(y.dtype)) throw new DTypeError(`${op}: output leaf ${i} of '${fnName(f)}' has dtype ${y.dtype}; Jacobians need float outputs`);

@@ -45,7 +45,8 @@ export function jvpFlat(
   tangents: readonly (Tensor | null)[],
 ): [Tensor[], (Tensor | null)[]] {
   return withMain(kind, name, (m) => new JVPTrace(m), (trace) => {
-    const outs = f(...primals.map((p, i) => new JVPTracer(trace, p, tangents[i] ?? null))).map((o) => fullRaise(trace, o) as JVPTracer);
+    // integers have no tangent space: their tangents are dropped rather than propagated
+    const outs = f(...primals.map((p, i) => new JVPTracer(trace, p, isFloat(p.dtype) ? tangents[i] ?? null : null))).map((o) => fullRaise(trace, o) as JVPTracer);
     return [outs.map((o) => o.primal), outs.map((o) => o.tangent)];
   });
 }
