@@ -4,7 +4,7 @@ import { DTypeError, GradientError, TracegradError, fmtShape } from "../core/err
 import { Tensor } from "../core/tensor.js";
 import { type Loose, type TensorTree, flatten, isPlainObject, numLeaves, unflatten } from "../core/tree.js";
 import { fullLike, zerosLike } from "../primitives/lax.js";
-import { checkArgnums, flatFunction, flattenTensors, fnName, matchTree, requireFloatInputs } from "./flat.js";
+import { checkArgnums, flatFunction, flattenTensors, fnName, matchTree, partialArgs, requireFloatInputs } from "./flat.js";
 import { jvpFlat } from "./jvp_trace.js";
 import { linearizeFlat } from "./linearize.js";
 
@@ -79,10 +79,9 @@ function valueAndGradImpl(op: string, f: AnyFn, args: unknown[], argnums: number
   requireFloatInputs(op, xs, (i) => `argument ${leafArg[i]}`);
   let auxLeaves: unknown[] = [];
   let auxDef = flatten(undefined)[1];
+  const fixed = partialArgs(f, args, nums);
   const inner = (...diff: unknown[]) => {
-    const full = [...args];
-    nums.forEach((n, k) => (full[n] = diff[k]));
-    let value = f(...full);
+    let value = fixed(...diff);
     if (hasAux) {
       if (!Array.isArray(value) || value.length !== 2) {
         throw new TracegradError(`${op}: with hasAux, '${fnName(f)}' must return [value, aux], got ${Array.isArray(value) ? `an array of length ${value.length}` : typeof value}`);

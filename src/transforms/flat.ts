@@ -40,6 +40,15 @@ export function flatFunction(op: string, f: (...args: never[]) => unknown, inTre
   return { g, box };
 }
 
+/** `f` as a function of the arguments at positions `nums` only, the others fixed to `args`. */
+export function partialArgs<R>(f: (...args: any[]) => R, args: readonly unknown[], nums: readonly number[]): (...diff: unknown[]) => R { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return (...diff) => {
+    const full = [...args];
+    nums.forEach((n, k) => (full[n] = diff[k]));
+    return f(...full);
+  };
+}
+
 /** Normalises `argnums` against the number of arguments. */
 export function checkArgnums(op: string, argnums: number | readonly number[], nargs: number): number[] {
   const list = typeof argnums === "number" ? [argnums] : [...argnums];

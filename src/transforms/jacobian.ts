@@ -5,7 +5,7 @@ import { Tensor } from "../core/tensor.js";
 import { type Loose, type TreeDef, unflatten } from "../core/tree.js";
 import { concatenate, reshape, transpose, zeros } from "../primitives/lax.js";
 import { type GradOf, named } from "./autodiff.js";
-import { checkArgnums, flatFunction, flattenTensors, fnName, requireFloatInputs } from "./flat.js";
+import { checkArgnums, flatFunction, flattenTensors, fnName, partialArgs, requireFloatInputs } from "./flat.js";
 import { linearizeFlat } from "./linearize.js";
 
 export interface JacOptions<N extends number | readonly number[] = number | readonly number[]> {
@@ -42,12 +42,7 @@ function jacobian(op: "jacfwd" | "jacrev", f: AnyFn, argnums: number | readonly 
     const nums = checkArgnums(op, argnums, args.length);
     const [xs, inTree] = flattenTensors(op, nums.map((n) => args[n]), "the differentiated arguments");
     requireFloatInputs(op, xs, (i) => `input leaf ${i}`);
-    const inner = (...diff: unknown[]) => {
-      const full = [...args];
-      nums.forEach((n, k) => (full[n] = diff[k]));
-      return f(...full);
-    };
-    const { g, box } = flatFunction(op, inner, inTree, fnName(f));
+    const { g, box } = flatFunction(op, partialArgs(f, args, nums), inTree, fnName(f));
     const { primalsOut: ys, linear } = linearizeFlat(op, fnName(f), g, xs);
     ys.forEach((y, i) => {
       if (!isFloat(y.dtype)) throw new DTypeError(`${op}: output leaf ${i} of '${fnName(f)}' has dtype ${y.dtype}; Jacobians need float outputs`);
@@ -115,5 +110,6 @@ export function hessian<A extends unknown[], R, const N extends number | readonl
   f: (...args: A) => R,
   opts: JacOptions<N> = {},
 ): (...args: Loose<A>) => JacobianOf<JacobianOf<R, GradOf<A, N>>, GradOf<A, N>> {
-  return named(jacobian("jacfwd", jacobian("jacrev", f, opts.argnums ?? 0), opts.argnums ?? 0), `hessian(${fnName(f)})`);
+  const argnums = opts.argnums ?? 0;
+  return named(jacobian("jacfwd", named(jacobian("jacrev", f, argnums), `jacrev(${fnName(f)})`), argnums), `hessian(${fnName(f)})`);
 }
