@@ -137,6 +137,11 @@ export class Tensor {
     return `Tensor(${formatData(this)}, dtype=${this.dtype})`;
   }
 
+  /** `console.log(t)` in Node prints what `String(t)` does (a plain symbol key, so browsers are unaffected). */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
   /** JS conversions (`Number(t)`, `t > 0`, `+t`) as in JAX: the value of a concrete size-1 tensor. */
   [Symbol.toPrimitive](hint: string): number | string {
     if (hint === "string") return this.toString();
