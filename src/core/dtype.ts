@@ -54,6 +54,18 @@ export function convertData(src: ArrayLike<number>, d: DType): TypedArray {
   return out;
 }
 
+/** Shortest decimal text that reads back to `v` in `dtype` (float32 needs at most 9 digits). */
+export function formatNumber(v: number, dtype: DType): string {
+  if (dtype === "bool") return v ? "true" : "false";
+  if (dtype === "float32" && Number.isFinite(v)) {
+    for (let p = 1; p <= 9; p++) {
+      const s = Number(v.toPrecision(p));
+      if (Math.fround(s) === v) return String(s);
+    }
+  }
+  return String(v);
+}
+
 export function dtypeOfTypedArray(a: unknown): DType | undefined {
   if (a instanceof Float32Array) return "float32";
   if (a instanceof Float64Array) return "float64";

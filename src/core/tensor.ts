@@ -1,13 +1,13 @@
 // Tensor: the one array type users see; concrete (TypedArray data) or, as the Tracer subclass, traced.
 import { ShapedArray } from "./aval.js";
-import { type DType, type TypedArray, allocate } from "./dtype.js";
+import { type DType, type TypedArray, allocate, formatNumber } from "./dtype.js";
 import { ShapeError, TracegradError, fmtShape } from "./errors.js";
 import type { Shape } from "./shape.js";
 
 /** Anything a tensor-taking function accepts. */
 export type ArrayLike = Tensor | number | boolean | NestedNumbers | ArrayLikeTyped;
 type ArrayLikeTyped = Float32Array | Float64Array | Int32Array | Uint8Array;
-export type NestedNumbers = readonly (number | boolean | NestedNumbers)[];
+export type NestedNumbers = readonly (number | boolean | Tensor | NestedNumbers)[];
 
 /** Nested JS arrays as `toArray` returns them. */
 export type Nested = number | boolean | Nested[];
@@ -153,6 +153,7 @@ export class Tensor {
     }
     const t = this._concrete(hint === "number" ? "Number(t) / comparison" : "a JS conversion");
     if (t.size !== 1) {
+      if (hint === "default") return this.toString(); // "x = " + t
       throw new ShapeError(
         `converting a tensor of shape ${fmtShape(t.shape)} to a JS number is ambiguous; ` +
           `use .item() on a size-1 tensor, a reduction such as .sum(), or np functions such as np.greater for elementwise comparisons`,
@@ -184,17 +185,10 @@ export class Tensor {
   astype(dtype: DType): Tensor { return np().astype(this, dtype); }
 }
 
-function fmtNum(v: number, dtype: DType): string {
-  if (dtype === "bool") return v ? "true" : "false";
-  if (dtype === "int32" || Number.isNaN(v) || !Number.isFinite(v)) return String(v);
-  const s = dtype === "float32" ? String(Math.fround(v) === v ? +v.toPrecision(7) : v) : String(v);
-  return Number.isInteger(v) && !s.includes("e") ? `${s}.` : s;
-}
-
 function formatData(t: Tensor): string {
   if (!t._data) return `<traced ${t.aval.toString()}>`;
   const a = t.toArray();
   const rec = (x: Nested, depth: number): string =>
-    Array.isArray(x) ? `[${x.map((e) => rec(e, depth + 1)).join(depth === t.ndim - 1 ? ", " : ",\n" + " ".repeat(8 + depth))}]` : fmtNum(Number(x), t.dtype);
+    Array.isArray(x) ? `[${x.map((e) => rec(e, depth + 1)).join(depth === t.ndim - 1 ? ", " : ",\n" + " ".repeat(8 + depth))}]` : formatNumber(Number(x), t.dtype);
   return rec(a, 0);
 }

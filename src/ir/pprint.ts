@@ -1,4 +1,5 @@
 // Prints jaxprs as JAX does: `{ lambda ; a:f32[3]. let b:f32[3] = sin a in (b) }`.
+import { type DType, formatNumber, isFloat } from "../core/dtype.js";
 import type { Atom, Jaxpr, Var } from "./jaxpr.js";
 
 /** JAX's variable names: a … z, ba, bb, … */
@@ -11,11 +12,11 @@ export function varName(n: number): string {
   return s;
 }
 
-function fmtLit(v: number | boolean, dtype: string): string {
+/** JAX's literal text: `2.0:f32[]`, `3:i32[]`, `True:bool[]`. */
+function fmtLit(v: number | boolean, dtype: DType): string {
   if (typeof v === "boolean") return v ? "True" : "False";
-  if (dtype.startsWith("i") || !Number.isFinite(v)) return String(v);
-  const s = String(v);
-  return /[.e]/.test(s) ? s : `${s}.0`;
+  const s = formatNumber(v, dtype);
+  return isFloat(dtype) && /^-?\d+$/.test(s) ? `${s}.0` : s;
 }
 
 const ONE_LINE = 100;
@@ -27,7 +28,7 @@ export function printJaxpr(j: Jaxpr): string {
     if (n === undefined) names.set(v, (n = varName(names.size)));
     return n;
   };
-  const atom = (a: Atom) => (a._tag === "Lit" ? `${fmtLit(a.value.item(), a.aval.toString())}:${a.aval.toString()}` : name(a));
+  const atom = (a: Atom) => (a._tag === "Lit" ? `${fmtLit(a.value.item(), a.aval.dtype)}:${a.aval.toString()}` : name(a));
   const binder = (v: Var) => `${name(v)}:${v.aval.toString()}`;
   const consts = j.constvars.map(binder).join(" ");
   const ins = j.invars.map(binder).join(" ");

@@ -27,7 +27,7 @@ export function matmul(x: ArrayLike, y: ArrayLike): Tensor {
   if (k !== k2) {
     throw new ShapeError(`np.matmul: shapes ${fmtShape(a0!.shape)} and ${fmtShape(b0!.shape)} are not aligned: the contracted axes have sizes ${k} and ${k2}`);
   }
-  const batch = broadcastShapes("np.matmul (batch dimensions)", a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const batch = broadcastShapes(`np.matmul of ${fmtShape(a0!.shape)} and ${fmtShape(b0!.shape)} (batch dimensions)`, a.shape.slice(0, -2), b.shape.slice(0, -2));
   a = broadcastTo(a, [...batch, m, k]);
   b = broadcastTo(b, [...batch, k, n]);
   const nb = batch.length;

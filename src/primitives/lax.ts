@@ -5,6 +5,7 @@ import { Tensor } from "../core/tensor.js";
 import { broadcastInDim } from "./structure/broadcast_in_dim.js";
 import { eq } from "./elementwise/compare.js";
 import { select } from "./elementwise/select.js";
+import { add } from "./elementwise/add.js";
 
 export { add } from "./elementwise/add.js";
 export { sub } from "./elementwise/sub.js";
@@ -46,6 +47,9 @@ export const full = (shape: readonly number[], v: number | boolean, dtype: DType
 export const zeros = (shape: readonly number[], dtype: DType): Tensor => full(shape, 0, dtype);
 export const fullLike = (x: Tensor, v: number | boolean): Tensor => full(x.shape, v, x.dtype);
 export const zerosLike = (x: Tensor): Tensor => fullLike(x, 0);
+
+/** Sum of tangents where null is a symbolic zero. */
+export const addTangents = (a: Tensor | null, b: Tensor | null): Tensor | null => (a === null ? b : b === null ? a : add(a, b));
 
 /** 1 where x = z and y ≠ z, ½ where all three meet, else 0: how max/min split a derivative at ties. */
 export function balancedEq(x: Tensor, z: Tensor, y: Tensor): Tensor {

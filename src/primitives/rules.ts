@@ -1,13 +1,11 @@
-// Shared builders for primitive rules: dtype/shape checks, elementwise families, symbolic-zero helpers.
+// Shared builders for primitive rules: dtype/shape checks and test cases. Imports no primitive, so every
+// primitive file can call it while modules initialise (helpers that apply primitives live in lax.ts).
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../core/aval.js";
 import { type DType, isFloat } from "../core/dtype.js";
 import { DTypeError, ShapeError, type TracegradError, fmtShape } from "../core/errors.js";
-import type { Choose, LinearArg, TestSpec } from "../core/primitive.js";
-import { isUndefined } from "../core/primitive.js";
+import type { Choose, TestSpec } from "../core/primitive.js";
 import { shapeEq } from "../core/shape.js";
-import type { Tensor } from "../core/tensor.js";
-import { add, neg } from "./lax.js";
 
 /** Which dtypes an elementwise primitive accepts. */
 export type Kinds = "float" | "numeric" | "any";
@@ -41,15 +39,6 @@ export function elementwise(name: string, kinds: Kinds, outDType?: DType) {
     return bad ? E.left(bad) : E.right(new ShapedArray(a.shape, outDType ?? a.dtype));
   };
 }
-
-/** Sum of tangents where null is a symbolic zero. */
-export const addTangents = (a: Tensor | null, b: Tensor | null): Tensor | null => (a === null ? b : b === null ? a : add(a, b));
-
-/** Transpose of an elementwise primitive linear in every input (add, sub via sign). */
-export const linearEach =
-  (signs: readonly (1 | -1)[]) =>
-  (ct: Tensor, args: LinearArg[]): (Tensor | null)[] =>
-    args.map((a, i) => (isUndefined(a) ? (signs[i] === 1 ? ct : neg(ct)) : null));
 
 /** A random shape of rank ≤ 3 with sides 1–3. */
 export function randomShape(choose: Choose, maxRank = 3): number[] {

@@ -53,11 +53,15 @@ export function partialArgs<R>(f: (...args: any[]) => R, args: readonly unknown[
 export function checkArgnums(op: string, argnums: number | readonly number[], nargs: number): number[] {
   const list = typeof argnums === "number" ? [argnums] : [...argnums];
   if (list.length === 0) throw new TracegradError(`${op}: argnums is empty; name at least one argument to differentiate`);
+  const seen = new Set<number>();
   return list.map((a) => {
     if (!Number.isInteger(a) || a < -nargs || a >= nargs) {
       throw new TracegradError(`${op}: argnums ${a} is out of range for a call with ${nargs} positional argument${nargs === 1 ? "" : "s"} (valid: 0 … ${nargs - 1})`);
     }
-    return a < 0 ? a + nargs : a;
+    const n = a < 0 ? a + nargs : a;
+    if (seen.has(n)) throw new TracegradError(`${op}: argnums names argument ${n} twice (${JSON.stringify(argnums)}); list each argument once`);
+    seen.add(n);
+    return n;
   });
 }
 
@@ -70,22 +74,22 @@ export function requireFloatInputs(op: string, xs: readonly Tensor[], argOf: (le
   });
 }
 
-/** Checks that a user-supplied tangent or cotangent tree matches the values it belongs to. */
+/** Checks a user-supplied tangent or cotangent tree against the values it belongs to (JS numbers adopt their dtype). */
 export function matchTree(op: string, what: string, tree: unknown, def: TreeDef, like: readonly Tensor[]): Tensor[] {
-  const [leaves, d] = flattenTensors(op, tree, what);
+  const [raw, d] = flatten(tree);
   if (!treeDefEqual(d, def)) {
-    throw new TracegradError(`${op}: the ${what} has structure ${treeDefString(d)}, but it must match ${treeDefString(def)}`);
+    throw new TracegradError(`${op}: the ${what} must have the structure ${treeDefString(def)} of the values they belong to, got ${treeDefString(d)}`);
   }
-  return leaves.map((l, i) => {
+  return raw.map((l, i) => {
     const ref = like[i]!;
-    if (l.ndim !== ref.ndim || l.shape.some((s, k) => s !== ref.shape[k])) {
-      throw new ShapeError(`${op}: the ${what} leaf ${i} has shape ${fmtShape(l.shape)}, but the value it belongs to has shape ${fmtShape(ref.shape)}`);
+    const t = typeof l === "number" ? scalar(l, ref.dtype) : leafTensor(op, l, `the ${what}`);
+    if (t.ndim !== ref.ndim || t.shape.some((s, k) => s !== ref.shape[k])) {
+      throw new ShapeError(`${op}: leaf ${i} of the ${what} has shape ${fmtShape(t.shape)}, but the value it belongs to has shape ${fmtShape(ref.shape)}`);
     }
-    if (l.dtype !== ref.dtype && isFloat(ref.dtype)) {
-      if (!isFloat(l.dtype)) throw new DTypeError(`${op}: the ${what} leaf ${i} has dtype ${l.dtype}, expected ${ref.dtype}`);
-      return l.astype(ref.dtype);
+    if (t.dtype !== ref.dtype && isFloat(ref.dtype)) {
+      throw new DTypeError(`${op}: leaf ${i} of the ${what} has dtype ${t.dtype}, but the value it belongs to is ${ref.dtype}; convert it with astype("${ref.dtype}")`);
     }
-    return l;
+    return t;
   });
 }
 

@@ -31,9 +31,9 @@ function basisOf(x: { shape: readonly number[]; dtype: DType; size: number }, i:
 }
 
 /** Stacks k tensors of one shape S into shape [...S, k] (the new axis last). */
-function stackLast(parts: readonly Tensor[], shape: readonly number[]): Tensor {
+function stackLast(parts: readonly Tensor[], shape: readonly number[], dtype: DType): Tensor {
   const rows = parts.map((p) => reshape(p, [1, ...shape]));
-  const stacked = rows.length ? concatenate(rows, 0) : zeros([0, ...shape], "float32");
+  const stacked = rows.length ? concatenate(rows, 0) : zeros([0, ...shape], dtype);
   return transpose(stacked, [...shape.map((_, i) => i + 1), 0]);
 }
 
@@ -56,7 +56,7 @@ function jacobian(op: "jacfwd" | "jacrev", f: AnyFn, argnums: number | readonly 
           const ts = xs.map((_, k) => (k === i ? basisOf(x, e) : null));
           linear.apply(ts).forEach((t, o) => cols[o]!.push(t ?? zeros(ys[o]!.shape, ys[o]!.dtype)));
         }
-        ys.forEach((y, o) => blocks[o]!.push(reshape(stackLast(cols[o]!, y.shape), [...y.shape, ...x.shape])));
+        ys.forEach((y, o) => blocks[o]!.push(reshape(stackLast(cols[o]!, y.shape, x.dtype), [...y.shape, ...x.shape])));
       });
     } else {
       ys.forEach((y, o) => {
@@ -66,7 +66,7 @@ function jacobian(op: "jacfwd" | "jacrev", f: AnyFn, argnums: number | readonly 
           linear.transpose(cts).forEach((c, i) => rows[i]!.push(c ?? zeros(xs[i]!.shape, xs[i]!.dtype)));
         }
         xs.forEach((x, i) => {
-          const st = stackLast(rows[i]!, x.shape); // [...x.shape, y.size]
+          const st = stackLast(rows[i]!, x.shape, y.dtype); // [...x.shape, y.size]
           const moved = transpose(st, [x.ndim, ...x.shape.map((_, k) => k)]);
           blocks[o]!.push(reshape(moved, [...y.shape, ...x.shape]));
         });

@@ -1,16 +1,17 @@
 // add: x + y (linear in both).
-import { definePrimitive } from "../../core/primitive.js";
+import { definePrimitive, isUndefined } from "../../core/primitive.js";
 import type { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { mapBinary } from "../kernels.js";
-import { addTangents, elementwise, elementwiseTesting, linearEach } from "../rules.js";
+import { addTangents } from "../lax.js";
+import { elementwise, elementwiseTesting } from "../rules.js";
 
 export const addP = definePrimitive<object>({
   name: "add",
   abstractEval: elementwise("add", "numeric"),
   impl: ([x, y], _, out) => mapBinary(x!, y!, out, (a, b) => a + b),
   jvp: ([tx, ty]) => addTangents(tx!, ty!), // d(x + y) = dx + dy
-  transpose: linearEach([1, 1]),
+  transpose: (ct, [x, y]) => [isUndefined(x!) ? ct : null, isUndefined(y!) ? ct : null],
   testing: elementwiseTesting(2),
 });
 

@@ -1,18 +1,7 @@
-// min: elementwise minimum; ties split the derivative equally between the operands, as in JAX.
-import { definePrimitive } from "../../core/primitive.js";
+// min: elementwise minimum (rules shared with max in minmax.ts).
 import type { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
-import { mapBinary } from "../kernels.js";
-import { balancedEq, mul } from "../lax.js";
-import { addTangents, elementwise, elementwiseTesting } from "../rules.js";
+import { minmax } from "./minmax.js";
 
-export const minP = definePrimitive<object>({
-  name: "min",
-  abstractEval: elementwise("min", "numeric"),
-  impl: ([x, y], _, out) => mapBinary(x!, y!, out, (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b)),
-  // d min(x, y) = dx where x wins, dy where y wins, (dx + dy)/2 at ties
-  jvp: ([tx, ty], [x, y], out) => addTangents(tx && mul(tx, balancedEq(x!, out, y!)), ty && mul(ty, balancedEq(y!, out, x!))),
-  testing: elementwiseTesting(2, { distinct: true }),
-});
-
+export const minP = minmax("min", (a, b) => a < b);
 export const min = (x: Tensor, y: Tensor): Tensor => bind1(minP, [x, y], {});

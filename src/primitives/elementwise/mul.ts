@@ -4,7 +4,8 @@ import { definePrimitive, isUndefined } from "../../core/primitive.js";
 import type { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { mapBinary } from "../kernels.js";
-import { addTangents, elementwise, elementwiseTesting } from "../rules.js";
+import { addTangents } from "../lax.js";
+import { elementwise, elementwiseTesting } from "../rules.js";
 
 export const mulP = definePrimitive<object>({
   name: "mul",

@@ -3,8 +3,8 @@ import { definePrimitive } from "../../core/primitive.js";
 import type { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { mapBinary } from "../kernels.js";
-import { eq, fullLike, log, mul, select, sub } from "../lax.js";
-import { addTangents, elementwise, elementwiseTesting } from "../rules.js";
+import { addTangents, eq, fullLike, log, mul, select, sub } from "../lax.js";
+import { elementwise, elementwiseTesting } from "../rules.js";
 
 export const powP = definePrimitive<object>({
   name: "pow",

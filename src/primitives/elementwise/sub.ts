@@ -1,10 +1,10 @@
 // sub: x − y (linear in both).
-import { definePrimitive } from "../../core/primitive.js";
+import { definePrimitive, isUndefined } from "../../core/primitive.js";
 import type { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { mapBinary } from "../kernels.js";
 import { neg } from "../lax.js";
-import { elementwise, elementwiseTesting, linearEach } from "../rules.js";
+import { elementwise, elementwiseTesting } from "../rules.js";
 
 export const subP = definePrimitive<object>({
   name: "sub",
@@ -12,7 +12,7 @@ export const subP = definePrimitive<object>({
   impl: ([x, y], _, out) => mapBinary(x!, y!, out, (a, b) => a - b),
   // d(x − y) = dx − dy
   jvp: ([tx, ty]) => (tx && ty ? sub(tx, ty) : tx ?? neg(ty!)),
-  transpose: linearEach([1, -1]),
+  transpose: (ct, [x, y]) => [isUndefined(x!) ? ct : null, isUndefined(y!) ? neg(ct) : null],
   testing: elementwiseTesting(2),
 });
 

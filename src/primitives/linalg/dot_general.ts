@@ -8,8 +8,8 @@ import { sizeOf } from "../../core/shape.js";
 import { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { batchedMatmul, data } from "../kernels.js";
-import { transpose as transposeOp } from "../lax.js";
-import { addTangents, randomShape } from "../rules.js";
+import { addTangents, transpose as transposeOp } from "../lax.js";
+import { randomShape } from "../rules.js";
 import { transposeP } from "../structure/transpose.js";
 
 /** ((lhs contracting, rhs contracting), (lhs batch, rhs batch)), as JAX. */

@@ -2,9 +2,10 @@
 import type { ShapedArray } from "../../core/aval.js";
 import { definePrimitive } from "../../core/primitive.js";
 
+// Helpers called while this module initialises come before lax.js, whose import may re-enter this family.
 import { reduce } from "../kernels.js";
-import { broadcastInDim, convertElementType, div, eq, mul, reduceSum } from "../lax.js";
 import { type AxesParams, keptDims, reduceTesting, reducedAval } from "./axes.js";
+import { broadcastInDim, convertElementType, div, eq, mul, reduceSum } from "../lax.js";
 
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;

@@ -1,0 +1,101 @@
+// Shared test helpers: tolerant comparison of tensors against plain-JS expectations.
+import { expect } from "vitest";
+import { Tensor } from "tracegrad";
+
+export type Nested = number | boolean | Nested[];
+
+/** Shape of a nested JS array (rectangular). */
+export function shapeOfNested(x: Nested): number[] {
+  const s: number[] = [];
+  for (let v: Nested = x; Array.isArray(v); v = v[0]!) s.push(v.length);
+  return s;
+}
+
+/** Row-major flattening of a nested JS array. */
+export function flatNested(x: Nested): number[] {
+  return Array.isArray(x) ? x.flatMap(flatNested) : [Number(x)];
+}
+
+/** The tensor's values as plain numbers (row-major). */
+export function valuesOf(t: Tensor): number[] {
+  return Array.from(t.toTypedArray(), Number);
+}
+
+export interface Tol {
+  rtol?: number;
+  atol?: number;
+}
+
+/** Asserts `actual` is a Tensor of `expected`'s shape whose values match within |a − e| ≤ atol + rtol·|e|. */
+export function expectClose(actual: unknown, expected: Nested, { rtol = 1e-5, atol = 1e-6 }: Tol = {}): void {
+  expect(actual).toBeInstanceOf(Tensor);
+  const t = actual as Tensor;
+  expect(t.shape).toEqual(shapeOfNested(expected));
+  const a = valuesOf(t);
+  const e = flatNested(expected);
+  const bad = a.flatMap((v, i) => {
+    const w = e[i]!;
+    const ok = Number.isNaN(w) ? Number.isNaN(v) : Math.abs(v - w) <= atol + rtol * Math.abs(w);
+    return ok ? [] : [`[${i}] got ${v}, expected ${w}`];
+  });
+  expect(bad, `values differ:\n${bad.slice(0, 8).join("\n")}`).toEqual([]);
+}
+
+/** Asserts exact equality of values, shape and dtype. */
+export function expectTensor(actual: unknown, expected: Nested, dtype?: Tensor["dtype"]): void {
+  expect(actual).toBeInstanceOf(Tensor);
+  const t = actual as Tensor;
+  if (dtype) expect(t.dtype).toBe(dtype);
+  expect(t.shape).toEqual(shapeOfNested(expected));
+  expect(noNegativeZero(t.toArray() as Nested)).toEqual(noNegativeZero(expected));
+}
+
+/** −0 → 0 throughout (toEqual tells them apart; the tests do not care). */
+function noNegativeZero(x: Nested): Nested {
+  return Array.isArray(x) ? x.map(noNegativeZero) : typeof x === "number" ? x + 0 : x;
+}
+
+/** Runs `f`, expecting it to throw an instance of `cls`; returns the error for message checks. */
+export function catchError<E extends Error>(f: () => unknown, cls: abstract new (...args: never[]) => E): E {
+  let caught: unknown;
+  try {
+    f();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught, "expected an error to be thrown").toBeInstanceOf(cls);
+  return caught as E;
+}
+
+/** A small deterministic PRNG (mulberry32), so random cases are reproducible. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Row-major strides of a shape. */
+export function strides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i]!;
+  }
+  return s;
+}
+
+/** Unravels a flat index into a multi-index for `shape`. */
+export function unravel(i: number, shape: readonly number[]): number[] {
+  const idx = new Array<number>(shape.length);
+  for (let k = shape.length - 1; k >= 0; k--) {
+    idx[k] = i % shape[k]!;
+    i = Math.floor(i / shape[k]!);
+  }
+  return idx;
+}

@@ -1,0 +1,44 @@
+// The public entry point: every export API.md lists (todo where not implemented yet).
+import { describe, expect, it } from "vitest";
+import * as tg from "tracegrad";
+
+describe("exports", () => {
+  it("the transforms present so far are functions", () => {
+    for (const name of ["grad", "valueAndGrad", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "makeJaxpr", "stopGradient", "checkGrads"] as const) {
+      expect(tg[name], name).toBeTypeOf("function");
+    }
+  });
+
+  it("the namespaces np, lax and tree, and the class Tensor", () => {
+    expect(tg.np).toBeTypeOf("object");
+    expect(tg.lax).toBeTypeOf("object");
+    expect(tg.tree).toBeTypeOf("object");
+    expect(tg.Tensor).toBeTypeOf("function");
+  });
+
+  it("stopGradient is also lax.stopGradient", () => {
+    expect(tg.lax.stopGradient).toBe(tg.stopGradient);
+  });
+
+  it("every error class", () => {
+    for (const name of ["TracegradError", "ShapeError", "DTypeError", "ConcretizationError", "UnexpectedTracerError", "GradientError", "GradientCheckError"] as const) {
+      expect(tg[name], name).toBeTypeOf("function");
+      expect(new tg[name]("m")).toBeInstanceOf(Error);
+    }
+  });
+
+  it("np has the functions API.md lists and the library has implemented", () => {
+    const present = [
+      "array", "zeros", "ones", "full", "zerosLike", "onesLike", "arange", "linspace", "eye",
+      "add", "subtract", "multiply", "divide", "power", "negative", "exp", "log", "sqrt", "square", "sin", "cos", "tanh", "abs",
+      "maximum", "minimum", "clip", "where", "equal", "notEqual", "less", "lessEqual", "greater", "greaterEqual",
+      "sum", "mean", "max", "min", "dot", "matmul", "outer",
+      "reshape", "transpose", "expandDims", "squeeze", "broadcastTo", "concatenate", "stack", "astype",
+    ];
+    for (const name of present) expect((tg.np as Record<string, unknown>)[name], `np.${name}`).toBeTypeOf("function");
+  });
+
+  it.todo("vmap and jit (API.md transforms, not exported yet)");
+  it.todo("nn namespace (relu sigmoid softplus logSigmoid gelu tanh softmax logSoftmax logsumexp oneHot)");
+  it.todo("np: log1p expm1 tan sign prod argmax argmin take slice; Tensor.slice and Tensor.at");
+});
