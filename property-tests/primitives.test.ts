@@ -1,4 +1,5 @@
 // Registry-driven primitive laws: one generic test per law, run for every primitive in src/primitives/registry.ts.
+/// <reference types="vite/client" />
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import { primitives } from "../src/primitives/registry.js";
