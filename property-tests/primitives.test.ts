@@ -1,5 +1,6 @@
 // Registry-driven primitive laws: one generic test per law, run for every primitive in src/primitives/registry.ts.
-/// <reference types="vite/client" />
+import { readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import { primitives } from "../src/primitives/registry.js";
@@ -13,7 +14,8 @@ describe("registry", () => {
     expect(new Set(primitives.map((p) => p.name)).size).toBe(primitives.length);
   });
   // Primitive modules import each other (rules use sibling primitives): any of them must initialise first.
-  const modules = Object.keys(import.meta.glob("../src/primitives/**/*.ts"));
+  const dir = fileURLToPath(new URL("../src/primitives/", import.meta.url));
+  const modules = readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts")).map((f) => `../src/primitives/${f}`);
   it.each(modules)("%s loads as the first module (fresh module graph)", async (path) => {
     vi.resetModules();
     await expect(import(/* @vite-ignore */ path)).resolves.toBeTypeOf("object");
