@@ -6,6 +6,7 @@ const alias = { tracegrad: fileURLToPath(new URL("./src/index.ts", import.meta.u
 export default defineConfig({
   resolve: { alias },
   test: {
+    reporters: ["default", "./test/summary-reporter.ts"],
     projects: [
       { resolve: { alias }, test: { name: "unit", include: ["test/**/*.test.ts"] } },
       { resolve: { alias }, test: { name: "property", include: ["property-tests/**/*.test.ts"], testTimeout: 120_000 } },
