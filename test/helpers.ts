@@ -68,16 +68,7 @@ export function catchError<E extends Error>(f: () => unknown, cls: abstract new 
 }
 
 /** A small deterministic PRNG (mulberry32), so random cases are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng } from "../src/core/random.js";
 
 /** Row-major strides of a shape. */
 export function strides(shape: readonly number[]): number[] {

@@ -1,6 +1,7 @@
 // checkGrads: derivatives of a user's function against central differences, recursively to `order`.
 import { type DType, isFloat } from "../core/dtype.js";
 import { GradientCheckError, TracegradError } from "../core/errors.js";
+import { mulberry32 } from "../core/random.js";
 import { Tensor } from "../core/tensor.js";
 import { flatten, unflatten } from "../core/tree.js";
 import { jvp, vjp } from "./autodiff.js";
@@ -20,18 +21,6 @@ export interface CheckGradsOptions {
 }
 
 type Fn = (...args: any[]) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** mulberry32: a small deterministic PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const values = (t: Tensor): Float64Array => Float64Array.from(t.toTypedArray());
 const lowest = (ts: readonly Tensor[]): DType => (ts.some((t) => t.dtype === "float32") ? "float32" : "float64");
@@ -94,7 +83,7 @@ const fmt = (a: Float64Array) => `[${Array.from(a.slice(0, 8), (x) => x.toPrecis
 export function checkGrads(f: Fn, args: readonly unknown[], opts: CheckGradsOptions = {}): void {
   if (!Array.isArray(args)) throw new TracegradError("checkGrads: args must be an array of positional arguments");
   const { order = 2, modes = ["fwd", "rev"] } = opts;
-  const rand = rng(opts.seed ?? 0);
+  const rand = mulberry32(opts.seed ?? 0);
   const dt = lowest(flattenTensors("checkGrads", args, "the arguments")[0]);
   const eps = opts.eps ?? (dt === "float64" ? 1e-5 : 1e-3);
   const atol = opts.atol ?? (dt === "float64" ? 1e-5 : 2e-3);
