@@ -20,7 +20,11 @@ export const convertElementTypeP = definePrimitive<ConvertParams>({
   jvp: ([t], [x], out) => (isFloat(x!.dtype) && isFloat(out.dtype) ? convertElementType(t!, out.dtype) : null),
   transpose: (ct, [x]) => [convertElementType(ct, x!.aval.dtype)],
   testing: {
-    sample: (choose) => ({ avals: [new ShapedArray(randomShape(choose), "float64")], params: { new_dtype: "float64" } }),
+    // float64 → float64 exercises the derivative laws; the others the conversion kernels (zero derivative).
+    sample: (choose) => {
+      const [from, to] = ([["float64", "float64"], ["int32", "float64"], ["float64", "int32"], ["float64", "bool"]] as const)[choose(4)]!;
+      return { avals: [new ShapedArray(randomShape(choose), from)], params: { new_dtype: to } };
+    },
   },
 });
 
