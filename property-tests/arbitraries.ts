@@ -56,7 +56,9 @@ export function chooser(choices: readonly number[]): Choose {
   };
 }
 
-function domainOf(spec: TestSpec<unknown>, input: number): readonly [number, number] {
+function domainOf(spec: TestSpec<unknown>, input: number, perCase?: CaseDomains): readonly [number, number] {
+  const own = perCase?.[input];
+  if (own) return own;
   const d = spec.domain ?? DEFAULT_DOMAIN;
   if (typeof d[0] === "number") return d as readonly [number, number];
   const per = (d as readonly (readonly [number, number])[])[input];
@@ -90,15 +92,20 @@ function distinctValues(domains: readonly (readonly [number, number])[], sizes: 
   });
 }
 
-function inputValues(spec: TestSpec<unknown>, avals: readonly AvalData[]): fc.Arbitrary<(number | boolean)[][]> {
+type CaseDomains = readonly (readonly [number, number] | undefined)[] | undefined;
+
+function inputValues(spec: TestSpec<unknown>, avals: readonly AvalData[], perCase: CaseDomains): fc.Arbitrary<(number | boolean)[][]> {
   const floats = avals.flatMap((a, i) => (isFloatDType(a.dtype) ? [i] : []));
   const floatArb = spec.distinct
-    ? distinctValues(floats.map((i) => domainOf(spec, i)), floats.map((i) => sizeOf(avals[i]!.shape)))
-    : fc.tuple(...floats.map((i) => gridFloats(sizeOf(avals[i]!.shape), ...domainOf(spec, i))));
-  const others = avals.map((a) => {
+    ? distinctValues(floats.map((i) => domainOf(spec, i, perCase)), floats.map((i) => sizeOf(avals[i]!.shape)))
+    : fc.tuple(...floats.map((i) => gridFloats(sizeOf(avals[i]!.shape), ...domainOf(spec, i, perCase))));
+  const others = avals.map((a, i) => {
     const n = sizeOf(a.shape);
     if (a.dtype === "bool") return fc.array(fc.boolean(), { minLength: n, maxLength: n });
-    if (a.dtype === "int32") return fc.array(fc.integer({ min: -3, max: 3 }), { minLength: n, maxLength: n });
+    if (a.dtype === "int32") {
+      const [min, max] = perCase?.[i] ?? [-3, 3];
+      return fc.array(fc.integer({ min, max }), { minLength: n, maxLength: n });
+    }
     return fc.constant([] as number[]);
   });
   return fc.tuple(floatArb, fc.tuple(...others)).map(([fl, ot]) => avals.map((a, i) => (isFloatDType(a.dtype) ? fl[floats.indexOf(i)]! : ot[i]!)));
@@ -113,13 +120,13 @@ export function primCase(prim: Primitive<unknown>): fc.Arbitrary<PrimCase> {
   const spec = specOf(prim);
   const choices = fc.array(fc.noBias(fc.nat({ max: 1_000_000 })), { minLength: CHOICES, maxLength: CHOICES });
   return choices.chain((cs) => {
-    const { avals: shaped, params } = spec.sample(chooser(cs));
+    const { avals: shaped, params, domains } = spec.sample(chooser(cs));
     const avals = shaped.map((a) => ({ shape: [...a.shape], dtype: a.dtype }));
     const [o] = prim.check(shaped, params);
     const out = { shape: [...o!.shape], dtype: o!.dtype };
     const u = isFloatDType(out.dtype) ? gridFloats(sizeOf(out.shape), -1, 1) : fc.constant(null);
     return fc
-      .record({ inputs: inputValues(spec, avals), v: directions(avals), w: directions(avals), u })
+      .record({ inputs: inputValues(spec, avals, domains), v: directions(avals), w: directions(avals), u })
       .map((r): PrimCase => ({ prim: prim.name, avals, params, out, ...r }));
   });
 }

@@ -17,8 +17,11 @@ export type Choose = (n: number) => number;
 
 /** How property tests draw cases for a primitive; declared next to its rules. */
 export interface TestSpec<P> {
-  /** Input shapes/dtypes and params of one random case. */
-  sample(choose: Choose): { avals: ShapedArray[]; params: P };
+  /**
+   * Input shapes/dtypes and params of one random case; `domains` optionally overrides `domain` per input
+   * for this case (for int32 inputs: the inclusive range of indices that are valid here).
+   */
+  sample(choose: Choose): { avals: ShapedArray[]; params: P; domains?: readonly (readonly [number, number] | undefined)[] };
   /** Interval the float inputs are drawn from (one for all, or one per input); default [-2, 2]. */
   domain?: readonly [number, number] | readonly (readonly [number, number])[];
   /** Non-smooth where values meet (max, min, reduce_max): keep every drawn value apart. */

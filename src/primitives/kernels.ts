@@ -1,38 +1,45 @@
 // Eager CPU kernels shared by primitives: strided copies, reductions, elementwise maps, batched matmul.
 import type { ShapedArray } from "../core/aval.js";
 import { type TypedArray, allocate } from "../core/dtype.js";
-import { type Shape, sizeOf } from "../core/shape.js";
+import { type Shape, sizeOf, stridesOf } from "../core/shape.js";
 import { Tensor } from "../core/tensor.js";
 
 export const data = (t: Tensor): TypedArray => t._data!;
 
-/** dst[i] = src[offset + Σ idx_k · strides_k] over `outShape` in row-major order. */
-export function stridedCopy(src: TypedArray, strides: readonly number[], offset: number, outShape: Shape, dst: TypedArray): void {
-  const total = sizeOf(outShape);
-  if (total === 0) return;
-  const nd = outShape.length;
+/** Moves `shape` elements: dst[dOff + Σ i_k·dStr_k] = src[sOff + Σ i_k·sStr_k], in row-major order of i. */
+export function stridedMove(
+  src: TypedArray, sStr: readonly number[], sOff: number,
+  dst: TypedArray, dStr: readonly number[], dOff: number,
+  shape: Shape,
+): void {
+  if (sizeOf(shape) === 0) return;
+  const nd = shape.length;
   if (nd === 0) {
-    dst[0] = src[offset]!;
+    dst[dOff] = src[sOff]!;
     return;
   }
   const last = nd - 1;
-  const nLast = outShape[last]!;
-  const sLast = strides[last]!;
+  const [n, ss, ds] = [shape[last]!, sStr[last]!, dStr[last]!];
   const idx = new Array<number>(nd).fill(0);
-  let base = offset;
-  let o = 0;
+  let [sb, db] = [sOff, dOff];
   for (;;) {
-    for (let j = 0, p = base; j < nLast; j++, p += sLast) dst[o++] = src[p]!;
+    for (let j = 0, p = sb, q = db; j < n; j++, p += ss, q += ds) dst[q] = src[p]!;
     let k = last - 1;
     for (; k >= 0; k--) {
-      base += strides[k]!;
-      if (++idx[k]! < outShape[k]!) break;
-      base -= strides[k]! * outShape[k]!;
+      sb += sStr[k]!;
+      db += dStr[k]!;
+      if (++idx[k]! < shape[k]!) break;
+      sb -= sStr[k]! * shape[k]!;
+      db -= dStr[k]! * shape[k]!;
       idx[k] = 0;
     }
     if (k < 0) return;
   }
 }
+
+/** dst[i] = src[offset + Σ idx_k · strides_k] over `outShape`, dst contiguous. */
+export const stridedCopy = (src: TypedArray, strides: readonly number[], offset: number, outShape: Shape, dst: TypedArray): void =>
+  stridedMove(src, strides, offset, dst, stridesOf(outShape), 0, outShape);
 
 /** A new tensor of aval `out` gathered from `x` with the given strides. */
 export function strided(x: Tensor, strides: readonly number[], offset: number, out: ShapedArray): Tensor {

@@ -34,6 +34,21 @@ export { transpose } from "./structure/transpose.js";
 export { concatenate } from "./structure/concatenate.js";
 export { slice } from "./structure/slice.js";
 export { dotGeneral, type DimensionNumbers } from "./linalg/dot_general.js";
+export { log1p } from "./elementwise/log1p.js";
+export { expm1 } from "./elementwise/expm1.js";
+export { tan } from "./elementwise/tan.js";
+export { logistic } from "./elementwise/logistic.js";
+export { erf } from "./elementwise/erf.js";
+export { abs } from "./elementwise/abs.js";
+export { sign } from "./elementwise/sign.js";
+export { reduceProd } from "./reduce/reduce_prod.js";
+export { argmax } from "./reduce/argmax.js";
+export { argmin } from "./reduce/argmin.js";
+export { rev } from "./structure/rev.js";
+export { pad } from "./structure/pad.js";
+export { gather } from "./structure/gather.js";
+export { scatterAdd } from "./structure/scatter_add.js";
+export { iota } from "./structure/iota.js";
 
 /** A concrete 0-d tensor. */
 export function scalar(v: number | boolean, dtype: DType): Tensor {

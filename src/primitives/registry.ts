@@ -27,10 +27,26 @@ import { concatenateP } from "./structure/concatenate.js";
 import { reshapeP } from "./structure/reshape.js";
 import { sliceP } from "./structure/slice.js";
 import { transposeP } from "./structure/transpose.js";
+import { log1pP } from "./elementwise/log1p.js";
+import { expm1P } from "./elementwise/expm1.js";
+import { tanP } from "./elementwise/tan.js";
+import { logisticP } from "./elementwise/logistic.js";
+import { erfP } from "./elementwise/erf.js";
+import { absP } from "./elementwise/abs.js";
+import { signP } from "./elementwise/sign.js";
+import { reduceProdP } from "./reduce/reduce_prod.js";
+import { argmaxP } from "./reduce/argmax.js";
+import { argminP } from "./reduce/argmin.js";
+import { revP } from "./structure/rev.js";
+import { padP } from "./structure/pad.js";
+import { gatherP } from "./structure/gather.js";
+import { scatterAddP } from "./structure/scatter_add.js";
+import { iotaP } from "./structure/iota.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- params differ per primitive
 export const primitives: readonly Primitive<any>[] = [
   negP, addP, subP, mulP, divP, expP, logP, sinP, cosP, tanhP, sqrtP, powP, maxP, minP,
   eqP, neP, ltP, leP, gtP, geP, selectP, stopGradientP, convertElementTypeP,
   reduceSumP, reduceMaxP, reduceMinP, broadcastInDimP, reshapeP, transposeP, concatenateP, sliceP, dotGeneralP,
+  log1pP, expm1P, tanP, logisticP, erfP, absP, signP, reduceProdP, argmaxP, argminP, revP, padP, gatherP, scatterAddP, iotaP,
 ];

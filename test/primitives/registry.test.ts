@@ -10,7 +10,7 @@ describe("registry", () => {
   it("names are unique and snake_case", () => {
     const names = primitives.map((p) => p.name);
     expect(new Set(names).size).toBe(names.length);
-    for (const n of names) expect(n).toMatch(/^[a-z][a-z_]*$/);
+    for (const n of names) expect(n).toMatch(/^[a-z][a-z0-9_]*$/);
   });
 
   it("contains the primitives DESIGN.md lists for this stage", () => {

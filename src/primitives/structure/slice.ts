@@ -1,4 +1,4 @@
-// slice: the box [start_indices, limit_indices) of the operand (linear; transposes to zero-padding).
+// slice: elements start, start + stride, … below limit on each axis (linear; transposes to zero-padding).
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../../core/aval.js";
 import { ShapeError, fmtShape } from "../../core/errors.js";
@@ -7,48 +7,54 @@ import { stridesOf } from "../../core/shape.js";
 import type { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { strided } from "../kernels.js";
-import { concatenate, zeros } from "../lax.js";
 import { randomShape } from "../rules.js";
+import { pad, scalar } from "../lax.js";
 
 export interface SliceParams {
   start_indices: readonly number[];
   limit_indices: readonly number[];
+  /** Step per axis; null means 1 everywhere (JAX prints `strides=None`). */
+  strides: readonly number[] | null;
 }
+
+const stepOf = (p: SliceParams, i: number) => p.strides?.[i] ?? 1;
+const lengthOf = (p: SliceParams, i: number) => Math.max(0, Math.ceil((p.limit_indices[i]! - p.start_indices[i]!) / stepOf(p, i)));
 
 export const sliceP = definePrimitive<SliceParams>({
   name: "slice",
-  abstractEval: ([x], { start_indices: lo, limit_indices: hi }) => {
+  abstractEval: ([x], p) => {
     const s = x!.shape;
-    const okBox = lo.length === s.length && hi.length === s.length && s.every((n, i) => 0 <= lo[i]! && lo[i]! <= hi[i]! && hi[i]! <= n);
+    const { start_indices: lo, limit_indices: hi, strides: st } = p;
+    const okBox =
+      lo.length === s.length && hi.length === s.length && (st === null || (st.length === s.length && st.every((k) => Number.isInteger(k) && k >= 1))) &&
+      s.every((n, i) => Number.isInteger(lo[i]) && Number.isInteger(hi[i]) && 0 <= lo[i]! && lo[i]! <= hi[i]! && hi[i]! <= n);
     return okBox
-      ? E.right(new ShapedArray(s.map((_, i) => hi[i]! - lo[i]!), x!.dtype))
-      : E.left(new ShapeError(`slice: start (${lo.join(", ")}) and limit (${hi.join(", ")}) do not describe a box inside shape ${fmtShape(s)}`));
+      ? E.right(new ShapedArray(s.map((_, i) => lengthOf(p, i)), x!.dtype))
+      : E.left(new ShapeError(`slice: start (${lo.join(", ")}), limit (${hi.join(", ")}) and strides (${st?.join(", ") ?? "1"}) do not describe a box inside shape ${fmtShape(s)}`));
   },
-  impl: ([x], { start_indices: lo }, out) => {
+  impl: ([x], p, out) => {
     const st = stridesOf(x!.shape);
-    return strided(x!, st, lo.reduce((o, l, i) => o + l * st[i]!, 0), out);
+    return strided(x!, st.map((s, i) => s * stepOf(p, i)), p.start_indices.reduce((o, l, i) => o + l * st[i]!, 0), out);
   },
-  jvp: ([t], _, __, p) => slice(t!, p.start_indices, p.limit_indices), // linear
-  // put the cotangent back in place, zeros around it, one axis at a time
-  transpose: (ct, [x], { start_indices: lo, limit_indices: hi }) => {
-    const s = x!.aval.shape;
-    let r = ct;
-    for (let d = 0; d < s.length; d++) {
-      if (lo[d] === 0 && hi[d] === s[d]) continue;
-      const side = (n: number) => zeros(r.shape.map((m, i) => (i === d ? n : m)), ct.dtype);
-      r = concatenate([side(lo[d]!), r, side(s[d]! - hi[d]!)], d);
-    }
-    return [r];
+  jvp: ([t], _, __, p) => slice(t!, p.start_indices, p.limit_indices, p.strides), // linear
+  // put the cotangent back where it came from, zeros around and between
+  transpose: (ct, [x], p) => {
+    const n = x!.aval.shape;
+    const cfg = n.map((dim, i) => {
+      const [lo, m, k] = [p.start_indices[i]!, lengthOf(p, i), stepOf(p, i)];
+      return [lo, dim - lo - m - Math.max(0, m - 1) * (k - 1), k - 1] as const;
+    });
+    return [pad(ct, scalar(0, ct.dtype), cfg)];
   },
   testing: {
     sample: (choose) => {
       const shape = randomShape(choose);
       const lo = shape.map((n) => choose(n));
       const hi = shape.map((n, i) => lo[i]! + choose(n - lo[i]! + 1));
-      return { avals: [new ShapedArray(shape, "float64")], params: { start_indices: lo, limit_indices: hi } };
+      return { avals: [new ShapedArray(shape, "float64")], params: { start_indices: lo, limit_indices: hi, strides: choose(2) ? shape.map(() => 1 + choose(2)) : null } };
     },
   },
 });
 
-export const slice = (x: Tensor, start: readonly number[], limit: readonly number[]): Tensor =>
-  bind1(sliceP, [x], { start_indices: [...start], limit_indices: [...limit] });
+export const slice = (x: Tensor, start: readonly number[], limit: readonly number[], strides: readonly number[] | null = null): Tensor =>
+  bind1(sliceP, [x], { start_indices: [...start], limit_indices: [...limit], strides: strides && strides.some((k) => k !== 1) ? [...strides] : null });

@@ -1,0 +1,18 @@
+// abs: |x|; its derivative at 0 is 0, as in JAX.
+import { definePrimitive } from "../../core/primitive.js";
+import type { Tensor } from "../../core/tensor.js";
+import { bind1 } from "../../core/trace.js";
+import { mapUnary } from "../kernels.js";
+import { elementwise, elementwiseTesting } from "../rules.js";
+import { mul, sign } from "../lax.js";
+
+export const absP = definePrimitive<object>({
+  name: "abs",
+  abstractEval: elementwise("abs", "numeric"),
+  impl: ([x], _, out) => mapUnary(x!, out, Math.abs),
+  // d|x| = sign(x)·dx
+  jvp: ([t], [x]) => mul(t!, sign(x!)),
+  testing: elementwiseTesting(1),
+});
+
+export const abs = (x: Tensor): Tensor => bind1(absP, [x], {});

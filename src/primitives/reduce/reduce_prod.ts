@@ -1,0 +1,40 @@
+// reduce_prod: product over axes. Its derivative uses products of all-but-one element, so zeros are exact.
+import { definePrimitive } from "../../core/primitive.js";
+import type { Tensor } from "../../core/tensor.js";
+import { bind1 } from "../../core/trace.js";
+import { reduce } from "../kernels.js";
+import { type AxesParams, keptDims, reduceTesting, reducedAval } from "./axes.js";
+import { concatenate, full, mul, reduceSum, reshape, rev, slice, transpose, zeros } from "../lax.js";
+
+/** Along the last axis: the product of the elements before each position (1 for the first), by doubling. */
+function exclusivePrefixProduct(x: Tensor): Tensor {
+  const n = x.shape[x.ndim - 1]!;
+  const lead = x.shape.slice(0, -1);
+  const ones = (k: number) => full([...lead, k], 1, x.dtype);
+  const shift = (p: Tensor, k: number) =>
+    concatenate([ones(k), slice(p, p.shape.map(() => 0), [...lead, n - k])], x.ndim - 1);
+  let p = shift(x, 1);
+  for (let k = 1; k < n; k *= 2) p = mul(p, shift(p, k));
+  return p;
+}
+
+export const reduceProdP = definePrimitive<AxesParams>({
+  name: "reduce_prod",
+  abstractEval: ([x], { axes }) => reducedAval("reduce_prod", x!, axes),
+  impl: ([x], { axes }, out) => reduce(x!, axes, out, 1, out.dtype === "int32" ? Math.imul : (a, v) => a * v),
+  // d ∏ xᵢ = Σᵢ dxᵢ · ∏_{j≠i} xⱼ, with ∏_{j≠i} = (product before i)·(product after i)
+  jvp: ([t], [x], out, { axes }) => {
+    const kept = keptDims(x!.ndim, axes);
+    const lead = kept.map((d) => x!.shape[d]!);
+    const n = axes.reduce((a, d) => a * x!.shape[d]!, 1);
+    if (n <= 1) return n === 0 ? zeros(out.shape, out.dtype) : reshape(t!, out.shape);
+    const flat = (v: Tensor) => reshape(transpose(v, [...kept, ...axes]), [...lead, n]);
+    const xs = flat(x!);
+    const last = lead.length;
+    const others = mul(exclusivePrefixProduct(xs), rev(exclusivePrefixProduct(rev(xs, [last])), [last]));
+    return reduceSum(mul(flat(t!), others), [last]);
+  },
+  testing: reduceTesting({ domain: [-1.5, 1.5] }),
+});
+
+export const reduceProd = (x: Tensor, axes: readonly number[]): Tensor => bind1(reduceProdP, [x], { axes });

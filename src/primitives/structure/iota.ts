@@ -1,0 +1,42 @@
+// iota: 0, 1, 2, … along `dimension` of `shape`, built in the IR instead of captured as a constant.
+import * as E from "fp-ts/Either";
+import { ShapedArray } from "../../core/aval.js";
+import { type DType, allocate } from "../../core/dtype.js";
+import { ShapeError, fmtShape } from "../../core/errors.js";
+import { definePrimitive } from "../../core/primitive.js";
+import { stridesOf } from "../../core/shape.js";
+import { Tensor } from "../../core/tensor.js";
+import { bind1 } from "../../core/trace.js";
+import { randomShape } from "../rules.js";
+
+export interface IotaParams {
+  dtype: DType;
+  shape: readonly number[];
+  dimension: number;
+}
+
+export const iotaP = definePrimitive<IotaParams>({
+  name: "iota",
+  abstractEval: (_, { dtype, shape, dimension }) =>
+    dimension >= 0 && dimension < shape.length
+      ? E.right(new ShapedArray(shape, dtype))
+      : E.left(new ShapeError(`iota: dimension ${dimension} is out of range for shape ${fmtShape(shape)}`)),
+  impl: (_, { shape, dimension }, out) => {
+    const d = allocate(out.dtype, out.size);
+    const [stride, n] = [stridesOf(shape)[dimension]!, shape[dimension]!];
+    for (let i = 0; i < d.length; i++) d[i] = Math.floor(i / stride) % n;
+    return Tensor._of(d, out.shape, out.dtype);
+  },
+  jvp: () => null, // no inputs
+  testing: {
+    sample: (choose) => {
+      const shape = randomShape(choose);
+      if (shape.length === 0) shape.push(1 + choose(3));
+      return { avals: [], params: { dtype: "float64", shape, dimension: choose(shape.length) } };
+    },
+    zeroDerivative: true,
+  },
+});
+
+export const iota = (dtype: DType, shape: readonly number[], dimension = 0): Tensor =>
+  bind1(iotaP, [], { dtype, shape: [...shape], dimension });
