@@ -1,13 +1,14 @@
 // tracegrad's public API (re-exports only).
 import "./numpy/index.js";
 
-export { Tensor, type ArrayLike, type ReduceOpts } from "./core/tensor.js";
+export { Tensor, type ArrayLike, type ReduceOpts, type Index, type AtUpdate } from "./core/tensor.js";
 export type { DType } from "./core/dtype.js";
 export {
   TracegradError, ShapeError, DTypeError, ConcretizationError, UnexpectedTracerError, GradientError, GradientCheckError,
 } from "./core/errors.js";
 export { tree, type TreeDef, type TensorTree, type Leaf, type Loose } from "./core/tree.js";
 export { np } from "./numpy/index.js";
+export { nn } from "./nn/index.js";
 export { lax } from "./lax.js";
 export { stopGradient } from "./primitives/lax.js";
 export { jvp, vjp, grad, valueAndGrad, linearize, type GradOf, type GradOptions } from "./transforms/autodiff.js";

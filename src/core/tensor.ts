@@ -12,6 +12,19 @@ export type NestedNumbers = readonly (number | boolean | Tensor | NestedNumbers)
 /** Nested JS arrays as `toArray` returns them. */
 export type Nested = number | boolean | Nested[];
 
+/** One index entry: a position, a range `[start?, stop?, step?]`, `null` (new axis), or int32 indices. */
+export type Index = number | readonly (number | null | undefined)[] | null | Tensor;
+
+/** JAX's `x.at[idx]`: functional updates that return new tensors. */
+export interface AtUpdate {
+  /** Indexed positions replaced by `v` (broadcast). */
+  set(v: ArrayLike): Tensor;
+  /** `v` added at the indexed positions (repeated indices add repeatedly). */
+  add(v: ArrayLike): Tensor;
+  /** Indexed positions multiplied by `v`. */
+  mul(v: ArrayLike): Tensor;
+}
+
 /** Options for reductions. */
 export interface ReduceOpts {
   axis?: number | readonly number[];
@@ -41,6 +54,8 @@ export interface TensorOps {
   transpose(a: ArrayLike, axes?: readonly number[]): Tensor;
   matmul(a: ArrayLike, b: ArrayLike): Tensor;
   astype(a: ArrayLike, dtype: DType): Tensor;
+  index(a: ArrayLike, idx: readonly Index[]): Tensor;
+  at(a: ArrayLike, idx: readonly Index[]): AtUpdate;
 }
 
 let ops: TensorOps | undefined;
@@ -183,6 +198,14 @@ export class Tensor {
   transpose(axes?: readonly number[]): Tensor { return np().transpose(this, axes); }
   matmul(y: ArrayLike): Tensor { return np().matmul(this, y); }
   astype(dtype: DType): Tensor { return np().astype(this, dtype); }
+  /**
+   * NumPy indexing: a number picks (and drops the axis), `[start?, stop?, step?]` ranges, `null` adds an
+   * axis, an int32 tensor gathers; missing trailing entries are whole axes. Differentiable.
+   * @example x.slice(0, [1, null, 2]) // x[0, 1::2]
+   */
+  slice(...idx: Index[]): Tensor { return np().index(this, idx); }
+  /** Functional updates as JAX's `.at[]`: `x.at(0).set(5)`, `.add(v)`, `.mul(v)`. */
+  at(...idx: Index[]): AtUpdate { return np().at(this, idx); }
 }
 
 function formatData(t: Tensor): string {

@@ -32,9 +32,13 @@ export const onesLike = (x: ArrayLike): Tensor => {
   return full(t.shape, 1, { dtype: t.dtype });
 };
 
-/** Evenly spaced values in [start, stop); int32 when every argument is an integer, as NumPy. */
-export function arange(start: number, stop?: number, step?: number | DTypeOpt, opts: DTypeOpt = {}): Tensor {
-  if (typeof step === "object") [opts, step] = [step, undefined];
+/**
+ * Evenly spaced values in [start, stop); int32 when every argument is an integer, as NumPy. The options
+ * object may follow any argument: `arange(5, { dtype: "float64" })`.
+ */
+export function arange(start: number, ...rest: (number | DTypeOpt | undefined)[]): Tensor {
+  const opts = (typeof rest[rest.length - 1] === "object" ? rest.pop() : {}) as DTypeOpt;
+  const [stop, step] = rest as (number | undefined)[];
   const [lo, hi] = stop === undefined ? [0, start] : [start, stop];
   const st = step ?? 1;
   for (const [k, v] of [["start", lo], ["stop", hi], ["step", st]] as const) {

@@ -49,11 +49,16 @@ export const square = (x: ArrayLike): Tensor => {
   const t = numeric(asTensor(x));
   return lax.mul(t, t);
 };
-/** |x| as max(x, −x), so the derivative at 0 is 0 as in JAX. */
-export const abs = (x: ArrayLike): Tensor => {
-  const t = numeric(asTensor(x));
-  return lax.max(t, lax.neg(t));
-};
+/** |x|; the derivative at 0 is 0, as in JAX. */
+export const abs = (x: ArrayLike): Tensor => lax.abs(numeric(asTensor(x)));
+/** −1, 0 or 1 by sign (derivative zero). */
+export const sign = (x: ArrayLike): Tensor => lax.sign(numeric(asTensor(x)));
+/** log(1 + x), accurate for small x. */
+export const log1p = unaryFloat(lax.log1p);
+/** eˣ − 1, accurate for small x. */
+export const expm1 = unaryFloat(lax.expm1);
+/** Tangent. */
+export const tan = unaryFloat(lax.tan);
 /** Clamps x to [lo, hi]. */
 export const clip = (x: ArrayLike, lo: ArrayLike, hi: ArrayLike): Tensor => minimum(maximum(x, lo), hi);
 

@@ -4,20 +4,22 @@ import { array, broadcastTo } from "./convert.js";
 import { arange, eye, full, linspace, ones, onesLike, zeros, zerosLike } from "./creation.js";
 import * as ew from "./elementwise.js";
 import { dot, matmul, outer } from "./linalg.js";
-import { max, mean, min, sum } from "./reductions.js";
-import { astype, concatenate, expandDims, reshape, squeeze, stack, transpose } from "./shape.js";
+import { at, index } from "./indexing.js";
+import { argmax, argmin, max, mean, min, prod, sum } from "./reductions.js";
+import { astype, concatenate, expandDims, reshape, slice, squeeze, stack, take, transpose } from "./shape.js";
 
 /** NumPy-style functions with broadcasting; every argument may be an ArrayLike. */
 export const np = {
   array, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye,
   add: ew.add, subtract: ew.subtract, multiply: ew.multiply, divide: ew.divide, power: ew.power,
   negative: ew.negative, exp: ew.exp, log: ew.log, sqrt: ew.sqrt, square: ew.square, sin: ew.sin,
-  cos: ew.cos, tanh: ew.tanh, abs: ew.abs, maximum: ew.maximum, minimum: ew.minimum, clip: ew.clip,
+  cos: ew.cos, tan: ew.tan, tanh: ew.tanh, abs: ew.abs, sign: ew.sign, log1p: ew.log1p, expm1: ew.expm1,
+  maximum: ew.maximum, minimum: ew.minimum, clip: ew.clip,
   where: ew.where, equal: ew.equal, notEqual: ew.notEqual, less: ew.less, lessEqual: ew.lessEqual,
   greater: ew.greater, greaterEqual: ew.greaterEqual,
-  sum, mean, max, min,
+  sum, mean, max, min, prod, argmax, argmin,
   dot, matmul, outer,
-  reshape, transpose, expandDims, squeeze, broadcastTo, concatenate, stack, astype,
+  reshape, transpose, expandDims, squeeze, broadcastTo, concatenate, stack, take, slice, astype,
 };
 
-installTensorOps(np);
+installTensorOps({ ...np, index, at });

@@ -1,6 +1,7 @@
 // Reductions with NumPy's axis/keepdims semantics.
 import { isFloat } from "../core/dtype.js";
-import { normalizeAxes } from "../core/shape.js";
+import { ShapeError, TracegradError, fmtShape } from "../core/errors.js";
+import { normalizeAxes, normalizeAxis } from "../core/shape.js";
 import type { ArrayLike, ReduceOpts, Tensor } from "../core/tensor.js";
 import * as lax from "../primitives/lax.js";
 import { asTensor } from "./convert.js";
@@ -17,10 +18,42 @@ const boolToInt = (t: Tensor) => (t.dtype === "bool" ? lax.convertElementType(t,
 
 /** Sum over `axis` (all axes by default). @example np.sum([[1, 2], [3, 4]], { axis: 0 }) // [4, 6] */
 export const sum = reduction("np.sum", lax.reduceSum, boolToInt);
+/** Product over `axis`; the gradient is exact where elements are zero. */
+export const prod = reduction("np.prod", lax.reduceProd, boolToInt);
+
+/** max/min have no identity: reducing an empty axis is an error, as in NumPy and JAX. */
+const nonEmpty = (op: string, f: (x: Tensor, axes: readonly number[]) => Tensor) => (x: Tensor, axes: readonly number[]) => {
+  const empty = axes.filter((a) => x.shape[a] === 0);
+  if (empty.length) throw new ShapeError(`${op}: cannot reduce the empty axis ${empty[0]} of shape ${fmtShape(x.shape)} (no identity); reduce a non-empty axis or use np.where with a default`);
+  return f(x, axes);
+};
 /** Maximum over `axis`; ties share the gradient. */
-export const max = reduction("np.max", lax.reduceMax, (t) => t);
+export const max = reduction("np.max", nonEmpty("np.max", lax.reduceMax), (t) => t);
 /** Minimum over `axis`; ties share the gradient. */
-export const min = reduction("np.min", lax.reduceMin, (t) => t);
+export const min = reduction("np.min", nonEmpty("np.min", lax.reduceMin), (t) => t);
+
+/** Index (int32) of the first maximum along `axis`, or in the flattened array when no axis is given. */
+export const argmax = (x: ArrayLike, opts: ArgOpts = {}): Tensor => argReduce("np.argmax", lax.argmax, x, opts);
+/** Index (int32) of the first minimum along `axis`, or in the flattened array when no axis is given. */
+export const argmin = (x: ArrayLike, opts: ArgOpts = {}): Tensor => argReduce("np.argmin", lax.argmin, x, opts);
+
+/** Options of argmax/argmin: one axis (NumPy), or none for the flattened array. */
+export interface ArgOpts {
+  axis?: number;
+  keepdims?: boolean;
+}
+
+function argReduce(op: string, f: (x: Tensor, axis: number) => Tensor, x: ArrayLike, opts: ArgOpts): Tensor {
+  const t = asTensor(x);
+  if (opts.axis !== undefined && typeof opts.axis !== "number") throw new TracegradError(`${op}: axis must be a single number, got ${JSON.stringify(opts.axis)}`);
+  const flat = opts.axis === undefined;
+  const src = flat ? lax.reshape(t, [t.size]) : t;
+  const axis = flat ? 0 : normalizeAxis(op, opts.axis!, t.ndim);
+  if (src.shape[axis] === 0) throw new ShapeError(`${op}: attempt to get the ${op.slice(6)} of an empty axis (shape ${fmtShape(t.shape)})`);
+  const r = f(src, axis);
+  if (!opts.keepdims) return r;
+  return lax.reshape(r, flat ? t.shape.map(() => 1) : t.shape.map((s, i) => (i === axis ? 1 : s)));
+}
 
 /** Arithmetic mean over `axis`; integers give float32. */
 export function mean(x: ArrayLike, opts: ReduceOpts = {}): Tensor {

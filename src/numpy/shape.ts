@@ -2,9 +2,11 @@
 import { checkDType, type DType } from "../core/dtype.js";
 import { ShapeError, TracegradError, fmtShape } from "../core/errors.js";
 import { normalizeAxes, normalizeAxis, sizeOf } from "../core/shape.js";
-import type { ArrayLike, Tensor } from "../core/tensor.js";
+import type { ArrayLike } from "../core/tensor.js";
 import * as lax from "../primitives/lax.js";
+import { Tensor } from "../core/tensor.js";
 import { asTensor, promoted } from "./convert.js";
+import { index } from "./indexing.js";
 
 /** The same elements under a new shape; one entry may be −1 (inferred). */
 export function reshape(x: ArrayLike, shape: readonly number[]): Tensor {
@@ -75,6 +77,42 @@ export function stack(xs: readonly ArrayLike[], axis = 0): Tensor {
   }
   const a = normalizeAxis("np.stack", axis, s.length + 1);
   return lax.concatenate(ts.map((t) => expandDims(t, a)), a);
+}
+
+/**
+ * Elements at `indices` along `axis` (of the flattened array when no axis is given); negative indices
+ * count from the end, and an index out of range throws naming it and the axis size.
+ * @example np.take(np.array([10, 20, 30]), [2, 0]) // [30, 10]
+ */
+export function take(x: ArrayLike, indices: ArrayLike, opts: { axis?: number } = {}): Tensor {
+  const t = asTensor(x);
+  const idx = indexTensor("np.take", indices);
+  if (opts.axis === undefined) return lax.gather(lax.reshape(t, [t.size]), idx, 0);
+  return lax.gather(t, idx, normalizeAxis("np.take", opts.axis, t.ndim));
+}
+
+/** Integer indices as int32: JS numbers must be whole; tensors must already be int32. */
+function indexTensor(op: string, indices: ArrayLike): Tensor {
+  if (indices instanceof Tensor) {
+    if (indices.dtype !== "int32") throw new TracegradError(`${op}: indices must be int32, got ${indices.dtype}; convert with astype("int32")`);
+    return indices;
+  }
+  const f = asTensor(indices);
+  const bad = Array.from(f.toTypedArray()).find((v) => !Number.isInteger(v));
+  if (bad !== undefined) throw new TracegradError(`${op}: index ${bad} is not a whole number`);
+  return lax.convertElementType(f, "int32");
+}
+
+/**
+ * The box `starts` ≤ i < `ends` per axis (Python conventions: negative counts from the end, out-of-range
+ * bounds clamp; missing trailing axes are whole).
+ */
+export function slice(x: ArrayLike, starts: readonly number[], ends: readonly number[]): Tensor {
+  const t = asTensor(x);
+  if (starts.length !== ends.length || starts.length > t.ndim) {
+    throw new ShapeError(`np.slice: starts (${starts.length}) and ends (${ends.length}) need one entry per leading axis of shape ${fmtShape(t.shape)}`);
+  }
+  return index(t, starts.map((s, i) => [s, ends[i]!]));
 }
 
 /** Converts dtype (float → int32 truncates toward zero). */

@@ -38,14 +38,7 @@ export const sliceP = definePrimitive<SliceParams>({
   },
   jvp: ([t], _, __, p) => slice(t!, p.start_indices, p.limit_indices, p.strides), // linear
   // put the cotangent back where it came from, zeros around and between
-  transpose: (ct, [x], p) => {
-    const n = x!.aval.shape;
-    const cfg = n.map((dim, i) => {
-      const [lo, m, k] = [p.start_indices[i]!, lengthOf(p, i), stepOf(p, i)];
-      return [lo, dim - lo - m - Math.max(0, m - 1) * (k - 1), k - 1] as const;
-    });
-    return [pad(ct, scalar(0, ct.dtype), cfg)];
-  },
+  transpose: (ct, [x], p) => [pad(ct, scalar(0, ct.dtype), slicePadding(x!.aval.shape, p))],
   testing: {
     sample: (choose) => {
       const shape = randomShape(choose);
@@ -55,6 +48,14 @@ export const sliceP = definePrimitive<SliceParams>({
     },
   },
 });
+
+/** The pad config that puts a slice's result back in place inside `shape` (the slice's transpose). */
+export function slicePadding(shape: readonly number[], p: SliceParams): [number, number, number][] {
+  return shape.map((dim, i) => {
+    const [lo, m, k] = [p.start_indices[i]!, lengthOf(p, i), stepOf(p, i)];
+    return [lo, dim - lo - m - Math.max(0, m - 1) * (k - 1), k - 1];
+  });
+}
 
 export const slice = (x: Tensor, start: readonly number[], limit: readonly number[], strides: readonly number[] | null = null): Tensor =>
   bind1(sliceP, [x], { start_indices: [...start], limit_indices: [...limit], strides: strides && strides.some((k) => k !== 1) ? [...strides] : null });

@@ -1,0 +1,86 @@
+// The `nn` namespace: activations, softmax family and oneHot, composed from np functions and primitives.
+import { TracegradError } from "../core/errors.js";
+import type { ArrayLike, Tensor } from "../core/tensor.js";
+import { normalizeAxes } from "../core/shape.js";
+import * as lax from "../primitives/lax.js";
+import { asTensor } from "../numpy/convert.js";
+import * as np from "../numpy/elementwise.js";
+import { max, sum } from "../numpy/reductions.js";
+import { expandDims } from "../numpy/shape.js";
+
+const floatTensor = (x: ArrayLike): Tensor => {
+  const t = asTensor(x);
+  return t.dtype === "float32" || t.dtype === "float64" ? t : lax.convertElementType(t, "float32");
+};
+
+/** max(x, 0) with relu′(0) = 0 as in JAX; NaN stays NaN. */
+export const relu = (x: ArrayLike): Tensor => np.where(np.lessEqual(x, 0), 0, x);
+
+/** 1 / (1 + e⁻ˣ), without overflow. */
+export const sigmoid = (x: ArrayLike): Tensor => lax.logistic(floatTensor(x));
+
+/** log(1 + eˣ) = max(x, 0) + log1p(e^−|x|): finite, with finite gradients, for any x. */
+export const softplus = (x: ArrayLike): Tensor => {
+  const t = floatTensor(x);
+  return np.add(np.maximum(t, 0), np.log1p(np.exp(np.negative(np.abs(t)))));
+};
+
+/** log σ(x) = −softplus(−x). */
+export const logSigmoid = (x: ArrayLike): Tensor => np.negative(softplus(np.negative(x)));
+
+/** Hyperbolic tangent. */
+export const tanh = (x: ArrayLike): Tensor => np.tanh(x);
+
+/** GELU: the tanh approximation by default (as JAX); `approximate: false` is x·Φ(x) with erf. */
+export function gelu(x: ArrayLike, opts: { approximate?: boolean } = {}): Tensor {
+  const t = floatTensor(x);
+  if (opts.approximate === false) return np.multiply(np.multiply(t, 0.5), np.add(lax.erf(np.multiply(t, Math.SQRT1_2)), 1));
+  const inner = np.multiply(np.add(t, np.multiply(np.power(t, 3), 0.044715)), Math.sqrt(2 / Math.PI));
+  return np.multiply(np.multiply(t, 0.5), np.add(np.tanh(inner), 1));
+}
+
+interface AxisOpts {
+  axis?: number | readonly number[];
+}
+
+/** The max over `axes` as a constant shift (keepdims), 0 where it is not finite (all −∞ rows). */
+function shiftOf(t: Tensor, axis: number | readonly number[] | undefined): Tensor {
+  const m = lax.stopGradient(max(t, { axis, keepdims: true }));
+  return np.where(np.less(np.abs(m), Infinity), m, 0);
+}
+
+/** log Σ eˣ over `axis` (all axes by default), stable for large |x|. */
+export function logsumexp(x: ArrayLike, opts: AxisOpts & { keepdims?: boolean } = {}): Tensor {
+  const t = floatTensor(x);
+  const axes = normalizeAxes("nn.logsumexp", opts.axis, t.ndim);
+  const m = shiftOf(t, axes);
+  const r = np.add(np.log(sum(np.exp(np.subtract(t, m)), { axis: axes, keepdims: true })), m);
+  return opts.keepdims ? r : lax.reshape(r, t.shape.filter((_, i) => !axes.includes(i)));
+}
+
+/** eˣ / Σ eˣ along `axis` (default −1), shifted by the max so large inputs do not overflow. */
+export function softmax(x: ArrayLike, opts: AxisOpts = {}): Tensor {
+  const t = floatTensor(x);
+  const axis = opts.axis ?? -1;
+  const e = np.exp(np.subtract(t, shiftOf(t, axis)));
+  return np.divide(e, sum(e, { axis, keepdims: true }));
+}
+
+/** x − logsumexp(x) along `axis` (default −1). */
+export function logSoftmax(x: ArrayLike, opts: AxisOpts = {}): Tensor {
+  const t = floatTensor(x);
+  const axis = opts.axis ?? -1;
+  const shifted = np.subtract(t, shiftOf(t, axis));
+  return np.subtract(shifted, np.log(sum(np.exp(shifted), { axis, keepdims: true })));
+}
+
+/** float32 one-hot vectors along a new last axis; labels outside [0, numClasses) give all zeros (as JAX). */
+export function oneHot(labels: ArrayLike, numClasses: number): Tensor {
+  if (!Number.isInteger(numClasses) || numClasses < 0) throw new TracegradError(`nn.oneHot: numClasses must be a whole number ≥ 0, got ${numClasses}`);
+  const l = asTensor(labels);
+  const classes = lax.iota(l.dtype === "bool" ? "int32" : l.dtype, [numClasses]);
+  return lax.convertElementType(np.equal(expandDims(l, -1), classes), "float32");
+}
+
+/** Neural-network functions, as JAX's `jax.nn`. */
+export const nn = { relu, sigmoid, softplus, logSigmoid, gelu, tanh, softmax, logSoftmax, logsumexp, oneHot };

@@ -1,0 +1,156 @@
+// NumPy-style indexing (x.slice(...)) and functional updates (x.at(...).set/add/mul), as plans of primitives.
+import { fmtShape, ShapeError, TracegradError } from "../core/errors.js";
+import { type ArrayLike, type AtUpdate, type Index, Tensor } from "../core/tensor.js";
+import * as lax from "../primitives/lax.js";
+import { slicePadding } from "../primitives/structure/slice.js";
+import { asTensor, broadcastTo, promoted } from "./convert.js";
+import { checkedIndex } from "../primitives/structure/gather.js";
+
+
+/** How an index maps x to the result: slice → rev → gather → reshape → (transpose). */
+interface Plan {
+  start: number[];
+  limit: number[];
+  strides: number[];
+  reversed: number[];
+  gather?: { axis: number; indices: Tensor };
+  boxShape: number[];
+  gatheredShape: number[];
+  finalShape: number[];
+  /** NumPy moves advanced-index dims first when advanced entries are not adjacent. */
+  perm?: number[];
+}
+
+/** Python's slice.indices: normalised start, step and element count for an axis of size n. */
+function rangeOf(op: string, r: readonly (number | null | undefined)[], n: number, axis: number): { start: number; step: number; count: number } {
+  if (r.length > 3) throw new TracegradError(`${op}: a range has at most 3 entries [start, stop, step], got ${r.length} on axis ${axis}`);
+  const [a, b, c] = r;
+  const step = c ?? 1;
+  for (const v of [a, b, step]) {
+    if (v !== null && v !== undefined && !Number.isInteger(v)) throw new TracegradError(`${op}: range entries must be whole numbers, got ${JSON.stringify(r)} on axis ${axis}`);
+  }
+  if (step === 0) throw new TracegradError(`${op}: a range step cannot be 0 (axis ${axis})`);
+  const clamp = (v: number | null | undefined, dflt: number, lo: number, hi: number) =>
+    v === null || v === undefined ? dflt : Math.min(Math.max(v < 0 ? v + n : v, lo), hi);
+  const start = step > 0 ? clamp(a, 0, 0, n) : clamp(a, n - 1, -1, n - 1);
+  const stop = step > 0 ? clamp(b, n, 0, n) : clamp(b, -1, -1, n - 1);
+  const count = Math.max(0, Math.ceil((stop - start) / step));
+  return { start, step, count };
+}
+
+function plan(op: string, shape: readonly number[], idx: readonly Index[]): Plan {
+  const consumed = idx.filter((e) => e !== null).length;
+  if (consumed > shape.length) throw new ShapeError(`${op}: ${consumed} indices for an array of rank ${shape.length} (shape ${fmtShape(shape)})`);
+  if (idx.filter((e) => e instanceof Tensor).length > 1) throw new TracegradError(`${op}: at most one tensor index is supported; index one axis at a time`);
+  const p: Plan = { start: [], limit: [], strides: [], reversed: [], boxShape: [], gatheredShape: [], finalShape: [] };
+  const advanced: number[] = []; // entry positions of tensor and number indices (NumPy's advanced indices, when a tensor is present)
+  let ax = 0;
+  const whole = (n: number) => {
+    p.start.push(0), p.limit.push(n), p.strides.push(1), p.boxShape.push(n);
+  };
+  idx.forEach((e, k) => {
+    if (e === null) return p.finalShape.push(1);
+    const n = shape[ax]!;
+    if (typeof e === "number") {
+      if (!Number.isInteger(e)) throw new TracegradError(`${op}: index ${e} on axis ${ax} is not a whole number`);
+      const j = checkedIndex(op, e, n, ax);
+      p.start.push(j), p.limit.push(j + 1), p.strides.push(1), p.boxShape.push(1);
+      advanced.push(k);
+    } else if (e instanceof Tensor) {
+      if (e.dtype !== "int32") throw new TracegradError(`${op}: tensor indices must be int32, got ${e.dtype}; convert with astype("int32")`);
+      whole(n);
+      p.gather = { axis: ax, indices: e };
+      p.finalShape.push(...e.shape);
+      advanced.push(k);
+    } else if (Array.isArray(e)) {
+      const { start, step, count } = rangeOf(op, e, n, ax);
+      const lo = step > 0 ? start : count > 0 ? start + (count - 1) * step : 0;
+      p.start.push(lo), p.limit.push(count > 0 ? lo + (count - 1) * Math.abs(step) + 1 : lo), p.strides.push(Math.abs(step)), p.boxShape.push(count);
+      if (step < 0) p.reversed.push(ax);
+      p.finalShape.push(count);
+    } else {
+      throw new TracegradError(`${op}: unsupported index ${String(e)} on axis ${ax}; use a number, [start, stop, step], null or an int32 tensor`);
+    }
+    ax++;
+  });
+  for (; ax < shape.length; ax++) {
+    whole(shape[ax]!);
+    p.finalShape.push(shape[ax]!);
+  }
+  const g = p.gather;
+  p.gatheredShape = g ? [...p.boxShape.slice(0, g.axis), ...g.indices.shape, ...p.boxShape.slice(g.axis + 1)] : p.boxShape;
+  if (g && advanced.some((k, i) => i > 0 && k !== advanced[i - 1]! + 1)) {
+    // advanced entries apart: their dims go first (NumPy); they sit where the tensor entry was
+    const before = idx.slice(0, idx.indexOf(g.indices)).reduce<number>((n, e) => n + (e === null ? 1 : typeof e === "number" ? 0 : e instanceof Tensor ? 0 : 1), 0);
+    const m = g.indices.ndim;
+    const rest = p.finalShape.map((_, i) => i).filter((i) => i < before || i >= before + m);
+    p.perm = [...Array.from({ length: m }, (_, i) => before + i), ...rest];
+  }
+  return p;
+}
+
+function apply(x: Tensor, p: Plan): Tensor {
+  let r = lax.slice(x, p.start, p.limit, p.strides);
+  r = lax.rev(r, p.reversed);
+  if (p.gather) r = lax.gather(r, p.gather.indices, p.gather.axis);
+  r = lax.reshape(r, p.finalShape);
+  return p.perm ? lax.transpose(r, p.perm) : r;
+}
+
+/** The transpose of `apply`: a tensor of `shape` holding `v` where the index points, zeros elsewhere (repeats add). */
+function place(v: Tensor, p: Plan, shape: readonly number[]): Tensor {
+  let r = p.perm ? lax.transpose(v, p.perm.map((_, i) => p.perm!.indexOf(i))) : v;
+  r = lax.reshape(r, p.gatheredShape);
+  if (p.gather) r = lax.scatterAdd(r, p.gather.indices, p.gather.axis, p.boxShape);
+  r = lax.rev(r, p.reversed);
+  return lax.pad(r, lax.scalar(0, r.dtype), slicePadding(shape, { start_indices: p.start, limit_indices: p.limit, strides: p.strides }));
+}
+
+const resultShape = (p: Plan) => (p.perm ? p.perm.map((i) => p.finalShape[i]!) : p.finalShape);
+
+/** `x.slice(...idx)`: NumPy basic indexing plus one int32 tensor index; differentiable. */
+export function index(x: ArrayLike, idx: readonly Index[]): Tensor {
+  const t = asTensor(x);
+  return apply(t, plan("slice", t.shape, idx));
+}
+
+export function at(x: ArrayLike, idx: readonly Index[]): AtUpdate {
+  const t0 = asTensor(x);
+  // bool updates run in int32 (so repeated indices cannot overflow a Uint8 lane) and convert back
+  const t = t0.dtype === "bool" ? lax.convertElementType(t0, "int32") : t0;
+  const back = (r: Tensor) => lax.convertElementType(r, t0.dtype);
+  const p = plan("at", t.shape, idx);
+  const target = resultShape(p);
+  const values = (op: string, v: ArrayLike): Tensor => {
+    const [, u] = promoted([t0, v]);
+    if (!broadcastable(u!.shape, target)) throw new ShapeError(`at(...).${op}: a value of shape ${fmtShape(u!.shape)} does not broadcast to the indexed shape ${fmtShape(target)}`);
+    return broadcastTo(lax.convertElementType(u!, t.dtype), target);
+  };
+  // how many times each position is indexed (more than once only with repeated tensor indices)
+  const hits = () => place(lax.full(target, 1, "float32"), p, t.shape);
+  const indexed = (count: Tensor) => lax.gt(count, lax.zerosLike(count));
+  return {
+    add: (v) => back(lax.add(t, place(values("add", v), p, t.shape))),
+    set: (v) => {
+      const count = hits();
+      let placed = place(values("set", v), p, t.shape);
+      // repeated indices summed their values: divide back (all equal values give exactly v)
+      if (p.gather) placed = lax.div(placed, lax.convertElementType(lax.select(indexed(count), count, lax.fullLike(count, 1)), t.dtype));
+      return back(lax.select(indexed(count), placed, t));
+    },
+    mul: (v) => {
+      const ix = p.gather?.indices;
+      if (ix?._data) {
+        const n = t.shape[p.gather!.axis]!;
+        if (new Set(Array.from(ix._data, (j) => (j < 0 ? j + n : j))).size !== ix.size) {
+          throw new TracegradError("at(...).mul: repeated tensor indices are not supported; combine the factors for each position first");
+        }
+      }
+      return back(lax.select(indexed(hits()), lax.mul(t, place(values("mul", v), p, t.shape)), t));
+    },
+  };
+}
+
+function broadcastable(from: readonly number[], to: readonly number[]): boolean {
+  return from.length <= to.length && from.every((d, i) => d === 1 || d === to[to.length - from.length + i]);
+}
