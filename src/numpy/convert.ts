@@ -64,6 +64,11 @@ export function array(data: ArrayLike, opts: { dtype?: DType } = {}): Tensor {
     const src = data as unknown as globalThis.ArrayLike<number>;
     return Tensor._of(convertData(src, dtype ?? td), [src.length], dtype ?? td);
   }
+  if (ArrayBuffer.isView(data)) {
+    throw new TracegradError(
+      `np.array: ${data.constructor.name} is not supported; use Float32Array, Float64Array, Int32Array or Uint8Array (bool), or convert with Array.from(...)`,
+    );
+  }
   if (!Array.isArray(data)) throw new TracegradError(`np.array: cannot make a tensor from ${data === null ? "null" : typeof data}; pass numbers, booleans, nested arrays, typed arrays or tensors`);
   const { values, shape, allBool, tensors } = parseNested("np.array", data);
   if (tensors) return stackNested("np.array", data, dtype);

@@ -52,5 +52,6 @@ export const padP = definePrimitive<PadParams>({
   },
 });
 
+/** Skips the identity pad (all zeros). */
 export const pad = (x: Tensor, value: Tensor, config: readonly (readonly [number, number, number])[]): Tensor =>
-  bind1(padP, [x, value], { padding_config: config.map((c) => [...c] as const) });
+  config.length === x.ndim && config.every((c) => c.every((k) => k === 0)) ? x : bind1(padP, [x, value], { padding_config: config.map((c) => [...c] as const) });

@@ -33,4 +33,6 @@ export const reshapeP = definePrimitive<ReshapeParams>({
   },
 });
 
-export const reshape = (x: Tensor, shape: readonly number[]): Tensor => bind1(reshapeP, [x], { new_sizes: [...shape] });
+/** Skips the identity reshape. */
+export const reshape = (x: Tensor, shape: readonly number[]): Tensor =>
+  shape.length === x.ndim && shape.every((d, i) => d === x.shape[i]) ? x : bind1(reshapeP, [x], { new_sizes: [...shape] });

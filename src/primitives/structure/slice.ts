@@ -57,5 +57,9 @@ export function slicePadding(shape: readonly number[], p: SliceParams): [number,
   });
 }
 
-export const slice = (x: Tensor, start: readonly number[], limit: readonly number[], strides: readonly number[] | null = null): Tensor =>
-  bind1(sliceP, [x], { start_indices: [...start], limit_indices: [...limit], strides: strides && strides.some((k) => k !== 1) ? [...strides] : null });
+/** Skips the identity slice (the whole box, unit strides). */
+export function slice(x: Tensor, start: readonly number[], limit: readonly number[], strides: readonly number[] | null = null): Tensor {
+  const st = strides && strides.some((k) => k !== 1) ? [...strides] : null;
+  if (!st && start.every((s) => s === 0) && limit.length === x.ndim && limit.every((l, i) => l === x.shape[i])) return x;
+  return bind1(sliceP, [x], { start_indices: [...start], limit_indices: [...limit], strides: st });
+}

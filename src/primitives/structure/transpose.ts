@@ -38,4 +38,6 @@ export const transposeP = definePrimitive<TransposeParams>({
   },
 });
 
-export const transpose = (x: Tensor, permutation: readonly number[]): Tensor => bind1(transposeP, [x], { permutation: [...permutation] });
+/** Skips the identity permutation. */
+export const transpose = (x: Tensor, permutation: readonly number[]): Tensor =>
+  permutation.length === x.ndim && permutation.every((p, i) => p === i) ? x : bind1(transposeP, [x], { permutation: [...permutation] });
