@@ -80,6 +80,7 @@ export function definePrimitive<P>(def: PrimitiveDef<P>): Primitive<P> {
 }
 
 function fmtValue(v: unknown): string {
+  if (v === null || v === undefined) return "None";
   if (Array.isArray(v)) return v.length === 1 ? `(${fmtValue(v[0])},)` : `(${v.map(fmtValue).join(", ")})`;
   return String(v);
 }
