@@ -1,6 +1,6 @@
 // Pytrees: nested arrays and plain objects whose leaves are tensors, numbers or booleans.
 import { TracegradError } from "./errors.js";
-import { Tensor } from "./tensor.js";
+import { type ArrayLike, type NestedNumbers, Tensor } from "./tensor.js";
 
 /** A leaf of a pytree. */
 export type Leaf = Tensor | number | boolean;
@@ -12,25 +12,44 @@ export type TreeDef =
   | { readonly kind: "array"; readonly children: readonly TreeDef[] }
   | { readonly kind: "object"; readonly keys: readonly string[]; readonly children: readonly TreeDef[] };
 
-/** `T` with every leaf replaced by a Tensor: the type of gradients, tangents and cotangents of `T`. */
-export type TensorTree<T> = T extends Tensor | number | boolean
-  ? Tensor
-  : T extends null | undefined
-    ? T
-    : T extends readonly unknown[]
-      ? { -readonly [K in keyof T]: TensorTree<T[K]> }
-      : T extends object
-        ? { [K in keyof T]: TensorTree<T[K]> }
-        : T;
+/** True when A and B are the same type (no distribution over unions; never for `any`). */
+type Same<A, B> = 0 extends 1 & A ? false : [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+/**
+ * `T` with every leaf replaced by a Tensor: the type of gradients, tangents and cotangents of `T`.
+ * Parameters typed `ArrayLike` (np/nn functions) give a Tensor; the recursive `NestedNumbers` stays opaque.
+ */
+export type TensorTree<T> =
+  Same<T, ArrayLike> extends true
+    ? Tensor
+    : Same<T, NestedNumbers> extends true
+      ? unknown[]
+      : T extends Tensor | number | boolean
+        ? Tensor
+        : T extends null | undefined
+          ? T
+          : T extends readonly unknown[]
+            ? { -readonly [K in keyof T]: TensorTree<T[K]> }
+            : T extends object
+              ? { [K in keyof T]: TensorTree<T[K]> }
+              : T;
 
 /** What a transform accepts where `f` takes `T`: tensor leaves may be given as JS numbers (converted first). */
-export type Loose<T> = T extends Tensor
-  ? Tensor | number
-  : T extends readonly unknown[]
-    ? { [K in keyof T]: Loose<T[K]> }
-    : T extends Record<string, unknown>
-      ? { [K in keyof T]: Loose<T[K]> }
-      : T;
+export type Loose<T> =
+  Same<T, ArrayLike> extends true
+    ? ArrayLike
+    : Same<T, NestedNumbers> extends true
+      ? NestedNumbers
+      : T extends Tensor
+        ? Tensor | number
+        : T extends readonly unknown[]
+          ? { [K in keyof T]: Loose<T[K]> }
+          : T extends Record<string, unknown>
+            ? { [K in keyof T]: Loose<T[K]> }
+            : T;
+
+/** An argument list in which tensor leaves may be JS numbers (a mapped tuple, so it can be a rest parameter). */
+export type LooseArgs<A extends readonly unknown[]> = { [K in keyof A]: Loose<A[K]> };
 
 const LEAF: TreeDef = { kind: "leaf" };
 

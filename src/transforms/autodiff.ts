@@ -2,7 +2,7 @@
 import { isFloat } from "../core/dtype.js";
 import { DTypeError, GradientError, TracegradError, fmtShape } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
-import { type Loose, type TensorTree, flatten, isPlainObject, numLeaves, unflatten } from "../core/tree.js";
+import { type Loose, type LooseArgs, type TensorTree, flatten, isPlainObject, numLeaves, unflatten } from "../core/tree.js";
 import { fullLike, zerosLike } from "../primitives/lax.js";
 import { checkArgnums, flatFunction, flattenTensors, fnName, matchTree, partialArgs, requireFloatInputs } from "./flat.js";
 import { jvpFlat } from "./jvp_trace.js";
@@ -15,7 +15,7 @@ type AnyFn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/
  * Forward mode: the output of `f` at `primals` and its directional derivative along `tangents`.
  * @example jvp((x) => x.sin(), [0], [1]) // [Tensor(0.), Tensor(1.)]
  */
-export function jvp<A extends unknown[], R>(f: (...args: A) => R, primals: Loose<A>, tangents: Loose<A>): [TensorTree<R>, TensorTree<R>] {
+export function jvp<A extends unknown[], R>(f: (...args: A) => R, primals: LooseArgs<A>, tangents: LooseArgs<A>): [TensorTree<R>, TensorTree<R>] {
   const [xs, inTree] = flattenTensors("jvp", primals, "primals");
   const ts = matchTree("jvp", "tangents", tangents, inTree, xs);
   const { g, box } = flatFunction("jvp", f as Fn, inTree);
@@ -28,11 +28,11 @@ export function jvp<A extends unknown[], R>(f: (...args: A) => R, primals: Loose
  * The output of `f` at `primals` and its linear tangent map, evaluated without re-running `f`.
  * @example const [y, fJvp] = linearize((x) => x.exp(), 1); fJvp(2) // 2e
  */
-export function linearize<A extends unknown[], R>(f: (...args: A) => R, ...primals: Loose<A>): [TensorTree<R>, (...tangents: Loose<A>) => TensorTree<R>] {
+export function linearize<A extends unknown[], R>(f: (...args: A) => R, ...primals: LooseArgs<A>): [TensorTree<R>, (...tangents: LooseArgs<A>) => TensorTree<R>] {
   const [xs, inTree] = flattenTensors("linearize", primals, "primals");
   const { g, box } = flatFunction("linearize", f as Fn, inTree);
   const { primalsOut, linear } = linearizeFlat("linearize", fnName(f), g, xs);
-  const fLin = (...tangents: Loose<A>) => {
+  const fLin = (...tangents: LooseArgs<A>) => {
     const ts = matchTree("linearize", "tangents", tangents, inTree, xs);
     return unflatten(box.outTree!, linear.apply(ts).map((t, i) => t ?? zerosLike(primalsOut[i]!))) as TensorTree<R>;
   };
@@ -43,7 +43,7 @@ export function linearize<A extends unknown[], R>(f: (...args: A) => R, ...prima
  * Reverse mode: the output of `f` and a function mapping an output cotangent to one cotangent per primal.
  * @example const [y, back] = vjp((x, y) => x.mul(y), 2, 3); back(1) // [Tensor(3.), Tensor(2.)]
  */
-export function vjp<A extends unknown[], R>(f: (...args: A) => R, ...primals: Loose<A>): [TensorTree<R>, (cotangent: Loose<TensorTree<R>>) => TensorTree<A>] {
+export function vjp<A extends unknown[], R>(f: (...args: A) => R, ...primals: LooseArgs<A>): [TensorTree<R>, (cotangent: Loose<TensorTree<R>>) => TensorTree<A>] {
   const [xs, inTree] = flattenTensors("vjp", primals, "primals");
   const { g, box } = flatFunction("vjp", f as Fn, inTree);
   const { primalsOut, linear } = linearizeFlat("vjp", fnName(f), g, xs);
@@ -120,11 +120,11 @@ function valueAndGradImpl(op: string, f: AnyFn, args: unknown[], argnums: number
 export function grad<A extends unknown[], const N extends number | readonly number[] = 0>(
   f: (...args: A) => Scalar,
   opts?: { argnums?: N; hasAux?: false },
-): (...args: Loose<A>) => GradOf<A, N>;
+): (...args: LooseArgs<A>) => GradOf<A, N>;
 export function grad<A extends unknown[], Aux, const N extends number | readonly number[] = 0>(
   f: (...args: A) => readonly [Scalar, Aux],
   opts: { argnums?: N; hasAux: true },
-): (...args: Loose<A>) => [GradOf<A, N>, Aux];
+): (...args: LooseArgs<A>) => [GradOf<A, N>, Aux];
 export function grad(f: AnyFn, opts: GradOptions = {}): AnyFn {
   const { argnums = 0, hasAux = false } = opts;
   const g = (...args: unknown[]) => {
@@ -141,11 +141,11 @@ export function grad(f: AnyFn, opts: GradOptions = {}): AnyFn {
 export function valueAndGrad<A extends unknown[], const N extends number | readonly number[] = 0>(
   f: (...args: A) => Scalar,
   opts?: { argnums?: N; hasAux?: false },
-): (...args: Loose<A>) => [Tensor, GradOf<A, N>];
+): (...args: LooseArgs<A>) => [Tensor, GradOf<A, N>];
 export function valueAndGrad<A extends unknown[], Aux, const N extends number | readonly number[] = 0>(
   f: (...args: A) => readonly [Scalar, Aux],
   opts: { argnums?: N; hasAux: true },
-): (...args: Loose<A>) => [[Tensor, Aux], GradOf<A, N>];
+): (...args: LooseArgs<A>) => [[Tensor, Aux], GradOf<A, N>];
 export function valueAndGrad(f: AnyFn, opts: GradOptions = {}): AnyFn {
   const { argnums = 0, hasAux = false } = opts;
   const g = (...args: unknown[]) => {

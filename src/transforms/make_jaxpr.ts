@@ -1,7 +1,7 @@
 // makeJaxpr: traces a function, for the shapes and dtypes passed, into a printable closed jaxpr.
 import { ShapedArray } from "../core/aval.js";
 import { fullRaise, withMain } from "../core/trace.js";
-import type { Loose } from "../core/tree.js";
+import type { LooseArgs } from "../core/tree.js";
 import { StagingTrace } from "../ir/build.js";
 import { ClosedJaxpr } from "../ir/jaxpr.js";
 import { flatFunction, flattenTensors, fnName } from "./flat.js";
@@ -11,8 +11,8 @@ import { flatFunction, flattenTensors, fnName } from "./flat.js";
  * @example String(makeJaxpr((x) => x.sin().sum())(np.ones([3])))
  * // "{ lambda ; a:f32[3]. let b:f32[3] = sin a; c:f32[] = reduce_sum[axes=(0,)] b in (c) }"
  */
-export function makeJaxpr<A extends unknown[]>(f: (...args: A) => unknown): (...args: Loose<A>) => ClosedJaxpr {
-  return (...args: Loose<A>) => {
+export function makeJaxpr<A extends unknown[]>(f: (...args: A) => unknown): (...args: LooseArgs<A>) => ClosedJaxpr {
+  return (...args: LooseArgs<A>) => {
     const [xs, inTree] = flattenTensors("makeJaxpr", args, "the arguments");
     const { g, box } = flatFunction("makeJaxpr", f as (...a: never[]) => unknown, inTree);
     return withMain(
