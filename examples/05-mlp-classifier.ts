@@ -1,0 +1,245 @@
+// 05 — a two-hidden-layer MLP classifier on two interleaved spirals.
+//
+// Data: two spirals of 100 points each, generated here from a seeded PRNG (so every run is the
+// same), labels 0 and 1. Model: 2 → 32 → 32 → 2 with tanh activations; the parameters are a pytree
+// { w1, b1, w2, b2, w3, b3 }. Loss: softmax cross-entropy, −mean Σ oneHot(y)·logSoftmax(logits).
+// Optimizer: SGD with momentum, written with `tree.map` (no optimizer library):
+//   v ← μ·v + ∇L,   θ ← θ − η·v
+//
+// It prints loss and training accuracy as it trains, checks that the accuracy reaches 95 %
+// (exit code 1 if not), and writes two hand-written SVGs:
+//   examples/out/05-loss.svg              the loss curve
+//   examples/out/05-decision-regions.svg  the predicted class over the plane, with the data points
+//
+// tracegrad has no jit yet (every step is traced and interpreted eagerly), so the problem is kept
+// small; the script prints the time per training step.
+//
+// Run: npx tsx examples/05-mlp-classifier.ts
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { nn, np, tree, valueAndGrad, type Tensor } from "tracegrad";
+
+function fail(msg: string): never {
+  console.error(`05-mlp-classifier: ${msg}`);
+  process.exit(1);
+}
+
+// ── Seeded PRNG (mulberry32) and Gaussian samples (Box–Muller) ─────────────────────────────────
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rand = mulberry32(20240605);
+const randn = () => {
+  const u = 1 - rand(); // (0, 1]
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+};
+
+// ── Dataset: two interleaved spirals ───────────────────────────────────────────────────────────
+// Point i of class c: radius r = i/n, angle θ = 3π·r + cπ (1.5 turns, the second arm rotated by
+// half a turn), plus a little Gaussian noise. Coordinates lie roughly in [−1, 1]².
+const perClass = 100;
+const numClasses = 2;
+const xsData: number[][] = [];
+const ysData: number[] = [];
+for (let c = 0; c < numClasses; c++) {
+  for (let i = 0; i < perClass; i++) {
+    const r = 0.05 + (0.95 * i) / (perClass - 1);
+    const theta = 3 * Math.PI * r + c * Math.PI;
+    xsData.push([r * Math.cos(theta) + 0.02 * randn(), r * Math.sin(theta) + 0.02 * randn()]);
+    ysData.push(c);
+  }
+}
+const X = np.array(xsData); // f32[200, 2]
+const y = np.array(Int32Array.from(ysData)); // i32[200]
+const Y = nn.oneHot(y, numClasses); // f32[200, 2]
+const n = ysData.length;
+
+// ── Model ──────────────────────────────────────────────────────────────────────────────────────
+type Params = { w1: Tensor; b1: Tensor; w2: Tensor; b2: Tensor; w3: Tensor; b3: Tensor };
+const hidden = 32;
+
+/** Normal weights from the seeded PRNG, as an f32[fanIn, fanOut] tensor; Glorot scale by default. */
+function dense(fanIn: number, fanOut: number, std = Math.sqrt(2 / (fanIn + fanOut))): Tensor {
+  const w = Float32Array.from({ length: fanIn * fanOut }, () => std * randn());
+  return np.reshape(np.array(w), [fanIn, fanOut]);
+}
+// The first layer gets unit-variance weights so its tanh units see pre-activations of order 1
+// across the spiral (at Glorot scale, 0.24 here, the net starts almost linear and sits on a
+// plateau near 50–65 % accuracy for hundreds of steps).
+let params: Params = {
+  w1: dense(2, hidden, 1), b1: np.zeros([hidden]),
+  w2: dense(hidden, hidden), b2: np.zeros([hidden]),
+  w3: dense(hidden, numClasses), b3: np.zeros([numClasses]),
+};
+
+const logits = (p: Params, x: Tensor): Tensor => {
+  const h1 = nn.tanh(np.matmul(x, p.w1).add(p.b1));
+  const h2 = nn.tanh(np.matmul(h1, p.w2).add(p.b2));
+  return np.matmul(h2, p.w3).add(p.b3);
+};
+
+/** Softmax cross-entropy against one-hot targets, averaged over the batch. */
+const crossEntropy = (z: Tensor, targets: Tensor): Tensor => np.sum(targets.mul(nn.logSoftmax(z)), { axis: -1 }).mean().neg();
+/** The loss, with the logits as auxiliary output (`hasAux`) so accuracy needs no second forward pass. */
+const lossWithLogits = (p: Params, x: Tensor, targets: Tensor): [Tensor, Tensor] => {
+  const z = logits(p, x);
+  return [crossEntropy(z, targets), z];
+};
+
+const accuracyOf = (z: Tensor): number => Number(np.mean(np.equal(np.argmax(z, { axis: -1 }), y)));
+const predict = (p: Params, x: Tensor): Tensor => np.argmax(logits(p, x), { axis: -1 });
+
+// ── Training: full-batch SGD with momentum ─────────────────────────────────────────────────────
+// With these settings, 11 other PRNG seeds (data and initialisation) all reached ≥ 98 % training
+// accuracy by step 500 and ≥ 99 % at step 600; the loss curve has a few short momentum spikes.
+const steps = 600;
+const lr = 0.1;
+const momentum = 0.9;
+const targetAccuracy = 0.95;
+
+const lossAndGrad = valueAndGrad(lossWithLogits, { hasAux: true });
+let velocity: Params = tree.map((p: Tensor) => np.zerosLike(p), params);
+const losses: number[] = [];
+console.log(`two spirals: ${n} points, MLP 2-${hidden}-${hidden}-${numClasses} (tanh), ${(tree.leaves(params) as Tensor[]).reduce((s, t) => s + t.size, 0)} parameters`);
+console.log(`full-batch SGD, learning rate ${lr}, momentum ${momentum}, ${steps} steps`);
+
+let trainMs = 0; // time spent in training steps only, not in the accuracy printouts
+for (let step = 1; step <= steps; step++) {
+  const t0 = performance.now();
+  const [[l, z], g] = lossAndGrad(params, X, Y); // loss and logits at the current params, and ∇loss
+  velocity = tree.map((v: Tensor, dp: Tensor) => v.mul(momentum).add(dp), velocity, g);
+  params = tree.map((p: Tensor, v: Tensor) => p.sub(v.mul(lr)), params, velocity);
+  trainMs += performance.now() - t0;
+  losses.push(Number(l));
+  if (step === 1 || step % 50 === 0) {
+    console.log(`step ${String(step).padStart(4)}  loss ${Number(l).toFixed(4)}  train accuracy ${(100 * accuracyOf(z)).toFixed(1)} %`);
+  }
+}
+const finalLogits = logits(params, X);
+const finalAccuracy = accuracyOf(finalLogits);
+const finalLoss = Number(crossEntropy(finalLogits, Y));
+console.log(`training: ${steps} steps in ${(trainMs / 1000).toFixed(2)} s, ${(trainMs / steps).toFixed(2)} ms/step`);
+console.log(`final loss ${finalLoss.toFixed(4)}, train accuracy ${(100 * finalAccuracy).toFixed(1)} %`);
+
+if (!Number.isFinite(finalLoss)) fail(`final loss is ${finalLoss}`);
+if (!(finalAccuracy >= targetAccuracy)) {
+  fail(`training accuracy ${(100 * finalAccuracy).toFixed(1)} % is below the ${100 * targetAccuracy} % target`);
+}
+console.log(`ok   training accuracy ≥ ${100 * targetAccuracy} %`);
+
+// ── SVG output (hand-written, no dependencies) ─────────────────────────────────────────────────
+const here = dirname(fileURLToPath(import.meta.url));
+const outDir = join(here, "out");
+mkdirSync(outDir, { recursive: true });
+
+const fmt = (v: number) => (Math.abs(v) < 1e-9 ? "0" : Number(v.toPrecision(3)).toString());
+const svgOpen = (w: number, h: number) =>
+  `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="sans-serif" font-size="12">\n` +
+  `<rect width="${w}" height="${h}" fill="white"/>\n`;
+
+/** "Nice" tick values covering [lo, hi]. */
+function ticks(lo: number, hi: number, target = 6): number[] {
+  const raw = (hi - lo) / target;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9 * step; v += step) out.push(v);
+  return out;
+}
+
+// Loss curve.
+function lossSvg(values: number[]): string {
+  const [W, H] = [640, 400];
+  const m = { left: 64, right: 20, top: 36, bottom: 52 };
+  const [pw, ph] = [W - m.left - m.right, H - m.top - m.bottom];
+  const yMax = Math.max(...values) * 1.05;
+  const sx = (s: number) => m.left + ((s - 1) / (values.length - 1)) * pw;
+  const sy = (v: number) => m.top + ph - (v / yMax) * ph;
+  let s = svgOpen(W, H);
+  s += `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">Training loss (softmax cross-entropy), two spirals</text>\n`;
+  for (const t of ticks(0, yMax)) {
+    s += `<line x1="${m.left}" x2="${m.left + pw}" y1="${sy(t)}" y2="${sy(t)}" stroke="#e4e4e4"/>\n`;
+    s += `<text x="${m.left - 6}" y="${sy(t) + 4}" text-anchor="end">${fmt(t)}</text>\n`;
+  }
+  for (const t of ticks(1, values.length)) {
+    s += `<line x1="${sx(t)}" x2="${sx(t)}" y1="${m.top + ph}" y2="${m.top + ph + 5}" stroke="black"/>\n`;
+    s += `<text x="${sx(t)}" y="${m.top + ph + 18}" text-anchor="middle">${t}</text>\n`;
+  }
+  s += `<line x1="${m.left}" y1="${m.top}" x2="${m.left}" y2="${m.top + ph}" stroke="black"/>\n`;
+  s += `<line x1="${m.left}" y1="${m.top + ph}" x2="${m.left + pw}" y2="${m.top + ph}" stroke="black"/>\n`;
+  const pts = values.map((v, i) => `${sx(i + 1).toFixed(1)},${sy(v).toFixed(1)}`).join(" ");
+  s += `<polyline points="${pts}" fill="none" stroke="#1f77b4" stroke-width="2"/>\n`;
+  s += `<text x="${m.left + pw / 2}" y="${H - 12}" text-anchor="middle">training step</text>\n`;
+  s += `<text transform="translate(18 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">loss</text>\n`;
+  return s + "</svg>\n";
+}
+
+// Decision regions: the predicted class on a grid over the plane, then the data points on top.
+function regionsSvg(p: Params): string {
+  const [lo, hi] = [-1.25, 1.25];
+  const cells = 100;
+  const size = 500;
+  const m = { left: 50, right: 20, top: 36, bottom: 46 };
+  const [W, H] = [m.left + size + m.right, m.top + size + m.bottom];
+  const sx = (v: number) => m.left + ((v - lo) / (hi - lo)) * size;
+  const sy = (v: number) => m.top + size - ((v - lo) / (hi - lo)) * size;
+  // One batched forward pass over all cell centres.
+  const centre = (k: number) => lo + ((k + 0.5) / cells) * (hi - lo);
+  const grid: number[][] = [];
+  for (let j = 0; j < cells; j++) for (let i = 0; i < cells; i++) grid.push([centre(i), centre(j)]);
+  const cls = predict(p, np.array(grid)).toTypedArray();
+  const region = ["#fbd3b0", "#b9d4ec"];
+  const point = ["#d95f02", "#1f64b4"];
+  const cell = size / cells;
+  let s = svgOpen(W, H);
+  s += `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">Decision regions of the trained MLP (train accuracy ${(100 * finalAccuracy).toFixed(1)} %)</text>\n`;
+  s += `<g shape-rendering="crispEdges">\n`;
+  for (let j = 0; j < cells; j++) {
+    // Merge runs of equal class along a row into one rect.
+    let i = 0;
+    while (i < cells) {
+      const c = cls[j * cells + i]!;
+      let k = i;
+      while (k < cells && cls[j * cells + k] === c) k++;
+      const x0 = m.left + i * cell;
+      const y0 = m.top + size - (j + 1) * cell;
+      s += `<rect x="${x0.toFixed(2)}" y="${y0.toFixed(2)}" width="${((k - i) * cell + 0.01).toFixed(2)}" height="${(cell + 0.01).toFixed(2)}" fill="${region[c]}"/>\n`;
+      i = k;
+    }
+  }
+  s += `</g>\n`;
+  xsData.forEach(([px, py], k) => {
+    s += `<circle cx="${sx(px!).toFixed(1)}" cy="${sy(py!).toFixed(1)}" r="3.2" fill="${point[ysData[k]!]}" stroke="white" stroke-width="0.8"/>\n`;
+  });
+  s += `<rect x="${m.left}" y="${m.top}" width="${size}" height="${size}" fill="none" stroke="black"/>\n`;
+  for (const t of ticks(lo, hi)) {
+    s += `<line x1="${sx(t)}" x2="${sx(t)}" y1="${m.top + size}" y2="${m.top + size + 5}" stroke="black"/>\n`;
+    s += `<text x="${sx(t)}" y="${m.top + size + 18}" text-anchor="middle">${fmt(t)}</text>\n`;
+    s += `<line x1="${m.left - 5}" x2="${m.left}" y1="${sy(t)}" y2="${sy(t)}" stroke="black"/>\n`;
+    s += `<text x="${m.left - 8}" y="${sy(t) + 4}" text-anchor="end">${fmt(t)}</text>\n`;
+  }
+  s += `<text x="${m.left + size / 2}" y="${H - 10}" text-anchor="middle">x₁</text>\n`;
+  s += `<text x="16" y="${m.top + size / 2}" text-anchor="middle">x₂</text>\n`;
+  // Legend.
+  const lx = m.left + 10;
+  [0, 1].forEach((c) => {
+    const ly = m.top + 16 + c * 18;
+    s += `<rect x="${lx - 6}" y="${ly - 10}" width="70" height="18" fill="white" fill-opacity="0.8"/>\n`;
+    s += `<circle cx="${lx}" cy="${ly}" r="4" fill="${point[c]}"/><text x="${lx + 10}" y="${ly + 4}">class ${c}</text>\n`;
+  });
+  return s + "</svg>\n";
+}
+
+const lossPath = join(outDir, "05-loss.svg");
+const regionsPath = join(outDir, "05-decision-regions.svg");
+writeFileSync(lossPath, lossSvg(losses));
+writeFileSync(regionsPath, regionsSvg(params));
+console.log(`wrote ${join("examples", "out", "05-loss.svg")} and ${join("examples", "out", "05-decision-regions.svg")}`);
