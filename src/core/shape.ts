@@ -22,7 +22,7 @@ export function checkShape(op: string, shape: unknown): number[] {
   if (!Array.isArray(shape)) throw new TracegradError(`${op}: shape must be an array of dimensions, got ${String(shape)}`);
   for (const d of shape) {
     if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
-      throw new ShapeError(`${op}: invalid dimension ${String(d)} in shape ${JSON.stringify(shape)}; dimensions are whole numbers ≥ 0`);
+      throw new ShapeError(`${op}: invalid dimension ${String(d)} in shape [${shape.map(String).join(", ")}]; dimensions are whole numbers ≥ 0`);
     }
   }
   return shape as number[];

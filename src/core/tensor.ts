@@ -17,11 +17,11 @@ export type Index = number | readonly (number | null | undefined)[] | null | Ten
 
 /** JAX's `x.at[idx]`: functional updates that return new tensors. */
 export interface AtUpdate {
-  /** Indexed positions replaced by `v` (broadcast). */
+  /** Indexed positions replaced by `v` (broadcast); with repeated indices the last one wins, as NumPy. */
   set(v: ArrayLike): Tensor;
   /** `v` added at the indexed positions (repeated indices add repeatedly). */
   add(v: ArrayLike): Tensor;
-  /** Indexed positions multiplied by `v`. */
+  /** Indexed positions multiplied by `v` (repeated indices multiply repeatedly). */
   mul(v: ArrayLike): Tensor;
 }
 

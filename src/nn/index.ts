@@ -5,7 +5,7 @@ import { normalizeAxes } from "../core/shape.js";
 import * as lax from "../primitives/lax.js";
 import { asTensor } from "../numpy/convert.js";
 import * as np from "../numpy/elementwise.js";
-import { max, sum } from "../numpy/reductions.js";
+import { sum } from "../numpy/reductions.js";
 import { expandDims } from "../numpy/shape.js";
 
 const floatTensor = (x: ArrayLike): Tensor => {
@@ -19,10 +19,16 @@ export const relu = (x: ArrayLike): Tensor => np.where(np.lessEqual(x, 0), 0, x)
 /** 1 / (1 + e⁻ˣ), without overflow. */
 export const sigmoid = (x: ArrayLike): Tensor => lax.logistic(floatTensor(x));
 
-/** log(1 + eˣ) = max(x, 0) + log1p(e^−|x|): finite, with finite gradients, for any x. */
+/**
+ * log(1 + eˣ): x + log1p(e⁻ˣ) for x > 0, log1p(eˣ) otherwise. Each branch sees a clamped input, so the
+ * untaken one stays finite (no NaN gradient) and every derivative order is smooth (softplus″(0) = ¼).
+ */
 export const softplus = (x: ArrayLike): Tensor => {
   const t = floatTensor(x);
-  return np.add(np.maximum(t, 0), np.log1p(np.exp(np.negative(np.abs(t)))));
+  const pos = np.greater(t, 0);
+  const xp = np.where(pos, t, 0);
+  const xn = np.where(pos, 0, t);
+  return np.where(pos, np.add(xp, np.log1p(np.exp(np.negative(xp)))), np.log1p(np.exp(xn)));
 };
 
 /** log σ(x) = −softplus(−x). */
@@ -43,9 +49,9 @@ interface AxisOpts {
   axis?: number | readonly number[];
 }
 
-/** The max over `axes` as a constant shift (keepdims), 0 where it is not finite (all −∞ rows). */
-function shiftOf(t: Tensor, axis: number | readonly number[] | undefined): Tensor {
-  const m = lax.stopGradient(max(t, { axis, keepdims: true }));
+/** The max over `axes` (normalised) as a constant shift with kept dims; 0 where not finite (all −∞, or empty). */
+function shiftOf(t: Tensor, axes: readonly number[]): Tensor {
+  const m = lax.reshape(lax.stopGradient(lax.reduceMax(t, axes)), t.shape.map((s, i) => (axes.includes(i) ? 1 : s)));
   return np.where(np.less(np.abs(m), Infinity), m, 0);
 }
 
@@ -61,7 +67,7 @@ export function logsumexp(x: ArrayLike, opts: AxisOpts & { keepdims?: boolean } 
 /** eˣ / Σ eˣ along `axis` (default −1), shifted by the max so large inputs do not overflow. */
 export function softmax(x: ArrayLike, opts: AxisOpts = {}): Tensor {
   const t = floatTensor(x);
-  const axis = opts.axis ?? -1;
+  const axis = normalizeAxes("nn.softmax", opts.axis ?? -1, t.ndim);
   const e = np.exp(np.subtract(t, shiftOf(t, axis)));
   return np.divide(e, sum(e, { axis, keepdims: true }));
 }
@@ -69,7 +75,7 @@ export function softmax(x: ArrayLike, opts: AxisOpts = {}): Tensor {
 /** x − logsumexp(x) along `axis` (default −1). */
 export function logSoftmax(x: ArrayLike, opts: AxisOpts = {}): Tensor {
   const t = floatTensor(x);
-  const axis = opts.axis ?? -1;
+  const axis = normalizeAxes("nn.logSoftmax", opts.axis ?? -1, t.ndim);
   const shifted = np.subtract(t, shiftOf(t, axis));
   return np.subtract(shifted, np.log(sum(np.exp(shifted), { axis, keepdims: true })));
 }

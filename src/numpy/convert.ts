@@ -1,22 +1,24 @@
 // Converting user data (numbers, nested arrays, typed arrays, tensors) to tensors, with weak typing of JS scalars.
 import { type DType, checkDType, convertData, dtypeOfTypedArray, promote, weakDType } from "../core/dtype.js";
 import { ShapeError, TracegradError } from "../core/errors.js";
-import { broadcastShapes, shapeEq } from "../core/shape.js";
+import { broadcastShapes, checkShape, shapeEq } from "../core/shape.js";
 import { type ArrayLike, Tensor } from "../core/tensor.js";
 import { broadcastInDim, concatenate, convertElementType, reshape, scalar } from "../primitives/lax.js";
 
 const isScalar = (x: unknown): x is number | boolean => typeof x === "number" || typeof x === "boolean";
+/** A row of a nested array: a JS array or a typed array inside one. */
+const isRow = (x: unknown): x is globalThis.ArrayLike<unknown> => Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView));
 
 /** Row-major values and shape of a nested array; throws on ragged or non-numeric data. */
 function parseNested(op: string, data: readonly unknown[]): { values: number[]; shape: number[]; allBool: boolean; tensors: boolean } {
   const shape: number[] = [];
-  for (let x: unknown = data; Array.isArray(x); x = x[0]) shape.push(x.length);
+  for (let x: unknown = data; isRow(x); x = x[0]) shape.push(x.length);
   const values: number[] = [];
   let allBool = true;
   let tensors = false;
   const walk = (x: unknown, depth: number, path: number[]) => {
     if (depth === shape.length) {
-      if (Array.isArray(x)) throw new ShapeError(`${op}: ragged nested array: element [${path.join(", ")}] is an array, but its siblings are not`);
+      if (isRow(x)) throw new ShapeError(`${op}: ragged nested array: element [${path.join(", ")}] is an array, but its siblings are numbers; every row must have the same nesting depth`);
       if (x instanceof Tensor) {
         tensors = true;
         return;
@@ -28,12 +30,12 @@ function parseNested(op: string, data: readonly unknown[]): { values: number[]; 
       values.push(Number(x));
       return;
     }
-    if (!Array.isArray(x) || x.length !== shape[depth]) {
+    if (!isRow(x) || x.length !== shape[depth]) {
       throw new ShapeError(
-        `${op}: ragged nested array: at [${path.join(", ")}] expected ${shape[depth]} elements like the first row, got ${Array.isArray(x) ? x.length : "a scalar"}; every row must have the same length`,
+        `${op}: ragged nested array: at [${path.join(", ")}] expected ${shape[depth]} elements like the first row, got ${isRow(x) ? x.length : "a scalar"}; every row must have the same length`,
       );
     }
-    x.forEach((e, i) => walk(e, depth + 1, [...path, i]));
+    Array.from(x as globalThis.ArrayLike<unknown>).forEach((e, i) => walk(e, depth + 1, [...path, i]));
   };
   walk(data, 0, []);
   return { values, shape, allBool: allBool && values.length > 0, tensors };
@@ -56,7 +58,12 @@ function stackNested(op: string, data: unknown, dtype?: DType): Tensor {
  * @example np.array([[1, 2], [3, 4]]).shape // [2, 2]
  */
 export function array(data: ArrayLike, opts: { dtype?: DType } = {}): Tensor {
-  const dtype = opts.dtype === undefined ? undefined : checkDType("np.array", opts.dtype);
+  return arrayFor("np.array", data, opts.dtype);
+}
+
+/** `array`, with errors naming `op` (the function the data was passed to). */
+function arrayFor(op: string, data: ArrayLike, dtypeOpt: DType | undefined): Tensor {
+  const dtype = dtypeOpt === undefined ? undefined : checkDType(op, dtypeOpt);
   if (data instanceof Tensor) return dtype ? convertElementType(data, dtype) : data;
   if (isScalar(data)) return scalar(data, dtype ?? (typeof data === "boolean" ? "bool" : "float32"));
   const td = dtypeOfTypedArray(data);
@@ -66,25 +73,26 @@ export function array(data: ArrayLike, opts: { dtype?: DType } = {}): Tensor {
   }
   if (ArrayBuffer.isView(data)) {
     throw new TracegradError(
-      `np.array: ${data.constructor.name} is not supported; use Float32Array, Float64Array, Int32Array or Uint8Array (bool), or convert with Array.from(...)`,
+      `${op}: ${data.constructor.name} is not supported; use Float32Array, Float64Array, Int32Array or Uint8Array (bool), or convert with Array.from(...)`,
     );
   }
-  if (!Array.isArray(data)) throw new TracegradError(`np.array: cannot make a tensor from ${data === null ? "null" : typeof data}; pass numbers, booleans, nested arrays, typed arrays or tensors`);
-  const { values, shape, allBool, tensors } = parseNested("np.array", data);
-  if (tensors) return stackNested("np.array", data, dtype);
+  if (!Array.isArray(data)) throw new TracegradError(`${op}: cannot make a tensor from ${data === null ? "null" : typeof data}; pass numbers, booleans, nested arrays, typed arrays or tensors`);
+  const { values, shape, allBool, tensors } = parseNested(op, data);
+  if (tensors) return stackNested(op, data, dtype);
   const dt = dtype ?? (allBool ? "bool" : "float32");
   return Tensor._of(convertData(values, dt), shape, dt);
 }
 
 /** `x` as a tensor; a JS scalar takes the dtype `like` suggests (weak typing), else float32/bool. */
-export function asTensor(x: ArrayLike, like?: DType): Tensor {
+export function asTensor(x: ArrayLike, like?: DType, op = "np.array"): Tensor {
   if (x instanceof Tensor) return x;
   if (isScalar(x)) return scalar(x, like ? weakDType(like, x) : typeof x === "boolean" ? "bool" : "float32");
-  return array(x);
+  return arrayFor(op, x, undefined);
 }
 
 /** `x` broadcast to `shape` by NumPy rules (trailing axes aligned). */
 export function broadcastTo(x: ArrayLike, shape: readonly number[]): Tensor {
+  checkShape("np.broadcastTo", shape);
   const t = asTensor(x);
   if (shapeEq(t.shape, shape)) return t;
   const out = broadcastShapes("np.broadcastTo", t.shape, shape);
@@ -93,8 +101,8 @@ export function broadcastTo(x: ArrayLike, shape: readonly number[]): Tensor {
 }
 
 /** Operands converted to one dtype (JS scalars weakly typed), shapes untouched. */
-export function promoted(xs: readonly ArrayLike[]): Tensor[] {
-  const conv = xs.map((x) => (isScalar(x) ? x : asTensor(x)));
+export function promoted(xs: readonly ArrayLike[], op = "np.array"): Tensor[] {
+  const conv = xs.map((x) => (isScalar(x) ? x : asTensor(x, undefined, op)));
   const strong = conv.filter((x): x is Tensor => x instanceof Tensor);
   const weakLike = strong.length ? strong.map((t) => t.dtype).reduce(promote) : undefined;
   const ts = conv.map((x) => asTensor(x, weakLike));
@@ -104,7 +112,7 @@ export function promoted(xs: readonly ArrayLike[]): Tensor[] {
 
 /** Operands converted to one dtype and broadcast to one shape. */
 export function operands(op: string, xs: readonly ArrayLike[]): Tensor[] {
-  const ts = promoted(xs);
+  const ts = promoted(xs, op);
   const shape = broadcastShapes(op, ...ts.map((t) => t.shape));
   return ts.map((t) => broadcastTo(t, shape));
 }

@@ -11,16 +11,18 @@ export interface DTypeOpt {
 }
 const dt = (op: string, o: DTypeOpt, dflt: DType): DType => (o.dtype === undefined ? dflt : checkDType(op, o.dtype));
 
-/** A tensor of `shape` filled with `value`. */
-export function full(shape: readonly number[], value: number | boolean, opts: DTypeOpt = {}): Tensor {
-  const s = checkShape("np.full", shape);
-  const d = dt("np.full", opts, typeof value === "boolean" ? "bool" : "float32");
+function filled(op: string, shape: readonly number[], value: number | boolean, opts: DTypeOpt): Tensor {
+  const s = checkShape(op, shape);
+  if (typeof value !== "number" && typeof value !== "boolean") throw new TracegradError(`${op}: the fill value must be a number or boolean, got ${typeof value} ${JSON.stringify(value)}`);
+  const d = dt(op, opts, typeof value === "boolean" ? "bool" : "float32");
   return Tensor._of(allocate(d, sizeOf(s)).fill(Number(value)), s, d);
 }
+/** A tensor of `shape` filled with `value`. */
+export const full = (shape: readonly number[], value: number | boolean, opts: DTypeOpt = {}): Tensor => filled("np.full", shape, value, opts);
 /** Zeros of `shape` (float32 by default). */
-export const zeros = (shape: readonly number[], opts: DTypeOpt = {}): Tensor => full(shape, 0, opts);
+export const zeros = (shape: readonly number[], opts: DTypeOpt = {}): Tensor => filled("np.zeros", shape, 0, opts);
 /** Ones of `shape` (float32 by default). */
-export const ones = (shape: readonly number[], opts: DTypeOpt = {}): Tensor => full(shape, 1, opts);
+export const ones = (shape: readonly number[], opts: DTypeOpt = {}): Tensor => filled("np.ones", shape, 1, opts);
 /** Zeros with the shape and dtype of `x`. */
 export const zerosLike = (x: ArrayLike): Tensor => {
   const t = asTensor(x);

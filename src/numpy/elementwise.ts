@@ -49,7 +49,7 @@ export const square = (x: ArrayLike): Tensor => {
   const t = numeric(asTensor(x));
   return lax.mul(t, t);
 };
-/** |x|; the derivative at 0 is 0, as in JAX. */
+/** |x|; the derivative is sign(x), so 0 at 0. */
 export const abs = (x: ArrayLike): Tensor => lax.abs(numeric(asTensor(x)));
 /** −1, 0 or 1 by sign (derivative zero). */
 export const sign = (x: ArrayLike): Tensor => lax.sign(numeric(asTensor(x)));
@@ -60,7 +60,10 @@ export const expm1 = unaryFloat(lax.expm1);
 /** Tangent. */
 export const tan = unaryFloat(lax.tan);
 /** Clamps x to [lo, hi]. */
-export const clip = (x: ArrayLike, lo: ArrayLike, hi: ArrayLike): Tensor => minimum(maximum(x, lo), hi);
+export const clip = (x: ArrayLike, lo: ArrayLike, hi: ArrayLike): Tensor => {
+  const [t, l, h] = operands("np.clip", [x, lo, hi]).map(numeric);
+  return lax.min(lax.max(t!, l!), h!);
+};
 
 const compare = (op: string, f: (a: Tensor, b: Tensor) => Tensor) => binary(op, f, (t) => t);
 /** x == y (bool). */

@@ -97,13 +97,51 @@ function apply(x: Tensor, p: Plan): Tensor {
   return p.perm ? lax.transpose(r, p.perm) : r;
 }
 
-/** The transpose of `apply`: a tensor of `shape` holding `v` where the index points, zeros elsewhere (repeats add). */
-function place(v: Tensor, p: Plan, shape: readonly number[]): Tensor {
-  let r = p.perm ? lax.transpose(v, p.perm.map((_, i) => p.perm!.indexOf(i))) : v;
-  r = lax.reshape(r, p.gatheredShape);
+/** Values in the result's layout → the layout after gather (idx dims at the gathered axis). */
+function toGathered(v: Tensor, p: Plan): Tensor {
+  return lax.reshape(p.perm ? lax.transpose(v, p.perm.map((_, i) => p.perm!.indexOf(i))) : v, p.gatheredShape);
+}
+
+/** Puts gathered-layout values back into a tensor of `shape`, zeros elsewhere (repeats add): apply's transpose. */
+function scatterBack(r: Tensor, p: Plan, shape: readonly number[]): Tensor {
   if (p.gather) r = lax.scatterAdd(r, p.gather.indices, p.gather.axis, p.boxShape);
   r = lax.rev(r, p.reversed);
   return lax.pad(r, lax.scalar(0, r.dtype), slicePadding(shape, { start_indices: p.start, limit_indices: p.limit, strides: p.strides }));
+}
+
+const place = (v: Tensor, p: Plan, shape: readonly number[]): Tensor => scatterBack(toGathered(v, p), p, shape);
+
+/**
+ * Repeated tensor indices, found in the IR (so traced indices work too): `same[k, k']` when positions k and
+ * k' name one target, `last[k]` when no later position names k's target.
+ */
+function repeats(g: NonNullable<Plan["gather"]>, n: number): { same: Tensor; last: Tensor } {
+  const m = g.indices.size;
+  const flat = lax.reshape(g.indices, [m]);
+  const idx = lax.select(lax.lt(flat, lax.zerosLike(flat)), lax.add(flat, lax.fullLike(flat, n)), flat);
+  const same = lax.eq(lax.broadcastInDim(idx, [m, m], [0]), lax.broadcastInDim(idx, [m, m], [1]));
+  const after = lax.gt(lax.iota("int32", [m, m], 1), lax.iota("int32", [m, m], 0));
+  const later = lax.select(after, same, lax.full([m, m], false, "bool"));
+  const last = lax.eq(lax.reduceSum(lax.convertElementType(later, "int32"), [1]), lax.zeros([m], "int32"));
+  return { same, last };
+}
+
+/** A per-index-position mask [m] spread over the gathered layout. */
+const overGathered = (mask: Tensor, p: Plan): Tensor => {
+  const g = p.gather!;
+  return lax.broadcastInDim(lax.reshape(mask, g.indices.shape), p.gatheredShape, g.indices.shape.map((_, i) => g.axis + i));
+};
+
+/** In gathered layout, each value replaced by the product of all values aimed at its target. */
+function productOfRepeats(r: Tensor, p: Plan, same: Tensor): Tensor {
+  const g = p.gather!;
+  const m = g.indices.size;
+  const pre = p.gatheredShape.slice(0, g.axis).reduce((a, b) => a * b, 1);
+  const post = r.size / Math.max(1, pre * m);
+  const v = lax.reshape(r, [pre, m, post]);
+  const big = [pre, m, m, post];
+  const terms = lax.select(lax.broadcastInDim(same, big, [1, 2]), lax.broadcastInDim(v, big, [0, 2, 3]), lax.full(big, 1, r.dtype));
+  return lax.reshape(lax.reduceProd(terms, [2]), p.gatheredShape);
 }
 
 const resultShape = (p: Plan) => (p.perm ? p.perm.map((i) => p.finalShape[i]!) : p.finalShape);
@@ -126,27 +164,28 @@ export function at(x: ArrayLike, idx: readonly Index[]): AtUpdate {
     if (!broadcastable(u!.shape, target)) throw new ShapeError(`at(...).${op}: a value of shape ${fmtShape(u!.shape)} does not broadcast to the indexed shape ${fmtShape(target)}`);
     return broadcastTo(lax.convertElementType(u!, t.dtype), target);
   };
-  // how many times each position is indexed (more than once only with repeated tensor indices)
-  const hits = () => place(lax.full(target, 1, "float32"), p, t.shape);
   const indexed = (count: Tensor) => lax.gt(count, lax.zerosLike(count));
+  const n = p.gather ? t.shape[p.gather.axis]! : 0;
+  // with repeated tensor indices only the last position naming a target writes it (NumPy's set; mul gets the product)
+  const writers = (op: string, v: ArrayLike, combine: (r: Tensor, same: Tensor) => Tensor): { vals: Tensor; hit: Tensor } => {
+    let vals = toGathered(values(op, v), p);
+    let ones = lax.full(p.gatheredShape, 1, "float32");
+    if (p.gather) {
+      const { same, last } = repeats(p.gather, n);
+      vals = lax.select(overGathered(last, p), combine(vals, same), lax.zerosLike(vals));
+      ones = lax.select(overGathered(last, p), ones, lax.zerosLike(ones));
+    }
+    return { vals: scatterBack(vals, p, t.shape), hit: indexed(scatterBack(ones, p, t.shape)) };
+  };
   return {
     add: (v) => back(lax.add(t, place(values("add", v), p, t.shape))),
     set: (v) => {
-      const count = hits();
-      let placed = place(values("set", v), p, t.shape);
-      // repeated indices summed their values: divide back (all equal values give exactly v)
-      if (p.gather) placed = lax.div(placed, lax.convertElementType(lax.select(indexed(count), count, lax.fullLike(count, 1)), t.dtype));
-      return back(lax.select(indexed(count), placed, t));
+      const { vals, hit } = writers("set", v, (r) => r);
+      return back(lax.select(hit, vals, t));
     },
     mul: (v) => {
-      const ix = p.gather?.indices;
-      if (ix?._data) {
-        const n = t.shape[p.gather!.axis]!;
-        if (new Set(Array.from(ix._data, (j) => (j < 0 ? j + n : j))).size !== ix.size) {
-          throw new TracegradError("at(...).mul: repeated tensor indices are not supported; combine the factors for each position first");
-        }
-      }
-      return back(lax.select(indexed(hits()), lax.mul(t, place(values("mul", v), p, t.shape)), t));
+      const { vals, hit } = writers("mul", v, (r, same) => productOfRepeats(r, p, same));
+      return back(lax.select(hit, lax.mul(t, vals), t));
     },
   };
 }

@@ -5,7 +5,7 @@ import { normalizeAxes, normalizeAxis, sizeOf } from "../core/shape.js";
 import type { ArrayLike } from "../core/tensor.js";
 import * as lax from "../primitives/lax.js";
 import { Tensor } from "../core/tensor.js";
-import { asTensor, promoted } from "./convert.js";
+import { array, asTensor, promoted } from "./convert.js";
 import { index } from "./indexing.js";
 
 /** The same elements under a new shape; one entry may be −1 (inferred). */
@@ -18,9 +18,10 @@ export function reshape(x: ArrayLike, shape: readonly number[]): Tensor {
   }
   if (holes > 1) throw new ShapeError(`np.reshape: only one dimension may be −1, got ${fmtShape(shape)}`);
   const known = sizeOf(shape.filter((d) => d !== -1));
-  const filled = shape.map((d) => (d === -1 ? (known === 0 ? 0 : t.size / known) : d));
+  if (holes === 1 && known === 0) throw new ShapeError(`np.reshape: cannot infer the −1 in ${fmtShape(shape)}: the other dimensions multiply to 0; give every dimension explicitly`);
+  const filled = shape.map((d) => (d === -1 ? t.size / known : d));
   if (sizeOf(filled) !== t.size || filled.some((d) => !Number.isInteger(d))) {
-    throw new ShapeError(`np.reshape: cannot reshape an array of shape ${fmtShape(t.shape)} (${t.size} elements) into shape ${fmtShape(shape)}`);
+    throw new ShapeError(`np.reshape: cannot reshape an array of shape ${fmtShape(t.shape)} (${t.size} elements) into shape ${fmtShape(shape)}; the new dimensions must multiply to ${t.size} (one may be −1 to infer it)`);
   }
   return lax.reshape(t, filled);
 }
@@ -97,9 +98,11 @@ function indexTensor(op: string, indices: ArrayLike): Tensor {
     if (indices.dtype !== "int32") throw new TracegradError(`${op}: indices must be int32, got ${indices.dtype}; convert with astype("int32")`);
     return indices;
   }
-  const f = asTensor(indices);
-  const bad = Array.from(f.toTypedArray()).find((v) => !Number.isInteger(v));
-  if (bad !== undefined) throw new TracegradError(`${op}: index ${bad} is not a whole number`);
+  const f = array(indices, { dtype: "float64" });
+  for (const v of f.toTypedArray()) {
+    if (!Number.isInteger(v)) throw new TracegradError(`${op}: index ${v} is not a whole number`);
+    if (Math.abs(v) > 2147483647) throw new TracegradError(`${op}: index ${v} is out of bounds (beyond the int32 range of any axis)`);
+  }
   return lax.convertElementType(f, "int32");
 }
 

@@ -27,7 +27,7 @@ describe("zeros, ones, full", () => {
   });
 
   it("reject invalid shapes", () => {
-    expect(catchError(() => np.zeros([2, -1]), ShapeError).message).toMatch(/np\.full: invalid dimension -1/);
+    expect(catchError(() => np.zeros([2, -1]), ShapeError).message).toMatch(/np\.zeros: invalid dimension -1/);
     catchError(() => np.ones([1.5]), ShapeError);
     catchError(() => np.zeros(3 as never), TracegradError);
   });

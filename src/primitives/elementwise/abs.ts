@@ -1,4 +1,4 @@
-// abs: |x|; its derivative at 0 is 0, as in JAX.
+// abs: |x|; its derivative is sign(x), so 0 at 0.
 import { definePrimitive } from "../../core/primitive.js";
 import type { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
