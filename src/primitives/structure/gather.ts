@@ -41,7 +41,7 @@ export const gatherP = definePrimitive<GatherParams>({
   impl: ([x, i], { axis }, out) => {
     const inner = sizeOf(x!.shape.slice(axis + 1));
     const [src, dst] = [data(x!), allocate(out.dtype, out.size)];
-    forEachIndex("np.take or tensor index", x!.shape, axis, data(i!), (o, s) => dst.set(src.subarray(s * inner, s * inner + inner), o * inner));
+    forEachIndex("tensor indexing or np.take", x!.shape, axis, data(i!), (o, s) => dst.set(src.subarray(s * inner, s * inner + inner), o * inner));
     return Tensor._of(dst, out.shape, out.dtype);
   },
   jvp: ([t], [, i], _, { axis }) => gather(t!, i!, axis), // linear in the operand
