@@ -41,6 +41,11 @@ export interface PrimitiveDef<P> {
   jvp(tangents: (Tensor | null)[], primals: Tensor[], out: Tensor, params: P): Tensor | null;
   /** Cotangent per input for the linear inputs (UndefinedPrimal); required for linear primitives. */
   transpose?(ct: Tensor, args: LinearArg[], params: P): (Tensor | null)[];
+  /**
+   * vmap: the batched output and where its batch axis is, given inputs whose batch axis is `dims[i]`
+   * (null: not batched; at least one is batched). Rules use user-level ops and never loop over the batch.
+   */
+  batch(args: Tensor[], dims: (number | null)[], params: P, self: Primitive<P>): [Tensor, number | null];
   /** Params as jaxprs print them; default: every key, sorted. */
   formatParams?(params: P): string;
   testing?: TestSpec<P>;
@@ -55,6 +60,7 @@ export interface Primitive<P = unknown> {
   impl(args: Tensor[], params: P, outAvals: ShapedArray[]): Tensor[];
   jvp(tangents: (Tensor | null)[], primals: Tensor[], outs: Tensor[], params: P): (Tensor | null)[];
   transpose: ((cts: (Tensor | null)[], args: LinearArg[], params: P) => (Tensor | null)[]) | undefined;
+  batch(args: Tensor[], dims: (number | null)[], params: P): [Tensor[], (number | null)[]];
   formatParams(params: P): string;
   testing: TestSpec<P> | undefined;
 }
@@ -63,7 +69,7 @@ export interface Primitive<P = unknown> {
 export function definePrimitive<P>(def: PrimitiveDef<P>): Primitive<P> {
   const abstractEval = (avals: ShapedArray[], params: P) => E.map((a: ShapedArray) => [a])(def.abstractEval(avals, params));
   const transpose = def.transpose;
-  return {
+  const self: Primitive<P> = {
     name: def.name,
     abstractEval,
     check(avals, params) {
@@ -74,9 +80,14 @@ export function definePrimitive<P>(def: PrimitiveDef<P>): Primitive<P> {
     impl: (args, params, outAvals) => [def.impl(args, params, outAvals[0]!)],
     jvp: (tangents, primals, outs, params) => [def.jvp(tangents, primals, outs[0]!, params)],
     transpose: transpose && ((cts, args, params) => (cts[0] ? transpose(cts[0], args, params) : args.map(() => null))),
+    batch: (args, dims, params) => {
+      const [out, d] = def.batch(args, dims, params, self);
+      return [[out], [d]];
+    },
     formatParams: def.formatParams ?? formatParamsDefault,
     testing: def.testing,
   };
+  return self;
 }
 
 function fmtValue(v: unknown): string {

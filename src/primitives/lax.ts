@@ -6,6 +6,8 @@ import { broadcastInDim } from "./structure/broadcast_in_dim.js";
 import { eq } from "./elementwise/compare.js";
 import { select } from "./elementwise/select.js";
 import { add } from "./elementwise/add.js";
+import { installBatchingOps } from "./batching.js";
+import { transpose } from "./structure/transpose.js";
 
 export { add } from "./elementwise/add.js";
 export { sub } from "./elementwise/sub.js";
@@ -49,6 +51,8 @@ export { pad } from "./structure/pad.js";
 export { gather } from "./structure/gather.js";
 export { scatterAdd } from "./structure/scatter_add.js";
 export { iota } from "./structure/iota.js";
+
+installBatchingOps({ transpose, broadcastInDim });
 
 /** A concrete 0-d tensor. */
 export function scalar(v: number | boolean, dtype: DType): Tensor {

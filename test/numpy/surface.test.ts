@@ -156,7 +156,7 @@ describe("derivatives as JAX defines them", () => {
     const f = (t: Tensor) => np.take(t, i32([0, 0, 2]));
     const [, back] = vjp(f, f64([1, 2, 3]));
     expectTensor(back(f64([1, 10, 100]))[0]!, [11, 0, 100]);
-    expect(String(makeJaxpr(grad((t: Tensor) => f(t).sum()))(f64([1, 2, 3])))).toMatch(/scatter_add\[axis=0 shape=\(3,\)\]/);
+    expect(String(makeJaxpr(grad((t: Tensor) => f(t).sum()))(f64([1, 2, 3])))).toMatch(/scatter_add\[axis=0 batch_dims=0 shape=\(3,\)\]/);
     const [, back2] = vjp((t: Tensor) => np.take(t, i32([[1], [1]]), { axis: 1 }), f64([[1, 2], [3, 4]]));
     expectTensor(back2(f64([[[1], [2]], [[3], [4]]]))[0]!, [[0, 3], [0, 7]]);
   });

@@ -5,6 +5,7 @@ import { bind1 } from "../../core/trace.js";
 import { mapUnary } from "../kernels.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
 import { mul, sign } from "../lax.js";
+import { vectorized } from "../batching.js";
 
 export const absP = definePrimitive<object>({
   name: "abs",
@@ -12,6 +13,7 @@ export const absP = definePrimitive<object>({
   impl: ([x], _, out) => mapUnary(x!, out, Math.abs),
   // d|x| = sign(x)·dx
   jvp: ([t], [x]) => mul(t!, sign(x!)),
+  batch: vectorized,
   testing: elementwiseTesting(1),
 });
 

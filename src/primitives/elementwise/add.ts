@@ -5,6 +5,7 @@ import { bind1 } from "../../core/trace.js";
 import { mapBinary } from "../kernels.js";
 import { addTangents } from "../lax.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
+import { vectorized } from "../batching.js";
 
 export const addP = definePrimitive<object>({
   name: "add",
@@ -12,6 +13,7 @@ export const addP = definePrimitive<object>({
   impl: ([x, y], _, out) => mapBinary(x!, y!, out, (a, b) => a + b),
   jvp: ([tx, ty]) => addTangents(tx!, ty!), // d(x + y) = dx + dy
   transpose: (ct, [x, y]) => [isUndefined(x!) ? ct : null, isUndefined(y!) ? ct : null],
+  batch: vectorized,
   testing: elementwiseTesting(2),
 });
 

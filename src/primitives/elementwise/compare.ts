@@ -4,6 +4,7 @@ import type { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { mapBinary } from "../kernels.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
+import { vectorized } from "../batching.js";
 
 function comparison(name: string, f: (a: number, b: number) => boolean) {
   return definePrimitive<object>({
@@ -11,6 +12,7 @@ function comparison(name: string, f: (a: number, b: number) => boolean) {
     abstractEval: elementwise(name, "any", "bool"),
     impl: ([x, y], _, out) => mapBinary(x!, y!, out, (a, b) => (f(a, b) ? 1 : 0)),
     jvp: () => null, // piecewise constant
+    batch: vectorized,
     testing: elementwiseTesting(2, { zeroDerivative: true }),
   });
 }

@@ -7,6 +7,7 @@ import { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { data } from "../kernels.js";
 import { randomShape } from "../rules.js";
+import { vectorized } from "../batching.js";
 
 export interface ConvertParams {
   new_dtype: DType;
@@ -19,6 +20,7 @@ export const convertElementTypeP = definePrimitive<ConvertParams>({
   // linear between float dtypes; no tangent flows into or out of integers
   jvp: ([t], [x], out) => (isFloat(x!.dtype) && isFloat(out.dtype) ? convertElementType(t!, out.dtype) : null),
   transpose: (ct, [x]) => [convertElementType(ct, x!.aval.dtype)],
+  batch: vectorized,
   testing: {
     // float64 → float64 exercises the derivative laws; the others the conversion kernels (zero derivative).
     sample: (choose) => {

@@ -5,12 +5,14 @@ import { bind1 } from "../../core/trace.js";
 import { mapUnary } from "../kernels.js";
 import { mul, neg, sin } from "../lax.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
+import { vectorized } from "../batching.js";
 
 export const cosP = definePrimitive<object>({
   name: "cos",
   abstractEval: elementwise("cos", "float"),
   impl: ([x], _, out) => mapUnary(x!, out, Math.cos),
   jvp: ([t], [x]) => neg(mul(t!, sin(x!))), // d cos x = −sin x·dx
+  batch: vectorized,
   testing: elementwiseTesting(1),
 });
 

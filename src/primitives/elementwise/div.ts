@@ -6,6 +6,7 @@ import { bind1 } from "../../core/trace.js";
 import { mapBinary } from "../kernels.js";
 import { addTangents, mul, neg } from "../lax.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
+import { vectorized } from "../batching.js";
 
 export const divP = definePrimitive<object>({
   name: "div",
@@ -17,6 +18,7 @@ export const divP = definePrimitive<object>({
     if (!isUndefined(x) || isUndefined(y)) throw new TracegradError("div: only linear in its numerator; cannot transpose with respect to the denominator");
     return [div(ct, y), null];
   },
+  batch: vectorized,
   testing: elementwiseTesting(2, { domain: [[-2, 2], [0.5, 2]] }),
 });
 

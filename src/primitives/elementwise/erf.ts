@@ -5,6 +5,7 @@ import { bind1 } from "../../core/trace.js";
 import { mapUnary } from "../kernels.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
 import { exp, fullLike, mul, neg } from "../lax.js";
+import { vectorized } from "../batching.js";
 
 /** erf by its Taylor series for |x| < 2.5, and 1 − erfc by Lentz's continued fraction beyond. */
 function erfKernel(x: number): number {
@@ -46,6 +47,7 @@ export const erfP = definePrimitive<object>({
   impl: ([x], _, out) => mapUnary(x!, out, erfKernel),
   // d erf x = 2/√π·e^(−x²)·dx
   jvp: ([t], [x]) => mul(t!, mul(fullLike(x!, 2 / Math.sqrt(Math.PI)), exp(neg(mul(x!, x!))))),
+  batch: vectorized,
   testing: elementwiseTesting(1, { domain: [-3, 3] }),
 });
 

@@ -5,12 +5,14 @@ import { bind1 } from "../../core/trace.js";
 import { mapUnary } from "../kernels.js";
 import { mul } from "../lax.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
+import { vectorized } from "../batching.js";
 
 export const expP = definePrimitive<object>({
   name: "exp",
   abstractEval: elementwise("exp", "float"),
   impl: ([x], _, out) => mapUnary(x!, out, Math.exp),
   jvp: ([t], _, out) => mul(t!, out), // d eˣ = eˣ·dx
+  batch: vectorized,
   testing: elementwiseTesting(1),
 });
 

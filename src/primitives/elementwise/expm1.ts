@@ -5,6 +5,7 @@ import { bind1 } from "../../core/trace.js";
 import { mapUnary } from "../kernels.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
 import { add, fullLike, mul } from "../lax.js";
+import { vectorized } from "../batching.js";
 
 export const expm1P = definePrimitive<object>({
   name: "expm1",
@@ -12,6 +13,7 @@ export const expm1P = definePrimitive<object>({
   impl: ([x], _, out) => mapUnary(x!, out, Math.expm1),
   // d (eˣ − 1) = eˣ·dx
   jvp: ([t], _, out) => mul(t!, add(out, fullLike(out, 1))),
+  batch: vectorized,
   testing: elementwiseTesting(1),
 });
 

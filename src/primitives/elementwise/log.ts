@@ -5,12 +5,14 @@ import { bind1 } from "../../core/trace.js";
 import { mapUnary } from "../kernels.js";
 import { div } from "../lax.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
+import { vectorized } from "../batching.js";
 
 export const logP = definePrimitive<object>({
   name: "log",
   abstractEval: elementwise("log", "float"),
   impl: ([x], _, out) => mapUnary(x!, out, Math.log),
   jvp: ([t], [x]) => div(t!, x!), // d log x = dx/x
+  batch: vectorized,
   testing: elementwiseTesting(1, { domain: [0.2, 3] }),
 });
 

@@ -5,6 +5,7 @@ import { bind1 } from "../../core/trace.js";
 import { mapUnary } from "../kernels.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
 import { add, div, fullLike } from "../lax.js";
+import { vectorized } from "../batching.js";
 
 export const log1pP = definePrimitive<object>({
   name: "log1p",
@@ -12,6 +13,7 @@ export const log1pP = definePrimitive<object>({
   impl: ([x], _, out) => mapUnary(x!, out, Math.log1p),
   // d log(1 + x) = dx / (1 + x)
   jvp: ([t], [x]) => div(t!, add(x!, fullLike(x!, 1))),
+  batch: vectorized,
   testing: elementwiseTesting(1, { domain: [-0.5, 2] }),
 });
 

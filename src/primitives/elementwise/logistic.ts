@@ -5,6 +5,7 @@ import { bind1 } from "../../core/trace.js";
 import { mapUnary } from "../kernels.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
 import { fullLike, mul, sub } from "../lax.js";
+import { vectorized } from "../batching.js";
 
 export const logisticP = definePrimitive<object>({
   name: "logistic",
@@ -12,6 +13,7 @@ export const logisticP = definePrimitive<object>({
   impl: ([x], _, out) => mapUnary(x!, out, (v) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)))),
   // d σ(x) = σ(x)(1 − σ(x))·dx
   jvp: ([t], _, out) => mul(t!, mul(out, sub(fullLike(out, 1), out))),
+  batch: vectorized,
   testing: elementwiseTesting(1, { domain: [-4, 4] }),
 });
 

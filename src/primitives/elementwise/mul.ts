@@ -6,6 +6,7 @@ import { bind1 } from "../../core/trace.js";
 import { mapBinary } from "../kernels.js";
 import { addTangents } from "../lax.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
+import { vectorized } from "../batching.js";
 
 export const mulP = definePrimitive<object>({
   name: "mul",
@@ -17,6 +18,7 @@ export const mulP = definePrimitive<object>({
     if (isUndefined(x) && isUndefined(y)) throw new TracegradError("mul: cannot transpose a product of two linear values (it is not linear)");
     return [isUndefined(x) ? mul(ct, y as Tensor) : null, isUndefined(y) ? mul(x as Tensor, ct) : null];
   },
+  batch: vectorized,
   testing: elementwiseTesting(2),
 });
 

@@ -4,6 +4,7 @@ import type { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { mapUnary } from "../kernels.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
+import { vectorized } from "../batching.js";
 
 export const negP = definePrimitive<object>({
   name: "neg",
@@ -11,6 +12,7 @@ export const negP = definePrimitive<object>({
   impl: ([x], _, out) => mapUnary(x!, out, (v) => -v),
   jvp: ([t]) => neg(t!), // d(−x) = −dx
   transpose: (ct) => [neg(ct)],
+  batch: vectorized,
   testing: elementwiseTesting(1),
 });
 

@@ -5,6 +5,7 @@ import { bind1 } from "../../core/trace.js";
 import { mapBinary } from "../kernels.js";
 import { addTangents, eq, fullLike, log, mul, select, sub } from "../lax.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
+import { vectorized } from "../batching.js";
 
 export const powP = definePrimitive<object>({
   name: "pow",
@@ -18,6 +19,7 @@ export const powP = definePrimitive<object>({
     const dy = ty && mul(ty, mul(log(select(eq(x!, fullLike(x!, 0)), fullLike(x!, 1), x!)), out));
     return addTangents(dx, dy);
   },
+  batch: vectorized,
   testing: elementwiseTesting(2, { domain: [[0.3, 2], [-2, 2]] }),
 });
 

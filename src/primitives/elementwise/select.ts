@@ -10,6 +10,7 @@ import { allocate } from "../../core/dtype.js";
 import { data } from "../kernels.js";
 import { zerosLike } from "../lax.js";
 import { elementwise, randomShape } from "../rules.js";
+import { vectorized } from "../batching.js";
 
 export const selectP = definePrimitive<object>({
   name: "select",
@@ -31,6 +32,7 @@ export const selectP = definePrimitive<object>({
     const z = zerosLike(ct);
     return [null, isUndefined(x) ? select(p as Tensor, ct, z) : null, isUndefined(y) ? select(p as Tensor, z, ct) : null];
   },
+  batch: vectorized,
   testing: {
     sample: (choose) => {
       const s = randomShape(choose);

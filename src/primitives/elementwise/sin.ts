@@ -5,12 +5,14 @@ import { bind1 } from "../../core/trace.js";
 import { mapUnary } from "../kernels.js";
 import { cos, mul } from "../lax.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
+import { vectorized } from "../batching.js";
 
 export const sinP = definePrimitive<object>({
   name: "sin",
   abstractEval: elementwise("sin", "float"),
   impl: ([x], _, out) => mapUnary(x!, out, Math.sin),
   jvp: ([t], [x]) => mul(t!, cos(x!)), // d sin x = cos x·dx
+  batch: vectorized,
   testing: elementwiseTesting(1),
 });
 

@@ -3,12 +3,14 @@ import { definePrimitive } from "../../core/primitive.js";
 import type { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
+import { vectorized } from "../batching.js";
 
 export const stopGradientP = definePrimitive<object>({
   name: "stop_gradient",
   abstractEval: elementwise("stop_gradient", "any"),
   impl: ([x]) => x!,
   jvp: () => null,
+  batch: vectorized,
   testing: elementwiseTesting(1, { zeroDerivative: true }),
 });
 

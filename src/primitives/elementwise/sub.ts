@@ -5,6 +5,7 @@ import { bind1 } from "../../core/trace.js";
 import { mapBinary } from "../kernels.js";
 import { neg } from "../lax.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
+import { vectorized } from "../batching.js";
 
 export const subP = definePrimitive<object>({
   name: "sub",
@@ -13,6 +14,7 @@ export const subP = definePrimitive<object>({
   // d(x − y) = dx − dy
   jvp: ([tx, ty]) => (tx && ty ? sub(tx, ty) : tx ?? neg(ty!)),
   transpose: (ct, [x, y]) => [isUndefined(x!) ? ct : null, isUndefined(y!) ? neg(ct) : null],
+  batch: vectorized,
   testing: elementwiseTesting(2),
 });
 

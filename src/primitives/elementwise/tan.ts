@@ -5,6 +5,7 @@ import { bind1 } from "../../core/trace.js";
 import { mapUnary } from "../kernels.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
 import { add, fullLike, mul } from "../lax.js";
+import { vectorized } from "../batching.js";
 
 export const tanP = definePrimitive<object>({
   name: "tan",
@@ -12,6 +13,7 @@ export const tanP = definePrimitive<object>({
   impl: ([x], _, out) => mapUnary(x!, out, Math.tan),
   // d tan x = (1 + tan² x)·dx
   jvp: ([t], _, out) => mul(t!, add(fullLike(out, 1), mul(out, out))),
+  batch: vectorized,
   testing: elementwiseTesting(1, { domain: [-1.2, 1.2] }),
 });
 

@@ -5,12 +5,14 @@ import { bind1 } from "../../core/trace.js";
 import { mapUnary } from "../kernels.js";
 import { fullLike, mul, sub } from "../lax.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
+import { vectorized } from "../batching.js";
 
 export const tanhP = definePrimitive<object>({
   name: "tanh",
   abstractEval: elementwise("tanh", "float"),
   impl: ([x], _, out) => mapUnary(x!, out, Math.tanh),
   jvp: ([t], _, out) => mul(t!, sub(fullLike(out, 1), mul(out, out))), // d tanh x = (1 − tanh² x)·dx
+  batch: vectorized,
   testing: elementwiseTesting(1),
 });
 

@@ -11,6 +11,7 @@ import { batchedMatmul, data } from "../kernels.js";
 import { addTangents, transpose as transposeOp } from "../lax.js";
 import { randomShape } from "../rules.js";
 import { transposeP } from "../structure/transpose.js";
+import { moveAxis } from "../batching.js";
 
 /** ((lhs contracting, rhs contracting), (lhs batch, rhs batch)), as JAX. */
 export type DimensionNumbers = readonly [readonly [readonly number[], readonly number[]], readonly [readonly number[], readonly number[]]];
@@ -81,6 +82,15 @@ export const dotGeneralP = definePrimitive<DotParams>({
     ];
   },
   formatParams: ({ dimension_numbers: [[lc, rc], [lb, rb]] }) => `[dimension_numbers=(([${lc}], [${rc}]), ([${lb}], [${rb}]))]`,
+  // a batched operand's batch axis becomes a batch dimension (both) or its first free axis (one)
+  batch: ([l, r], [dl, dr], { dimension_numbers: [[lc, rc], [lb, rb]] }) => {
+    const up = (ds: readonly number[]) => ds.map((d) => d + 1);
+    if (dl !== null && dr !== null) {
+      return [dotGeneral(moveAxis(l!, dl, 0), moveAxis(r!, dr, 0), [[up(lc), up(rc)], [[0, ...up(lb)], [0, ...up(rb)]]]), 0];
+    }
+    if (dl !== null) return [dotGeneral(moveAxis(l!, dl, 0), r!, [[up(lc), rc], [up(lb), rb]]), lb.length];
+    return [dotGeneral(l!, moveAxis(r!, dr!, 0), [[lc, up(rc)], [lb, up(rb)]]), lb.length + freeDims(l!.ndim, lc, lb).length];
+  },
   testing: {
     sample: (choose) => {
       const sizes = () => randomShape(choose, 2);

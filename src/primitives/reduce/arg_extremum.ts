@@ -8,6 +8,7 @@ import { stridesOf } from "../../core/shape.js";
 import { Tensor } from "../../core/tensor.js";
 import { data, stridedCopy } from "../kernels.js";
 import { randomShape } from "../rules.js";
+import { reduceBatch } from "../batching.js";
 
 export interface ArgParams {
   axes: readonly [number];
@@ -37,6 +38,7 @@ export function argExtremum(name: string, better: (v: number, best: number) => b
       return Tensor._of(res, out.shape, "int32");
     },
     jvp: () => null, // integer-valued
+    batch: reduceBatch,
     testing: {
       sample: (choose) => {
         const shape = randomShape(choose);

@@ -5,6 +5,7 @@ import { definePrimitive } from "../../core/primitive.js";
 // Helpers called while this module initialises come before lax.js, whose import may re-enter this family.
 import { reduce } from "../kernels.js";
 import { type AxesParams, keptDims, reduceTesting, reducedAval } from "./axes.js";
+import { reduceBatch } from "../batching.js";
 import { broadcastInDim, convertElementType, div, eq, mul, reduceSum } from "../lax.js";
 
 const INT_MIN = -2147483648;
@@ -24,6 +25,7 @@ export function extremum(name: string, sign: 1 | -1) {
       const at = convertElementType(eq(x!, broadcastInDim(out, x!.shape, keptDims(x!.ndim, axes))), x!.dtype);
       return div(reduceSum(mul(t!, at), axes), reduceSum(at, axes));
     },
+    batch: reduceBatch,
     testing: reduceTesting({ distinct: true }),
   });
 }

@@ -5,6 +5,7 @@ import { bind1 } from "../../core/trace.js";
 import { reduce } from "../kernels.js";
 import { type AxesParams, keptDims, reduceTesting, reducedAval } from "./axes.js";
 import { concatenate, full, mul, reduceSum, reshape, rev, slice, transpose, zeros } from "../lax.js";
+import { reduceBatch } from "../batching.js";
 
 /** Along the last axis: the product of the elements before each position (1 for the first), by doubling. */
 function exclusivePrefixProduct(x: Tensor): Tensor {
@@ -34,6 +35,7 @@ export const reduceProdP = definePrimitive<AxesParams>({
     const others = mul(exclusivePrefixProduct(xs), rev(exclusivePrefixProduct(rev(xs, [last])), [last]));
     return reduceSum(mul(flat(t!), others), [last]);
   },
+  batch: reduceBatch,
   testing: reduceTesting({ domain: [-1.5, 1.5] }),
 });
 

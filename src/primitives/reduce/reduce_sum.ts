@@ -5,6 +5,7 @@ import { bind1 } from "../../core/trace.js";
 import { reduce } from "../kernels.js";
 import { broadcastInDim } from "../lax.js";
 import { type AxesParams, keptDims, reduceTesting, reducedAval } from "./axes.js";
+import { reduceBatch } from "../batching.js";
 
 export const reduceSumP = definePrimitive<AxesParams>({
   name: "reduce_sum",
@@ -13,6 +14,7 @@ export const reduceSumP = definePrimitive<AxesParams>({
   jvp: ([t], _, __, params) => reduceSum(t!, params.axes), // linear
   // the sum's cotangent is copied back to every summed position
   transpose: (ct, [x], { axes }) => [broadcastInDim(ct, x!.aval.shape, keptDims(x!.aval.ndim, axes))],
+  batch: reduceBatch,
   testing: reduceTesting(),
 });
 

@@ -9,6 +9,7 @@ import { bind1 } from "../../core/trace.js";
 import { strided } from "../kernels.js";
 import { reduceSum, reshape } from "../lax.js";
 import { randomShape } from "../rules.js";
+import { moveAxis } from "../batching.js";
 
 export interface BroadcastParams {
   shape: readonly number[];
@@ -40,6 +41,10 @@ export const broadcastInDimP = definePrimitive<BroadcastParams>({
     const xs = x!.aval.shape;
     const axes = shape.map((_, d) => d).filter((d) => !dims.includes(d) || (xs[dims.indexOf(d)] === 1 && shape[d] !== 1));
     return [reshape(reduceSum(ct, axes), xs)];
+  },
+  batch: ([x], [d], { shape, broadcast_dimensions: dims }) => {
+    const b = moveAxis(x!, d!, 0);
+    return [broadcastInDim(b, [b.shape[0]!, ...shape], [0, ...dims.map((k) => k + 1)]), 0];
   },
   testing: {
     sample: (choose) => {

@@ -10,6 +10,7 @@ import { bind1 } from "../../core/trace.js";
 import { data } from "../kernels.js";
 import { slice, zerosLike } from "../lax.js";
 import { randomShape } from "../rules.js";
+import { batchSize, batchedAt } from "../batching.js";
 
 export interface ConcatenateParams {
   dimension: number;
@@ -56,6 +57,10 @@ export const concatenateP = definePrimitive<ConcatenateParams>({
       start += s[d]!;
       return isUndefined(x) ? slice(ct, lo, hi) : null;
     });
+  },
+  batch: (xs, dims, { dimension }) => {
+    const size = batchSize(xs, dims);
+    return [concatenate(xs.map((x, i) => batchedAt(x, dims[i]!, 0, size)), dimension + 1), 0];
   },
   testing: {
     sample: (choose) => {

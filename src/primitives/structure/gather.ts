@@ -1,18 +1,21 @@
-// gather: NumPy's take along one axis; out-of-range indices throw (linear in the operand; transposes to scatter_add).
+// gather: NumPy's take along one axis, optionally per batch (leading `batch_dims` shared by operand and
+// indices); out-of-range indices throw (linear in the operand; transposes to scatter_add).
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../../core/aval.js";
 import { allocate } from "../../core/dtype.js";
 import { DTypeError, ShapeError, TracegradError, fmtShape } from "../../core/errors.js";
 import { definePrimitive } from "../../core/primitive.js";
-import { sizeOf } from "../../core/shape.js";
+import { shapeEq, sizeOf } from "../../core/shape.js";
 import { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { data } from "../kernels.js";
 import { randomShape } from "../rules.js";
 import { scatterAdd } from "../lax.js";
+import { batchSize, batchedAt, moveAxis } from "../batching.js";
 
 export interface GatherParams {
   axis: number;
+  batch_dims: number;
 }
 
 /** An index along an axis of size n, negative counting from the end; throws naming both when out of range. */
@@ -22,39 +25,58 @@ export function checkedIndex(op: string, j: number, n: number, axis: number): nu
   return k;
 }
 
-/** Visits (outer block, index position, target row) for take-along-axis kernels. */
-export function forEachIndex(op: string, shape: readonly number[], axis: number, idx: ArrayLike<number>, f: (srcRow: number, dstRow: number) => void): void {
-  const outer = sizeOf(shape.slice(0, axis));
-  const n = shape[axis]!;
-  for (let p = 0; p < outer; p++) {
-    for (let k = 0; k < idx.length; k++) f(p * idx.length + k, p * n + checkedIndex(op, idx[k]!, n, axis));
+/** Shape rule shared with scatter_add: `full` is the operand (gather) or result (scatter) shape. */
+export function gatheredShape(op: string, full: readonly number[], idx: ShapedArray, axis: number, nb: number): E.Either<TracegradError, number[]> {
+  if (idx.dtype !== "int32") return E.left(new DTypeError(`${op}: indices must be int32, got ${idx.dtype}`));
+  if (!(Number.isInteger(nb) && nb >= 0 && nb <= axis && axis < full.length && nb <= idx.ndim && shapeEq(full.slice(0, nb), idx.shape.slice(0, nb)))) {
+    return E.left(new ShapeError(`${op}: axis ${axis} with ${nb} batch dims does not fit operand ${fmtShape(full)} and indices ${fmtShape(idx.shape)}`));
+  }
+  return E.right([...full.slice(0, axis), ...idx.shape.slice(nb), ...full.slice(axis + 1)]);
+}
+
+/** Visits (row of the gathered layout, row of the full layout) pairs; rows are `inner` elements long. */
+export function forEachIndex(op: string, full: readonly number[], axis: number, nb: number, idx: ArrayLike<number>, f: (gRow: number, fRow: number) => void): void {
+  const batches = sizeOf(full.slice(0, nb));
+  const pre = sizeOf(full.slice(nb, axis));
+  const n = full[axis]!;
+  const m = batches === 0 ? 0 : idx.length / batches;
+  for (let b = 0; b < batches; b++) {
+    for (let p = 0; p < pre; p++) {
+      const row = b * pre + p;
+      for (let k = 0; k < m; k++) f(row * m + k, row * n + checkedIndex(op, idx[b * m + k]!, n, axis));
+    }
   }
 }
 
 export const gatherP = definePrimitive<GatherParams>({
   name: "gather",
-  abstractEval: ([x, i], { axis }) => {
-    if (i!.dtype !== "int32") return E.left(new DTypeError(`gather: indices must be int32, got ${i!.dtype}`));
-    if (!(axis >= 0 && axis < x!.ndim)) return E.left(new ShapeError(`gather: axis ${axis} is out of range for shape ${fmtShape(x!.shape)}`));
-    return E.right(new ShapedArray([...x!.shape.slice(0, axis), ...i!.shape, ...x!.shape.slice(axis + 1)], x!.dtype));
-  },
-  impl: ([x, i], { axis }, out) => {
+  abstractEval: ([x, i], { axis, batch_dims }) => E.map((s: number[]) => new ShapedArray(s, x!.dtype))(gatheredShape("gather", x!.shape, i!, axis, batch_dims)),
+  impl: ([x, i], { axis, batch_dims }, out) => {
     const inner = sizeOf(x!.shape.slice(axis + 1));
     const [src, dst] = [data(x!), allocate(out.dtype, out.size)];
-    forEachIndex("tensor indexing or np.take", x!.shape, axis, data(i!), (o, s) => dst.set(src.subarray(s * inner, s * inner + inner), o * inner));
+    forEachIndex("tensor indexing or np.take", x!.shape, axis, batch_dims, data(i!), (g, s) => dst.set(src.subarray(s * inner, s * inner + inner), g * inner));
     return Tensor._of(dst, out.shape, out.dtype);
   },
-  jvp: ([t], [, i], _, { axis }) => gather(t!, i!, axis), // linear in the operand
-  transpose: (ct, [x, i], { axis }) => [scatterAdd(ct, i as Tensor, axis, x!.aval.shape), null],
+  jvp: ([t], [, i], _, { axis, batch_dims }) => gather(t!, i!, axis, batch_dims), // linear in the operand
+  transpose: (ct, [x, i], { axis, batch_dims }) => [scatterAdd(ct, i as Tensor, axis, x!.aval.shape, batch_dims), null],
+  // an unbatched table with batched indices needs no copy; otherwise both get a leading batch dim
+  batch: ([x, i], [dx, di], { axis, batch_dims: nb }) => {
+    if (dx === null && nb === 0) return [gather(x!, moveAxis(i!, di!, 0), axis, 0), axis];
+    if (di === null && nb === 0) return [gather(moveAxis(x!, dx!, 0), i!, axis + 1, 0), 0];
+    const size = batchSize([x!, i!], [dx!, di!]);
+    return [gather(batchedAt(x!, dx!, 0, size), batchedAt(i!, di!, 0, size), axis + 1, nb + 1), 0];
+  },
   testing: {
     sample: (choose) => {
       const shape = randomShape(choose);
       if (shape.length === 0) shape.push(1 + choose(3));
       const axis = choose(shape.length);
+      const nb = choose(axis + 1);
       const n = shape[axis]!;
-      return { avals: [new ShapedArray(shape, "float64"), new ShapedArray(randomShape(choose, 2), "int32")], params: { axis }, domains: [undefined, [-n, n - 1]] };
+      const idx = [...shape.slice(0, nb), ...randomShape(choose, 2)];
+      return { avals: [new ShapedArray(shape, "float64"), new ShapedArray(idx, "int32")], params: { axis, batch_dims: nb }, domains: [undefined, [-n, n - 1]] };
     },
   },
 });
 
-export const gather = (x: Tensor, indices: Tensor, axis: number): Tensor => bind1(gatherP, [x, indices], { axis });
+export const gather = (x: Tensor, indices: Tensor, axis: number, batchDims = 0): Tensor => bind1(gatherP, [x, indices], { axis, batch_dims: batchDims });

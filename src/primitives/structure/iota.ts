@@ -2,7 +2,7 @@
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../../core/aval.js";
 import { type DType, allocate } from "../../core/dtype.js";
-import { ShapeError, fmtShape } from "../../core/errors.js";
+import { ShapeError, TracegradError, fmtShape } from "../../core/errors.js";
 import { definePrimitive } from "../../core/primitive.js";
 import { stridesOf } from "../../core/shape.js";
 import { Tensor } from "../../core/tensor.js";
@@ -28,6 +28,9 @@ export const iotaP = definePrimitive<IotaParams>({
     return Tensor._of(d, out.shape, out.dtype);
   },
   jvp: () => null, // no inputs
+  batch: () => {
+    throw new TracegradError("iota: has no operands, so vmap never batches it");
+  },
   testing: {
     sample: (choose) => {
       const shape = randomShape(choose);

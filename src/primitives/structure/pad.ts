@@ -9,7 +9,8 @@ import { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { data, stridedMove } from "../kernels.js";
 import { randomShape } from "../rules.js";
-import { reduceSum, slice, sub, zerosLike } from "../lax.js";
+import { add, broadcastInDim, mul, reduceSum, scalar, slice, sub, zerosLike } from "../lax.js";
+import { batchSize, batchedAt } from "../batching.js";
 
 /** Per axis: [lo, hi, interior], all ≥ 0. */
 export interface PadParams {
@@ -42,6 +43,17 @@ export const padP = definePrimitive<PadParams>({
     const tx = slice(ct, cfg.map(([lo]) => lo), cfg.map(([lo, , interior], i) => lo + Math.max(0, n[i]! - 1) * (interior + 1) + (n[i]! > 0 ? 1 : 0)), cfg.map(([, , interior]) => interior + 1));
     const all = ct.shape.map((_, i) => i);
     return [isUndefined(x!) ? tx : null, isUndefined(v!) ? sub(reduceSum(ct, all), reduceSum(tx, all)) : null];
+  },
+  // a batched padding value: pad with 0, then add the value where the padding is
+  batch: ([x, v], [dx, dv], { padding_config: cfg }) => {
+    const size = batchSize([x!, v!], [dx!, dv!]);
+    const xb = batchedAt(x!, dx!, 0, size);
+    const cfg1 = [[0, 0, 0] as const, ...cfg];
+    if (dv === null) return [pad(xb, v!, cfg1), 0];
+    const zero = scalar(0, xb.dtype);
+    const where = pad(zerosLike(xb), scalar(1, xb.dtype), cfg1);
+    const vb = broadcastInDim(batchedAt(v!, dv!, 0, size), where.shape, [0]);
+    return [add(pad(xb, zero, cfg1), mul(where, vb)), 0];
   },
   testing: {
     sample: (choose) => {

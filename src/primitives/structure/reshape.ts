@@ -8,6 +8,7 @@ import { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { data } from "../kernels.js";
 import { randomShape } from "../rules.js";
+import { moveAxis } from "../batching.js";
 
 export interface ReshapeParams {
   new_sizes: readonly number[];
@@ -22,6 +23,10 @@ export const reshapeP = definePrimitive<ReshapeParams>({
   impl: ([x], _, out) => Tensor._of(data(x!), out.shape, out.dtype),
   jvp: ([t], _, __, { new_sizes }) => reshape(t!, new_sizes), // linear
   transpose: (ct, [x]) => [reshape(ct, x!.aval.shape)],
+  batch: ([x], [d], { new_sizes }) => {
+    const b = moveAxis(x!, d!, 0);
+    return [reshape(b, [b.shape[0]!, ...new_sizes]), 0];
+  },
   testing: {
     sample: (choose) => {
       const shape = randomShape(choose);

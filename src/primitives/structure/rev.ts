@@ -8,6 +8,7 @@ import type { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { strided } from "../kernels.js";
 import { randomShape } from "../rules.js";
+import { moveAxis } from "../batching.js";
 
 export interface RevParams {
   dimensions: readonly number[];
@@ -26,6 +27,7 @@ export const revP = definePrimitive<RevParams>({
   },
   jvp: ([t], _, __, { dimensions }) => rev(t!, dimensions), // linear
   transpose: (ct, _, { dimensions }) => [rev(ct, dimensions)],
+  batch: ([x], [d], { dimensions }) => [rev(moveAxis(x!, d!, 0), dimensions.map((k) => k + 1)), 0],
   testing: {
     sample: (choose) => {
       const shape = randomShape(choose);

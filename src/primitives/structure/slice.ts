@@ -9,6 +9,7 @@ import { bind1 } from "../../core/trace.js";
 import { strided } from "../kernels.js";
 import { randomShape } from "../rules.js";
 import { pad, scalar } from "../lax.js";
+import { moveAxis } from "../batching.js";
 
 export interface SliceParams {
   start_indices: readonly number[];
@@ -39,6 +40,10 @@ export const sliceP = definePrimitive<SliceParams>({
   jvp: ([t], _, __, p) => slice(t!, p.start_indices, p.limit_indices, p.strides), // linear
   // put the cotangent back where it came from, zeros around and between
   transpose: (ct, [x], p) => [pad(ct, scalar(0, ct.dtype), slicePadding(x!.aval.shape, p))],
+  batch: ([x], [d], p) => {
+    const b = moveAxis(x!, d!, 0);
+    return [slice(b, [0, ...p.start_indices], [b.shape[0]!, ...p.limit_indices], p.strides && [1, ...p.strides]), 0];
+  },
   testing: {
     sample: (choose) => {
       const shape = randomShape(choose);

@@ -8,6 +8,7 @@ import type { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { strided } from "../kernels.js";
 import { randomShape } from "../rules.js";
+import { moveAxis } from "../batching.js";
 
 export interface TransposeParams {
   permutation: readonly number[];
@@ -28,6 +29,7 @@ export const transposeP = definePrimitive<TransposeParams>({
   },
   jvp: ([t], _, __, { permutation }) => transpose(t!, permutation), // linear
   transpose: (ct, _, { permutation }) => [transpose(ct, inverse(permutation))],
+  batch: ([x], [d], { permutation }) => [transpose(moveAxis(x!, d!, 0), [0, ...permutation.map((p) => p + 1)]), 0],
   testing: {
     sample: (choose) => {
       const shape = randomShape(choose);
