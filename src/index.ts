@@ -14,6 +14,7 @@ export { stopGradient } from "./primitives/lax.js";
 export { jvp, vjp, grad, valueAndGrad, linearize, type GradOf, type GradOptions } from "./transforms/autodiff.js";
 export { jacfwd, jacrev, hessian, type JacOptions, type JacobianOf } from "./transforms/jacobian.js";
 export { makeJaxpr } from "./transforms/make_jaxpr.js";
+export { vmap, type VmapOptions, type AxisSpec } from "./transforms/vmap.js";
 export { checkGrads, type CheckGradsOptions } from "./transforms/check_grads.js";
 export { ClosedJaxpr, Jaxpr, Var, Lit, type Eqn, type Atom } from "./ir/jaxpr.js";
 export { evalJaxpr } from "./ir/eval.js";

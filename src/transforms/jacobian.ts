@@ -1,12 +1,13 @@
-// jacfwd, jacrev, hessian: full Jacobians from one linearization, by pushing basis vectors through it.
+// jacfwd, jacrev, hessian: full Jacobians from one linearization, with vmap pushing all basis vectors through it at once.
 import { type DType, allocate, isFloat } from "../core/dtype.js";
 import { DTypeError } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
 import { type LooseArgs, type TreeDef, unflatten } from "../core/tree.js";
-import { concatenate, reshape, transpose, zeros } from "../primitives/lax.js";
+import { reshape, transpose, zeros } from "../primitives/lax.js";
 import { type GradOf, named } from "./autodiff.js";
 import { checkArgnums, flatFunction, flattenTensors, fnName, partialArgs, requireFloatInputs } from "./flat.js";
 import { linearizeFlat } from "./linearize.js";
+import { vmapFlat } from "./vmap.js";
 
 export interface JacOptions<N extends number | readonly number[] = number | readonly number[]> {
   /** Which positional argument(s) to differentiate; default 0. */
@@ -23,18 +24,18 @@ export type JacobianOf<R, In> = R extends Tensor | number
       : never;
 type AnyFn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** The i-th standard basis tensor of `x`'s shape and dtype (a constant, so it costs nothing under tracing). */
-function basisOf(x: { shape: readonly number[]; dtype: DType; size: number }, i: number): Tensor {
-  const d = allocate(x.dtype, x.size);
-  d[i] = 1;
-  return Tensor._of(d, x.shape, x.dtype);
+/** The standard basis of a shape, stacked: [n, ...shape] with a 1 at (i, i) (a constant under tracing). */
+function basis(shape: readonly number[], dtype: DType): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const d = allocate(dtype, n * n);
+  for (let i = 0; i < n; i++) d[i * n + i] = 1;
+  return Tensor._of(d, [n, ...shape], dtype);
 }
 
-/** Stacks k tensors of one shape S into shape [...S, k] (the new axis last). */
-function stackLast(parts: readonly Tensor[], shape: readonly number[], dtype: DType): Tensor {
-  const rows = parts.map((p) => reshape(p, [1, ...shape]));
-  const stacked = rows.length ? concatenate(rows, 0) : zeros([0, ...shape], dtype);
-  return transpose(stacked, [...shape.map((_, i) => i + 1), 0]);
+/** [n, ...lead] (or [...lead, n] when the batch comes last) → [...lead, ...shape], where n = size(shape). */
+function toBlock(stacked: Tensor, lead: readonly number[], shape: readonly number[], batchToEnd: boolean): Tensor {
+  const moved = batchToEnd ? transpose(stacked, [...lead.map((_, i) => i + 1), 0]) : stacked;
+  return reshape(moved, [...lead, ...shape]);
 }
 
 function jacobian(op: "jacfwd" | "jacrev", f: AnyFn, argnums: number | readonly number[]) {
@@ -47,29 +48,19 @@ function jacobian(op: "jacfwd" | "jacrev", f: AnyFn, argnums: number | readonly 
     ys.forEach((y, i) => {
       if (!isFloat(y.dtype)) throw new DTypeError(`${op}: output leaf ${i} of '${fnName(f)}' has dtype ${y.dtype}; Jacobians need float outputs`);
     });
-    // blocks[o][i]: d ys[o] / d xs[i], shape [...ys[o].shape, ...xs[i].shape]
+    // blocks[o][i]: d ys[o] / d xs[i], shape [...ys[o].shape, ...xs[i].shape]; one vmap per input (jacfwd,
+    // its basis through the tangent map) or per output (jacrev, its basis through the transposed map)
     const blocks: Tensor[][] = ys.map(() => []);
+    const fill = (t: Tensor | null, like: Tensor) => t ?? zeros(like.shape, like.dtype);
     if (op === "jacfwd") {
       xs.forEach((x, i) => {
-        const cols: Tensor[][] = ys.map(() => []);
-        for (let e = 0; e < x.size; e++) {
-          const ts = xs.map((_, k) => (k === i ? basisOf(x, e) : null));
-          linear.apply(ts).forEach((t, o) => cols[o]!.push(t ?? zeros(ys[o]!.shape, ys[o]!.dtype)));
-        }
-        ys.forEach((y, o) => blocks[o]!.push(reshape(stackLast(cols[o]!, y.shape, x.dtype), [...y.shape, ...x.shape])));
+        const cols = vmapFlat(op, (e) => linear.apply(xs.map((_, k) => (k === i ? e! : null))).map((t, o) => fill(t, ys[o]!)), [basis(x.shape, x.dtype)], [0]);
+        cols.forEach((c, o) => blocks[o]!.push(toBlock(c, ys[o]!.shape, x.shape, true)));
       });
     } else {
       ys.forEach((y, o) => {
-        const rows: Tensor[][] = xs.map(() => []);
-        for (let e = 0; e < y.size; e++) {
-          const cts = ys.map((_, k) => (k === o ? basisOf(y, e) : null));
-          linear.transpose(cts).forEach((c, i) => rows[i]!.push(c ?? zeros(xs[i]!.shape, xs[i]!.dtype)));
-        }
-        xs.forEach((x, i) => {
-          const st = stackLast(rows[i]!, x.shape, y.dtype); // [...x.shape, y.size]
-          const moved = transpose(st, [x.ndim, ...x.shape.map((_, k) => k)]);
-          blocks[o]!.push(reshape(moved, [...y.shape, ...x.shape]));
-        });
+        const rows = vmapFlat(op, (e) => linear.transpose(ys.map((_, k) => (k === o ? e! : null))).map((c, i) => fill(c, xs[i]!)), [basis(y.shape, y.dtype)], [0]);
+        rows.forEach((r, i) => blocks[o]!.push(toBlock(r, y.shape, xs[i]!.shape, false)));
       });
     }
     const perOut = blocks.map((b) => {

@@ -1,0 +1,144 @@
+// vmap: batch tracers carry a value and the axis its batch lives on; each primitive's batch rule maps it once.
+import { ShapedArray } from "../core/aval.js";
+import { ShapeError, TracegradError, fmtShape } from "../core/errors.js";
+import type { Primitive } from "../core/primitive.js";
+import type { Tensor } from "../core/tensor.js";
+import { Trace, Tracer, bind, fullRaise, withMain } from "../core/trace.js";
+import { type LooseArgs, type TensorTree, isPlainObject, unflatten } from "../core/tree.js";
+import { batchedAt, moveAxis } from "../primitives/batching.js";
+import { named } from "./autodiff.js";
+import { flatFunction, flattenTensors, fnName } from "./flat.js";
+
+export class BatchTracer extends Tracer {
+  constructor(
+    trace: Trace,
+    readonly val: Tensor,
+    readonly bdim: number | null,
+  ) {
+    super(trace, bdim === null ? val.aval : new ShapedArray(val.shape.filter((_, i) => i !== bdim), val.dtype));
+  }
+  known(): Tensor | undefined {
+    return this.bdim === null ? this.val : undefined;
+  }
+  primalValue(): undefined {
+    return undefined;
+  }
+}
+
+export class BatchTrace extends Trace {
+  lift(x: Tensor): Tensor {
+    return new BatchTracer(this, x, null);
+  }
+  processPrimitive<P>(prim: Primitive<P>, args: Tensor[], params: P): Tensor[] {
+    const ins = args as BatchTracer[];
+    const vals = ins.map((t) => t.val);
+    const dims = ins.map((t) => t.bdim);
+    if (dims.every((d) => d === null)) return bind(prim, vals, params);
+    const [outs, outDims] = prim.batch(vals, dims, params);
+    return outs.map((o, i) => new BatchTracer(this, o, outDims[i]!));
+  }
+}
+
+/** Axis spec: a number, null (not mapped), or a pytree prefix of the values it describes. */
+export type AxisSpec = number | null | readonly AxisSpec[] | { readonly [key: string]: AxisSpec };
+
+/** Expands a prefix spec over `value`'s leaves (flatten order), with a path per leaf for messages. */
+function expandAxes(what: string, spec: unknown, value: unknown, path: string, out: { axis: number | null; path: string }[]): void {
+  if (value === null || value === undefined) return;
+  if (spec === null || typeof spec === "number") {
+    const walk = (v: unknown, p: string): void => {
+      if (v === null || v === undefined) return;
+      if (Array.isArray(v)) v.forEach((e, i) => walk(e, `${p}[${i}]`));
+      else if (isPlainObject(v)) for (const k of Object.keys(v).sort()) walk(v[k], `${p}.${k}`);
+      else out.push({ axis: spec, path: p });
+    };
+    return walk(value, path);
+  }
+  const mismatch = (kind: string) =>
+    new TracegradError(`vmap: ${what} at ${path} is ${kind}, but the value there is ${describe(value)}; ${what} must be a number, null, or a prefix of the structure`);
+  if (Array.isArray(spec)) {
+    if (!Array.isArray(value) || value.length !== spec.length) throw mismatch(`an array of length ${spec.length}`);
+    spec.forEach((s, i) => expandAxes(what, s, value[i], `${path}[${i}]`, out));
+  } else if (isPlainObject(spec)) {
+    const keys = Object.keys(spec).sort();
+    if (!isPlainObject(value) || Object.keys(value).sort().join() !== keys.join()) throw mismatch(`an object with keys {${keys.join(", ")}}`);
+    for (const k of keys) expandAxes(what, spec[k], value[k], `${path}.${k}`, out);
+  } else {
+    throw new TracegradError(`vmap: ${what} at ${path} must be a number, null, an array or an object, got ${describe(spec)}`);
+  }
+}
+
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (isPlainObject(v)) return `an object with keys {${Object.keys(v).sort().join(", ")}}`;
+  if (v !== null && typeof v === "object" && "shape" in v) return `a tensor of shape ${fmtShape((v as Tensor).shape)}`;
+  return typeof v === "number" ? `the number ${v}` : String(v);
+}
+
+export interface VmapOptions {
+  /** Batch axis of each argument: a number, null (not mapped), or per-argument pytree prefixes. Default 0. */
+  inAxes?: AxisSpec;
+  /** Where the batch axis goes in each output (a number, null, or a prefix of the outputs). Default 0. */
+  outAxes?: AxisSpec;
+}
+
+/**
+ * Maps `f` over a batch axis without a loop: every primitive is applied once to the whole batch.
+ * @example vmap((x) => x.sum())(np.ones([4, 3])) // Tensor([3, 3, 3, 3])
+ */
+export function vmap<A extends unknown[], R>(f: (...args: A) => R, opts: VmapOptions = {}): (...args: LooseArgs<A>) => TensorTree<R> {
+  const { inAxes = 0, outAxes = 0 } = opts;
+  const name = fnName(f);
+  return named((...args: LooseArgs<A>) => {
+    const [xs, inTree] = flattenTensors("vmap", args, "the arguments");
+    const specs: { axis: number | null; path: string }[] = [];
+    expandAxes("inAxes", inAxes, args, "args", specs);
+    const axes = specs.map(({ axis, path }, i) => {
+      const x = xs[i]!;
+      if (axis === null) return null;
+      if (!Number.isInteger(axis) || axis < -x.ndim || axis >= x.ndim) {
+        throw new ShapeError(`vmap: inAxes gives axis ${axis} for ${path}, of shape ${fmtShape(x.shape)} (rank ${x.ndim}); valid axes are ${-x.ndim} … ${x.ndim - 1}`);
+      }
+      return axis < 0 ? axis + x.ndim : axis;
+    });
+    const mapped = axes.flatMap((a, i) => (a === null ? [] : [{ i, a, size: xs[i]!.shape[a]! }]));
+    if (mapped.length === 0) throw new TracegradError(`vmap: inAxes maps no argument of '${name}'; map at least one (a batch size cannot be inferred otherwise)`);
+    const size = mapped[0]!.size;
+    if (mapped.some((m) => m.size !== size)) {
+      throw new ShapeError(
+        `vmap: mapped axes of '${name}' have different sizes: ${mapped.map((m) => `${specs[m.i]!.path} axis ${m.a} has size ${m.size}`).join(", ")}; every mapped axis must have the same size`,
+      );
+    }
+    const { g, box } = flatFunction("vmap", f as (...a: never[]) => unknown, inTree, name);
+    return withMain("vmap", name, (m) => new BatchTrace(m), (trace) => {
+      const ins = xs.map((x, i) => (axes[i] === null ? x : new BatchTracer(trace, x, axes[i]!)));
+      const outs = g(...ins).map((o) => fullRaise(trace, o) as BatchTracer);
+      const outSpecs: { axis: number | null; path: string }[] = [];
+      expandAxes("outAxes", outAxes, unflatten(box.outTree!, outs), "output", outSpecs);
+      return unflatten(box.outTree!, outs.map((o, i) => placeBatch(o, outSpecs[i]!, size))) as TensorTree<R>;
+    });
+  }, `vmap(${name})`);
+}
+
+/** Moves an output's batch axis to where outAxes asks (broadcasting unbatched outputs). */
+function placeBatch(o: BatchTracer, { axis, path }: { axis: number | null; path: string }, size: number): Tensor {
+  if (axis === null) {
+    if (o.bdim !== null) throw new TracegradError(`vmap: outAxes is null for ${path}, but that output depends on the mapped inputs; give it an axis`);
+    return o.val;
+  }
+  const rank = o.aval.ndim + 1;
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) throw new ShapeError(`vmap: outAxes gives axis ${axis} for ${path}, which has rank ${rank} with the batch axis`);
+  return batchedAt(o.val, o.bdim, axis < 0 ? axis + rank : axis, size);
+}
+
+/** vmap over flat lists for internal use (Jacobians): inputs batched at `axes`, outputs batched at 0. */
+export function vmapFlat(name: string, f: (...xs: Tensor[]) => Tensor[], xs: readonly Tensor[], axes: readonly (number | null)[]): Tensor[] {
+  const size = xs[axes.findIndex((a) => a !== null)]!.shape[axes.find((a) => a !== null)!]!;
+  return withMain("vmap", name, (m) => new BatchTrace(m), (trace) => {
+    const ins = xs.map((x, i) => (axes[i] === null ? x : new BatchTracer(trace, x, axes[i]!)));
+    return f(...ins).map((o) => {
+      const b = fullRaise(trace, o) as BatchTracer;
+      return b.bdim === null ? batchedAt(b.val, null, 0, size) : moveAxis(b.val, b.bdim, 0);
+    });
+  });
+}
