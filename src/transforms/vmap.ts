@@ -96,6 +96,7 @@ export function vmap<A extends unknown[], R>(f: (...args: A) => R, opts: VmapOpt
     const axes = specs.map(({ axis, path }, i) => {
       const x = xs[i]!;
       if (axis === null) return null;
+      if (x.ndim === 0) throw new ShapeError(`vmap: ${path} is a scalar (shape []), so it has no axis ${axis} to map over; give it inAxes null, or pass a batch of values`);
       if (!Number.isInteger(axis) || axis < -x.ndim || axis >= x.ndim) {
         throw new ShapeError(`vmap: inAxes gives axis ${axis} for ${path}, of shape ${fmtShape(x.shape)} (rank ${x.ndim}); valid axes are ${-x.ndim} … ${x.ndim - 1}`);
       }

@@ -1,0 +1,30 @@
+// Seeded data for the benchmark suites: every run, and every case within a run, sees the same numbers.
+import { np, tree, type Tensor } from "tracegrad";
+
+/** mulberry32: uniform floats in [0, 1) from a 32-bit seed. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** An f32 tensor of N(0, std²) samples (Box–Muller) from its own seed. */
+export function normal(seed: number, shape: number[], std = 1): Tensor {
+  const rand = mulberry32(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = Float32Array.from({ length: n }, () => std * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand()));
+  return np.reshape(np.array(data), shape);
+}
+
+/** max |a − b| over the leaves of two pytrees of the same structure. */
+export function maxAbsDiff(a: unknown, b: unknown): number {
+  const la = tree.leaves(a) as Tensor[];
+  const lb = tree.leaves(b) as Tensor[];
+  if (la.length !== lb.length) return Infinity;
+  return Math.max(...la.map((t, i) => (t.shape.join() === lb[i]!.shape.join() ? Number(np.max(np.abs(t.sub(lb[i]!)))) : Infinity)));
+}

@@ -1,0 +1,205 @@
+// 06 — per-example gradients with vmap, DP-SGD clipping, and Jacobians with jacrev.
+//
+// Part 1, DP-SGD (Abadi et al., 2016). For a batch of B examples, differential privacy needs the
+// gradient of the loss on EACH example, not only their mean:
+//   g_i = ∇θ ℓ(θ; x_i, y_i)                         vmap(grad(loss), { inAxes: [null, 0, 0] })
+//   ĝ_i = g_i · min(1, C / ‖g_i‖)                   clip each example's global L2 norm (over the pytree) to C
+//   g̃  = (Σ_i ĝ_i + N(0, σ²C²·I)) / B              sum, add Gaussian noise, average
+//   θ  ← θ − η·g̃
+// `vmap` batches the whole backward pass: every primitive runs once on the batch (no loop over
+// examples), and `inAxes: [null, 0, 0]` says the parameters are shared and x, y are mapped on axis 0.
+//
+// The script checks that
+//   - the per-example gradients equal a JS loop of B `grad` calls on single examples,
+//   - their mean equals `grad` of the mean loss (a separately written batched loss),
+//   - every clipped gradient has norm ≤ C, and gradients already within C are left unchanged,
+// then takes DP-SGD steps on a synthetic 4-class problem (data and noise from a seeded PRNG).
+//
+// Part 2, Jacobians. For f(x) = [x0·x1, sin x2, x0 + x2], `jacrev(f)` (reverse mode: vmap of the
+// VJP over the output basis) must equal the analytic Jacobian and `jacfwd(f)`; `vmap(jacrev(f))`
+// gives a batch of Jacobians in one call.
+//
+// It exits with code 1 if any check fails.
+//
+// Run: npx tsx examples/06-per-example-gradients.ts
+import { grad, jacfwd, jacrev, nn, np, tree, vmap, type Tensor } from "tracegrad";
+
+let failures = 0;
+function check(ok: boolean, what: string, detail: string): void {
+  console.log(`${ok ? "ok  " : "FAIL"} ${what}${detail ? ` (${detail})` : ""}`);
+  if (!ok) failures++;
+}
+
+// ── Seeded PRNG (mulberry32) and Gaussian samples (Box–Muller) ─────────────────────────────────
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+function gaussian(seed: number): () => number {
+  const rand = mulberry32(seed);
+  return () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+}
+/** An f32 tensor of i.i.d. N(0, std²) samples. */
+const normal = (randn: () => number, shape: number[], std = 1): Tensor =>
+  np.reshape(np.array(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => std * randn())), shape);
+
+/** max |a − b| over every leaf of two pytrees of the same structure. */
+const maxAbsDiff = (a: unknown, b: unknown): number => {
+  const la = tree.leaves(a) as Tensor[];
+  const lb = tree.leaves(b) as Tensor[];
+  return Math.max(...la.map((t, i) => Number(np.max(np.abs(t.sub(lb[i]!))))));
+};
+/** max |x| over every leaf (to turn absolute differences into relative ones). */
+const maxAbs = (a: unknown): number => Math.max(...(tree.leaves(a) as Tensor[]).map((t) => Number(np.max(np.abs(t)))));
+
+// ── Data: 4 Gaussian classes in 16 dimensions, a few labels flipped ────────────────────────────
+// The flipped labels are the examples the model disagrees with most; their gradients are large,
+// which is what clipping is for.
+const dataRandn = gaussian(20240611);
+const dims = [16, 32, 32, 4] as const; // input, hidden, hidden, classes
+const [inDim, h1, h2, numClasses] = dims;
+const B = 64;
+const means = normal(dataRandn, [numClasses, inDim], 1.5);
+const labels = Int32Array.from({ length: B }, (_, i) => i % numClasses);
+const X = np.stack(Array.from(labels, (c) => means.slice(c).add(normal(dataRandn, [inDim])))); // f32[B, 16]
+const flipped = [3, 17, 42];
+for (const i of flipped) labels[i] = (labels[i]! + 2) % numClasses;
+const y = np.array(labels); // i32[B]
+
+// ── Model: MLP 16-32-32-4 (tanh), params as a pytree ───────────────────────────────────────────
+type Params = { w1: Tensor; b1: Tensor; w2: Tensor; b2: Tensor; w3: Tensor; b3: Tensor };
+const initRandn = gaussian(7);
+const glorot = (fanIn: number, fanOut: number) => normal(initRandn, [fanIn, fanOut], Math.sqrt(2 / (fanIn + fanOut)));
+let params: Params = {
+  w1: glorot(inDim, h1), b1: np.zeros([h1]),
+  w2: glorot(h1, h2), b2: np.zeros([h2]),
+  w3: glorot(h2, numClasses), b3: np.zeros([numClasses]),
+};
+const numParams = (tree.leaves(params) as Tensor[]).reduce((s, t) => s + t.size, 0);
+
+/** Logits for one example x: f32[16] (or a batch f32[n, 16]: matmul broadcasts). */
+const logits = (p: Params, x: Tensor): Tensor => {
+  const a1 = nn.tanh(np.matmul(x, p.w1).add(p.b1));
+  const a2 = nn.tanh(np.matmul(a1, p.w2).add(p.b2));
+  return np.matmul(a2, p.w3).add(p.b3);
+};
+/** Cross-entropy of ONE example: x f32[16], label i32[] — written with no batch axis at all. */
+const loss = (p: Params, x: Tensor, label: Tensor): Tensor =>
+  np.sum(nn.oneHot(label, numClasses).mul(nn.logSoftmax(logits(p, x)))).neg();
+/** The mean loss over a batch, written separately with explicit batch axes (the reference). */
+const batchLoss = (p: Params, xs: Tensor, ls: Tensor): Tensor =>
+  np.sum(nn.oneHot(ls, numClasses).mul(nn.logSoftmax(logits(p, xs))), { axis: -1 }).mean().neg();
+
+/** Global L2 norm of a gradient pytree (one example): sqrt of the sum of squares of every leaf. */
+const globalNorm = (g: Params): Tensor =>
+  np.sqrt((tree.leaves(g) as Tensor[]).map((t) => np.sum(np.square(t))).reduce((s, t) => s.add(t)));
+/** Scale one example's gradient so its global norm is at most C. */
+const clip = (g: Params, C: number): Params => {
+  const scale = np.minimum(1, np.divide(C, np.maximum(globalNorm(g), 1e-12)));
+  return tree.map((t: Tensor) => t.mul(scale), g);
+};
+
+console.log(`MLP ${dims.join("-")} (tanh), ${numParams} parameters; batch of ${B} examples, ${numClasses} classes, labels of examples ${flipped.join(", ")} flipped`);
+
+// ── Part 1: per-example gradients ──────────────────────────────────────────────────────────────
+const perExampleGrads = vmap(grad(loss), { inAxes: [null, 0, 0] });
+
+let t0 = performance.now();
+const G = perExampleGrads(params, X, y); // same pytree as params, each leaf with a leading batch axis
+const vmapMs = performance.now() - t0;
+console.log(`\nper-example gradients, vmap(grad(loss), { inAxes: [null, 0, 0] }): ${vmapMs.toFixed(1)} ms`);
+for (const k of Object.keys(params) as (keyof Params)[]) {
+  console.log(`  ${k}: params [${params[k].shape.join(", ")}] → per-example [${G[k].shape.join(", ")}]`);
+}
+
+t0 = performance.now();
+const single = Array.from({ length: B }, (_, i) => grad(loss)(params, X.slice(i), y.slice(i)));
+const loopMs = performance.now() - t0;
+const looped = tree.map((...leaves: Tensor[]) => np.stack(leaves), single[0]!, ...single.slice(1)) as Params;
+const loopDiff = maxAbsDiff(G, looped);
+console.log(`the same with a JS loop of ${B} grad calls: ${loopMs.toFixed(1)} ms`);
+console.log("  (single cold runs, first-call costs included; `npm run bench` has warmed-up medians)");
+check(loopDiff <= 1e-5 * Math.max(1, maxAbs(looped)), "vmap(grad(loss)) = loop of grad(loss) on single examples", `max |Δ| = ${loopDiff.toExponential(2)}`);
+
+const meanOfPerExample = tree.map((t: Tensor) => np.mean(t, { axis: 0 }), G);
+const gradOfMean = grad(batchLoss)(params, X, y);
+const meanDiff = maxAbsDiff(meanOfPerExample, gradOfMean);
+check(meanDiff <= 1e-5 * Math.max(1, maxAbs(gradOfMean)), "mean of per-example gradients = grad of the mean loss", `max |Δ| = ${meanDiff.toExponential(2)}`);
+
+// ── Part 1b: norms, clipping, one DP-SGD step ──────────────────────────────────────────────────
+const C = 4.0; // clipping norm (about the median per-example norm at initialisation)
+const sigma = 1.0; // noise multiplier: noise std is σ·C on the sum of B clipped gradients
+const lr = 0.5;
+
+const norms = vmap(globalNorm)(G); // f32[B], one global norm per example
+const normList = Array.from(norms.toTypedArray());
+const sorted = [...normList].sort((a, b) => a - b);
+const q = (p: number) => sorted[Math.min(B - 1, Math.floor(p * B))]!;
+console.log(`\nper-example gradient norms ‖g_i‖ (global L2 over all ${numParams} parameters):`);
+console.log(`  min ${sorted[0]!.toFixed(3)}  median ${q(0.5).toFixed(3)}  p90 ${q(0.9).toFixed(3)}  max ${sorted[B - 1]!.toFixed(3)}`);
+const largest = normList.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, 5);
+console.log(`  largest: ${largest.map(([v, i]) => `#${i} ${v.toFixed(3)}${flipped.includes(i) ? " (flipped)" : ""}`).join(", ")}`);
+
+const clipped = vmap((g: Params) => clip(g, C))(G);
+const clippedNorms = Array.from(vmap(globalNorm)(clipped).toTypedArray());
+const numClipped = normList.filter((v) => v > C).length;
+console.log(`clip to C = ${C}: ${numClipped} of ${B} examples clipped; norms after clipping: max ${Math.max(...clippedNorms).toFixed(6)}`);
+check(clippedNorms.every((v) => v <= C * (1 + 1e-5)), "every clipped per-example norm ≤ C", "");
+const within = normList.flatMap((v, i) => (v <= C ? [i] : []));
+const unchanged = within.every((i) => maxAbsDiff(tree.map((t: Tensor) => t.slice(i), clipped), tree.map((t: Tensor) => t.slice(i), G)) === 0);
+check(unchanged && numClipped > 0 && within.length > 0, "gradients with norm ≤ C are unchanged, the others scaled to norm C", `${within.length} unchanged, ${numClipped} scaled`);
+
+const noiseRandn = gaussian(1234);
+const dpStep = (p: Params, xs: Tensor, ls: Tensor): Params => {
+  const perEx = vmap((g: Params) => clip(g, C))(perExampleGrads(p, xs, ls));
+  const noisy = tree.map((t: Tensor) => np.sum(t, { axis: 0 }).add(normal(noiseRandn, t.shape.slice(1), sigma * C)).div(xs.shape[0]!), perEx) as Params;
+  return tree.map((w: Tensor, g: Tensor) => w.sub(g.mul(lr)), p, noisy) as Params;
+};
+const accuracy = (p: Params) => Number(np.mean(np.equal(np.argmax(logits(p, X), { axis: -1 }), y)));
+const before = Number(batchLoss(params, X, y));
+console.log(`\nDP-SGD (C = ${C}, σ = ${sigma}, learning rate ${lr}, noise seed 1234):`);
+console.log(`  step  0  loss ${before.toFixed(4)}  accuracy ${(100 * accuracy(params)).toFixed(1)} %`);
+const steps = 20;
+t0 = performance.now();
+for (let s = 1; s <= steps; s++) {
+  params = dpStep(params, X, y);
+  if (s === 1 || s % 5 === 0) console.log(`  step ${String(s).padStart(2)}  loss ${Number(batchLoss(params, X, y)).toFixed(4)}  accuracy ${(100 * accuracy(params)).toFixed(1)} %`);
+}
+const stepMs = (performance.now() - t0) / steps;
+const after = Number(batchLoss(params, X, y));
+console.log(`  ${stepMs.toFixed(1)} ms per step (per-example grads, clipping, noise, update)`);
+const wrong = Array.from(np.notEqual(np.argmax(logits(params, X), { axis: -1 }), y).toTypedArray()).flatMap((v, i) => (v ? [i] : []));
+console.log(`  misclassified after training: ${wrong.length ? wrong.map((i) => `#${i}${flipped.includes(i) ? " (flipped)" : ""}`).join(", ") : "none"}`);
+check(Number.isFinite(after) && after < before, `loss decreases over ${steps} DP-SGD steps`, `${before.toFixed(4)} → ${after.toFixed(4)}`);
+
+// ── Part 2: Jacobians ──────────────────────────────────────────────────────────────────────────
+// f: R³ → R³, f(x) = [x0·x1, sin x2, x0 + x2];  J(x) = [[x1, x0, 0], [0, 0, cos x2], [1, 0, 1]].
+const f = (x: Tensor): Tensor => np.stack([x.slice(0).mul(x.slice(1)), np.sin(x.slice(2)), x.slice(0).add(x.slice(2))]);
+const analytic = (x0: number, x1: number, x2: number) => [[x1, x0, 0], [0, 0, Math.cos(x2)], [1, 0, 1]];
+const x = np.array([1.5, -2, 0.7]);
+const Jrev = jacrev(f)(x);
+const Jfwd = jacfwd(f)(x);
+console.log(`\nf(x) = [x0·x1, sin x2, x0 + x2] at x = ${x}`);
+console.log(`jacrev(f)(x) = ${Jrev}`);
+const Jtrue = np.array(analytic(1.5, -2, 0.7));
+check(maxAbsDiff(Jrev, Jtrue) <= 1e-6, "jacrev(f) = analytic Jacobian", `max |Δ| = ${maxAbsDiff(Jrev, Jtrue).toExponential(2)}`);
+check(maxAbsDiff(Jrev, Jfwd) <= 1e-6, "jacrev(f) = jacfwd(f)", `max |Δ| = ${maxAbsDiff(Jrev, Jfwd).toExponential(2)}`);
+
+// A batch of Jacobians: vmap(jacrev(f)) over 8 points, one call.
+const pts = normal(gaussian(99), [8, 3]);
+const Js = vmap(jacrev(f))(pts); // f32[8, 3, 3]
+const rows = pts.toArray() as number[][];
+const JsTrue = np.array(rows.map(([a, b, c]) => analytic(a!, b!, c!)));
+check(Js.shape.join() === "8,3,3" && maxAbsDiff(Js, JsTrue) <= 1e-6, "vmap(jacrev(f)) over 8 points = analytic Jacobians, shape [8, 3, 3]", `max |Δ| = ${maxAbsDiff(Js, JsTrue).toExponential(2)}`);
+
+if (failures > 0) {
+  console.error(`06-per-example-gradients: ${failures} check(s) failed`);
+  process.exit(1);
+}
+console.log("\nall checks passed");
