@@ -130,3 +130,28 @@ export function primCase(prim: Primitive<unknown>): fc.Arbitrary<PrimCase> {
       .map((r): PrimCase => ({ prim: prim.name, avals, params, out, ...r }));
   });
 }
+
+/** A primitive's case with several independent draws of its input values (same shapes, params and domains). */
+export interface PrimSlices {
+  prim: string;
+  avals: AvalData[];
+  params: unknown;
+  out: AvalData;
+  /** slices[b][input]: the row-major values of each input in draw b (e.g. slice b of a vmap batch). */
+  slices: (number | boolean)[][][];
+}
+
+/** Random cases for `prim` with `count` draws of the input values each (vmap laws stack them into a batch). */
+export function primSlices(prim: Primitive<unknown>, count: fc.Arbitrary<number>): fc.Arbitrary<PrimSlices> {
+  const spec = specOf(prim);
+  const choices = fc.array(fc.noBias(fc.nat({ max: 1_000_000 })), { minLength: CHOICES, maxLength: CHOICES });
+  return fc.tuple(choices, count).chain(([cs, n]) => {
+    const { avals: shaped, params, domains } = spec.sample(chooser(cs));
+    const avals = shaped.map((a) => ({ shape: [...a.shape], dtype: a.dtype }));
+    const [o] = prim.check(shaped, params);
+    const out = { shape: [...o!.shape], dtype: o!.dtype };
+    return fc
+      .array(inputValues(spec, avals, domains), { minLength: n, maxLength: n })
+      .map((slices): PrimSlices => ({ prim: prim.name, avals, params, out, slices }));
+  });
+}

@@ -4,10 +4,10 @@ import { ShapeError, TracegradError, fmtShape } from "../core/errors.js";
 import type { Primitive } from "../core/primitive.js";
 import type { Tensor } from "../core/tensor.js";
 import { Trace, Tracer, bind, fullRaise, withMain } from "../core/trace.js";
-import { type LooseArgs, type TensorTree, isPlainObject, unflatten } from "../core/tree.js";
+import { type LooseArgs, type TensorTree, flatten, isPlainObject, unflatten } from "../core/tree.js";
 import { batchedAt, moveAxis } from "../primitives/batching.js";
 import { named } from "./autodiff.js";
-import { flatFunction, flattenTensors, fnName } from "./flat.js";
+import { flatFunction, fnName, leafTensor } from "./flat.js";
 
 export class BatchTracer extends Tracer {
   constructor(
@@ -29,13 +29,20 @@ export class BatchTrace extends Trace {
   lift(x: Tensor): Tensor {
     return new BatchTracer(this, x, null);
   }
-  processPrimitive<P>(prim: Primitive<P>, args: Tensor[], params: P): Tensor[] {
+  processPrimitive<P>(prim: Primitive<P>, args: Tensor[], params: P, outAvals: ShapedArray[]): Tensor[] {
     const ins = args as BatchTracer[];
     const vals = ins.map((t) => t.val);
     const dims = ins.map((t) => t.bdim);
     if (dims.every((d) => d === null)) return bind(prim, vals, params);
     const [outs, outDims] = prim.batch(vals, dims, params);
-    return outs.map((o, i) => new BatchTracer(this, o, outDims[i]!));
+    return outs.map((o, i) => {
+      const t = new BatchTracer(this, o, outDims[i]!);
+      // a batch rule must agree with the primitive's shape rule for one example
+      if (!t.aval.equals(outAvals[i]!)) {
+        throw new TracegradError(`internal: the batch rule of '${prim.name}' produced ${o.aval.toString()} batched at ${outDims[i]}, but one example should be ${outAvals[i]!.toString()}`);
+      }
+      return t;
+    });
   }
 }
 
@@ -90,9 +97,11 @@ export function vmap<A extends unknown[], R>(f: (...args: A) => R, opts: VmapOpt
   const { inAxes = 0, outAxes = 0 } = opts;
   const name = fnName(f);
   return named((...args: LooseArgs<A>) => {
-    const [xs, inTree] = flattenTensors("vmap", args, "the arguments");
+    const [raw, inTree] = flatten(args);
     const specs: { axis: number | null; path: string }[] = [];
     expandAxes("inAxes", inAxes, args, "args", specs);
+    // unmapped leaves reach f unchanged (a JS number stays a number, as in JAX); mapped ones become tensors
+    const xs = raw.map((l, i) => (specs[i]!.axis === null ? l : leafTensor("vmap", l, specs[i]!.path))) as Tensor[];
     const axes = specs.map(({ axis, path }, i) => {
       const x = xs[i]!;
       if (axis === null) return null;
