@@ -37,6 +37,13 @@ describe("each pass on its own", () => {
     );
   });
 
+  it("cse keeps equations apart whose params differ (sums over different axes)", () => {
+    const p = traced((x) => x.sum({ axis: 0 }).add(x.sum({ axis: 1 })), np.ones([2, 2]));
+    const x = np.array([[1, 2], [3, 4]]);
+    expect(dce(cse(p)).jaxpr.eqns.filter((e) => e.prim.name === "reduce_sum")).toHaveLength(2);
+    expect(run(dce(cse(p)), [x])).toEqual(run(p, [x]));
+  });
+
   it("cse keeps literals that differ only in the sign of zero apart", () => {
     const p = traced((x) => x.mul(np.array(0)).add(x.mul(np.array(-0))), np.ones([]));
     expect(dce(cse(p)).jaxpr.eqns.filter((e) => e.prim.name === "mul")).toHaveLength(2);
