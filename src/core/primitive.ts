@@ -63,6 +63,28 @@ export interface Primitive<P = unknown> {
   batch(args: Tensor[], dims: (number | null)[], params: P): [Tensor[], (number | null)[]];
   formatParams(params: P): string;
   testing: TestSpec<P> | undefined;
+  /** Optional: primal and tangent outputs together (jit: one call instead of two). */
+  jvpFull?(primals: Tensor[], tangents: (Tensor | null)[], params: P): [Tensor[], (Tensor | null)[]];
+  /** Optional: how partial evaluation splits the primitive when only some inputs are known (jit). */
+  partialEval?(known: (Tensor | undefined)[], avals: ShapedArray[], params: P, stage: StageUnknown): Tensor[];
+}
+
+/**
+ * For a partialEval rule: records the unknown part as an equation; `inputs` are known values (become
+ * constants of the jaxpr being built) or the unknown inputs by position (`{ unknown: i }`).
+ */
+export type StageUnknown = <Q>(prim: Primitive<Q>, inputs: (Tensor | { unknown: number })[], params: Q, outAvals: ShapedArray[]) => Tensor[];
+
+/** A primitive with several outputs, defined directly in the general form (jit). */
+export function definePrimitiveN<P>(prim: Omit<Primitive<P>, "check"> & { name: string }): Primitive<P> {
+  return {
+    ...prim,
+    check(avals, params) {
+      const r = prim.abstractEval(avals, params);
+      if (E.isLeft(r)) throw r.left;
+      return r.right;
+    },
+  };
 }
 
 /** Declares a primitive from its rules. */

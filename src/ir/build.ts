@@ -3,7 +3,7 @@ import type { ShapedArray } from "../core/aval.js";
 import { TracegradError } from "../core/errors.js";
 import type { Primitive } from "../core/primitive.js";
 import { Tensor } from "../core/tensor.js";
-import { Trace, Tracer } from "../core/trace.js";
+import { Trace, Tracer, fullRaise, withMain } from "../core/trace.js";
 import { type Atom, type Eqn, Jaxpr, Lit, Var } from "./jaxpr.js";
 
 interface Recorded {
@@ -111,4 +111,20 @@ export class StagingTrace extends Trace {
     this.builder.addEqn(prim, args, params, outs);
     return outs;
   }
+}
+
+/** Traces `f` on abstract inputs of `avals` into a closed jaxpr (every operation recorded, as makeJaxpr). */
+export function stageFlat(kind: string, name: string, f: (...xs: Tensor[]) => Tensor[], avals: readonly ShapedArray[]): { jaxpr: Jaxpr; consts: Tensor[] } {
+  return withMain(
+    kind,
+    name,
+    (m) => new StagingTrace(m),
+    (t) => {
+      const trace = t as StagingTrace;
+      const ins = avals.map((a) => trace.newArg(a));
+      const outs = f(...ins).map((o) => fullRaise(trace, o));
+      return trace.builder.build(ins, outs);
+    },
+    { dynamic: true },
+  );
 }

@@ -29,6 +29,10 @@ export class JVPTrace extends Trace {
     const ins = args as JVPTracer[];
     const primals = ins.map((t) => t.primal);
     const tangents = ins.map((t) => t.tangent);
+    if (prim.jvpFull && tangents.some((t) => t !== null)) {
+      const [outs, touts] = prim.jvpFull(primals, tangents, params);
+      return outs.map((o, i) => new JVPTracer(this, o, isFloat(o.dtype) ? touts[i] ?? null : null));
+    }
     const outs = bind(prim, primals, params);
     if (tangents.every((t) => t === null)) return outs.map((o) => new JVPTracer(this, o, null));
     const touts = prim.jvp(tangents, primals, outs, params);

@@ -1,6 +1,6 @@
 // Partial evaluation: known values are computed now, unknown ones (tangents) are recorded into a jaxpr.
 import type { ShapedArray } from "../core/aval.js";
-import type { Primitive } from "../core/primitive.js";
+import type { Primitive, StageUnknown } from "../core/primitive.js";
 import type { Tensor } from "../core/tensor.js";
 import { Trace, Tracer, bind } from "../core/trace.js";
 import { JaxprBuilder } from "../ir/build.js";
@@ -46,6 +46,15 @@ export class PETrace extends Trace {
   processPrimitive<P>(prim: Primitive<P>, args: Tensor[], params: P, outAvals: ShapedArray[]): Tensor[] {
     const ins = args as PETracer[];
     if (ins.every((t) => t.value !== undefined)) return bind(prim, ins.map((t) => t.value!), params);
+    if (prim.partialEval) {
+      const stage: StageUnknown = (q, inputs, qParams, avals) => {
+        const tracers = inputs.map((x) => ("unknown" in x ? ins[x.unknown]! : this.instantiate(this.lift(x) as PETracer)));
+        const outs = avals.map((a) => this.unknown(a));
+        this.builder.addEqn(q, tracers, qParams, outs);
+        return outs;
+      };
+      return prim.partialEval(ins.map((t) => t.value), outAvals, params, stage);
+    }
     const staged = ins.map((t) => this.instantiate(t));
     const outs = outAvals.map((a) => this.unknown(a));
     this.builder.addEqn(prim, staged, params, outs);
