@@ -15,6 +15,7 @@ export { jvp, vjp, grad, valueAndGrad, linearize, type GradOf, type GradOptions 
 export { jacfwd, jacrev, hessian, type JacOptions, type JacobianOf } from "./transforms/jacobian.js";
 export { makeJaxpr } from "./transforms/make_jaxpr.js";
 export { vmap, type VmapOptions, type AxisSpec } from "./transforms/vmap.js";
+export { jit, type JitOptions, type Jitted, type Lowered } from "./transforms/jit.js";
 export { checkGrads, type CheckGradsOptions } from "./transforms/check_grads.js";
 export { ClosedJaxpr, Jaxpr, Var, Lit, type Eqn, type Atom } from "./ir/jaxpr.js";
 export { evalJaxpr } from "./ir/eval.js";

@@ -1,0 +1,126 @@
+// jit: trace once per input signature into a closed jaxpr, optimise and compile it, and call it through the
+// jit primitive so every other transform composes with it.
+import { TracegradError } from "../core/errors.js";
+import type { Tensor } from "../core/tensor.js";
+import { Tracer, bind } from "../core/trace.js";
+import { type LooseArgs, type TensorTree, type TreeDef, isPlainObject, treeDefString, unflatten } from "../core/tree.js";
+import { stageFlat } from "../ir/build.js";
+import { ClosedJaxpr, Jaxpr } from "../ir/jaxpr.js";
+import { optimized } from "../compile/executable.js";
+import { jitP } from "../primitives/call/jit.js";
+import { named } from "./autodiff.js";
+import { flattenTensors, fnName } from "./flat.js";
+
+export interface JitOptions {
+  /** Arguments that are plain JS values baked into the trace (retraced when they change). */
+  staticArgnums?: number | readonly number[];
+  /** How many input signatures to keep compiled (least recently used ones are dropped). Default 64. */
+  cacheSize?: number;
+}
+
+/** What `jit(f).lower(...args)` returns: the optimised IR and the source of the compiled program. */
+export interface Lowered {
+  jaxpr: ClosedJaxpr;
+  source: string;
+}
+
+/** A jitted function: call it like `f`; `lower` shows what it compiles to; `cacheSize` counts signatures. */
+export interface Jitted<A extends unknown[], R> {
+  (...args: LooseArgs<A>): TensorTree<R>;
+  lower(...args: LooseArgs<A>): Lowered;
+  readonly cacheSize: number;
+}
+
+interface Entry {
+  closed: ClosedJaxpr;
+  outTree: TreeDef;
+}
+
+/** Text identifying a static argument's value; throws for values that cannot be compared by value. */
+function staticKey(v: unknown, where: string): string {
+  const ok = (x: unknown): boolean =>
+    x === null || x === undefined || ["number", "string", "boolean", "bigint"].includes(typeof x) ||
+    (Array.isArray(x) && x.every(ok)) || (isPlainObject(x) && Object.values(x).every(ok));
+  if (!ok(v)) {
+    throw new TracegradError(
+      `jit: static argument ${where} is not hashable (${v === null ? "null" : typeof v === "object" ? v.constructor?.name ?? "object" : typeof v}); ` +
+        `static arguments must be numbers, strings, booleans, null, or arrays/objects of them — pass tensors as ordinary arguments`,
+    );
+  }
+  return JSON.stringify(v, (_, x: unknown) => (typeof x === "bigint" ? `${x}n` : x === undefined ? "__undefined" : x));
+}
+
+/**
+ * Compiles `f` for each input signature (pytree structure, shapes, dtypes, static values) on first call
+ * and reuses it; side effects in `f` happen only while tracing.
+ * @example const f = jit((x) => x.sin().sum()); f(np.ones([3])) // traced and compiled once
+ */
+export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptions = {}): Jitted<A, R> {
+  const name = fnName(f);
+  const maxEntries = opts.cacheSize ?? 64;
+  const cache = new Map<string, Entry>();
+
+  const prepare = (args: unknown[]): { closed: ClosedJaxpr; outTree: TreeDef; ins: Tensor[] } => {
+    const spec = opts.staticArgnums ?? [];
+    const statics = (typeof spec === "number" ? [spec] : [...spec]).map((i) => {
+      if (!Number.isInteger(i) || i < -args.length || i >= args.length) {
+        throw new TracegradError(`jit(${name}): staticArgnums ${i} is out of range for a call with ${args.length} argument${args.length === 1 ? "" : "s"}`);
+      }
+      return i < 0 ? i + args.length : i;
+    });
+    const keyParts = statics.map((i) => staticKey(args[i], `${i}`));
+    const dynamic = args.filter((_, i) => !statics.includes(i));
+    const [xs, inTree] = flattenTensors(`jit(${name})`, dynamic, "the arguments");
+    const key = JSON.stringify([treeDefString(inTree), xs.map((x) => x.aval.toString()), keyParts]);
+    let entry = cache.get(key);
+    let hoisted: Tensor[] = [];
+    if (entry) {
+      cache.delete(key); // refresh its place in the LRU order
+      cache.set(key, entry);
+    } else {
+      let outTree: TreeDef | undefined;
+      const traced = stageFlat("jit", name, (...ts) => {
+        const dyn = unflatten(inTree, ts) as unknown[];
+        const full: unknown[] = [];
+        for (let i = 0, d = 0; i < args.length; i++) full.push(statics.includes(i) ? args[i] : dyn[d++]);
+        const [outs, def] = flattenTensors(`jit(${name})`, f(...(full as A)), "the function's output");
+        outTree = def;
+        return outs;
+      }, xs.map((x) => x.aval));
+      // values captured from enclosing transforms are tracers: they become explicit inputs, and such traces
+      // are not cached (the tracers belong to this call only)
+      const isTracer = traced.consts.map((c) => c instanceof Tracer);
+      hoisted = traced.consts.filter((_, i) => isTracer[i]);
+      const j = traced.jaxpr;
+      const closed = new ClosedJaxpr(
+        new Jaxpr(j.constvars.filter((_, i) => !isTracer[i]), [...j.constvars.filter((_, i) => isTracer[i]), ...j.invars], j.eqns, j.outs),
+        traced.consts.filter((_, i) => !isTracer[i]),
+      );
+      entry = { closed, outTree: outTree! };
+      if (hoisted.length === 0) {
+        cache.set(key, entry);
+        if (cache.size > maxEntries) cache.delete(cache.keys().next().value!);
+      }
+    }
+    return { closed: entry.closed, outTree: entry.outTree, ins: [...hoisted, ...xs] };
+  };
+
+  const fn = named((...args: LooseArgs<A>) => {
+    const { closed, outTree, ins } = prepare(args);
+    return unflatten(outTree, bind(jitP, ins, { name, jaxpr: closed })) as TensorTree<R>;
+  }, `jit(${name})`);
+  const lower = (...args: LooseArgs<A>): Lowered => {
+    const { closed } = prepare(args);
+    const p = optimized(closed);
+    const jaxpr = new ClosedJaxpr(p.jaxpr, p.consts);
+    return { jaxpr, source: describe(jaxpr) };
+  };
+  Object.defineProperty(fn, "cacheSize", { get: () => cache.size });
+  return Object.assign(fn, { lower }) as unknown as Jitted<A, R>;
+}
+
+/** The linked program as JS-like text (one kernel call per equation until fused code generation lands). */
+function describe(closed: ClosedJaxpr): string {
+  const lines = String(closed.jaxpr).split("\n");
+  return `// interpreted plan: one eager kernel per equation\n${lines.map((l) => `// ${l}`).join("\n")}`;
+}
