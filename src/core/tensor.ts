@@ -4,30 +4,46 @@ import { type DType, type TypedArray, allocate, formatNumber } from "./dtype.js"
 import { ShapeError, TracegradError, fmtShape } from "./errors.js";
 import type { Shape } from "./shape.js";
 
-/** Anything a tensor-taking function accepts. */
+/**
+ * Anything a tensor-taking function accepts: a Tensor, a JS number or boolean (weakly typed), nested arrays or a typed array.
+ * @example np.add([[1], [2]], 10).toArray() // [[11], [12]]
+ */
 export type ArrayLike = Tensor | number | boolean | NestedNumbers | ArrayLikeTyped;
 type ArrayLikeTyped = Float32Array | Float64Array | Int32Array | Uint8Array;
+/** Nested JS arrays of numbers, booleans or tensors (as `np.array` accepts). */
 export type NestedNumbers = readonly (number | boolean | Tensor | NestedNumbers)[];
 
 /** Nested JS arrays as `toArray` returns them. */
 export type Nested = number | boolean | Nested[];
 
-/** One index entry: a position, a range `[start?, stop?, step?]`, `null` (new axis), or int32 indices. */
+/**
+ * One index entry: a position, a range `[start?, stop?, step?]`, `null` (new axis), or int32 indices.
+ * @example np.arange(4).slice([null, null, -1]) // Tensor([3, 2, 1, 0], dtype=int32)
+ * np.arange(4).slice(np.array([3, 0], { dtype: "int32" })) // Tensor([3, 0], dtype=int32)
+ */
 export type Index = number | readonly (number | null | undefined)[] | null | Tensor;
 
-/** JAX's `x.at[idx]`: functional updates that return new tensors. */
+/**
+ * JAX's `x.at[idx]`: functional updates that return new tensors (the original is unchanged).
+ * @example np.arange(3).at(np.array([0, 0], { dtype: "int32" })).add(1) // Tensor([2, 1, 2], dtype=int32)
+ */
 export interface AtUpdate {
-  /** Indexed positions replaced by `v` (broadcast); with repeated indices the last one wins, as NumPy. */
+  /** Indexed positions replaced by `v` (broadcast); with repeated indices the last one wins, as NumPy. @example np.zeros([2, 2]).at(0).set([1, 2]).toArray() // [[1, 2], [0, 0]] */
   set(v: ArrayLike): Tensor;
-  /** `v` added at the indexed positions (repeated indices add repeatedly). */
+  /** `v` added at the indexed positions (repeated indices add repeatedly). @example np.ones([3]).at([1, 3]).add(10) // Tensor([1, 11, 11], dtype=float32) */
   add(v: ArrayLike): Tensor;
-  /** Indexed positions multiplied by `v` (repeated indices multiply repeatedly). */
+  /** Indexed positions multiplied by `v` (repeated indices multiply repeatedly). @example np.arange(3).at(-1).mul(5) // Tensor([0, 1, 10], dtype=int32) */
   mul(v: ArrayLike): Tensor;
 }
 
-/** Options for reductions. */
+/**
+ * Options for reductions, as NumPy's.
+ * @example np.ones([2, 3]).sum({ axis: -1, keepdims: true }).shape // [2, 1]
+ */
 export interface ReduceOpts {
+  /** Axis or axes to reduce (negative counts from the end); all axes by default. */
   axis?: number | readonly number[];
+  /** Keep reduced axes with size 1, so the result broadcasts against the input. */
   keepdims?: boolean;
 }
 
@@ -95,15 +111,19 @@ export class Tensor {
   get aval(): ShapedArray {
     return this._aval;
   }
+  /** Axis sizes. @example np.zeros([2, 3]).shape // [2, 3] */
   get shape(): readonly number[] {
     return this.aval.shape;
   }
+  /** Element type. @example np.arange(3).dtype // "int32" */
   get dtype(): DType {
     return this.aval.dtype;
   }
+  /** Number of axes. @example np.zeros([2, 3]).ndim // 2 */
   get ndim(): number {
     return this.aval.shape.length;
   }
+  /** Number of elements. @example np.zeros([2, 3]).size // 6 */
   get size(): number {
     return this.aval.size;
   }
@@ -117,7 +137,10 @@ export class Tensor {
     return this._concrete(why)._data!;
   }
 
-  /** Nested JS arrays (a plain number or boolean for a 0-d tensor). */
+  /**
+   * Nested JS arrays (a plain number or boolean for a 0-d tensor); throws ConcretizationError on a traced tensor.
+   * @example np.eye(2).toArray() // [[1, 0], [0, 1]]
+   */
   toArray(): Nested {
     const t = this._concrete("toArray()");
     const data = t._data!;
@@ -133,7 +156,10 @@ export class Tensor {
     return rec(0, 0);
   }
 
-  /** The number (or boolean) of a size-1 tensor. */
+  /**
+   * The number (or boolean) of a size-1 tensor; a ShapeError for any other size.
+   * @example np.array([[7]]).item() // 7
+   */
   item(): number | boolean {
     const t = this._concrete("item()");
     if (t.size !== 1) {
@@ -142,12 +168,15 @@ export class Tensor {
     return t.dtype === "bool" ? t._data![0] !== 0 : t._data![0]!;
   }
 
-  /** A copy of the data in row-major order. */
+  /**
+   * A copy of the data in row-major order (Float32Array, Float64Array, Int32Array, or Uint8Array for bool).
+   * @example np.eye(2).toTypedArray() // Float32Array [1, 0, 0, 1]
+   */
   toTypedArray(): TypedArray {
     return this._concrete("toTypedArray()")._data!.slice();
   }
 
-  /** NumPy-like text, e.g. `Tensor([1, 2, 3], dtype=float32)`. */
+  /** NumPy-like text. @example String(np.arange(3)) // "Tensor([0, 1, 2], dtype=int32)" */
   toString(): string {
     return `Tensor(${formatData(this)}, dtype=${this.dtype})`;
   }
@@ -157,7 +186,11 @@ export class Tensor {
     return this.toString();
   }
 
-  /** JS conversions (`Number(t)`, `t > 0`, `+t`) as in JAX: the value of a concrete size-1 tensor. */
+  /**
+   * JS conversions (`Number(t)`, `t > 0`, `+t`) as in JAX: the value of a concrete size-1 tensor.
+   * @example Number(np.array(2).mul(3)) // 6
+   * +np.array([0.5]) > 0 // true
+   */
   [Symbol.toPrimitive](hint: string): number | string {
     if (hint === "string") return this.toString();
     if (hint === "default" && this._data === null) {
@@ -177,34 +210,59 @@ export class Tensor {
     return Number(t._data![0]);
   }
 
+  /** `np.add(this, y)`; a JS number is weakly typed, as in JAX (int32 + 1 stays int32, int32 + 0.5 is float32). @example np.arange(2).add(1) // Tensor([1, 2], dtype=int32) */
   add(y: ArrayLike): Tensor { return np().add(this, y); }
+  /** `np.subtract(this, y)`. @example np.array([3, 4]).sub([1, 1]) // Tensor([2, 3], dtype=float32) */
   sub(y: ArrayLike): Tensor { return np().subtract(this, y); }
+  /** `np.multiply(this, y)`. @example np.array([1, 2]).mul(np.array([[1], [10]])).toArray() // [[1, 2], [10, 20]] */
   mul(y: ArrayLike): Tensor { return np().multiply(this, y); }
+  /** `np.divide(this, y)`: true division (integers give float32). @example np.arange(3).div(2) // Tensor([0, 0.5, 1], dtype=float32) */
   div(y: ArrayLike): Tensor { return np().divide(this, y); }
+  /** `np.power(this, y)`. @example np.array([2, 3]).pow(2) // Tensor([4, 9], dtype=float32) */
   pow(y: ArrayLike): Tensor { return np().power(this, y); }
+  /** `np.negative(this)`. @example np.array([1, -2]).neg() // Tensor([-1, 2], dtype=float32) */
   neg(): Tensor { return np().negative(this); }
+  /** `np.exp(this)`. @example np.array(0).exp() // Tensor(1, dtype=float32) */
   exp(): Tensor { return np().exp(this); }
+  /** `np.log(this)`, the natural logarithm. @example np.array(1).log() // Tensor(0, dtype=float32) */
   log(): Tensor { return np().log(this); }
+  /** `np.sin(this)`. @example np.array(0).sin() // Tensor(0, dtype=float32) */
   sin(): Tensor { return np().sin(this); }
+  /** `np.cos(this)`. @example np.array(0).cos() // Tensor(1, dtype=float32) */
   cos(): Tensor { return np().cos(this); }
+  /** `np.tanh(this)`. @example np.array(0).tanh() // Tensor(0, dtype=float32) */
   tanh(): Tensor { return np().tanh(this); }
+  /** `np.sqrt(this)`. @example np.array([4, 9]).sqrt() // Tensor([2, 3], dtype=float32) */
   sqrt(): Tensor { return np().sqrt(this); }
+  /** `np.abs(this)`. @example np.array([-1, 2]).abs() // Tensor([1, 2], dtype=float32) */
   abs(): Tensor { return np().abs(this); }
+  /** `np.sum(this, opts)`. @example np.ones([2, 3]).sum({ axis: 1 }) // Tensor([3, 3], dtype=float32) */
   sum(opts?: ReduceOpts): Tensor { return np().sum(this, opts); }
+  /** `np.mean(this, opts)`; integers give float32. @example np.arange(4).mean() // Tensor(1.5, dtype=float32) */
   mean(opts?: ReduceOpts): Tensor { return np().mean(this, opts); }
+  /** `np.max(this, opts)`. @example np.array([[1, 5], [3, 2]]).max({ axis: 0 }) // Tensor([3, 5], dtype=float32) */
   max(opts?: ReduceOpts): Tensor { return np().max(this, opts); }
+  /** `np.min(this, opts)`. @example np.array([[1, 5], [3, 2]]).min({ axis: 1 }) // Tensor([1, 2], dtype=float32) */
   min(opts?: ReduceOpts): Tensor { return np().min(this, opts); }
+  /** `np.reshape(this, shape)`; one entry may be −1. @example np.arange(6).reshape([2, -1]).shape // [2, 3] */
   reshape(shape: readonly number[]): Tensor { return np().reshape(this, shape); }
+  /** `np.transpose(this, axes)` (reverses the axes by default). @example np.zeros([2, 3]).transpose().shape // [3, 2] */
   transpose(axes?: readonly number[]): Tensor { return np().transpose(this, axes); }
+  /** `np.matmul(this, y)`. @example np.ones([2, 3]).matmul(np.ones([3])) // Tensor([3, 3], dtype=float32) */
   matmul(y: ArrayLike): Tensor { return np().matmul(this, y); }
+  /** `np.astype(this, dtype)` (float → int32 truncates toward zero). @example np.array([1.7, -1.7]).astype("int32") // Tensor([1, -1], dtype=int32) */
   astype(dtype: DType): Tensor { return np().astype(this, dtype); }
   /**
    * NumPy indexing: a number picks (and drops the axis), `[start?, stop?, step?]` ranges, `null` adds an
    * axis, an int32 tensor gathers; missing trailing entries are whole axes. Differentiable.
-   * @example x.slice(0, [1, null, 2]) // x[0, 1::2]
+   * @example const x = np.arange(6).reshape([2, 3]); x.slice(1) // Tensor([3, 4, 5], dtype=int32)
+   * x.slice([], [0, 3, 2]).toArray() // [[0, 2], [3, 5]]
    */
   slice(...idx: Index[]): Tensor { return np().index(this, idx); }
-  /** Functional updates as JAX's `.at[]`: `x.at(0).set(5)`, `.add(v)`, `.mul(v)`. */
+  /**
+   * Functional updates as JAX's `.at[]`: `.set(v)`, `.add(v)`, `.mul(v)` return new tensors. Differentiable.
+   * @example np.zeros([3]).at(1).set(5) // Tensor([0, 5, 0], dtype=float32)
+   */
   at(...idx: Index[]): AtUpdate { return np().at(this, idx); }
 }
 

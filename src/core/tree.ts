@@ -2,10 +2,13 @@
 import { TracegradError } from "./errors.js";
 import { type ArrayLike, type NestedNumbers, Tensor } from "./tensor.js";
 
-/** A leaf of a pytree. */
+/** A leaf of a pytree (`null` and `undefined` are empty subtrees, not leaves). */
 export type Leaf = Tensor | number | boolean;
 
-/** The structure of a pytree, without its leaves. */
+/**
+ * The structure of a pytree, without its leaves (object keys sorted, as JAX sorts dict keys).
+ * @example tree.structure({ b: 1, a: 2 }) // { kind: "object", keys: ["a", "b"], children: [{ kind: "leaf" }, { kind: "leaf" }] }
+ */
 export type TreeDef =
   | { readonly kind: "leaf" }
   | { readonly kind: "none"; readonly value: null | undefined }
@@ -16,7 +19,7 @@ export type TreeDef =
 type Same<A, B> = 0 extends 1 & A ? false : [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
 /**
- * `T` with every leaf replaced by a Tensor: the type of gradients, tangents and cotangents of `T`.
+ * `T` with every leaf replaced by a Tensor: the type of gradients, tangents and cotangents of `T` (`TensorTree<{ w: number[] }>` is `{ w: Tensor[] }`).
  * Parameters typed `ArrayLike` (np/nn functions) give a Tensor; the recursive `NestedNumbers` stays opaque.
  */
 export type TensorTree<T> =
@@ -34,7 +37,7 @@ export type TensorTree<T> =
               ? { [K in keyof T]: TensorTree<T[K]> }
               : T;
 
-/** What a transform accepts where `f` takes `T`: tensor leaves may be given as JS numbers (converted first). */
+/** What a transform accepts where `f` takes `T`: tensor leaves may be given as JS numbers (`Loose<{ w: Tensor }>` is `{ w: Tensor | number }`). */
 export type Loose<T> =
   Same<T, ArrayLike> extends true
     ? ArrayLike
@@ -127,7 +130,7 @@ export function treeDefString(d: TreeDef): string {
   }
 }
 
-/** Applies `fn` leafwise to trees of the same structure as the first. */
+/** Applies `fn` leafwise to trees of the same structure as the first (a TracegradError names any mismatch). */
 export function treeMap<T>(fn: (...leaves: any[]) => unknown, tree: T, ...rest: unknown[]): TensorTree<T> { // eslint-disable-line @typescript-eslint/no-explicit-any
   const [leaves, def] = flatten(tree);
   const others = rest.map((r, k) => {
@@ -140,13 +143,22 @@ export function treeMap<T>(fn: (...leaves: any[]) => unknown, tree: T, ...rest: 
   return unflatten(def, leaves.map((x, i) => fn(x, ...others.map((o) => o[i])))) as TensorTree<T>;
 }
 
-/** The pytree namespace. */
+/**
+ * Pytree utilities, as `jax.tree_util`: leaves are visited arrays by index, objects by sorted key.
+ * @example tree.leaves({ b: 1, a: [2, 3] }) // [2, 3, 1]
+ */
 export const tree = {
-  /** `tree.map((p, g) => p.sub(g.mul(0.1)), params, grads)` */
+  /**
+   * Applies `fn` leafwise across trees of one structure, e.g. an SGD step `tree.map((p, g) => p.sub(g.mul(0.1)), params, grads)`.
+   * @example tree.map((p: Tensor, g: Tensor) => p.sub(g), { w: np.array(3) }, { w: np.array(1) }) // { w: Tensor(2, dtype=float32) }
+   */
   map: treeMap,
-  /** `[leaves, treedef]` */
+  /** `[leaves, treedef]`. @example tree.flatten([1, { x: 2 }, null])[0] // [1, 2] */
   flatten: (t: unknown): [unknown[], TreeDef] => flatten(t),
+  /** Rebuilds a tree of structure `def` from `leaves` (inverse of `flatten`). @example tree.unflatten(tree.structure({ a: [0, 0], b: 0 }), [1, 2, 3]) // { a: [1, 2], b: 3 } */
   unflatten: <L>(def: TreeDef, leaves: readonly L[]): unknown => unflatten(def, leaves),
+  /** The leaves in flatten order. @example tree.leaves([np.array(1), { b: 2, a: 3 }]) // [Tensor(1, dtype=float32), 3, 2] */
   leaves: (t: unknown): unknown[] => flatten(t)[0],
+  /** The structure alone. @example tree.structure([1, 2]) // { kind: "array", children: [{ kind: "leaf" }, { kind: "leaf" }] } */
   structure: (t: unknown): TreeDef => flatten(t)[1],
 };

@@ -5,7 +5,11 @@ import { TracegradError } from "../core/errors.js";
 import type { Atom, Jaxpr, Var } from "./jaxpr.js";
 import type { ShapedArray } from "../core/aval.js";
 
-/** Checks `jaxpr`; Right with its output types, or Left with the first inconsistency found. */
+/**
+ * Checks `jaxpr`; Right with its output types, or Left with the first inconsistency found (an fp-ts Either).
+ * @example typecheckJaxpr(makeJaxpr((x: Tensor) => x.sum())(np.ones([3])).jaxpr)._tag // "Right"
+ * typecheckJaxpr(new Jaxpr([], [], [], [new Var(new ShapedArray([], "float32"))]))._tag // "Left"
+ */
 export function typecheckJaxpr(jaxpr: Jaxpr): E.Either<TracegradError, ShapedArray[]> {
   const bound = new Set<Var>();
   const bindVar = (v: Var, where: string): E.Either<TracegradError, Var> =>

@@ -13,15 +13,16 @@ const floatTensor = (x: ArrayLike): Tensor => {
   return t.dtype === "float32" || t.dtype === "float64" ? t : lax.convertElementType(t, "float32");
 };
 
-/** max(x, 0) with relu′(0) = 0 as in JAX; NaN stays NaN. */
+/** max(x, 0) with relu′(0) = 0 as in JAX; NaN stays NaN. @example nn.relu([-1, 0, 2]) // Tensor([0, 0, 2], dtype=float32) */
 export const relu = (x: ArrayLike): Tensor => np.where(np.lessEqual(x, 0), 0, x);
 
-/** 1 / (1 + e⁻ˣ), without overflow. */
+/** 1 / (1 + e⁻ˣ), without overflow (the `logistic` primitive). @example nn.sigmoid([0, 1000, -1000]) // Tensor([0.5, 1, 0], dtype=float32) */
 export const sigmoid = (x: ArrayLike): Tensor => lax.logistic(floatTensor(x));
 
 /**
  * log(1 + eˣ): x + log1p(e⁻ˣ) for x > 0, log1p(eˣ) otherwise. Each branch sees a clamped input, so the
  * untaken one stays finite (no NaN gradient) and every derivative order is smooth (softplus″(0) = ¼).
+ * @example nn.softplus([0, 1000, -1000]) // Tensor([0.6931472, 1000, 0], dtype=float32)
  */
 export const softplus = (x: ArrayLike): Tensor => {
   const t = floatTensor(x);
@@ -31,13 +32,17 @@ export const softplus = (x: ArrayLike): Tensor => {
   return np.where(pos, np.add(xp, np.log1p(np.exp(np.negative(xp)))), np.log1p(np.exp(xn)));
 };
 
-/** log σ(x) = −softplus(−x). */
+/** log σ(x) = −softplus(−x), finite for large |x|. @example nn.logSigmoid([0, -1000]) // Tensor([-0.6931472, -1000], dtype=float32) */
 export const logSigmoid = (x: ArrayLike): Tensor => np.negative(softplus(np.negative(x)));
 
-/** Hyperbolic tangent. */
+/** Hyperbolic tangent (`np.tanh`). @example nn.tanh([0, 1]) // Tensor([0, 0.7615942], dtype=float32) */
 export const tanh = (x: ArrayLike): Tensor => np.tanh(x);
 
-/** GELU: the tanh approximation by default (as JAX); `approximate: false` is x·Φ(x) with erf. */
+/**
+ * GELU: the tanh approximation by default (as JAX); `approximate: false` is x·Φ(x) with erf.
+ * @example nn.gelu([0, 1]) // Tensor([0, 0.841192], dtype=float32)
+ * nn.gelu([0, 1], { approximate: false }) // Tensor([0, 0.8413447], dtype=float32)
+ */
 export function gelu(x: ArrayLike, opts: { approximate?: boolean } = {}): Tensor {
   const t = floatTensor(x);
   if (opts.approximate === false) return np.multiply(np.multiply(t, 0.5), np.add(lax.erf(np.multiply(t, Math.SQRT1_2)), 1));
@@ -55,7 +60,10 @@ function shiftOf(t: Tensor, axes: readonly number[]): Tensor {
   return np.where(np.less(np.abs(m), Infinity), m, 0);
 }
 
-/** log Σ eˣ over `axis` (all axes by default), stable for large |x|. */
+/**
+ * log Σ eˣ over `axis` (all axes by default), stable for large |x|; the shift has no gradient (as JAX).
+ * @example nn.logsumexp([1000, 1000]) // Tensor(1000.6932, dtype=float32)
+ */
 export function logsumexp(x: ArrayLike, opts: AxisOpts & { keepdims?: boolean } = {}): Tensor {
   const t = floatTensor(x);
   const axes = normalizeAxes("nn.logsumexp", opts.axis, t.ndim);
@@ -64,7 +72,10 @@ export function logsumexp(x: ArrayLike, opts: AxisOpts & { keepdims?: boolean } 
   return opts.keepdims ? r : lax.reshape(r, t.shape.filter((_, i) => !axes.includes(i)));
 }
 
-/** eˣ / Σ eˣ along `axis` (default −1), shifted by the max so large inputs do not overflow. */
+/**
+ * eˣ / Σ eˣ along `axis` (default −1), shifted by the max so large inputs do not overflow.
+ * @example nn.softmax([[0, 0], [1000, 1000]]).toArray() // [[0.5, 0.5], [0.5, 0.5]]
+ */
 export function softmax(x: ArrayLike, opts: AxisOpts = {}): Tensor {
   const t = floatTensor(x);
   const axis = normalizeAxes("nn.softmax", opts.axis ?? -1, t.ndim);
@@ -72,7 +83,7 @@ export function softmax(x: ArrayLike, opts: AxisOpts = {}): Tensor {
   return np.divide(e, sum(e, { axis, keepdims: true }));
 }
 
-/** x − logsumexp(x) along `axis` (default −1). */
+/** x − logsumexp(x) along `axis` (default −1), computed from the max-shifted input. @example nn.logSoftmax([0, 0]) // Tensor([-0.6931472, -0.6931472], dtype=float32) */
 export function logSoftmax(x: ArrayLike, opts: AxisOpts = {}): Tensor {
   const t = floatTensor(x);
   const axis = normalizeAxes("nn.logSoftmax", opts.axis ?? -1, t.ndim);
@@ -80,7 +91,10 @@ export function logSoftmax(x: ArrayLike, opts: AxisOpts = {}): Tensor {
   return np.subtract(shifted, np.log(sum(np.exp(shifted), { axis, keepdims: true })));
 }
 
-/** float32 one-hot vectors along a new last axis; labels outside [0, numClasses) give all zeros (as JAX). */
+/**
+ * float32 one-hot vectors along a new last axis; labels outside [0, numClasses) give all zeros (as JAX).
+ * @example nn.oneHot([0, 2, 5], 3).toArray() // [[1, 0, 0], [0, 0, 1], [0, 0, 0]]
+ */
 export function oneHot(labels: ArrayLike, numClasses: number): Tensor {
   if (!Number.isInteger(numClasses) || numClasses < 0) throw new TracegradError(`nn.oneHot: numClasses must be a whole number ≥ 0, got ${numClasses}`);
   const l = asTensor(labels);
@@ -88,5 +102,8 @@ export function oneHot(labels: ArrayLike, numClasses: number): Tensor {
   return lax.convertElementType(np.equal(expandDims(l, -1), classes), "float32");
 }
 
-/** Neural-network functions, as JAX's `jax.nn`. */
+/**
+ * Neural-network functions, as JAX's `jax.nn`; every input may be an ArrayLike, integers become float32.
+ * @example grad((x: Tensor) => nn.relu(x).sum())(np.array([-1, 0, 2])) // Tensor([0, 0, 1], dtype=float32)
+ */
 export const nn = { relu, sigmoid, softplus, logSigmoid, gelu, tanh, softmax, logSoftmax, logsumexp, oneHot };

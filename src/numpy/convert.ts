@@ -56,6 +56,8 @@ function stackNested(op: string, data: unknown, dtype?: DType): Tensor {
  * A tensor from numbers, booleans, nested arrays, typed arrays or tensors. JS numbers give float32 unless
  * `dtype` says otherwise; booleans give bool; an Int32Array gives int32.
  * @example np.array([[1, 2], [3, 4]]).shape // [2, 2]
+ * np.array([1, 2], { dtype: "int32" }) // Tensor([1, 2], dtype=int32)
+ * np.array([true, false]) // Tensor([true, false], dtype=bool)
  */
 export function array(data: ArrayLike, opts: { dtype?: DType } = {}): Tensor {
   return arrayFor("np.array", data, opts.dtype);
@@ -90,7 +92,7 @@ export function asTensor(x: ArrayLike, like?: DType, op = "np.array"): Tensor {
   return arrayFor(op, x, undefined);
 }
 
-/** `x` broadcast to `shape` by NumPy rules (trailing axes aligned). */
+/** `x` broadcast to `shape` by NumPy rules (trailing axes aligned). @example np.broadcastTo([1, 2], [2, 2]).toArray() // [[1, 2], [1, 2]] */
 export function broadcastTo(x: ArrayLike, shape: readonly number[]): Tensor {
   checkShape("np.broadcastTo", shape);
   const t = asTensor(x);

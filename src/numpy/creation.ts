@@ -5,7 +5,7 @@ import { checkShape, sizeOf } from "../core/shape.js";
 import { type ArrayLike, Tensor } from "../core/tensor.js";
 import { asTensor } from "./convert.js";
 
-/** The `{ dtype }` option of creation functions. */
+/** The `{ dtype }` option of creation functions. @example np.zeros([2], { dtype: "int32" }) // Tensor([0, 0], dtype=int32) */
 export interface DTypeOpt {
   dtype?: DType;
 }
@@ -17,18 +17,18 @@ function filled(op: string, shape: readonly number[], value: number | boolean, o
   const d = dt(op, opts, typeof value === "boolean" ? "bool" : "float32");
   return Tensor._of(allocate(d, sizeOf(s)).fill(Number(value)), s, d);
 }
-/** A tensor of `shape` filled with `value`. */
+/** A tensor of `shape` filled with `value` (float32 for a number, bool for a boolean, unless `dtype` says otherwise). @example np.full([2], 7) // Tensor([7, 7], dtype=float32) */
 export const full = (shape: readonly number[], value: number | boolean, opts: DTypeOpt = {}): Tensor => filled("np.full", shape, value, opts);
-/** Zeros of `shape` (float32 by default). */
+/** Zeros of `shape` (float32 by default). @example np.zeros([2, 3]).shape // [2, 3] */
 export const zeros = (shape: readonly number[], opts: DTypeOpt = {}): Tensor => filled("np.zeros", shape, 0, opts);
-/** Ones of `shape` (float32 by default). */
+/** Ones of `shape` (float32 by default). @example np.ones([2]) // Tensor([1, 1], dtype=float32) */
 export const ones = (shape: readonly number[], opts: DTypeOpt = {}): Tensor => filled("np.ones", shape, 1, opts);
-/** Zeros with the shape and dtype of `x`. */
+/** Zeros with the shape and dtype of `x`. @example np.zerosLike(np.arange(3)) // Tensor([0, 0, 0], dtype=int32) */
 export const zerosLike = (x: ArrayLike): Tensor => {
   const t = asTensor(x);
   return full(t.shape, 0, { dtype: t.dtype });
 };
-/** Ones with the shape and dtype of `x`. */
+/** Ones with the shape and dtype of `x`. @example np.onesLike([1.5, 2]) // Tensor([1, 1], dtype=float32) */
 export const onesLike = (x: ArrayLike): Tensor => {
   const t = asTensor(x);
   return full(t.shape, 1, { dtype: t.dtype });
@@ -37,6 +37,8 @@ export const onesLike = (x: ArrayLike): Tensor => {
 /**
  * Evenly spaced values in [start, stop); int32 when every argument is an integer, as NumPy. The options
  * object may follow any argument: `arange(5, { dtype: "float64" })`.
+ * @example np.arange(3) // Tensor([0, 1, 2], dtype=int32)
+ * np.arange(1, 2, 0.25) // Tensor([1, 1.25, 1.5, 1.75], dtype=float32)
  */
 export function arange(start: number, ...rest: (number | DTypeOpt | undefined)[]): Tensor {
   const opts = (typeof rest[rest.length - 1] === "object" ? rest.pop() : {}) as DTypeOpt;
@@ -54,7 +56,7 @@ export function arange(start: number, ...rest: (number | DTypeOpt | undefined)[]
   return Tensor._of(out, [n], d);
 }
 
-/** `num` evenly spaced values from start to stop inclusive. */
+/** `num` (default 50) evenly spaced values from start to stop inclusive, float32 by default. @example np.linspace(0, 1, 5) // Tensor([0, 0.25, 0.5, 0.75, 1], dtype=float32) */
 export function linspace(start: number, stop: number, num = 50, opts: DTypeOpt = {}): Tensor {
   if (!Number.isInteger(num) || num < 0) throw new TracegradError(`np.linspace: num must be a whole number ≥ 0, got ${num}`);
   const d = dt("np.linspace", opts, "float32");
@@ -64,7 +66,7 @@ export function linspace(start: number, stop: number, num = 50, opts: DTypeOpt =
   return Tensor._of(out, [num], d);
 }
 
-/** The n×m identity (m = n by default). */
+/** The n×m identity (m = n by default), float32 by default. @example np.eye(2, 3).toArray() // [[1, 0, 0], [0, 1, 0]] */
 export function eye(n: number, m: number = n, opts: DTypeOpt = {}): Tensor {
   checkShape("np.eye", [n, m]);
   const d = dt("np.eye", opts, "float32");

@@ -15,73 +15,73 @@ const binary = (op: string, f: (a: Tensor, b: Tensor) => Tensor, prep: (t: Tenso
     return f(prep(a!), prep(b!));
   };
 
-/** x + y, broadcasting. @example np.add([1, 2], 1) // [2, 3] */
+/** x + y, broadcasting; a JS number is weakly typed, as in JAX (int32 + 1 stays int32, int32 + 0.5 is float32). @example np.add(np.arange(2), 1) // Tensor([1, 2], dtype=int32) */
 export const add = binary("np.add", lax.add);
-/** x − y, broadcasting. */
+/** x − y, broadcasting. @example np.subtract([5, 5], [1, 2]) // Tensor([4, 3], dtype=float32) */
 export const subtract = binary("np.subtract", lax.sub);
-/** x · y, broadcasting. */
+/** x · y, broadcasting. @example np.multiply(np.arange(3), 2.5) // Tensor([0, 2.5, 5], dtype=float32) */
 export const multiply = binary("np.multiply", lax.mul);
-/** True division x / y (integers give float32). */
+/** True division x / y, broadcasting (integers give float32). @example np.divide(np.arange(3), 2) // Tensor([0, 0.5, 1], dtype=float32) */
 export const divide = binary("np.divide", lax.div, toFloat);
-/** xʸ in floating point. */
+/** xʸ in floating point, broadcasting. @example np.power(2, np.arange(4)) // Tensor([1, 2, 4, 8], dtype=float32) */
 export const power = binary("np.power", lax.pow, toFloat);
-/** Elementwise maximum; ties share the gradient. */
+/** Elementwise maximum, broadcasting; at ties each side gets half the gradient (JAX). @example np.maximum([1, 5], [3, 2]) // Tensor([3, 5], dtype=float32) */
 export const maximum = binary("np.maximum", lax.max);
-/** Elementwise minimum; ties share the gradient. */
+/** Elementwise minimum, broadcasting; at ties each side gets half the gradient (JAX). @example np.minimum([1, 5], 3) // Tensor([1, 3], dtype=float32) */
 export const minimum = binary("np.minimum", lax.min);
 
-/** −x. */
+/** −x. @example np.negative([1, -2]) // Tensor([-1, 2], dtype=float32) */
 export const negative = (x: ArrayLike): Tensor => lax.neg(numeric(asTensor(x)));
-/** eˣ. */
+/** eˣ (integers give float32). @example np.exp([0, 1]) // Tensor([1, 2.7182817], dtype=float32) */
 export const exp = unaryFloat(lax.exp);
-/** Natural logarithm. */
+/** Natural logarithm. @example np.log([1, 0]) // Tensor([0, -Infinity], dtype=float32) */
 export const log = unaryFloat(lax.log);
-/** Square root. */
+/** Square root. @example np.sqrt([4, 2]) // Tensor([2, 1.4142135], dtype=float32) */
 export const sqrt = unaryFloat(lax.sqrt);
-/** Sine. */
+/** Sine. @example np.sin([0, Math.PI / 2]) // Tensor([0, 1], dtype=float32) */
 export const sin = unaryFloat(lax.sin);
-/** Cosine. */
+/** Cosine. @example np.cos([0, Math.PI]) // Tensor([1, -1], dtype=float32) */
 export const cos = unaryFloat(lax.cos);
-/** Hyperbolic tangent. */
+/** Hyperbolic tangent. @example np.tanh([0, 1]) // Tensor([0, 0.7615942], dtype=float32) */
 export const tanh = unaryFloat(lax.tanh);
-/** x². */
+/** x² (integers stay integers). @example np.square(np.arange(3)) // Tensor([0, 1, 4], dtype=int32) */
 export const square = (x: ArrayLike): Tensor => {
   const t = numeric(asTensor(x));
   return lax.mul(t, t);
 };
-/** |x|; the derivative is sign(x), so 0 at 0. */
+/** |x|; the derivative is sign(x), so 0 at 0. @example np.abs([-1.5, 2]) // Tensor([1.5, 2], dtype=float32) */
 export const abs = (x: ArrayLike): Tensor => lax.abs(numeric(asTensor(x)));
-/** −1, 0 or 1 by sign (derivative zero). */
+/** −1, 0 or 1 by sign (derivative zero). @example np.sign([-3, 0, 2]) // Tensor([-1, 0, 1], dtype=float32) */
 export const sign = (x: ArrayLike): Tensor => lax.sign(numeric(asTensor(x)));
-/** log(1 + x), accurate for small x. */
+/** log(1 + x), accurate for small x. @example np.log1p(1e-8) // Tensor(1e-8, dtype=float32) */
 export const log1p = unaryFloat(lax.log1p);
-/** eˣ − 1, accurate for small x. */
+/** eˣ − 1, accurate for small x. @example np.expm1(1e-8) // Tensor(1e-8, dtype=float32) */
 export const expm1 = unaryFloat(lax.expm1);
-/** Tangent. */
+/** Tangent. @example np.tan([0, Math.PI / 4]) // Tensor([0, 1], dtype=float32) */
 export const tan = unaryFloat(lax.tan);
-/** Clamps x to [lo, hi]. */
+/** Clamps x to [lo, hi] (`minimum(maximum(x, lo), hi)`, broadcasting). @example np.clip([-2, 0.5, 3], 0, 1) // Tensor([0, 0.5, 1], dtype=float32) */
 export const clip = (x: ArrayLike, lo: ArrayLike, hi: ArrayLike): Tensor => {
   const [t, l, h] = operands("np.clip", [x, lo, hi]).map(numeric);
   return lax.min(lax.max(t!, l!), h!);
 };
 
 const compare = (op: string, f: (a: Tensor, b: Tensor) => Tensor) => binary(op, f, (t) => t);
-/** x == y (bool). */
+/** x == y elementwise (bool; zero gradient). @example np.equal([1, 2], [1, 3]) // Tensor([true, false], dtype=bool) */
 export const equal = compare("np.equal", lax.eq);
-/** x != y (bool). */
+/** x != y elementwise (bool). @example np.notEqual([1, 2], 2) // Tensor([true, false], dtype=bool) */
 export const notEqual = compare("np.notEqual", lax.ne);
-/** x < y (bool). */
+/** x < y elementwise (bool). @example np.less([1, 2], 2) // Tensor([true, false], dtype=bool) */
 export const less = compare("np.less", lax.lt);
-/** x <= y (bool). */
+/** x <= y elementwise (bool). @example np.lessEqual([1, 3], 2) // Tensor([true, false], dtype=bool) */
 export const lessEqual = compare("np.lessEqual", lax.le);
-/** x > y (bool). */
+/** x > y elementwise (bool). @example np.greater([1, 2], 1) // Tensor([false, true], dtype=bool) */
 export const greater = compare("np.greater", lax.gt);
-/** x >= y (bool). */
+/** x >= y elementwise (bool). @example np.greaterEqual([1, 2], 2) // Tensor([false, true], dtype=bool) */
 export const greaterEqual = compare("np.greaterEqual", lax.ge);
 
 /**
- * `cond ? x : y` elementwise, broadcasting all three.
- * @example np.where(np.greater(x, 0), x, 0) // relu
+ * `cond ? x : y` elementwise, broadcasting all three (non-bool `cond` means `cond != 0`); the traceable replacement for JS control flow.
+ * @example const x = np.array([-1, 2]); np.where(np.greater(x, 0), x, 0) // Tensor([0, 2], dtype=float32)
  */
 export function where(cond: ArrayLike, x: ArrayLike, y: ArrayLike): Tensor {
   const c0 = asTensor(cond);

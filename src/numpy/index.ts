@@ -8,7 +8,10 @@ import { at, index } from "./indexing.js";
 import { argmax, argmin, max, mean, min, prod, sum } from "./reductions.js";
 import { astype, concatenate, expandDims, reshape, slice, squeeze, stack, take, transpose } from "./shape.js";
 
-/** NumPy-style functions with broadcasting; every argument may be an ArrayLike. */
+/**
+ * NumPy-style functions, as `jax.numpy`: broadcasting and dtype promotion everywhere, every argument an ArrayLike.
+ * @example np.add(np.ones([2, 1]), [10, 20]).toArray() // [[11, 21], [11, 21]]
+ */
 export const np = {
   array, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye,
   add: ew.add, subtract: ew.subtract, multiply: ew.multiply, divide: ew.divide, power: ew.power,

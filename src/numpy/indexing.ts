@@ -152,6 +152,7 @@ export function index(x: ArrayLike, idx: readonly Index[]): Tensor {
   return apply(t, plan("slice", t.shape, idx));
 }
 
+/** `x.at(...idx)`: the set/add/mul updates of JAX's `.at[]`, as plans of primitives; differentiable. */
 export function at(x: ArrayLike, idx: readonly Index[]): AtUpdate {
   const t0 = asTensor(x);
   // bool updates run in int32 (so repeated indices cannot overflow a Uint8 lane) and convert back

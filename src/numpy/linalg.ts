@@ -39,6 +39,8 @@ export function matmul(x: ArrayLike, y: ArrayLike): Tensor {
 /**
  * NumPy `dot`: scalars multiply, 1-D·1-D is the inner product, otherwise contract the last axis of x
  * with the second-to-last of y (the last if y is 1-D).
+ * @example np.dot([1, 2], [3, 4]) // Tensor(11, dtype=float32)
+ * np.dot(np.ones([2, 3, 4]), np.ones([5, 4, 6])).shape // [2, 3, 5, 6]
  */
 export function dot(x: ArrayLike, y: ArrayLike): Tensor {
   const [a, b] = promoted([x, y]) as [Tensor, Tensor];
@@ -51,7 +53,7 @@ export function dot(x: ArrayLike, y: ArrayLike): Tensor {
   return lax.dotGeneral(numeric(a), numeric(b), [[[ka], [kb]], [[], []]]);
 }
 
-/** Outer product of the flattened operands. */
+/** Outer product of the flattened operands. @example np.outer([1, 2], [1, 10]).toArray() // [[1, 10], [2, 20]] */
 export function outer(x: ArrayLike, y: ArrayLike): Tensor {
   const [a, b] = promoted([x, y]) as [Tensor, Tensor];
   return multiply(lax.reshape(a, [a.size, 1]), lax.reshape(b, [1, b.size]));

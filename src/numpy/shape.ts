@@ -8,7 +8,7 @@ import { Tensor } from "../core/tensor.js";
 import { array, asTensor, promoted } from "./convert.js";
 import { index } from "./indexing.js";
 
-/** The same elements under a new shape; one entry may be −1 (inferred). */
+/** The same elements (row-major) under a new shape; one entry may be −1 (inferred). @example np.reshape(np.arange(6), [3, -1]).shape // [3, 2] */
 export function reshape(x: ArrayLike, shape: readonly number[]): Tensor {
   const t = asTensor(x);
   if (!Array.isArray(shape)) throw new TracegradError(`np.reshape: shape must be an array, got ${String(shape)}`);
@@ -26,7 +26,7 @@ export function reshape(x: ArrayLike, shape: readonly number[]): Tensor {
   return lax.reshape(t, filled);
 }
 
-/** Permutes axes (reverses them by default). */
+/** Permutes axes: result axis i is axis `axes[i]` (reverses them by default). @example np.transpose(np.zeros([2, 3, 4]), [1, 0, 2]).shape // [3, 2, 4] */
 export function transpose(x: ArrayLike, axes?: readonly number[]): Tensor {
   const t = asTensor(x);
   const perm = axes ? axes.map((a) => normalizeAxis("np.transpose", a, t.ndim)) : t.shape.map((_, i) => t.ndim - 1 - i);
@@ -36,14 +36,14 @@ export function transpose(x: ArrayLike, axes?: readonly number[]): Tensor {
   return lax.transpose(t, perm);
 }
 
-/** Inserts an axis of size 1 at `axis`. */
+/** Inserts an axis of size 1 at `axis` (negative counts from the end of the result). @example np.expandDims([1, 2], -1).shape // [2, 1] */
 export function expandDims(x: ArrayLike, axis: number): Tensor {
   const t = asTensor(x);
   const a = normalizeAxis("np.expandDims", axis, t.ndim + 1);
   return lax.reshape(t, [...t.shape.slice(0, a), 1, ...t.shape.slice(a)]);
 }
 
-/** Removes axes of size 1 (all of them, or those named). */
+/** Removes axes of size 1 (all of them, or those named; naming a larger axis is a ShapeError). @example np.squeeze(np.zeros([1, 2, 1]), 0).shape // [2, 1] */
 export function squeeze(x: ArrayLike, axis?: number | readonly number[]): Tensor {
   const t = asTensor(x);
   const axes = axis === undefined ? t.shape.flatMap((s, i) => (s === 1 ? [i] : [])) : normalizeAxes("np.squeeze", axis, t.ndim);
@@ -53,7 +53,7 @@ export function squeeze(x: ArrayLike, axis?: number | readonly number[]): Tensor
   return lax.reshape(t, t.shape.filter((_, i) => !axes.includes(i)));
 }
 
-/** Joins tensors along an existing axis. */
+/** Joins tensors along an existing axis (default 0), promoting dtypes. @example np.concatenate([[1, 2], [3]]) // Tensor([1, 2, 3], dtype=float32) */
 export function concatenate(xs: readonly ArrayLike[], axis = 0): Tensor {
   if (xs.length === 0) throw new TracegradError("np.concatenate: needs at least one array");
   const ts = promoted(xs);
@@ -68,7 +68,7 @@ export function concatenate(xs: readonly ArrayLike[], axis = 0): Tensor {
   return lax.concatenate(ts, a);
 }
 
-/** Joins tensors of one shape along a new axis. */
+/** Joins tensors of one shape along a new axis (default 0). @example np.stack([[1, 2], [3, 4]], 1).toArray() // [[1, 3], [2, 4]] */
 export function stack(xs: readonly ArrayLike[], axis = 0): Tensor {
   if (xs.length === 0) throw new TracegradError("np.stack: needs at least one array");
   const ts = promoted(xs);
@@ -83,7 +83,8 @@ export function stack(xs: readonly ArrayLike[], axis = 0): Tensor {
 /**
  * Elements at `indices` along `axis` (of the flattened array when no axis is given); negative indices
  * count from the end, and an index out of range throws naming it and the axis size.
- * @example np.take(np.array([10, 20, 30]), [2, 0]) // [30, 10]
+ * @example np.take(np.array([10, 20, 30]), [2, 0]) // Tensor([30, 10], dtype=float32)
+ * np.take([[1, 2], [3, 4]], [-1], { axis: 1 }).toArray() // [[2], [4]]
  */
 export function take(x: ArrayLike, indices: ArrayLike, opts: { axis?: number } = {}): Tensor {
   const t = asTensor(x);
@@ -109,6 +110,7 @@ function indexTensor(op: string, indices: ArrayLike): Tensor {
 /**
  * The box `starts` ≤ i < `ends` per axis (Python conventions: negative counts from the end, out-of-range
  * bounds clamp; missing trailing axes are whole).
+ * @example np.slice(np.arange(10).reshape([2, 5]), [0, 1], [1, -1]).toArray() // [[1, 2, 3]]
  */
 export function slice(x: ArrayLike, starts: readonly number[], ends: readonly number[]): Tensor {
   const t = asTensor(x);
@@ -118,5 +120,5 @@ export function slice(x: ArrayLike, starts: readonly number[], ends: readonly nu
   return index(t, starts.map((s, i) => [s, ends[i]!]));
 }
 
-/** Converts dtype (float → int32 truncates toward zero). */
+/** Converts dtype (float → int32 truncates toward zero; float → float is differentiable). @example np.astype([1.9, -1.9], "int32") // Tensor([1, -1], dtype=int32) */
 export const astype = (x: ArrayLike, dtype: DType): Tensor => lax.convertElementType(asTensor(x), checkDType("astype", dtype));

@@ -1,5 +1,5 @@
-// Shared builders for primitive rules: dtype/shape checks and test cases. Imports no primitive, so every
-// primitive file can call it while modules initialise (helpers that apply primitives live in lax.ts).
+// Shared builders for primitive rules: dtype/shape checks and test cases.
+// Imports no primitive, so every primitive file can call it while modules initialise (helpers that apply primitives live in lax.ts).
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../core/aval.js";
 import { type DType, isFloat } from "../core/dtype.js";

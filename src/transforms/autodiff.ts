@@ -12,8 +12,8 @@ type Fn = (...args: never[]) => unknown;
 type AnyFn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /**
- * Forward mode: the output of `f` at `primals` and its directional derivative along `tangents`.
- * @example jvp((x) => x.sin(), [0], [1]) // [Tensor(0.), Tensor(1.)]
+ * Forward mode: `f` at `primals` and its directional derivative along `tangents` (both arrays, one entry per argument).
+ * @example jvp((x: Tensor) => x.sin(), [0], [1]) // [Tensor(0, dtype=float32), Tensor(1, dtype=float32)]
  */
 export function jvp<A extends unknown[], R>(f: (...args: A) => R, primals: LooseArgs<A>, tangents: LooseArgs<A>): [TensorTree<R>, TensorTree<R>] {
   const [xs, inTree] = flattenTensors("jvp", primals, "primals");
@@ -25,8 +25,8 @@ export function jvp<A extends unknown[], R>(f: (...args: A) => R, primals: Loose
 }
 
 /**
- * The output of `f` at `primals` and its linear tangent map, evaluated without re-running `f`.
- * @example const [y, fJvp] = linearize((x) => x.exp(), 1); fJvp(2) // 2e
+ * The output of `f` at `primals` and its linear tangent map, evaluated without re-running `f` (JAX's `linearize`).
+ * @example const [y, fJvp] = linearize((x: Tensor) => x.exp(), 1); fJvp(2) // Tensor(5.4365635, dtype=float32)
  */
 export function linearize<A extends unknown[], R>(f: (...args: A) => R, ...primals: LooseArgs<A>): [TensorTree<R>, (...tangents: LooseArgs<A>) => TensorTree<R>] {
   const [xs, inTree] = flattenTensors("linearize", primals, "primals");
@@ -41,7 +41,7 @@ export function linearize<A extends unknown[], R>(f: (...args: A) => R, ...prima
 
 /**
  * Reverse mode: the output of `f` and a function mapping an output cotangent to one cotangent per primal.
- * @example const [y, back] = vjp((x, y) => x.mul(y), 2, 3); back(1) // [Tensor(3.), Tensor(2.)]
+ * @example const [y, back] = vjp((a: Tensor, b: Tensor) => a.mul(b), 2, 3); back(1) // [Tensor(3, dtype=float32), Tensor(2, dtype=float32)]
  */
 export function vjp<A extends unknown[], R>(f: (...args: A) => R, ...primals: LooseArgs<A>): [TensorTree<R>, (cotangent: Loose<TensorTree<R>>) => TensorTree<A>] {
   const [xs, inTree] = flattenTensors("vjp", primals, "primals");
@@ -55,6 +55,10 @@ export function vjp<A extends unknown[], R>(f: (...args: A) => R, ...primals: Lo
   return [unflatten(outTree, primalsOut) as TensorTree<R>, vjpFn];
 }
 
+/**
+ * Options of `grad` and `valueAndGrad`.
+ * @example grad((a: Tensor, b: Tensor) => a.mul(b), { argnums: [0, 1] })(2, 3) // [Tensor(3, dtype=float32), Tensor(2, dtype=float32)]
+ */
 export interface GradOptions<N extends number | readonly number[] = number | readonly number[]> {
   /** Which positional argument(s) to differentiate; an array gives a tuple of gradients. Default 0. */
   argnums?: N;
@@ -62,7 +66,7 @@ export interface GradOptions<N extends number | readonly number[] = number | rea
   hasAux?: boolean;
 }
 
-/** Gradient type for `argnums`: the argument's own pytree type, or a tuple of them. */
+/** Gradient type for `argnums`: the argument's own pytree type with Tensor leaves, or a tuple of them (e.g. `GradOf<[{ w: Tensor }, Tensor], 0>` is `{ w: Tensor }`). */
 export type GradOf<A extends unknown[], N> = N extends number
   ? TensorTree<A[N]>
   : N extends readonly number[]
@@ -114,8 +118,9 @@ function valueAndGradImpl(op: string, f: AnyFn, args: unknown[], argnums: number
 }
 
 /**
- * The gradient of a scalar function with respect to argument `argnums` (default 0), shaped like it.
- * @example grad((x) => x.mul(x).sum())(np.array([1, 2])) // Tensor([2., 4.])
+ * The gradient of a float-scalar function with respect to argument `argnums` (default 0), shaped like that argument.
+ * @example grad((x: Tensor) => x.mul(x).sum())(np.array([1, 2])) // Tensor([2, 4], dtype=float32)
+ * grad((p: { w: Tensor }) => p.w.sin())({ w: np.array(0) }) // { w: Tensor(1, dtype=float32) }
  */
 export function grad<A extends unknown[], const N extends number | readonly number[] = 0>(
   f: (...args: A) => Scalar,
@@ -135,8 +140,8 @@ export function grad(f: AnyFn, opts: GradOptions = {}): AnyFn {
 }
 
 /**
- * `[value, grads]` in one pass (with hasAux: `[[value, aux], grads]`).
- * @example valueAndGrad((x) => x.mul(x))(3) // [Tensor(9.), Tensor(6.)]
+ * `[value, grads]` from one forward and one backward pass (with hasAux: `[[value, aux], grads]`).
+ * @example valueAndGrad((x: Tensor) => x.mul(x))(3) // [Tensor(9, dtype=float32), Tensor(6, dtype=float32)]
  */
 export function valueAndGrad<A extends unknown[], const N extends number | readonly number[] = 0>(
   f: (...args: A) => Scalar,
@@ -155,6 +160,7 @@ export function valueAndGrad(f: AnyFn, opts: GradOptions = {}): AnyFn {
   return named(g, `valueAndGrad(${fnName(f)})`);
 }
 
+/** Sets `f.name` (error messages and jaxprs name the function), returning `f`. */
 export function named<F extends AnyFn>(f: F, name: string): F {
   Object.defineProperty(f, "name", { value: name });
   return f;

@@ -7,6 +7,10 @@ import { flatten, unflatten } from "../core/tree.js";
 import { jvp, vjp } from "./autodiff.js";
 import { flattenTensors, fnName } from "./flat.js";
 
+/**
+ * Options of `checkGrads`; tolerances default to float32 2e-3 or float64 1e-5 (by the lowest float dtype of the arguments).
+ * @example checkGrads((x: Tensor) => x.exp().sum(), [np.array([0.5, 1])], { order: 1, modes: ["rev"], atol: 1e-2 }) // undefined
+ */
 export interface CheckGradsOptions {
   /** Highest derivative order checked (default 2). */
   order?: number;
@@ -14,7 +18,9 @@ export interface CheckGradsOptions {
   modes?: readonly ("fwd" | "rev")[];
   /** Finite-difference step (default 1e-5 for float64, 1e-3 for float32). */
   eps?: number;
+  /** Absolute tolerance (default 1e-5 for float64, 2e-3 for float32). */
   atol?: number;
+  /** Relative tolerance, times |numerical| (default: atol). */
   rtol?: number;
   /** Seed of the random directions (default 0), so a failure reproduces. */
   seed?: number;
@@ -78,7 +84,8 @@ const fmt = (a: Float64Array) => `[${Array.from(a.slice(0, 8), (x) => x.toPrecis
 /**
  * Checks forward- and reverse-mode derivatives of `f` at `args` against central finite differences,
  * along random directions, up to `order`; throws GradientCheckError with both values on mismatch.
- * @example checkGrads((x) => x.sin().sum(), [np.array([0.5, 1], { dtype: "float64" })], { order: 2 })
+ * @example checkGrads((x: Tensor) => x.sin().sum(), [np.array([0.5, 1], { dtype: "float64" })]) // undefined
+ * checkGrads((x: Tensor) => stopGradient(x).mul(x).sum(), [np.array([0.5, 1], { dtype: "float64" })]) // throws GradientCheckError
  */
 export function checkGrads(f: Fn, args: readonly unknown[], opts: CheckGradsOptions = {}): void {
   if (!Array.isArray(args)) throw new TracegradError("checkGrads: args must be an array of positional arguments");

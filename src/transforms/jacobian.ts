@@ -9,12 +9,16 @@ import { checkArgnums, flatFunction, flattenTensors, fnName, partialArgs, requir
 import { linearizeFlat } from "./linearize.js";
 import { vmapFlat } from "./vmap.js";
 
+/**
+ * Options of `jacfwd`, `jacrev` and `hessian`.
+ * @example jacrev((a: Tensor, b: Tensor) => a.mul(b), { argnums: [0, 1] })(2, 3) // [Tensor(3, dtype=float32), Tensor(2, dtype=float32)]
+ */
 export interface JacOptions<N extends number | readonly number[] = number | readonly number[]> {
   /** Which positional argument(s) to differentiate; default 0. */
   argnums?: N;
 }
 
-/** Each output leaf of `R` replaced by `In` (the Jacobian blocks for the differentiated inputs). */
+/** Each output leaf of `R` replaced by `In` (the Jacobian blocks for the differentiated inputs): `JacobianOf<[Tensor, Tensor], Tensor>` is `[Tensor, Tensor]`. */
 export type JacobianOf<R, In> = R extends Tensor | number
   ? In
   : R extends readonly unknown[]
@@ -72,8 +76,8 @@ function jacobian(op: "jacfwd" | "jacrev", f: AnyFn, argnums: number | readonly 
 }
 
 /**
- * Jacobian by forward mode (one JVP per input element), shape `[...out.shape, ...in.shape]`.
- * @example jacfwd((x) => x.mul(x))(np.array([1, 2])) // [[2, 0], [0, 4]]
+ * Jacobian by forward mode (all input basis vectors pushed through the JVP at once, by vmap), shape `[...out.shape, ...in.shape]`.
+ * @example jacfwd((x: Tensor) => x.mul(x))(np.array([1, 2])).toArray() // [[2, 0], [0, 4]]
  */
 export function jacfwd<A extends unknown[], R, const N extends number | readonly number[] = 0>(
   f: (...args: A) => R,
@@ -83,8 +87,9 @@ export function jacfwd<A extends unknown[], R, const N extends number | readonly
 }
 
 /**
- * Jacobian by reverse mode (one VJP per output element), shape `[...out.shape, ...in.shape]`.
- * @example jacrev((x) => x.sin())(np.array([0, 0])) // [[1, 0], [0, 1]]
+ * Jacobian by reverse mode (all output basis vectors pulled back through the VJP at once, by vmap), shape `[...out.shape, ...in.shape]`.
+ * @example jacrev((x: Tensor) => x.sum())(np.array([1, 2])) // Tensor([1, 1], dtype=float32)
+ * jacrev((x: Tensor) => np.outer(x, x))(np.array([1, 2])).shape // [2, 2, 2]
  */
 export function jacrev<A extends unknown[], R, const N extends number | readonly number[] = 0>(
   f: (...args: A) => R,
@@ -94,8 +99,8 @@ export function jacrev<A extends unknown[], R, const N extends number | readonly
 }
 
 /**
- * Matrix of second derivatives, `jacfwd(jacrev(f))`.
- * @example hessian((x) => x.pow(3).sum())(np.array([1, 2])) // [[6, 0], [0, 12]]
+ * Second derivatives, `jacfwd(jacrev(f))` as in JAX: shape `[...out.shape, ...in.shape, ...in.shape]`.
+ * @example hessian((x: Tensor) => x.pow(3).sum())(np.array([1, 2])).toArray() // [[6, 0], [0, 12]]
  */
 export function hessian<A extends unknown[], R, const N extends number | readonly number[] = 0>(
   f: (...args: A) => R,

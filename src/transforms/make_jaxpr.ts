@@ -7,8 +7,8 @@ import { ClosedJaxpr } from "../ir/jaxpr.js";
 import { flatFunction, flattenTensors, fnName } from "./flat.js";
 
 /**
- * The IR of `f` for these arguments; `String(jaxpr)` prints it JAX-style.
- * @example String(makeJaxpr((x) => x.sin().sum())(np.ones([3])))
+ * Traces `f` for the shapes and dtypes of these arguments into its IR; `String(jaxpr)` prints it JAX-style.
+ * @example String(makeJaxpr((x: Tensor) => x.sin().sum())(np.ones([3])))
  * // "{ lambda ; a:f32[3]. let b:f32[3] = sin a; c:f32[] = reduce_sum[axes=(0,)] b in (c) }"
  */
 export function makeJaxpr<A extends unknown[]>(f: (...args: A) => unknown): (...args: LooseArgs<A>) => ClosedJaxpr {

@@ -46,7 +46,10 @@ export class BatchTrace extends Trace {
   }
 }
 
-/** Axis spec: a number, null (not mapped), or a pytree prefix of the values it describes. */
+/**
+ * Axis spec: a number (negative counts from the end), null (not mapped), or a pytree prefix of the values it describes.
+ * @example vmap((p: { w: Tensor; b: Tensor }) => p.w.add(p.b), { inAxes: [{ w: 0, b: null }] })({ w: np.ones([3, 2]), b: np.array([1, 2]) }).shape // [3, 2]
+ */
 export type AxisSpec = number | null | readonly AxisSpec[] | { readonly [key: string]: AxisSpec };
 
 /** Expands a prefix spec over `value`'s leaves (flatten order), with a path per leaf for messages. */
@@ -82,6 +85,10 @@ function describe(v: unknown): string {
   return typeof v === "number" ? `the number ${v}` : String(v);
 }
 
+/**
+ * Options of `vmap`: where the batch axis is in each argument and where it goes in each output.
+ * @example vmap((x: Tensor) => x.sum(), { inAxes: 1 })(np.ones([3, 4])) // Tensor([3, 3, 3, 3], dtype=float32)
+ */
 export interface VmapOptions {
   /** Batch axis of each argument: a number, null (not mapped), or per-argument pytree prefixes. Default 0. */
   inAxes?: AxisSpec;
@@ -90,8 +97,9 @@ export interface VmapOptions {
 }
 
 /**
- * Maps `f` over a batch axis without a loop: every primitive is applied once to the whole batch.
- * @example vmap((x) => x.sum())(np.ones([4, 3])) // Tensor([3, 3, 3, 3])
+ * Maps `f` over a batch axis without a loop (JAX's vmap): every primitive is applied once to the whole batch.
+ * @example vmap((x: Tensor) => x.sum())(np.ones([4, 3])) // Tensor([3, 3, 3, 3], dtype=float32)
+ * vmap((x: Tensor, y: Tensor) => np.dot(x, y), { inAxes: [0, null] })(np.ones([2, 3]), np.array([1, 2, 3])) // Tensor([6, 6], dtype=float32)
  */
 export function vmap<A extends unknown[], R>(f: (...args: A) => R, opts: VmapOptions = {}): (...args: LooseArgs<A>) => TensorTree<R> {
   const { inAxes = 0, outAxes = 0 } = opts;

@@ -14,5 +14,8 @@ export const stopGradientP = definePrimitive<object>({
   testing: elementwiseTesting(1, { zeroDerivative: true }),
 });
 
-/** The identity, whose derivative is zero: `grad(x => stopGradient(x).mul(x))(3)` is 3. */
+/**
+ * The identity, whose derivative is zero (JAX's `lax.stop_gradient`); also `lax.stopGradient`.
+ * @example grad((x: Tensor) => stopGradient(x).mul(x))(3) // Tensor(3, dtype=float32)
+ */
 export const stopGradient = (x: Tensor): Tensor => bind1(stopGradientP, [x], {});

@@ -1,5 +1,5 @@
-// gather: NumPy's take along one axis, optionally per batch (leading `batch_dims` shared by operand and
-// indices); out-of-range indices throw (linear in the operand; transposes to scatter_add).
+// gather: NumPy's take along one axis, optionally per batch (linear in the operand; transposes to scatter_add).
+// Leading `batch_dims` axes are shared by operand and indices; out-of-range indices throw.
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../../core/aval.js";
 import { allocate } from "../../core/dtype.js";

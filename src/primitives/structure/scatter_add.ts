@@ -1,5 +1,5 @@
-// scatter_add: zeros of `shape` with `updates` added at `indices` along `axis` (optionally per batch, as
-// gather); repeated indices accumulate (linear in the updates; transposes to gather).
+// scatter_add: zeros of `shape` with `updates` added at `indices` along `axis` (linear in the updates; transposes to gather).
+// Optionally per batch, as gather; repeated indices accumulate.
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../../core/aval.js";
 import { allocate } from "../../core/dtype.js";
