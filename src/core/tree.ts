@@ -54,6 +54,15 @@ export type Loose<T> =
 /** An argument list in which tensor leaves may be JS numbers (a mapped tuple, so it can be a rest parameter). */
 export type LooseArgs<A extends readonly unknown[]> = { [K in keyof A]: Loose<A[K]> };
 
+/** The positions an `argnums` value names (a number, or the elements of an array). */
+type Argnum<N> = N extends number ? N : N extends readonly (infer M)[] ? M : never;
+
+/**
+ * An argument list in which only the differentiated positions (`argnums`) may be JS numbers; the other
+ * arguments reach `f` unchanged, as in JAX, so they keep their declared types.
+ */
+export type LooseAt<A extends readonly unknown[], N> = { [K in keyof A]: K extends `${Argnum<N> & number}` ? Loose<A[K]> : A[K] };
+
 const LEAF: TreeDef = { kind: "leaf" };
 
 export function isPlainObject(x: unknown): x is Record<string, unknown> {

@@ -2,7 +2,7 @@
 import { isFloat } from "../core/dtype.js";
 import { DTypeError, GradientError, TracegradError, fmtShape } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
-import { type Loose, type LooseArgs, type TensorTree, flatten, isPlainObject, numLeaves, unflatten } from "../core/tree.js";
+import { type Loose, type LooseArgs, type LooseAt, type TensorTree, flatten, isPlainObject, numLeaves, unflatten } from "../core/tree.js";
 import { fullLike, zerosLike } from "../primitives/lax.js";
 import { checkArgnums, flatFunction, flattenTensors, fnName, matchTree, partialArgs, requireFloatInputs } from "./flat.js";
 import { jvpFlat } from "./jvp_trace.js";
@@ -125,11 +125,11 @@ function valueAndGradImpl(op: string, f: AnyFn, args: unknown[], argnums: number
 export function grad<A extends unknown[], const N extends number | readonly number[] = 0>(
   f: (...args: A) => Scalar,
   opts?: { argnums?: N; hasAux?: false },
-): (...args: LooseArgs<A>) => GradOf<A, N>;
+): (...args: LooseAt<A, N>) => GradOf<A, N>;
 export function grad<A extends unknown[], Aux, const N extends number | readonly number[] = 0>(
   f: (...args: A) => readonly [Scalar, Aux],
   opts: { argnums?: N; hasAux: true },
-): (...args: LooseArgs<A>) => [GradOf<A, N>, Aux];
+): (...args: LooseAt<A, N>) => [GradOf<A, N>, Aux];
 export function grad(f: AnyFn, opts: GradOptions = {}): AnyFn {
   const { argnums = 0, hasAux = false } = opts;
   const g = (...args: unknown[]) => {
@@ -146,11 +146,11 @@ export function grad(f: AnyFn, opts: GradOptions = {}): AnyFn {
 export function valueAndGrad<A extends unknown[], const N extends number | readonly number[] = 0>(
   f: (...args: A) => Scalar,
   opts?: { argnums?: N; hasAux?: false },
-): (...args: LooseArgs<A>) => [Tensor, GradOf<A, N>];
+): (...args: LooseAt<A, N>) => [Tensor, GradOf<A, N>];
 export function valueAndGrad<A extends unknown[], Aux, const N extends number | readonly number[] = 0>(
   f: (...args: A) => readonly [Scalar, Aux],
   opts: { argnums?: N; hasAux: true },
-): (...args: LooseArgs<A>) => [[Tensor, Aux], GradOf<A, N>];
+): (...args: LooseAt<A, N>) => [[Tensor, Aux], GradOf<A, N>];
 export function valueAndGrad(f: AnyFn, opts: GradOptions = {}): AnyFn {
   const { argnums = 0, hasAux = false } = opts;
   const g = (...args: unknown[]) => {

@@ -2,7 +2,7 @@
 import { type DType, allocate, isFloat } from "../core/dtype.js";
 import { DTypeError } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
-import { type LooseArgs, type TreeDef, unflatten } from "../core/tree.js";
+import { type LooseAt, type TreeDef, unflatten } from "../core/tree.js";
 import { reshape, transpose, zeros } from "../primitives/lax.js";
 import { type GradOf, named } from "./autodiff.js";
 import { checkArgnums, flatFunction, flattenTensors, fnName, partialArgs, requireFloatInputs } from "./flat.js";
@@ -82,7 +82,7 @@ function jacobian(op: "jacfwd" | "jacrev", f: AnyFn, argnums: number | readonly 
 export function jacfwd<A extends unknown[], R, const N extends number | readonly number[] = 0>(
   f: (...args: A) => R,
   opts: JacOptions<N> = {},
-): (...args: LooseArgs<A>) => JacobianOf<R, GradOf<A, N>> {
+): (...args: LooseAt<A, N>) => JacobianOf<R, GradOf<A, N>> {
   return named(jacobian("jacfwd", f, opts.argnums ?? 0), `jacfwd(${fnName(f)})`);
 }
 
@@ -94,7 +94,7 @@ export function jacfwd<A extends unknown[], R, const N extends number | readonly
 export function jacrev<A extends unknown[], R, const N extends number | readonly number[] = 0>(
   f: (...args: A) => R,
   opts: JacOptions<N> = {},
-): (...args: LooseArgs<A>) => JacobianOf<R, GradOf<A, N>> {
+): (...args: LooseAt<A, N>) => JacobianOf<R, GradOf<A, N>> {
   return named(jacobian("jacrev", f, opts.argnums ?? 0), `jacrev(${fnName(f)})`);
 }
 
@@ -105,7 +105,7 @@ export function jacrev<A extends unknown[], R, const N extends number | readonly
 export function hessian<A extends unknown[], R, const N extends number | readonly number[] = 0>(
   f: (...args: A) => R,
   opts: JacOptions<N> = {},
-): (...args: LooseArgs<A>) => JacobianOf<JacobianOf<R, GradOf<A, N>>, GradOf<A, N>> {
+): (...args: LooseAt<A, N>) => JacobianOf<JacobianOf<R, GradOf<A, N>>, GradOf<A, N>> {
   const argnums = opts.argnums ?? 0;
   return named(jacobian("jacfwd", named(jacobian("jacrev", f, argnums), `jacrev(${fnName(f)})`), argnums), `hessian(${fnName(f)})`);
 }

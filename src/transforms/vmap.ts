@@ -4,7 +4,7 @@ import { ShapeError, TracegradError, fmtShape } from "../core/errors.js";
 import type { Primitive } from "../core/primitive.js";
 import type { Tensor } from "../core/tensor.js";
 import { Trace, Tracer, bind, fullRaise, withMain } from "../core/trace.js";
-import { type LooseArgs, type TensorTree, flatten, isPlainObject, unflatten } from "../core/tree.js";
+import { type TensorTree, flatten, isPlainObject, unflatten } from "../core/tree.js";
 import { batchedAt, moveAxis } from "../primitives/batching.js";
 import { named } from "./autodiff.js";
 import { flatFunction, fnName, leafTensor } from "./flat.js";
@@ -101,10 +101,10 @@ export interface VmapOptions {
  * @example vmap((x: Tensor) => x.sum())(np.ones([4, 3])) // Tensor([3, 3, 3, 3], dtype=float32)
  * vmap((x: Tensor, y: Tensor) => np.dot(x, y), { inAxes: [0, null] })(np.ones([2, 3]), np.array([1, 2, 3])) // Tensor([6, 6], dtype=float32)
  */
-export function vmap<A extends unknown[], R>(f: (...args: A) => R, opts: VmapOptions = {}): (...args: LooseArgs<A>) => TensorTree<R> {
+export function vmap<A extends unknown[], R>(f: (...args: A) => R, opts: VmapOptions = {}): (...args: A) => TensorTree<R> {
   const { inAxes = 0, outAxes = 0 } = opts;
   const name = fnName(f);
-  return named((...args: LooseArgs<A>) => {
+  return named((...args: A) => {
     const [raw, inTree] = flatten(args);
     const specs: { axis: number | null; path: string }[] = [];
     expandAxes("inAxes", inAxes, args, "args", specs);
