@@ -49,6 +49,11 @@ export interface PrimitiveDef<P> {
   /** Params as jaxprs print them; default: every key, sorted. */
   formatParams?(params: P): string;
   testing?: TestSpec<P>;
+  /**
+   * jit code generation for elementwise primitives: a JS expression for one element, in double precision,
+   * from the operand expressions (jit rounds it to the output dtype, as the eager kernel's store does).
+   */
+  emit?(args: string[], params: P, inAvals: ShapedArray[]): string;
 }
 
 /** A registered primitive, as traces and interpreters use it. */
@@ -63,6 +68,8 @@ export interface Primitive<P = unknown> {
   batch(args: Tensor[], dims: (number | null)[], params: P): [Tensor[], (number | null)[]];
   formatParams(params: P): string;
   testing: TestSpec<P> | undefined;
+  /** jit code generation fragment (elementwise primitives); see PrimitiveDef.emit. */
+  emit?(args: string[], params: P, inAvals: ShapedArray[]): string;
   /** Optional: primal and tangent outputs together (jit: one call instead of two). */
   jvpFull?(primals: Tensor[], tangents: (Tensor | null)[], params: P): [Tensor[], (Tensor | null)[]];
   /** Optional: how partial evaluation splits the primitive when only some inputs are known (jit). */
@@ -108,6 +115,7 @@ export function definePrimitive<P>(def: PrimitiveDef<P>): Primitive<P> {
     },
     formatParams: def.formatParams ?? formatParamsDefault,
     testing: def.testing,
+    ...(def.emit ? { emit: def.emit } : {}),
   };
   return self;
 }

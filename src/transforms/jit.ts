@@ -6,7 +6,7 @@ import { Tracer, bind } from "../core/trace.js";
 import { type LooseArgs, type TensorTree, type TreeDef, isPlainObject, treeDefString, unflatten } from "../core/tree.js";
 import { stageFlat } from "../ir/build.js";
 import { ClosedJaxpr, Jaxpr } from "../ir/jaxpr.js";
-import { optimized } from "../compile/executable.js";
+import { compiledSource, optimized } from "../compile/executable.js";
 import { jitP } from "../primitives/call/jit.js";
 import { named } from "./autodiff.js";
 import { flattenTensors, fnName } from "./flat.js";
@@ -112,15 +112,8 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
   const lower = (...args: LooseArgs<A>): Lowered => {
     const { closed } = prepare(args);
     const p = optimized(closed);
-    const jaxpr = new ClosedJaxpr(p.jaxpr, p.consts);
-    return { jaxpr, source: describe(jaxpr) };
+    return { jaxpr: new ClosedJaxpr(p.jaxpr, p.consts), source: compiledSource(closed) };
   };
   Object.defineProperty(fn, "cacheSize", { get: () => cache.size });
   return Object.assign(fn, { lower }) as unknown as Jitted<A, R>;
-}
-
-/** The linked program as JS-like text (one kernel call per equation until fused code generation lands). */
-function describe(closed: ClosedJaxpr): string {
-  const lines = String(closed.jaxpr).split("\n");
-  return `// interpreted plan: one eager kernel per equation\n${lines.map((l) => `// ${l}`).join("\n")}`;
 }

@@ -13,6 +13,7 @@ export const absP = definePrimitive<object>({
   impl: ([x], _, out) => mapUnary(x!, out, Math.abs),
   // d|x| = sign(x)·dx
   jvp: ([t], [x]) => mul(t!, sign(x!)),
+  emit: ([x]) => `Math.abs(${x})`,
   batch: vectorized,
   testing: elementwiseTesting(1),
 });

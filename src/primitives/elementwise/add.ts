@@ -13,6 +13,7 @@ export const addP = definePrimitive<object>({
   impl: ([x, y], _, out) => mapBinary(x!, y!, out, (a, b) => a + b),
   jvp: ([tx, ty]) => addTangents(tx!, ty!), // d(x + y) = dx + dy
   transpose: (ct, [x, y]) => [isUndefined(x!) ? ct : null, isUndefined(y!) ? ct : null],
+  emit: ([x, y]) => `(${x} + ${y})`,
   batch: vectorized,
   testing: elementwiseTesting(2),
 });

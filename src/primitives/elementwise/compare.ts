@@ -6,23 +6,24 @@ import { mapBinary } from "../kernels.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
 import { vectorized } from "../batching.js";
 
-function comparison(name: string, f: (a: number, b: number) => boolean) {
+function comparison(name: string, f: (a: number, b: number) => boolean, op: string) {
   return definePrimitive<object>({
     name,
     abstractEval: elementwise(name, "any", "bool"),
     impl: ([x, y], _, out) => mapBinary(x!, y!, out, (a, b) => (f(a, b) ? 1 : 0)),
     jvp: () => null, // piecewise constant
+    emit: ([x, y]) => `(${x} ${op} ${y} ? 1 : 0)`,
     batch: vectorized,
     testing: elementwiseTesting(2, { zeroDerivative: true }),
   });
 }
 
-export const eqP = comparison("eq", (a, b) => a === b);
-export const neP = comparison("ne", (a, b) => a !== b);
-export const ltP = comparison("lt", (a, b) => a < b);
-export const leP = comparison("le", (a, b) => a <= b);
-export const gtP = comparison("gt", (a, b) => a > b);
-export const geP = comparison("ge", (a, b) => a >= b);
+export const eqP = comparison("eq", (a, b) => a === b, "===");
+export const neP = comparison("ne", (a, b) => a !== b, "!==");
+export const ltP = comparison("lt", (a, b) => a < b, "<");
+export const leP = comparison("le", (a, b) => a <= b, "<=");
+export const gtP = comparison("gt", (a, b) => a > b, ">");
+export const geP = comparison("ge", (a, b) => a >= b, ">=");
 
 export const eq = (x: Tensor, y: Tensor): Tensor => bind1(eqP, [x, y], {});
 export const ne = (x: Tensor, y: Tensor): Tensor => bind1(neP, [x, y], {});

@@ -12,6 +12,7 @@ export const cosP = definePrimitive<object>({
   abstractEval: elementwise("cos", "float"),
   impl: ([x], _, out) => mapUnary(x!, out, Math.cos),
   jvp: ([t], [x]) => neg(mul(t!, sin(x!))), // d cos x = −sin x·dx
+  emit: ([x]) => `Math.cos(${x})`,
   batch: vectorized,
   testing: elementwiseTesting(1),
 });

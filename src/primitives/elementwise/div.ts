@@ -18,6 +18,7 @@ export const divP = definePrimitive<object>({
     if (!isUndefined(x) || isUndefined(y)) throw new TracegradError("div: only linear in its numerator; cannot transpose with respect to the denominator");
     return [div(ct, y), null];
   },
+  emit: ([x, y], _, [a]) => (a!.dtype === "int32" ? `Math.trunc(${x} / ${y})` : `(${x} / ${y})`),
   batch: vectorized,
   testing: elementwiseTesting(2, { domain: [[-2, 2], [0.5, 2]] }),
 });

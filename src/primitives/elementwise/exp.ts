@@ -12,6 +12,7 @@ export const expP = definePrimitive<object>({
   abstractEval: elementwise("exp", "float"),
   impl: ([x], _, out) => mapUnary(x!, out, Math.exp),
   jvp: ([t], _, out) => mul(t!, out), // d eˣ = eˣ·dx
+  emit: ([x]) => `Math.exp(${x})`,
   batch: vectorized,
   testing: elementwiseTesting(1),
 });

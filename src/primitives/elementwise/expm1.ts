@@ -13,6 +13,7 @@ export const expm1P = definePrimitive<object>({
   impl: ([x], _, out) => mapUnary(x!, out, Math.expm1),
   // d (eˣ − 1) = eˣ·dx
   jvp: ([t], _, out) => mul(t!, add(out, fullLike(out, 1))),
+  emit: ([x]) => `Math.expm1(${x})`,
   batch: vectorized,
   testing: elementwiseTesting(1),
 });

@@ -12,6 +12,7 @@ export const logP = definePrimitive<object>({
   abstractEval: elementwise("log", "float"),
   impl: ([x], _, out) => mapUnary(x!, out, Math.log),
   jvp: ([t], [x]) => div(t!, x!), // d log x = dx/x
+  emit: ([x]) => `Math.log(${x})`,
   batch: vectorized,
   testing: elementwiseTesting(1, { domain: [0.2, 3] }),
 });

@@ -13,6 +13,7 @@ export const log1pP = definePrimitive<object>({
   impl: ([x], _, out) => mapUnary(x!, out, Math.log1p),
   // d log(1 + x) = dx / (1 + x)
   jvp: ([t], [x]) => div(t!, add(x!, fullLike(x!, 1))),
+  emit: ([x]) => `Math.log1p(${x})`,
   batch: vectorized,
   testing: elementwiseTesting(1, { domain: [-0.5, 2] }),
 });

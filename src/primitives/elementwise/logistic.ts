@@ -13,6 +13,7 @@ export const logisticP = definePrimitive<object>({
   impl: ([x], _, out) => mapUnary(x!, out, (v) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)))),
   // d σ(x) = σ(x)(1 − σ(x))·dx
   jvp: ([t], _, out) => mul(t!, mul(out, sub(fullLike(out, 1), out))),
+  emit: ([x]) => `(${x} >= 0 ? 1 / (1 + Math.exp(-${x})) : Math.exp(${x}) / (1 + Math.exp(${x})))`,
   batch: vectorized,
   testing: elementwiseTesting(1, { domain: [-4, 4] }),
 });

@@ -18,6 +18,7 @@ export const mulP = definePrimitive<object>({
     if (isUndefined(x) && isUndefined(y)) throw new TracegradError("mul: cannot transpose a product of two linear values (it is not linear)");
     return [isUndefined(x) ? mul(ct, y as Tensor) : null, isUndefined(y) ? mul(x as Tensor, ct) : null];
   },
+  emit: ([x, y], _, [a]) => (a!.dtype === "int32" ? `Math.imul(${x}, ${y})` : `(${x} * ${y})`),
   batch: vectorized,
   testing: elementwiseTesting(2),
 });

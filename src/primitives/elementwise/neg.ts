@@ -12,6 +12,7 @@ export const negP = definePrimitive<object>({
   impl: ([x], _, out) => mapUnary(x!, out, (v) => -v),
   jvp: ([t]) => neg(t!), // d(−x) = −dx
   transpose: (ct) => [neg(ct)],
+  emit: ([x]) => `(-${x})`,
   batch: vectorized,
   testing: elementwiseTesting(1),
 });

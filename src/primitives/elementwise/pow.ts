@@ -19,6 +19,7 @@ export const powP = definePrimitive<object>({
     const dy = ty && mul(ty, mul(log(select(eq(x!, fullLike(x!, 0)), fullLike(x!, 1), x!)), out));
     return addTangents(dx, dy);
   },
+  emit: ([x, y]) => `(${x} === 1 ? 1 : Math.pow(${x}, ${y}))`,
   batch: vectorized,
   testing: elementwiseTesting(2, { domain: [[0.3, 2], [-2, 2]] }),
 });

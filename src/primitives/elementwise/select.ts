@@ -32,6 +32,7 @@ export const selectP = definePrimitive<object>({
     const z = zerosLike(ct);
     return [null, isUndefined(x) ? select(p as Tensor, ct, z) : null, isUndefined(y) ? select(p as Tensor, z, ct) : null];
   },
+  emit: ([p, x, y]) => `(${p} ? ${x} : ${y})`,
   batch: vectorized,
   testing: {
     sample: (choose) => {

@@ -12,6 +12,7 @@ export const sinP = definePrimitive<object>({
   abstractEval: elementwise("sin", "float"),
   impl: ([x], _, out) => mapUnary(x!, out, Math.sin),
   jvp: ([t], [x]) => mul(t!, cos(x!)), // d sin x = cos x·dx
+  emit: ([x]) => `Math.sin(${x})`,
   batch: vectorized,
   testing: elementwiseTesting(1),
 });

@@ -12,6 +12,7 @@ export const sqrtP = definePrimitive<object>({
   abstractEval: elementwise("sqrt", "float"),
   impl: ([x], _, out) => mapUnary(x!, out, Math.sqrt),
   jvp: ([t], _, out) => div(mul(t!, fullLike(out, 0.5)), out), // d √x = dx / (2√x)
+  emit: ([x]) => `Math.sqrt(${x})`,
   batch: vectorized,
   testing: elementwiseTesting(1, { domain: [0.2, 3] }),
 });

@@ -10,6 +10,7 @@ export const stopGradientP = definePrimitive<object>({
   abstractEval: elementwise("stop_gradient", "any"),
   impl: ([x]) => x!,
   jvp: () => null,
+  emit: ([x]) => x!,
   batch: vectorized,
   testing: elementwiseTesting(1, { zeroDerivative: true }),
 });

@@ -14,6 +14,7 @@ export const subP = definePrimitive<object>({
   // d(x − y) = dx − dy
   jvp: ([tx, ty]) => (tx && ty ? sub(tx, ty) : tx ?? neg(ty!)),
   transpose: (ct, [x, y]) => [isUndefined(x!) ? ct : null, isUndefined(y!) ? neg(ct) : null],
+  emit: ([x, y]) => `(${x} - ${y})`,
   batch: vectorized,
   testing: elementwiseTesting(2),
 });

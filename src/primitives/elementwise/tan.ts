@@ -13,6 +13,7 @@ export const tanP = definePrimitive<object>({
   impl: ([x], _, out) => mapUnary(x!, out, Math.tan),
   // d tan x = (1 + tan² x)·dx
   jvp: ([t], _, out) => mul(t!, add(fullLike(out, 1), mul(out, out))),
+  emit: ([x]) => `Math.tan(${x})`,
   batch: vectorized,
   testing: elementwiseTesting(1, { domain: [-1.2, 1.2] }),
 });

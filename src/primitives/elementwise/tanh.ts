@@ -12,6 +12,7 @@ export const tanhP = definePrimitive<object>({
   abstractEval: elementwise("tanh", "float"),
   impl: ([x], _, out) => mapUnary(x!, out, Math.tanh),
   jvp: ([t], _, out) => mul(t!, sub(fullLike(out, 1), mul(out, out))), // d tanh x = (1 − tanh² x)·dx
+  emit: ([x]) => `Math.tanh(${x})`,
   batch: vectorized,
   testing: elementwiseTesting(1),
 });
