@@ -1,6 +1,6 @@
 // IR passes, tested on printed jaxprs: DCE, CSE, constant folding, exact algebraic simplification.
 import { describe, expect, it } from "vitest";
-import { Jaxpr, type Tensor, Var, evalJaxpr, grad, makeJaxpr, np } from "tracegrad";
+import { Jaxpr, type Tensor, Var, evalJaxpr, grad, jit, makeJaxpr, np } from "tracegrad";
 import { cse, dce, fold, optimize, simplify } from "../../src/ir/passes/index.js";
 import type { Program } from "../../src/ir/passes/index.js";
 
@@ -35,6 +35,18 @@ describe("each pass on its own", () => {
     expect(String(dce(cse(p)).jaxpr)).toBe(
       "{ lambda ; a:f32[2]. let\n    b:f32[2] = sin a\n    c:f32[2] = add b b\n    d:f32[2] = cos a\n    e:f32[2] = add c d\n  in (e) }",
     );
+  });
+
+  it("cse treats commutative operations as equal in either operand order", () => {
+    const p = traced((x) => x.mul(x.sin()).add(x.sin().mul(x)), np.ones([2]));
+    expect(dce(cse(p)).jaxpr.eqns.map((e) => e.prim.name)).toEqual(["sin", "mul", "add"]);
+  });
+
+  it("inlineCalls splices nested jit bodies, so CSE sees across calls", () => {
+    const inner = jit((x: Tensor) => x.sin());
+    const p = traced((x) => inner(x).add(inner(x)), np.ones([2]));
+    expect(p.jaxpr.eqns.map((e) => e.prim.name)).toEqual(["jit", "jit", "add"]);
+    expect(String(optimize(p).jaxpr)).toBe("{ lambda ; a:f32[2]. let b:f32[2] = sin a; c:f32[2] = add b b in (c) }");
   });
 
   it("cse keeps equations apart whose params differ (sums over different axes)", () => {

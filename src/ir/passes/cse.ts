@@ -25,11 +25,16 @@ function paramsKey(params: unknown, ids: Map<object, number>): string {
   });
 }
 
+/** Operand order does not change these results, bit for bit (NaN handling is symmetric too). */
+const COMMUTATIVE = new Set(["add", "mul", "max", "min", "eq", "ne"]);
+
 export function cse(p: Program): Program {
   const ids = new Map<object, number>();
   const seen = new Map<string, Atom[]>();
   return rewrite(p, (e) => {
-    const key = `${e.prim.name}|${paramsKey(e.params, ids)}|${e.inputs.map((a) => atomKey(a, ids)).join(",")}`;
+    const args = e.inputs.map((a) => atomKey(a, ids));
+    if (COMMUTATIVE.has(e.prim.name)) args.sort();
+    const key = `${e.prim.name}|${paramsKey(e.params, ids)}|${args.join(",")}`;
     const prev = seen.get(key);
     if (prev) return { replace: prev };
     seen.set(key, [...e.outs]);
