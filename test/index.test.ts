@@ -38,7 +38,17 @@ describe("exports", () => {
     for (const name of present) expect((tg.np as Record<string, unknown>)[name], `np.${name}`).toBeTypeOf("function");
   });
 
-  it.todo("jit (API.md transform, not exported yet)");
+  it("jit is a function whose results have lower() and a cacheSize", () => {
+    expect(tg.jit).toBeTypeOf("function");
+    const f = tg.jit((x: tg.Tensor) => x.mul(2));
+    expect(f.lower).toBeTypeOf("function");
+    expect(f.cacheSize).toBe(0);
+    expect(f(3).item()).toBe(6);
+    expect(f.cacheSize).toBe(1);
+    const { jaxpr, source } = f.lower(3);
+    expect(jaxpr).toBeInstanceOf(tg.ClosedJaxpr);
+    expect(source).toBeTypeOf("string");
+  });
 
   it("the nn namespace has every function API.md lists", () => {
     expect(tg.nn).toBeTypeOf("object");

@@ -3,7 +3,7 @@
 import { TracegradError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import { Tracer, bind } from "../core/trace.js";
-import { type LooseArgs, type TensorTree, type TreeDef, isPlainObject, treeDefString, unflatten } from "../core/tree.js";
+import { type LooseArgs, type TensorTree, type TreeDef, isPlainObject, unflatten } from "../core/tree.js";
 import { stageFlat } from "../ir/build.js";
 import { ClosedJaxpr, Jaxpr } from "../ir/jaxpr.js";
 import { compiledSource, optimized } from "../compile/executable.js";
@@ -47,7 +47,18 @@ function staticKey(v: unknown, where: string): string {
         `static arguments must be numbers, strings, booleans, null, or arrays/objects of them — pass tensors as ordinary arguments`,
     );
   }
-  return JSON.stringify(v, (_, x: unknown) => (typeof x === "bigint" ? `${x}n` : x === undefined ? "__undefined" : x));
+  return valueKey(v);
+}
+
+/** Exact text of plain data: numbers keep NaN, ±∞ and their bits apart from null; object keys in sorted order. */
+function valueKey(v: unknown): string {
+  if (typeof v === "number") return Number.isNaN(v) ? "NaN" : Object.is(v, -0) ? "0" : String(v);
+  if (typeof v === "bigint") return `${v}n`;
+  if (typeof v === "string") return JSON.stringify(v);
+  if (v === null || v === undefined || typeof v === "boolean") return String(v);
+  if (Array.isArray(v)) return `[${v.map(valueKey).join(",")}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${valueKey(o[k])}`).join(",")}}`;
 }
 
 /**
@@ -58,6 +69,7 @@ function staticKey(v: unknown, where: string): string {
 export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptions = {}): Jitted<A, R> {
   const name = fnName(f);
   const maxEntries = opts.cacheSize ?? 64;
+  if (!Number.isInteger(maxEntries) || maxEntries < 0) throw new TracegradError(`jit(${name}): cacheSize must be a whole number ≥ 0 (0 keeps nothing), got ${maxEntries}`);
   const cache = new Map<string, Entry>();
 
   const prepare = (args: unknown[]): { closed: ClosedJaxpr; outTree: TreeDef; ins: Tensor[] } => {
@@ -68,10 +80,12 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
       }
       return i < 0 ? i + args.length : i;
     });
+    if (new Set(statics).size !== statics.length) throw new TracegradError(`jit(${name}): staticArgnums names an argument twice (${JSON.stringify(spec)})`);
     const keyParts = statics.map((i) => staticKey(args[i], `${i}`));
     const dynamic = args.filter((_, i) => !statics.includes(i));
     const [xs, inTree] = flattenTensors(`jit(${name})`, dynamic, "the arguments");
-    const key = JSON.stringify([treeDefString(inTree), xs.map((x) => x.aval.toString()), keyParts]);
+    // the structure as JSON (object keys quoted, so unusual key names cannot collide)
+    const key = JSON.stringify([inTree, xs.map((x) => x.aval.toString()), keyParts]);
     let entry = cache.get(key);
     let hoisted: Tensor[] = [];
     if (entry) {
