@@ -2,7 +2,9 @@
 import * as E from "fp-ts/Either";
 import type { ShapedArray } from "./aval.js";
 import { TracegradError } from "./errors.js";
-import type { Tensor } from "./tensor.js";
+import { Tensor } from "./tensor.js";
+import { allocate } from "./dtype.js";
+import { generatedKernel } from "../compile/eager_kernels.js";
 
 /** Marks the linear inputs of a transpose rule: no value, only where the cotangent goes. */
 export class UndefinedPrimal {
@@ -106,7 +108,7 @@ export function definePrimitive<P>(def: PrimitiveDef<P>): Primitive<P> {
       if (E.isLeft(r)) throw r.left;
       return r.right;
     },
-    impl: (args, params, outAvals) => [def.impl(args, params, outAvals[0]!)],
+    impl: def.emit ? fastImpl(def) : (args, params, outAvals) => [def.impl(args, params, outAvals[0]!)],
     jvp: (tangents, primals, outs, params) => [def.jvp(tangents, primals, outs[0]!, params)],
     transpose: transpose && ((cts, args, params) => (cts[0] ? transpose(cts[0], args, params) : args.map(() => null))),
     batch: (args, dims, params) => {
@@ -118,6 +120,20 @@ export function definePrimitive<P>(def: PrimitiveDef<P>): Primitive<P> {
     ...(def.emit ? { emit: def.emit } : {}),
   };
   return self;
+}
+
+/** Elementwise primitives run a loop generated from their fragment; their own kernel is the fallback. */
+function fastImpl<P>(def: PrimitiveDef<P>): Primitive<P>["impl"] {
+  const emit = def.emit!;
+  return (args, params, outAvals) => {
+    const out = outAvals[0]!;
+    const k = generatedKernel(def.name, emit as never, params, args.map((a) => a.aval), out);
+    if (!k) return [def.impl(args, params, out)];
+    // sized from the operands (elementwise: all the same size), so a wrong shape rule cannot go unnoticed
+    const data = allocate(out.dtype, args[0]!.size);
+    k(args.map((a) => a._data!), data);
+    return [Tensor._of(data, out.shape, out.dtype)];
+  };
 }
 
 function fmtValue(v: unknown): string {
