@@ -14,7 +14,7 @@ import { knownBug } from "./known_bugs.js";
 import { type Prim, firstCase } from "./laws.js";
 import { expectBitwise, tensorOf } from "./numerics.js";
 import { concrete } from "./prim_case.js";
-import { KINKED_OPS, LINEAR_OPS, type ProgramCase, SMOOTH_OPS, type SmoothOp, linearFn, programCase, show, smoothFn, tensorsOf } from "./programs.js";
+import { KINKED_OPS, LINEAR_OPS, type ProgramCase, SMOOTH_OPS, type SmoothOp, linearFn, programCase, programLaw as sharedLaw, show, smoothFn, tensorsOf } from "./programs.js";
 import { type VmapPrimCase, batchedInputs, normAxis, primFn, vmapApplies, vmapPrimCase } from "./vmap_laws.js";
 
 const SEED = seed(0x717ced);
@@ -175,22 +175,9 @@ const programs = (opts: { ops?: readonly SmoothOp[]; inputs?: readonly [number, 
   programCase(opts.ops ?? TRACEABLE, { inputs: opts.inputs ?? [1, 2], maxRank: 2, maxSteps: opts.maxSteps ?? 5, domain: DOMAIN, scalarFirst: opts.scalarFirst ?? false });
 const RUNS = 25;
 
-/** One fast-check property over random programs; the program text is prepended to any failure. */
+/** programLaw with this file's seed; the case's program is shown on failure. */
 function programLaw<C>(name: string, arb: fc.Arbitrary<C>, programOf: (c: C) => ProgramCase<string>, body: (c: C) => void, numRuns = RUNS): void {
-  const bug = knownBug(name, "random programs");
-  (bug ? it.skip : it)(bug ? `${name} — KNOWN_BUGS: ${bug}` : name, () => {
-    fc.assert(
-      fc.property(arb, (c) => {
-        try {
-          body(c);
-        } catch (e) {
-          if (e instanceof Error) e.message = `${e.message}\n  program: ${show(programOf(c))}`;
-          throw e;
-        }
-      }),
-      { seed: SEED, numRuns: runs(numRuns) },
-    );
-  });
+  sharedLaw(name, arb, (c) => show(programOf(c)), body, { seed: SEED, numRuns });
 }
 const lawOn = (name: string, arb: fc.Arbitrary<ProgramCase<SmoothOp>>, body: (c: ProgramCase<SmoothOp>) => void, numRuns = RUNS) => programLaw(name, arb, (c) => c, body, numRuns);
 

@@ -1,5 +1,8 @@
 // Random straight-line programs over np ops (smooth ones, and linear ones) as plain data, their arbitraries and interpreters.
 import fc from "fast-check";
+import { it } from "vitest";
+import { runs } from "./config.js";
+import { knownBug } from "./known_bugs.js";
 import { type Tensor, lax, np, stopGradient } from "tracegrad";
 import { gridFloat, gridFloats } from "./arbitraries.js";
 import { tensorOf } from "./numerics.js";
@@ -141,3 +144,24 @@ export const linearFn = (c: ProgramCase<LinearOp>) => (...xs: Tensor[]): Tensor 
 export const show = (c: ProgramCase<string>): string =>
   `inputs ${c.shapes.map((s, i) => `v${i}:[${s}]`).join(", ")}; ` +
   c.steps.map((s, i) => { const n = c.shapes.length + i; return `v${n} = ${s.op}(v${s.a % n}, v${s.b % n}; k=${s.k})`; }).join("; ");
+
+/**
+ * One fast-check property over random cases, skipped while KNOWN_BUGS lists it; `describe` (the program
+ * text, and whatever else the case holds) is appended to any failure.
+ */
+export function programLaw<C>(name: string, arb: fc.Arbitrary<C>, describe: (c: C) => string, body: (c: C) => void, opts: { seed: number; numRuns: number }): void {
+  const bug = knownBug(name, "random programs");
+  (bug ? it.skip : it)(bug ? `${name} — KNOWN_BUGS: ${bug}` : name, () => {
+    fc.assert(
+      fc.property(arb, (c) => {
+        try {
+          body(c);
+        } catch (e) {
+          if (e instanceof Error) e.message = `${e.message}\n  program: ${describe(c)}`;
+          throw e;
+        }
+      }),
+      { seed: opts.seed, numRuns: runs(opts.numRuns) },
+    );
+  });
+}

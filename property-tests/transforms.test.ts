@@ -1,31 +1,17 @@
 // Transform laws on randomly composed functions: grad∘grad, jacfwd/jacrev/hessian, linear transposes, HVPs, checkGrads.
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { GradientCheckError, type Tensor, checkGrads, evalJaxpr, grad, hessian, jacfwd, jacrev, jvp, linearize, makeJaxpr, stopGradient, vjp } from "tracegrad";
-import { runs, seed } from "./config.js";
-import { knownBug } from "./known_bugs.js";
+import { seed } from "./config.js";
 import { EXACT_TOL, FD_TOL, centralDifference, expectBitwise, expectClose, tensorOf, valuesOf } from "./numerics.js";
-import { KINKED_OPS, LINEAR_OPS, type LinearOp, type ProgramCase, SMOOTH_OPS, type SmoothOp, linearFn, programCase, show, smoothFn, tensorsOf } from "./programs.js";
+import { KINKED_OPS, LINEAR_OPS, type LinearOp, type ProgramCase, SMOOTH_OPS, type SmoothOp, linearFn, programCase, programLaw, show, smoothFn, tensorsOf } from "./programs.js";
 
 const SEED = seed(0x9ad1a5);
 const RUNS = 30;
 
-/** One fast-check property over random programs; the program text is prepended to any failure. */
+/** programLaw with this file's seed. */
 function transformLaw<Op extends string>(name: string, arb: fc.Arbitrary<ProgramCase<Op>>, body: (c: ProgramCase<Op>) => void, numRuns = RUNS): void {
-  const bug = knownBug(name, "random programs");
-  (bug ? it.skip : it)(bug ? `${name} — KNOWN_BUGS: ${bug}` : name, () => {
-    fc.assert(
-      fc.property(arb, (c) => {
-        try {
-          body(c);
-        } catch (e) {
-          if (e instanceof Error) e.message = `${e.message}\n  program: ${show(c)}`;
-          throw e;
-        }
-      }),
-      { seed: SEED, numRuns: runs(numRuns) },
-    );
-  });
+  programLaw(name, arb, show, body, { seed: SEED, numRuns });
 }
 
 const DOMAIN = [-1.5, 1.5] as const;

@@ -9,7 +9,7 @@ import { primitives } from "../src/primitives/registry.js";
 import { runs } from "./config.js";
 import { knownBug } from "./known_bugs.js";
 import { EXACT_TOL, expectBitwise, expectClose, tensorOf, valuesOf } from "./numerics.js";
-import { KINKED_OPS, type ProgramCase, SMOOTH_OPS, programCase, show, smoothFn, tensorsOf } from "./programs.js";
+import { KINKED_OPS, type ProgramCase, SMOOTH_OPS, programCase, programLaw, show, smoothFn, tensorsOf } from "./programs.js";
 import type { Prim } from "./laws.js";
 import {
   type BatchedProgram, DOMAIN, VMAP_PRIM_LAWS, type VmapPrimLaw, VMAP_SEED, batchOf, batchedProgram, exampleOf, expectStackedClose, fromPool, nestedExample,
@@ -83,22 +83,9 @@ const VMAP_SMOOTH = SMOOTH_OPS.filter((op) => op !== "branch");
 const VMAP_KINKED = KINKED_OPS.filter((op) => op !== "branch");
 const RUNS = 25;
 
-/** One fast-check property over random cases; the program text is prepended to any failure. */
+/** programLaw with this file's seed; shows the program and the axes. */
 function composeLaw<C extends { c: ProgramCase<string> }>(name: string, arb: fc.Arbitrary<C>, body: (c: C) => void, numRuns = RUNS): void {
-  const bug = knownBug(name, "random programs");
-  (bug ? it.skip : it)(bug ? `${name} — KNOWN_BUGS: ${bug}` : name, () => {
-    fc.assert(
-      fc.property(arb, (c) => {
-        try {
-          body(c);
-        } catch (e) {
-          if (e instanceof Error) e.message = `${e.message}\n  program: ${show(c.c)}\n  inAxes: ${JSON.stringify((c as { inAxes?: unknown }).inAxes ?? null)}`;
-          throw e;
-        }
-      }),
-      { seed: VMAP_SEED, numRuns: runs(numRuns) },
-    );
-  });
+  programLaw(name, arb, (c) => `${show(c.c)}\n  inAxes: ${JSON.stringify((c as { inAxes?: unknown }).inAxes ?? null)}`, body, { seed: VMAP_SEED, numRuns });
 }
 
 const examples = (b: BatchedProgram<string>): number[] => b.slices.map((_, e) => e);
