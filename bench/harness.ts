@@ -3,12 +3,16 @@
 // measure(name, fn, opts)     times one function on its own.
 // compare(cases, opts)        times several functions INTERLEAVED: repetition r runs every case once,
 //                             in an order rotated by r, so drifting machine noise (thermal state,
-//                             GC pressure, other processes) reaches every case alike.
+//                             GC pressure, other processes) reaches every case alike. A case may be
+//                             asynchronous (its promise is awaited inside the timed region), may run
+//                             `count` operations per call (its samples are then per operation), and
+//                             may have untimed `before`/`after` hooks (select a backend, dispose).
 // table(stats, { baseline })  a markdown table: median, p10, p90, min, max, and ratio to a baseline.
+// checkTargets(targets, stats) the issue's performance targets, evaluated on the medians of one run.
 // machine()                   date, CPU model, core count, Node and V8 versions, platform.
 //
-// A suite (see bench/suites/) is { name, title, description, setup() } where setup() builds the
-// data once, checks that the cases compute the same thing, and returns the cases to time.
+// A suite (see bench/suites/) is { name, title, description, setup() } where setup() (possibly async)
+// builds the data once, checks that the cases compute the same thing, and returns the cases to time.
 import os from "node:os";
 
 export interface MeasureOptions {
@@ -32,9 +36,57 @@ export interface Stats {
 
 export interface Case {
   name: string;
+  /** The timed work. If it returns a promise, the promise is awaited inside the timed region. */
   fn: () => unknown;
+  /** How many operations one call of `fn` performs (default 1); samples are recorded per operation. */
+  count?: number;
+  /** Untimed, before every call (warm-up and timed): e.g. select the TensorFlow.js backend. */
+  before?: () => unknown;
+  /** Untimed, after every call, with its result: e.g. dispose reference-counted outputs. */
+  after?: (result: unknown) => unknown;
   /** Shown under the table. */
   note?: string;
+}
+
+/**
+ * A performance target from the issue, checked on the medians (per operation) of the same run:
+ * - "time":     median of `case` ≤ limit (ms);
+ * - "ratio":    median of `case` / median of `vs` ≤ limit;
+ * - "overhead": median of `case` − median of `vs` ≤ limit (ms);
+ * - "value":    a single measurement `value` (ms) taken outside `compare` (e.g. the first call in the process) ≤ limit.
+ * `reference` names a case (another library) whose median is shown next to it, from the same run
+ * (`referenceValue`: the same as text, for "value" targets).
+ */
+export interface Target {
+  label: string;
+  kind: "time" | "ratio" | "overhead" | "value";
+  case?: string;
+  vs?: string;
+  value?: number;
+  limit: number;
+  reference?: string;
+  referenceValue?: string;
+  /** Shown in the verdict, e.g. why a target is not met. */
+  note?: string;
+}
+
+export interface TargetResult {
+  label: string;
+  measured: string;
+  ofTarget: string;
+  reference: string;
+  met: boolean;
+  note?: string;
+}
+
+export interface SetupResult {
+  cases: Case[];
+  baseline: string;
+  /** Adds a "per <unit>" column: median / count (for cases whose samples cover several items). */
+  perItem?: { count: number; unit: string };
+  targets?: Target[];
+  /** Printed under the table. */
+  notes?: string[];
 }
 
 export interface Suite {
@@ -45,8 +97,10 @@ export interface Suite {
   /** One paragraph printed under the heading. */
   description: string;
   /** Builds data and returns the cases; may throw if the cases disagree (checked before timing). */
-  setup: () => { cases: Case[]; baseline: string; perItem?: { count: number; unit: string } };
+  setup: () => SetupResult | Promise<SetupResult>;
   options?: MeasureOptions;
+  /** How the table shows times: unit, what one sample is, extra columns. */
+  display?: TableOptions;
 }
 
 // Results go here so that no call can be optimised away as unused.
@@ -90,15 +144,39 @@ export function measure(name: string, fn: () => unknown, { warmup = 5, reps = 30
   return summarize(name, samples);
 }
 
-/** Times every case, interleaved (round r runs the cases starting from case r mod n). */
-export function compare(cases: readonly Case[], { warmup = 5, reps = 30 }: MeasureOptions = {}): Stats[] {
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";
+
+/** One call of a case: untimed `before`, timed `fn` (awaited if it returns a promise), untimed `after`. Milliseconds per operation. */
+async function timeCase(c: Case): Promise<number> {
+  if (c.before) {
+    const b = c.before();
+    if (isThenable(b)) await b;
+  }
+  const t0 = performance.now();
+  let r = c.fn();
+  if (isThenable(r)) r = await r;
+  const dt = performance.now() - t0;
+  sink = r;
+  if (c.after) {
+    const a = c.after(r);
+    if (isThenable(a)) await a;
+  }
+  return dt / (c.count ?? 1);
+}
+
+/**
+ * Times every case, interleaved (round r runs the cases starting from case r mod n). Samples are per
+ * operation (a call's time divided by the case's `count`).
+ */
+export async function compare(cases: readonly Case[], { warmup = 5, reps = 30 }: MeasureOptions = {}): Promise<Stats[]> {
   const n = cases.length;
-  for (let r = 0; r < warmup; r++) for (let k = 0; k < n; k++) sink = cases[(r + k) % n]!.fn();
+  for (let r = 0; r < warmup; r++) for (let k = 0; k < n; k++) await timeCase(cases[(r + k) % n]!);
   const samples: number[][] = cases.map(() => []);
   for (let r = 0; r < reps; r++) {
     for (let k = 0; k < n; k++) {
       const i = (r + k) % n;
-      samples[i]!.push(timeOnce(cases[i]!.fn));
+      samples[i]!.push(await timeCase(cases[i]!));
     }
   }
   return cases.map((c, i) => summarize(c.name, samples[i]!));
@@ -106,34 +184,98 @@ export function compare(cases: readonly Case[], { warmup = 5, reps = 30 }: Measu
 
 /** Milliseconds with 3 significant digits (at least one decimal below 100). */
 export function fmtMs(ms: number): string {
-  if (ms >= 100) return ms.toFixed(0);
-  if (ms >= 10) return ms.toFixed(1);
-  if (ms >= 1) return ms.toFixed(2);
+  const a = Math.abs(ms);
+  if (a >= 100) return ms.toFixed(0);
+  if (a >= 10) return ms.toFixed(1);
+  if (a >= 1) return ms.toFixed(2);
   return ms.toPrecision(2);
 }
+
+export type TimeUnit = "ms" | "µs";
+const scale = (unit: TimeUnit): number => (unit === "µs" ? 1000 : 1);
+/** A time given in milliseconds, shown in `unit` with 3 significant digits. */
+export const fmtTime = (ms: number, unit: TimeUnit = "ms"): string => fmtMs(ms * scale(unit));
+/** A time with its unit, in µs below 1 ms. */
+export const fmtAuto = (ms: number): string => (Math.abs(ms) < 1 ? `${fmtTime(ms, "µs")} µs` : `${fmtMs(ms)} ms`);
 
 export interface TableOptions {
   /** Name of the case the ratio column divides by. */
   baseline?: string;
   /** Adds a "per <unit>" column: median / count. */
   perItem?: { count: number; unit: string };
+  /** Unit of the time columns (default ms). */
+  unit?: TimeUnit;
+  /** What one sample is, shown in the headers ("median per call (µs)"); default: one call of the case. */
+  per?: string;
+  /** Adds a column of operations per second from the median, named e.g. "steps/s". */
+  rate?: string;
+  /** Adds a column "median − baseline": the overhead over the baseline, in the table's unit. */
+  overBaseline?: boolean;
 }
 
 /** A markdown table of the stats, in the order given. */
-export function table(stats: readonly Stats[], { baseline, perItem }: TableOptions = {}): string {
+export function table(stats: readonly Stats[], { baseline, perItem, unit = "ms", per, rate, overBaseline }: TableOptions = {}): string {
   const base = baseline === undefined ? undefined : stats.find((s) => s.name === baseline);
   if (baseline !== undefined && base === undefined) throw new Error(`table: no case named '${baseline}'`);
-  const head = ["case", "median (ms)", "p10 (ms)", "p90 (ms)", "min (ms)", "max (ms)"];
-  if (perItem) head.push(`median per ${perItem.unit} (ms)`);
+  const t = (ms: number) => fmtTime(ms, unit);
+  const p = per ? ` per ${per}` : "";
+  const head = ["case", `median${p} (${unit})`, `p10 (${unit})`, `p90 (${unit})`, `min (${unit})`, `max (${unit})`];
+  if (perItem) head.push(`median per ${perItem.unit} (${unit})`);
+  if (rate) head.push(`${rate} (from median)`);
+  if (base && overBaseline) head.push(`median − baseline (${unit})`);
   if (base) head.push("median vs baseline");
   const rows = stats.map((s) => {
-    const row = [s.name, fmtMs(s.median), fmtMs(s.p10), fmtMs(s.p90), fmtMs(s.min), fmtMs(s.max)];
-    if (perItem) row.push(fmtMs(s.median / perItem.count));
-    if (base) row.push(s === base ? "1 (baseline)" : `${(s.median / base.median).toFixed(2)}×`);
+    const row = [s.name, t(s.median), t(s.p10), t(s.p90), t(s.min), t(s.max)];
+    if (perItem) row.push(t(s.median / perItem.count));
+    if (rate) row.push(fmtRate(1000 / s.median));
+    if (base && overBaseline) row.push(s === base ? "—" : t(s.median - base.median));
+    if (base) row.push(s === base ? "1 (baseline)" : `${fmtRatio(s.median / base.median)}×`);
     return row;
   });
   const align = head.map((_, i) => (i === 0 ? "---" : "---:"));
   return [head, align, ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
+}
+
+/** Ratios: 2 decimals from 0.1 to 10, otherwise 2–3 significant digits. */
+export const fmtRatio = (r: number): string => (r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r >= 0.1 ? r.toFixed(2) : r.toPrecision(2));
+const fmtRate = (r: number): string => (r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2));
+
+/** Evaluates targets on the medians of `stats` (one run); throws if a target names a missing case. */
+export function checkTargets(targets: readonly Target[], stats: readonly Stats[]): TargetResult[] {
+  const med = (name: string): number => {
+    const s = stats.find((x) => x.name === name);
+    if (!s) throw new Error(`target: no case named '${name}'`);
+    return s.median;
+  };
+  return targets.map((tg) => {
+    const m = tg.kind === "value" ? tg.value! : med(tg.case!);
+    const ref = tg.reference !== undefined ? `${fmtAuto(med(tg.reference))} (${tg.reference})` : tg.referenceValue ?? "";
+    let value: number;
+    let measured: string;
+    if (tg.kind === "value") {
+      value = m;
+      measured = `${fmtAuto(m)} (one sample)`;
+    } else if (tg.kind === "time") {
+      value = m;
+      measured = fmtAuto(m);
+    } else if (tg.kind === "ratio") {
+      value = m / med(tg.vs!);
+      measured = `${fmtRatio(value)}× (${fmtAuto(m)} / ${fmtAuto(med(tg.vs!))})`;
+    } else {
+      value = m - med(tg.vs!);
+      measured = `${fmtAuto(value)} (${fmtAuto(m)} − ${fmtAuto(med(tg.vs!))})`;
+    }
+    const result: TargetResult = { label: tg.label, measured, ofTarget: `${fmtRatio(value / tg.limit)}×`, reference: ref, met: value <= tg.limit };
+    if (tg.note !== undefined) result.note = tg.note;
+    return result;
+  });
+}
+
+/** A markdown table of target results. */
+export function targetTable(results: readonly TargetResult[]): string {
+  const head = ["target", "measured (median, this run)", "measured / target", "other library, same run", "verdict"];
+  const rows = results.map((r) => [r.label, r.measured, r.ofTarget, r.reference || "—", `${r.met ? "met" : "**not met**"}${r.note ? ` (${r.note})` : ""}`]);
+  return [head, head.map((_, i) => (i === 0 ? "---" : i === 4 ? "---" : "---:")), ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
 }
 
 /** Where and when: date, CPU, cores, Node/V8, OS. */

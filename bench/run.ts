@@ -1,16 +1,27 @@
 // tracegrad benchmarks: one process, seeded data, warm-up, then interleaved timed repetitions;
-// prints the machine and a markdown table (medians, p10/p90, min/max, ratio to a baseline) per suite.
+// prints the machine and a markdown table (medians, p10/p90, min/max, ratio to a baseline) per suite,
+// then the issue's performance targets evaluated on this run's medians.
 //
 // Usage:
 //   npm run bench                          every suite
-//   npm run bench -- per-example-grads     only suites whose name contains one of the arguments
+//   npm run bench -- chain toy             only suites whose name contains one of the arguments
+//                                          (or is equal to it: eager-overhead-n1 is only n = 1)
 //   npm run bench -- --reps 50 --warmup 10 override a suite's repetition counts
 //
 // To add a benchmark: write a Suite in bench/suites/ (see harness.ts) and list it in `suites` below.
-import { compare, machine, table, type Suite } from "./harness.js";
+import { execSync } from "node:child_process";
+import { checkTargets, compare, machine, table, targetTable, type Suite, type TargetResult } from "./harness.js";
+import { chain } from "./suites/chain.js";
+import { eagerOverhead } from "./suites/eager-overhead.js";
+import { firstCall } from "./suites/first-call.js";
+import { mlpStep } from "./suites/mlp-step.js";
 import { perExampleGrads } from "./suites/per-example-grads.js";
+import { perExampleJit } from "./suites/per-example-jit.js";
+import { toy } from "./suites/toy.js";
+import { libVersions, tfWasmInfo } from "./suites/libs.js";
 
-const suites: Suite[] = [perExampleGrads];
+// first-call runs first, so that its first sample is the first jit(MLP step) call in the process
+const suites: Suite[] = [firstCall, toy, chain, mlpStep, perExampleJit, perExampleGrads, ...[1, 1000, 100_000].map(eagerOverhead)];
 
 const argv = process.argv.slice(2);
 const flag = (name: string): number | undefined => {
@@ -24,25 +35,65 @@ const flag = (name: string): number | undefined => {
 const reps = flag("--reps");
 const warmup = flag("--warmup");
 const filters = argv;
-const selected = suites.filter((s) => filters.length === 0 || filters.some((f) => s.name.includes(f)));
+// a filter equal to a suite's name selects only that suite; otherwise every suite whose name contains it
+const matches = (name: string, f: string) => (suites.some((s) => s.name === f) ? name === f : name.includes(f));
+const selected = suites.filter((s) => filters.length === 0 || filters.some((f) => matches(s.name, f)));
 if (selected.length === 0) {
   console.error(`bench: no suite matches ${filters.join(", ")}; suites: ${suites.map((s) => s.name).join(", ")}`);
   process.exit(1);
 }
 
+/** The commit measured, and whether the library's source (src/) differs from it. */
+const commit = (() => {
+  const git = (args: string) => execSync(`git ${args}`, { stdio: ["ignore", "pipe", "ignore"] }).toString();
+  try {
+    const head = git("rev-parse --short HEAD").trim();
+    const changed = git("status --porcelain").split("\n").filter(Boolean).map((l) => l.slice(3));
+    const src = changed.some((p) => p.startsWith("src/"));
+    const other = [...new Set(changed.filter((p) => !p.startsWith("src/")).map((p) => p.split("/")[0]!))];
+    return `${head}${src ? " + uncommitted changes in src/" : " (src/ as committed)"}${other.length ? `; uncommitted changes in ${other.join(", ")}` : ""}`;
+  } catch {
+    return "unknown (not a git checkout)";
+  }
+})();
+
 console.log("# tracegrad benchmarks\n");
 console.log(machine().split("\n").map((l) => `- ${l}`).join("\n"));
+console.log(`- commit: ${commit}`);
+console.log(`- compared with: ${libVersions()}`);
 console.log(`- command: npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`);
 
-for (const suite of selected) {
-  const { cases, baseline, perItem } = suite.setup();
-  const opts = { warmup: warmup ?? suite.options?.warmup ?? 5, reps: reps ?? suite.options?.reps ?? 30 };
-  const t0 = performance.now();
-  const stats = compare(cases, opts);
-  const secs = ((performance.now() - t0) / 1000).toFixed(1);
-  console.log(`\n## ${suite.title}\n`);
-  console.log(`${suite.description}\n`);
-  console.log(table(stats, { baseline, perItem }));
-  console.log(`\n${opts.warmup} warm-up + ${opts.reps} timed calls per case, interleaved; ${secs} s.`);
-  for (const c of cases) if (c.note) console.log(`- ${c.name}: ${c.note}`);
+const started = performance.now();
+const results: TargetResult[] = [];
+// Errors are printed here and end the process: an unhandled rejection would reach the handler that
+// TensorFlow.js's wasm module (Emscripten) installs, which prints its whole minified source.
+try {
+  for (const suite of selected) {
+    const t0 = performance.now();
+    const { cases, baseline, perItem, targets, notes } = await suite.setup();
+    const opts = { warmup: warmup ?? suite.options?.warmup ?? 5, reps: reps ?? suite.options?.reps ?? 30 };
+    const stats = await compare(cases, opts);
+    const secs = ((performance.now() - t0) / 1000).toFixed(1);
+    console.log(`\n## ${suite.title}\n`);
+    console.log(`${suite.description}\n`);
+    console.log(table(stats, { ...suite.display, baseline, ...(perItem ? { perItem } : {}) }));
+    console.log(`\n${opts.warmup} warm-up + ${opts.reps} timed samples per case, interleaved; ${secs} s with setup and checks.`);
+    for (const c of cases) if (c.note) console.log(`- ${c.name}: ${c.note}`);
+    for (const n of notes ?? []) console.log(`- ${n}`);
+    if (targets?.length) {
+      const r = checkTargets(targets, stats);
+      results.push(...r);
+      for (const t of r) console.log(`- target ${t.label}: ${t.measured} → ${t.met ? "met" : "NOT met"}`);
+    }
+  }
+} catch (e) {
+  console.error(`\nbench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  process.exit(1);
 }
+
+if (results.length > 0) {
+  console.log("\n## Targets (medians of this run)\n");
+  console.log(targetTable(results));
+}
+if (tfWasmInfo) console.log(`\nTensorFlow.js ${tfWasmInfo}; jax-js on its wasm device (no web Worker in Node: one thread).`);
+console.log(`\nTotal: ${((performance.now() - started) / 1000).toFixed(0)} s.`);

@@ -3,10 +3,10 @@ import { grad, nn, np, tree, vmap, type Tensor } from "tracegrad";
 import type { Suite } from "../harness.js";
 import { maxAbsDiff, normal } from "./data.js";
 
-const batch = 128;
-const dims = [32, 64, 64, 10] as const;
+export const batch = 128;
+export const dims = [32, 64, 64, 10] as const;
 
-type Params = { w1: Tensor; b1: Tensor; w2: Tensor; b2: Tensor; w3: Tensor; b3: Tensor };
+export type Params = { w1: Tensor; b1: Tensor; w2: Tensor; b2: Tensor; w3: Tensor; b3: Tensor };
 
 const logits = (p: Params, x: Tensor): Tensor => {
   const a1 = nn.relu(np.matmul(x, p.w1).add(p.b1));
@@ -14,9 +14,23 @@ const logits = (p: Params, x: Tensor): Tensor => {
   return np.matmul(a2, p.w3).add(p.b3);
 };
 /** Softmax cross-entropy of one example: x f32[32], y one-hot f32[10]. */
-const loss = (p: Params, x: Tensor, y: Tensor): Tensor => np.sum(y.mul(nn.logSoftmax(logits(p, x)))).neg();
+export const loss = (p: Params, x: Tensor, y: Tensor): Tensor => np.sum(y.mul(nn.logSoftmax(logits(p, x)))).neg();
 /** The same loss averaged over a batch: xs f32[B, 32], ys f32[B, 10]. */
 const meanLoss = (p: Params, xs: Tensor, ys: Tensor): Tensor => np.sum(ys.mul(nn.logSoftmax(logits(p, xs))), { axis: -1 }).mean().neg();
+
+/** Seeded parameters, inputs X f32[batch, 32] and one-hot labels Y f32[batch, 10]. */
+export function perExampleData(): { params: Params; X: Tensor; Y: Tensor } {
+  const [d0, d1, d2, d3] = dims;
+  const glorot = (i: number, o: number) => normal(1, [i, o], Math.sqrt(2 / (i + o)));
+  const params: Params = {
+    w1: glorot(d0, d1), b1: normal(2, [d1], 0.1),
+    w2: glorot(d1, d2), b2: normal(3, [d2], 0.1),
+    w3: glorot(d2, d3), b3: normal(4, [d3], 0.1),
+  };
+  const X = normal(5, [batch, d0]);
+  const labels = Int32Array.from({ length: batch }, (_, i) => (i * 7) % d3);
+  return { params, X, Y: nn.oneHot(np.array(labels), d3) };
+}
 
 export const perExampleGrads: Suite = {
   name: "per-example-grads",
@@ -30,16 +44,7 @@ export const perExampleGrads: Suite = {
     "Before timing, the suite checks that vmap and the loop agree and that their mean equals grad(meanLoss).",
   options: { warmup: 10, reps: 50 },
   setup() {
-    const [d0, d1, d2, d3] = dims;
-    const glorot = (i: number, o: number) => normal(1, [i, o], Math.sqrt(2 / (i + o)));
-    const params: Params = {
-      w1: glorot(d0, d1), b1: normal(2, [d1], 0.1),
-      w2: glorot(d1, d2), b2: normal(3, [d2], 0.1),
-      w3: glorot(d2, d3), b3: normal(4, [d3], 0.1),
-    };
-    const X = normal(5, [batch, d0]);
-    const labels = Int32Array.from({ length: batch }, (_, i) => (i * 7) % d3);
-    const Y = nn.oneHot(np.array(labels), d3);
+    const { params, X, Y } = perExampleData();
     const xs = Array.from({ length: batch }, (_, i) => X.slice(i));
     const ys = Array.from({ length: batch }, (_, i) => Y.slice(i));
 
