@@ -20,6 +20,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { jit, nn, np, tree, valueAndGrad, type Tensor } from "tracegrad";
+import { gaussianFrom, mulberry32 } from "./lib/random.js";
 
 function fail(msg: string): never {
   console.error(`05-mlp-classifier: ${msg}`);
@@ -27,21 +28,8 @@ function fail(msg: string): never {
 }
 
 // ── Seeded PRNG (mulberry32) and Gaussian samples (Box–Muller) ─────────────────────────────────
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = mulberry32(20240605);
-const randn = () => {
-  const u = 1 - rand(); // (0, 1]
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-};
+const randn = gaussianFrom(rand);
 
 // ── Dataset: two interleaved spirals ───────────────────────────────────────────────────────────
 // Point i of class c: radius r = i/n, angle θ = 3π·r + cπ (1.5 turns, the second arm rotated by

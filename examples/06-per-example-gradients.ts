@@ -23,6 +23,7 @@
 //
 // Run: npx tsx examples/06-per-example-gradients.ts
 import { grad, jacfwd, jacrev, nn, np, tree, vmap, type Tensor } from "tracegrad";
+import { gaussianFrom, mulberry32 } from "./lib/random.js";
 
 let failures = 0;
 function check(ok: boolean, what: string, detail: string): void {
@@ -31,20 +32,7 @@ function check(ok: boolean, what: string, detail: string): void {
 }
 
 // ── Seeded PRNG (mulberry32) and Gaussian samples (Box–Muller) ─────────────────────────────────
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function gaussian(seed: number): () => number {
-  const rand = mulberry32(seed);
-  return () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-}
+const gaussian = (seed: number) => gaussianFrom(mulberry32(seed));
 /** An f32 tensor of i.i.d. N(0, std²) samples. */
 const normal = (randn: () => number, shape: number[], std = 1): Tensor =>
   np.reshape(np.array(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => std * randn())), shape);

@@ -1,17 +1,9 @@
 // Seeded data for the benchmark suites: every run, and every case within a run, sees the same numbers.
 import { np, tree, type Tensor } from "tracegrad";
+import { mulberry32 } from "../../src/core/random.js";
 
-/** mulberry32: uniform floats in [0, 1) from a 32-bit seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
+
 
 /** An f32 tensor of N(0, std²) samples (Box–Muller) from its own seed. */
 export function normal(seed: number, shape: number[], std = 1): Tensor {
