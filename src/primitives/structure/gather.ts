@@ -4,7 +4,7 @@ import * as E from "fp-ts/Either";
 import { ShapedArray } from "../../core/aval.js";
 import { allocate } from "../../core/dtype.js";
 import { DTypeError, ShapeError, TracegradError, fmtShape } from "../../core/errors.js";
-import { definePrimitive } from "../../core/primitive.js";
+import { type Choose, definePrimitive } from "../../core/primitive.js";
 import { shapeEq, sizeOf } from "../../core/shape.js";
 import { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
@@ -48,6 +48,15 @@ export function forEachIndex(op: string, full: readonly number[], axis: number, 
   }
 }
 
+/** A random take-along-axis case (shared with scatter_add): full shape, axis, batch dims, index shape. */
+export function takeCase(choose: Choose): { shape: number[]; axis: number; nb: number; idx: number[] } {
+  const shape = randomShape(choose);
+  if (shape.length === 0) shape.push(1 + choose(3));
+  const axis = choose(shape.length);
+  const nb = choose(axis + 1);
+  return { shape, axis, nb, idx: [...shape.slice(0, nb), ...randomShape(choose, 2)] };
+}
+
 export const gatherP = definePrimitive<GatherParams>({
   name: "gather",
   abstractEval: ([x, i], { axis, batch_dims }) => E.map((s: number[]) => new ShapedArray(s, x!.dtype))(gatheredShape("gather", x!.shape, i!, axis, batch_dims)),
@@ -68,12 +77,8 @@ export const gatherP = definePrimitive<GatherParams>({
   },
   testing: {
     sample: (choose) => {
-      const shape = randomShape(choose);
-      if (shape.length === 0) shape.push(1 + choose(3));
-      const axis = choose(shape.length);
-      const nb = choose(axis + 1);
+      const { shape, axis, nb, idx } = takeCase(choose);
       const n = shape[axis]!;
-      const idx = [...shape.slice(0, nb), ...randomShape(choose, 2)];
       return { avals: [new ShapedArray(shape, "float64"), new ShapedArray(idx, "int32")], params: { axis, batch_dims: nb }, domains: [undefined, [-n, n - 1]] };
     },
   },

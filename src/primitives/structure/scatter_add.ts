@@ -9,10 +9,9 @@ import { shapeEq, sizeOf } from "../../core/shape.js";
 import { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { data } from "../kernels.js";
-import { randomShape } from "../rules.js";
 import { gather } from "../lax.js";
 import { batchSize, batchedAt, moveAxis } from "../batching.js";
-import { forEachIndex, gatheredShape } from "./gather.js";
+import { forEachIndex, gatheredShape, takeCase } from "./gather.js";
 
 export interface ScatterParams {
   axis: number;
@@ -48,11 +47,7 @@ export const scatterAddP = definePrimitive<ScatterParams>({
   },
   testing: {
     sample: (choose) => {
-      const shape = randomShape(choose);
-      if (shape.length === 0) shape.push(1 + choose(3));
-      const axis = choose(shape.length);
-      const nb = choose(axis + 1);
-      const idx = [...shape.slice(0, nb), ...randomShape(choose, 2)];
+      const { shape, axis, nb, idx } = takeCase(choose);
       const n = shape[axis]!;
       const updates = [...shape.slice(0, axis), ...idx.slice(nb), ...shape.slice(axis + 1)];
       return { avals: [new ShapedArray(updates, "float64"), new ShapedArray(idx, "int32")], params: { axis, shape, batch_dims: nb }, domains: [undefined, [-n, n - 1]] };
