@@ -22,6 +22,20 @@ export interface JitParams {
 }
 
 const closedOf = ({ jaxpr, consts }: { jaxpr: Jaxpr; consts: Tensor[] }) => new ClosedJaxpr(jaxpr, consts);
+
+/**
+ * Derived programs (JVP, partial-evaluation split, transpose, batched body) depend only on the source jaxpr
+ * and on which inputs are live, known, linear or batched where: traced once per combination and reused, so
+ * repeated calls (grad(jit f) in a loop) neither retrace nor recompile. Derived jaxprs hold no tracers.
+ */
+const derived = new WeakMap<ClosedJaxpr, Map<string, unknown>>();
+function memo<T>(j: ClosedJaxpr, key: string, make: () => T): T {
+  let m = derived.get(j);
+  if (!m) derived.set(j, (m = new Map()));
+  if (!m.has(key)) m.set(key, make());
+  return m.get(key) as T;
+}
+const bits = (xs: readonly boolean[]) => xs.map((x) => (x ? 1 : 0)).join("");
 const call = (j: ClosedJaxpr) => (...xs: Tensor[]) => evalJaxpr(j.jaxpr, j.consts, xs);
 
 /** Splits a jaxpr by which inputs are known: `known` maps known inputs to known outputs + residuals, `unknown` maps residuals + unknown inputs to the rest. */
@@ -59,20 +73,22 @@ export const jitP: Primitive<JitParams> = definePrimitiveN<JitParams>({
   jvpFull: (primals, tangents, { jaxpr, name }) => {
     const live = tangents.map((t) => t !== null);
     const n = primals.length;
-    const jvpJ = stageFlat("jit", name, (...xs) => {
-      let k = n;
-      const ts = primals.map((_, i) => (live[i] ? xs[k++]! : null));
-      const [po, to] = jvpFlat("jvp", name, call(jaxpr), xs.slice(0, n), ts);
-      return [...po, ...to.map((t, i) => t ?? zerosLike(po[i]!))];
-    }, [...jaxpr.inAvals, ...jaxpr.inAvals.filter((_, i) => live[i])]);
-    const outs = bind(jitP, [...primals, ...(tangents.filter((t) => t !== null) as Tensor[])], { name: `jvp(${name})`, jaxpr: closedOf(jvpJ) });
+    const jvpJ = memo(jaxpr, `jvp:${bits(live)}`, () =>
+      closedOf(stageFlat("jit", name, (...xs) => {
+        let k = n;
+        const ts = primals.map((_, i) => (live[i] ? xs[k++]! : null));
+        const [po, to] = jvpFlat("jvp", name, call(jaxpr), xs.slice(0, n), ts);
+        return [...po, ...to.map((t, i) => t ?? zerosLike(po[i]!))];
+      }, [...jaxpr.inAvals, ...jaxpr.inAvals.filter((_, i) => live[i])])),
+    );
+    const outs = bind(jitP, [...primals, ...(tangents.filter((t) => t !== null) as Tensor[])], { name: `jvp(${name})`, jaxpr: jvpJ });
     const m = jaxpr.outAvals.length;
     return [outs.slice(0, m), outs.slice(m)];
   },
   // known inputs: run the known part now; stage the part that needs the unknown ones, fed by residuals
   partialEval: (known, _avals: ShapedArray[], { jaxpr, name }, stage) => {
     const unknownIn = known.map((k) => k === undefined);
-    const split = partialEvalJaxpr(name, jaxpr, unknownIn);
+    const split = memo(jaxpr, `pe:${bits(unknownIn)}`, () => partialEvalJaxpr(name, jaxpr, unknownIn));
     const kOuts = bind(jitP, known.filter((k): k is Tensor => k !== undefined), { name, jaxpr: split.known });
     const residuals = kOuts.slice(split.nKnownOuts);
     const uIns = [...residuals, ...unknownIn.flatMap((u, i) => (u ? [{ unknown: i }] : []))];
@@ -85,21 +101,26 @@ export const jitP: Primitive<JitParams> = definePrimitiveN<JitParams>({
     const lin = args.map(isUndefined);
     const defined = args.filter((_, i) => !lin[i]) as Tensor[];
     const liveCts = cts.filter((c): c is Tensor => c !== null);
-    const tJ = stageFlat("jit", name, (...xs) => {
-      let [d, c] = [0, defined.length];
-      const def = args.map((_, i) => (lin[i] ? undefined : xs[d++]!));
-      const ct = cts.map((x) => (x === null ? null : xs[c++]!));
-      const res = backwardPass(jaxpr.jaxpr, jaxpr.consts, ct, def);
-      return res.flatMap((r, i) => (lin[i] ? [r ?? zeros(jaxpr.inAvals[i]!.shape, jaxpr.inAvals[i]!.dtype)] : []));
-    }, [...defined.map((a) => a.aval), ...liveCts.map((c) => c.aval)]);
-    const outs = bind(jitP, [...defined, ...liveCts], { name: `transpose(${name})`, jaxpr: closedOf(tJ) });
+    const tJ = memo(jaxpr, `t:${bits(lin)}:${bits(cts.map((c) => c !== null))}`, () =>
+      closedOf(stageFlat("jit", name, (...xs) => {
+        let [d, c] = [0, defined.length];
+        const def = args.map((_, i) => (lin[i] ? undefined : xs[d++]!));
+        const ct = cts.map((x) => (x === null ? null : xs[c++]!));
+        const res = backwardPass(jaxpr.jaxpr, jaxpr.consts, ct, def);
+        return res.flatMap((r, i) => (lin[i] ? [r ?? zeros(jaxpr.inAvals[i]!.shape, jaxpr.inAvals[i]!.dtype)] : []));
+      }, [...defined.map((a) => a.aval), ...liveCts.map((c) => c.aval)])),
+    );
+    const outs = bind(jitP, [...defined, ...liveCts], { name: `transpose(${name})`, jaxpr: tJ });
     let k = 0;
     return lin.map((l) => (l ? outs[k++]! : null));
   },
   // the batched body is traced once into a new jaxpr; outputs come back batched at axis 0
   batch: (args, dims, { jaxpr, name }) => {
-    const bJ = stageFlat("jit", name, (...xs) => vmapFlat(name, call(jaxpr), xs, dims), args.map((a) => a.aval));
-    const outs = bind(jitP, args, { name: `vmap(${name})`, jaxpr: closedOf(bJ) });
+    // the batch size is part of the batched avals, so it is part of the key
+    const bJ = memo(jaxpr, `b:${dims.join(",")}:${args.map((a) => a.aval.toString()).join(",")}`, () =>
+      closedOf(stageFlat("jit", name, (...xs) => vmapFlat(name, call(jaxpr), xs, dims), args.map((a) => a.aval))),
+    );
+    const outs = bind(jitP, args, { name: `vmap(${name})`, jaxpr: bJ });
     return [outs, outs.map(() => 0)];
   },
   formatParams: ({ name, jaxpr }) => `[name=${name} jaxpr=${String(jaxpr.jaxpr)}]`,
