@@ -65,6 +65,3 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
   }
   return out;
 }
-
-/** Python-style tuple text for params: `()`, `(0,)`, `(0, 1)`. */
-export const tupleStr = (xs: readonly number[]): string => (xs.length === 1 ? `(${xs[0]},)` : `(${xs.join(", ")})`);
