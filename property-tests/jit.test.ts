@@ -1,11 +1,12 @@
 // jit laws: jit(op) ≡ op for every registered primitive (also differentiated and batched through jit), and jit
 // composed with grad, vmap, jvp and itself on random programs. The optimisation passes are exact in IEEE arithmetic
-// and compiled code rounds after every operation as the eager kernels do, so the comparisons are bit for bit —
+// and, with { float32: "exact" } (used throughout this file), compiled code rounds after every operation as the
+// eager kernels do, so the comparisons are bit for bit —
 // except the sign of zeros in derivatives of order ≥ 2 taken through jit (see expectSameUpToZeroSign).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as E from "fp-ts/Either";
-import { type Jaxpr, ShapedArray, type Tensor, evalJaxpr, grad, hessian, jacfwd, jacrev, jit, jvp, makeJaxpr, typecheckJaxpr, vjp, vmap } from "tracegrad";
+import { type JitOptions, type Jaxpr, ShapedArray, type Tensor, evalJaxpr, grad, hessian, jacfwd, jacrev, jit as jitFast, jvp, makeJaxpr, typecheckJaxpr, vjp, vmap } from "tracegrad";
 import type { JitParams } from "../src/primitives/call/jit.js";
 import { primitives } from "../src/primitives/registry.js";
 import { type PrimCase, isFloatDType, primCase } from "./arbitraries.js";
@@ -18,6 +19,9 @@ import { KINKED_OPS, LINEAR_OPS, type ProgramCase, SMOOTH_OPS, type SmoothOp, li
 import { type VmapPrimCase, batchedInputs, normAxis, primFn, vmapApplies, vmapPrimCase } from "./vmap_laws.js";
 
 const SEED = seed(0x717ced);
+
+/** jit rounding float32 values after every operation, as eager does (the default "fast" mode is tested in jit_fast.test.ts). */
+const jit = <A extends unknown[], R>(f: (...args: A) => R, opts: JitOptions = {}) => jitFast(f, { float32: "exact", ...opts });
 
 /** Same shape, dtype and bits. */
 function expectSame(what: string, got: Tensor, want: Tensor): void {

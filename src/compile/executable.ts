@@ -1,108 +1,143 @@
-// Executables for jit: a jaxpr optimised, with runs of elementwise equations fused into generated loops and
-// every other equation resolved to its kernel, linked into one closure over numbered slots.
+// Executables for jit: a jaxpr optimised, split into fused loops and kernel calls, and linked into one generated
+// function over local variables. Buffers of intermediate values are planned when linking: a buffer whose value is
+// dead is reused by a later fused loop in the same call (never across calls: results escape to the caller).
 import type { ShapedArray } from "../core/aval.js";
+import type { DType } from "../core/dtype.js";
 import type { Primitive } from "../core/primitive.js";
+import { sizeOf } from "../core/shape.js";
 import { Tensor } from "../core/tensor.js";
-import type { Atom, ClosedJaxpr, Var } from "../ir/jaxpr.js";
+import { evalJaxpr } from "../ir/eval.js";
+import type { Atom, ClosedJaxpr, Eqn, Var } from "../ir/jaxpr.js";
 import { type Program, optimize } from "../ir/passes/index.js";
-import { fuse, fusionRuns } from "./fuse.js";
+import { compileFn } from "./codegen.js";
+import { type Float32Mode, type FusedGroup, fuse, fusionRuns } from "./fuse.js";
 
 export type Executable = (args: readonly Tensor[]) => Tensor[];
+export type { Float32Mode } from "./fuse.js";
 
-interface Compiled {
-  program: Program;
+interface Linked {
   run: Executable;
   source: string;
 }
+interface Compiled {
+  program: Program;
+  linked: Partial<Record<Float32Mode, Linked>>;
+}
 const cache = new WeakMap<ClosedJaxpr, Compiled>();
-
-/** The optimised program of a closed jaxpr (computed once per jaxpr). */
-export const optimized = (closed: ClosedJaxpr): Program => compiled(closed).program;
-/** The executable of a closed jaxpr (compiled once per jaxpr). */
-export const executable = (closed: ClosedJaxpr): Executable => compiled(closed).run;
-/** The generated source of a closed jaxpr's executable: fused loops and the kernel calls between them. */
-export const compiledSource = (closed: ClosedJaxpr): string => compiled(closed).source;
 
 function compiled(closed: ClosedJaxpr): Compiled {
   let c = cache.get(closed);
   if (!c) {
-    const program = optimize({ jaxpr: closed.jaxpr, consts: closed.consts });
-    c = { program, ...link(program) };
+    c = { program: optimize({ jaxpr: closed.jaxpr, consts: closed.consts }), linked: {} };
     cache.set(closed, c);
   }
   return c;
 }
-
-/** A step reads slots (negative: literals) and writes slots. */
-interface Step {
-  ins: number[];
-  outs: number[];
-  exec(ins: Tensor[]): Tensor[];
+function linked(closed: ClosedJaxpr, mode: Float32Mode): Linked {
+  const c = compiled(closed);
+  return (c.linked[mode] ??= link(c.program, mode));
 }
 
-function link({ jaxpr, consts }: Program): { run: Executable; source: string } {
-  const slot = new Map<Var, number>();
-  const fixed: Tensor[] = [];
-  const reserve = (v: Var) => slot.set(v, slot.size);
-  jaxpr.constvars.forEach(reserve);
-  jaxpr.invars.forEach(reserve);
-  /** Literals get negative slots: −1 is fixed[0], −2 fixed[1], … */
-  const at = (a: Atom): number => (a._tag === "Lit" ? -fixed.push(a.value) : slot.get(a)!);
+/** The optimised program of a closed jaxpr (computed once per jaxpr). */
+export const optimized = (closed: ClosedJaxpr): Program => compiled(closed).program;
+/** The executable of a closed jaxpr (compiled once per jaxpr and float32 mode). */
+export const executable = (closed: ClosedJaxpr, mode: Float32Mode = "fast"): Executable => linked(closed, mode).run;
+/** The generated source of a closed jaxpr's executable: its fused loops and the function that calls them. */
+export const compiledSource = (closed: ClosedJaxpr, mode: Float32Mode = "fast"): string => linked(closed, mode).source;
 
-  // index of the last equation reading each variable (outputs are read after every equation)
+const CTOR: Record<DType, string> = { float32: "Float32Array", float64: "Float64Array", int32: "Int32Array", bool: "Uint8Array" };
+
+function link(program: Program, mode: Float32Mode): Linked {
+  const { jaxpr, consts } = program;
+  const interpreted: Linked = { run: (args) => evalJaxpr(jaxpr, consts, [...args]), source: "// interpreted: code generation is unavailable here" };
+
+  // the steps, in order: a kernel call per equation, or a fused loop per run
+  type Step = { eqn: Eqn } | { group: FusedGroup };
+  const items = fusionRuns(jaxpr);
   const lastUse = new Map<Var, number>();
-  jaxpr.eqns.forEach((e, k) => e.inputs.forEach((a) => a._tag === "Var" && lastUse.set(a, k)));
+  const readers = (it: Eqn | { eqns: Eqn[] }) => ("eqns" in it ? it.eqns : [it]).flatMap((e) => e.inputs);
+  items.forEach((it, k) => readers(it).forEach((a) => a._tag === "Var" && lastUse.set(a, k)));
   jaxpr.outs.forEach((a) => a._tag === "Var" && lastUse.set(a, Infinity));
-
   const steps: Step[] = [];
-  const sources: string[] = [];
-  let k = 0;
-  const kernel = (e: (typeof jaxpr.eqns)[number]) => {
-    const avals: ShapedArray[] = e.outs.map((v) => v.aval);
-    const impl = e.prim.impl as Primitive<unknown>["impl"];
-    const step: Step = { ins: e.inputs.map(at), outs: [], exec: (ins) => impl(ins, e.params, avals) };
-    e.outs.forEach(reserve);
-    step.outs = e.outs.map((v) => slot.get(v)!);
-    steps.push(step);
-    sources.push(`// ${e.outs.map((v) => `%${slot.get(v)}`).join(" ")} = ${e.prim.name}(${e.inputs.map((a) => (a._tag === "Lit" ? String(a.value.item()) : `%${slot.get(a)}`)).join(", ")})`);
-  };
-  for (const item of fusionRuns(jaxpr)) {
-    if (!Array.isArray(item)) {
-      kernel(item);
-      k++;
+  for (const [k, it] of items.entries()) {
+    if (!("eqns" in it)) {
+      steps.push({ eqn: it });
       continue;
     }
-    const end = k + item.length - 1;
-    const group = fuse(item, (v) => (lastUse.get(v) ?? -1) > end);
-    if (!group) {
-      item.forEach(kernel);
-      k += item.length;
-      continue;
-    }
-    const ins = group.ins.map(at);
-    item.forEach((e) => e.outs.forEach(reserve));
-    const outs = group.outs.map((v) => slot.get(v)!);
-    steps.push({
-      ins,
-      outs,
-      exec: (xs) => group.run(xs.map((x) => x._data!)).map((d, j) => Tensor._of(d, group.outs[j]!.aval.shape, group.outs[j]!.aval.dtype)),
-    });
-    sources.push(`// ${outs.map((s) => `%${s}`).join(" ")} = fused(${ins.map((s) => `%${s}`).join(", ")})\n${group.source}`);
-    k += item.length;
+    const group = fuse(it, (v) => (lastUse.get(v) ?? -1) > k, mode);
+    if (!group) return interpreted;
+    steps.push({ group });
   }
-  const outs = jaxpr.outs.map(at);
-  const nVars = slot.size;
-  const nConsts = consts.length;
-  const run: Executable = (args) => {
-    const env: Tensor[] = new Array(nVars);
-    for (let i = 0; i < nConsts; i++) env[i] = consts[i]!;
-    for (let i = 0; i < args.length; i++) env[nConsts + i] = args[i]!;
-    const read = (i: number) => (i < 0 ? fixed[-i - 1]! : env[i]!);
-    for (const s of steps) {
-      const r = s.exec(s.ins.map(read));
-      for (let j = 0; j < s.outs.length; j++) env[s.outs[j]!] = r[j]!;
+
+  // a fused loop's buffer can be reused once its value is dead, if only fused loops read it (a kernel's result
+  // may alias its input's data, e.g. reshape) and the caller does not get it
+  const kernelRead = new Set<Var>();
+  steps.forEach((s) => "eqn" in s && s.eqn.inputs.forEach((a) => a._tag === "Var" && kernelRead.add(a)));
+  const returned = new Set(jaxpr.outs.filter((a): a is Var => a._tag === "Var"));
+  const recyclable = (v: Var) => !kernelRead.has(v) && !returned.has(v);
+
+  const ids = new Map<Var, number>();
+  const id = (v: Var) => ids.get(v) ?? (ids.set(v, ids.size), ids.size - 1);
+  const K: ((ins: Tensor[]) => Tensor[])[] = [];
+  const F: FusedGroup["fn"][] = [];
+  const L: Tensor[] = [];
+  const AV: ShapedArray[] = [];
+  const lines: string[] = [];
+  const hasTensor = new Set<Var>();
+  const hasData = new Set<Var>();
+  const tensorOf = (a: Atom): string => {
+    if (a._tag === "Lit") return `L[${L.push(a.value) - 1}]`;
+    if (!hasTensor.has(a)) {
+      lines.push(`const v${id(a)} = new T(AV[${AV.push(a.aval) - 1}], d${id(a)});`);
+      hasTensor.add(a);
     }
-    return outs.map(read);
+    return `v${id(a)}`;
   };
-  return { run, source: sources.join("\n") };
+  const dataOf = (v: Var): string => {
+    if (!hasData.has(v)) {
+      lines.push(`const d${id(v)} = v${id(v)}._data;`);
+      hasData.add(v);
+    }
+    return `d${id(v)}`;
+  };
+  jaxpr.constvars.forEach((v, i) => (lines.push(`const v${id(v)} = C[${i}];`), hasTensor.add(v)));
+  jaxpr.invars.forEach((v, i) => (lines.push(`const v${id(v)} = A[${i}];`), hasTensor.add(v)));
+
+  /** Dead buffers by dtype and size, free for the next fused loop. */
+  const free = new Map<string, string[]>();
+  const bufKey = (v: Var) => `${v.aval.dtype}:${v.aval.size}`;
+  steps.forEach((s, k) => {
+    if ("eqn" in s) {
+      const e = s.eqn;
+      const avals = e.outs.map((v) => v.aval);
+      const impl = e.prim.impl as Primitive<unknown>["impl"];
+      const params = e.params;
+      lines.push(`const r${k} = K[${K.push((ins) => impl(ins, params, avals)) - 1}]([${e.inputs.map(tensorOf).join(", ")}]); // ${e.prim.name}`);
+      e.outs.forEach((v, j) => (lines.push(`const v${id(v)} = r${k}[${j}];`), hasTensor.add(v)));
+      return;
+    }
+    const g = s.group;
+    const ins = g.ins.map(dataOf);
+    // inputs dead after this loop give their buffers to its outputs: every element is read before it is written
+    for (const v of new Set(g.ins)) {
+      if (lastUse.get(v) === k && ids.has(v) && hasData.has(v) && !hasTensor.has(v) && recyclable(v)) {
+        const key = bufKey(v);
+        free.set(key, [...(free.get(key) ?? []), `d${id(v)}`]);
+      }
+    }
+    const outs = g.outs.map((v) => {
+      const reuse = free.get(bufKey(v))?.pop();
+      lines.push(`const d${id(v)} = ${reuse ?? `new ${CTOR[v.aval.dtype]}(${sizeOf(v.aval.shape)})`};`);
+      hasData.add(v);
+      return `d${id(v)}`;
+    });
+    lines.push(`F[${F.push(g.fn) - 1}](${[g.outer, g.inner, ...ins, ...outs].join(", ")});`);
+  });
+  lines.push(`return [${jaxpr.outs.map(tensorOf).join(", ")}];`);
+
+  const body = `return function run(A) {\n  ${lines.join("\n  ")}\n};`;
+  const make = compileFn<(T: typeof Tensor, AV: ShapedArray[], C: Tensor[], L: Tensor[], K: unknown[], F: unknown[]) => Executable>(["T", "AV", "C", "L", "K", "F"], body);
+  if (!make) return interpreted;
+  const fusedSources = steps.flatMap((s) => ("group" in s ? [s.group.source] : [])).map((src, j) => src.replace("function fused(", `function F${j}(`));
+  return { run: make(Tensor, AV, [...consts], L, K, F), source: [...fusedSources, `function run(A) {\n  ${lines.join("\n  ")}\n}`].join("\n\n") };
 }

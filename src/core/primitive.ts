@@ -3,7 +3,7 @@ import * as E from "fp-ts/Either";
 import type { ShapedArray } from "./aval.js";
 import { TracegradError } from "./errors.js";
 import { Tensor } from "./tensor.js";
-import { allocate } from "./dtype.js";
+import { type DType, allocate } from "./dtype.js";
 import { generatedKernel } from "../compile/eager_kernels.js";
 
 /** Marks the linear inputs of a transpose rule: no value, only where the cotangent goes. */
@@ -56,6 +56,17 @@ export interface PrimitiveDef<P> {
    * from the operand expressions (jit rounds it to the output dtype, as the eager kernel's store does).
    */
   emit?(args: string[], params: P, inAvals: ShapedArray[]): string;
+  /** jit code generation for reductions that fuse with their producer; see ReduceEmit. */
+  emitReduce?: ReduceEmit;
+}
+
+/**
+ * A reduction as a fused loop folds it: the accumulator starts at `init(dtype)` and takes each element by the
+ * JS expression `step(acc, v)`, in the eager kernel's order (jit rounds it as the eager kernel's store does).
+ */
+export interface ReduceEmit {
+  init(dtype: DType): number;
+  step(acc: string, v: string): string;
 }
 
 /** A registered primitive, as traces and interpreters use it. */
@@ -72,6 +83,7 @@ export interface Primitive<P = unknown> {
   testing: TestSpec<P> | undefined;
   /** jit code generation fragment (elementwise primitives); see PrimitiveDef.emit. */
   emit?(args: string[], params: P, inAvals: ShapedArray[]): string;
+  emitReduce?: ReduceEmit;
   /** Optional: primal and tangent outputs together (jit: one call instead of two). */
   jvpFull?(primals: Tensor[], tangents: (Tensor | null)[], params: P): [Tensor[], (Tensor | null)[]];
   /** Optional: how partial evaluation splits the primitive when only some inputs are known (jit). */
@@ -118,6 +130,7 @@ export function definePrimitive<P>(def: PrimitiveDef<P>): Primitive<P> {
     formatParams: def.formatParams ?? formatParamsDefault,
     testing: def.testing,
     ...(def.emit ? { emit: def.emit } : {}),
+    ...(def.emitReduce ? { emitReduce: def.emitReduce } : {}),
   };
   return self;
 }

@@ -154,5 +154,8 @@ export function bind1<P>(prim: Primitive<P>, args: Tensor[], params: P): Tensor 
   return bind(prim, args, params)[0]!;
 }
 
+/** No transform is active: primitives run eagerly (jit's fast path may then skip `bind`). */
+export const atBase = (): boolean => stack.length === 1;
+
 /** Current nesting depth, for tests that check no trace is left behind after an error. */
 export const traceDepth = (): number => stack.length - 1;

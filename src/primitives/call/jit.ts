@@ -9,7 +9,7 @@ import { bind, fullRaise, withMain } from "../../core/trace.js";
 import { stageFlat } from "../../ir/build.js";
 import { evalJaxpr } from "../../ir/eval.js";
 import { ClosedJaxpr, Jaxpr } from "../../ir/jaxpr.js";
-import { executable } from "../../compile/executable.js";
+import { type Float32Mode, executable } from "../../compile/executable.js";
 import { backwardPass } from "../../transforms/backward.js";
 import { jvpFlat } from "../../transforms/jvp_trace.js";
 import { PETrace, type PETracer } from "../../transforms/partial_eval.js";
@@ -19,6 +19,8 @@ import { zeros, zerosLike } from "../lax.js";
 export interface JitParams {
   name: string;
   jaxpr: ClosedJaxpr;
+  /** How fused loops round float32 intermediates (derived calls inherit it). */
+  float32: Float32Mode;
 }
 
 const closedOf = ({ jaxpr, consts }: { jaxpr: Jaxpr; consts: Tensor[] }) => new ClosedJaxpr(jaxpr, consts);
@@ -67,10 +69,10 @@ export const jitP: Primitive<JitParams> = definePrimitiveN<JitParams>({
     avals.length === jaxpr.inAvals.length && avals.every((a, i) => a.equals(jaxpr.inAvals[i]!))
       ? E.right(jaxpr.outAvals)
       : E.left(new TracegradError(`jit(${name}): called with ${avals.map(String).join(", ")}, but it was traced for ${jaxpr.inAvals.map(String).join(", ")}`)),
-  impl: (args, { jaxpr }) => executable(jaxpr)(args),
+  impl: (args, { jaxpr, float32 }) => executable(jaxpr, float32)(args),
   jvp: (tangents, primals, _outs, params): (Tensor | null)[] => jitP.jvpFull!(primals, tangents, params)[1],
   // primal and tangent in one compiled call; zero tangents are specialised away
-  jvpFull: (primals, tangents, { jaxpr, name }) => {
+  jvpFull: (primals, tangents, { jaxpr, name, float32 }) => {
     const live = tangents.map((t) => t !== null);
     const n = primals.length;
     const jvpJ = memo(jaxpr, `jvp:${bits(live)}`, () =>
@@ -81,23 +83,23 @@ export const jitP: Primitive<JitParams> = definePrimitiveN<JitParams>({
         return [...po, ...to.map((t, i) => t ?? zerosLike(po[i]!))];
       }, [...jaxpr.inAvals, ...jaxpr.inAvals.filter((_, i) => live[i])])),
     );
-    const outs = bind(jitP, [...primals, ...(tangents.filter((t) => t !== null) as Tensor[])], { name: `jvp(${name})`, jaxpr: jvpJ });
+    const outs = bind(jitP, [...primals, ...(tangents.filter((t) => t !== null) as Tensor[])], { name: `jvp(${name})`, jaxpr: jvpJ, float32 });
     const m = jaxpr.outAvals.length;
     return [outs.slice(0, m), outs.slice(m)];
   },
   // known inputs: run the known part now; stage the part that needs the unknown ones, fed by residuals
-  partialEval: (known, _avals: ShapedArray[], { jaxpr, name }, stage) => {
+  partialEval: (known, _avals: ShapedArray[], { jaxpr, name, float32 }, stage) => {
     const unknownIn = known.map((k) => k === undefined);
     const split = memo(jaxpr, `pe:${bits(unknownIn)}`, () => partialEvalJaxpr(name, jaxpr, unknownIn));
-    const kOuts = bind(jitP, known.filter((k): k is Tensor => k !== undefined), { name, jaxpr: split.known });
+    const kOuts = bind(jitP, known.filter((k): k is Tensor => k !== undefined), { name, jaxpr: split.known, float32 });
     const residuals = kOuts.slice(split.nKnownOuts);
     const uIns = [...residuals, ...unknownIn.flatMap((u, i) => (u ? [{ unknown: i }] : []))];
-    const uOuts = stage(jitP, uIns, { name, jaxpr: split.unknown }, split.unknown.outAvals);
+    const uOuts = stage(jitP, uIns, { name, jaxpr: split.unknown, float32 }, split.unknown.outAvals);
     let [a, b] = [0, 0];
     return split.outUnknown.map((u) => (u ? uOuts[b++]! : kOuts[a++]!));
   },
   // linear in the inputs that are undefined; the transposed body becomes a jit call of its own
-  transpose: (cts, args, { jaxpr, name }) => {
+  transpose: (cts, args, { jaxpr, name, float32 }) => {
     const lin = args.map(isUndefined);
     const defined = args.filter((_, i) => !lin[i]) as Tensor[];
     const liveCts = cts.filter((c): c is Tensor => c !== null);
@@ -110,17 +112,17 @@ export const jitP: Primitive<JitParams> = definePrimitiveN<JitParams>({
         return res.flatMap((r, i) => (lin[i] ? [r ?? zeros(jaxpr.inAvals[i]!.shape, jaxpr.inAvals[i]!.dtype)] : []));
       }, [...defined.map((a) => a.aval), ...liveCts.map((c) => c.aval)])),
     );
-    const outs = bind(jitP, [...defined, ...liveCts], { name: `transpose(${name})`, jaxpr: tJ });
+    const outs = bind(jitP, [...defined, ...liveCts], { name: `transpose(${name})`, jaxpr: tJ, float32 });
     let k = 0;
     return lin.map((l) => (l ? outs[k++]! : null));
   },
   // the batched body is traced once into a new jaxpr; outputs come back batched at axis 0
-  batch: (args, dims, { jaxpr, name }) => {
+  batch: (args, dims, { jaxpr, name, float32 }) => {
     // the batch size is part of the batched avals, so it is part of the key
     const bJ = memo(jaxpr, `b:${dims.join(",")}:${args.map((a) => a.aval.toString()).join(",")}`, () =>
       closedOf(stageFlat("jit", name, (...xs) => vmapFlat(name, call(jaxpr), xs, dims), args.map((a) => a.aval))),
     );
-    const outs = bind(jitP, args, { name: `vmap(${name})`, jaxpr: bJ });
+    const outs = bind(jitP, args, { name: `vmap(${name})`, jaxpr: bJ, float32 });
     return [outs, outs.map(() => 0)];
   },
   formatParams: ({ name, jaxpr }) => `[name=${name} jaxpr=${String(jaxpr.jaxpr)}]`,

@@ -15,6 +15,7 @@ export const reduceSumP = definePrimitive<AxesParams>({
   // the sum's cotangent is copied back to every summed position
   transpose: (ct, [x], { axes }) => [broadcastInDim(ct, x!.aval.shape, keptDims(x!.aval.ndim, axes))],
   batch: reduceBatch,
+  emitReduce: { init: () => 0, step: (acc, v) => `${acc} + ${v}` },
   testing: reduceTesting(),
 });
 
