@@ -76,6 +76,7 @@ export const chain: Suite = {
     const f = (t: Tensor) => t.mul(1.5).add(0.5).tanh().mul(t).sub(t.mul(t).neg().exp());
     const df = grad((t: Tensor) => f(t).sum());
     const jf = jit(f);
+    const jfExact = jit(f, { float32: "exact" });
     const jdf = jit(df);
 
     // jax-js (x is used four times: three references, then consumed)
@@ -116,15 +117,18 @@ export const chain: Suite = {
       const d = maxRelDiff(a, b);
       if (!(d <= 1e-5)) throw new Error(`chain: ${name} differs from the hand-fused loop by ${d} (relative)`);
     }
-    // with the same roundings, the hand-written loop and tracegrad's generated one agree bit for bit
-    const f32 = handForwardF32();
-    const jitF = got[1]![1];
-    for (let i = 0; i < n; i++) if (!Object.is(f32[i], jitF[i])) throw new Error(`chain: tracegrad jit forward differs from the float32-rounded hand loop at ${i}: ${jitF[i]} vs ${f32[i]}`);
+    // with the same roundings, the hand-written loops and tracegrad's generated ones agree bit for bit
+    const sameBits = (what: string, a: ArrayLike<number>, b: ArrayLike<number>) => {
+      for (let i = 0; i < n; i++) if (!Object.is(a[i], b[i])) throw new Error(`chain: ${what} at ${i}: ${a[i]} vs ${b[i]}`);
+    };
+    sameBits("tracegrad jit forward differs from the hand loop", got[1]![1], refF);
+    sameBits("tracegrad jit (float32: exact) forward differs from the float32-rounded hand loop", jfExact(x).toTypedArray(), handForwardF32());
 
     const cases: Case[] = [
       { name: "forward: hand-fused JS loop", fn: handForward },
       { name: "forward: hand-fused JS loop, float32 rounding after each op", fn: handForwardF32 },
       { name: "forward: tracegrad jit", fn: () => jf(x) },
+      { name: "forward: tracegrad jit, float32: exact", fn: () => jfExact(x) },
       { name: "forward: tracegrad eager", fn: () => f(x) },
       { name: "forward: jax-js jit", fn: runJax(jaxJf) },
       { name: "forward: tfjs-wasm", fn: () => runTfF().dispose(), before: onWasm },

@@ -135,12 +135,27 @@ export function definePrimitive<P>(def: PrimitiveDef<P>): Primitive<P> {
   return self;
 }
 
+const DTYPE_CODE: Record<DType, number> = { float32: 0, float64: 1, int32: 2, bool: 3 };
+
 /** Elementwise primitives run a loop generated from their fragment; their own kernel is the fallback. */
 function fastImpl<P>(def: PrimitiveDef<P>): Primitive<P>["impl"] {
   const emit = def.emit!;
+  // most elementwise primitives have no params: their kernels are found by dtypes alone, without building a key
+  const byDtypes = new Map<number, ReturnType<typeof generatedKernel>>();
+  const hasKeys = (p: unknown) => {
+    for (const _ in p as object) return true;
+    return false;
+  };
   return (args, params, outAvals) => {
     const out = outAvals[0]!;
-    const k = generatedKernel(def.name, emit as never, params, args.map((a) => a.aval), out);
+    let k: ReturnType<typeof generatedKernel>;
+    if (hasKeys(params)) k = generatedKernel(def.name, emit as never, params, args.map((a) => a.aval), out);
+    else {
+      let code = DTYPE_CODE[out.dtype];
+      for (const a of args) code = code * 4 + DTYPE_CODE[a._aval.dtype];
+      k = byDtypes.get(code);
+      if (k === undefined && !byDtypes.has(code)) byDtypes.set(code, (k = generatedKernel(def.name, emit as never, params, args.map((a) => a.aval), out)));
+    }
     if (!k) return [def.impl(args, params, out)];
     // sized from the operands (elementwise: all the same size), so a wrong shape rule cannot go unnoticed
     const data = allocate(out.dtype, args[0]!.size);

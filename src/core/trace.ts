@@ -144,6 +144,11 @@ export function fullLower(x: Tensor): Tensor {
 
 /** Applies a primitive: validates shapes and dtypes, then lets the innermost trace interpret it. */
 export function bind<P>(prim: Primitive<P>, args: Tensor[], params: P): Tensor[] {
+  if (stack.length === 1) {
+    // no transform is active, so a tracer here escaped its own (assertAlive throws): run the kernel directly
+    for (const a of args) if (a instanceof Tracer) assertAlive(a);
+    return prim.impl(args, params, prim.check(args.map((a) => a.aval), params));
+  }
   const trace = topTrace(args);
   const outAvals = prim.check(args.map((a) => a.aval), params);
   const ins = args.map((a) => fullRaise(trace, a));

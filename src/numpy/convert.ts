@@ -114,6 +114,11 @@ export function promoted(xs: readonly ArrayLike[], op = "np.array"): Tensor[] {
 
 /** Operands converted to one dtype and broadcast to one shape. */
 export function operands(op: string, xs: readonly ArrayLike[]): Tensor[] {
+  // the common case, two tensors of one dtype and shape, needs neither promotion nor broadcasting
+  if (xs.length === 2) {
+    const [a, b] = xs;
+    if (a instanceof Tensor && b instanceof Tensor && a._aval.dtype === b._aval.dtype && shapeEq(a._aval.shape, b._aval.shape)) return [a, b];
+  }
   const ts = promoted(xs, op);
   const shape = broadcastShapes(op, ...ts.map((t) => t.shape));
   return ts.map((t) => broadcastTo(t, shape));
