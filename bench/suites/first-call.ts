@@ -18,10 +18,15 @@ export const firstCall: Suite = {
   async setup() {
     const { params, x, y } = mlpData();
     // Cold: the first jit(step) call in this process (this suite runs first in `npm run bench`).
+    // lower() traces, optimises and compiles; the call after it only runs (a cache hit), so the two add up to the first call
     const coldJit = jit(step);
     let t0 = performance.now();
+    coldJit.lower(params, x, y);
+    const coldCompile = performance.now() - t0;
+    t0 = performance.now();
     const coldOut = coldJit(params, x, y);
-    const coldTracegrad = performance.now() - t0;
+    const coldRun = performance.now() - t0;
+    const coldTracegrad = coldCompile + coldRun;
     t0 = performance.now();
     coldJit(params, x, y); // the second call: compiled already, V8 still warming up
     const secondTracegrad = performance.now() - t0;
@@ -78,11 +83,13 @@ export const firstCall: Suite = {
       cases,
       baseline: "tracegrad: new jit(step), first call",
       notes: [
-        `cold, the first jit(step) call in this process: tracegrad ${fmtMs(coldTracegrad)} ms, jax-js ${fmtMs(coldJax)} ms (one sample each); ` +
+        `cold, the first jit(step) call in this process: tracegrad ${fmtMs(coldTracegrad)} ms (trace + optimise + compile ${fmtMs(coldCompile)} ms, ` +
+          `then the first run ${fmtMs(coldRun)} ms, while V8 still interprets the matmul kernel), jax-js ${fmtMs(coldJax)} ms (one sample each); ` +
           `the second call of the same jitted function (compiled, V8 still warming up): tracegrad ${fmtMs(secondTracegrad)} ms, jax-js ${fmtMs(secondJax)} ms`,
       ],
       targets: [
-        { label: "first call of jit(MLP step) ≤ 50 ms (cold, first in process)", kind: "value", value: coldTracegrad, limit: 50, referenceValue: `${fmtMs(coldJax)} ms (jax-js, cold)` },
+        { label: "trace + compile of jit(MLP step) ≤ 50 ms (cold, first in process)", kind: "value", value: coldCompile, limit: 50, referenceValue: `${fmtMs(coldJax)} ms (jax-js first call, cold)` },
+        { label: "first call of jit(MLP step), including its first run, ≤ 50 ms (cold, first in process)", kind: "value", value: coldTracegrad, limit: 50, referenceValue: `${fmtMs(coldJax)} ms (jax-js, cold)` },
         { label: "first call of jit(MLP step) ≤ 50 ms (new jit, warm process)", kind: "time", case: "tracegrad: new jit(step), first call", limit: 50, reference: "jax-js: new jit(step), first call" },
         { label: "trace + compile of jit(MLP step) (lower(), warm process), against the same 50 ms", kind: "time", case: "tracegrad: new jit(step).lower() (no run)", limit: 50 },
       ],

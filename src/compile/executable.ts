@@ -74,7 +74,8 @@ function link(program: Program, mode: Float32Mode): Linked {
   const kernelRead = new Set<Var>();
   steps.forEach((s) => "eqn" in s && s.eqn.inputs.forEach((a) => a._tag === "Var" && kernelRead.add(a)));
   const returned = new Set(jaxpr.outs.filter((a): a is Var => a._tag === "Var"));
-  const recyclable = (v: Var) => !kernelRead.has(v) && !returned.has(v);
+  const pinned = new Set<Var>();
+  const recyclable = (v: Var) => !kernelRead.has(v) && !returned.has(v) && !pinned.has(v);
 
   const ids = new Map<Var, number>();
   const id = (v: Var) => ids.get(v) ?? (ids.set(v, ids.size), ids.size - 1);
@@ -107,6 +108,14 @@ function link(program: Program, mode: Float32Mode): Linked {
   const free = new Map<string, string[]>();
   const bufKey = (v: Var) => `${v.aval.dtype}:${v.aval.size}`;
   steps.forEach((s, k) => {
+    if ("eqn" in s && s.eqn.prim.name === "reshape" && s.eqn.inputs[0]!._tag === "Var") {
+      // row-major data is the same in any shape: a view, whose buffer is never reused (it is shared)
+      const v = s.eqn.outs[0]!;
+      lines.push(`const d${id(v)} = ${dataOf(s.eqn.inputs[0])}; // reshape`);
+      hasData.add(v);
+      pinned.add(v);
+      return;
+    }
     if ("eqn" in s) {
       const e = s.eqn;
       const avals = e.outs.map((v) => v.aval);
@@ -119,8 +128,9 @@ function link(program: Program, mode: Float32Mode): Linked {
     const g = s.group;
     const ins = g.ins.map(dataOf);
     // inputs dead after this loop give their buffers to its outputs: every element is read before it is written
+    const unsafe = new Set(g.ins.filter((_, j) => !g.inPlace[j]));
     for (const v of new Set(g.ins)) {
-      if (lastUse.get(v) === k && ids.has(v) && hasData.has(v) && !hasTensor.has(v) && recyclable(v)) {
+      if (lastUse.get(v) === k && !unsafe.has(v) && !hasTensor.has(v) && recyclable(v)) {
         const key = bufKey(v);
         free.set(key, [...(free.get(key) ?? []), `d${id(v)}`]);
       }

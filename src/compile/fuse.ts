@@ -14,38 +14,72 @@ import { compileFn, literal } from "./codegen.js";
  */
 export type Float32Mode = "exact" | "fast";
 
-/** A run of equations one loop can compute: elementwise ones over `domain`, reductions of its trailing `inner` elements. */
+/**
+ * A run of equations one loop can compute: elementwise ones over `domain` (flat index i), reductions of its
+ * trailing `inner` elements, and broadcasts whose operand varies only with the outer index o or the inner index j
+ * of the loop split into outer × inner (i = o·inner + j).
+ */
 export interface FusionRun {
   eqns: Eqn[];
   domain: readonly number[];
-  /** Elements each reduction folds (a trailing block of the domain); undefined while the run has no reduction. */
+  /** Elements per outer iteration; undefined while no equation needs the split (then the loop is flat). */
   inner: number | undefined;
 }
 
-/** One fused loop: reads `ins` (full arrays or size-1 scalars), writes its materialised `outs` into buffers it is given. */
+/** One fused loop: reads `ins` (full arrays, size-1 scalars, or broadcast operands), writes its materialised `outs` into buffers it is given. */
 export interface FusedGroup {
   ins: Var[];
+  /** Whether input k is read before any output element it could share a buffer with is written (not read by j). */
+  inPlace: boolean[];
   outs: Var[];
   source: string;
-  /** `outs[j]` gets `bufs[j]` (of `outs[j]`'s size and dtype). */
-  run: (ins: TypedArray[], bufs: TypedArray[]) => void;
-  /** The generated function itself: (outer, inner, ...ins, ...bufs). */
+  /** The generated function itself: (outer, inner, ...ins, ...bufs); `outs[j]` gets `bufs[j]` (of its size and dtype). */
   fn: (...a: (number | TypedArray)[]) => void;
   outer: number;
   inner: number;
 }
 
 const isScalarBroadcast = (e: Eqn) => e.prim.name === "broadcast_in_dim" && e.inputs[0]!.aval.size === 1;
-/** Whether jit can fuse this elementwise equation into a loop. */
+/** Whether jit can fuse this elementwise equation into a loop over its output shape, with no split. */
 export const fusible = (e: Eqn): boolean => e.outs.length === 1 && (e.prim.emit !== undefined || isScalarBroadcast(e));
 
-/** The number of trailing elements a reduction folds, when its axes are a trailing block of its input's axes. */
-function reducedInner(e: Eqn): number | undefined {
-  if (!e.prim.emitReduce) return undefined;
-  const shape = e.inputs[0]!.aval.shape;
-  const axes = [...(e.params as { axes: readonly number[] }).axes].sort((a, b) => a - b);
-  if (!axes.every((a, k) => a === shape.length - axes.length + k)) return undefined;
-  return sizeOf(shape.slice(shape.length - axes.length));
+/** How a loop reads a broadcast operand: by the outer index, the inner index, or the flat index (only unit axes added). */
+type Index = "o" | "j" | "i";
+interface Split {
+  inner: number;
+  index: Index | undefined;
+}
+
+/** The splits (axis s: outer = axes before s) under which one loop can compute `e`, and how it reads its operand. */
+function splits(e: Eqn): Split[] {
+  const shape = e.outs[0]!.aval.shape;
+  const nd = shape.length;
+  const innerAt = (s: number) => sizeOf(shape.slice(s));
+  if (e.prim.emitReduce) {
+    const inShape = e.inputs[0]!.aval.shape;
+    const axes = [...(e.params as { axes: readonly number[] }).axes].sort((a, b) => a - b);
+    if (!axes.every((a, k) => a === inShape.length - axes.length + k)) return [];
+    return [{ inner: sizeOf(inShape.slice(inShape.length - axes.length)), index: undefined }];
+  }
+  if (fusible(e)) return [{ inner: NaN, index: undefined }]; // any split
+  if (e.prim.name !== "broadcast_in_dim") return [];
+  // axes the operand spans (kept, length > 1) and axes it is repeated along (length > 1 in the output only)
+  const x = e.inputs[0]!.aval.shape;
+  const dims = (e.params as { broadcast_dimensions: readonly number[] }).broadcast_dimensions;
+  const kept: number[] = [];
+  const repeated: number[] = [];
+  for (let a = 0; a < nd; a++) {
+    if (shape[a]! === 1) continue;
+    const k = dims.indexOf(a);
+    (k >= 0 && x[k] === shape[a] ? kept : repeated).push(a);
+  }
+  if (repeated.length === 0) return [{ inner: NaN, index: "i" }];
+  const out: Split[] = [];
+  for (let s = 0; s <= nd; s++) {
+    if (kept.every((a) => a < s) && repeated.every((a) => a >= s)) out.push({ inner: innerAt(s), index: "o" });
+    else if (kept.every((a) => a >= s) && repeated.every((a) => a < s)) out.push({ inner: innerAt(s), index: "j" });
+  }
+  return out;
 }
 
 /** How a stored (or accumulated) value is rounded to its dtype, as the eager kernels' stores do. */
@@ -61,69 +95,78 @@ function rounded(expr: string, dtype: DType, exact: boolean): string {
 /** Builds the loop for a run; `later` says which of its values are read after it (and so must be stored). */
 export function fuse(run: FusionRun, later: (v: Var) => boolean, mode: Float32Mode): FusedGroup | undefined {
   const exact = mode === "exact";
-  const produced = new Map<Var, string>();
+  const size = sizeOf(run.domain);
+  const inner = run.inner ?? size;
+  const split = run.inner !== undefined;
+  // code by loop level: 0 before the loop, 1 per outer iteration, 2 per element
+  const code: string[][] = [[], [], []];
+  const produced = new Map<Var, { name: string; level: number }>();
   const ins: Var[] = [];
-  const inName = new Map<Var, string>();
-  const prologue: string[] = [];
-  const loads: string[] = [];
-  const body: string[] = [];
+  const inPlace: boolean[] = [];
   const accs: { v: Var; name: string; init: string; step: string }[] = [];
-  const read = (a: Atom): string => {
-    if (a._tag === "Lit") return literal(Number(a.value._data![0]));
-    const local = produced.get(a);
-    if (local) return local;
-    let name = inName.get(a);
-    if (!name) {
-      const k = ins.push(a) - 1;
-      // size-1 inputs are read once before the loop, full ones once per iteration
-      const scalar = a.aval.size === 1;
-      name = scalar ? `s${k}` : `x${k}`;
-      (scalar ? prologue : loads).push(scalar ? `const s${k} = in${k}[0];` : `const x${k} = in${k}[i];`);
-      inName.set(a, name);
-    }
-    return name;
+  const input = (a: Var, index: "0" | Index): { name: string; level: number } => {
+    const k = ins.push(a) - 1;
+    // an input read by j is read again in every outer iteration, after outputs indexed by o were written
+    inPlace.push(index !== "j");
+    const level = index === "0" ? 0 : index === "o" ? 1 : 2;
+    code[level]!.push(`const x${k} = in${k}[${index}];`);
+    return { name: `x${k}`, level };
   };
-  // values that do not depend on i (literals, size-1 inputs) are computed once, before the loop
-  const invariant = new Set<string>();
-  const isInvariant = (a: Atom) => a._tag === "Lit" || a.aval.size === 1 || invariant.has(produced.get(a) ?? "");
+  const read = (a: Atom): { name: string; level: number } => {
+    if (a._tag === "Lit") return { name: literal(Number(a.value._data![0])), level: 0 };
+    let r = produced.get(a);
+    if (!r) produced.set(a, (r = input(a, a.aval.size === 1 ? "0" : "i")));
+    return r;
+  };
   run.eqns.forEach((e, k) => {
     const v = e.outs[0]!;
-    const args = e.inputs.map(read);
     if (e.prim.emitReduce) {
       const r = e.prim.emitReduce;
       const name = `acc${accs.length}`;
-      accs.push({ v, name, init: literal(r.init(v.aval.dtype)), step: rounded(r.step(name, args[0]!), v.aval.dtype, exact) });
+      accs.push({ v, name, init: literal(r.init(v.aval.dtype)), step: rounded(r.step(name, read(e.inputs[0]!).name), v.aval.dtype, exact) });
       return;
     }
-    const expr = isScalarBroadcast(e) ? args[0]! : e.prim.emit!(args, e.params, e.inputs.map((a) => a.aval as ShapedArray));
+    if (e.prim.name === "broadcast_in_dim" && !isScalarBroadcast(e)) {
+      const how = splits(e).find((sp) => sp.index === "i" || (split && sp.inner === inner))!;
+      produced.set(v, input(e.inputs[0] as Var, how.index!));
+      return;
+    }
+    const args = e.inputs.map(read);
+    const expr = isScalarBroadcast(e) ? args[0]!.name : e.prim.emit!(args.map((a) => a.name), e.params, e.inputs.map((a) => a.aval as ShapedArray));
     // an explicit cast to float32 rounds in either mode: the program asked for it
     const exactHere = exact || e.prim.name === "convert_element_type";
-    const hoist = e.inputs.every(isInvariant);
-    (hoist ? prologue : body).push(`const t${k} = ${rounded(expr, v.aval.dtype, exactHere)};`);
-    produced.set(v, `t${k}`);
-    if (hoist) invariant.add(`t${k}`);
+    // computed where its operands first all exist: values not depending on the element are hoisted
+    const level = Math.max(0, ...args.map((a) => a.level));
+    code[level]!.push(`const t${k} = ${rounded(expr, v.aval.dtype, exactHere)};`);
+    produced.set(v, { name: `t${k}`, level });
   });
   const stored = run.eqns.filter((e) => !e.prim.emitReduce).map((e) => e.outs[0]!).filter(later);
   const outs = [...stored, ...accs.map((a) => a.v)];
-  const stores = stored.map((v, j) => `out${j}[i] = ${produced.get(v)};`);
   const params = ["outer", "inner", ...ins.map((_, k) => `in${k}`), ...outs.map((_, j) => `out${j}`)];
-  const step = [...loads, ...body, ...stores, ...accs.map((a) => `${a.name} = ${a.step};`)].join("\n      ");
-  const loop = accs.length === 0
-    ? `for (let i = 0; i < inner; i++) {\n      ${step}\n    }`
-    : `for (let o = 0, i = 0; o < outer; o++) {\n    ${accs.map((a) => `let ${a.name} = ${a.init};`).join(" ")}\n    for (const end = i + inner; i < end; i++) {\n      ${step}\n    }\n    ${accs.map((a, j) => `out${stored.length + j}[o] = ${a.name};`).join(" ")}\n  }`;
-  const source = `function fused(${params.join(", ")}) {\n  ${prologue.join("\n  ")}\n  ${loop}\n}`;
+  const perElement = [...code[2]!, ...stored.map((v, j) => `out${j}[i] = ${produced.get(v)!.name};`), ...accs.map((a) => `${a.name} = ${a.step};`)];
+  const indent = (lines: string[], n: number) => lines.map((l) => " ".repeat(n) + l).join("\n");
+  const loop = !split
+    ? `  for (let i = 0; i < inner; i++) {\n${indent(perElement, 4)}\n  }`
+    : [
+      "  for (let o = 0, i = 0; o < outer; o++) {",
+      indent([...code[1]!, ...accs.map((a) => `let ${a.name} = ${a.init};`)], 4),
+      "    for (let j = 0; j < inner; j++, i++) {",
+      indent(perElement, 6),
+      "    }",
+      indent(accs.map((a, j) => `out${stored.length + j}[o] = ${a.name};`), 4),
+      "  }",
+    ].filter((l) => l !== "").join("\n");
+  const source = `function fused(${params.join(", ")}) {\n${code[0]!.length ? `${indent(code[0]!, 2)}\n` : ""}${loop}\n}`;
   const fn = compileFn<(...a: (number | TypedArray)[]) => void>(params, source.slice(source.indexOf("{") + 1, source.lastIndexOf("}")));
   if (!fn) return undefined;
-  const size = sizeOf(run.domain);
-  const inner = run.inner ?? size;
-  const outer = accs.length ? sizeOf(accs[0]!.v.aval.shape) : 1;
-  return { ins, outs, source, fn, outer, inner, run: (data, bufs) => fn(outer, inner, ...data, ...bufs) };
+  const outer = !split ? 1 : inner === 0 ? (accs.length ? sizeOf(accs[0]!.v.aval.shape) : 0) : size / inner;
+  return { ins, inPlace, outs, source, fn, outer, inner };
 }
 
 /**
- * Splits a jaxpr's equations, in order, into kernels and fusion runs: elementwise equations over one domain,
- * and reductions of that domain over trailing axes (all folding the same block), as long as nothing in the
- * run reads a reduction's result (it is complete only when the loop ends).
+ * Splits a jaxpr's equations, in order, into kernels and fusion runs: elementwise equations and broadcasts over one
+ * domain, and reductions of that domain over trailing axes, under one outer × inner split, as long as nothing in
+ * the run reads a reduction's result (it is complete only when the loop ends).
  */
 export function fusionRuns(jaxpr: Jaxpr): (Eqn | FusionRun)[] {
   const out: (Eqn | FusionRun)[] = [];
@@ -134,25 +177,29 @@ export function fusionRuns(jaxpr: Jaxpr): (Eqn | FusionRun)[] {
     run = undefined;
     reduced = new Set();
   };
+  /** The split `e` needs in `r`: undefined if none, NaN if any does. */
+  const fit = (r: FusionRun, options: Split[]): number | undefined => {
+    const ok = options.filter((o) => Number.isNaN(o.inner) || r.inner === undefined || o.inner === r.inner);
+    if (ok.length === 0) return undefined;
+    return ok.some((o) => Number.isNaN(o.inner)) ? NaN : ok[0]!.inner;
+  };
   for (const e of jaxpr.eqns) {
-    const inner = reducedInner(e);
-    if (!fusible(e) && inner === undefined) {
+    const options = splits(e);
+    if (options.length === 0) {
       flush();
       out.push(e);
       continue;
     }
-    const domain = inner === undefined ? e.outs[0]!.aval.shape : e.inputs[0]!.aval.shape;
-    const joins = run !== undefined && shapeEq(run.domain, domain) && !e.inputs.some((a) => a._tag === "Var" && reduced.has(a)) &&
-      (inner === undefined || run.inner === undefined || run.inner === inner);
-    if (!joins) {
+    const domain = e.prim.emitReduce ? e.inputs[0]!.aval.shape : e.outs[0]!.aval.shape;
+    let inner = run && shapeEq(run.domain, domain) && !e.inputs.some((a) => a._tag === "Var" && reduced.has(a)) ? fit(run, options) : undefined;
+    if (inner === undefined) {
       flush();
       run = { eqns: [], domain, inner: undefined };
+      inner = fit(run, options)!;
     }
     run!.eqns.push(e);
-    if (inner !== undefined) {
-      run!.inner = inner;
-      reduced.add(e.outs[0]!);
-    }
+    if (!Number.isNaN(inner)) run!.inner = inner;
+    if (e.prim.emitReduce) reduced.add(e.outs[0]!);
   }
   flush();
   return out;
