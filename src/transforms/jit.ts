@@ -81,8 +81,16 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
   if (float32 !== "fast" && float32 !== "exact") throw new TracegradError(`jit(${name}): float32 must be "fast" or "exact", got ${JSON.stringify(float32)}`);
   const cache = new Map<string, Entry>();
   const noStatics = opts.staticArgnums === undefined || (Array.isArray(opts.staticArgnums) && opts.staticArgnums.length === 0);
+  /** The most recently used key, and moving a key there (Map order is the LRU order). */
+  let mru: string | undefined;
+  const touch = (key: string) => {
+    const e = cache.get(key)!;
+    cache.delete(key);
+    cache.set(key, e);
+    mru = key;
+  };
   /** The last signature called eagerly with flat tensor arguments: such calls skip flattening, keys and bind. */
-  let last: { avals: ShapedArray[]; run: Executable; out: (r: Tensor[]) => unknown } | undefined;
+  let last: { key: string; avals: ShapedArray[]; run: Executable; out: (r: Tensor[]) => unknown } | undefined;
 
   const prepare = (args: unknown[]) => {
     const spec = opts.staticArgnums ?? [];
@@ -100,10 +108,8 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
     const key = JSON.stringify([inTree, xs.map((x) => x.aval.toString()), keyParts]);
     let entry = cache.get(key);
     let hoisted: Tensor[] = [];
-    if (entry) {
-      cache.delete(key); // refresh its place in the LRU order
-      cache.set(key, entry);
-    } else {
+    if (entry) touch(key);
+    else {
       let outTree: TreeDef | undefined;
       const traced = stageFlat("jit", name, (...ts) => {
         const dyn = unflatten(inTree, ts) as unknown[];
@@ -125,10 +131,15 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
       entry = { closed, outTree: outTree! };
       if (hoisted.length === 0) {
         cache.set(key, entry);
-        if (cache.size > maxEntries) cache.delete(cache.keys().next().value!);
+        mru = key;
+        if (cache.size > maxEntries) {
+          const evicted = cache.keys().next().value!;
+          cache.delete(evicted);
+          if (last?.key === evicted) last = undefined;
+        }
       }
     }
-    return { closed: entry.closed, outTree: entry.outTree, inTree, cached: cache.get(key) === entry, ins: [...hoisted, ...xs] };
+    return { key, closed: entry.closed, outTree: entry.outTree, inTree, cached: cache.get(key) === entry, ins: [...hoisted, ...xs] };
   };
 
   const fn = named((...args: LooseArgs<A>) => {
@@ -142,12 +153,15 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
           break;
         }
       }
-      if (hit) return last.out(last.run(args as unknown as Tensor[])) as TensorTree<R>;
+      if (hit) {
+        if (mru !== last.key) touch(last.key); // keep the LRU order exact
+        return last.out(last.run(args as unknown as Tensor[])) as TensorTree<R>;
+      }
     }
-    const { closed, outTree, inTree, cached, ins } = prepare(args);
+    const { key, closed, outTree, inTree, cached, ins } = prepare(args);
     if (base && cached && inTree.kind === "array" && inTree.children.every((c) => c.kind === "leaf") && args.every((a) => a instanceof Tensor)) {
       const single = outTree.kind === "leaf";
-      last = { avals: ins.map((x) => x.aval), run: executable(closed, float32), out: single ? (r) => r[0] : (r) => unflatten(outTree, r) };
+      last = { key, avals: ins.map((x) => x.aval), run: executable(closed, float32), out: single ? (r) => r[0] : (r) => unflatten(outTree, r) };
     }
     return unflatten(outTree, bind(jitP, ins, { name, jaxpr: closed, float32 })) as TensorTree<R>;
   }, `jit(${name})`);

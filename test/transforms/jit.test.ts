@@ -110,6 +110,25 @@ describe("cache: one trace per signature", () => {
     expect(jf.cacheSize).toBe(2);
   });
 
+  it("LRU order stays exact when flat tensor calls (the fast path) alternate with pytree calls", () => {
+    const { jf, log } = counted((x: Tensor | { v: Tensor }) => ("v" in x ? x.v : x).neg(), { cacheSize: 2 });
+    const a = np.ones([1]);
+    const p = { v: np.ones([2]) };
+    const traced = (x: Tensor | { v: Tensor }): boolean => {
+      const before = log.traces;
+      jf(x);
+      return log.traces > before;
+    };
+    expect([traced(a), traced(a), traced(p)]).toEqual([true, false, true]);
+    expect(traced(a), "a, called through the fast path, becomes the most recently used").toBe(false);
+    expect(traced(np.ones([3])), "a new signature evicts p, not a").toBe(true);
+    expect(traced(a), "a survived").toBe(false);
+    expect(traced(p), "p was evicted").toBe(true);
+    expect(traced(np.ones([3])), "[3] was evicted by p").toBe(true);
+    expect(traced(a), "and a by [3]: the fast path does not keep an evicted signature").toBe(true);
+    expect(log.traces).toBe(6);
+  });
+
   it("the default cache keeps 64 signatures", () => {
     const { jf, log } = counted((x: Tensor) => x.sum());
     for (let n = 1; n <= 65; n++) jf(np.zeros([n]));
