@@ -100,20 +100,22 @@ export function fuse(run: FusionRun, later: (v: Var) => boolean, mode: Float32Mo
   const split = run.inner !== undefined;
   // code by loop level: 0 before the loop, 1 per outer iteration, 2 per element
   const code: string[][] = [[], [], []];
-  const produced = new Map<Var, { name: string; level: number }>();
+  /** A value's JS name, its loop level, and whether it holds exactly its dtype's value (already rounded). */
+  type Value = { name: string; level: number; rounded: boolean };
+  const produced = new Map<Var, Value>();
   const ins: Var[] = [];
   const inPlace: boolean[] = [];
   const accs: { v: Var; name: string; init: string; step: string }[] = [];
-  const input = (a: Var, index: "0" | Index): { name: string; level: number } => {
+  const input = (a: Var, index: "0" | Index): Value => {
     const k = ins.push(a) - 1;
     // an input read by j is read again in every outer iteration, after outputs indexed by o were written
     inPlace.push(index !== "j");
     const level = index === "0" ? 0 : index === "o" ? 1 : 2;
     code[level]!.push(`const x${k} = in${k}[${index}];`);
-    return { name: `x${k}`, level };
+    return { name: `x${k}`, level, rounded: true };
   };
-  const read = (a: Atom): { name: string; level: number } => {
-    if (a._tag === "Lit") return { name: literal(Number(a.value._data![0])), level: 0 };
+  const read = (a: Atom): Value => {
+    if (a._tag === "Lit") return { name: literal(Number(a.value._data![0])), level: 0, rounded: true };
     let r = produced.get(a);
     if (!r) produced.set(a, (r = input(a, a.aval.size === 1 ? "0" : "i")));
     return r;
@@ -132,13 +134,16 @@ export function fuse(run: FusionRun, later: (v: Var) => boolean, mode: Float32Mo
       return;
     }
     const args = e.inputs.map(read);
-    const expr = isScalarBroadcast(e) ? args[0]!.name : e.prim.emit!(args.map((a) => a.name), e.params, e.inputs.map((a) => a.aval as ShapedArray));
+    // fast mode: a discontinuous fragment sees its float32 operands rounded, as eager does
+    const names = args.map((a) =>
+      e.prim.emitNeedsRounded && !a.rounded ? `Math.fround(${a.name})` : a.name);
+    const expr = isScalarBroadcast(e) ? names[0]! : e.prim.emit!(names, e.params, e.inputs.map((a) => a.aval as ShapedArray));
     // an explicit cast to float32 rounds in either mode: the program asked for it
     const exactHere = exact || e.prim.name === "convert_element_type";
     // computed where its operands first all exist: values not depending on the element are hoisted
     const level = Math.max(0, ...args.map((a) => a.level));
     code[level]!.push(`const t${k} = ${rounded(expr, v.aval.dtype, exactHere)};`);
-    produced.set(v, { name: `t${k}`, level });
+    produced.set(v, { name: `t${k}`, level, rounded: v.aval.dtype !== "float32" || exactHere });
   });
   const stored = run.eqns.filter((e) => !e.prim.emitReduce).map((e) => e.outs[0]!).filter(later);
   const outs = [...stored, ...accs.map((a) => a.v)];

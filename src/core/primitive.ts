@@ -56,6 +56,11 @@ export interface PrimitiveDef<P> {
    * from the operand expressions (jit rounds it to the output dtype, as the eager kernel's store does).
    */
   emit?(args: string[], params: P, inAvals: ShapedArray[]): string;
+  /**
+   * The fragment is discontinuous (comparisons, casts, sign): under jit's float32 "fast" mode its float32
+   * operands are rounded first, so it decides on the value eager execution sees, not a more precise one.
+   */
+  emitNeedsRounded?: boolean;
   /** jit code generation for reductions that fuse with their producer; see ReduceEmit. */
   emitReduce?: ReduceEmit;
 }
@@ -83,6 +88,7 @@ export interface Primitive<P = unknown> {
   testing: TestSpec<P> | undefined;
   /** jit code generation fragment (elementwise primitives); see PrimitiveDef.emit. */
   emit?(args: string[], params: P, inAvals: ShapedArray[]): string;
+  emitNeedsRounded?: boolean;
   emitReduce?: ReduceEmit;
   /** Optional: primal and tangent outputs together (jit: one call instead of two). */
   jvpFull?(primals: Tensor[], tangents: (Tensor | null)[], params: P): [Tensor[], (Tensor | null)[]];
@@ -131,6 +137,7 @@ export function definePrimitive<P>(def: PrimitiveDef<P>): Primitive<P> {
     testing: def.testing,
     ...(def.emit ? { emit: def.emit } : {}),
     ...(def.emitReduce ? { emitReduce: def.emitReduce } : {}),
+    ...(def.emitNeedsRounded ? { emitNeedsRounded: true } : {}),
   };
   return self;
 }

@@ -12,6 +12,7 @@ function comparison(name: string, f: (a: number, b: number) => boolean, op: stri
     abstractEval: elementwise(name, "any", "bool"),
     impl: ([x, y], _, out) => mapBinary(x!, y!, out, (a, b) => (f(a, b) ? 1 : 0)),
     jvp: () => null, // piecewise constant
+    emitNeedsRounded: true,
     emit: ([x, y]) => `(${x} ${op} ${y} ? 1 : 0)`,
     batch: vectorized,
     testing: elementwiseTesting(2, { zeroDerivative: true }),

@@ -21,6 +21,7 @@ export const convertElementTypeP = definePrimitive<ConvertParams>({
   jvp: ([t], [x], out) => (isFloat(x!.dtype) && isFloat(out.dtype) ? convertElementType(t!, out.dtype) : null),
   transpose: (ct, [x]) => [convertElementType(ct, x!.aval.dtype)],
   // float → int32 truncates toward zero; → bool is "non-zero and not NaN" (jit rounds to the target after)
+  emitNeedsRounded: true,
   emit: ([x], { new_dtype }) => (new_dtype === "int32" ? `Math.trunc(${x})` : new_dtype === "bool" ? `(${x} !== 0 && ${x} === ${x} ? 1 : 0)` : x!),
   batch: vectorized,
   testing: {

@@ -11,6 +11,7 @@ export const signP = definePrimitive<object>({
   abstractEval: elementwise("sign", "numeric"),
   impl: ([x], _, out) => mapUnary(x!, out, Math.sign),
   jvp: () => null, // piecewise constant
+  emitNeedsRounded: true,
   emit: ([x]) => `Math.sign(${x})`,
   batch: vectorized,
   testing: elementwiseTesting(1, { zeroDerivative: true }),
