@@ -24,6 +24,8 @@ export interface FusionRun {
   domain: readonly number[];
   /** Elements per outer iteration; undefined while no equation needs the split (then the loop is flat). */
   inner: number | undefined;
+  /** Outer iterations (with `inner`: an empty domain can split in several ways, so both are fixed). */
+  outer: number | undefined;
 }
 
 /** One fused loop: reads `ins` (full arrays, size-1 scalars, or broadcast operands), writes its materialised `outs` into buffers it is given. */
@@ -47,6 +49,7 @@ export const fusible = (e: Eqn): boolean => e.outs.length === 1 && (e.prim.emit 
 type Index = "o" | "j" | "i";
 interface Split {
   inner: number;
+  outer: number;
   index: Index | undefined;
 }
 
@@ -54,14 +57,14 @@ interface Split {
 function splits(e: Eqn): Split[] {
   const shape = e.outs[0]!.aval.shape;
   const nd = shape.length;
-  const innerAt = (s: number) => sizeOf(shape.slice(s));
+  const at = (s: number) => ({ inner: sizeOf(shape.slice(s)), outer: sizeOf(shape.slice(0, s)) });
   if (e.prim.emitReduce) {
     const inShape = e.inputs[0]!.aval.shape;
     const axes = [...(e.params as { axes: readonly number[] }).axes].sort((a, b) => a - b);
     if (!axes.every((a, k) => a === inShape.length - axes.length + k)) return [];
-    return [{ inner: sizeOf(inShape.slice(inShape.length - axes.length)), index: undefined }];
+    return [{ inner: sizeOf(inShape.slice(inShape.length - axes.length)), outer: sizeOf(inShape.slice(0, inShape.length - axes.length)), index: undefined }];
   }
-  if (fusible(e)) return [{ inner: NaN, index: undefined }]; // any split
+  if (fusible(e)) return [{ inner: NaN, outer: NaN, index: undefined }]; // any split
   if (e.prim.name !== "broadcast_in_dim") return [];
   // axes the operand spans (kept, length > 1) and axes it is repeated along (length > 1 in the output only)
   const x = e.inputs[0]!.aval.shape;
@@ -73,11 +76,11 @@ function splits(e: Eqn): Split[] {
     const k = dims.indexOf(a);
     (k >= 0 && x[k] === shape[a] ? kept : repeated).push(a);
   }
-  if (repeated.length === 0) return [{ inner: NaN, index: "i" }];
+  if (repeated.length === 0) return [{ inner: NaN, outer: NaN, index: "i" }];
   const out: Split[] = [];
   for (let s = 0; s <= nd; s++) {
-    if (kept.every((a) => a < s) && repeated.every((a) => a >= s)) out.push({ inner: innerAt(s), index: "o" });
-    else if (kept.every((a) => a >= s) && repeated.every((a) => a < s)) out.push({ inner: innerAt(s), index: "j" });
+    if (kept.every((a) => a < s) && repeated.every((a) => a >= s)) out.push({ ...at(s), index: "o" });
+    else if (kept.every((a) => a >= s) && repeated.every((a) => a < s)) out.push({ ...at(s), index: "j" });
   }
   return out;
 }
@@ -129,7 +132,7 @@ export function fuse(run: FusionRun, later: (v: Var) => boolean, mode: Float32Mo
       return;
     }
     if (e.prim.name === "broadcast_in_dim" && !isScalarBroadcast(e)) {
-      const how = splits(e).find((sp) => sp.index === "i" || (split && sp.inner === inner))!;
+      const how = splits(e).find((sp) => sp.index === "i" || (split && sp.inner === inner && sp.outer === run.outer))!;
       produced.set(v, input(e.inputs[0] as Var, how.index!));
       return;
     }
@@ -164,7 +167,7 @@ export function fuse(run: FusionRun, later: (v: Var) => boolean, mode: Float32Mo
   const source = `function fused(${params.join(", ")}) {\n${code[0]!.length ? `${indent(code[0]!, 2)}\n` : ""}${loop}\n}`;
   const fn = compileFn<(...a: (number | TypedArray)[]) => void>(params, source.slice(source.indexOf("{") + 1, source.lastIndexOf("}")));
   if (!fn) return undefined;
-  const outer = !split ? 1 : inner === 0 ? (accs.length ? sizeOf(accs[0]!.v.aval.shape) : 0) : size / inner;
+  const outer = run.outer ?? 1;
   return { ins, inPlace, outs, source, fn, outer, inner };
 }
 
@@ -182,11 +185,10 @@ export function fusionRuns(jaxpr: Jaxpr): (Eqn | FusionRun)[] {
     run = undefined;
     reduced = new Set();
   };
-  /** The split `e` needs in `r`: undefined if none, NaN if any does. */
-  const fit = (r: FusionRun, options: Split[]): number | undefined => {
-    const ok = options.filter((o) => Number.isNaN(o.inner) || r.inner === undefined || o.inner === r.inner);
-    if (ok.length === 0) return undefined;
-    return ok.some((o) => Number.isNaN(o.inner)) ? NaN : ok[0]!.inner;
+  /** The split `e` needs in `r`: undefined if none fits, NaN-sized if any does. */
+  const fit = (r: FusionRun, options: Split[]): Split | undefined => {
+    const ok = options.filter((o) => Number.isNaN(o.inner) || r.inner === undefined || (o.inner === r.inner && o.outer === r.outer));
+    return ok.find((o) => Number.isNaN(o.inner)) ?? ok[0];
   };
   for (const e of jaxpr.eqns) {
     const options = splits(e);
@@ -196,14 +198,14 @@ export function fusionRuns(jaxpr: Jaxpr): (Eqn | FusionRun)[] {
       continue;
     }
     const domain = e.prim.emitReduce ? e.inputs[0]!.aval.shape : e.outs[0]!.aval.shape;
-    let inner = run && shapeEq(run.domain, domain) && !e.inputs.some((a) => a._tag === "Var" && reduced.has(a)) ? fit(run, options) : undefined;
-    if (inner === undefined) {
+    let sp = run && shapeEq(run.domain, domain) && !e.inputs.some((a) => a._tag === "Var" && reduced.has(a)) ? fit(run, options) : undefined;
+    if (sp === undefined) {
       flush();
-      run = { eqns: [], domain, inner: undefined };
-      inner = fit(run, options)!;
+      run = { eqns: [], domain, inner: undefined, outer: undefined };
+      sp = fit(run, options)!;
     }
     run!.eqns.push(e);
-    if (!Number.isNaN(inner)) run!.inner = inner;
+    if (!Number.isNaN(sp.inner)) [run!.inner, run!.outer] = [sp.inner, sp.outer];
     if (e.prim.emitReduce) reduced.add(e.outs[0]!);
   }
   flush();
