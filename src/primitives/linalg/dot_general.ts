@@ -1,7 +1,7 @@
 // dot_general: tensor contraction with batch dimensions (bilinear). Result axes: batch, lhs free, rhs free.
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../../core/aval.js";
-import { allocate } from "../../core/dtype.js";
+import { type TypedArray, allocate } from "../../core/dtype.js";
 import { DTypeError, ShapeError, fmtShape } from "../../core/errors.js";
 import { definePrimitive, isUndefined, type LinearArg } from "../../core/primitive.js";
 import { sizeOf } from "../../core/shape.js";
@@ -12,6 +12,7 @@ import { addTangents, transpose as transposeOp } from "../lax.js";
 import { randomShape } from "../rules.js";
 import { transposeP } from "../structure/transpose.js";
 import { moveAxis } from "../batching.js";
+import { type Strides3, sgemm, wasmKernels } from "../../wasm/runtime.js";
 
 /** ((lhs contracting, rhs contracting), (lhs batch, rhs batch)), as JAX. */
 export type DimensionNumbers = readonly [readonly [readonly number[], readonly number[]], readonly [readonly number[], readonly number[]]];
@@ -34,6 +35,27 @@ function check(l: ShapedArray, r: ShapedArray, [[lc, rc], [lb, rb]]: DimensionNu
   const shape = [...lb.map((d) => l.shape[d]!), ...freeDims(l.ndim, lc, lb).map((d) => l.shape[d]!), ...freeDims(r.ndim, rc, rb).map((d) => r.shape[d]!)];
   return E.right(new ShapedArray(shape, l.dtype));
 }
+
+/**
+ * `x`'s data viewed as [group 0, group 1, group 2] (each group a list of axes, flattened in that order), as element
+ * strides, when each group's axes are laid out as one (merged) axis; undefined when one is not.
+ */
+function viewStrides(x: Tensor, groups: readonly (readonly number[])[]): [TypedArray, Strides3] | undefined {
+  const shape = x.shape;
+  const stride: number[] = new Array(shape.length);
+  for (let d = shape.length - 1, s = 1; d >= 0; d--) {
+    stride[d] = s;
+    s *= shape[d]!;
+  }
+  const out: number[] = [];
+  for (const g of groups) {
+    const axes = g.filter((a) => shape[a] !== 1); // length-1 axes do not move through memory
+    for (let t = 0; t + 1 < axes.length; t++) if (stride[axes[t]!] !== stride[axes[t + 1]!]! * shape[axes[t + 1]!]!) return undefined;
+    out.push(axes.length ? stride[axes[axes.length - 1]!]! : 0);
+  }
+  return [data(x), out as unknown as Strides3];
+}
+const contiguous = (x: Tensor, order: number[]) => data(permuted(x, order));
 
 /** Eager copy of `x` with axes in `order` (skips the copy when already in order). */
 const permuted = (x: Tensor, order: number[]) =>
@@ -62,10 +84,14 @@ export const dotGeneralP = definePrimitive<DotParams>({
     const rf = freeDims(r!.ndim, rc, rb);
     const size = (x: Tensor, ds: number[] | readonly number[]) => sizeOf(ds.map((d) => x.shape[d]!));
     const [nb, m, k, n] = [size(l!, lb), size(l!, lf), size(l!, lc), size(r!, rf)];
-    const a = data(permuted(l!, [...lb, ...lf, ...lc]));
-    const b = data(permuted(r!, [...rb, ...rc, ...rf]));
     const c = allocate(out.dtype, out.size);
-    batchedMatmul(a, b, nb, m, k, n, c);
+    const w = out.dtype === "float32" ? wasmKernels() : undefined;
+    if (w) {
+      // the packing reads through strides, so a transposed operand needs no copy when its axis groups merge
+      const lv = viewStrides(l!, [lb, lf, lc]) ?? [contiguous(l!, [...lb, ...lf, ...lc]), [m * k, k, 1] as const];
+      const rv = viewStrides(r!, [rb, rc, rf]) ?? [contiguous(r!, [...rb, ...rc, ...rf]), [k * n, n, 1] as const];
+      sgemm(w, lv[0] as Float32Array, lv[1], rv[0] as Float32Array, rv[1], nb, m, k, n, c as Float32Array);
+    } else batchedMatmul(data(permuted(l!, [...lb, ...lf, ...lc])), data(permuted(r!, [...rb, ...rc, ...rf])), nb, m, k, n, c);
     return Tensor._of(c, out.shape, out.dtype);
   },
   // d(x·y) = dx·y + x·dy
