@@ -56,8 +56,9 @@ export const chain: Suite = {
   description:
     "x: 1e6 float32 samples of N(0, 1). Forward returns f(x) (1e6 values); gradient returns d/dx sum(f(x)) = f′(x) (1e6 values). " +
     "The hand-fused JS loops allocate a new Float32Array per call (as every library does); the plain ones compute in float64 with one rounding per element; " +
-    "tracegrad rounds to float32 after every operation (bitwise equal to its eager mode); the second hand-written loop does the same " +
-    "`Math.fround` roundings, and its results are checked to be bitwise equal to tracegrad jit's. jax-js calls are awaited with `blockUntilReady()` " +
+    "tracegrad jit (default `float32: \"fast\"`) computes the fused loop in float64 and rounds where it stores: its results are checked to be " +
+    "bitwise equal to the plain hand loop's. With `float32: \"exact\"` it rounds to float32 after every operation (bitwise equal to its eager mode); " +
+    "the second hand-written loop does the same `Math.fround` roundings, and is checked bitwise equal to it. jax-js calls are awaited with `blockUntilReady()` " +
     "(jax-js is lazy) and their outputs disposed; TensorFlow.js runs synchronously inside `tf.tidy` and its output is disposed. " +
     "Before timing, every forward and every gradient is checked against the hand-fused loop (max |Δ| / max(1, |ref|) ≤ 1e-5).",
   options: { warmup: 5, reps: 30 },
