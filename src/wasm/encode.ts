@@ -131,6 +131,10 @@ export class Code {
     body(this);
     return this.op("end");
   }
+  call(funcIndex: number): this {
+    this.bytes.push(0x10, ...uleb(funcIndex));
+    return this;
+  }
   br(depth: number): this {
     this.bytes.push(0x0c, ...uleb(depth));
     return this;

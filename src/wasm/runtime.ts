@@ -1,14 +1,16 @@
 // The WebAssembly kernels, instantiated on first use: one module over one memory that grows as needed.
 // Undefined where WebAssembly SIMD is unavailable (the JS kernels then run). Nothing here runs at import time.
-import { KC, MR, NR, sgemmModule } from "./sgemm.js";
+import { MR, NR, sgemmModule } from "./sgemm.js";
+import { type Pool, hardwareThreads, startPool } from "./threads.js";
 
-type Macro = (ap: number, bp: number, cp: number, mPanels: number, nPanels: number, kc: number, ldc: number, accumulate: number, apStride: number, bpStride: number) => void;
+type Gemm = (ap: number, bp: number, cp: number, mPanels: number, nPanels: number, k: number, ldc: number, apStride: number, bpStride: number) => void;
 
 export interface WasmKernels {
   /** Whether the micro-kernel uses relaxed-SIMD fused multiply-add (one rounding per step) or mul + add. */
   fma: boolean;
   memory: WebAssembly.Memory;
-  macro: Macro;
+  module: WebAssembly.Module;
+  gemm: Gemm;
 }
 
 let state: WasmKernels | null | undefined;
@@ -26,20 +28,59 @@ export function setWasmDisabled(off: boolean): void {
   disabled = off;
 }
 
+const MAX_PAGES = 65536;
+
 function instantiate(): WasmKernels | null {
   if (typeof WebAssembly !== "object" || typeof WebAssembly.validate !== "function") return null;
   try {
-    const spec = { shared: false, maxPages: 65536 };
+    // a shared memory lets worker threads run the same kernels on the same data
+    const shared = typeof SharedArrayBuffer !== "undefined";
+    const spec = { shared, maxPages: MAX_PAGES };
     // relaxed SIMD validates only where the runtime supports it (Node 20: behind a flag)
     const fma = WebAssembly.validate(sgemmModule({ ...spec, fma: true }));
-    const bytes = sgemmModule({ ...spec, fma });
-    const memory = new WebAssembly.Memory({ initial: 16, maximum: spec.maxPages });
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    return { fma, memory, macro: instance.exports.macro as Macro };
+    const module = new WebAssembly.Module(sgemmModule({ ...spec, fma }));
+    const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    return { fma, memory, module, gemm: instance.exports.gemm as Gemm };
   } catch {
     return null;
   }
 }
+
+/** Threads for large kernels: the machine's count unless set; 1 turns threading off. */
+let threads: number | undefined;
+let pool: Pool | undefined;
+let poolFor: WasmKernels | undefined;
+
+/** @internal Sets how many threads large kernels use (1: the calling thread only); undefined: the machine's count. */
+export function setThreads(n: number | undefined): void {
+  threads = n;
+  pool?.terminate();
+  pool = undefined;
+  poolFor = undefined;
+}
+
+/** The worker pool, started on first use (its workers take jobs once they have started). */
+function workers(w: WasmKernels): Pool | undefined {
+  if (poolFor !== w) {
+    poolFor = w;
+    pool = startPool(Math.min(threads ?? hardwareThreads(), 8) - 1, w.memory, w.module);
+  }
+  return pool;
+}
+
+/** @internal Waits (up to `ms`) until every worker of the pool has started; returns how many are ready. */
+export async function threadsReady(ms = 5000): Promise<number> {
+  const w = wasmKernels();
+  const p = w && workers(w);
+  if (!p) return 0;
+  const want = Math.min(threads ?? hardwareThreads(), 8) - 1;
+  for (const t0 = Date.now(); p.ready() < want && Date.now() - t0 < ms; ) await new Promise((r) => setTimeout(r, 5));
+  return p.ready();
+}
+
+/** Below this many multiply-adds a matmul runs on the calling thread (waking workers costs more than it saves). */
+const PARALLEL_MIN = 1 << 18;
 
 /** A float32 view of at least `floats` elements of the kernels' memory (valid until the next call). */
 function heap(w: WasmKernels, floats: number): Float32Array {
@@ -71,11 +112,19 @@ export function sgemm(w: WasmKernels, a: Float32Array, as: Strides3, b: Float32A
   const [ap, bp, cp] = [0, aFloats, aFloats + bFloats];
   const [sab, sm, sk] = as;
   const [sbb, sk2, sn] = bs;
+  const p = m * n * k >= PARALLEL_MIN && np > 1 ? workers(w) : undefined;
+  const helpers = p ? Math.min(p.ready(), np - 1) : 0;
+  /** gemm over the column panels [j0, j1): each C element is computed the same way whoever computes it. */
+  const job = (j0: number, j1: number) => [4 * ap, 4 * (bp + j0 * NR * k), 4 * (cp + j0 * NR), mp, j1 - j0, k, ldc, 4 * MR * k, 4 * NR * k];
   for (let q = 0; q < nb; q++) {
     packA(f, ap, a, q * sab, sm, sk, m, k, mp);
     packB(f, bp, b, q * sbb, sk2, sn, k, n, np);
-    for (let pc = 0; pc < k; pc += KC) {
-      w.macro(4 * (ap + pc * MR), 4 * (bp + pc * NR), 4 * cp, mp, np, Math.min(KC, k - pc), ldc, pc > 0 ? 1 : 0, 4 * MR * k, 4 * NR * k);
+    if (helpers === 0) w.gemm(4 * ap, 4 * bp, 4 * cp, mp, np, k, ldc, 4 * MR * k, 4 * NR * k);
+    else {
+      const cut = (t: number) => Math.round((np * t) / (helpers + 1));
+      const jobs = Array.from({ length: helpers }, (_, t) => job(cut(t + 1), cut(t + 2)));
+      const own = job(0, cut(1));
+      p!.run(jobs, () => w.gemm(...(own as Parameters<Gemm>)));
     }
     const o = q * m * n;
     if (ldc === n) out.set(f.subarray(cp, cp + m * n), o);

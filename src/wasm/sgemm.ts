@@ -8,6 +8,8 @@ import { Code, assemble } from "./encode.js";
 export const MR = 4;
 export const NR = 8;
 export const KC = 256;
+/** A panels per L2 block: MC_PANELS·MR rows × KC floats = 128 KiB. */
+export const MC_PANELS = 32;
 
 /**
  * macro(ap, bp, cp, mPanels, nPanels, kc, ldc, accumulate): for every pair of an A panel (MR rows, kc deep,
@@ -17,6 +19,8 @@ export function sgemmModule(opts: { fma: boolean; shared: boolean; maxPages: num
   // params: ap bp cp mPanels nPanels kc ldc accumulate apStride bpStride
   const c = new Code(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
   const [AP, BP, CP, MP, NP, K, LDC, ACC, APS, BPS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const ic = c.local("i32");
+  const icEnd = c.local("i32");
   const ir = c.local("i32");
   const jr = c.local("i32");
   const p = c.local("i32");
@@ -30,8 +34,11 @@ export function sgemmModule(opts: { fma: boolean; shared: boolean; maxPages: num
   const accAt = (r: number, q: number) => acc[r * (NR / 4) + q]!;
 
   c.get(LDC).i32(2).op("i32.shl").set(rowBytes);
-  c.for(jr, (x) => x.i32(0), (x) => x.get(NP), 1, (x) => {
-    x.for(ir, (y) => y.i32(0), (y) => y.get(MP), 1, (y) => {
+  // blocks of MC_PANELS A panels stay in L2 while every B panel (in L1) passes over them
+  c.for(ic, (w) => w.i32(0), (w) => w.get(MP), MC_PANELS, (w) => {
+   w.get(ic).i32(MC_PANELS).op("i32.add").tee(icEnd).get(MP).get(icEnd).get(MP).op("i32.lt_s").op("select").set(icEnd);
+   w.for(jr, (x) => x.i32(0), (x) => x.get(NP), 1, (x) => {
+    x.for(ir, (y) => y.get(ic), (y) => y.get(icEnd), 1, (y) => {
       // C tile address: cp + (ir·MR·ldc + jr·NR)·4
       y.get(CP).get(ir).i32(MR).op("i32.mul").get(rowBytes).op("i32.mul").op("i32.add").get(jr).i32(NR * 4).op("i32.mul").op("i32.add").set(cRow);
       // accumulators: zero, or C's current values for later k blocks
@@ -64,6 +71,17 @@ export function sgemmModule(opts: { fma: boolean; shared: boolean; maxPages: num
         }
       }
     });
+   });
   });
-  return assemble({ memory: { initial: 1, maximum: opts.maxPages, shared: opts.shared }, functions: [{ name: "macro", code: c }] });
+  // gemm(ap, bp, cp, mPanels, nPanels, k, ldc, apStride, bpStride): macro over every KC block of k, in order
+  const g = new Code(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
+  const pc = g.local("i32");
+  g.for(pc, (x) => x.i32(0), (x) => x.get(5), KC, (x) => {
+    x.get(0).get(pc).i32(MR * 4).op("i32.mul").op("i32.add"); // ap + pc·MR·4
+    x.get(1).get(pc).i32(NR * 4).op("i32.mul").op("i32.add"); // bp + pc·NR·4
+    x.get(2).get(3).get(4);
+    x.get(5).get(pc).op("i32.sub").i32(KC).get(5).get(pc).op("i32.sub").i32(KC).op("i32.lt_s").op("select"); // min(KC, k − pc)
+    x.get(6).get(pc).i32(0).op("i32.ne").get(7).get(8).call(0);
+  });
+  return assemble({ memory: { initial: 1, maximum: opts.maxPages, shared: opts.shared }, functions: [{ name: "macro", code: c }, { name: "gemm", code: g }] });
 }
