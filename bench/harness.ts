@@ -211,10 +211,12 @@ export interface TableOptions {
   rate?: string;
   /** Adds a column "median − baseline": the overhead over the baseline, in the table's unit. */
   overBaseline?: boolean;
+  /** Adds a throughput column from the median: `amount` units of work per sample, e.g. { amount: 2mnk / 1e9, unit: "GFLOP/s" }. */
+  work?: { amount: number; unit: string };
 }
 
 /** A markdown table of the stats, in the order given. */
-export function table(stats: readonly Stats[], { baseline, perItem, unit = "ms", per, rate, overBaseline }: TableOptions = {}): string {
+export function table(stats: readonly Stats[], { baseline, perItem, unit = "ms", per, rate, overBaseline, work }: TableOptions = {}): string {
   const base = baseline === undefined ? undefined : stats.find((s) => s.name === baseline);
   if (baseline !== undefined && base === undefined) throw new Error(`table: no case named '${baseline}'`);
   const t = (ms: number) => fmtTime(ms, unit);
@@ -222,12 +224,14 @@ export function table(stats: readonly Stats[], { baseline, perItem, unit = "ms",
   const head = ["case", `median${p} (${unit})`, `p10 (${unit})`, `p90 (${unit})`, `min (${unit})`, `max (${unit})`];
   if (perItem) head.push(`median per ${perItem.unit} (${unit})`);
   if (rate) head.push(`${rate} (from median)`);
+  if (work) head.push(`${work.unit} (from median)`);
   if (base && overBaseline) head.push(`median − baseline (${unit})`);
   if (base) head.push("median vs baseline");
   const rows = stats.map((s) => {
     const row = [s.name, t(s.median), t(s.p10), t(s.p90), t(s.min), t(s.max)];
     if (perItem) row.push(t(s.median / perItem.count));
     if (rate) row.push(fmtRate(1000 / s.median));
+    if (work) row.push(fmtRate((1000 * work.amount) / s.median));
     if (base && overBaseline) row.push(s === base ? "—" : t(s.median - base.median));
     if (base) row.push(s === base ? "1 (baseline)" : `${fmtRatio(s.median / base.median)}×`);
     return row;

@@ -14,6 +14,7 @@ import { checkTargets, compare, machine, table, targetTable, type Suite, type Ta
 import { chain } from "./suites/chain.js";
 import { eagerOverhead } from "./suites/eager-overhead.js";
 import { firstCall } from "./suites/first-call.js";
+import { matmul } from "./suites/matmul.js";
 import { mlpStep } from "./suites/mlp-step.js";
 import { perExampleGrads } from "./suites/per-example-grads.js";
 import { perExampleJit } from "./suites/per-example-jit.js";
@@ -21,7 +22,7 @@ import { toy } from "./suites/toy.js";
 import { libVersions, tfWasmInfo } from "./suites/libs.js";
 
 // first-call runs first, so that its first sample is the first jit(MLP step) call in the process
-const suites: Suite[] = [firstCall, toy, chain, mlpStep, perExampleJit, perExampleGrads, ...[1, 1000, 100_000].map(eagerOverhead)];
+const suites: Suite[] = [firstCall, toy, chain, ...[256, 512, 1024].map(matmul), mlpStep, perExampleJit, perExampleGrads, ...[1, 1000, 100_000].map(eagerOverhead)];
 
 const argv = process.argv.slice(2);
 const flag = (name: string): number | undefined => {

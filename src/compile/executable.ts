@@ -128,6 +128,13 @@ function link(program: Program, mode: Float32Mode): Linked {
     const g = s.group;
     const ins = g.ins.map(dataOf);
     // inputs dead after this loop give their buffers to its outputs: every element is read before it is written
+    const alloc = (v: Var) => {
+      const reuse = free.get(bufKey(v))?.pop();
+      lines.push(`const d${id(v)} = ${reuse ?? `new ${CTOR[v.aval.dtype]}(${sizeOf(v.aval.shape)})`};`);
+      hasData.add(v);
+    };
+    // outputs written all loop long take no buffer of this loop's inputs: they are allocated first
+    g.outs.forEach((v, j) => !g.outInPlace[j] && alloc(v));
     const unsafe = new Set(g.ins.filter((_, j) => !g.inPlace[j]));
     for (const v of new Set(g.ins)) {
       if (lastUse.get(v) === k && !unsafe.has(v) && !hasTensor.has(v) && recyclable(v)) {
@@ -135,12 +142,8 @@ function link(program: Program, mode: Float32Mode): Linked {
         free.set(key, [...(free.get(key) ?? []), `d${id(v)}`]);
       }
     }
-    const outs = g.outs.map((v) => {
-      const reuse = free.get(bufKey(v))?.pop();
-      lines.push(`const d${id(v)} = ${reuse ?? `new ${CTOR[v.aval.dtype]}(${sizeOf(v.aval.shape)})`};`);
-      hasData.add(v);
-      return `d${id(v)}`;
-    });
+    g.outs.forEach((v, j) => g.outInPlace[j] && alloc(v));
+    const outs = g.outs.map((v) => `d${id(v)}`);
     lines.push(`F[${F.push(g.fn) - 1}](${[g.outer, g.inner, ...ins, ...outs].join(", ")});`);
   });
   lines.push(`return [${jaxpr.outs.map(tensorOf).join(", ")}];`);

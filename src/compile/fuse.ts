@@ -4,6 +4,7 @@
 import type { ShapedArray } from "../core/aval.js";
 import type { DType, TypedArray } from "../core/dtype.js";
 import { shapeEq, sizeOf } from "../core/shape.js";
+import type { ReduceEmit } from "../core/primitive.js";
 import type { Atom, Eqn, Jaxpr, Var } from "../ir/jaxpr.js";
 import { compileFn, literal } from "./codegen.js";
 
@@ -34,6 +35,8 @@ export interface FusedGroup {
   /** Whether input k is read before any output element it could share a buffer with is written (not read by j). */
   inPlace: boolean[];
   outs: Var[];
+  /** Whether output j may take the buffer of an input this loop reads for the last time (not a column accumulator: written all loop long). */
+  outInPlace: boolean[];
   source: string;
   /** The generated function itself: (outer, inner, ...ins, ...bufs); `outs[j]` gets `bufs[j]` (of its size and dtype). */
   fn: (...a: (number | TypedArray)[]) => void;
@@ -61,8 +64,12 @@ function splits(e: Eqn): Split[] {
   if (e.prim.emitReduce) {
     const inShape = e.inputs[0]!.aval.shape;
     const axes = [...(e.params as { axes: readonly number[] }).axes].sort((a, b) => a - b);
-    if (!axes.every((a, k) => a === inShape.length - axes.length + k)) return [];
-    return [{ inner: sizeOf(inShape.slice(inShape.length - axes.length)), outer: sizeOf(inShape.slice(0, inShape.length - axes.length)), index: undefined }];
+    const r = axes.length;
+    const out: Split[] = [];
+    // over trailing axes: one accumulator per outer iteration; over leading ones: one per inner position (read by j)
+    if (axes.every((a, k) => a === inShape.length - r + k)) out.push({ inner: sizeOf(inShape.slice(inShape.length - r)), outer: sizeOf(inShape.slice(0, inShape.length - r)), index: undefined });
+    if (axes.every((a, k) => a === k)) out.push({ inner: sizeOf(inShape.slice(r)), outer: sizeOf(inShape.slice(0, r)), index: "j" });
+    return out;
   }
   if (fusible(e)) return [{ inner: NaN, outer: NaN, index: undefined }]; // any split
   if (e.prim.name !== "broadcast_in_dim") return [];
@@ -108,7 +115,8 @@ export function fuse(run: FusionRun, later: (v: Var) => boolean, mode: Float32Mo
   const produced = new Map<Var, Value>();
   const ins: Var[] = [];
   const inPlace: boolean[] = [];
-  const accs: { v: Var; name: string; init: string; step: string }[] = [];
+  /** Reductions: over trailing axes, a scalar per outer iteration; over leading ones (column), the output at j. */
+  const accs: { v: Var; prim: ReduceEmit; arg: string; column: boolean }[] = [];
   const input = (a: Var, index: "0" | Index): Value => {
     const k = ins.push(a) - 1;
     // an input read by j is read again in every outer iteration, after outputs indexed by o were written
@@ -126,9 +134,8 @@ export function fuse(run: FusionRun, later: (v: Var) => boolean, mode: Float32Mo
   run.eqns.forEach((e, k) => {
     const v = e.outs[0]!;
     if (e.prim.emitReduce) {
-      const r = e.prim.emitReduce;
-      const name = `acc${accs.length}`;
-      accs.push({ v, name, init: literal(r.init(v.aval.dtype)), step: rounded(r.step(name, read(e.inputs[0]!).name), v.aval.dtype, exact) });
+      const trailing = splits(e).some((sp) => sp.index === undefined && sp.inner === inner && sp.outer === run.outer);
+      accs.push({ v, prim: e.prim.emitReduce, arg: read(e.inputs[0]!).name, column: !trailing });
       return;
     }
     if (e.prim.name === "broadcast_in_dim" && !isScalarBroadcast(e)) {
@@ -151,24 +158,31 @@ export function fuse(run: FusionRun, later: (v: Var) => boolean, mode: Float32Mo
   const stored = run.eqns.filter((e) => !e.prim.emitReduce).map((e) => e.outs[0]!).filter(later);
   const outs = [...stored, ...accs.map((a) => a.v)];
   const params = ["outer", "inner", ...ins.map((_, k) => `in${k}`), ...outs.map((_, j) => `out${j}`)];
-  const perElement = [...code[2]!, ...stored.map((v, j) => `out${j}[i] = ${produced.get(v)!.name};`), ...accs.map((a) => `${a.name} = ${a.step};`)];
+  const accName = (a: (typeof accs)[number], j: number) => (a.column ? `out${stored.length + j}[j]` : `acc${j}`);
+  const accStep = (a: (typeof accs)[number], j: number) => `${accName(a, j)} = ${rounded(a.prim.step(accName(a, j), a.arg), a.v.aval.dtype, exact)};`;
+  const init = (a: (typeof accs)[number]) => literal(a.prim.init(a.v.aval.dtype));
+  const scalarAccs = accs.flatMap((a, j) => (a.column ? [] : [{ a, j }]));
+  const columnInits = accs.flatMap((a, j) => (a.column ? [`for (let j = 0; j < inner; j++) out${stored.length + j}[j] = ${init(a)};`] : []));
+  const perElement = [...code[2]!, ...stored.map((v, j) => `out${j}[i] = ${produced.get(v)!.name};`), ...accs.map(accStep)];
   const indent = (lines: string[], n: number) => lines.map((l) => " ".repeat(n) + l).join("\n");
   const loop = !split
     ? `  for (let i = 0; i < inner; i++) {\n${indent(perElement, 4)}\n  }`
     : [
+      ...columnInits.map((l) => `  ${l}`),
       "  for (let o = 0, i = 0; o < outer; o++) {",
-      indent([...code[1]!, ...accs.map((a) => `let ${a.name} = ${a.init};`)], 4),
+      indent([...code[1]!, ...scalarAccs.map(({ a, j }) => `let acc${j} = ${init(a)};`)], 4),
       "    for (let j = 0; j < inner; j++, i++) {",
       indent(perElement, 6),
       "    }",
-      indent(accs.map((a, j) => `out${stored.length + j}[o] = ${a.name};`), 4),
+      indent(scalarAccs.map(({ j }) => `out${stored.length + j}[o] = acc${j};`), 4),
       "  }",
     ].filter((l) => l !== "").join("\n");
   const source = `function fused(${params.join(", ")}) {\n${code[0]!.length ? `${indent(code[0]!, 2)}\n` : ""}${loop}\n}`;
   const fn = compileFn<(...a: (number | TypedArray)[]) => void>(params, source.slice(source.indexOf("{") + 1, source.lastIndexOf("}")));
   if (!fn) return undefined;
   const outer = run.outer ?? 1;
-  return { ins, inPlace, outs, source, fn, outer, inner };
+  const outInPlace = [...stored.map(() => true), ...accs.map((a) => !a.column)];
+  return { ins, inPlace, outs, outInPlace, source, fn, outer, inner };
 }
 
 /**

@@ -55,16 +55,15 @@ let poolFor: WasmKernels | undefined;
 /** @internal Sets how many threads large kernels use (1: the calling thread only); undefined: the machine's count. */
 export function setThreads(n: number | undefined): void {
   threads = n;
-  pool?.terminate();
-  pool = undefined;
-  poolFor = undefined;
 }
+/** Threads a kernel may use now. */
+const allowed = () => Math.min(threads ?? hardwareThreads(), hardwareThreads(), 8);
 
-/** The worker pool, started on first use (its workers take jobs once they have started). */
+/** The worker pool (one worker per further hardware thread), started on first use; its workers take jobs once started. */
 function workers(w: WasmKernels): Pool | undefined {
   if (poolFor !== w) {
     poolFor = w;
-    pool = startPool(Math.min(threads ?? hardwareThreads(), 8) - 1, w.memory, w.module);
+    pool = startPool(Math.min(hardwareThreads(), 8) - 1, w.memory, w.module);
   }
   return pool;
 }
@@ -74,7 +73,7 @@ export async function threadsReady(ms = 5000): Promise<number> {
   const w = wasmKernels();
   const p = w && workers(w);
   if (!p) return 0;
-  const want = Math.min(threads ?? hardwareThreads(), 8) - 1;
+  const want = allowed() - 1;
   for (const t0 = Date.now(); p.ready() < want && Date.now() - t0 < ms; ) await new Promise((r) => setTimeout(r, 5));
   return p.ready();
 }
@@ -112,8 +111,8 @@ export function sgemm(w: WasmKernels, a: Float32Array, as: Strides3, b: Float32A
   const [ap, bp, cp] = [0, aFloats, aFloats + bFloats];
   const [sab, sm, sk] = as;
   const [sbb, sk2, sn] = bs;
-  const p = m * n * k >= PARALLEL_MIN && np > 1 ? workers(w) : undefined;
-  const helpers = p ? Math.min(p.ready(), np - 1) : 0;
+  const p = m * n * k >= PARALLEL_MIN && np > 1 && allowed() > 1 ? workers(w) : undefined;
+  const helpers = p ? Math.min(p.ready(), allowed() - 1, np - 1) : 0;
   /** gemm over the column panels [j0, j1): each C element is computed the same way whoever computes it. */
   const job = (j0: number, j1: number) => [4 * ap, 4 * (bp + j0 * NR * k), 4 * (cp + j0 * NR), mp, j1 - j0, k, ldc, 4 * MR * k, 4 * NR * k];
   for (let q = 0; q < nb; q++) {
@@ -132,33 +131,52 @@ export function sgemm(w: WasmKernels, a: Float32Array, as: Strides3, b: Float32A
   }
 }
 
-/** Panels of MR rows: panel i holds A[i·MR + r, p] at [p][r]; rows past m are zero. */
+/** Panels of MR rows: panel i holds A[i·MR + r, p] at [p][r]; rows past m are zero. Writes run sequentially. */
 function packA(f: Float32Array, dst: number, a: Float32Array, off: number, sm: number, sk: number, m: number, k: number, mp: number): void {
+  let d = dst;
   for (let i = 0; i < mp; i++) {
-    const base = dst + i * MR * k;
-    for (let r = 0; r < MR; r++) {
-      const row = i * MR + r;
-      if (row >= m) {
-        for (let p = 0; p < k; p++) f[base + p * MR + r] = 0;
-        continue;
+    const row = i * MR;
+    if (row + MR <= m) {
+      let s0 = off + row * sm;
+      const [d1, d2, d3] = [sm, 2 * sm, 3 * sm];
+      for (let p = 0; p < k; p++, s0 += sk) {
+        f[d] = a[s0]!;
+        f[d + 1] = a[s0 + d1]!;
+        f[d + 2] = a[s0 + d2]!;
+        f[d + 3] = a[s0 + d3]!;
+        d += 4;
       }
-      let s = off + row * sm;
-      for (let p = 0; p < k; p++, s += sk) f[base + p * MR + r] = a[s]!;
+      continue;
+    }
+    for (let p = 0; p < k; p++) {
+      for (let r = 0; r < MR; r++) f[d++] = row + r < m ? a[off + (row + r) * sm + p * sk]! : 0;
     }
   }
 }
 
-/** Panels of NR columns: panel j holds B[p, j·NR + c] at [p][c]; columns past n are zero. */
+/** Panels of NR columns: panel j holds B[p, j·NR + c] at [p][c]; columns past n are zero. Writes run sequentially. */
 function packB(f: Float32Array, dst: number, b: Float32Array, off: number, sk: number, sn: number, k: number, n: number, np: number): void {
+  let d = dst;
   for (let j = 0; j < np; j++) {
-    const base = dst + j * NR * k;
-    const cols = Math.min(NR, n - j * NR);
+    const col = j * NR;
+    if (col + NR <= n) {
+      let s = off + col * sn;
+      const [c1, c2, c3, c4, c5, c6, c7] = [sn, 2 * sn, 3 * sn, 4 * sn, 5 * sn, 6 * sn, 7 * sn];
+      for (let p = 0; p < k; p++, s += sk) {
+        f[d] = b[s]!;
+        f[d + 1] = b[s + c1]!;
+        f[d + 2] = b[s + c2]!;
+        f[d + 3] = b[s + c3]!;
+        f[d + 4] = b[s + c4]!;
+        f[d + 5] = b[s + c5]!;
+        f[d + 6] = b[s + c6]!;
+        f[d + 7] = b[s + c7]!;
+        d += 8;
+      }
+      continue;
+    }
     for (let p = 0; p < k; p++) {
-      const d = base + p * NR;
-      let s = off + p * sk + j * NR * sn;
-      let c = 0;
-      for (; c < cols; c++, s += sn) f[d + c] = b[s]!;
-      for (; c < NR; c++) f[d + c] = 0;
+      for (let c = 0; c < NR; c++) f[d++] = col + c < n ? b[off + p * sk + (col + c) * sn]! : 0;
     }
   }
 }

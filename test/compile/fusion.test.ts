@@ -158,16 +158,38 @@ describe("fused reductions", () => {
     expect(kernels(src).filter((k) => k!.startsWith("reduce")), "no reduction kernel").toEqual([]);
   });
 
-  it("over a non-trailing axis: a kernel call (no accumulator), with the producer still fused", () => {
+  it("over leading axes: one accumulator per column, in the output, fused with the producer; a middle axis is a kernel call", () => {
     const xv = values(20, 5);
     const g = (x: Tensor) => x.sin().sum({ axis: 0 });
     const s = xv.map(Math.sin);
     const cols = Array.from({ length: 5 }, (_, j) => [0, 1, 2, 3].reduce((a, r) => a + s[r * 5 + j]!, 0));
     expectBits(jit(g)(tensor(xv, [4, 5])), cols, [5]);
     const src = jit(g).lower(tensor(xv, [4, 5])).source;
-    expect([fusedFns(src), accumulators(src), kernels(src)]).toEqual([1, 0, ["reduce_sum"]]);
-    // axes (0, 2) of a 3-D array are not a trailing block either
+    expect([fusedFns(src), kernels(src)]).toEqual([1, []]);
+    expect(src).toContain("out0[j] = out0[j] + t");
+    // float32: accumulated in the output array, so the sum is rounded after every step as eager's kernel does;
+    // "exact" also rounds each sine first, "fast" adds the double-precision sine
+    const x32 = tensor(xv, [4, 5], "float32");
+    const xs32 = Float32Array.from(xv);
+    const colsOf = (sin: (v: number) => number) => Array.from({ length: 5 }, (_, j) => [0, 1, 2, 3].reduce((a, r) => F(a + sin(xs32[r * 5 + j]!)), 0));
+    expectBits(jit(g, { float32: "exact" })(x32), colsOf((v) => F(Math.sin(v))), [5], "float32");
+    expectBits(jit(g, { float32: "fast" })(x32), colsOf(Math.sin), [5], "float32");
+    // axes (0, 1) of a 3-D array are a leading block too; axis 1 of a 3-D array and axes (0, 2) are neither
+    expect(kernels(jit((x: Tensor) => x.exp().max({ axis: [0, 1] })).lower(tensor(values(24, 1), [2, 3, 4])).source)).toEqual([]);
+    expect(kernels(jit((x: Tensor) => x.exp().sum({ axis: 1 })).lower(tensor(values(24, 1), [2, 3, 4])).source)).toEqual(["reduce_sum"]);
     expect(kernels(jit((x: Tensor) => x.exp().max({ axis: [0, 2] })).lower(tensor(values(24, 1), [2, 3, 4])).source)).toEqual(["reduce_max"]);
+  });
+
+  it("a column accumulator never takes the buffer of an input its loop reads (it is written before and during the loop)", () => {
+    // sum over no axes after a loop that made b: the column accumulator must not reuse b's buffer
+    const f = (x: Tensor) => {
+      const b = np.sum(x, { axis: [1, 2] });
+      return [np.sum(np.add(b, 1), { axis: [] }), np.sum(np.greater(b, 1), { axis: [0] })];
+    };
+    const x = np.full([2, 2, 2], -1, { dtype: "int32" });
+    const [sums, count] = jit(f)(x) as Tensor[];
+    expectBits(sums!, [-3, -3], [2], "int32");
+    expectBits(count!, [0], [], "int32");
   });
 
   it("NaN anywhere in a row makes its fused max and min NaN (first, middle and last positions), in every mode", () => {

@@ -60,10 +60,9 @@ describe("makeJaxpr printing", () => {
       "{ lambda a:f32[2,2] ; b:f32[2]. let
           c:f32[2] = broadcast_in_dim[broadcast_dimensions=() shape=(2,)] 1.0:f32[]
           d:f32[2,1] = reshape[new_sizes=(2, 1)] c
-          e:f32[1,2] = dot_general[dimension_numbers=(([0], [0]), ([], []))] d a
-          f:f32[2,1] = transpose[permutation=(1, 0)] e
-          g:f32[2] = reshape[new_sizes=(2,)] f
-        in (g) }"
+          e:f32[2,1] = dot_general[dimension_numbers=(([0], [0]), ([], []))] a d
+          f:f32[2] = reshape[new_sizes=(2,)] e
+        in (f) }"
     `);
     expect(j.consts[0]).toBe(W);
   });

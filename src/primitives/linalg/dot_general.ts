@@ -70,10 +70,14 @@ function transposeSide(ct: Tensor, other: Tensor, myNdim: number, mine: [readonl
   const [oc, ob] = theirs;
   const oFree = freeDims(other.ndim, oc, ob);
   const nb = mb.length;
-  const r = dotGeneral(ct, other, [[ctOtherFree, oFree], [range(nb), ob]]);
-  // r's axes as this operand's axes: batch, my free (ascending), then my contracting in the other's ascending order
-  const labels = [...mb, ...freeDims(myNdim, mc, mb), ...[...oc].sort((a, b) => a - b).map((o) => mc[oc.indexOf(o)]!)];
-  return transposeOp(r, range(myNdim).map((k) => labels.indexOf(k)));
+  // ct·other has axes: batch, my free (ascending), then my contracting (in the other's ascending order);
+  // other·ct has: batch, my contracting, then my free. Whichever is already in my axes' order needs no transpose.
+  const myFree = freeDims(myNdim, mc, mb);
+  const myContracting = [...oc].sort((a, b) => a - b).map((o) => mc[oc.indexOf(o)]!);
+  const order = (labels: number[]) => range(myNdim).map((k) => labels.indexOf(k));
+  const swapped = order([...mb, ...myContracting, ...myFree]);
+  if (swapped.every((a, i) => a === i)) return dotGeneral(other, ct, [[oFree, ctOtherFree], [ob, range(nb)]]);
+  return transposeOp(dotGeneral(ct, other, [[ctOtherFree, oFree], [range(nb), ob]]), order([...mb, ...myFree, ...myContracting]));
 }
 
 export const dotGeneralP = definePrimitive<DotParams>({
