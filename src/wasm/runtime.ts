@@ -79,7 +79,7 @@ export async function threadsReady(ms = 5000): Promise<number> {
 }
 
 /** Below this many multiply-adds a matmul runs on the calling thread (waking workers costs more than it saves). */
-const PARALLEL_MIN = 1 << 18;
+const PARALLEL_MIN = 1 << 21;
 
 /** A float32 view of at least `floats` elements of the kernels' memory (valid until the next call). */
 function heap(w: WasmKernels, floats: number): Float32Array {
@@ -100,6 +100,16 @@ export function sgemm(w: WasmKernels, a: Float32Array, as: Strides3, b: Float32A
   if (m === 0 || n === 0) return;
   if (k === 0) {
     out.fill(0);
+    return;
+  }
+  if (k === 1) {
+    // outer products (per-example gradients of dense layers): the kernel's one step, 0 + fround(a·b), in JS
+    for (let q = 0, d = 0; q < nb; q++) {
+      for (let i = 0; i < m; i++) {
+        const av = a[q * as[0] + i * as[1]]!;
+        for (let j = 0, s = q * bs[0]; j < n; j++, s += bs[2]) out[d++] = Math.fround(av * b[s]!) + 0;
+      }
+    }
     return;
   }
   const mp = Math.ceil(m / MR);
@@ -127,7 +137,11 @@ export function sgemm(w: WasmKernels, a: Float32Array, as: Strides3, b: Float32A
     }
     const o = q * m * n;
     if (ldc === n) out.set(f.subarray(cp, cp + m * n), o);
-    else for (let i = 0; i < m; i++) out.set(f.subarray(cp + i * ldc, cp + i * ldc + n), o + i * n);
+    else if (n >= 64) for (let i = 0; i < m; i++) out.set(f.subarray(cp + i * ldc, cp + i * ldc + n), o + i * n);
+    else {
+      // short rows: a plain loop beats creating a subarray per row
+      for (let i = 0, d = o, s = cp; i < m; i++, s += ldc) for (let j = 0; j < n; j++) out[d++] = f[s + j]!;
+    }
   }
 }
 

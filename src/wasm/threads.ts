@@ -39,8 +39,12 @@ type Builtins = { getBuiltinModule?: (name: string) => unknown; versions?: { nod
 
 const nodeProcess = (): Builtins | undefined => (globalThis as { process?: Builtins }).process;
 
+let hw: number | undefined;
 /** How many threads the machine offers (1 where unknown). */
 export function hardwareThreads(): number {
+  return (hw ??= readHardwareThreads());
+}
+function readHardwareThreads(): number {
   const os = nodeProcess()?.getBuiltinModule?.("os") as { availableParallelism?: () => number; cpus(): unknown[] } | undefined;
   if (os) return os.availableParallelism?.() ?? os.cpus().length;
   return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
