@@ -7,6 +7,10 @@ import { shapeEq, sizeOf } from "../core/shape.js";
 import type { ReduceEmit } from "../core/primitive.js";
 import type { Atom, Eqn, Jaxpr, Var } from "../ir/jaxpr.js";
 import { compileFn, literal } from "./codegen.js";
+import { wasmFusible, wasmLoop } from "../wasm/elementwise.js";
+
+/** Below this many elements a fused float32 loop stays in JS (copying into WebAssembly memory would cost more). */
+const WASM_MIN = 256;
 
 /**
  * How float32 values inside a fused loop are rounded. "exact": after every operation, as eager kernels store
@@ -108,6 +112,10 @@ export function fuse(run: FusionRun, later: (v: Var) => boolean, mode: Float32Mo
   const size = sizeOf(run.domain);
   const inner = run.inner ?? size;
   const split = run.inner !== undefined;
+  if (!exact && !split && size >= WASM_MIN && wasmFusible(run.eqns)) {
+    const loop = wasmLoop(run.eqns, later);
+    if (loop) return { ...loop, inPlace: loop.ins.map(() => true), outInPlace: loop.outs.map(() => true), fn: loop.fn as FusedGroup["fn"], outer: 1, inner: size };
+  }
   // code by loop level: 0 before the loop, 1 per outer iteration, 2 per element
   const code: string[][] = [[], [], []];
   /** A value's JS name, its loop level, and whether it holds exactly its dtype's value (already rounded). */

@@ -5,6 +5,7 @@ import { TracegradError } from "./errors.js";
 import { Tensor } from "./tensor.js";
 import { type DType, allocate } from "./dtype.js";
 import { generatedKernel } from "../compile/eager_kernels.js";
+import type { WasmEmit } from "../wasm/vecops.js";
 
 /** Marks the linear inputs of a transpose rule: no value, only where the cotangent goes. */
 export class UndefinedPrimal {
@@ -63,6 +64,11 @@ export interface PrimitiveDef<P> {
   emitNeedsRounded?: boolean;
   /** jit code generation for reductions that fuse with their producer; see ReduceEmit. */
   emitReduce?: ReduceEmit;
+  /**
+   * jit's WebAssembly SIMD loops (float32, "fast" mode): emits the operation on f32x4 lanes from operand locals and
+   * returns the result's local. Basic arithmetic rounds as IEEE float32; transcendental functions within 4 ulp.
+   */
+  emitWasm?: WasmEmit;
 }
 
 /**
@@ -90,6 +96,7 @@ export interface Primitive<P = unknown> {
   emit?(args: string[], params: P, inAvals: ShapedArray[]): string;
   emitNeedsRounded?: boolean;
   emitReduce?: ReduceEmit;
+  emitWasm?: WasmEmit;
   /** Optional: primal and tangent outputs together (jit: one call instead of two). */
   jvpFull?(primals: Tensor[], tangents: (Tensor | null)[], params: P): [Tensor[], (Tensor | null)[]];
   /** Optional: how partial evaluation splits the primitive when only some inputs are known (jit). */
@@ -138,6 +145,7 @@ export function definePrimitive<P>(def: PrimitiveDef<P>): Primitive<P> {
     ...(def.emit ? { emit: def.emit } : {}),
     ...(def.emitReduce ? { emitReduce: def.emitReduce } : {}),
     ...(def.emitNeedsRounded ? { emitNeedsRounded: true } : {}),
+    ...(def.emitWasm ? { emitWasm: def.emitWasm } : {}),
   };
   return self;
 }

@@ -5,6 +5,7 @@ export type ValType = "i32" | "i64" | "f32" | "f64" | "v128";
 const VALTYPE: Record<ValType, number> = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b };
 
 export function uleb(n: number): number[] {
+  if (!(n >= 0) || !Number.isInteger(n)) throw new RangeError(`uleb: ${n} is not a non-negative integer`);
   const out: number[] = [];
   do {
     let b = n & 0x7f;
@@ -51,7 +52,14 @@ const MEMORY = {
 } as const;
 /** SIMD opcodes (0xfd prefix). */
 const SIMD = {
-  "f32x4.splat": 0x13, "f64x2.splat": 0x14,
+  "i32x4.splat": 0x11, "f32x4.splat": 0x13, "f64x2.splat": 0x14,
+  "f32x4.eq": 0x41, "f32x4.ne": 0x42, "f32x4.lt": 0x43, "f32x4.gt": 0x44, "f32x4.le": 0x45, "f32x4.ge": 0x46,
+  "v128.not": 0x4d, "v128.and": 0x4e, "v128.andnot": 0x4f, "v128.or": 0x50, "v128.xor": 0x51, "v128.bitselect": 0x52,
+  "f32x4.ceil": 0x67, "f32x4.floor": 0x68, "f32x4.trunc": 0x69, "f32x4.nearest": 0x6a,
+  "i32x4.shl": 0xab, "i32x4.shr_s": 0xac, "i32x4.shr_u": 0xad, "i32x4.add": 0xae, "i32x4.sub": 0xb1, "i32x4.mul": 0xb5,
+  "i32x4.eq": 0x37, "i32x4.gt_s": 0x3b, "i32x4.lt_s": 0x39,
+  "f32x4.abs": 0xe0, "f32x4.neg": 0xe1, "f32x4.sqrt": 0xe3, "f32x4.pmin": 0xea, "f32x4.pmax": 0xeb,
+  "i32x4.trunc_sat_f32x4_s": 0xf8, "f32x4.convert_i32x4_s": 0xfa,
   "f32x4.add": 0xe4, "f32x4.sub": 0xe5, "f32x4.mul": 0xe6, "f32x4.div": 0xe7, "f32x4.min": 0xe8, "f32x4.max": 0xe9,
   "f64x2.add": 0xf0, "f64x2.sub": 0xf1, "f64x2.mul": 0xf2, "f64x2.div": 0xf3,
   "f32x4.demote_f64x2_zero": 0x5e, "f64x2.promote_low_f32x4": 0x5f,
@@ -114,6 +122,16 @@ export class Code {
     this.bytes.push(0xfd, ...uleb(SIMD[o]));
     return this;
   }
+  /** v128.const of four f32 lanes. */
+  f32x4(a: number, b = a, c = a, d = a): this {
+    this.bytes.push(0xfd, ...uleb(0x0c), ...new Uint8Array(new Float32Array([a, b, c, d]).buffer));
+    return this;
+  }
+  /** v128.const of four i32 lanes. */
+  i32x4(a: number, b = a, c = a, d = a): this {
+    this.bytes.push(0xfd, ...uleb(0x0c), ...new Uint8Array(new Int32Array([a, b, c, d]).buffer));
+    return this;
+  }
   simdMem(o: SimdMemoryOp, offset = 0): this {
     const [code, align] = SIMD_MEMORY[o];
     this.bytes.push(0xfd, ...uleb(code), ...uleb(align), ...uleb(offset));
@@ -145,7 +163,7 @@ export class Code {
   }
   /**
    * for (i = from; i < to; i += step) body — `from`, `to` and `step` push an i32; the body runs at least zero times.
-   * Inside the body, `br 1` continues and `br 2` breaks.
+   * Inside the body, `br 1` leaves the loop (there is no continue: the step follows the body).
    */
   for(i: number, from: (c: this) => void, to: (c: this) => void, step: number, body: (c: this) => void): this {
     from(this);

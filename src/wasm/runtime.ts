@@ -9,6 +9,8 @@ export interface WasmKernels {
   /** Whether the micro-kernel uses relaxed-SIMD fused multiply-add (one rounding per step) or mul + add. */
   fma: boolean;
   memory: WebAssembly.Memory;
+  /** The memory's limits, for other modules importing it. */
+  memorySpec: { shared: boolean; maxPages: number };
   module: WebAssembly.Module;
   gemm: Gemm;
 }
@@ -41,7 +43,7 @@ function instantiate(): WasmKernels | null {
     const module = new WebAssembly.Module(sgemmModule({ ...spec, fma }));
     const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
     const instance = new WebAssembly.Instance(module, { env: { memory } });
-    return { fma, memory, module, gemm: instance.exports.gemm as Gemm };
+    return { fma, memory, memorySpec: spec, module, gemm: instance.exports.gemm as Gemm };
   } catch {
     return null;
   }
@@ -82,7 +84,7 @@ export async function threadsReady(ms = 5000): Promise<number> {
 const PARALLEL_MIN = 1 << 21;
 
 /** A float32 view of at least `floats` elements of the kernels' memory (valid until the next call). */
-function heap(w: WasmKernels, floats: number): Float32Array {
+export function heap(w: WasmKernels, floats: number): Float32Array {
   const need = floats * 4;
   const have = w.memory.buffer.byteLength;
   if (have < need) w.memory.grow(Math.ceil((need - have) / 65536));

@@ -4,6 +4,7 @@ import type { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { mapUnary } from "../kernels.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
+import { simdOp } from "../../wasm/vecops.js";
 import { mul, sign } from "../lax.js";
 import { vectorized } from "../batching.js";
 
@@ -14,6 +15,7 @@ export const absP = definePrimitive<object>({
   // d|x| = sign(x)·dx
   jvp: ([t], [x]) => mul(t!, sign(x!)),
   emit: ([x]) => `Math.abs(${x})`,
+  emitWasm: simdOp("f32x4.abs"),
   batch: vectorized,
   testing: elementwiseTesting(1),
 });

@@ -3,6 +3,7 @@ import { definePrimitive, isUndefined } from "../../core/primitive.js";
 import type { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { mapBinary } from "../kernels.js";
+import { simdOp } from "../../wasm/vecops.js";
 import { addTangents } from "../lax.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
 import { vectorized } from "../batching.js";
@@ -14,6 +15,7 @@ export const addP = definePrimitive<object>({
   jvp: ([tx, ty]) => addTangents(tx!, ty!), // d(x + y) = dx + dy
   transpose: (ct, [x, y]) => [isUndefined(x!) ? ct : null, isUndefined(y!) ? ct : null],
   emit: ([x, y]) => `(${x} + ${y})`,
+  emitWasm: simdOp("f32x4.add"),
   batch: vectorized,
   testing: elementwiseTesting(2),
 });

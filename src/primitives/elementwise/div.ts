@@ -4,6 +4,7 @@ import { definePrimitive, isUndefined } from "../../core/primitive.js";
 import type { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { mapBinary } from "../kernels.js";
+import { simdOp } from "../../wasm/vecops.js";
 import { addTangents, mul, neg } from "../lax.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
 import { vectorized } from "../batching.js";
@@ -19,6 +20,7 @@ export const divP = definePrimitive<object>({
     return [div(ct, y), null];
   },
   emit: ([x, y], _, [a]) => (a!.dtype === "int32" ? `Math.trunc(${x} / ${y})` : `(${x} / ${y})`),
+  emitWasm: simdOp("f32x4.div"),
   batch: vectorized,
   testing: elementwiseTesting(2, { domain: [[-2, 2], [0.5, 2]] }),
 });

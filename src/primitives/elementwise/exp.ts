@@ -3,6 +3,8 @@ import { definePrimitive } from "../../core/primitive.js";
 import type { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { mapUnary } from "../kernels.js";
+import { simdFn } from "../../wasm/vecops.js";
+import { vexp } from "../../wasm/vecmath.js";
 import { mul } from "../lax.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
 import { vectorized } from "../batching.js";
@@ -13,6 +15,7 @@ export const expP = definePrimitive<object>({
   impl: ([x], _, out) => mapUnary(x!, out, Math.exp),
   jvp: ([t], _, out) => mul(t!, out), // d eˣ = eˣ·dx
   emit: ([x]) => `Math.exp(${x})`,
+  emitWasm: simdFn(vexp),
   batch: vectorized,
   testing: elementwiseTesting(1),
 });

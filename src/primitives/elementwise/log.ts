@@ -3,6 +3,8 @@ import { definePrimitive } from "../../core/primitive.js";
 import type { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { mapUnary } from "../kernels.js";
+import { simdFn } from "../../wasm/vecops.js";
+import { vlog } from "../../wasm/vecmath.js";
 import { div } from "../lax.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
 import { vectorized } from "../batching.js";
@@ -13,6 +15,7 @@ export const logP = definePrimitive<object>({
   impl: ([x], _, out) => mapUnary(x!, out, Math.log),
   jvp: ([t], [x]) => div(t!, x!), // d log x = dx/x
   emit: ([x]) => `Math.log(${x})`,
+  emitWasm: simdFn(vlog),
   batch: vectorized,
   testing: elementwiseTesting(1, { domain: [0.2, 3] }),
 });

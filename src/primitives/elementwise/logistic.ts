@@ -4,6 +4,8 @@ import type { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { mapUnary } from "../kernels.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
+import { simdFn } from "../../wasm/vecops.js";
+import { vlogistic } from "../../wasm/vecmath.js";
 import { fullLike, mul, sub } from "../lax.js";
 import { vectorized } from "../batching.js";
 
@@ -14,6 +16,7 @@ export const logisticP = definePrimitive<object>({
   // d σ(x) = σ(x)(1 − σ(x))·dx
   jvp: ([t], _, out) => mul(t!, mul(out, sub(fullLike(out, 1), out))),
   emit: ([x]) => `(${x} >= 0 ? 1 / (1 + Math.exp(-${x})) : Math.exp(${x}) / (1 + Math.exp(${x})))`,
+  emitWasm: simdFn(vlogistic),
   batch: vectorized,
   testing: elementwiseTesting(1, { domain: [-4, 4] }),
 });

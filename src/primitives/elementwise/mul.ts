@@ -4,6 +4,7 @@ import { definePrimitive, isUndefined } from "../../core/primitive.js";
 import type { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { mapBinary } from "../kernels.js";
+import { simdOp } from "../../wasm/vecops.js";
 import { addTangents } from "../lax.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
 import { vectorized } from "../batching.js";
@@ -19,6 +20,7 @@ export const mulP = definePrimitive<object>({
     return [isUndefined(x) ? mul(ct, y as Tensor) : null, isUndefined(y) ? mul(x as Tensor, ct) : null];
   },
   emit: ([x, y], _, [a]) => (a!.dtype === "int32" ? `Math.imul(${x}, ${y})` : `(${x} * ${y})`),
+  emitWasm: simdOp("f32x4.mul"),
   batch: vectorized,
   testing: elementwiseTesting(2),
 });

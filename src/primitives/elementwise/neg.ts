@@ -5,6 +5,7 @@ import { bind1 } from "../../core/trace.js";
 import { mapUnary } from "../kernels.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
 import { vectorized } from "../batching.js";
+import { simdOp } from "../../wasm/vecops.js";
 
 export const negP = definePrimitive<object>({
   name: "neg",
@@ -13,6 +14,7 @@ export const negP = definePrimitive<object>({
   jvp: ([t]) => neg(t!), // d(−x) = −dx
   transpose: (ct) => [neg(ct)],
   emit: ([x]) => `(-${x})`,
+  emitWasm: simdOp("f32x4.neg"),
   batch: vectorized,
   testing: elementwiseTesting(1),
 });

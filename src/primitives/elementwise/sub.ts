@@ -3,6 +3,7 @@ import { definePrimitive, isUndefined } from "../../core/primitive.js";
 import type { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { mapBinary } from "../kernels.js";
+import { simdOp } from "../../wasm/vecops.js";
 import { neg } from "../lax.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
 import { vectorized } from "../batching.js";
@@ -15,6 +16,7 @@ export const subP = definePrimitive<object>({
   jvp: ([tx, ty]) => (tx && ty ? sub(tx, ty) : tx ?? neg(ty!)),
   transpose: (ct, [x, y]) => [isUndefined(x!) ? ct : null, isUndefined(y!) ? neg(ct) : null],
   emit: ([x, y]) => `(${x} - ${y})`,
+  emitWasm: simdOp("f32x4.sub"),
   batch: vectorized,
   testing: elementwiseTesting(2),
 });

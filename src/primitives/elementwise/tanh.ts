@@ -3,6 +3,8 @@ import { definePrimitive } from "../../core/primitive.js";
 import type { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { mapUnary } from "../kernels.js";
+import { simdFn } from "../../wasm/vecops.js";
+import { vtanh } from "../../wasm/vecmath.js";
 import { fullLike, mul, sub } from "../lax.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
 import { vectorized } from "../batching.js";
@@ -13,6 +15,7 @@ export const tanhP = definePrimitive<object>({
   impl: ([x], _, out) => mapUnary(x!, out, Math.tanh),
   jvp: ([t], _, out) => mul(t!, sub(fullLike(out, 1), mul(out, out))), // d tanh x = (1 − tanh² x)·dx
   emit: ([x]) => `Math.tanh(${x})`,
+  emitWasm: simdFn(vtanh),
   batch: vectorized,
   testing: elementwiseTesting(1),
 });
