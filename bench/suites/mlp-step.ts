@@ -72,6 +72,13 @@ export const mlpStep: Suite = {
       { name: "tfjs-wasm", fn: runTf("wasm"), before: () => useTf("wasm") },
       { name: "tfjs-cpu", fn: runTf("cpu"), before: () => useTf("cpu") },
     ];
-    return { cases, baseline: "tracegrad jit(step)" };
+    return {
+      cases,
+      baseline: "tracegrad jit(step)",
+      targets: [
+        { label: "MLP step ≥ 150 steps/s (issue 6)", kind: "time", case: "tracegrad jit(step)", limit: 1000 / 150, reference: "jax-js jit(step)" },
+        { label: "MLP step ≥ 2.5× jax-js jit (issue 6)", kind: "ratio", case: "tracegrad jit(step)", vs: "jax-js jit(step)", limit: 1 / 2.5, reference: "jax-js jit(step)" },
+      ],
+    };
   },
 };
