@@ -3,7 +3,8 @@
 import { MR, NR, sgemmModule } from "./sgemm.js";
 import { type Pool, hardwareThreads, startPool } from "./threads.js";
 
-type Gemm = (ap: number, bp: number, cp: number, mPanels: number, nPanels: number, k: number, ldc: number, apStride: number, bpStride: number) => void;
+/** job(a, aRow, aK, bSrc, bSk, bSn, n, bp, cp, mPanels, k, ldc, j0, j1): see sgemm.ts. */
+type Job = (...args: number[]) => void;
 
 export interface WasmKernels {
   /** Whether the micro-kernel uses relaxed-SIMD fused multiply-add (one rounding per step) or mul + add. */
@@ -12,7 +13,7 @@ export interface WasmKernels {
   /** The memory's limits, for other modules importing it. */
   memorySpec: { shared: boolean; maxPages: number };
   module: WebAssembly.Module;
-  gemm: Gemm;
+  job: Job;
 }
 
 let state: WasmKernels | null | undefined;
@@ -43,7 +44,7 @@ function instantiate(): WasmKernels | null {
     const module = new WebAssembly.Module(sgemmModule({ ...spec, fma }));
     const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
     const instance = new WebAssembly.Instance(module, { env: { memory } });
-    return { fma, memory, memorySpec: spec, module, gemm: instance.exports.gemm as Gemm };
+    return { fma, memory, memorySpec: spec, module, job: instance.exports.job as Job };
   } catch {
     return null;
   }
@@ -117,82 +118,35 @@ export function sgemm(w: WasmKernels, a: Float32Array, as: Strides3, b: Float32A
   const mp = Math.ceil(m / MR);
   const np = Math.ceil(n / NR);
   const ldc = np * NR;
-  const aFloats = mp * MR * k;
-  const bFloats = np * NR * k;
-  const f = heap(w, aFloats + bFloats + mp * MR * ldc);
-  const [ap, bp, cp] = [0, aFloats, aFloats + bFloats];
   const [sab, sm, sk] = as;
   const [sbb, sk2, sn] = bs;
+  // memory (floats): A as given, B as given (each padded: the kernels read a few elements past the last row or
+  // column and discard them), B packed into panels, C padded to whole tiles
+  const aOff = 0;
+  const bOff = aOff + a.length + MR * (sm + sk) + 8;
+  const bpOff = bOff + b.length + NR * (sk2 + sn) + 8;
+  const cpOff = bpOff + np * NR * k;
+  const f = heap(w, cpOff + mp * MR * ldc);
+  f.set(a, aOff);
+  f.set(b, bOff);
   const p = m * n * k >= PARALLEL_MIN && np > 1 && allowed() > 1 ? workers(w) : undefined;
   const helpers = p ? Math.min(p.ready(), allowed() - 1, np - 1) : 0;
-  /** gemm over the column panels [j0, j1): each C element is computed the same way whoever computes it. */
-  const job = (j0: number, j1: number) => [4 * ap, 4 * (bp + j0 * NR * k), 4 * (cp + j0 * NR), mp, j1 - j0, k, ldc, 4 * MR * k, 4 * NR * k];
   for (let q = 0; q < nb; q++) {
-    packA(f, ap, a, q * sab, sm, sk, m, k, mp);
-    packB(f, bp, b, q * sbb, sk2, sn, k, n, np);
-    if (helpers === 0) w.gemm(4 * ap, 4 * bp, 4 * cp, mp, np, k, ldc, 4 * MR * k, 4 * NR * k);
+    /** Column panels [j0, j1), packed and computed by one thread: each C element is computed the same way by any. */
+    const job = (j0: number, j1: number) => [4 * (aOff + q * sab), 4 * sm, 4 * sk, 4 * (bOff + q * sbb), 4 * sk2, 4 * sn, n, 4 * bpOff, 4 * cpOff, mp, k, ldc, j0, j1];
+    if (helpers === 0) w.job(...job(0, np));
     else {
       const cut = (t: number) => Math.round((np * t) / (helpers + 1));
       const jobs = Array.from({ length: helpers }, (_, t) => job(cut(t + 1), cut(t + 2)));
       const own = job(0, cut(1));
-      p!.run(jobs, () => w.gemm(...(own as Parameters<Gemm>)));
+      p!.run(jobs, () => w.job(...own));
     }
     const o = q * m * n;
-    if (ldc === n) out.set(f.subarray(cp, cp + m * n), o);
-    else if (n >= 64) for (let i = 0; i < m; i++) out.set(f.subarray(cp + i * ldc, cp + i * ldc + n), o + i * n);
+    if (ldc === n) out.set(f.subarray(cpOff, cpOff + m * n), o);
+    else if (n >= 64) for (let i = 0; i < m; i++) out.set(f.subarray(cpOff + i * ldc, cpOff + i * ldc + n), o + i * n);
     else {
       // short rows: a plain loop beats creating a subarray per row
-      for (let i = 0, d = o, s = cp; i < m; i++, s += ldc) for (let j = 0; j < n; j++) out[d++] = f[s + j]!;
-    }
-  }
-}
-
-/** Panels of MR rows: panel i holds A[i·MR + r, p] at [p][r]; rows past m are zero. Writes run sequentially. */
-function packA(f: Float32Array, dst: number, a: Float32Array, off: number, sm: number, sk: number, m: number, k: number, mp: number): void {
-  let d = dst;
-  for (let i = 0; i < mp; i++) {
-    const row = i * MR;
-    if (row + MR <= m) {
-      let s0 = off + row * sm;
-      const [d1, d2, d3] = [sm, 2 * sm, 3 * sm];
-      for (let p = 0; p < k; p++, s0 += sk) {
-        f[d] = a[s0]!;
-        f[d + 1] = a[s0 + d1]!;
-        f[d + 2] = a[s0 + d2]!;
-        f[d + 3] = a[s0 + d3]!;
-        d += 4;
-      }
-      continue;
-    }
-    for (let p = 0; p < k; p++) {
-      for (let r = 0; r < MR; r++) f[d++] = row + r < m ? a[off + (row + r) * sm + p * sk]! : 0;
-    }
-  }
-}
-
-/** Panels of NR columns: panel j holds B[p, j·NR + c] at [p][c]; columns past n are zero. Writes run sequentially. */
-function packB(f: Float32Array, dst: number, b: Float32Array, off: number, sk: number, sn: number, k: number, n: number, np: number): void {
-  let d = dst;
-  for (let j = 0; j < np; j++) {
-    const col = j * NR;
-    if (col + NR <= n) {
-      let s = off + col * sn;
-      const [c1, c2, c3, c4, c5, c6, c7] = [sn, 2 * sn, 3 * sn, 4 * sn, 5 * sn, 6 * sn, 7 * sn];
-      for (let p = 0; p < k; p++, s += sk) {
-        f[d] = b[s]!;
-        f[d + 1] = b[s + c1]!;
-        f[d + 2] = b[s + c2]!;
-        f[d + 3] = b[s + c3]!;
-        f[d + 4] = b[s + c4]!;
-        f[d + 5] = b[s + c5]!;
-        f[d + 6] = b[s + c6]!;
-        f[d + 7] = b[s + c7]!;
-        d += 8;
-      }
-      continue;
-    }
-    for (let p = 0; p < k; p++) {
-      for (let c = 0; c < NR; c++) f[d++] = col + c < n ? b[off + p * sk + (col + c) * sn]! : 0;
+      for (let i = 0, d = o, s = cpOff; i < m; i++, s += ldc) for (let j = 0; j < n; j++) out[d++] = f[s + j]!;
     }
   }
 }

@@ -1,6 +1,6 @@
-// float32 matrix multiply in WebAssembly SIMD: operands packed (by JS, from any strides, so every transpose
-// costs the same) into panels of MR rows of A and NR columns of B; a register-blocked MR×NR micro-kernel of
-// f32x4 accumulators; k split into blocks of KC so a B panel stays in L1 while A panels stream from L2.
+// float32 matrix multiply in WebAssembly SIMD. A is read in place through its strides (any transpose), four rows
+// at a time; B is packed, by the thread that uses them, into panels of NR columns; a register-blocked MR×NR
+// micro-kernel keeps f32x4 accumulators; k is split into blocks of KC so a B panel stays in L1 while A streams.
 // Each C element sums over k in order, in float32, with the same block boundaries whatever the shape's other
 // sizes or the thread count, so results do not depend on how the work is split.
 import { Code, assemble } from "./encode.js";
@@ -8,23 +8,36 @@ import { Code, assemble } from "./encode.js";
 export const MR = 4;
 export const NR = 8;
 export const KC = 256;
-/** A panels per L2 block: MC_PANELS·MR rows × KC floats = 128 KiB. */
+/** Row panels per L2 block: MC_PANELS·MR rows of A for one k block. */
 export const MC_PANELS = 32;
 
-/**
- * macro(ap, bp, cp, mPanels, nPanels, kc, ldc, accumulate): for every pair of an A panel (MR rows, kc deep,
- * consecutive panels `apStride` bytes apart) and a B panel, C[MR×NR] (+)= A·B at row stride `ldc` floats.
- */
+/** The module: `job` packs and multiplies a range of column panels (what each thread runs); `gemm` and `packB` are its parts. */
 export function sgemmModule(opts: { fma: boolean; shared: boolean; maxPages: number }): Uint8Array<ArrayBuffer> {
-  // params: ap bp cp mPanels nPanels kc ldc accumulate apStride bpStride
-  const c = new Code(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
-  const [AP, BP, CP, MP, NP, K, LDC, ACC, APS, BPS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  return assemble({
+    memory: { initial: 1, maximum: opts.maxPages, shared: opts.shared },
+    functions: [
+      { name: "macro", code: macro(opts.fma) },
+      { name: "gemm", code: gemm() },
+      { name: "packB", code: packB() },
+      { name: "job", code: job() },
+    ],
+  });
+}
+
+/**
+ * macro(a, aRow, aK, bp, cp, mPanels, nPanels, kc, ldc, accumulate, bpStride) — function 0. All addresses and
+ * strides in bytes except ldc (floats). For each row panel i (rows i·MR…, at a + i·MR·aRow) and packed B panel j
+ * (at bp + j·bpStride): C tile (+)= A·B over kc steps of A (aK apart) and of B (NR floats apart).
+ */
+function macro(fma: boolean): Code {
+  const c = new Code(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
+  const [A, AROW, AK, BP, CP, MP, NP, K, LDC, ACC, BPS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const ic = c.local("i32");
   const icEnd = c.local("i32");
   const ir = c.local("i32");
   const jr = c.local("i32");
   const p = c.local("i32");
-  const a = c.local("i32");
+  const ar = Array.from({ length: MR }, () => c.local("i32"));
   const b = c.local("i32");
   const cRow = c.local("i32");
   const rowBytes = c.local("i32");
@@ -34,54 +47,99 @@ export function sgemmModule(opts: { fma: boolean; shared: boolean; maxPages: num
   const accAt = (r: number, q: number) => acc[r * (NR / 4) + q]!;
 
   c.get(LDC).i32(2).op("i32.shl").set(rowBytes);
-  // blocks of MC_PANELS A panels stay in L2 while every B panel (in L1) passes over them
+  // blocks of MC_PANELS row panels stay in L2 while every B panel (in L1) passes over them
   c.for(ic, (w) => w.i32(0), (w) => w.get(MP), MC_PANELS, (w) => {
-   w.get(ic).i32(MC_PANELS).op("i32.add").tee(icEnd).get(MP).get(icEnd).get(MP).op("i32.lt_s").op("select").set(icEnd);
-   w.for(jr, (x) => x.i32(0), (x) => x.get(NP), 1, (x) => {
-    x.for(ir, (y) => y.get(ic), (y) => y.get(icEnd), 1, (y) => {
-      // C tile address: cp + (ir·MR·ldc + jr·NR)·4
-      y.get(CP).get(ir).i32(MR).op("i32.mul").get(rowBytes).op("i32.mul").op("i32.add").get(jr).i32(NR * 4).op("i32.mul").op("i32.add").set(cRow);
-      // accumulators: zero, or C's current values for later k blocks
-      y.block((blk) => {
-        for (const v of acc) blk.f32(0).simd("f32x4.splat").set(v);
-        blk.get(ACC).op("i32.eqz").brIf(0);
-        for (let r = 0; r < MR; r++) {
-          for (let q = 0; q < NR / 4; q++) {
-            blk.get(cRow).get(rowBytes).i32(r).op("i32.mul").op("i32.add").simdMem("v128.load", q * 16).set(accAt(r, q));
+    w.get(ic).i32(MC_PANELS).op("i32.add").tee(icEnd).get(MP).get(icEnd).get(MP).op("i32.lt_s").op("select").set(icEnd);
+    w.for(jr, (x) => x.i32(0), (x) => x.get(NP), 1, (x) => {
+      x.for(ir, (y) => y.get(ic), (y) => y.get(icEnd), 1, (y) => {
+        // C tile address: cp + ir·MR·ldc·4 + jr·NR·4
+        y.get(CP).get(ir).i32(MR).op("i32.mul").get(rowBytes).op("i32.mul").op("i32.add").get(jr).i32(NR * 4).op("i32.mul").op("i32.add").set(cRow);
+        // accumulators: zero, or C's current values for later k blocks
+        y.block((blk) => {
+          for (const v of acc) blk.f32(0).simd("f32x4.splat").set(v);
+          blk.get(ACC).op("i32.eqz").brIf(0);
+          for (let r = 0; r < MR; r++) {
+            for (let q = 0; q < NR / 4; q++) blk.get(cRow).get(rowBytes).i32(r).op("i32.mul").op("i32.add").simdMem("v128.load", q * 16).set(accAt(r, q));
           }
+        });
+        // the panel's four rows of A, and the B panel
+        y.get(A).get(ir).i32(MR).op("i32.mul").get(AROW).op("i32.mul").op("i32.add").set(ar[0]!);
+        for (let r = 1; r < MR; r++) y.get(ar[r - 1]!).get(AROW).op("i32.add").set(ar[r]!);
+        y.get(BP).get(jr).get(BPS).op("i32.mul").op("i32.add").set(b);
+        y.for(p, (z) => z.i32(0), (z) => z.get(K), 1, (z) => {
+          for (let q = 0; q < NR / 4; q++) z.get(b).simdMem("v128.load", q * 16).set(bv[q]!);
+          for (let r = 0; r < MR; r++) {
+            z.get(ar[r]!).simdMem("v128.load32_splat").set(av);
+            for (let q = 0; q < NR / 4; q++) {
+              if (fma) z.get(av).get(bv[q]!).get(accAt(r, q)).simd("f32x4.relaxed_madd").set(accAt(r, q));
+              else z.get(accAt(r, q)).get(av).get(bv[q]!).simd("f32x4.mul").simd("f32x4.add").set(accAt(r, q));
+            }
+            z.get(ar[r]!).get(AK).op("i32.add").set(ar[r]!);
+          }
+          z.get(b).i32(NR * 4).op("i32.add").set(b);
+        });
+        for (let r = 0; r < MR; r++) {
+          for (let q = 0; q < NR / 4; q++) y.get(cRow).get(rowBytes).i32(r).op("i32.mul").op("i32.add").get(accAt(r, q)).simdMem("v128.store", q * 16);
         }
       });
-      y.get(AP).get(ir).get(APS).op("i32.mul").op("i32.add").set(a);
-      y.get(BP).get(jr).get(BPS).op("i32.mul").op("i32.add").set(b);
-      y.for(p, (z) => z.i32(0), (z) => z.get(K), 1, (z) => {
-        for (let q = 0; q < NR / 4; q++) z.get(b).simdMem("v128.load", q * 16).set(bv[q]!);
-        for (let r = 0; r < MR; r++) {
-          z.get(a).simdMem("v128.load32_splat", r * 4).set(av);
-          for (let q = 0; q < NR / 4; q++) {
-            if (opts.fma) z.get(av).get(bv[q]!).get(accAt(r, q)).simd("f32x4.relaxed_madd").set(accAt(r, q));
-            else z.get(accAt(r, q)).get(av).get(bv[q]!).simd("f32x4.mul").simd("f32x4.add").set(accAt(r, q));
-          }
-        }
-        z.get(a).i32(MR * 4).op("i32.add").set(a);
-        z.get(b).i32(NR * 4).op("i32.add").set(b);
-      });
-      for (let r = 0; r < MR; r++) {
-        for (let q = 0; q < NR / 4; q++) {
-          y.get(cRow).get(rowBytes).i32(r).op("i32.mul").op("i32.add").get(accAt(r, q)).simdMem("v128.store", q * 16);
-        }
-      }
     });
-   });
   });
-  // gemm(ap, bp, cp, mPanels, nPanels, k, ldc, apStride, bpStride): macro over every KC block of k, in order
-  const g = new Code(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
+  return c;
+}
+
+/** gemm(a, aRow, aK, bp, cp, mPanels, nPanels, k, ldc, bpStride) — function 1: macro over every KC block of k, in order. */
+function gemm(): Code {
+  const g = new Code(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
+  const [A, AROW, AK, BP, CP, MP, NP, K, LDC, BPS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const pc = g.local("i32");
-  g.for(pc, (x) => x.i32(0), (x) => x.get(5), KC, (x) => {
-    x.get(0).get(pc).i32(MR * 4).op("i32.mul").op("i32.add"); // ap + pc·MR·4
-    x.get(1).get(pc).i32(NR * 4).op("i32.mul").op("i32.add"); // bp + pc·NR·4
-    x.get(2).get(3).get(4);
-    x.get(5).get(pc).op("i32.sub").i32(KC).get(5).get(pc).op("i32.sub").i32(KC).op("i32.lt_s").op("select"); // min(KC, k − pc)
-    x.get(6).get(pc).i32(0).op("i32.ne").get(7).get(8).call(0);
+  g.for(pc, (x) => x.i32(0), (x) => x.get(K), KC, (x) => {
+    x.get(A).get(pc).get(AK).op("i32.mul").op("i32.add").get(AROW).get(AK);
+    x.get(BP).get(pc).i32(NR * 4).op("i32.mul").op("i32.add").get(CP).get(MP).get(NP);
+    x.get(K).get(pc).op("i32.sub").i32(KC).get(K).get(pc).op("i32.sub").i32(KC).op("i32.lt_s").op("select"); // min(KC, k − pc)
+    x.get(LDC).get(pc).i32(0).op("i32.ne").get(BPS).call(0);
   });
-  return assemble({ memory: { initial: 1, maximum: opts.maxPages, shared: opts.shared }, functions: [{ name: "macro", code: c }, { name: "gemm", code: g }] });
+  return g;
+}
+
+/**
+ * packB(dst, src, sk, sn, k, n, j0, j1) — function 2: panels j0…j1−1 of B (element (p, col) at src + p·sk + col·sn
+ * bytes) into dst, panel j at dst + j·k·NR·4 holding [p][c]; columns past n are zero.
+ */
+function packB(): Code {
+  const c = new Code(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
+  const [DST, SRC, SK, SN, K, N, J0, J1] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const j = c.local("i32");
+  const p = c.local("i32");
+  const col = c.local("i32");
+  const d = c.local("i32");
+  const s = c.local("i32");
+  c.for(j, (x) => x.get(J0), (x) => x.get(J1), 1, (x) => {
+    x.get(DST).get(j).get(K).op("i32.mul").i32(NR * 4).op("i32.mul").op("i32.add").set(d);
+    x.for(p, (y) => y.i32(0), (y) => y.get(K), 1, (y) => {
+      y.get(SRC).get(p).get(SK).op("i32.mul").op("i32.add").get(j).i32(NR).op("i32.mul").get(SN).op("i32.mul").op("i32.add").set(s);
+      for (let q = 0; q < NR; q++) {
+        // col < n ? B[p, col] : 0 (the caller pads the source, so the load past the last column stays in memory)
+        y.get(j).i32(NR).op("i32.mul").i32(q).op("i32.add").set(col);
+        y.get(d).get(s).mem("f32.load").f32(0).get(col).get(N).op("i32.lt_s").op("select").mem("f32.store", q * 4);
+        y.get(s).get(SN).op("i32.add").set(s);
+      }
+      y.get(d).i32(NR * 4).op("i32.add").set(d);
+    });
+  });
+  return c;
+}
+
+/**
+ * job(a, aRow, aK, bSrc, bSk, bSn, n, bp, cp, mPanels, k, ldc, j0, j1) — function 3: packs B's column panels
+ * j0…j1−1 and computes their columns of C. What each thread runs on its share.
+ */
+function job(): Code {
+  const c = new Code(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
+  const [A, AROW, AK, BSRC, BSK, BSN, N, BP, CP, MP, K, LDC, J0, J1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+  c.get(BP).get(BSRC).get(BSK).get(BSN).get(K).get(N).get(J0).get(J1).call(2);
+  c.get(A).get(AROW).get(AK);
+  c.get(BP).get(J0).get(K).op("i32.mul").i32(NR * 4).op("i32.mul").op("i32.add");
+  c.get(CP).get(J0).i32(NR * 4).op("i32.mul").op("i32.add");
+  c.get(MP).get(J1).get(J0).op("i32.sub").get(K).get(LDC).get(K).i32(NR * 4).op("i32.mul").call(1);
+  return c;
 }

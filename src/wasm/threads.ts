@@ -5,19 +5,19 @@
 // Coordination is by Atomics on a shared control array, so a synchronous caller never waits on an event loop.
 
 /** Ints per worker in the control array: generation, done generation, ready flag, then the job's arguments. */
-const SLOT = 16;
+const SLOT = 20;
 const ARGS = 3;
 
 export interface Pool {
   /** Workers that have instantiated the module and take jobs now. */
   ready(): number;
-  /** Runs `jobs[i]` (gemm arguments) on ready worker i while the caller runs `own`; returns when all are done. */
+  /** Runs `jobs[i]` (the arguments of the module's `job`) on ready worker i while the caller runs `own`; returns when all are done. */
   run(jobs: readonly (readonly number[])[], own: () => void): void;
   terminate(): void;
 }
 
 const WORKER_LOOP = `
-  const gemm = new WebAssembly.Instance(module, { env: { memory } }).exports.gemm;
+  const job = new WebAssembly.Instance(module, { env: { memory } }).exports.job;
   const c = new Int32Array(ctl);
   const b = index * ${SLOT};
   Atomics.store(c, b + 2, 1);
@@ -25,7 +25,7 @@ const WORKER_LOOP = `
   for (;;) {
     Atomics.wait(c, b, gen);
     gen = Atomics.load(c, b);
-    gemm(${Array.from({ length: 9 }, (_, k) => `c[b + ${ARGS + k}]`).join(", ")});
+    job(${Array.from({ length: 14 }, (_, k) => `c[b + ${ARGS + k}]`).join(", ")});
     Atomics.store(c, b + 1, gen);
     Atomics.notify(c, b + 1);
   }`;
@@ -54,7 +54,7 @@ function readHardwareThreads(): number {
 const canBlock = (): boolean =>
   nodeProcess()?.versions?.node !== undefined || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== "undefined";
 
-/** Starts `n` workers over `memory` running `module`'s gemm, or undefined where threads are unavailable. */
+/** Starts `n` workers over `memory` running `module`'s job, or undefined where threads are unavailable. */
 export function startPool(n: number, memory: WebAssembly.Memory, module: WebAssembly.Module): Pool | undefined {
   if (n <= 0 || typeof SharedArrayBuffer === "undefined" || !(memory.buffer instanceof SharedArrayBuffer)) return undefined;
   const ctl = new Int32Array(new SharedArrayBuffer(4 * SLOT * n));
