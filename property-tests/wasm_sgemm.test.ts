@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type Tensor, jit, lax, np } from "tracegrad";
 import { setWasmDisabled, wasmKernels } from "../src/wasm/runtime.js";
 import { runs, seed } from "./config.js";
+import { mulberry32 as rng } from "../src/core/random.js";
 
 const SEED = seed(0x5_9e_3d);
 const U = 2 ** -24;
@@ -71,17 +72,6 @@ const caseArb: fc.Arbitrary<Case> = fc
     }),
   );
 
-/** mulberry32. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** float32 values over 2^−6..2^6, a fraction ±0, and perhaps a few ±Inf / NaN. */
 function values(n: number, { seed: s, zeros, specials }: Case["values"], salt: number): Float32Array {

@@ -16,9 +16,12 @@ export interface WasmLoop {
 const isScalarBroadcast = (e: Eqn) => e.prim.name === "broadcast_in_dim" && e.inputs[0]!.aval.size === 1;
 const f32 = (a: Atom) => a.aval.dtype === "float32";
 
-/** Whether one wasm loop can compute these equations (all float32, each a scalar broadcast or with an emitWasm rule). */
+/**
+ * Whether one wasm loop can compute these equations (all float32, each a scalar broadcast or with an emitWasm rule)
+ * and gains from it: arithmetic alone runs as fast in JS as copying its operands into WebAssembly memory.
+ */
 export function wasmFusible(eqns: readonly Eqn[]): boolean {
-  return eqns.every((e) => e.outs.length === 1 && f32(e.outs[0]!) && e.inputs.every(f32) && (isScalarBroadcast(e) || e.prim.emitWasm !== undefined));
+  return eqns.some((e) => e.prim.emitWasm?.costly) && eqns.every((e) => e.outs.length === 1 && f32(e.outs[0]!) && e.inputs.every(f32) && (isScalarBroadcast(e) || e.prim.emitWasm !== undefined));
 }
 
 /** The loop for `eqns` storing the values `later` needs, or undefined where WebAssembly SIMD is unavailable. */

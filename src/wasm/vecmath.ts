@@ -94,6 +94,8 @@ export const vtanh: VecFn = (c, x) => {
   c.get(x).i32x4(-0x80000000).simd("v128.and").simd("v128.or").set(z); // copysign (the magnitude is ≥ 0)
   c.get(ax).f32x4(0.625).simd("f32x4.lt").set(mask);
   select(c, small, z, mask).set(z);
+  // tanh is odd: x's sign on the magnitude (the small branch gives +0 for x = −0)
+  c.get(z).i32x4(0x7fffffff).simd("v128.and").get(x).i32x4(-0x80000000).simd("v128.and").simd("v128.or").set(z);
   return z;
 };
 

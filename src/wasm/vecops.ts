@@ -3,7 +3,10 @@
 import type { Code, SimdOp } from "./encode.js";
 import type { VecFn } from "./vecmath.js";
 
-export type WasmEmit = (c: Code, args: number[]) => number;
+export type WasmEmit = ((c: Code, args: number[]) => number) & {
+  /** A function JS evaluates slowly (Math.exp, …): worth copying operands into WebAssembly memory for. */
+  costly?: boolean;
+};
 
 /** One SIMD instruction over the operands, in order. */
 export const simdOp = (op: SimdOp): WasmEmit => (c, args) => {
@@ -14,7 +17,7 @@ export const simdOp = (op: SimdOp): WasmEmit => (c, args) => {
 };
 
 /** A vector math function of one operand. */
-export const simdFn = (f: VecFn): WasmEmit => (c, [x]) => f(c, x!);
+export const simdFn = (f: VecFn): WasmEmit => Object.assign((c: Code, [x]: number[]) => f(c, x!), { costly: true });
 
 /** max (sign 1) or min (−1) as the JS kernels compute it: NaN if either is NaN, else x when x > y (x < y), else y. */
 export const simdExtremum = (sign: 1 | -1): WasmEmit => (c, [x, y]) => {

@@ -9,6 +9,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { type Tensor, jit, lax, np } from "tracegrad";
 import { type Strides3, setThreads, setWasmDisabled, sgemm, threadsReady, wasmKernels } from "../../src/wasm/runtime.js";
 import { KC, MC_PANELS, MR, NR } from "../../src/wasm/sgemm.js";
+import { mulberry32 as rng } from "../../src/core/random.js";
 
 type DN = readonly [readonly [readonly number[], readonly number[]], readonly [readonly number[], readonly number[]]];
 type Data = Float32Array | Float64Array;
@@ -26,17 +27,6 @@ afterAll(() => {
 
 // ───────────────────────────── data and references ─────────────────────────────
 
-/** mulberry32: a small seeded generator in [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** float32 values of assorted magnitudes (so that the order of float32 rounding matters). */
 function randData(r: () => number, n: number, dtype: "float32" | "float64" = "float32"): Data {
