@@ -3,7 +3,7 @@
 // runs, outputs are copied out. Used in float32 "fast" mode where every equation has an emitWasm rule.
 import type { Atom, Eqn, Var } from "../ir/jaxpr.js";
 import { Code, assemble } from "./encode.js";
-import { type WasmKernels, heap, wasmKernels } from "./runtime.js";
+import { type WasmKernels, heap, newKind, splitWork, wasmKernels } from "./runtime.js";
 
 /** What the fused-loop builder needs: the same calling convention as its generated JS loops. */
 export interface WasmLoop {
@@ -37,17 +37,18 @@ export function wasmLoop(eqns: readonly Eqn[], later: (v: Var) => boolean): Wasm
     }
   }
   const outs = eqns.map((e) => e.outs[0]!).filter(later);
-  // run(nVec, inPtr…, scalar…, outPtr…): pointers in bytes, nVec whole f32x4 vectors
-  const c = new Code(["i32", ...full.map(() => "i32" as const), ...scalars.map(() => "f32" as const), ...outs.map(() => "i32" as const)]);
+  // run(nVec, inPtr…, scalarsPtr, outPtr…): byte addresses (all i32, so worker threads can be handed them), nVec
+  // whole f32x4 vectors; the size-1 inputs are read from scalarsPtr
+  const c = new Code(["i32", ...full.map(() => "i32" as const), "i32", ...outs.map(() => "i32" as const)]);
   const inPtr = (k: number) => 1 + k;
-  const scalarParam = (k: number) => 1 + full.length + k;
-  const outPtr = (j: number) => 1 + full.length + scalars.length + j;
+  const scalarsPtr = 1 + full.length;
+  const outPtr = (j: number) => 2 + full.length + j;
   const i = c.local("i32");
   const off = c.local("i32");
   const splat = new Map<Var, number>();
   scalars.forEach((v, k) => {
     const l = c.local("v128");
-    c.get(scalarParam(k)).simd("f32x4.splat").set(l);
+    c.get(scalarsPtr).mem("f32.load", 4 * k).simd("f32x4.splat").set(l);
     splat.set(v, l);
   });
   const listing: string[] = [];
@@ -73,28 +74,36 @@ export function wasmLoop(eqns: readonly Eqn[], later: (v: Var) => boolean): Wasm
     outs.forEach((v, j) => body.get(outPtr(j)).get(off).op("i32.add").get(local.get(v)!).simdMem("v128.store"));
   });
   let run: (...a: number[]) => void;
+  let module: WebAssembly.Module;
   try {
-    const bytes = assemble({ memory: w.memorySpec.shared ? { initial: 1, maximum: w.memorySpec.maxPages, shared: true } : { initial: 1, maximum: w.memorySpec.maxPages, shared: false }, functions: [{ name: "run", code: c }] });
-    run = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: w.memory } }).exports.run as typeof run;
+    module = new WebAssembly.Module(assemble({ memory: { initial: 1, maximum: w.memorySpec.maxPages, shared: w.memorySpec.shared }, functions: [{ name: "run", code: c }] }));
+    run = new WebAssembly.Instance(module, { env: { memory: w.memory } }).exports.run as typeof run;
   } catch {
     return undefined;
   }
+  const kind = newKind();
   const source = `// WebAssembly SIMD loop over f32x4 lanes (float32 "fast" mode)\nfunction fused(outer, inner, ${[...full, ...scalars].map((_, k) => `in${k}`).join(", ")}${outs.length ? ", " : ""}${outs.map((_, j) => `out${j}`).join(", ")}) {\n${listing.join("\n")}\n  stores ${outs.map((v) => `%${eqns.findIndex((e) => e.outs[0] === v)}`).join(" ")}\n}`;
-  return { ins: [...full, ...scalars], outs, source, fn: (_outer, n, ...arrays) => call(w, run, n, full.length, scalars.length, outs.length, arrays) };
+  return { ins: [...full, ...scalars], outs, source, fn: (_outer, n, ...arrays) => call(w, { run, module, kind }, n, full.length, scalars.length, outs.length, arrays) };
 }
 
-/** Copies the inputs in, runs the loop over ⌈n/4⌉ vectors, copies the outputs out. */
-function call(w: WasmKernels, run: (...a: number[]) => void, n: number, nFull: number, nScalar: number, nOut: number, arrays: Float32Array[]): void {
+/** Vectors per thread below which a loop stays on the calling thread (waking a worker costs more). */
+const MIN_VECTORS = 8192;
+
+/** Copies the inputs in, runs the loop over ⌈n/4⌉ vectors (split over threads when long), copies the outputs out. */
+function call(w: WasmKernels, loop: { run: (...a: number[]) => void; module: WebAssembly.Module; kind: number }, n: number, nFull: number, nScalar: number, nOut: number, arrays: Float32Array[]): void {
   const padded = (n + 3) & ~3;
-  const f = heap(w, padded * (nFull + nOut));
-  const args: number[] = [padded >> 2];
-  for (let k = 0; k < nFull; k++) {
-    f.set(arrays[k]!, k * padded);
-    args.push(4 * k * padded);
-  }
-  for (let k = 0; k < nScalar; k++) args.push(arrays[nFull + k]![0]!);
-  for (let j = 0; j < nOut; j++) args.push(4 * (nFull + j) * padded);
-  run(...args);
+  const scalars = padded * (nFull + nOut);
+  const f = heap(w, scalars + nScalar);
+  for (let k = 0; k < nFull; k++) f.set(arrays[k]!, k * padded);
+  for (let k = 0; k < nScalar; k++) f[scalars + k] = arrays[nFull + k]![0]!;
+  const args = (start: number, count: number) => {
+    const a = [count];
+    for (let k = 0; k < nFull; k++) a.push(4 * k * padded + 16 * start);
+    a.push(4 * scalars);
+    for (let j = 0; j < nOut; j++) a.push(4 * (nFull + j) * padded + 16 * start);
+    return a;
+  };
+  splitWork(w, padded >> 2, MIN_VECTORS, loop.kind, loop.module, loop.run, args);
   for (let j = 0; j < nOut; j++) {
     const o = (nFull + j) * padded;
     arrays[nFull + nScalar + j]!.set(f.subarray(o, o + n));

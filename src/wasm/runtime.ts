@@ -1,7 +1,7 @@
 // The WebAssembly kernels, instantiated on first use: one module over one memory that grows as needed.
 // Undefined where WebAssembly SIMD is unavailable (the JS kernels then run). Nothing here runs at import time.
 import { MR, NR, sgemmModule } from "./sgemm.js";
-import { type Pool, hardwareThreads, startPool } from "./threads.js";
+import { MAX_ARGS, type Pool, hardwareThreads, startPool } from "./threads.js";
 
 /** job(a, aRow, aK, bSrc, bSk, bSn, n, bp, cp, mPanels, k, ldc, j0, j1): see sgemm.ts. */
 type Job = (...args: number[]) => void;
@@ -81,6 +81,26 @@ export async function threadsReady(ms = 5000): Promise<number> {
   return p.ready();
 }
 
+let nextKind = 1;
+/** A kind number for a module whose `run` worker threads may execute (see threads.ts). */
+export const newKind = (): number => nextKind++;
+
+/**
+ * Runs `units` of work, split over the worker pool where that pays (at least `minUnits` each, workers that can run
+ * registered modules, arguments that fit): `args(start, count)` are `run`'s arguments for a share.
+ */
+export function splitWork(w: WasmKernels, units: number, minUnits: number, kind: number, module: WebAssembly.Module, run: (...a: number[]) => void, args: (start: number, count: number) => number[]): void {
+  const p = units >= 2 * minUnits && allowed() > 1 ? workers(w) : undefined;
+  const helpers = p?.modules && args(0, 0).length <= MAX_ARGS ? Math.min(p.ready(), allowed() - 1, Math.floor(units / minUnits) - 1) : 0;
+  if (helpers <= 0) {
+    run(...args(0, units));
+    return;
+  }
+  const cut = (t: number) => Math.round((units * t) / (helpers + 1));
+  const jobs = Array.from({ length: helpers }, (_, t) => args(cut(t + 1), cut(t + 2) - cut(t + 1)));
+  p!.run(kind, jobs, () => run(...args(0, cut(1))), module);
+}
+
 /** Below this many multiply-adds a matmul runs on the calling thread (waking workers costs more than it saves). */
 const PARALLEL_MIN = 1 << 21;
 
@@ -139,7 +159,7 @@ export function sgemm(w: WasmKernels, a: Float32Array, as: Strides3, b: Float32A
       const cut = (t: number) => Math.round((np * t) / (helpers + 1));
       const jobs = Array.from({ length: helpers }, (_, t) => job(cut(t + 1), cut(t + 2)));
       const own = job(0, cut(1));
-      p!.run(jobs, () => w.job(...own));
+      p!.run(0, jobs, () => w.job(...own));
     }
     const o = q * m * n;
     if (ldc === n) out.set(f.subarray(cpOff, cpOff + m * n), o);

@@ -4,20 +4,30 @@
 // it gets no work, so the first calls run on one thread. Workers are unref'd and never keep a process alive.
 // Coordination is by Atomics on a shared control array, so a synchronous caller never waits on an event loop.
 
-/** Ints per worker in the control array: generation, done generation, ready flag, then the job's arguments. */
-const SLOT = 20;
-const ARGS = 3;
+/**
+ * Ints per worker in the control array: generation, done generation, ready flag, job kind, argument count, then
+ * the arguments. Kind 0 runs the kernels module's `job` (matmul); kind k > 0 runs `run` of the module registered
+ * as k (elementwise loops), which Node workers receive synchronously on a message port when first needed.
+ */
+const SLOT = 40;
+const HEAD = 5;
+export const MAX_ARGS = SLOT - HEAD;
 
 export interface Pool {
   /** Workers that have instantiated the module and take jobs now. */
   ready(): number;
-  /** Runs `jobs[i]` (the arguments of the module's `job`) on ready worker i while the caller runs `own`; returns when all are done. */
-  run(jobs: readonly (readonly number[])[], own: () => void): void;
+  /** Whether workers can run modules registered after they started (Node: yes; Web Workers: matmul only). */
+  readonly modules: boolean;
+  /**
+   * Runs `jobs[i]` on ready worker i while the caller runs `own`; returns when all are done. `kind` 0: the kernels
+   * module's `job`; otherwise the `run` export of `module`, registered under that kind.
+   */
+  run(kind: number, jobs: readonly (readonly number[])[], own: () => void, module?: WebAssembly.Module): void;
   terminate(): void;
 }
 
 const WORKER_LOOP = `
-  const job = new WebAssembly.Instance(module, { env: { memory } }).exports.job;
+  const kinds = [new WebAssembly.Instance(module, { env: { memory } }).exports.job];
   const c = new Int32Array(ctl);
   const b = index * ${SLOT};
   Atomics.store(c, b + 2, 1);
@@ -25,7 +35,14 @@ const WORKER_LOOP = `
   for (;;) {
     Atomics.wait(c, b, gen);
     gen = Atomics.load(c, b);
-    job(${Array.from({ length: 14 }, (_, k) => `c[b + ${ARGS + k}]`).join(", ")});
+    const kind = c[b + 3];
+    while (kinds[kind] === undefined) {
+      const m = receive && receive(port);
+      if (m) kinds[m.message.kind] = new WebAssembly.Instance(m.message.module, { env: { memory } }).exports.run;
+    }
+    const args = [];
+    for (let k = 0; k < c[b + 4]; k++) args.push(c[b + ${HEAD} + k]);
+    kinds[kind](...args);
     Atomics.store(c, b + 1, gen);
     Atomics.notify(c, b + 1);
   }`;
@@ -34,7 +51,10 @@ interface NodeWorker {
   unref(): void;
   terminate(): unknown;
 }
-type NodeWorkerThreads = { Worker: new (code: string, opts: { eval: true; workerData: unknown }) => NodeWorker };
+type NodeWorkerThreads = {
+  Worker: new (code: string, opts: { eval: true; workerData: unknown; transferList: unknown[] }) => NodeWorker;
+  MessageChannel: new () => { port1: { postMessage(m: unknown): void; unref(): void }; port2: unknown };
+};
 type Builtins = { getBuiltinModule?: (name: string) => unknown; versions?: { node?: string } };
 
 const nodeProcess = (): Builtins | undefined => (globalThis as { process?: Builtins }).process;
@@ -59,21 +79,27 @@ export function startPool(n: number, memory: WebAssembly.Memory, module: WebAsse
   if (n <= 0 || typeof SharedArrayBuffer === "undefined" || !(memory.buffer instanceof SharedArrayBuffer)) return undefined;
   const ctl = new Int32Array(new SharedArrayBuffer(4 * SLOT * n));
   const stops: (() => void)[] = [];
+  const ports: { postMessage(m: unknown): void; unref(): void }[] = [];
+  /** Kinds each worker has been sent (per worker: its port delivers them in order). */
+  const sent = new Set<number>();
   const wt = nodeProcess()?.getBuiltinModule?.("worker_threads") as NodeWorkerThreads | undefined;
   try {
     for (let index = 0; index < n; index++) {
       if (wt) {
-        const w = new wt.Worker(`const { memory, module, ctl, index } = require("node:worker_threads").workerData;${WORKER_LOOP}`, {
-          eval: true,
-          workerData: { memory, module, ctl: ctl.buffer, index },
-        });
+        const { port1, port2 } = new wt.MessageChannel();
+        const w = new wt.Worker(
+          `const wt = require("node:worker_threads"); const receive = wt.receiveMessageOnPort; const { memory, module, ctl, index, port } = wt.workerData;${WORKER_LOOP}`,
+          { eval: true, workerData: { memory, module, ctl: ctl.buffer, index, port: port2 }, transferList: [port2] },
+        );
         w.unref();
+        port1.unref();
+        ports.push(port1);
         stops.push(() => void w.terminate());
       } else {
         const W = (globalThis as { Worker?: new (url: string) => { postMessage(m: unknown): void; terminate(): void } }).Worker;
         const url = (globalThis as { URL?: { createObjectURL(b: Blob): string } }).URL;
         if (!W || !url || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) return undefined;
-        const w = new W(url.createObjectURL(new Blob([`onmessage = (e) => { const { memory, module, ctl, index } = e.data;${WORKER_LOOP} };`])));
+        const w = new W(url.createObjectURL(new Blob([`onmessage = (e) => { const receive = undefined, port = undefined; const { memory, module, ctl, index } = e.data;${WORKER_LOOP} };`])));
         w.postMessage({ memory, module, ctl: ctl.buffer, index });
         stops.push(() => w.terminate());
       }
@@ -89,10 +115,18 @@ export function startPool(n: number, memory: WebAssembly.Memory, module: WebAsse
       while (readyCount < n && Atomics.load(ctl, readyCount * SLOT + 2) === 1) readyCount++;
       return readyCount;
     },
-    run(jobs, own) {
+    modules: wt !== undefined,
+    run(kind, jobs, own, module) {
+      if (kind !== 0 && !sent.has(kind)) {
+        if (!wt || !module) throw new Error("threads: this pool cannot run registered modules");
+        ports.forEach((port) => port.postMessage({ kind, module }));
+        sent.add(kind);
+      }
       const gens = jobs.map((args, i) => {
         const b = i * SLOT;
-        for (let k = 0; k < args.length; k++) ctl[b + ARGS + k] = args[k]!;
+        ctl[b + 3] = kind;
+        ctl[b + 4] = args.length;
+        for (let k = 0; k < args.length; k++) ctl[b + HEAD + k] = args[k]!;
         const gen = Atomics.add(ctl, b, 1) + 1;
         Atomics.notify(ctl, b);
         return gen;

@@ -12,9 +12,10 @@
 // arithmetic runs as fast in JS as copying operands into wasm memory). So that the arithmetic is checked in wasm
 // under either policy, the arithmetic programs here return e^x of their first input as one more output, computed
 // in the same fused run (`withExp`); their arithmetic outputs must then be bitwise equal to eager.
+import os from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Tensor, grad, jit, lax, np } from "tracegrad";
-import { setWasmDisabled, threadsReady, wasmKernels } from "../../src/wasm/runtime.js";
+import { setThreads, setWasmDisabled, threadsReady, wasmKernels } from "../../src/wasm/runtime.js";
 import { mulberry32 as rng } from "../../src/core/random.js";
 
 afterEach(() => setWasmDisabled(false));
@@ -561,5 +562,21 @@ describe("results are fresh arrays (the loop copies through the shared wasm memo
     const off = jit(f);
     expect(off.lower(x).source).not.toContain("WebAssembly");
     expect(maxRelDiffFinite(data(off(x)), keep)).toBeLessThan(1e-6);
+  });
+});
+
+describe("threads", () => {
+  afterEach(() => setThreads(undefined));
+  it("a long loop split over worker threads gives the bits of one thread (n = 2^20 + 3)", async () => {
+    const n = 2 ** 20 + 3;
+    const x = f32(Array.from({ length: n }, (_, i) => ((i * 7919) % 2001) / 250 - 4));
+    const f = jit((a: Tensor) => np.multiply(np.tanh(a), np.exp(np.negative(np.abs(a)))));
+    expect(f.lower(x).source).toContain(WASM);
+    setThreads(1);
+    const one = data(f(x));
+    setThreads(2);
+    const workers = await threadsReady();
+    if (os.availableParallelism() >= 2) expect(workers).toBeGreaterThanOrEqual(1);
+    expect(bitwise(data(f(x)), one)).toEqual([]);
   });
 });

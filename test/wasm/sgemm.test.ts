@@ -527,7 +527,8 @@ describe("threads", () => {
     expect(res.error, info).toBeUndefined();
     expect(res.status, info).toBe(0);
     expect(res.stdout, info).toMatch(/^done$/m);
-    const line = JSON.parse(res.stdout.split("\n").find((l) => l.startsWith("{"))!) as { wasm: boolean; ready: number; first: number; last: number };
+    const line = JSON.parse(res.stdout.split("\n").find((l) => l.startsWith("{"))!) as { wasm: boolean; ready: number; first: number; last: number; tanh: number };
+    expect(Math.abs(line.tanh - Math.tanh(-4)), "tanh(((N²−1) mod 9) − 4) = tanh(−4), within a few float32 ulp").toBeLessThan(1e-6);
     expect(line.wasm).toBe(true);
     if (cores >= 2) expect(line.ready, info).toBe(1);
     // the values: integers, exact in float32
