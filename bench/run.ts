@@ -20,6 +20,7 @@ import { perExampleGrads } from "./suites/per-example-grads.js";
 import { perExampleJit } from "./suites/per-example-jit.js";
 import { toy } from "./suites/toy.js";
 import { libVersions, tfWasmInfo } from "./suites/libs.js";
+import { setThreads } from "../src/wasm/runtime.js";
 
 // first-call runs first, so that its first sample is the first jit(MLP step) call in the process
 const suites: Suite[] = [firstCall, toy, chain, ...[256, 512, 1024].map(matmul), mlpStep, perExampleJit, perExampleGrads, ...[1, 1000, 100_000].map(eagerOverhead)];
@@ -74,6 +75,7 @@ try {
     const { cases, baseline, perItem, targets, notes } = await suite.setup();
     const opts = { warmup: warmup ?? suite.options?.warmup ?? 5, reps: reps ?? suite.options?.reps ?? 30 };
     const stats = await compare(cases, opts);
+    setThreads(undefined); // a suite may have chosen a thread count per case: the next one starts from the default
     const secs = ((performance.now() - t0) / 1000).toFixed(1);
     console.log(`\n## ${suite.title}\n`);
     console.log(`${suite.description}\n`);

@@ -84,7 +84,7 @@ export const firstCall: Suite = {
       baseline: "tracegrad: new jit(step), first call",
       notes: [
         `cold, the first jit(step) call in this process: tracegrad ${fmtMs(coldTracegrad)} ms (trace + optimise + compile ${fmtMs(coldCompile)} ms, ` +
-          `then the first run ${fmtMs(coldRun)} ms, while V8 still compiles tracegrad's own JS: packing loops, elementwise kernels), jax-js ${fmtMs(coldJax)} ms (one sample each); ` +
+          `then the first run ${fmtMs(coldRun)} ms, while V8 still compiles tracegrad's own JS on first use), jax-js ${fmtMs(coldJax)} ms (one sample each); ` +
           `the second call of the same jitted function (compiled, V8 still warming up): tracegrad ${fmtMs(secondTracegrad)} ms, jax-js ${fmtMs(secondJax)} ms`,
       ],
       targets: [

@@ -1,5 +1,6 @@
-// Fusion: runs of elementwise equations over one loop domain (with their scalar broadcasts), and reductions of
-// that domain over a trailing block of axes, become one generated loop (new Function).
+// Fusion: runs of elementwise equations over one loop domain (with their broadcasts), and reductions of that
+// domain over a trailing or a leading block of axes, become one generated loop (new Function), or in float32
+// "fast" mode a WebAssembly SIMD loop where a transcendental function makes that pay (src/wasm/elementwise.ts).
 // Generated source holds only generated names, numbers and the primitives' own fragments — never user text.
 import type { ShapedArray } from "../core/aval.js";
 import type { DType, TypedArray } from "../core/dtype.js";
@@ -15,13 +16,14 @@ const WASM_MIN = 256;
 /**
  * How float32 values inside a fused loop are rounded. "exact": after every operation, as eager kernels store
  * them, so jit is bitwise equal to eager. "fast": only where a value is stored (and at explicit casts); the
- * loop computes in double precision, which is at least as accurate and rounds once instead of per operation.
+ * loop computes in double precision, which is at least as accurate and rounds once instead of per operation,
+ * or runs as WebAssembly SIMD in float32 with vectorised transcendental functions (within 4 ulp).
  */
 export type Float32Mode = "exact" | "fast";
 
 /**
  * A run of equations one loop can compute: elementwise ones over `domain` (flat index i), reductions of its
- * trailing `inner` elements, and broadcasts whose operand varies only with the outer index o or the inner index j
+ * trailing `inner` elements (per o) or of its leading `outer` ones (per j), and broadcasts whose operand varies only with the outer index o or the inner index j
  * of the loop split into outer × inner (i = o·inner + j).
  */
 export interface FusionRun {
@@ -50,7 +52,7 @@ export interface FusedGroup {
 
 const isScalarBroadcast = (e: Eqn) => e.prim.name === "broadcast_in_dim" && e.inputs[0]!.aval.size === 1;
 /** Whether jit can fuse this elementwise equation into a loop over its output shape, with no split. */
-export const fusible = (e: Eqn): boolean => e.outs.length === 1 && (e.prim.emit !== undefined || isScalarBroadcast(e));
+const fusible = (e: Eqn): boolean => e.outs.length === 1 && (e.prim.emit !== undefined || isScalarBroadcast(e));
 
 /** How a loop reads a broadcast operand: by the outer index, the inner index, or the flat index (only unit axes added). */
 type Index = "o" | "j" | "i";
@@ -195,7 +197,7 @@ export function fuse(run: FusionRun, later: (v: Var) => boolean, mode: Float32Mo
 
 /**
  * Splits a jaxpr's equations, in order, into kernels and fusion runs: elementwise equations and broadcasts over one
- * domain, and reductions of that domain over trailing axes, under one outer × inner split, as long as nothing in
+ * domain, and reductions of that domain over trailing or leading axes, under one outer × inner split, as long as nothing in
  * the run reads a reduction's result (it is complete only when the loop ends).
  */
 export function fusionRuns(jaxpr: Jaxpr): (Eqn | FusionRun)[] {
