@@ -13,7 +13,7 @@ import { type PrimCase, isFloatDType, primCase } from "./arbitraries.js";
 import { runs, seed } from "./config.js";
 import { knownBug } from "./known_bugs.js";
 import { type Prim, firstCase } from "./laws.js";
-import { expectBitwise, tensorOf } from "./numerics.js";
+import { expectAllSame, expectBitwise, expectSame, tensorOf } from "./numerics.js";
 import { concrete } from "./prim_case.js";
 import { KINKED_OPS, LINEAR_OPS, type ProgramCase, SMOOTH_OPS, type SmoothOp, linearFn, programCase, programLaw as sharedLaw, show, smoothFn, tensorsOf } from "./programs.js";
 import { type VmapPrimCase, batchedInputs, normAxis, primFn, vmapApplies, vmapPrimCase } from "./vmap_laws.js";
@@ -22,16 +22,6 @@ const SEED = seed(0x717ced);
 
 /** jit rounding float32 values after every operation, as eager does (the default "fast" mode is tested in jit_fast.test.ts). */
 const jit = <A extends unknown[], R>(f: (...args: A) => R, opts: JitOptions = {}) => jitFast(f, { float32: "exact", ...opts });
-
-/** Same shape, dtype and bits. */
-function expectSame(what: string, got: Tensor, want: Tensor): void {
-  expect({ shape: [...got.shape], dtype: got.dtype }, `${what}: shape and dtype`).toEqual({ shape: [...want.shape], dtype: want.dtype });
-  expectBitwise(what, got.toTypedArray(), want.toTypedArray());
-}
-const expectAllSame = (what: string, got: readonly Tensor[], want: readonly Tensor[]): void => {
-  expect(got.length, `${what}: number of outputs`).toBe(want.length);
-  got.forEach((g, i) => expectSame(`${what} [${i}]`, g, want[i]!));
-};
 
 /**
  * Same shape, dtype and values, where +0 and −0 count as equal (NaN still equals only NaN). For derivatives of

@@ -11,7 +11,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type DType, type Jaxpr, type Tensor, grad, jit, lax, nn, np } from "tracegrad";
 import { runs, seed } from "./config.js";
-import { expectBitwise } from "./numerics.js";
+import { expectAllSame, expectBitwise, expectSame } from "./numerics.js";
 
 const SEED = seed(0xf05ed);
 
@@ -488,15 +488,6 @@ const tensorsOf = (p: Program, values: number[][]): Tensor[] =>
   });
 
 const outsOf = (r: Tensor | Tensor[]): Tensor[] => (Array.isArray(r) ? r : [r]);
-
-function expectSame(what: string, got: Tensor, want: Tensor): void {
-  expect({ shape: [...got.shape], dtype: got.dtype }, `${what}: shape and dtype`).toEqual({ shape: [...want.shape], dtype: want.dtype });
-  expectBitwise(what, got.toTypedArray(), want.toTypedArray());
-}
-const expectAllSame = (what: string, got: readonly Tensor[], want: readonly Tensor[]): void => {
-  expect(got.length, `${what}: number of outputs`).toBe(want.length);
-  got.forEach((g, i) => expectSame(`${what} [${i}]`, g, want[i]!));
-};
 
 /** Code generation works here: falling back to the interpreter would mean the generated code did not compile. */
 const expectCompiled = (source: string): void => expect(source, "jit generated code (no interpreter fallback)").not.toMatch(/^\/\/ interpreted/);

@@ -1,4 +1,5 @@
 // Independent numerical helpers: tensors from plain data, float64 central differences, inner products, tolerant compares.
+import { expect } from "vitest";
 import { type DType, Tensor, np } from "tracegrad";
 
 /** Tolerances of a compare: |actual − expected| ≤ atol·max(1, ‖expected‖∞) + rtol·|expected|. */
@@ -99,6 +100,18 @@ export function expectBitwise(what: string, actual: ArrayLike<number>, expected:
     if (!Object.is(actual[k], expected[k])) throw new Error(`${what}: element ${k} is ${actual[k]}, expected ${expected[k]} bit for bit\n  actual   ${fmt(actual)}\n  expected ${fmt(expected)}`);
   }
 }
+
+/** Same shape, dtype and bits. */
+export function expectSame(what: string, got: Tensor, want: Tensor): void {
+  expect({ shape: [...got.shape], dtype: got.dtype }, `${what}: shape and dtype`).toEqual({ shape: [...want.shape], dtype: want.dtype });
+  expectBitwise(what, got.toTypedArray(), want.toTypedArray());
+}
+
+/** The same number of outputs, each with the same shape, dtype and bits. */
+export const expectAllSame = (what: string, got: readonly Tensor[], want: readonly Tensor[]): void => {
+  expect(got.length, `${what}: number of outputs`).toBe(want.length);
+  got.forEach((g, i) => expectSame(`${what} [${i}]`, g, want[i]!));
+};
 
 /** Throws unless every value is exactly zero (either sign). */
 export function expectZero(what: string, actual: ArrayLike<number>): void {

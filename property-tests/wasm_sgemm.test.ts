@@ -9,9 +9,9 @@ import { type Tensor, jit, lax, np } from "tracegrad";
 import { setWasmDisabled, wasmKernels } from "../src/wasm/runtime.js";
 import { runs, seed } from "./config.js";
 import { mulberry32 as rng } from "../src/core/random.js";
+import { type Ref, U, bitwiseDiff, reference } from "../test/wasm/reference.js";
 
 const SEED = seed(0x5_9e_3d);
-const U = 2 ** -24;
 
 afterEach(() => setWasmDisabled(false));
 
@@ -114,74 +114,6 @@ function build(c: Case): Built {
 
 // ───────────────────────────── references and checks ─────────────────────────────
 
-function offsets(shape: readonly number[], ax: readonly number[]): number[] {
-  const st: number[] = new Array(shape.length);
-  for (let d = shape.length - 1, x = 1; d >= 0; d--) {
-    st[d] = x;
-    x *= shape[d]!;
-  }
-  let offs = [0];
-  for (const a of ax) {
-    const next: number[] = [];
-    for (const o of offs) for (let i = 0; i < shape[a]!; i++) next.push(o + i * st[a]!);
-    offs = next;
-  }
-  return offs;
-}
-
-interface Ref {
-  shape: number[];
-  f32: Float64Array;
-  f64: Float64Array;
-  absSum: Float64Array;
-  k: number;
-}
-
-/** dot_general by definition, float32-sequential and float64-sequential, and Σ|a·b| per element. */
-function reference({ a, as, b, bs, dn: [[lc, rc], [lb, rb]] }: Built): Ref {
-  const free = (n: number, ...used: number[][]) => Array.from({ length: n }, (_, i) => i).filter((i) => !used.some((u) => u.includes(i)));
-  const lf = free(as.length, lc, lb);
-  const rf = free(bs.length, rc, rb);
-  const [aB, aF, aC] = [offsets(as, lb), offsets(as, lf), offsets(as, lc)];
-  const [bB, bF, bC] = [offsets(bs, rb), offsets(bs, rf), offsets(bs, rc)];
-  const shape = [...lb.map((d) => as[d]!), ...lf.map((d) => as[d]!), ...rf.map((d) => bs[d]!)];
-  const n = shape.reduce((x, y) => x * y, 1);
-  const [f32, f64, absSum] = [new Float64Array(n), new Float64Array(n), new Float64Array(n)];
-  const f = Math.fround;
-  let o = 0;
-  for (let q = 0; q < aB.length; q++)
-    for (const ai of aF)
-      for (const bj of bF) {
-        let s = 0;
-        let d = 0;
-        let t = 0;
-        for (let p = 0; p < aC.length; p++) {
-          const xy = a[aB[q]! + ai + aC[p]!]! * b[bB[q]! + bj + bC[p]!]!;
-          s = f(s + f(xy));
-          d += xy;
-          t += Math.abs(xy);
-        }
-        f32[o] = s;
-        f64[o] = d;
-        absSum[o++] = t;
-      }
-  return { shape, f32, f64, absSum, k: aC.length };
-}
-
-const show = (v: number) => (Object.is(v, -0) ? "-0" : String(v));
-
-/** Bit-for-bit equality (any NaN matches any NaN); the differing elements. */
-function bitwise(got: Float32Array, want: ArrayLike<number>): string[] {
-  const wf = Float32Array.from(want);
-  const [gb, wb] = [new Uint32Array(got.buffer, got.byteOffset, got.length), new Uint32Array(wf.buffer)];
-  const bad: string[] = [];
-  for (let i = 0; i < got.length; i++) {
-    const ok = Number.isNaN(got[i]) || Number.isNaN(wf[i]) ? Number.isNaN(got[i]) && Number.isNaN(wf[i]) : gb[i] === wb[i];
-    if (!ok) bad.push(`[${i}] got ${show(got[i]!)}, want ${show(wf[i]!)}`);
-  }
-  return bad;
-}
-
 /**
  * Within the float32 error bound of two results of one product: non-finite values (set by the inputs' Inf/NaN,
  * not by rounding) must match exactly; finite ones within (k + 2)·u·Σ|a·b| (plus subnormal slack).
@@ -213,7 +145,7 @@ function checkAgainstF32(what: string, got: Float32Array, ref: Ref): void {
   if (!w) throw new Error("WebAssembly kernels unavailable: this suite needs them");
   if (w.fma === false) {
     branch.exact++;
-    fail(`${what} ≠ float32-sequential reference (bitwise)`, bitwise(got, ref.f32), got.length);
+    fail(`${what} ≠ float32-sequential reference (bitwise)`, bitwiseDiff(got, ref.f32), got.length);
   } else if (w.fma === true) {
     branch.tolerant++;
     fail(`${what} vs float32-sequential reference (FMA: within bound)`, withinBound(got, ref.f32, ref), got.length);
@@ -230,7 +162,7 @@ describe("float32 dot_general on the wasm kernel (random shapes, layouts, values
     fc.assert(
       fc.property(caseArb, (c) => {
         const x = build(c);
-        const ref = reference(x);
+        const ref = reference(x.a, x.as, x.b, x.bs, x.dn);
         const A = tensor(x.a, x.as);
         const B = tensor(x.b, x.bs);
         const f = (l: Tensor, r: Tensor) => lax.dotGeneral(l, r, x.dn);
@@ -250,8 +182,8 @@ describe("float32 dot_general on the wasm kernel (random shapes, layouts, values
         }
         fail("wasm vs JS kernel", withinBound(g, js, ref), g.length);
         // (c) jit gives the eager bits
-        fail("jit vs eager", bitwise(jit(f)(A, B).toTypedArray() as Float32Array, g), g.length);
-        if (x.matmulLayout) fail("np.matmul vs lax.dotGeneral", bitwise(np.matmul(A, B).toTypedArray() as Float32Array, g), g.length);
+        fail("jit vs eager", bitwiseDiff(jit(f)(A, B).toTypedArray() as Float32Array, g), g.length);
+        if (x.matmulLayout) fail("np.matmul vs lax.dotGeneral", bitwiseDiff(np.matmul(A, B).toTypedArray() as Float32Array, g), g.length);
         cases++;
         if (ref.f32.some(Number.isNaN)) withNaN++;
         if (ref.k > 40) bigK++;
@@ -270,7 +202,7 @@ describe("float32 dot_general on the wasm kernel (random shapes, layouts, values
   it("the checks can fail: a 1e-3 relative perturbation, a one-ulp change, a NaN or an Inf sign are rejected", () => {
     const c: Case = { batch: [2], contract: [37], lfree: [5], rfree: [6], lperm: [2, 0, 1], rperm: null, values: { seed: 7, zeros: 0, specials: "none" } };
     const x = build(c);
-    const ref = reference(x);
+    const ref = reference(x.a, x.as, x.b, x.bs, x.dn);
     const g = lax.dotGeneral(tensor(x.a, x.as), tensor(x.b, x.bs), x.dn).toTypedArray() as Float32Array;
     expect(withinBound(g, ref.f64, ref)).toEqual([]);
     // the element whose bound is smallest relative to its value
@@ -286,9 +218,9 @@ describe("float32 dot_general on the wasm kernel (random shapes, layouts, values
     const ulp = g.slice();
     const bits = new Uint32Array(ulp.buffer);
     bits[3]! ^= 1;
-    expect(bitwise(ulp, g)).toHaveLength(1);
-    expect(bitwise(Float32Array.from([-0]), [0])).toHaveLength(1);
-    expect(bitwise(Float32Array.from([NaN, 1]), [NaN, NaN])).toHaveLength(1);
+    expect(bitwiseDiff(ulp, g)).toHaveLength(1);
+    expect(bitwiseDiff(Float32Array.from([-0]), [0])).toHaveLength(1);
+    expect(bitwiseDiff(Float32Array.from([NaN, 1]), [NaN, NaN])).toHaveLength(1);
     // non-finite values must agree exactly
     const inf: Ref = { shape: [2], f32: Float64Array.from([Infinity, NaN]), f64: Float64Array.from([Infinity, NaN]), absSum: Float64Array.from([Infinity, NaN]), k: 3 };
     expect(withinBound([Infinity, NaN], [Infinity, NaN], inf)).toEqual([]);

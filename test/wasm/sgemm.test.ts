@@ -10,11 +10,7 @@ import { type Tensor, jit, lax, np } from "tracegrad";
 import { type Strides3, setThreads, setWasmDisabled, sgemm, threadsReady, wasmKernels } from "../../src/wasm/runtime.js";
 import { KC, MC_PANELS, MR, NR } from "../../src/wasm/sgemm.js";
 import { mulberry32 as rng } from "../../src/core/random.js";
-
-type DN = readonly [readonly [readonly number[], readonly number[]], readonly [readonly number[], readonly number[]]];
-type Data = Float32Array | Float64Array;
-
-const U = 2 ** -24;
+import { type DN, type Data, type Ref, U, bitwiseDiff, reference, sizeOf } from "./reference.js";
 
 afterEach(() => {
   setThreads(undefined);
@@ -35,87 +31,27 @@ function randData(r: () => number, n: number, dtype: "float32" | "float64" = "fl
   return out;
 }
 
-const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-const rowMajor = (s: readonly number[]) => {
-  const st: number[] = new Array(s.length);
-  for (let d = s.length - 1, x = 1; d >= 0; d--) {
-    st[d] = x;
-    x *= s[d]!;
-  }
-  return st;
-};
-
-/** Element offsets of every index of the axes `axes` (flattened row-major in the given order). */
-function offsets(shape: readonly number[], axes: readonly number[]): number[] {
-  const st = rowMajor(shape);
-  let offs = [0];
-  for (const a of axes) {
-    const next: number[] = [];
-    for (const o of offs) for (let i = 0; i < shape[a]!; i++) next.push(o + i * st[a]!);
-    offs = next;
-  }
-  return offs;
-}
-
-interface Ref {
-  shape: number[];
-  /** float32-sequential ("f32") or float64-sequential ("f64") sums. */
-  values: Float64Array;
-  /** Σ|a||b| per element (for error bounds). */
-  absSum: Float64Array;
-  k: number;
-}
-
-/** dot_general by definition: result axes batch, lhs free, rhs free; contraction flattened in the `lc` order. */
-function refDot(a: Data, as: readonly number[], b: Data, bs: readonly number[], [[lc, rc], [lb, rb]]: DN, mode: "f32" | "f64"): Ref {
-  const free = (n: number, ...used: (readonly number[])[]) => Array.from({ length: n }, (_, i) => i).filter((i) => !used.some((u) => u.includes(i)));
-  const lf = free(as.length, lc, lb);
-  const rf = free(bs.length, rc, rb);
-  const [aB, aF, aC] = [offsets(as, lb), offsets(as, lf), offsets(as, lc)];
-  const [bB, bF, bC] = [offsets(bs, rb), offsets(bs, rf), offsets(bs, rc)];
-  const shape = [...lb.map((d) => as[d]!), ...lf.map((d) => as[d]!), ...rf.map((d) => bs[d]!)];
-  const values = new Float64Array(sizeOf(shape));
-  const absSum = new Float64Array(values.length);
-  const f = Math.fround;
-  let o = 0;
-  for (let q = 0; q < aB.length; q++) {
-    for (const ai of aF) {
-      for (const bj of bF) {
-        let s = 0;
-        let t = 0;
-        for (let p = 0; p < aC.length; p++) {
-          const x = a[aB[q]! + ai + aC[p]!]!;
-          const y = b[bB[q]! + bj + bC[p]!]!;
-          s = mode === "f32" ? f(s + f(x * y)) : s + x * y;
-          t += Math.abs(x * y);
-        }
-        values[o] = s;
-        absSum[o++] = t;
-      }
-    }
-  }
-  return { shape, values, absSum, k: aC.length };
-}
-
-/** The same, for sgemm's own view: A [nb, m, k] and B [nb, k, n] with element strides. */
+/** The float32 reference (and float64), for sgemm's own view: A [nb, m, k] and B [nb, k, n] with element strides. */
 function refStrided(a: Float32Array, [sab, sm, sk]: Strides3, b: Float32Array, [sbb, sk2, sn]: Strides3, nb: number, m: number, k: number, n: number): Ref {
-  const values = new Float64Array(nb * m * n);
-  const absSum = new Float64Array(values.length);
+  const [f32, f64, absSum] = [new Float64Array(nb * m * n), new Float64Array(nb * m * n), new Float64Array(nb * m * n)];
   const f = Math.fround;
   for (let q = 0; q < nb; q++)
     for (let i = 0; i < m; i++)
       for (let j = 0; j < n; j++) {
         let s = 0;
+        let d = 0;
         let t = 0;
         for (let p = 0; p < k; p++) {
           const xy = a[q * sab + i * sm + p * sk]! * b[q * sbb + p * sk2 + j * sn]!;
           s = f(s + f(xy));
+          d += xy;
           t += Math.abs(xy);
         }
-        values[(q * m + i) * n + j] = s;
+        f32[(q * m + i) * n + j] = s;
+        f64[(q * m + i) * n + j] = d;
         absSum[(q * m + i) * n + j] = t;
       }
-  return { shape: [nb, m, n], values, absSum, k };
+  return { shape: [nb, m, n], f32, f64, absSum, k };
 }
 
 const tensor = (d: Data, shape: readonly number[]): Tensor =>
@@ -123,19 +59,6 @@ const tensor = (d: Data, shape: readonly number[]): Tensor =>
 
 /** Which comparison ran: exact (no FMA, the case on Node 20 without flags) or tolerant (relaxed-SIMD FMA). */
 const branch = { exact: 0, tolerant: 0 };
-
-/** Bitwise equality of float32 results (NaN matches NaN); returns the mismatches. */
-function bitwiseDiff(got: Float32Array, want: ArrayLike<number>): string[] {
-  const gb = new Uint32Array(got.buffer, got.byteOffset, got.length);
-  const wf = Float32Array.from(want);
-  const wb = new Uint32Array(wf.buffer);
-  const bad: string[] = [];
-  for (let i = 0; i < got.length; i++) {
-    const ok = Number.isNaN(got[i]) || Number.isNaN(wf[i]) ? Number.isNaN(got[i]) && Number.isNaN(wf[i]) : gb[i] === wb[i];
-    if (!ok) bad.push(`[${i}] got ${Object.is(got[i], -0) ? "-0" : got[i]}, want ${Object.is(wf[i], -0) ? "-0" : wf[i]}`);
-  }
-  return bad;
-}
 
 /** The messages of the elements 0..n−1 that `check` rejects (one expect per array, not per element). */
 function mismatches(n: number, check: (i: number) => string | null): string[] {
@@ -156,15 +79,15 @@ function expectF32(what: string, got: Tensor | Float32Array, ref: Ref): void {
     expect(got.dtype, `${what}: dtype`).toBe("float32");
     expect([...got.shape], `${what}: shape`).toEqual(ref.shape);
   }
-  expect(g.length, `${what}: size`).toBe(ref.values.length);
+  expect(g.length, `${what}: size`).toBe(ref.f32.length);
   if (w.fma === false) {
     branch.exact++;
-    const bad = bitwiseDiff(g, ref.values);
+    const bad = bitwiseDiff(g, ref.f32);
     expect(bad.length, `${what}: ${bad.length} of ${g.length} differ from the float32-sequential sum\n${bad.slice(0, 8).join("\n")}`).toBe(0);
   } else if (w.fma === true) {
     branch.tolerant++;
     const bad = mismatches(g.length, (i) => {
-      const e = ref.values[i]!;
+      const e = ref.f32[i]!;
       // Inf and NaN come from the inputs, not from rounding: they must match
       if (!Number.isFinite(e)) return (Number.isNaN(e) ? Number.isNaN(g[i]) : g[i] === e) ? null : `[${i}] got ${g[i]}, want ${e}`;
       const tol = (ref.k + 2) * U * ref.absSum[i]! + 2 ** -140;
@@ -180,7 +103,7 @@ function checkDot(what: string, as: number[], bs: number[], dn: DN, seed = 1): F
   const a = randData(r, sizeOf(as));
   const b = randData(r, sizeOf(bs));
   const got = lax.dotGeneral(tensor(a, as), tensor(b, bs), dn);
-  expectF32(what, got, refDot(a, as, b, bs, dn, "f32"));
+  expectF32(what, got, reference(a, as, b, bs, dn));
   return got.toTypedArray() as Float32Array;
 }
 
@@ -211,7 +134,7 @@ describe("float32 dot_general on the wasm kernel vs the float32-sequential refer
   it("k = 0: zeros (+0, not −0), of the right shape", () => {
     for (const [m, n] of [[3, 5], [1, 1], [9, 17]] as const) {
       const got = lax.dotGeneral(tensor(new Float32Array(0), [m, 0]), tensor(new Float32Array(0), [0, n]), MM);
-      expectF32(`${m}×0·0×${n}`, got, refDot(new Float32Array(0), [m, 0], new Float32Array(0), [0, n], MM, "f32"));
+      expectF32(`${m}×0·0×${n}`, got, reference(new Float32Array(0), [m, 0], new Float32Array(0), [0, n], MM));
       expect([...got.toTypedArray()].every((v) => Object.is(v, 0))).toBe(true);
     }
     // batched k = 0, and the direct call overwrites whatever `out` held
@@ -238,13 +161,13 @@ describe("float32 dot_general on the wasm kernel vs the float32-sequential refer
     const b = Float32Array.from([1, -1, 1, 2, -0, 3]);
     const dn = MM;
     const got = lax.dotGeneral(tensor(a, [3, 2]), tensor(b, [2, 3]), dn);
-    expectF32("signed zeros", got, refDot(a, [3, 2], b, [2, 3], dn, "f32"));
+    expectF32("signed zeros", got, reference(a, [3, 2], b, [2, 3], dn));
     expect(Object.is(got.toTypedArray()[0], 0)).toBe(true);
     // k = 1 (outer products): 0 + fround(a·b), so a −0 product gives +0
     const x = Float32Array.from([-0, 1, -2, 0]);
     const y = Float32Array.from([0, -0, 3, -1e-30, 1e30]);
     const outer = lax.dotGeneral(tensor(x, [4, 1]), tensor(y, [1, 5]), MM);
-    expectF32("k = 1 signed zeros", outer, refDot(x, [4, 1], y, [1, 5], MM, "f32"));
+    expectF32("k = 1 signed zeros", outer, reference(x, [4, 1], y, [1, 5], MM));
     expect([...outer.toTypedArray()].some((v) => Object.is(v, -0))).toBe(false);
     // and transposed, batched with a broadcast (stride-0) rhs, through sgemm directly
     const w = kernels();
@@ -276,7 +199,7 @@ describe("float32 dot_general on the wasm kernel vs the float32-sequential refer
     const Bt = new Float32Array(n * k);
     for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) At[p * m + i] = A[i * k + p]!;
     for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) Bt[j * k + p] = B[p * n + j]!;
-    const want = refDot(A, [m, k], B, [k, n], MM, "f32");
+    const want = reference(A, [m, k], B, [k, n], MM);
     const cases: [string, Data, number[], Data, number[], DN][] = [
       ["A·B   [[1],[0]]", A, [m, k], B, [k, n], [[[1], [0]], [[], []]]],
       ["Aᵀ·B  [[0],[0]]", At, [k, m], B, [k, n], [[[0], [0]], [[], []]]],
@@ -285,7 +208,7 @@ describe("float32 dot_general on the wasm kernel vs the float32-sequential refer
     ];
     for (const [what, a, as, b, bs, dn] of cases) {
       const got = lax.dotGeneral(tensor(a, as), tensor(b, bs), dn);
-      expectF32(what, got, refDot(a, as, b, bs, dn, "f32"));
+      expectF32(what, got, reference(a, as, b, bs, dn));
       // the same logical product, so the same bits whatever the layout
       expectF32(`${what} = A·B`, got, want);
     }
@@ -310,7 +233,7 @@ describe("float32 dot_general on the wasm kernel vs the float32-sequential refer
     const b = randData(r, 5 * 7);
     const bb = new Float32Array(4 * 5 * 7);
     for (let q = 0; q < 4; q++) bb.set(b, q * 35);
-    expectF32("np.matmul broadcast", np.matmul(tensor(a, [4, 3, 5]), tensor(b, [5, 7])), refDot(a, [4, 3, 5], bb, [4, 5, 7], [[[2], [1]], [[0], [0]]], "f32"));
+    expectF32("np.matmul broadcast", np.matmul(tensor(a, [4, 3, 5]), tensor(b, [5, 7])), reference(a, [4, 3, 5], bb, [4, 5, 7], [[[2], [1]], [[0], [0]]]));
   });
 
   it("operands whose axis groups do not merge (copied first) are still exact, in the dimension-number order", () => {
@@ -360,10 +283,10 @@ describe("float32 dot_general on the wasm kernel vs the float32-sequential refer
     const a = Float32Array.from([Infinity, 1, 0, 2, -Infinity, 1, NaN, 1, 3]);
     const b = Float32Array.from([1, 0, 2, 1, 1, 1, 2, -1, 0]);
     const got = lax.dotGeneral(tensor(a, [3, 3]), tensor(b, [3, 3]), MM);
-    const ref = refDot(a, [3, 3], b, [3, 3], MM, "f32");
+    const ref = reference(a, [3, 3], b, [3, 3], MM);
     expectF32("inf/nan", got, ref);
-    expect(Number.isNaN(ref.values[1])).toBe(true); // Inf·0
-    expect(ref.values[0]).toBe(Infinity);
+    expect(Number.isNaN(ref.f32[1])).toBe(true); // Inf·0
+    expect(ref.f32[0]).toBe(Infinity);
   });
 
   it("jit(dotGeneral) gives the eager bits", () => {
@@ -390,14 +313,14 @@ describe("the JS kernels", () => {
     const js = lax.dotGeneral(tensor(a, [m, k]), tensor(b, [k, n]), MM).toTypedArray() as Float32Array;
     setWasmDisabled(false);
     expect(wasmKernels()).toBeDefined();
-    const ref64 = refDot(a, [m, k], b, [k, n], MM, "f64");
+    const ref64 = reference(a, [m, k], b, [k, n], MM);
     const bad = mismatches(js.length, (i) => {
-      const [g, e] = [js[i]!, ref64.values[i]!];
+      const [g, e] = [js[i]!, ref64.f64[i]!];
       return Math.abs(g - e) <= U * Math.abs(e) + k * 2 ** -52 * ref64.absSum[i]! ? null : `[${i}] got ${g}, exact ${e}`;
     });
     expect(bad).toEqual([]);
     // the float32-sequential reference tells the two kernels apart (so the exact comparisons above mean something)
-    expect(bitwiseDiff(js, refDot(a, [m, k], b, [k, n], MM, "f32").values).length).toBeGreaterThan(0);
+    expect(bitwiseDiff(js, reference(a, [m, k], b, [k, n], MM).f32).length).toBeGreaterThan(0);
     expect(bitwiseDiff(wasm, js).length).toBeGreaterThan(0);
   });
 
@@ -415,10 +338,10 @@ describe("the JS kernels", () => {
       const b = randData(r, sizeOf(bs), "float64");
       const got = lax.dotGeneral(tensor(a, as), tensor(b, bs), dn);
       expect(got.dtype).toBe("float64");
-      const ref = refDot(a, as, b, bs, dn, "f64");
+      const ref = reference(a, as, b, bs, dn);
       expect([...got.shape]).toEqual(ref.shape);
       const g = got.toTypedArray();
-      const bad = mismatches(g.length, (i) => (Math.abs(g[i]! - ref.values[i]!) <= 1e-12 * ref.absSum[i]! ? null : `[${i}] got ${g[i]}, want ${ref.values[i]}`));
+      const bad = mismatches(g.length, (i) => (Math.abs(g[i]! - ref.f64[i]!) <= 1e-12 * ref.absSum[i]! ? null : `[${i}] got ${g[i]}, want ${ref.f64[i]}`));
       expect(bad, `${as}·${bs}`).toEqual([]);
       const notF32 = g.filter((v) => Math.fround(v) !== v).length;
       expect(notF32, "float64 results carry float64 precision").toBeGreaterThan(g.length / 2);
@@ -466,7 +389,7 @@ describe("threads", () => {
     ] as [number[], number[], DN][]) {
       const a = randData(r, m * k);
       const b = randData(r, k * n);
-      const ref = refDot(a, as, b, bs, dn, "f32");
+      const ref = reference(a, as, b, bs, dn);
       const one = await withThreads(1, as, bs, dn, a, b);
       expectF32(`${dn} 1 thread`, one.out, ref);
       for (const t of [2, 3]) {
@@ -507,7 +430,7 @@ describe("threads", () => {
     const a = randData(r, sizeOf(as));
     const b = randData(r, sizeOf(bs));
     const one = await withThreads(1, as, bs, dn, a, b);
-    expectF32("batched 1 thread", one.out, refDot(a, as, b, bs, dn, "f32"));
+    expectF32("batched 1 thread", one.out, reference(a, as, b, bs, dn));
     const two = await withThreads(2, as, bs, dn, a, b);
     expect(bitwiseDiff(two.out, one.out)).toEqual([]);
   });

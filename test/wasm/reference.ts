@@ -1,0 +1,93 @@
+// A plain-JS reference for float32 dot_general, shared by test/wasm/sgemm.test.ts and
+// property-tests/wasm_sgemm.test.ts: each output element summed over the flattened contraction index in
+// dimension-number order, both in float32 (acc = fround(acc + fround(a·b)) from +0) and in float64, with Σ|a·b|
+// for error bounds; and a bitwise comparison of float32 results.
+
+export type DN = readonly [readonly [readonly number[], readonly number[]], readonly [readonly number[], readonly number[]]];
+export type Data = Float32Array | Float64Array;
+
+/** The float32 unit roundoff. */
+export const U = 2 ** -24;
+
+export const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+/** Row-major element strides of `shape`. */
+export const rowMajor = (s: readonly number[]) => {
+  const st: number[] = new Array(s.length);
+  for (let d = s.length - 1, x = 1; d >= 0; d--) {
+    st[d] = x;
+    x *= s[d]!;
+  }
+  return st;
+};
+
+/** Element offsets of every index of the axes `axes` (flattened row-major in the given order). */
+export function offsets(shape: readonly number[], axes: readonly number[]): number[] {
+  const st = rowMajor(shape);
+  let offs = [0];
+  for (const a of axes) {
+    const next: number[] = [];
+    for (const o of offs) for (let i = 0; i < shape[a]!; i++) next.push(o + i * st[a]!);
+    offs = next;
+  }
+  return offs;
+}
+
+export interface Ref {
+  shape: number[];
+  /** float32-sequential sums. */
+  f32: Float64Array;
+  /** float64-sequential sums. */
+  f64: Float64Array;
+  /** Σ|a||b| per element (for error bounds). */
+  absSum: Float64Array;
+  k: number;
+}
+
+/**
+ * dot_general by definition, float32-sequential and float64-sequential, and Σ|a·b| per element: result axes batch,
+ * lhs free, rhs free; contraction flattened in the `lc` order.
+ */
+export function reference(a: Data, as: readonly number[], b: Data, bs: readonly number[], [[lc, rc], [lb, rb]]: DN): Ref {
+  const free = (n: number, ...used: (readonly number[])[]) => Array.from({ length: n }, (_, i) => i).filter((i) => !used.some((u) => u.includes(i)));
+  const lf = free(as.length, lc, lb);
+  const rf = free(bs.length, rc, rb);
+  const [aB, aF, aC] = [offsets(as, lb), offsets(as, lf), offsets(as, lc)];
+  const [bB, bF, bC] = [offsets(bs, rb), offsets(bs, rf), offsets(bs, rc)];
+  const shape = [...lb.map((d) => as[d]!), ...lf.map((d) => as[d]!), ...rf.map((d) => bs[d]!)];
+  const n = sizeOf(shape);
+  const [f32, f64, absSum] = [new Float64Array(n), new Float64Array(n), new Float64Array(n)];
+  const f = Math.fround;
+  let o = 0;
+  for (let q = 0; q < aB.length; q++)
+    for (const ai of aF)
+      for (const bj of bF) {
+        let s = 0;
+        let d = 0;
+        let t = 0;
+        for (let p = 0; p < aC.length; p++) {
+          const xy = a[aB[q]! + ai + aC[p]!]! * b[bB[q]! + bj + bC[p]!]!;
+          s = f(s + f(xy));
+          d += xy;
+          t += Math.abs(xy);
+        }
+        f32[o] = s;
+        f64[o] = d;
+        absSum[o++] = t;
+      }
+  return { shape, f32, f64, absSum, k: aC.length };
+}
+
+const show = (v: number) => (Object.is(v, -0) ? "-0" : String(v));
+
+/** Bit-for-bit equality of float32 results (any NaN matches any NaN); returns the mismatches. */
+export function bitwiseDiff(got: Float32Array, want: ArrayLike<number>): string[] {
+  const wf = Float32Array.from(want);
+  const [gb, wb] = [new Uint32Array(got.buffer, got.byteOffset, got.length), new Uint32Array(wf.buffer)];
+  const bad: string[] = [];
+  for (let i = 0; i < got.length; i++) {
+    const ok = Number.isNaN(got[i]) || Number.isNaN(wf[i]) ? Number.isNaN(got[i]) && Number.isNaN(wf[i]) : gb[i] === wb[i];
+    if (!ok) bad.push(`[${i}] got ${show(got[i]!)}, want ${show(wf[i]!)}`);
+  }
+  return bad;
+}
