@@ -56,6 +56,8 @@ function viewStrides(x: Tensor, groups: readonly (readonly number[])[]): [TypedA
   return [data(x), out as unknown as Strides3];
 }
 const contiguous = (x: Tensor, order: number[]) => data(permuted(x, order));
+/** Operands and result that would not fit in 32-bit WebAssembly memory (4 GiB, with room for padding) take the JS kernel. */
+const tooLarge = (l: Tensor, r: Tensor, out: ShapedArray) => 4 * (l.size + 2 * r.size + 2 * out.size) > 3.5 * 2 ** 30;
 
 /** Eager copy of `x` with axes in `order` (skips the copy when already in order). */
 const permuted = (x: Tensor, order: number[]) =>
@@ -90,8 +92,8 @@ export const dotGeneralP = definePrimitive<DotParams>({
     const [nb, m, k, n] = [size(l!, lb), size(l!, lf), size(l!, lc), size(r!, rf)];
     const c = allocate(out.dtype, out.size);
     const w = out.dtype === "float32" ? wasmKernels() : undefined;
-    if (w) {
-      // the packing reads through strides, so a transposed operand needs no copy when its axis groups merge
+    if (w && !tooLarge(l!, r!, out)) {
+      // the kernel reads through strides, so a transposed operand needs no copy when its axis groups merge
       const lv = viewStrides(l!, [lb, lf, lc]) ?? [contiguous(l!, [...lb, ...lf, ...lc]), [m * k, k, 1] as const];
       const rv = viewStrides(r!, [rb, rc, rf]) ?? [contiguous(r!, [...rb, ...rc, ...rf]), [k * n, n, 1] as const];
       sgemm(w, lv[0] as Float32Array, lv[1], rv[0] as Float32Array, rv[1], nb, m, k, n, c as Float32Array);
