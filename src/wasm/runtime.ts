@@ -126,13 +126,7 @@ export function sgemm(w: WasmKernels, a: Float32Array, as: Strides3, b: Float32A
     return;
   }
   if (k === 1) {
-    // outer products (per-example gradients of dense layers): the kernel's one step, 0 + fround(a·b), in JS
-    for (let q = 0, d = 0; q < nb; q++) {
-      for (let i = 0; i < m; i++) {
-        const av = a[q * as[0] + i * as[1]]!;
-        for (let j = 0, s = q * bs[0]; j < n; j++, s += bs[2]) out[d++] = Math.fround(av * b[s]!) + 0;
-      }
-    }
+    outer(a, as, b, bs, nb, m, n, out);
     return;
   }
   const mp = Math.ceil(m / MR);
@@ -167,6 +161,24 @@ export function sgemm(w: WasmKernels, a: Float32Array, as: Strides3, b: Float32A
     else {
       // short rows: a plain loop beats creating a subarray per row
       for (let i = 0, d = o, s = cpOff; i < m; i++, s += ldc) for (let j = 0; j < n; j++) out[d++] = f[s + j]!;
+    }
+  }
+}
+
+/**
+ * Outer products (k = 1; per-example gradients of dense layers) in JS: the kernel's single step 0 + fround(a·b).
+ * a·b of two float32 values is exact in double precision, so the float32 store rounds it once, and + 0 turns −0
+ * into +0 as the kernel's accumulator does.
+ */
+function outer(a: Float32Array, as: Strides3, b: Float32Array, bs: Strides3, nb: number, m: number, n: number, out: Float32Array): void {
+  const [sab, sm] = as;
+  const [sbb, , sn] = bs;
+  for (let q = 0, d = 0; q < nb; q++) {
+    for (let i = 0; i < m; i++) {
+      const av = a[q * sab + i * sm]!;
+      let s = q * sbb;
+      if (sn === 1) for (let j = 0; j < n; j++) out[d++] = av * b[s + j]! + 0;
+      else for (let j = 0; j < n; j++, s += sn) out[d++] = av * b[s]! + 0;
     }
   }
 }
