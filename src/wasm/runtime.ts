@@ -86,12 +86,13 @@ let nextKind = 1;
 export const newKind = (): number => nextKind++;
 
 /**
- * Runs `units` of work, split over the worker pool where that pays (at least `minUnits` each, workers that can run
- * registered modules, arguments that fit): `args(start, count)` are `run`'s arguments for a share.
+ * Runs `units` of work, split over the worker pool where that pays (at least `minUnits` each; Infinity: never) and
+ * can be done (workers that can run the module, arguments that fit): `args(start, count)` are `run`'s arguments for
+ * a share. `kind` 0 is the kernels module's `job`; other kinds are registered modules (see threads.ts).
  */
-export function splitWork(w: WasmKernels, units: number, minUnits: number, kind: number, module: WebAssembly.Module, run: (...a: number[]) => void, args: (start: number, count: number) => number[]): void {
+export function splitWork(w: WasmKernels, units: number, minUnits: number, kind: number, module: WebAssembly.Module | undefined, run: (...a: number[]) => void, args: (start: number, count: number) => number[]): void {
   const p = units >= 2 * minUnits && allowed() > 1 ? workers(w) : undefined;
-  const helpers = p?.modules && args(0, 0).length <= MAX_ARGS ? Math.min(p.ready(), allowed() - 1, Math.floor(units / minUnits) - 1) : 0;
+  const helpers = p && (kind === 0 || p.modules) && args(0, 0).length <= MAX_ARGS ? Math.min(p.ready(), allowed() - 1, Math.floor(units / minUnits) - 1) : 0;
   if (helpers <= 0) {
     run(...args(0, units));
     return;
@@ -117,7 +118,7 @@ export type Strides3 = readonly [number, number, number];
 
 /**
  * out[b] = A[b]·B[b] in float32, for A viewed as [nb, m, k] and B as [nb, k, n] with element strides `as` and
- * `bs` (any transposes: packing reads through the strides); `out` is contiguous [nb, m, n].
+ * `bs` (any transposes: the kernel reads A and packs B through the strides); `out` is contiguous [nb, m, n].
  */
 export function sgemm(w: WasmKernels, a: Float32Array, as: Strides3, b: Float32Array, bs: Strides3, nb: number, m: number, k: number, n: number, out: Float32Array): void {
   if (m === 0 || n === 0) return;
@@ -143,18 +144,11 @@ export function sgemm(w: WasmKernels, a: Float32Array, as: Strides3, b: Float32A
   const f = heap(w, cpOff + mp * MR * ldc);
   f.set(a, aOff);
   f.set(b, bOff);
-  const p = m * n * k >= PARALLEL_MIN && np > 1 && allowed() > 1 ? workers(w) : undefined;
-  const helpers = p ? Math.min(p.ready(), allowed() - 1, np - 1) : 0;
+  const perThread = m * n * k >= PARALLEL_MIN ? 1 : Infinity;
   for (let q = 0; q < nb; q++) {
-    /** Column panels [j0, j1), packed and computed by one thread: each C element is computed the same way by any. */
-    const job = (j0: number, j1: number) => [4 * (aOff + q * sab), 4 * sm, 4 * sk, 4 * (bOff + q * sbb), 4 * sk2, 4 * sn, n, 4 * bpOff, 4 * cpOff, mp, k, ldc, j0, j1];
-    if (helpers === 0) w.job(...job(0, np));
-    else {
-      const cut = (t: number) => Math.round((np * t) / (helpers + 1));
-      const jobs = Array.from({ length: helpers }, (_, t) => job(cut(t + 1), cut(t + 2)));
-      const own = job(0, cut(1));
-      p!.run(0, jobs, () => w.job(...own));
-    }
+    // column panels [j0, j0 + count), packed and computed by one thread: each C element is computed the same way by any
+    const job = (j0: number, count: number) => [4 * (aOff + q * sab), 4 * sm, 4 * sk, 4 * (bOff + q * sbb), 4 * sk2, 4 * sn, n, 4 * bpOff, 4 * cpOff, mp, k, ldc, j0, j0 + count];
+    splitWork(w, np, perThread, 0, undefined, w.job, job);
     const o = q * m * n;
     if (ldc === n) out.set(f.subarray(cpOff, cpOff + m * n), o);
     else if (n >= 64) for (let i = 0; i < m; i++) out.set(f.subarray(cpOff + i * ldc, cpOff + i * ldc + n), o + i * n);
