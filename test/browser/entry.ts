@@ -1,0 +1,102 @@
+// What the browser check runs in a page (bundled by test/browser/run.mjs): the library's WebAssembly kernels and
+// worker threads in a cross-origin-isolated page, against references computed here in plain JS.
+import { jit, np, type Tensor } from "../../src/index.js";
+import { setThreads, threadsReady, wasmKernels } from "../../src/wasm/runtime.js";
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+const ord = (v: number) => {
+  const i = new Int32Array(new Float32Array([v]).buffer)[0]!;
+  return i < 0 ? -(i & 0x7fffffff) : i;
+};
+
+const warnings: string[] = [];
+const warn = console.warn.bind(console);
+console.warn = (...a: unknown[]) => {
+  warnings.push(a.map(String).join(" "));
+  warn(...a);
+};
+
+async function run(): Promise<Check[]> {
+  const checks: Check[] = [];
+  const check = (name: string, ok: boolean, detail = "") => checks.push({ name, ok, detail });
+  // served twice: cross-origin isolated (threads over a shared memory) and not (one thread, a plain memory)
+  // (and once more under a Content-Security-Policy without 'unsafe-eval': jit interprets, WebAssembly still runs)
+  const isolated = location.search !== "?plain";
+  const csp = location.search === "?csp";
+  check(isolated ? "cross-origin isolated (SharedArrayBuffer available)" : "not cross-origin isolated (no SharedArrayBuffer)", globalThis.crossOriginIsolated === isolated && (typeof SharedArrayBuffer !== "undefined") === isolated);
+  const w = wasmKernels();
+  check("WebAssembly SIMD kernels instantiate", w !== undefined && w.memorySpec.shared === isolated, `fma ${w?.fma}, shared memory ${w?.memorySpec.shared}`);
+
+  // matmul against the float32-sequential reference, on 1 and 2 threads
+  const n = 160;
+  const av = Float32Array.from({ length: n * n }, (_, i) => ((i * 37) % 23) / 7 - 1.5);
+  const bv = Float32Array.from({ length: n * n }, (_, i) => ((i * 11) % 19) / 5 - 1.8);
+  const want = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < n; p++) s = Math.fround(s + Math.fround(av[i * n + p]! * bv[p * n + j]!));
+      want[i * n + j] = s;
+    }
+  }
+  const a = np.array(av).reshape([n, n]);
+  const b = np.array(bv).reshape([n, n]);
+  setThreads(1);
+  const one = np.matmul(a, b).toTypedArray();
+  setThreads(2);
+  const workers = await threadsReady();
+  if (isolated) check("a worker thread starts (Web Worker over the shared memory)", workers >= 1 || navigator.hardwareConcurrency < 2, `${workers} ready, hardwareConcurrency ${navigator.hardwareConcurrency}`);
+  else check("no worker thread without a shared memory", workers === 0, `${workers} ready`);
+  const two = np.matmul(a, b).toTypedArray();
+  const diff = (x: ArrayLike<number>, y: ArrayLike<number>) => Array.from(x).findIndex((v, i) => !Object.is(v, y[i]));
+  if (w?.fma) {
+    // one rounding per step instead of two: within k·2⁻²⁴·Σ|a·b| of the float64 sum
+    let bad = -1;
+    for (let i = 0; i < n && bad < 0; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        let abs = 0;
+        for (let p = 0; p < n; p++) {
+          s += av[i * n + p]! * bv[p * n + j]!;
+          abs += Math.abs(av[i * n + p]! * bv[p * n + j]!);
+        }
+        if (Math.abs(one[i * n + j]! - s) > n * 2 ** -24 * abs) bad = i * n + j;
+      }
+    }
+    check("matmul 160² (fused multiply-add) within float32 rounding of the float64 sum, the same bits on 1 and 2 threads", bad < 0 && diff(one, two) < 0, `first out of bound ${bad}`);
+  }
+  else check("matmul 160² equals the float32-sequential reference bit for bit, on 1 and 2 threads", diff(one, want) < 0 && diff(two, want) < 0, `first difference ${diff(one, want)} / ${diff(two, want)}`);
+
+  // a long WebAssembly elementwise loop (split over the worker when it has started)
+  const m = 1 << 20;
+  const xs = Float32Array.from({ length: m }, (_, i) => ((i * 7919) % 2001) / 250 - 4);
+  const f = jit((x: Tensor) => np.tanh(x).mul(np.exp(np.negative(np.abs(x)))));
+  const source = f.lower(np.array(xs)).source;
+  if (csp) check("under the CSP, jit says it interprets and warns once", source.startsWith("// interpreted") && warnings.length === 1, warnings.join(" | "));
+  else check("jit compiles a float32 tanh·exp loop to WebAssembly SIMD", source.includes("WebAssembly SIMD loop"));
+  setThreads(1);
+  const e1 = f(np.array(xs)).toTypedArray();
+  setThreads(2);
+  const e2 = f(np.array(xs)).toTypedArray();
+  let worst = 0;
+  for (let i = 0; i < m; i++) worst = Math.max(worst, Math.abs(ord(e2[i]!) - ord(Math.fround(Math.tanh(xs[i]!) * Math.exp(-Math.abs(xs[i]!))))));
+  check("the loop is the same on 1 and 2 threads", diff(e1, e2) < 0);
+  check("the loop is within 8 ulp of float64 Math (two functions and a product)", worst <= 8, `max ${worst} ulp`);
+  setThreads(undefined);
+  return checks;
+}
+
+declare global {
+  interface Window {
+    __checks?: Check[] | { error: string };
+  }
+}
+run().then(
+  (c) => (window.__checks = c),
+  (e: Error) => (window.__checks = { error: `${e.message}\n${e.stack}` }),
+);
