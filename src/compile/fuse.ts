@@ -54,6 +54,9 @@ const isScalarBroadcast = (e: Eqn) => e.prim.name === "broadcast_in_dim" && e.in
 /** Whether jit can fuse this elementwise equation into a loop over its output shape, with no split. */
 const fusible = (e: Eqn): boolean => e.outs.length === 1 && (e.prim.emit !== undefined || isScalarBroadcast(e));
 
+/** An elementwise equation on size-1 values: loop-invariant in any loop. */
+const scalarOnly = (e: Eqn) => fusible(e) && e.outs[0]!.aval.size === 1 && e.inputs.every((a) => a.aval.size === 1);
+
 /** How a loop reads a broadcast operand: by the outer index, the inner index, or the flat index (only unit axes added). */
 type Index = "o" | "j" | "i";
 interface Split {
@@ -114,7 +117,8 @@ export function fuse(run: FusionRun, later: (v: Var) => boolean, mode: Float32Mo
   const size = sizeOf(run.domain);
   const inner = run.inner ?? size;
   const split = run.inner !== undefined;
-  if (!exact && !split && size >= WASM_MIN && wasmFusible(run.eqns)) {
+  const storesScalar = run.eqns.some((e) => e.outs[0]!.aval.size !== size && !e.prim.emitReduce && later(e.outs[0]!));
+  if (!exact && !split && size >= WASM_MIN && !storesScalar && wasmFusible(run.eqns)) {
     const loop = wasmLoop(run.eqns, later);
     if (loop) return { ...loop, inPlace: loop.ins.map(() => true), outInPlace: loop.outs.map(() => true), fn: loop.fn as FusedGroup["fn"], outer: 1, inner: size };
   }
@@ -173,7 +177,10 @@ export function fuse(run: FusionRun, later: (v: Var) => boolean, mode: Float32Mo
   const init = (a: (typeof accs)[number]) => literal(a.prim.init(a.v.aval.dtype));
   const scalarAccs = accs.flatMap((a, j) => (a.column ? [] : [{ a, j }]));
   const columnInits = accs.flatMap((a, j) => (a.column ? [`for (let j = 0; j < inner; j++) out${stored.length + j}[j] = ${init(a)};`] : []));
-  const perElement = [...code[2]!, ...stored.map((v, j) => `out${j}[i] = ${produced.get(v)!.name};`), ...accs.map(accStep)];
+  // a size-1 value in a larger loop is stored once, before it (it is computed there)
+  const once = (v: Var) => v.aval.size === 1 && size !== 1;
+  code[0]!.push(...stored.flatMap((v, j) => (once(v) ? [`out${j}[0] = ${produced.get(v)!.name};`] : [])));
+  const perElement = [...code[2]!, ...stored.flatMap((v, j) => (once(v) ? [] : [`out${j}[i] = ${produced.get(v)!.name};`])), ...accs.map(accStep)];
   const indent = (lines: string[], n: number) => lines.map((l) => " ".repeat(n) + l).join("\n");
   const loop = !split
     ? `  for (let i = 0; i < inner; i++) {\n${indent(perElement, 4)}\n  }`
@@ -222,7 +229,11 @@ export function fusionRuns(jaxpr: Jaxpr): (Eqn | FusionRun)[] {
       continue;
     }
     const domain = e.prim.emitReduce ? e.inputs[0]!.aval.shape : e.outs[0]!.aval.shape;
-    let sp = run && shapeEq(run.domain, domain) && !e.inputs.some((a) => a._tag === "Var" && reduced.has(a)) ? fit(run, options) : undefined;
+    // work on size-1 values joins any loop (it is done once, before it), and a loop of only such work takes the
+    // domain of the first equation that needs one, so a scalar's exp or a learning rate's product splits no run
+    const scalar = scalarOnly(e);
+    if (run && !scalar && !shapeEq(run.domain, domain) && run.eqns.every(scalarOnly)) run.domain = domain;
+    let sp = run && (scalar || shapeEq(run.domain, domain)) && !e.inputs.some((a) => a._tag === "Var" && reduced.has(a)) ? fit(run, options) : undefined;
     if (sp === undefined) {
       flush();
       run = { eqns: [], domain, inner: undefined, outer: undefined };

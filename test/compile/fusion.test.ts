@@ -239,6 +239,39 @@ describe("fused reductions", () => {
   });
 });
 
+describe("work on size-1 values joins the loop it feeds", () => {
+  const f = (x: Tensor, s: Tensor, t: Tensor, u: Tensor) => x.mul(s).add(t).sub(u.exp()).mul(2.5).add(s.sin());
+  const args = (n: number) => [tensor(values(n * 4, 3), [n, 4]), tensor([0.5], []), tensor([1.5], [1]), tensor([0.25], [1, 1])] as const;
+
+  it("a scalar's exp and sin, and a [1]-shaped input, do not split the run: one loop, bit for bit eager in exact mode", () => {
+    const src = jit(f).lower(...args(3)).source;
+    expect([fusedFns(src), kernels(src)]).toEqual([1, []]);
+    for (const n of [0, 1, 3]) {
+      const want = f(...args(n));
+      expectBits(jit(f, { float32: "exact" })(...args(n)), want.toTypedArray(), want.shape);
+    }
+  });
+
+  it("a size-1 value the caller also gets is stored once, before the loop, even when the loop is empty", () => {
+    const g = (x: Tensor, s: Tensor) => {
+      const k = s.exp();
+      return [x.mul(k), k];
+    };
+    for (const n of [0, 1, 5]) {
+      const [y, k] = jit(g)(tensor(values(n, 1), [n]), tensor([0.1], [])) as Tensor[];
+      expectBits(k!, [Math.exp(0.1)], []);
+      expectBits(y!, Array.from(values(n, 1), (v) => v * Math.exp(0.1)), [n]);
+    }
+  });
+
+  it("a scalar computed from a reduction of the same loop waits for the loop to end", () => {
+    const h = (x: Tensor) => x.mul(x.sum().exp().neg());
+    const xv = values(6, 9, -0.5, 0.5);
+    const total = xv.reduce((a, v) => a + v, 0);
+    expectBits(jit(h)(tensor(xv, [6])), Array.from(xv, (v) => v * -Math.exp(total)), [6]);
+  });
+});
+
 describe("float32 fast mode at discontinuities: casts, comparisons and sign see the float32 value eager sees", () => {
   // 0.7f·10 is 6.99999988… in double precision but exactly 7 in float32
   const x = np.array([0.7, 0.1], { dtype: "float32" });
