@@ -14,6 +14,8 @@ export interface WasmKernels {
   memorySpec: { shared: boolean; maxPages: number };
   module: WebAssembly.Module;
   job: Job;
+  /** outer(a, aBatch, aRow, b, bBatch, c, nb, m, n4): see sgemm.ts. */
+  outer: Job;
 }
 
 let state: WasmKernels | null | undefined;
@@ -44,7 +46,7 @@ function instantiate(): WasmKernels | null {
     const module = new WebAssembly.Module(sgemmModule({ ...spec, fma }));
     const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
     const instance = new WebAssembly.Instance(module, { env: { memory } });
-    return { fma, memory, memorySpec: spec, module, job: instance.exports.job as Job };
+    return { fma, memory, memorySpec: spec, module, job: instance.exports.job as Job, outer: instance.exports.outer as Job };
   } catch {
     return null;
   }
@@ -127,7 +129,7 @@ export function sgemm(w: WasmKernels, a: Float32Array, as: Strides3, b: Float32A
     return;
   }
   if (k === 1) {
-    outer(a, as, b, bs, nb, m, n, out);
+    outer(w, a, as, b, bs, nb, m, n, out);
     return;
   }
   const mp = Math.ceil(m / MR);
@@ -160,19 +162,29 @@ export function sgemm(w: WasmKernels, a: Float32Array, as: Strides3, b: Float32A
 }
 
 /**
- * Outer products (k = 1; per-example gradients of dense layers) in JS: the kernel's single step 0 + fround(a·b).
- * a·b of two float32 values is exact in double precision, so the float32 store rounds it once, and + 0 turns −0
- * into +0 as the kernel's accumulator does.
+ * Outer products (k = 1; per-example gradients of dense layers): the kernel's single step 0 + fround(a·b). In wasm
+ * over four lanes where B's rows are contiguous; otherwise in JS, where the product of two float32 values is exact
+ * in double precision, so the float32 store rounds it once, and + 0 turns −0 into +0.
  */
-function outer(a: Float32Array, as: Strides3, b: Float32Array, bs: Strides3, nb: number, m: number, n: number, out: Float32Array): void {
+function outer(w: WasmKernels, a: Float32Array, as: Strides3, b: Float32Array, bs: Strides3, nb: number, m: number, n: number, out: Float32Array): void {
   const [sab, sm] = as;
   const [sbb, , sn] = bs;
+  if (sn === 1) {
+    const n4 = (n + 3) & ~3;
+    const bOff = a.length + 4;
+    const cOff = bOff + b.length + 4; // B's last row is read in whole vectors, past its end
+    const f = heap(w, cOff + nb * m * n4);
+    f.set(a, 0);
+    f.set(b, bOff);
+    w.outer(0, 4 * sab, 4 * sm, 4 * bOff, 4 * sbb, 4 * cOff, nb, m, n4);
+    if (n4 === n) out.set(f.subarray(cOff, cOff + nb * m * n));
+    else for (let r = 0, d = 0, s = cOff; r < nb * m; r++, s += n4) for (let j = 0; j < n; j++) out[d++] = f[s + j]!;
+    return;
+  }
   for (let q = 0, d = 0; q < nb; q++) {
     for (let i = 0; i < m; i++) {
       const av = a[q * sab + i * sm]!;
-      let s = q * sbb;
-      if (sn === 1) for (let j = 0; j < n; j++) out[d++] = av * b[s + j]! + 0;
-      else for (let j = 0; j < n; j++, s += sn) out[d++] = av * b[s]! + 0;
+      for (let j = 0, s = q * sbb; j < n; j++, s += sn) out[d++] = av * b[s]! + 0;
     }
   }
 }

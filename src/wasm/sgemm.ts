@@ -20,6 +20,7 @@ export function sgemmModule(opts: { fma: boolean; shared: boolean; maxPages: num
       { name: "gemm", code: gemm() },
       { name: "packB", code: packB() },
       { name: "job", code: job() },
+      { name: "outer", code: outer() },
     ],
   });
 }
@@ -141,5 +142,33 @@ function job(): Code {
   c.get(BP).get(J0).get(K).op("i32.mul").i32(NR * 4).op("i32.mul").op("i32.add");
   c.get(CP).get(J0).i32(NR * 4).op("i32.mul").op("i32.add");
   c.get(MP).get(J1).get(J0).op("i32.sub").get(K).get(LDC).get(K).i32(NR * 4).op("i32.mul").call(1);
+  return c;
+}
+
+/**
+ * outer(a, aBatch, aRow, b, bBatch, c, nb, m, n4) — function 4: outer products (k = 1), C[q][i][0…n4) =
+ * A[q][i]·B[q][0…n4) + 0 over f32x4 lanes (B rows contiguous, n4 a multiple of 4; + 0 turns −0 into +0 as the
+ * accumulating kernel does). Strides in bytes; C is dense [nb][m][n4].
+ */
+function outer(): Code {
+  const c = new Code(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
+  const [A, AB, AROW, B, BB, C, NB, M, N4] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const q = c.local("i32");
+  const i = c.local("i32");
+  const j = c.local("i32");
+  const d = c.local("i32");
+  const av = c.local("v128");
+  c.get(C).set(d);
+  c.for(q, (x) => x.i32(0), (x) => x.get(NB), 1, (x) => {
+    x.for(i, (y) => y.i32(0), (y) => y.get(M), 1, (y) => {
+      y.get(A).get(q).get(AB).op("i32.mul").op("i32.add").get(i).get(AROW).op("i32.mul").op("i32.add").simdMem("v128.load32_splat").set(av);
+      y.for(j, (z) => z.i32(0), (z) => z.get(N4), 4, (z) => {
+        z.get(d);
+        z.get(B).get(q).get(BB).op("i32.mul").op("i32.add").get(j).i32(2).op("i32.shl").op("i32.add").simdMem("v128.load");
+        z.get(av).simd("f32x4.mul").f32x4(0).simd("f32x4.add").simdMem("v128.store");
+        z.get(d).i32(16).op("i32.add").set(d);
+      });
+    });
+  });
   return c;
 }
