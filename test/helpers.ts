@@ -70,23 +70,5 @@ export function catchError<E extends Error>(f: () => unknown, cls: abstract new 
 /** A small deterministic PRNG (mulberry32), so random cases are reproducible. */
 export { mulberry32 as rng } from "../src/core/random.js";
 
-/** Row-major strides of a shape. */
-export function strides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
-
-/** Unravels a flat index into a multi-index for `shape`. */
-export function unravel(i: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length);
-  for (let k = shape.length - 1; k >= 0; k--) {
-    idx[k] = i % shape[k]!;
-    i = Math.floor(i / shape[k]!);
-  }
-  return idx;
-}
+// row-major strides and multi-indices: the independent references' own
+export { stridesOf as strides, unravel } from "../property-tests/np_reference.js";

@@ -8,7 +8,7 @@ import { shapeEq, sizeOf } from "../core/shape.js";
 import type { ReduceEmit } from "../core/primitive.js";
 import type { Atom, Eqn, Jaxpr, Var } from "../ir/jaxpr.js";
 import { compileFn, literal } from "./codegen.js";
-import { wasmFusible, wasmLoop } from "../wasm/elementwise.js";
+import { isScalarBroadcast, wasmFusible, wasmLoop } from "../wasm/elementwise.js";
 
 /** Below this many elements a fused float32 loop stays in JS (copying into WebAssembly memory would cost more). */
 const WASM_MIN = 256;
@@ -50,7 +50,6 @@ export interface FusedGroup {
   inner: number;
 }
 
-const isScalarBroadcast = (e: Eqn) => e.prim.name === "broadcast_in_dim" && e.inputs[0]!.aval.size === 1;
 /** Whether jit can fuse this elementwise equation into a loop over its output shape, with no split. */
 const fusible = (e: Eqn): boolean => e.outs.length === 1 && (e.prim.emit !== undefined || isScalarBroadcast(e));
 

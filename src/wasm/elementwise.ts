@@ -13,7 +13,8 @@ export interface WasmLoop {
   fn: (outer: number, inner: number, ...arrays: Float32Array[]) => void;
 }
 
-const isScalarBroadcast = (e: Eqn) => e.prim.name === "broadcast_in_dim" && e.inputs[0]!.aval.size === 1;
+/** A broadcast of one value: inside a loop it is that value (fusion and these loops both treat it so). */
+export const isScalarBroadcast = (e: Eqn) => e.prim.name === "broadcast_in_dim" && e.inputs[0]!.aval.size === 1;
 const f32 = (a: Atom) => a.aval.dtype === "float32";
 
 /**

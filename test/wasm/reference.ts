@@ -3,27 +3,19 @@
 // dimension-number order, both in float32 (acc = fround(acc + fround(a·b)) from +0) and in float64, with Σ|a·b|
 // for error bounds; and a bitwise comparison of float32 results.
 
+import { sizeOf, stridesOf } from "../../property-tests/np_reference.js";
+
 export type DN = readonly [readonly [readonly number[], readonly number[]], readonly [readonly number[], readonly number[]]];
 export type Data = Float32Array | Float64Array;
 
 /** The float32 unit roundoff. */
 export const U = 2 ** -24;
 
-export const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-
-/** Row-major element strides of `shape`. */
-export const rowMajor = (s: readonly number[]) => {
-  const st: number[] = new Array(s.length);
-  for (let d = s.length - 1, x = 1; d >= 0; d--) {
-    st[d] = x;
-    x *= s[d]!;
-  }
-  return st;
-};
+export { sizeOf };
 
 /** Element offsets of every index of the axes `axes` (flattened row-major in the given order). */
 export function offsets(shape: readonly number[], axes: readonly number[]): number[] {
-  const st = rowMajor(shape);
+  const st = stridesOf(shape);
   let offs = [0];
   for (const a of axes) {
     const next: number[] = [];

@@ -4,7 +4,7 @@ import { ShapedArray } from "../../core/aval.js";
 import { type TypedArray, allocate } from "../../core/dtype.js";
 import { DTypeError, ShapeError, fmtShape } from "../../core/errors.js";
 import { definePrimitive, isUndefined, type LinearArg } from "../../core/primitive.js";
-import { sizeOf } from "../../core/shape.js";
+import { sizeOf, stridesOf } from "../../core/shape.js";
 import { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../core/trace.js";
 import { batchedMatmul, data } from "../kernels.js";
@@ -42,11 +42,7 @@ function check(l: ShapedArray, r: ShapedArray, [[lc, rc], [lb, rb]]: DimensionNu
  */
 function viewStrides(x: Tensor, groups: readonly (readonly number[])[]): [TypedArray, Strides3] | undefined {
   const shape = x.shape;
-  const stride: number[] = new Array(shape.length);
-  for (let d = shape.length - 1, s = 1; d >= 0; d--) {
-    stride[d] = s;
-    s *= shape[d]!;
-  }
+  const stride = stridesOf(shape);
   const out: number[] = [];
   for (const g of groups) {
     const axes = g.filter((a) => shape[a] !== 1); // length-1 axes do not move through memory
