@@ -20,7 +20,7 @@ import { perExampleGrads } from "./suites/per-example-grads.js";
 import { perExampleJit } from "./suites/per-example-jit.js";
 import { toy } from "./suites/toy.js";
 import { libVersions, tfWasmInfo } from "./suites/libs.js";
-import { setThreads } from "../src/wasm/runtime.js";
+import { setThreads, wasmKernels } from "../src/wasm/runtime.js";
 
 // first-call runs first, so that its first sample is the first jit(MLP step) call in the process
 const suites: Suite[] = [firstCall, toy, chain, ...[256, 512, 1024].map(matmul), mlpStep, perExampleJit, perExampleGrads, ...[1, 1000, 100_000].map(eagerOverhead)];
@@ -64,6 +64,9 @@ console.log(machine().split("\n").map((l) => `- ${l}`).join("\n"));
 console.log(`- commit: ${commit}`);
 console.log(`- compared with: ${libVersions()}`);
 console.log(`- command: npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`);
+// Node 20 validates relaxed SIMD only with --experimental-wasm-relaxed-simd (npm run bench passes it; Node 22+
+// and Chromium have it on by default): tracegrad's matmul then uses fused multiply-add
+console.log(`- WebAssembly relaxed SIMD (fused multiply-add in tracegrad's matmul): ${wasmKernels()?.fma ? "on" : "off"}${process.execArgv.includes("--experimental-wasm-relaxed-simd") ? " (node --experimental-wasm-relaxed-simd)" : ""}`);
 
 const started = performance.now();
 const results: TargetResult[] = [];

@@ -2,9 +2,8 @@
 // function over local variables. Buffers of intermediate values are planned when linking: a buffer whose value is
 // dead is reused by a later fused loop in the same call (never across calls: results escape to the caller).
 import type { ShapedArray } from "../core/aval.js";
-import type { DType } from "../core/dtype.js";
+import { type DType, type TypedArray, allocate } from "../core/dtype.js";
 import type { Primitive } from "../core/primitive.js";
-import { sizeOf } from "../core/shape.js";
 import { Tensor } from "../core/tensor.js";
 import { evalJaxpr } from "../ir/eval.js";
 import type { Atom, ClosedJaxpr, Eqn, Var } from "../ir/jaxpr.js";
@@ -45,6 +44,12 @@ export const executable = (closed: ClosedJaxpr, mode: Float32Mode = "fast"): Exe
 /** The generated source of a closed jaxpr's executable: its fused loops and the function that calls them. */
 export const compiledSource = (closed: ClosedJaxpr, mode: Float32Mode = "fast"): string => linked(closed, mode).source;
 
+/** Buffers of a call's values that stay inside it, kept for the next call; `free` while no call holds them. */
+interface Arena {
+  free: TypedArray[] | undefined;
+  make(): TypedArray[];
+}
+
 const CTOR: Record<DType, string> = { float32: "Float32Array", float64: "Float64Array", int32: "Int32Array", bool: "Uint8Array" };
 
 function link(program: Program, mode: Float32Mode): Linked {
@@ -79,7 +84,7 @@ function link(program: Program, mode: Float32Mode): Linked {
 
   const ids = new Map<Var, number>();
   const id = (v: Var) => ids.get(v) ?? (ids.set(v, ids.size), ids.size - 1);
-  const K: ((ins: Tensor[]) => Tensor[])[] = [];
+  const K: ((ins: Tensor[], outs?: TypedArray[]) => Tensor[] | void)[] = [];
   const F: FusedGroup["fn"][] = [];
   const L: Tensor[] = [];
   const AV: ShapedArray[] = [];
@@ -104,9 +109,15 @@ function link(program: Program, mode: Float32Mode): Linked {
   jaxpr.constvars.forEach((v, i) => (lines.push(`const v${id(v)} = C[${i}];`), hasTensor.add(v)));
   jaxpr.invars.forEach((v, i) => (lines.push(`const v${id(v)} = A[${i}];`), hasTensor.add(v)));
 
-  /** Dead buffers by dtype and size, free for the next fused loop. */
+  /** Dead buffers by dtype and size, free for the next fused loop: the call's own, and the arena's (see below). */
   const free = new Map<string, string[]>();
+  const freeArena = new Map<string, string[]>();
   const bufKey = (v: Var) => `${v.aval.dtype}:${v.aval.size}`;
+  // Buffers of values that never leave the call (recyclable: no kernel reads them, the caller does not get them)
+  // come from an arena kept across calls: allocating fresh ones costs page faults and zeroing on every call. A call
+  // takes the arena and gives it back when done, so a call made while another is running gets a fresh arena.
+  const arena: { dtype: DType; size: number }[] = [];
+  const arenaNames = new Set<string>();
   steps.forEach((s, k) => {
     if ("eqn" in s && s.eqn.prim.name === "reshape" && s.eqn.inputs[0]!._tag === "Var") {
       // row-major data is the same in any shape: a view, whose buffer is never reused (it is shared)
@@ -121,6 +132,19 @@ function link(program: Program, mode: Float32Mode): Linked {
       const avals = e.outs.map((v) => v.aval);
       const impl = e.prim.impl as Primitive<unknown>["impl"];
       const params = e.params;
+      const into = e.prim.implInto as Primitive<unknown>["implInto"];
+      if (into && e.outs.every(recyclable)) {
+        // results only fused loops read: the kernel writes them into arena buffers
+        const dests = e.outs.map((v) => {
+          const d = `d${id(v)}`;
+          lines.push(`const ${d} = P[${arena.push({ dtype: v.aval.dtype, size: v.aval.size }) - 1}];`);
+          arenaNames.add(d);
+          hasData.add(v);
+          return d;
+        });
+        lines.push(`K[${K.push((ins, outs) => into(ins, params, avals, outs!)) - 1}]([${e.inputs.map(tensorOf).join(", ")}], [${dests.join(", ")}]); // ${e.prim.name}`);
+        return;
+      }
       lines.push(`const r${k} = K[${K.push((ins) => impl(ins, params, avals)) - 1}]([${e.inputs.map(tensorOf).join(", ")}]); // ${e.prim.name}`);
       e.outs.forEach((v, j) => (lines.push(`const v${id(v)} = r${k}[${j}];`), hasTensor.add(v)));
       return;
@@ -129,8 +153,12 @@ function link(program: Program, mode: Float32Mode): Linked {
     const ins = g.ins.map(dataOf);
     // inputs dead after this loop give their buffers to its outputs: every element is read before it is written
     const alloc = (v: Var) => {
-      const reuse = free.get(bufKey(v))?.pop();
-      lines.push(`const d${id(v)} = ${reuse ?? `new ${CTOR[v.aval.dtype]}(${sizeOf(v.aval.shape)})`};`);
+      const inArena = recyclable(v);
+      const reuse = free.get(bufKey(v))?.pop() ?? (inArena ? freeArena.get(bufKey(v))?.pop() : undefined);
+      const fresh = inArena ? `P[${arena.push({ dtype: v.aval.dtype, size: v.aval.size }) - 1}]` : `new ${CTOR[v.aval.dtype]}(${v.aval.size})`;
+      lines.push(`const d${id(v)} = ${reuse ?? fresh};`);
+      if (inArena && reuse === undefined) arenaNames.add(`d${id(v)}`);
+      else if (reuse !== undefined && arenaNames.has(reuse)) arenaNames.add(`d${id(v)}`);
       hasData.add(v);
     };
     // outputs written all loop long take no buffer of this loop's inputs: they are allocated first
@@ -138,19 +166,27 @@ function link(program: Program, mode: Float32Mode): Linked {
     const unsafe = new Set(g.ins.filter((_, j) => !g.inPlace[j]));
     for (const v of new Set(g.ins)) {
       if (lastUse.get(v) === k && !unsafe.has(v) && !hasTensor.has(v) && recyclable(v)) {
+        // an arena buffer goes only to a value that stays in the call
+        const list = arenaNames.has(`d${id(v)}`) ? freeArena : free;
         const key = bufKey(v);
-        free.set(key, [...(free.get(key) ?? []), `d${id(v)}`]);
+        list.set(key, [...(list.get(key) ?? []), `d${id(v)}`]);
       }
     }
     g.outs.forEach((v, j) => g.outInPlace[j] && alloc(v));
     const outs = g.outs.map((v) => `d${id(v)}`);
     lines.push(`F[${F.push(g.fn) - 1}](${[g.outer, g.inner, ...ins, ...outs].join(", ")});`);
   });
-  lines.push(`return [${jaxpr.outs.map(tensorOf).join(", ")}];`);
+  const result = `return [${jaxpr.outs.map(tensorOf).join(", ")}];`;
+  if (arena.length) {
+    lines.unshift("const P = Z.free ?? Z.make();", "Z.free = undefined;");
+    lines.push("Z.free = P;");
+  }
+  lines.push(result);
 
   const body = `return function run(A) {\n  ${lines.join("\n  ")}\n};`;
-  const make = compileFn<(T: typeof Tensor, AV: ShapedArray[], C: Tensor[], L: Tensor[], K: unknown[], F: unknown[]) => Executable>(["T", "AV", "C", "L", "K", "F"], body);
+  const make = compileFn<(T: typeof Tensor, AV: ShapedArray[], C: Tensor[], L: Tensor[], K: unknown[], F: unknown[], Z: Arena) => Executable>(["T", "AV", "C", "L", "K", "F", "Z"], body);
   if (!make) return interpreted;
+  const Z: Arena = { free: undefined, make: () => arena.map(({ dtype, size }) => allocate(dtype, size)) };
   const fusedSources = steps.flatMap((s) => ("group" in s ? [s.group.source] : [])).map((src, j) => src.replace("function fused(", `function F${j}(`));
-  return { run: make(Tensor, AV, [...consts], L, K, F), source: [...fusedSources, `function run(A) {\n  ${lines.join("\n  ")}\n}`].join("\n\n") };
+  return { run: make(Tensor, AV, [...consts], L, K, F, Z), source: [...fusedSources, `function run(A) {\n  ${lines.join("\n  ")}\n}`].join("\n\n") };
 }

@@ -1,6 +1,6 @@
 // Fusion: runs of elementwise equations over one loop domain (with their broadcasts), and reductions of that
 // domain over a trailing or a leading block of axes, become one generated loop (new Function), or in float32
-// "fast" mode a WebAssembly SIMD loop where a transcendental function makes that pay (src/wasm/elementwise.ts).
+// "fast" mode a WebAssembly SIMD loop where that pays (src/wasm/elementwise.ts).
 // Generated source holds only generated names, numbers and the primitives' own fragments — never user text.
 import type { ShapedArray } from "../core/aval.js";
 import type { DType, TypedArray } from "../core/dtype.js";
@@ -8,7 +8,7 @@ import { shapeEq, sizeOf } from "../core/shape.js";
 import type { ReduceEmit } from "../core/primitive.js";
 import type { Atom, Eqn, Jaxpr, Var } from "../ir/jaxpr.js";
 import { compileFn, literal } from "./codegen.js";
-import { isScalarBroadcast, wasmFusible, wasmLoop } from "../wasm/elementwise.js";
+import { type LoopSpec, isScalarBroadcast, wasmFusible, wasmLoop } from "../wasm/elementwise.js";
 
 /** Below this many elements a fused float32 loop stays in JS (copying into WebAssembly memory would cost more). */
 const WASM_MIN = 256;
@@ -117,9 +117,14 @@ export function fuse(run: FusionRun, later: (v: Var) => boolean, mode: Float32Mo
   const inner = run.inner ?? size;
   const split = run.inner !== undefined;
   const storesScalar = run.eqns.some((e) => e.outs[0]!.aval.size !== size && !e.prim.emitReduce && later(e.outs[0]!));
-  if (!exact && !split && size >= WASM_MIN && !storesScalar && wasmFusible(run.eqns)) {
-    const loop = wasmLoop(run.eqns, later);
-    if (loop) return { ...loop, inPlace: loop.ins.map(() => true), outInPlace: loop.outs.map(() => true), fn: loop.fn as FusedGroup["fn"], outer: 1, inner: size };
+  const onSplit = (sp: Split) => split && sp.inner === inner && sp.outer === run.outer;
+  const broadcastRead = (e: Eqn) => splits(e).find((sp) => sp.index === "i" || onSplit(sp))!.index as "i" | "j" | "o";
+  const column = (e: Eqn) => !splits(e).some((sp) => sp.index === undefined && onSplit(sp));
+  const spec: LoopSpec = { eqns: run.eqns, size, split: split ? { outer: run.outer!, inner } : undefined, broadcastRead, column, later };
+  if (!exact && size >= WASM_MIN && !storesScalar && wasmFusible(spec)) {
+    // the wasm loop copies its inputs in before it writes: any buffer may be shared
+    const loop = wasmLoop(spec);
+    if (loop) return { ...loop, inPlace: loop.ins.map(() => true), outInPlace: loop.outs.map(() => true), fn: loop.fn as FusedGroup["fn"], outer: run.outer ?? 1, inner };
   }
   // code by loop level: 0 before the loop, 1 per outer iteration, 2 per element
   const code: string[][] = [[], [], []];
@@ -147,13 +152,11 @@ export function fuse(run: FusionRun, later: (v: Var) => boolean, mode: Float32Mo
   run.eqns.forEach((e, k) => {
     const v = e.outs[0]!;
     if (e.prim.emitReduce) {
-      const trailing = splits(e).some((sp) => sp.index === undefined && sp.inner === inner && sp.outer === run.outer);
-      accs.push({ v, prim: e.prim.emitReduce, arg: read(e.inputs[0]!).name, column: !trailing });
+      accs.push({ v, prim: e.prim.emitReduce, arg: read(e.inputs[0]!).name, column: column(e) });
       return;
     }
     if (e.prim.name === "broadcast_in_dim" && !isScalarBroadcast(e)) {
-      const how = splits(e).find((sp) => sp.index === "i" || (split && sp.inner === inner && sp.outer === run.outer))!;
-      produced.set(v, input(e.inputs[0] as Var, how.index!));
+      produced.set(v, input(e.inputs[0] as Var, broadcastRead(e)));
       return;
     }
     const args = e.inputs.map(read);

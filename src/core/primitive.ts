@@ -3,7 +3,7 @@ import * as E from "fp-ts/Either";
 import type { ShapedArray } from "./aval.js";
 import { TracegradError } from "./errors.js";
 import { Tensor } from "./tensor.js";
-import { type DType, allocate } from "./dtype.js";
+import { type DType, type TypedArray, allocate } from "./dtype.js";
 import { generatedKernel } from "../compile/eager_kernels.js";
 import type { WasmEmit } from "../wasm/vecops.js";
 
@@ -40,6 +40,11 @@ export interface PrimitiveDef<P> {
   abstractEval(avals: ShapedArray[], params: P): E.Either<TracegradError, ShapedArray>;
   /** Eager CPU kernel on concrete tensors. */
   impl(args: Tensor[], params: P, out: ShapedArray): Tensor;
+  /**
+   * Optional: the kernel writing every element of its result into `dest` (of the output's dtype and size), which
+   * jit passes for values that stay inside a call, from buffers it keeps across calls. Never aliases an input.
+   */
+  implInto?(args: Tensor[], params: P, out: ShapedArray, dest: TypedArray): void;
   /** Tangent of the output given input tangents (null: symbolic zero); rules use user-level ops. */
   jvp(tangents: (Tensor | null)[], primals: Tensor[], out: Tensor, params: P): Tensor | null;
   /** Cotangent per input for the linear inputs (UndefinedPrimal); required for linear primitives. */
@@ -78,6 +83,8 @@ export interface PrimitiveDef<P> {
 export interface ReduceEmit {
   init(dtype: DType): number;
   step(acc: string, v: string): string;
+  /** The step on f32x4 lanes, (acc, v) → new acc, for WebAssembly loops accumulating four columns at once. */
+  wasm?: WasmEmit;
 }
 
 /** A registered primitive, as traces and interpreters use it. */
@@ -87,6 +94,7 @@ export interface Primitive<P = unknown> {
   check(avals: ShapedArray[], params: P): ShapedArray[];
   abstractEval(avals: ShapedArray[], params: P): E.Either<TracegradError, ShapedArray[]>;
   impl(args: Tensor[], params: P, outAvals: ShapedArray[]): Tensor[];
+  implInto?(args: Tensor[], params: P, outAvals: ShapedArray[], dests: TypedArray[]): void;
   jvp(tangents: (Tensor | null)[], primals: Tensor[], outs: Tensor[], params: P): (Tensor | null)[];
   transpose: ((cts: (Tensor | null)[], args: LinearArg[], params: P) => (Tensor | null)[]) | undefined;
   batch(args: Tensor[], dims: (number | null)[], params: P): [Tensor[], (number | null)[]];
@@ -146,6 +154,7 @@ export function definePrimitive<P>(def: PrimitiveDef<P>): Primitive<P> {
     ...(def.emitReduce ? { emitReduce: def.emitReduce } : {}),
     ...(def.emitNeedsRounded ? { emitNeedsRounded: true } : {}),
     ...(def.emitWasm ? { emitWasm: def.emitWasm } : {}),
+    ...(def.implInto ? { implInto: (args: Tensor[], params: P, outAvals: ShapedArray[], dests: TypedArray[]) => def.implInto!(args, params, outAvals[0]!, dests[0]!) } : {}),
   };
   return self;
 }

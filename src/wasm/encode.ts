@@ -47,7 +47,7 @@ const PLAIN = {
   "f32.demote_f64": 0xb6, "f64.promote_f32": 0xbb,
 } as const;
 const MEMORY = {
-  "i32.load": [0x28, 2], "f32.load": [0x2a, 2], "f64.load": [0x2b, 3],
+  "i32.load": [0x28, 2], "i32.load8_u": [0x2d, 0], "f32.load": [0x2a, 2], "f64.load": [0x2b, 3],
   "i32.store": [0x36, 2], "f32.store": [0x38, 2], "f64.store": [0x39, 3],
 } as const;
 /** SIMD opcodes (0xfd prefix). */
@@ -58,6 +58,7 @@ const SIMD = {
   "f32x4.ceil": 0x67, "f32x4.floor": 0x68, "f32x4.trunc": 0x69, "f32x4.nearest": 0x6a,
   "i32x4.shl": 0xab, "i32x4.shr_s": 0xac, "i32x4.shr_u": 0xad, "i32x4.add": 0xae, "i32x4.sub": 0xb1, "i32x4.mul": 0xb5,
   "i32x4.eq": 0x37, "i32x4.gt_s": 0x3b, "i32x4.lt_s": 0x39,
+  "i8x16.narrow_i16x8_s": 0x65, "i16x8.narrow_i32x4_s": 0x85, "i16x8.extend_low_i8x16_u": 0x89, "i32x4.extend_low_i16x8_u": 0xa9,
   "f32x4.abs": 0xe0, "f32x4.neg": 0xe1, "f32x4.sqrt": 0xe3, "f32x4.pmin": 0xea, "f32x4.pmax": 0xeb,
   "i32x4.trunc_sat_f32x4_s": 0xf8, "f32x4.convert_i32x4_s": 0xfa,
   "f32x4.add": 0xe4, "f32x4.sub": 0xe5, "f32x4.mul": 0xe6, "f32x4.div": 0xe7, "f32x4.min": 0xe8, "f32x4.max": 0xe9,
@@ -65,12 +66,15 @@ const SIMD = {
   "f32x4.demote_f64x2_zero": 0x5e, "f64x2.promote_low_f32x4": 0x5f,
   "f32x4.relaxed_madd": 0x105, "f64x2.relaxed_madd": 0x107,
 } as const;
-const SIMD_MEMORY = { "v128.load": [0x00, 4], "v128.load32_splat": [0x09, 2], "v128.load64_splat": [0x0a, 3], "v128.store": [0x0b, 4] } as const;
+const SIMD_MEMORY = { "v128.load": [0x00, 4], "v128.load32_splat": [0x09, 2], "v128.load64_splat": [0x0a, 3], "v128.store": [0x0b, 4], "v128.load32_zero": [0x5c, 2] } as const;
+/** SIMD lane memory opcodes (memory immediates, then the lane). */
+const SIMD_LANE_MEMORY = { "v128.store32_lane": [0x5a, 2] } as const;
 
 export type PlainOp = keyof typeof PLAIN;
 export type MemoryOp = keyof typeof MEMORY;
 export type SimdOp = keyof typeof SIMD;
 export type SimdMemoryOp = keyof typeof SIMD_MEMORY;
+export type SimdLaneMemoryOp = keyof typeof SIMD_LANE_MEMORY;
 
 /** A function body, written as a sequence of instructions. */
 export class Code {
@@ -135,6 +139,11 @@ export class Code {
   simdMem(o: SimdMemoryOp, offset = 0): this {
     const [code, align] = SIMD_MEMORY[o];
     this.bytes.push(0xfd, ...uleb(code), ...uleb(align), ...uleb(offset));
+    return this;
+  }
+  simdLaneMem(o: SimdLaneMemoryOp, lane: number, offset = 0): this {
+    const [code, align] = SIMD_LANE_MEMORY[o];
+    this.bytes.push(0xfd, ...uleb(code), ...uleb(align), ...uleb(offset), lane);
     return this;
   }
   /** block … end; `br 0` inside jumps past the end. */

@@ -107,13 +107,18 @@ export function splitWork(w: WasmKernels, units: number, minUnits: number, kind:
 /** Below this many multiply-adds a matmul runs on the calling thread (waking workers costs more than it saves). */
 const PARALLEL_MIN = 1 << 21;
 
-/** A float32 view of at least `floats` elements of the kernels' memory (valid until the next call). */
-export function heap(w: WasmKernels, floats: number): Float32Array {
-  const need = floats * 4;
+/** Views of the kernels' memory, grown to at least `bytes` (valid until the next call that may grow it). */
+let views: { buffer: ArrayBufferLike; f32: Float32Array; u8: Uint8Array } | undefined;
+export function memoryViews(w: WasmKernels, bytes: number): { f32: Float32Array; u8: Uint8Array } {
   const have = w.memory.buffer.byteLength;
-  if (have < need) w.memory.grow(Math.ceil((need - have) / 65536));
-  return new Float32Array(w.memory.buffer);
+  if (have < bytes) w.memory.grow(Math.ceil((bytes - have) / 65536));
+  const buffer = w.memory.buffer;
+  if (views?.buffer !== buffer) views = { buffer, f32: new Float32Array(buffer), u8: new Uint8Array(buffer) };
+  return views;
 }
+
+/** A float32 view of at least `floats` elements of the kernels' memory (valid until the next call). */
+export const heap = (w: WasmKernels, floats: number): Float32Array => memoryViews(w, floats * 4).f32;
 
 /** Element strides of an operand viewed as [batch, rows, cols]. */
 export type Strides3 = readonly [number, number, number];

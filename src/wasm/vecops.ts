@@ -4,8 +4,13 @@ import type { Code, SimdOp } from "./encode.js";
 import type { VecFn } from "./vecmath.js";
 
 export type WasmEmit = ((c: Code, args: number[]) => number) & {
-  /** A function JS evaluates slowly (Math.exp, …): worth copying operands into WebAssembly memory for. */
+  /**
+   * Slow in JS (Math.exp, …; a data-dependent branch, which mispredicts on data such as a ReLU's signs): worth
+   * copying operands into WebAssembly memory for, however short the loop.
+   */
   costly?: boolean;
+  /** Which operands are bool lane masks (all bits set: true), and whether the result is one; others are float32 lanes. */
+  masks?: { in?: readonly number[]; out?: boolean };
 };
 
 /** One SIMD instruction over the operands, in order. */
@@ -26,3 +31,16 @@ export const simdExtremum = (sign: 1 | -1): WasmEmit => (c, [x, y]) => {
   c.f32x4(NaN).get(out).get(x!).get(x!).simd("f32x4.ne").get(y!).get(y!).simd("f32x4.ne").simd("v128.or").simd("v128.bitselect").set(out);
   return out;
 };
+
+/** A float32 comparison: a bool lane mask. */
+export const simdCompare = (op: SimdOp): WasmEmit => Object.assign(simdOp(op), { masks: { out: true } });
+
+/** select(p, x, y): x where the mask p is set, else y — no branch. */
+export const simdSelect: WasmEmit = Object.assign(
+  (c: Code, [p, x, y]: number[]) => {
+    const out = c.local("v128");
+    c.get(x!).get(y!).get(p!).simd("v128.bitselect").set(out);
+    return out;
+  },
+  { costly: true, masks: { in: [0] } },
+);

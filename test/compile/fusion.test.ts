@@ -42,6 +42,8 @@ const accumulators = (src: string) => (src.match(/\blet acc\d+ =/g) ?? []).lengt
 const kernels = (src: string) => [...src.matchAll(/K\[\d+\]\(.*\); \/\/ (\w+)/g)].map((m) => m[1]);
 /** Lines where a fused loop's output takes over a dead intermediate's buffer: `const d7 = d3;` (not reshape views). */
 const reuses = (src: string) => (src.match(/const d\d+ = d\d+;$/gm) ?? []).length;
+/** Buffers taken from the executable's arena (kept across calls for values that never leave the call). */
+const arenaSlots = (src: string) => (src.match(/const d\d+ = P\[\d+\];$/gm) ?? []).length;
 
 describe("elementwise runs: odd sizes, 0-d, empty arrays, broadcasts", () => {
   const f = (x: Tensor, y: Tensor) => x.mul(y).add(x.sin()).div(y.mul(y).add(1));
@@ -381,7 +383,7 @@ describe("buffer planning", () => {
     const [x, w] = [tensor(xv, [n, n]), tensor(wv, [n, n])];
     const jf = jit(chain);
     const src = jf.lower(x, w).source;
-    expect(reuses(src), "the program reuses at least one dead buffer").toBeGreaterThan(0);
+    expect(reuses(src) + arenaSlots(src), "the program reuses at least one buffer (in the call, or the arena's across calls)").toBeGreaterThan(0);
     const eager = chain(x, w) as Tensor[];
     for (const outs of [jf(x, w), jf(x, w), jit(chain, { float32: "exact" })(x, w)] as Tensor[][]) {
       outs.forEach((t, i) => {
@@ -416,6 +418,31 @@ describe("buffer planning", () => {
     expectBits(c, values(9, 2).map((v) => Math.exp(v) * 2), [3, 3]);
   });
 
+  it("arena buffers (fused loops' and matmuls' values that stay in the call) carry nothing from one call to the next", () => {
+    // a dense layer's forward and backward: masks, products and column sums all stay inside the call
+    const layer = (x: Tensor, w: Tensor, b: Tensor) => np.sum(np.maximum(np.add(np.matmul(x, w), b), 0).mul(x.sum({ axis: 1, keepdims: true })));
+    const g = grad(layer, { argnums: [1, 2] });
+    for (const dtype of ["float32", "float64"] as const) {
+      const jg = jit(g);
+      const args = (seed: number) => [tensor(values(8 * 12, seed), [8, 12], dtype), tensor(values(12 * 16, seed + 1), [12, 16], dtype), tensor(values(16, seed + 2), [16], dtype)] as const;
+      const [a1, a2] = [args(31), args(41)];
+      expect(arenaSlots(jg.lower(...a1).source), "the program uses the arena").toBeGreaterThan(0);
+      const first = jg(...a1) as Tensor[];
+      const kept = first.map((t) => t.toTypedArray().slice());
+      const eager1 = g(...a1) as Tensor[];
+      const eager2 = g(...a2) as Tensor[];
+      const close = (got: Tensor[], want: Tensor[]) => got.forEach((t, i) => {
+        const [p, q] = [t.toTypedArray(), want[i]!.toTypedArray()];
+        for (let k = 0; k < p.length; k++) expect(Math.abs(p[k]! - q[k]!)).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(q[k]!)));
+      });
+      for (let r = 0; r < 3; r++) {
+        close(jg(...a2) as Tensor[], eager2);
+        close(jg(...a1) as Tensor[], eager1);
+      }
+      first.forEach((t, i) => expect(t.toTypedArray()).toEqual(kept[i]));
+    }
+  });
+
   it("an output that a later loop also reads keeps its values (its buffer is not handed to that loop)", () => {
     const both = (x: Tensor, w: Tensor) => {
       const a = x.sin().mul(2);
@@ -429,9 +456,19 @@ describe("buffer planning", () => {
     const [a, c] = jit(both)(x, w) as Tensor[];
     expectBits(a!, aWant, [3, 3]);
     expectBits(c!, m.map((v, i) => Math.exp(v + aWant[i]!)), [3, 3]);
-    expect(reuses(jit(both).lower(x, w).source), "a is returned: never reused").toBe(0);
-    // the same program returning only c does reuse a's buffer, so the case above is one the planner considers
-    expect(reuses(jit((x: Tensor, w: Tensor) => both(x, w)[1]!).lower(x, w).source)).toBe(1);
+    // the matmul's product, which only the loop after it reads, is written into the arena
+    const src = jit(both).lower(x, w).source;
+    expect(reuses(src), "a is returned: never reused").toBe(0);
+    expect(arenaSlots(src), "a is returned: not in the arena").toBe(1);
+    // the same program returning only c keeps a in the arena too, and c (returned) never takes a's buffer
+    const onlyC = jit((x: Tensor, w: Tensor) => both(x, w)[1]!);
+    const src2 = onlyC.lower(x, w).source;
+    expect(arenaSlots(src2)).toBe(2);
+    expect(reuses(src2)).toBe(0);
+    const c1 = onlyC(x, w) as Tensor;
+    const c2 = onlyC(x, w) as Tensor;
+    expect(c1._data).not.toBe(c2._data);
+    for (const t of [c1, c2]) expectBits(t, m.map((v, i) => Math.exp(v + aWant[i]!)), [3, 3]);
   });
 
   it("lower().source of x ↦ Σ 2·sin x: one fused function with one accumulator, called once", () => {

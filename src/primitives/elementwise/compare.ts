@@ -5,8 +5,10 @@ import { bind1 } from "../../core/trace.js";
 import { mapBinary } from "../kernels.js";
 import { elementwise, elementwiseTesting } from "../rules.js";
 import { vectorized } from "../batching.js";
+import type { SimdOp } from "../../wasm/encode.js";
+import { simdCompare } from "../../wasm/vecops.js";
 
-function comparison(name: string, f: (a: number, b: number) => boolean, op: string) {
+function comparison(name: string, f: (a: number, b: number) => boolean, op: string, simd: SimdOp) {
   return definePrimitive<object>({
     name,
     abstractEval: elementwise(name, "any", "bool"),
@@ -14,17 +16,18 @@ function comparison(name: string, f: (a: number, b: number) => boolean, op: stri
     jvp: () => null, // piecewise constant
     emitNeedsRounded: true,
     emit: ([x, y]) => `(${x} ${op} ${y} ? 1 : 0)`,
+    emitWasm: simdCompare(simd),
     batch: vectorized,
     testing: elementwiseTesting(2, { zeroDerivative: true }),
   });
 }
 
-export const eqP = comparison("eq", (a, b) => a === b, "===");
-export const neP = comparison("ne", (a, b) => a !== b, "!==");
-export const ltP = comparison("lt", (a, b) => a < b, "<");
-export const leP = comparison("le", (a, b) => a <= b, "<=");
-export const gtP = comparison("gt", (a, b) => a > b, ">");
-export const geP = comparison("ge", (a, b) => a >= b, ">=");
+export const eqP = comparison("eq", (a, b) => a === b, "===", "f32x4.eq");
+export const neP = comparison("ne", (a, b) => a !== b, "!==", "f32x4.ne");
+export const ltP = comparison("lt", (a, b) => a < b, "<", "f32x4.lt");
+export const leP = comparison("le", (a, b) => a <= b, "<=", "f32x4.le");
+export const gtP = comparison("gt", (a, b) => a > b, ">", "f32x4.gt");
+export const geP = comparison("ge", (a, b) => a >= b, ">=", "f32x4.ge");
 
 export const eq = (x: Tensor, y: Tensor): Tensor => bind1(eqP, [x, y], {});
 export const ne = (x: Tensor, y: Tensor): Tensor => bind1(neP, [x, y], {});

@@ -11,6 +11,7 @@ import { data } from "../kernels.js";
 import { zerosLike } from "../lax.js";
 import { elementwise, randomShape } from "../rules.js";
 import { vectorized } from "../batching.js";
+import { simdSelect } from "../../wasm/vecops.js";
 
 export const selectP = definePrimitive<object>({
   name: "select",
@@ -33,6 +34,7 @@ export const selectP = definePrimitive<object>({
     return [null, isUndefined(x) ? select(p as Tensor, ct, z) : null, isUndefined(y) ? select(p as Tensor, z, ct) : null];
   },
   emit: ([p, x, y]) => `(${p} ? ${x} : ${y})`,
+  emitWasm: simdSelect,
   batch: vectorized,
   testing: {
     sample: (choose) => {

@@ -78,24 +78,30 @@ function transposeSide(ct: Tensor, other: Tensor, myNdim: number, mine: [readonl
   return transposeOp(dotGeneral(ct, other, [[ctOtherFree, oFree], [range(nb), ob]]), order([...mb, ...myFree, ...myContracting]));
 }
 
+/** The product into `c` (every element written): WebAssembly SIMD for float32, the JS kernel otherwise. */
+function matmulInto([l, r]: Tensor[], { dimension_numbers: [[lc, rc], [lb, rb]] }: DotParams, out: ShapedArray, c: TypedArray): void {
+  const lf = freeDims(l!.ndim, lc, lb);
+  const rf = freeDims(r!.ndim, rc, rb);
+  const size = (x: Tensor, ds: number[] | readonly number[]) => sizeOf(ds.map((d) => x.shape[d]!));
+  const [nb, m, k, n] = [size(l!, lb), size(l!, lf), size(l!, lc), size(r!, rf)];
+  const w = out.dtype === "float32" ? wasmKernels() : undefined;
+  if (w && !tooLarge(l!, r!, out)) {
+    // the kernel reads through strides, so a transposed operand needs no copy when its axis groups merge
+    const lv = viewStrides(l!, [lb, lf, lc]) ?? [contiguous(l!, [...lb, ...lf, ...lc]), [m * k, k, 1] as const];
+    const rv = viewStrides(r!, [rb, rc, rf]) ?? [contiguous(r!, [...rb, ...rc, ...rf]), [k * n, n, 1] as const];
+    sgemm(w, lv[0] as Float32Array, lv[1], rv[0] as Float32Array, rv[1], nb, m, k, n, c as Float32Array);
+  } else batchedMatmul(data(permuted(l!, [...lb, ...lf, ...lc])), data(permuted(r!, [...rb, ...rc, ...rf])), nb, m, k, n, c);
+}
+
 export const dotGeneralP = definePrimitive<DotParams>({
   name: "dot_general",
   abstractEval: ([l, r], { dimension_numbers }) => check(l!, r!, dimension_numbers),
-  impl: ([l, r], { dimension_numbers: [[lc, rc], [lb, rb]] }, out) => {
-    const lf = freeDims(l!.ndim, lc, lb);
-    const rf = freeDims(r!.ndim, rc, rb);
-    const size = (x: Tensor, ds: number[] | readonly number[]) => sizeOf(ds.map((d) => x.shape[d]!));
-    const [nb, m, k, n] = [size(l!, lb), size(l!, lf), size(l!, lc), size(r!, rf)];
+  impl: (args, params, out) => {
     const c = allocate(out.dtype, out.size);
-    const w = out.dtype === "float32" ? wasmKernels() : undefined;
-    if (w && !tooLarge(l!, r!, out)) {
-      // the kernel reads through strides, so a transposed operand needs no copy when its axis groups merge
-      const lv = viewStrides(l!, [lb, lf, lc]) ?? [contiguous(l!, [...lb, ...lf, ...lc]), [m * k, k, 1] as const];
-      const rv = viewStrides(r!, [rb, rc, rf]) ?? [contiguous(r!, [...rb, ...rc, ...rf]), [k * n, n, 1] as const];
-      sgemm(w, lv[0] as Float32Array, lv[1], rv[0] as Float32Array, rv[1], nb, m, k, n, c as Float32Array);
-    } else batchedMatmul(data(permuted(l!, [...lb, ...lf, ...lc])), data(permuted(r!, [...rb, ...rc, ...rf])), nb, m, k, n, c);
+    matmulInto(args, params, out, c);
     return Tensor._of(c, out.shape, out.dtype);
   },
+  implInto: matmulInto,
   // d(x·y) = dx·y + x·dy
   jvp: ([tl, tr], [l, r], _, { dimension_numbers: dn }) =>
     addTangents(tl ? dotGeneral(tl, r!, dn) : null, tr ? dotGeneral(l!, tr, dn) : null),

@@ -6,6 +6,7 @@ import { reduce } from "../kernels.js";
 import { broadcastInDim } from "../lax.js";
 import { type AxesParams, keptDims, reduceTesting, reducedAval } from "./axes.js";
 import { reduceBatch } from "../batching.js";
+import { simdOp } from "../../wasm/vecops.js";
 
 export const reduceSumP = definePrimitive<AxesParams>({
   name: "reduce_sum",
@@ -15,7 +16,7 @@ export const reduceSumP = definePrimitive<AxesParams>({
   // the sum's cotangent is copied back to every summed position
   transpose: (ct, [x], { axes }) => [broadcastInDim(ct, x!.aval.shape, keptDims(x!.aval.ndim, axes))],
   batch: reduceBatch,
-  emitReduce: { init: () => 0, step: (acc, v) => `${acc} + ${v}` },
+  emitReduce: { init: () => 0, step: (acc, v) => `${acc} + ${v}`, wasm: simdOp("f32x4.add") },
   testing: reduceTesting(),
 });
 
