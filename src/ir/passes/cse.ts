@@ -26,7 +26,8 @@ function paramsKey(params: unknown, ids: Map<object, number>): string {
 }
 
 /** Operand order does not change these results, bit for bit (NaN handling is symmetric too). */
-const COMMUTATIVE = new Set(["add", "mul", "max", "min", "eq", "ne"]);
+// not max / min: max(+0, −0) is −0 but max(−0, +0) is +0 (x when x > y, else y), as eager computes them
+const COMMUTATIVE = new Set(["add", "mul", "eq", "ne"]);
 
 export function cse(p: Program): Program {
   const ids = new Map<object, number>();
