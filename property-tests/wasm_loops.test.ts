@@ -15,10 +15,9 @@
 // and < 4096 elements: a JS loop computing in double precision), only exact mode is compared, and the suite asserts
 // that most programs did reach wasm, so the property cannot pass vacuously.
 //
-// Known failure outside the wasm loops (see test/wasm/elementwise_split.test.ts, last describe): jit's CSE treats max
-// and min as commutative, but eager's min(+0, −0) = −0 and min(−0, +0) = +0, so a program computing both min(a, b)
-// and min(b, a) of signed zeros differs from eager in either mode. The fixed seed's 1000 programs do not hit it;
-// PROPERTY_SEED=1 does (shrunk: v3 = min(x + x, x · bias), v6 = min(x · bias, x + x)).
+// Regression found here: jit's CSE once treated max and min as commutative, but eager's min(+0, −0) = −0 and
+// min(−0, +0) = +0, so a program computing both min(a, b) and min(b, a) of signed zeros differed from eager
+// (PROPERTY_SEED=1 reached it; shrunk: v3 = min(x + x, x · bias), v6 = min(x · bias, x + x)).
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { type Tensor, jit, lax, nn, np } from "tracegrad";

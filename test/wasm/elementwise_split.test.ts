@@ -651,7 +651,7 @@ describe("threads: a long split loop without column sums is split by rows", () =
 });
 
 // ───────────────────────────── bugs found ─────────────────────────────
-// (the second describe fails on commit 067a32f: a jit CSE bug, not the wasm loops'; see its comment)
+// both are regression tests now
 
 describe("one vector broadcast both by o and by j in the same loop", () => {
   // lax.broadcastInDim(v, [n, n], [0]) (v[o]) and lax.broadcastInDim(v, [n, n], [1]) (v[j]) of the SAME v: the
@@ -674,9 +674,8 @@ describe("one vector broadcast both by o and by j in the same loop", () => {
 
 describe("np.minimum / np.maximum with their operands swapped are different functions at (+0, −0)", () => {
   // eager min(a, b) is a when a < b, else b (likewise max with >; src/primitives/elementwise/minmax.ts), and so is the
-  // wasm loop (simdExtremum): min(+0, −0) = −0 but min(−0, +0) = +0. Found failing, in exact mode too, so not the wasm
-  // loops' doing: jit's CSE (src/ir/passes/cse.ts) lists max and min as COMMUTATIVE ("bit for bit"), sorts their
-  // operands and merges min(y, x) into an earlier min(x, y).
+  // wasm loop (simdExtremum): min(+0, −0) = −0 but min(−0, +0) = +0. Found failing, in exact mode too: jit's CSE
+  // (src/ir/passes/cse.ts) listed max and min as commutative and merged min(y, x) into an earlier min(x, y). Fixed.
   const f = (x: Tensor, y: Tensor) => [np.minimum(x, y), np.minimum(y, x), np.maximum(x, y), np.maximum(y, x)];
   for (const n of [1, 256]) {
     it(`n = ${n}: jit (exact and fast) equals eager bitwise`, () => {
