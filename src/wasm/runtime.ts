@@ -104,6 +104,21 @@ export function splitWork(w: WasmKernels, units: number, minUnits: number, kind:
   p!.run(kind, jobs, () => run(...args(0, cut(1))), module);
 }
 
+/**
+ * Runs `run(...args, start, end)` over [0, units) of the kernels module's `job` (kind 0): on the calling thread below
+ * 2·minUnits, else in chunks that the calling thread and the ready workers take in turn (a late worker takes fewer).
+ */
+function splitChunks(w: WasmKernels, units: number, minUnits: number, run: (...a: number[]) => void, args: number[]): void {
+  const p = units >= 2 * minUnits && allowed() > 1 ? workers(w) : undefined;
+  const helpers = p ? Math.min(p.ready(), allowed() - 1) : 0;
+  if (helpers <= 0) {
+    run(...args, 0, units);
+    return;
+  }
+  // about four chunks per thread: small enough to even out, large enough that each reuses its rows of A
+  p!.runChunks(args, units, Math.max(1, Math.ceil(units / (4 * (helpers + 1)))), helpers, (start, end) => run(...args, start, end));
+}
+
 /** Below this many multiply-adds a matmul runs on the calling thread (waking workers costs more than it saves). */
 const PARALLEL_MIN = 1 << 21;
 
@@ -153,9 +168,8 @@ export function sgemm(w: WasmKernels, a: Float32Array, as: Strides3, b: Float32A
   f.set(b, bOff);
   const perThread = m * n * k >= PARALLEL_MIN ? 1 : Infinity;
   for (let q = 0; q < nb; q++) {
-    // column panels [j0, j0 + count), packed and computed by one thread: each C element is computed the same way by any
-    const job = (j0: number, count: number) => [4 * (aOff + q * sab), 4 * sm, 4 * sk, 4 * (bOff + q * sbb), 4 * sk2, 4 * sn, n, 4 * bpOff, 4 * cpOff, mp, k, ldc, j0, j0 + count];
-    splitWork(w, np, perThread, 0, undefined, w.job, job);
+    // column panels [j0, j1), packed and computed by whichever thread takes them: each C element is computed the same way by any
+    splitChunks(w, np, perThread, w.job, [4 * (aOff + q * sab), 4 * sm, 4 * sk, 4 * (bOff + q * sbb), 4 * sk2, 4 * sn, n, 4 * bpOff, 4 * cpOff, mp, k, ldc]);
     const o = q * m * n;
     if (ldc === n) out.set(f.subarray(cpOff, cpOff + m * n), o);
     else if (n >= 64) for (let i = 0; i < m; i++) out.set(f.subarray(cpOff + i * ldc, cpOff + i * ldc + n), o + i * n);

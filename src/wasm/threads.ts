@@ -5,12 +5,13 @@
 // Coordination is by Atomics on a shared control array, so a synchronous caller never waits on an event loop.
 
 /**
- * Ints per worker in the control array: generation, done generation, ready flag, job kind, argument count, then
- * the arguments. Kind 0 runs the kernels module's `job` (matmul); kind k > 0 runs `run` of the module registered
- * as k (elementwise loops), which Node workers receive synchronously on a message port when first needed.
+ * Ints per worker in the control array: generation, done generation, ready flag, job kind, argument count, chunk
+ * size and units (0: a fixed share), then the arguments. Kind 0 runs the kernels module's `job` (matmul); kind
+ * k > 0 runs `run` of the module registered as k (elementwise loops), which Node workers receive synchronously on a
+ * message port when first needed. After the workers' slots, one shared counter hands out chunks (see runChunks).
  */
 const SLOT = 40;
-const HEAD = 5;
+const HEAD = 7;
 export const MAX_ARGS = SLOT - HEAD;
 
 export interface Pool {
@@ -23,12 +24,19 @@ export interface Pool {
    * module's `job`; otherwise the `run` export of `module`, registered under that kind.
    */
   run(kind: number, jobs: readonly (readonly number[])[], own: () => void, module?: WebAssembly.Module): void;
+  /**
+   * Runs `fn(...args, start, end)` of the kernels module (kind 0) over [0, units) in chunks of `chunk`, which the
+   * caller and `helpers` ready workers take in turn from a shared counter until none is left: a late or slower
+   * thread simply takes fewer. `own(start, end)` is the caller's call.
+   */
+  runChunks(args: readonly number[], units: number, chunk: number, helpers: number, own: (start: number, end: number) => void): void;
   terminate(): void;
 }
 
 const WORKER_LOOP = `
   const kinds = [new WebAssembly.Instance(module, { env: { memory } }).exports.job];
   const c = new Int32Array(ctl);
+  const counter = c.length - 1;
   const b = index * ${SLOT};
   Atomics.store(c, b + 2, 1);
   let gen = 0;
@@ -42,7 +50,9 @@ const WORKER_LOOP = `
     }
     const args = [];
     for (let k = 0; k < c[b + 4]; k++) args.push(c[b + ${HEAD} + k]);
-    kinds[kind](...args);
+    const chunk = c[b + 5], units = c[b + 6];
+    if (chunk === 0) kinds[kind](...args);
+    else for (let start = Atomics.add(c, counter, 1) * chunk; start < units; start = Atomics.add(c, counter, 1) * chunk) kinds[kind](...args, start, Math.min(units, start + chunk));
     Atomics.store(c, b + 1, gen);
     Atomics.notify(c, b + 1);
   }`;
@@ -77,7 +87,8 @@ const canBlock = (): boolean =>
 /** Starts `n` workers over `memory` running `module`'s job, or undefined where threads are unavailable. */
 export function startPool(n: number, memory: WebAssembly.Memory, module: WebAssembly.Module): Pool | undefined {
   if (n <= 0 || typeof SharedArrayBuffer === "undefined" || !(memory.buffer instanceof SharedArrayBuffer)) return undefined;
-  const ctl = new Int32Array(new SharedArrayBuffer(4 * SLOT * n));
+  const ctl = new Int32Array(new SharedArrayBuffer(4 * (SLOT * n + 1)));
+  const counter = SLOT * n;
   const stops: (() => void)[] = [];
   const ports: { postMessage(m: unknown): void; unref(): void }[] = [];
   /** Kinds each worker has been sent (per worker: its port delivers them in order). */
@@ -110,6 +121,26 @@ export function startPool(n: number, memory: WebAssembly.Memory, module: WebAsse
   }
   const block = canBlock();
   let readyCount = 0;
+  /** Hands worker i a job; returns the generation it will report done. */
+  const start = (i: number, kind: number, args: readonly number[], chunk: number, units: number): number => {
+    const b = i * SLOT;
+    ctl[b + 3] = kind;
+    ctl[b + 4] = args.length;
+    ctl[b + 5] = chunk;
+    ctl[b + 6] = units;
+    for (let k = 0; k < args.length; k++) ctl[b + HEAD + k] = args[k]!;
+    const gen = Atomics.add(ctl, b, 1) + 1;
+    Atomics.notify(ctl, b);
+    return gen;
+  };
+  /** Runs the caller's part, then waits until every worker has reported its generation done. */
+  const waitAll = (gens: number[], own: () => void): void => {
+    own();
+    gens.forEach((gen, i) => {
+      const at = i * SLOT + 1;
+      for (let done = Atomics.load(ctl, at); done !== gen; done = Atomics.load(ctl, at)) if (block) Atomics.wait(ctl, at, done);
+    });
+  };
   return {
     ready() {
       while (readyCount < n && Atomics.load(ctl, readyCount * SLOT + 2) === 1) readyCount++;
@@ -122,19 +153,13 @@ export function startPool(n: number, memory: WebAssembly.Memory, module: WebAsse
         ports.forEach((port) => port.postMessage({ kind, module }));
         sent.add(kind);
       }
-      const gens = jobs.map((args, i) => {
-        const b = i * SLOT;
-        ctl[b + 3] = kind;
-        ctl[b + 4] = args.length;
-        for (let k = 0; k < args.length; k++) ctl[b + HEAD + k] = args[k]!;
-        const gen = Atomics.add(ctl, b, 1) + 1;
-        Atomics.notify(ctl, b);
-        return gen;
-      });
-      own();
-      gens.forEach((gen, i) => {
-        const at = i * SLOT + 1;
-        for (let done = Atomics.load(ctl, at); done !== gen; done = Atomics.load(ctl, at)) if (block) Atomics.wait(ctl, at, done);
+      waitAll(jobs.map((args, i) => start(i, kind, args, 0, 0)), own);
+    },
+    runChunks(args, units, chunk, helpers, own) {
+      Atomics.store(ctl, counter, 0);
+      const gens = Array.from({ length: helpers }, (_, i) => start(i, 0, args, chunk, units));
+      waitAll(gens, () => {
+        for (let s = Atomics.add(ctl, counter, 1) * chunk; s < units; s = Atomics.add(ctl, counter, 1) * chunk) own(s, Math.min(units, s + chunk));
       });
     },
     terminate() {
