@@ -114,16 +114,26 @@ function packB(): Code {
   const col = c.local("i32");
   const d = c.local("i32");
   const s = c.local("i32");
+  const whole = c.local("i32");
   c.for(j, (x) => x.get(J0), (x) => x.get(J1), 1, (x) => {
     x.get(DST).get(j).get(K).op("i32.mul").i32(NR * 4).op("i32.mul").op("i32.add").set(d);
+    // a whole panel of a row-major B: each row's NR floats are contiguous, copied as vectors
+    x.get(SN).i32(4).op("i32.eq").get(j).i32(1).op("i32.add").i32(NR).op("i32.mul").get(N).op("i32.le_s").op("i32.and").set(whole);
     x.for(p, (y) => y.i32(0), (y) => y.get(K), 1, (y) => {
       y.get(SRC).get(p).get(SK).op("i32.mul").op("i32.add").get(j).i32(NR).op("i32.mul").get(SN).op("i32.mul").op("i32.add").set(s);
-      for (let q = 0; q < NR; q++) {
-        // col < n ? B[p, col] : 0 (the caller pads the source, so the load past the last column stays in memory)
-        y.get(j).i32(NR).op("i32.mul").i32(q).op("i32.add").set(col);
-        y.get(d).get(s).mem("f32.load").f32(0).get(col).get(N).op("i32.lt_s").op("select").mem("f32.store", q * 4);
-        y.get(s).get(SN).op("i32.add").set(s);
-      }
+      y.block((done) => {
+        done.block((vectors) => {
+          vectors.get(whole).op("i32.eqz").brIf(0);
+          for (let q = 0; q < NR; q += 4) vectors.get(d).get(s).simdMem("v128.load", q * 4).simdMem("v128.store", q * 4);
+          vectors.br(1);
+        });
+        for (let q = 0; q < NR; q++) {
+          // col < n ? B[p, col] : 0 (the caller pads the source, so the load past the last column stays in memory)
+          done.get(j).i32(NR).op("i32.mul").i32(q).op("i32.add").set(col);
+          done.get(d).get(s).mem("f32.load").f32(0).get(col).get(N).op("i32.lt_s").op("select").mem("f32.store", q * 4);
+          done.get(s).get(SN).op("i32.add").set(s);
+        }
+      });
       y.get(d).i32(NR * 4).op("i32.add").set(d);
     });
   });
