@@ -14,7 +14,7 @@ export interface WasmKernels {
   memorySpec: { shared: boolean; maxPages: number };
   module: WebAssembly.Module;
   job: Job;
-  /** outer(a, aBatch, aRow, b, bBatch, c, nb, m, n4): see sgemm.ts. */
+  /** outer(a, aBatch, aRow, b, bBatch, c, nb, m, n): see sgemm.ts. */
   outer: Job;
 }
 
@@ -189,15 +189,13 @@ function outer(w: WasmKernels, a: Float32Array, as: Strides3, b: Float32Array, b
   const [sab, sm] = as;
   const [sbb, , sn] = bs;
   if (sn === 1) {
-    const n4 = (n + 3) & ~3;
     const bOff = a.length + 4;
-    const cOff = bOff + b.length + 4; // B's last row is read in whole vectors, past its end
-    const f = heap(w, cOff + nb * m * n4);
+    const cOff = bOff + b.length + 4;
+    const f = heap(w, cOff + nb * m * n);
     f.set(a, 0);
     f.set(b, bOff);
-    w.outer(0, 4 * sab, 4 * sm, 4 * bOff, 4 * sbb, 4 * cOff, nb, m, n4);
-    if (n4 === n) out.set(f.subarray(cOff, cOff + nb * m * n));
-    else for (let r = 0, d = 0, s = cOff; r < nb * m; r++, s += n4) for (let j = 0; j < n; j++) out[d++] = f[s + j]!;
+    w.outer(0, 4 * sab, 4 * sm, 4 * bOff, 4 * sbb, 4 * cOff, nb, m, n);
+    out.set(f.subarray(cOff, cOff + nb * m * n));
     return;
   }
   for (let q = 0, d = 0; q < nb; q++) {

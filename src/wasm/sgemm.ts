@@ -156,27 +156,39 @@ function job(): Code {
 }
 
 /**
- * outer(a, aBatch, aRow, b, bBatch, c, nb, m, n4) — function 4: outer products (k = 1), C[q][i][0…n4) =
- * A[q][i]·B[q][0…n4) + 0 over f32x4 lanes (B rows contiguous, n4 a multiple of 4; + 0 turns −0 into +0 as the
- * accumulating kernel does). Strides in bytes; C is dense [nb][m][n4].
+ * outer(a, aBatch, aRow, b, bBatch, c, nb, m, n) — function 4: outer products (k = 1), C[q][i][0…n) = A[q][i]·B[q][0…n)
+ * + 0, over f32x4 lanes and the last n mod 4 one at a time (B rows contiguous; + 0 turns −0 into +0 as the
+ * accumulating kernel does). Strides in bytes; C is dense [nb][m][n].
  */
 function outer(): Code {
   const c = new Code(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
-  const [A, AB, AROW, B, BB, C, NB, M, N4] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [A, AB, AROW, B, BB, C, NB, M, N] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const q = c.local("i32");
   const i = c.local("i32");
   const j = c.local("i32");
   const d = c.local("i32");
+  const bRow = c.local("i32");
+  const n4 = c.local("i32");
   const av = c.local("v128");
+  const as = c.local("f32");
   c.get(C).set(d);
+  c.get(N).i32(-4).op("i32.and").set(n4);
   c.for(q, (x) => x.i32(0), (x) => x.get(NB), 1, (x) => {
+    x.get(B).get(q).get(BB).op("i32.mul").op("i32.add").set(bRow);
     x.for(i, (y) => y.i32(0), (y) => y.get(M), 1, (y) => {
-      y.get(A).get(q).get(AB).op("i32.mul").op("i32.add").get(i).get(AROW).op("i32.mul").op("i32.add").simdMem("v128.load32_splat").set(av);
-      y.for(j, (z) => z.i32(0), (z) => z.get(N4), 4, (z) => {
+      y.get(A).get(q).get(AB).op("i32.mul").op("i32.add").get(i).get(AROW).op("i32.mul").op("i32.add").mem("f32.load").set(as);
+      y.get(as).simd("f32x4.splat").set(av);
+      y.for(j, (z) => z.i32(0), (z) => z.get(n4), 4, (z) => {
         z.get(d);
-        z.get(B).get(q).get(BB).op("i32.mul").op("i32.add").get(j).i32(2).op("i32.shl").op("i32.add").simdMem("v128.load");
+        z.get(bRow).get(j).i32(2).op("i32.shl").op("i32.add").simdMem("v128.load");
         z.get(av).simd("f32x4.mul").f32x4(0).simd("f32x4.add").simdMem("v128.store");
         z.get(d).i32(16).op("i32.add").set(d);
+      });
+      y.for(j, (z) => z.get(n4), (z) => z.get(N), 1, (z) => {
+        z.get(d);
+        z.get(bRow).get(j).i32(2).op("i32.shl").op("i32.add").mem("f32.load");
+        z.get(as).op("f32.mul").f32(0).op("f32.add").mem("f32.store");
+        z.get(d).i32(4).op("i32.add").set(d);
       });
     });
   });
