@@ -94,7 +94,7 @@ export const newKind = (): number => nextKind++;
  */
 export function splitWork(w: WasmKernels, units: number, minUnits: number, kind: number, module: WebAssembly.Module | undefined, run: (...a: number[]) => void, args: (start: number, count: number) => number[]): void {
   const p = units >= 2 * minUnits && allowed() > 1 ? workers(w) : undefined;
-  const helpers = p && (kind === 0 || p.modules) && args(0, 0).length <= MAX_ARGS ? Math.min(p.ready(), allowed() - 1, Math.floor(units / minUnits) - 1) : 0;
+  const helpers = p && args(0, 0).length <= MAX_ARGS ? Math.min(p.ready(), allowed() - 1, Math.floor(units / minUnits) - 1) : 0;
   if (helpers <= 0) {
     run(...args(0, units));
     return;

@@ -6,19 +6,17 @@
 
 /**
  * Ints per worker in the control array: generation, done generation, ready flag, job kind, argument count, chunk
- * size and units (0: a fixed share), then the arguments. Kind 0 runs the kernels module's `job` (matmul); kind
+ * size and units (0: a fixed share), the last module kind installed, then the arguments. Kind 0 runs the kernels module's `job` (matmul); kind
  * k > 0 runs `run` of the module registered as k (elementwise loops), which Node workers receive synchronously on a
  * message port when first needed. After the workers' slots, one shared counter hands out chunks (see runChunks).
  */
 const SLOT = 40;
-const HEAD = 7;
+const HEAD = 8;
 export const MAX_ARGS = SLOT - HEAD;
 
 export interface Pool {
   /** Workers that have instantiated the module and take jobs now. */
   ready(): number;
-  /** Whether workers can run modules registered after they started (Node: yes; Web Workers: matmul only). */
-  readonly modules: boolean;
   /**
    * Runs `jobs[i]` on ready worker i while the caller runs `own`; returns when all are done. `kind` 0: the kernels
    * module's `job`; otherwise the `run` export of `module`, registered under that kind.
@@ -33,29 +31,48 @@ export interface Pool {
   terminate(): void;
 }
 
-const WORKER_LOOP = `
-  const kinds = [new WebAssembly.Instance(module, { env: { memory } }).exports.job];
-  const c = new Int32Array(ctl);
-  const counter = c.length - 1;
-  const b = index * ${SLOT};
-  Atomics.store(c, b + 2, 1);
-  let gen = 0;
-  for (;;) {
-    Atomics.wait(c, b, gen);
-    gen = Atomics.load(c, b);
-    const kind = c[b + 3];
-    while (kinds[kind] === undefined) {
-      const m = receive && receive(port);
-      if (m) kinds[m.message.kind] = new WebAssembly.Instance(m.message.module, { env: { memory } }).exports.run;
+/**
+ * The worker's code (a string: workers start from source). `setup` runs once with the kernels module; `loop` takes
+ * jobs until one of kind −1 sends it back to the event loop (Web Workers: to take a new module by message, then
+ * `install` it and loop again). Node workers take new modules synchronously from their port instead.
+ */
+const WORKER_CODE = `
+  let kinds, c, counter, b, gen = 0, mem;
+  const setup = (memory, module, ctl, index) => {
+    mem = memory;
+    kinds = [new WebAssembly.Instance(module, { env: { memory } }).exports.job];
+    c = new Int32Array(ctl);
+    counter = c.length - 1;
+    b = index * ${SLOT};
+    Atomics.store(c, b + 2, 1);
+  };
+  const install = (m) => {
+    kinds[m.kind] = new WebAssembly.Instance(m.module, { env: { memory: mem } }).exports.run;
+    Atomics.store(c, b + 7, m.kind);
+  };
+  const loop = (receive, port) => {
+    for (;;) {
+      Atomics.wait(c, b, gen);
+      gen = Atomics.load(c, b);
+      const kind = c[b + 3];
+      if (kind === -1) {
+        Atomics.store(c, b + 1, gen);
+        Atomics.notify(c, b + 1);
+        return;
+      }
+      while (kinds[kind] === undefined) {
+        const m = receive && receive(port);
+        if (m) install(m.message);
+      }
+      const args = [];
+      for (let k = 0; k < c[b + 4]; k++) args.push(c[b + ${HEAD} + k]);
+      const chunk = c[b + 5], units = c[b + 6];
+      if (chunk === 0) kinds[kind](...args);
+      else for (let start = Atomics.add(c, counter, 1) * chunk; start < units; start = Atomics.add(c, counter, 1) * chunk) kinds[kind](...args, start, Math.min(units, start + chunk));
+      Atomics.store(c, b + 1, gen);
+      Atomics.notify(c, b + 1);
     }
-    const args = [];
-    for (let k = 0; k < c[b + 4]; k++) args.push(c[b + ${HEAD} + k]);
-    const chunk = c[b + 5], units = c[b + 6];
-    if (chunk === 0) kinds[kind](...args);
-    else for (let start = Atomics.add(c, counter, 1) * chunk; start < units; start = Atomics.add(c, counter, 1) * chunk) kinds[kind](...args, start, Math.min(units, start + chunk));
-    Atomics.store(c, b + 1, gen);
-    Atomics.notify(c, b + 1);
-  }`;
+  };`;
 
 interface NodeWorker {
   unref(): void;
@@ -91,15 +108,18 @@ export function startPool(n: number, memory: WebAssembly.Memory, module: WebAsse
   const counter = SLOT * n;
   const stops: (() => void)[] = [];
   const ports: { postMessage(m: unknown): void; unref(): void }[] = [];
-  /** Kinds each worker has been sent (per worker: its port delivers them in order). */
+  /** Kinds sent to the Node workers (each worker's port delivers them in order, started or not). */
   const sent = new Set<number>();
   const wt = nodeProcess()?.getBuiltinModule?.("worker_threads") as NodeWorkerThreads | undefined;
+  const webWorkers: { postMessage(m: unknown): void }[] = [];
+  /** Kinds each Web Worker has installed. */
+  const installed = Array.from({ length: n }, () => new Set<number>());
   try {
     for (let index = 0; index < n; index++) {
       if (wt) {
         const { port1, port2 } = new wt.MessageChannel();
         const w = new wt.Worker(
-          `const wt = require("node:worker_threads"); const receive = wt.receiveMessageOnPort; const { memory, module, ctl, index, port } = wt.workerData;${WORKER_LOOP}`,
+          `${WORKER_CODE} const wt = require("node:worker_threads"); const { memory, module, ctl, index, port } = wt.workerData; setup(memory, module, ctl, index); loop(wt.receiveMessageOnPort, port);`,
           { eval: true, workerData: { memory, module, ctl: ctl.buffer, index, port: port2 }, transferList: [port2] },
         );
         w.unref();
@@ -110,8 +130,9 @@ export function startPool(n: number, memory: WebAssembly.Memory, module: WebAsse
         const W = (globalThis as { Worker?: new (url: string) => { postMessage(m: unknown): void; terminate(): void } }).Worker;
         const url = (globalThis as { URL?: { createObjectURL(b: Blob): string } }).URL;
         if (!W || !url || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) return undefined;
-        const w = new W(url.createObjectURL(new Blob([`onmessage = (e) => { const receive = undefined, port = undefined; const { memory, module, ctl, index } = e.data;${WORKER_LOOP} };`])));
+        const w = new W(url.createObjectURL(new Blob([`${WORKER_CODE} onmessage = (e) => { if (kinds === undefined) setup(e.data.memory, e.data.module, e.data.ctl, e.data.index); else install(e.data); loop(); };`])));
         w.postMessage({ memory, module, ctl: ctl.buffer, index });
+        webWorkers.push(w);
         stops.push(() => w.terminate());
       }
     }
@@ -146,12 +167,21 @@ export function startPool(n: number, memory: WebAssembly.Memory, module: WebAsse
       while (readyCount < n && Atomics.load(ctl, readyCount * SLOT + 2) === 1) readyCount++;
       return readyCount;
     },
-    modules: wt !== undefined,
     run(kind, jobs, own, module) {
-      if (kind !== 0 && !sent.has(kind)) {
-        if (!wt || !module) throw new Error("threads: this pool cannot run registered modules");
-        ports.forEach((port) => port.postMessage({ kind, module }));
+      if (kind !== 0) {
+        if (!module) throw new Error(`threads: no module for kind ${kind}`);
+        if (wt && !sent.has(kind)) ports.forEach((port) => port.postMessage({ kind, module }));
         sent.add(kind);
+        // a Web Worker takes messages only from its event loop: send it the module, send it back there (a job of
+        // kind −1), and wait until it has installed the module and takes jobs again
+        if (!wt) jobs.forEach((_, i) => {
+          if (installed[i]!.has(kind)) return;
+          webWorkers[i]!.postMessage({ kind, module });
+          waitAll([start(i, -1, [], 0, 0)], () => {});
+          const at = i * SLOT + 7;
+          for (let k = Atomics.load(ctl, at); k !== kind; k = Atomics.load(ctl, at)) if (block) Atomics.wait(ctl, at, k, 1);
+          installed[i]!.add(kind);
+        });
       }
       waitAll(jobs.map((args, i) => start(i, kind, args, 0, 0)), own);
     },

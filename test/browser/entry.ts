@@ -87,6 +87,33 @@ async function run(): Promise<Check[]> {
   for (let i = 0; i < m; i++) worst = Math.max(worst, Math.abs(ord(e2[i]!) - ord(Math.fround(Math.tanh(xs[i]!) * Math.exp(-Math.abs(xs[i]!))))));
   check("the loop is the same on 1 and 2 threads", diff(e1, e2) < 0);
   check("the loop is within 8 ulp of float64 Math (two functions and a product)", worst <= 8, `max ${worst} ulp`);
+
+  // the worker takes a share of elementwise loops too: it is sent each loop's module once (by message, while it is
+  // back in its event loop), then handed jobs through the shared control array (Atomics.notify wakes it)
+  const notify = Atomics.notify;
+  let notified = 0;
+  Atomics.notify = ((...a: Parameters<typeof Atomics.notify>) => (notified++, notify(...a))) as typeof Atomics.notify;
+  const again = f(np.array(xs)).toTypedArray();
+  Atomics.notify = notify;
+  if (isolated && !csp && workers >= 1) check("a Web Worker runs a share of the elementwise loop (same bits)", notified > 0 && diff(again, e1) < 0, `${notified} notifications`);
+
+  // a ReLU layer's elementwise part: a bias read per column, compare + select (branch-free masks), [1024, 1024]
+  const rows = 1024;
+  const hs = Float32Array.from({ length: rows * rows }, (_, i) => ((i * 7919) % 2001) / 500 - 2);
+  const bias = Float32Array.from({ length: rows }, (_, i) => ((i * 31) % 17) / 8 - 1);
+  const relu = jit((h: Tensor, b: Tensor) => np.where(np.lessEqual(h.add(b), 0), 0, h.add(b)));
+  const hT = np.reshape(np.array(hs), [rows, rows]);
+  const bT = np.array(bias);
+  if (!csp) check("jit compiles bias + ReLU rows to one WebAssembly SIMD loop", relu.lower(hT, bT).source.includes("WebAssembly SIMD loop"));
+  setThreads(1);
+  const r1 = relu(hT, bT).toTypedArray();
+  setThreads(2);
+  const r2 = relu(hT, bT).toTypedArray();
+  const rWant = Float32Array.from(hs, (v, i) => {
+    const s = Math.fround(v + bias[i % rows]!);
+    return s <= 0 ? 0 : s;
+  });
+  check("bias + ReLU equals a plain JS reference bit for bit, on 1 and 2 threads", diff(r1, rWant) < 0 && diff(r2, rWant) < 0, `first difference ${diff(r1, rWant)} / ${diff(r2, rWant)}`);
   setThreads(undefined);
   return checks;
 }
