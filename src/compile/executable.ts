@@ -188,8 +188,5 @@ function link(program: Program, mode: Float32Mode): Linked {
   if (!make) return interpreted;
   const Z: Arena = { free: undefined, make: () => arena.map(({ dtype, size }) => allocate(dtype, size)) };
   const fusedSources = steps.flatMap((s) => ("group" in s ? [s.group.source] : [])).map((src, j) => src.replace("function fused(", `function F${j}(`));
-  const prof = (globalThis as { __TGPROF?: Map<string, number> }).__TGPROF;
-  const wrap = (fs: unknown[], tag: string) => fs.map((f, i) => (...a: unknown[]) => { const t0 = performance.now(); const r = (f as (...x: unknown[]) => unknown)(...a); prof!.set(tag + i, (prof!.get(tag + i) ?? 0) + performance.now() - t0); return r; });
-  if (prof) return { run: make(Tensor, AV, [...consts], L, wrap(K, "K") as typeof K, wrap(F, "F") as typeof F, Z), source: "" };
   return { run: make(Tensor, AV, [...consts], L, K, F, Z), source: [...fusedSources, `function run(A) {\n  ${lines.join("\n  ")}\n}`].join("\n\n") };
 }
