@@ -63,7 +63,11 @@ console.log("# tracegrad benchmarks\n");
 console.log(machine().split("\n").map((l) => `- ${l}`).join("\n"));
 console.log(`- commit: ${commit}`);
 console.log(`- compared with: ${libVersions()}`);
-console.log(`- command: npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`);
+const argsText = process.argv.slice(2).join(" ");
+// node's own flags, without the ones tsx adds to load TypeScript
+const nodeFlags = process.execArgv.filter((a, i, all) => !a.includes("tsx") && !(all[i + 1] ?? "").includes("tsx"));
+const viaNpm = process.env.npm_lifecycle_event === "bench";
+console.log(`- command: ${viaNpm ? `npm run bench${argsText ? ` -- ${argsText}` : ""}` : `tsx bench/run.ts${argsText ? ` ${argsText}` : ""}${nodeFlags.length ? ` (node flags: ${nodeFlags.join(" ")})` : ""}`}`);
 // Node 20 validates relaxed SIMD only with --experimental-wasm-relaxed-simd (npm run bench passes it; Node 22+
 // and Chromium have it on by default): tracegrad's matmul then uses fused multiply-add
 console.log(`- WebAssembly relaxed SIMD (fused multiply-add in tracegrad's matmul): ${wasmKernels()?.fma ? "on" : "off"}${process.execArgv.includes("--experimental-wasm-relaxed-simd") ? " (node --experimental-wasm-relaxed-simd)" : ""}`);
