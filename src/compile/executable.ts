@@ -1,6 +1,7 @@
 // Executables for jit: a jaxpr optimised, split into fused loops and kernel calls, and linked into one generated
-// function over local variables. Buffers of intermediate values are planned when linking: a buffer whose value is
-// dead is reused by a later fused loop in the same call (never across calls: results escape to the caller).
+// function over local variables. Buffers of intermediate values are planned when linking: values that stay inside
+// a call live in an arena kept across calls, and a buffer whose value is dead is reused by a later fused loop;
+// results always get fresh arrays (they escape to the caller).
 import type { ShapedArray } from "../core/aval.js";
 import { type DType, type TypedArray, allocate } from "../core/dtype.js";
 import type { Primitive } from "../core/primitive.js";
@@ -109,15 +110,14 @@ function link(program: Program, mode: Float32Mode): Linked {
   jaxpr.constvars.forEach((v, i) => (lines.push(`const v${id(v)} = C[${i}];`), hasTensor.add(v)));
   jaxpr.invars.forEach((v, i) => (lines.push(`const v${id(v)} = A[${i}];`), hasTensor.add(v)));
 
-  /** Dead buffers by dtype and size, free for the next fused loop: the call's own, and the arena's (see below). */
-  const free = new Map<string, string[]>();
-  const freeArena = new Map<string, string[]>();
-  const bufKey = (v: Var) => `${v.aval.dtype}:${v.aval.size}`;
   // Buffers of values that never leave the call (recyclable: no kernel reads them, the caller does not get them)
   // come from an arena kept across calls: allocating fresh ones costs page faults and zeroing on every call. A call
   // takes the arena and gives it back when done, so a call made while another is running gets a fresh arena.
   const arena: { dtype: DType; size: number }[] = [];
-  const arenaNames = new Set<string>();
+  const arenaSlot = (v: Var) => `P[${arena.push({ dtype: v.aval.dtype, size: v.aval.size }) - 1}]`;
+  /** Arena buffers of dead values, by dtype and size, free for the next fused loop. */
+  const free = new Map<string, string[]>();
+  const bufKey = (v: Var) => `${v.aval.dtype}:${v.aval.size}`;
   steps.forEach((s, k) => {
     if ("eqn" in s && s.eqn.prim.name === "reshape" && s.eqn.inputs[0]!._tag === "Var") {
       // row-major data is the same in any shape: a view, whose buffer is never reused (it is shared)
@@ -136,11 +136,9 @@ function link(program: Program, mode: Float32Mode): Linked {
       if (into && e.outs.every(recyclable)) {
         // results only fused loops read: the kernel writes them into arena buffers
         const dests = e.outs.map((v) => {
-          const d = `d${id(v)}`;
-          lines.push(`const ${d} = P[${arena.push({ dtype: v.aval.dtype, size: v.aval.size }) - 1}];`);
-          arenaNames.add(d);
+          lines.push(`const d${id(v)} = ${arenaSlot(v)};`);
           hasData.add(v);
-          return d;
+          return `d${id(v)}`;
         });
         lines.push(`K[${K.push((ins, outs) => into(ins, params, avals, outs!)) - 1}]([${e.inputs.map(tensorOf).join(", ")}], [${dests.join(", ")}]); // ${e.prim.name}`);
         return;
@@ -153,23 +151,18 @@ function link(program: Program, mode: Float32Mode): Linked {
     const ins = g.ins.map(dataOf);
     // inputs dead after this loop give their buffers to its outputs: every element is read before it is written
     const alloc = (v: Var) => {
-      const inArena = recyclable(v);
-      const reuse = free.get(bufKey(v))?.pop() ?? (inArena ? freeArena.get(bufKey(v))?.pop() : undefined);
-      const fresh = inArena ? `P[${arena.push({ dtype: v.aval.dtype, size: v.aval.size }) - 1}]` : `new ${CTOR[v.aval.dtype]}(${v.aval.size})`;
-      lines.push(`const d${id(v)} = ${reuse ?? fresh};`);
-      if (inArena && reuse === undefined) arenaNames.add(`d${id(v)}`);
-      else if (reuse !== undefined && arenaNames.has(reuse)) arenaNames.add(`d${id(v)}`);
+      const buffer = recyclable(v) ? (free.get(bufKey(v))?.pop() ?? arenaSlot(v)) : `new ${CTOR[v.aval.dtype]}(${v.aval.size})`;
+      lines.push(`const d${id(v)} = ${buffer};`);
       hasData.add(v);
     };
     // outputs written all loop long take no buffer of this loop's inputs: they are allocated first
     g.outs.forEach((v, j) => !g.outInPlace[j] && alloc(v));
     const unsafe = new Set(g.ins.filter((_, j) => !g.inPlace[j]));
     for (const v of new Set(g.ins)) {
+      // (an arena buffer, so it goes only to a value that stays in the call too)
       if (lastUse.get(v) === k && !unsafe.has(v) && !hasTensor.has(v) && recyclable(v)) {
-        // an arena buffer goes only to a value that stays in the call
-        const list = arenaNames.has(`d${id(v)}`) ? freeArena : free;
         const key = bufKey(v);
-        list.set(key, [...(list.get(key) ?? []), `d${id(v)}`]);
+        free.set(key, [...(free.get(key) ?? []), `d${id(v)}`]);
       }
     }
     g.outs.forEach((v, j) => g.outInPlace[j] && alloc(v));
