@@ -97,17 +97,13 @@ export function wasmLoop(s: LoopSpec): WasmLoop | undefined {
   /** Loads an input's lanes: float32 as they are; bool bytes as masks (nonzero: all bits set). */
   const load = (x: Input, code: Code, at: () => void) => {
     const l = code.local("v128");
+    at();
     if (x.read === "0" || x.read === "o") {
-      at();
       if (x.mask) code.mem("i32.load8_u").i32(0).op("i32.ne").i32(-1).op("i32.mul").simd("i32x4.splat");
       else code.mem("f32.load").simd("f32x4.splat");
     } else if (x.mask) {
-      at();
       code.simdMem("v128.load32_zero").simd("i16x8.extend_low_i8x16_u").simd("i32x4.extend_low_i16x8_u").i32x4(0).simd("i32x4.eq").simd("v128.not");
-    } else {
-      at();
-      code.simdMem("v128.load");
-    }
+    } else code.simdMem("v128.load");
     code.set(l);
     inputLane.set(x, l);
     if (x.read === "0" || x.read === "i") lane.set(x.v, l);
