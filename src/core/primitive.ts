@@ -5,6 +5,7 @@ import { TracegradError } from "./errors.js";
 import { Tensor } from "./tensor.js";
 import { type DType, type TypedArray, allocate } from "./dtype.js";
 import { generatedKernel } from "../compile/eager_kernels.js";
+import { eagerWasmKernel } from "../wasm/elementwise.js";
 import type { WasmEmit } from "../wasm/vecops.js";
 
 /** Marks the linear inputs of a transpose rule: no value, only where the cotangent goes. */
@@ -172,6 +173,14 @@ function fastImpl<P>(def: PrimitiveDef<P>): Primitive<P>["impl"] {
   };
   return (args, params, outAvals) => {
     const out = outAvals[0]!;
+    const n = args[0]!.size;
+    // long float32 operands: the WebAssembly SIMD loop (the same bits; see eagerWasmKernel)
+    const w = def.emitWasm && n >= 256 ? eagerWasmKernel(def, params, args.map((a) => a._aval.dtype), out.dtype, n) : undefined;
+    if (w) {
+      const data = allocate(out.dtype, n) as Float32Array | Uint8Array;
+      w(args.map((a) => a._data as Float32Array | Uint8Array), data);
+      return [Tensor._of(data, out.shape, out.dtype)];
+    }
     let k: ReturnType<typeof generatedKernel>;
     if (hasKeys(params)) k = generatedKernel(def.name, emit as never, params, args.map((a) => a.aval), out);
     else {

@@ -4,6 +4,7 @@
 // Used in float32 "fast" mode where every equation has a WebAssembly rule and the loop gains from it.
 import type { Atom, Eqn, Lit, Var } from "../ir/jaxpr.js";
 import { Code, assemble } from "./encode.js";
+import type { WasmEmit } from "./vecops.js";
 import { type WasmKernels, memoryViews, newKind, splitWork, wasmKernels } from "./runtime.js";
 
 /** What the fused-loop builder needs: the same calling convention as its generated JS loops. */
@@ -187,19 +188,45 @@ export function wasmLoop(s: LoopSpec): WasmLoop | undefined {
     `  stores ${stored.map(name).join(" ")}${reductions.length ? `; column sums ${reductions.map((e) => name(e.outs[0]!)).join(" ")}` : ""}`,
     "}",
   ].join("\n");
-  const layout: Layout = { ins, outs: outs.map((v) => ({ mask: v.aval.dtype === "bool", column: reductions.some((e) => e.outs[0] === v) })), size: s.size, rowVectors, rows: s.split ? s.split.outer : Math.ceil(s.size / 4), inner: s.split?.inner ?? 4 };
+  const layout: Layout = { ins, outs: outs.map((v) => ({ mask: v.aval.dtype === "bool", column: reductions.some((e) => e.outs[0] === v) })), rowVectors, rows: s.split?.outer, inner: s.split?.inner ?? 4 };
   const loop = { run, module, kind: newKind() };
-  return { ins: ins.map((x) => x.v), outs, source, fn: (_outer, _inner, ...arrays) => call(w, loop, layout, arrays) };
+  return { ins: ins.map((x) => x.v), outs, source, fn: (outer, inner, ...arrays) => call(w, loop, layout, outer * inner, arrays) };
 }
 
 interface Layout {
   ins: Input[];
   outs: { mask: boolean; column: boolean }[];
-  size: number;
-  rows: number;
+  /** Rows of a split loop (a flat loop: one vector per row, as many as its length needs). */
+  rows: number | undefined;
   rowVectors: number;
   /** Elements per row (a flat loop: 4). */
   inner: number;
+}
+
+type EagerKernel = (ins: (Float32Array | Uint8Array)[], out: Float32Array | Uint8Array) => void;
+const eagerKernels = new Map<string, EagerKernel | null>();
+
+/**
+ * Eager execution's WebAssembly kernel for one elementwise primitive on float32 lanes (and bool masks), or
+ * undefined where it does not pay or would change results: only operations that round as eager's JS kernels do
+ * (not the approximate vectorised functions), from 256 elements for a select and 4096 for plain arithmetic.
+ * Operands are all of the result's size (eager elementwise primitives take broadcast operands).
+ */
+export function eagerWasmKernel(prim: { name: string; emitWasm?: WasmEmit }, params: unknown, inDtypes: readonly string[], outDtype: string, size: number): EagerKernel | undefined {
+  const emit = prim.emitWasm;
+  if (!emit || emit.approximate || !wasmKernels() || size < (emit.costly ? 256 : ARITHMETIC_MIN) || (params !== undefined && params !== null && Object.keys(params).length > 0)) return undefined;
+  const key = `${prim.name}|${inDtypes.join(",")}|${outDtype}`;
+  let k = eagerKernels.get(key);
+  if (k === undefined) {
+    // a one-equation flat loop over stand-in variables (its code does not depend on the length)
+    const v = (dtype: string) => ({ _tag: "Var", aval: { dtype, size, shape: [size] } }) as unknown as Var;
+    const eqn: Eqn = { prim: prim as Eqn["prim"], inputs: inDtypes.map(v), params, outs: [v(outDtype)] };
+    const spec: LoopSpec = { eqns: [eqn], size, split: undefined, broadcastRead: () => "i", column: () => false, later: () => true };
+    const loop = wasmFusible(spec) ? wasmLoop(spec) : undefined;
+    k = loop ? (ins, out) => loop.fn(1, out.length, ...ins, out) : null;
+    eagerKernels.set(key, k);
+  }
+  return k ?? undefined;
 }
 
 /** Rows per thread below which a loop stays on the calling thread (waking a worker costs more). */
@@ -211,7 +238,8 @@ const align16 = (n: number) => (n + 15) & ~15;
  * Copies the inputs in, runs the loop (split over threads by rows when long and no column sum runs across them),
  * copies the outputs out.
  */
-function call(w: WasmKernels, loop: { run: (...a: number[]) => void; module: WebAssembly.Module; kind: number }, l: Layout, arrays: (Float32Array | Uint8Array)[]): void {
+function call(w: WasmKernels, loop: { run: (...a: number[]) => void; module: WebAssembly.Module; kind: number }, layout: Layout, size: number, arrays: (Float32Array | Uint8Array)[]): void {
+  const l = { ...layout, rows: layout.rows ?? Math.ceil(size / 4) };
   const padded = l.rows * l.inner;
   // byte size of each region: whole arrays padded to whole vectors, j-read ones a row, o-read ones a value per row
   const bytes = (read: Read, mask: boolean) => align16(read === "i" ? (mask ? padded : 4 * padded) : read === "j" ? 4 * l.inner : read === "o" ? 4 * l.rows : 4);
@@ -239,7 +267,7 @@ function call(w: WasmKernels, loop: { run: (...a: number[]) => void; module: Web
   splitWork(w, l.rows, columns ? Infinity : Math.ceil(MIN_VECTORS / l.rowVectors), loop.kind, loop.module, loop.run, args);
   l.outs.forEach((o, j) => {
     const b = at[nIn + j]!;
-    const n = o.column ? l.inner : l.size;
+    const n = o.column ? l.inner : size;
     const dst = arrays[nIn + j]!;
     if (o.mask) dst.set(u8.subarray(b, b + n));
     else dst.set(f32.subarray(b >> 2, (b >> 2) + n));

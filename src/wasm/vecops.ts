@@ -9,6 +9,8 @@ export type WasmEmit = ((c: Code, args: number[]) => number) & {
    * copying operands into WebAssembly memory for, however short the loop.
    */
   costly?: boolean;
+  /** Results within a few ulp rather than rounded as eager's JS kernels round them (eager keeps its own kernel). */
+  approximate?: boolean;
   /** Which operands are bool lane masks (all bits set: true), and whether the result is one; others are float32 lanes. */
   masks?: { in?: readonly number[]; out?: boolean };
 };
@@ -22,7 +24,7 @@ export const simdOp = (op: SimdOp): WasmEmit => (c, args) => {
 };
 
 /** A vector math function of one operand. */
-export const simdFn = (f: VecFn): WasmEmit => Object.assign((c: Code, [x]: number[]) => f(c, x!), { costly: true });
+export const simdFn = (f: VecFn): WasmEmit => Object.assign((c: Code, [x]: number[]) => f(c, x!), { costly: true, approximate: true });
 
 /** max (sign 1) or min (−1) as the JS kernels compute it: NaN if either is NaN, else x when x > y (x < y), else y. */
 export const simdExtremum = (sign: 1 | -1): WasmEmit => (c, [x, y]) => {
