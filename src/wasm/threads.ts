@@ -6,12 +6,12 @@
 
 /**
  * Ints per worker in the control array: generation, done generation, ready flag, job kind, argument count, chunk
- * size and units (0: a fixed share), the last module kind installed, then the arguments. Kind 0 runs the kernels module's `job` (matmul); kind
+ * size and units (0: a fixed share), the last module kind installed, whether its job threw, then the arguments. Kind 0 runs the kernels module's `job` (matmul); kind
  * k > 0 runs `run` of the module registered as k (elementwise loops), which Node workers receive synchronously on a
  * message port when first needed. After the workers' slots, one shared counter hands out chunks (see runChunks).
  */
 const SLOT = 40;
-const HEAD = 8;
+const HEAD = 9;
 export const MAX_ARGS = SLOT - HEAD;
 
 export interface Pool {
@@ -67,8 +67,12 @@ const WORKER_CODE = `
       const args = [];
       for (let k = 0; k < c[b + 4]; k++) args.push(c[b + ${HEAD} + k]);
       const chunk = c[b + 5], units = c[b + 6];
-      if (chunk === 0) kinds[kind](...args);
-      else for (let start = Atomics.add(c, counter, 1) * chunk; start < units; start = Atomics.add(c, counter, 1) * chunk) kinds[kind](...args, start, Math.min(units, start + chunk));
+      try {
+        if (chunk === 0) kinds[kind](...args);
+        else for (let start = Atomics.add(c, counter, 1) * chunk; start < units; start = Atomics.add(c, counter, 1) * chunk) kinds[kind](...args, start, Math.min(units, start + chunk));
+      } catch {
+        Atomics.store(c, b + 8, 1);
+      }
       Atomics.store(c, b + 1, gen);
       Atomics.notify(c, b + 1);
     }
@@ -154,13 +158,22 @@ export function startPool(n: number, memory: WebAssembly.Memory, module: WebAsse
     Atomics.notify(ctl, b);
     return gen;
   };
-  /** Runs the caller's part, then waits until every worker has reported its generation done. */
+  /**
+   * Runs the caller's part, then waits until every worker has reported its generation done (also when the caller's
+   * part throws: no worker may still write to the memory when the next call starts). A job that threw in a worker
+   * (a trap) throws here.
+   */
   const waitAll = (gens: number[], own: () => void): void => {
-    own();
-    gens.forEach((gen, i) => {
-      const at = i * SLOT + 1;
-      for (let done = Atomics.load(ctl, at); done !== gen; done = Atomics.load(ctl, at)) if (block) Atomics.wait(ctl, at, done);
-    });
+    try {
+      own();
+    } finally {
+      gens.forEach((gen, i) => {
+        const at = i * SLOT + 1;
+        for (let done = Atomics.load(ctl, at); done !== gen; done = Atomics.load(ctl, at)) if (block) Atomics.wait(ctl, at, done);
+      });
+    }
+    const failed = gens.map((_, i) => Atomics.exchange(ctl, i * SLOT + 8, 0)).findIndex((f) => f !== 0);
+    if (failed >= 0) throw new Error(`tracegrad: a WebAssembly kernel failed in worker thread ${failed + 1} (a trap); its result is incomplete`);
   };
   return {
     ready() {
