@@ -6,9 +6,10 @@
 
 /**
  * Ints per worker in the control array: generation, done generation, ready flag, job kind, argument count, chunk
- * size and units (0: a fixed share), the last module kind installed, whether its job threw, then the arguments. Kind 0 runs the kernels module's `job` (matmul); kind
- * k > 0 runs `run` of the module registered as k (elementwise loops), which Node workers receive synchronously on a
- * message port when first needed. After the workers' slots, one shared counter hands out chunks (see runChunks).
+ * size and units (0: a fixed share), the last module kind installed, whether its job threw, then the arguments.
+ * Kind 0 runs the kernels module's `job` (matmul); kind k > 0 runs `run` of the module registered as k (elementwise
+ * loops), which workers receive when first needed. After the workers' slots, one shared counter hands out chunks
+ * (see runChunks).
  */
 const SLOT = 40;
 const HEAD = 9;
