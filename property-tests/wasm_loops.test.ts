@@ -19,6 +19,7 @@
 // min(−0, +0) = +0, so a program computing both min(a, b) and min(b, a) of signed zeros differed from eager
 // (PROPERTY_SEED=1 reached it; shrunk: v3 = min(x + x, x · bias), v6 = min(x · bias, x + x)).
 import fc from "fast-check";
+import { values } from "../test/wasm/data.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { type Tensor, jit, lax, nn, np } from "tracegrad";
 import { wasmKernels } from "../src/wasm/runtime.js";
@@ -191,27 +192,9 @@ function show(p: Program): string {
 
 // ───────────────────────────── values ─────────────────────────────
 
-const MIN_NORMAL = 2 ** -126;
-const SPECIALS = [NaN, Infinity, -Infinity, 0, -0, 2 ** -149, -(2 ** -149), MIN_NORMAL, -MIN_NORMAL, 3.4028234663852886e38, -3.4028234663852886e38, 1, -1];
-
-/** float32 values: moderate magnitudes mostly, and specials, subnormals, huge values; some repeats of a small set (so eq / ne are sometimes true). */
-function values(n: number, r: () => number): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = r();
-    const sign = r() < 0.5 ? -1 : 1;
-    if (c < 0.08) out[i] = SPECIALS[Math.floor(r() * SPECIALS.length)]!;
-    else if (c < 0.12) out[i] = sign * r() * MIN_NORMAL;
-    else if (c < 0.16) out[i] = sign * (1 + r()) * 2 ** (100 + Math.floor(r() * 27));
-    else if (c < 0.3) out[i] = [0.5, -1.5, 2, 1.5, -2][Math.floor(r() * 5)]!;
-    else out[i] = sign * (1 + r()) * 2 ** (Math.floor(r() * 21) - 10);
-  }
-  return out;
-}
-
 function inputsOf(p: Program): Tensor[] {
   const r = mulberry32(p.valueSeed);
-  const f32 = (shape: number[]) => np.reshape(np.array(values(shape.reduce((a, b) => a * b, 1), r), { dtype: "float32" }), shape);
+  const f32 = (shape: number[]) => np.reshape(np.array(values(shape.reduce((a, b) => a * b, 1), r, true), { dtype: "float32" }), shape);
   const n = p.rows * p.cols;
   const m = p.mask === "full" ? np.reshape(np.array(Array.from({ length: n }, () => r() < 0.5)), [p.rows, p.cols]) : np.reshape(np.array([r() < 0.5]), p.mask === "scalar" ? [] : [1]);
   return [f32([p.rows, p.cols]), f32([p.rows, p.cols]), f32([p.cols]), f32([p.rows, 1]), f32([]), m];

@@ -16,41 +16,13 @@ import os from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Tensor, grad, jit, lax, np } from "tracegrad";
 import { setThreads, setWasmDisabled, threadsReady, wasmKernels } from "../../src/wasm/runtime.js";
+import { MAX_F32, MIN_NORMAL, MIN_SUB, uniform, values } from "./data.js";
 import { mulberry32 as rng } from "../../src/core/random.js";
 
 afterEach(() => setWasmDisabled(false));
 
 // ───────────────────────────── data ─────────────────────────────
 
-
-const MIN_SUB = 2 ** -149;
-const MIN_NORMAL = 2 ** -126;
-const MAX_F32 = 3.4028234663852886e38;
-const SPECIALS = [NaN, Infinity, -Infinity, 0, -0, MIN_SUB, -MIN_SUB, MIN_NORMAL, -MIN_NORMAL, MAX_F32, -MAX_F32, 1, -1];
-
-/**
- * float32 values: mostly moderate magnitudes (2^−10..2^10, either sign), and some specials (NaN, ±Inf, ±0, subnormal
- * and max magnitudes), random subnormals and huge values (products overflow, quotients underflow).
- */
-function values(n: number, seed: number): Float32Array {
-  const r = rng(seed);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = r();
-    const sign = r() < 0.5 ? -1 : 1;
-    if (c < 0.06) out[i] = SPECIALS[Math.floor(r() * SPECIALS.length)]!;
-    else if (c < 0.1) out[i] = sign * r() * MIN_NORMAL;
-    else if (c < 0.14) out[i] = sign * (1 + r()) * 2 ** (100 + Math.floor(r() * 27));
-    else out[i] = sign * (1 + r()) * 2 ** (Math.floor(r() * 21) - 10);
-  }
-  return out;
-}
-
-/** Values in [lo, hi] (well-conditioned inputs for transcendental chains). */
-function uniform(n: number, seed: number, lo: number, hi: number): Float32Array {
-  const r = rng(seed);
-  return Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
-}
 
 const f32 = (d: Float32Array | number[], shape?: number[]): Tensor => {
   const t = np.array(Float32Array.from(d), { dtype: "float32" });

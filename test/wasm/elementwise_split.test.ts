@@ -20,41 +20,13 @@ import os from "node:os";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { type Tensor, grad, jit, lax, nn, np } from "tracegrad";
 import { setThreads, threadsReady, wasmKernels } from "../../src/wasm/runtime.js";
+import { MAX_F32, MIN_NORMAL, MIN_SUB, uniform, values } from "./data.js";
 import { mulberry32 as rng } from "../../src/core/random.js";
 
 afterEach(() => setThreads(undefined));
 afterAll(() => setThreads(undefined));
 
 // ───────────────────────────── data ─────────────────────────────
-
-const MIN_SUB = 2 ** -149;
-const MIN_NORMAL = 2 ** -126;
-const MAX_F32 = 3.4028234663852886e38;
-const SPECIALS = [NaN, Infinity, -Infinity, 0, -0, MIN_SUB, -MIN_SUB, MIN_NORMAL, -MIN_NORMAL, MAX_F32, -MAX_F32, 1, -1];
-
-/**
- * float32 values: mostly moderate magnitudes (2^−10..2^10, either sign), some specials (NaN, ±Inf, ±0, subnormal and
- * max magnitudes), random subnormals and huge values (products overflow, quotients underflow).
- */
-function values(n: number, seed: number): Float32Array {
-  const r = rng(seed);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = r();
-    const sign = r() < 0.5 ? -1 : 1;
-    if (c < 0.06) out[i] = SPECIALS[Math.floor(r() * SPECIALS.length)]!;
-    else if (c < 0.1) out[i] = sign * r() * MIN_NORMAL;
-    else if (c < 0.14) out[i] = sign * (1 + r()) * 2 ** (100 + Math.floor(r() * 27));
-    else out[i] = sign * (1 + r()) * 2 ** (Math.floor(r() * 21) - 10);
-  }
-  return out;
-}
-
-/** float32 values in [lo, hi) (finite data for matmul layers). */
-const uniform = (n: number, seed: number, lo: number, hi: number): Float32Array => {
-  const r = rng(seed);
-  return Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
-};
 
 const f32 = (d: ArrayLike<number>, shape: number[]): Tensor => np.reshape(np.array(Float32Array.from(d), { dtype: "float32" }), shape);
 const rand = (shape: number[], seed: number): Tensor => f32(values(shape.reduce((a, b) => a * b, 1), seed), shape);

@@ -1,0 +1,34 @@
+// float32 test data shared by the WebAssembly loop tests: values with IEEE specials, and well-conditioned ranges.
+import { mulberry32 as rng } from "../../src/core/random.js";
+
+export const MIN_SUB = 2 ** -149;
+export const MIN_NORMAL = 2 ** -126;
+export const MAX_F32 = 3.4028234663852886e38;
+export const SPECIALS = [NaN, Infinity, -Infinity, 0, -0, MIN_SUB, -MIN_SUB, MIN_NORMAL, -MIN_NORMAL, MAX_F32, -MAX_F32, 1, -1];
+
+/**
+ * float32 values: mostly moderate magnitudes (2^−10..2^10, either sign), and some specials (NaN, ±Inf, ±0, subnormal
+ * and max magnitudes), random subnormals and huge values (products overflow, quotients underflow). With `repeats`,
+ * one in seven is drawn from a small set, so that equal operands (eq, ne, ties in max) come up. `seed` may be a
+ * generator to continue.
+ */
+export function values(n: number, seed: number | (() => number), repeats = false): Float32Array {
+  const r = typeof seed === "number" ? rng(seed) : seed;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = r();
+    const sign = r() < 0.5 ? -1 : 1;
+    if (c < 0.06) out[i] = SPECIALS[Math.floor(r() * SPECIALS.length)]!;
+    else if (c < 0.1) out[i] = sign * r() * MIN_NORMAL;
+    else if (c < 0.14) out[i] = sign * (1 + r()) * 2 ** (100 + Math.floor(r() * 27));
+    else if (repeats && c < 0.28) out[i] = [0.5, -1.5, 2, 1.5, -2][Math.floor(r() * 5)]!;
+    else out[i] = sign * (1 + r()) * 2 ** (Math.floor(r() * 21) - 10);
+  }
+  return out;
+}
+
+/** float32 values in [lo, hi) (well-conditioned inputs: transcendental chains, matmul layers). */
+export function uniform(n: number, seed: number, lo: number, hi: number): Float32Array {
+  const r = rng(seed);
+  return Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
+}
