@@ -251,7 +251,7 @@ describe("random programs of float32 elementwise ops, selects, broadcasts and co
             if (/\d+ rows × \d+/.test(src)) tally.split++;
             if (src.includes("column reduce_sum")) tally.columnSums++;
             if (/in\d+: bool/.test(src)) tally.boolIn++;
-            if (src.includes("new Uint8Array")) tally.boolOut++;
+            if (src.includes('N("bool"')) tally.boolOut++; // a fresh bool array: a mask returned from the loop
             expectBitwise("fast vs eager", fast(...args), eager);
             expectBitwise("fast vs eager, second call", fast(...args), eager);
           } else tally.js++;

@@ -3,7 +3,7 @@
 // a call live in an arena kept across calls, and a buffer whose value is dead is reused by a later fused loop;
 // results always get fresh arrays (they escape to the caller).
 import type { ShapedArray } from "../core/aval.js";
-import { type DType, type TypedArray, allocate } from "../core/dtype.js";
+import { type DType, type TypedArray, allocate, allocateFilledLater } from "../core/dtype.js";
 import type { Primitive } from "../core/primitive.js";
 import { Tensor } from "../core/tensor.js";
 import { evalJaxpr } from "../ir/eval.js";
@@ -50,8 +50,6 @@ interface Arena {
   free: TypedArray[] | undefined;
   make(): TypedArray[];
 }
-
-const CTOR: Record<DType, string> = { float32: "Float32Array", float64: "Float64Array", int32: "Int32Array", bool: "Uint8Array" };
 
 function link(program: Program, mode: Float32Mode): Linked {
   const { jaxpr, consts } = program;
@@ -151,7 +149,8 @@ function link(program: Program, mode: Float32Mode): Linked {
     const ins = g.ins.map(dataOf);
     // inputs dead after this loop give their buffers to its outputs: every element is read before it is written
     const alloc = (v: Var) => {
-      const buffer = recyclable(v) ? (free.get(bufKey(v))?.pop() ?? arenaSlot(v)) : `new ${CTOR[v.aval.dtype]}(${v.aval.size})`;
+      // fused loops write every element of their outputs: a fresh one need not be zeroed
+      const buffer = recyclable(v) ? (free.get(bufKey(v))?.pop() ?? arenaSlot(v)) : `N("${v.aval.dtype}", ${v.aval.size})`;
       lines.push(`const d${id(v)} = ${buffer};`);
       hasData.add(v);
     };
@@ -177,9 +176,9 @@ function link(program: Program, mode: Float32Mode): Linked {
   lines.push(result);
 
   const body = `return function run(A) {\n  ${lines.join("\n  ")}\n};`;
-  const make = compileFn<(T: typeof Tensor, AV: ShapedArray[], C: Tensor[], L: Tensor[], K: unknown[], F: unknown[], Z: Arena) => Executable>(["T", "AV", "C", "L", "K", "F", "Z"], body);
+  const make = compileFn<(T: typeof Tensor, AV: ShapedArray[], C: Tensor[], L: Tensor[], K: unknown[], F: unknown[], Z: Arena, N: typeof allocateFilledLater) => Executable>(["T", "AV", "C", "L", "K", "F", "Z", "N"], body);
   if (!make) return interpreted;
   const Z: Arena = { free: undefined, make: () => arena.map(({ dtype, size }) => allocate(dtype, size)) };
   const fusedSources = steps.flatMap((s) => ("group" in s ? [s.group.source] : [])).map((src, j) => src.replace("function fused(", `function F${j}(`));
-  return { run: make(Tensor, AV, [...consts], L, K, F, Z), source: [...fusedSources, `function run(A) {\n  ${lines.join("\n  ")}\n}`].join("\n\n") };
+  return { run: make(Tensor, AV, [...consts], L, K, F, Z, allocateFilledLater), source: [...fusedSources, `function run(A) {\n  ${lines.join("\n  ")}\n}`].join("\n\n") };
 }

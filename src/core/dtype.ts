@@ -45,6 +45,41 @@ export function allocate(d: DType, n: number): TypedArray {
   }
 }
 
+const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+type Unzeroed = { allocUnsafeSlow(bytes: number): Uint8Array };
+/** Below this many bytes zeroing is cheaper than a call out to the runtime. */
+const UNZEROED_MIN = 1 << 16;
+/** Values that no kernel computes by accident, for tests (see setPoisonedAllocations). */
+const POISON: Record<DType, number> = { float32: NaN, float64: NaN, int32: -0x5eed, bool: 0xab };
+let poisoned = false;
+
+/**
+ * @internal Tests: arrays from allocateFilledLater come filled with a poison value (NaN; −24301 for int32; 0xab for
+ * bool), at every size, so a kernel that leaves an element unwritten shows instead of reading as 0.
+ */
+export function setPoisonedAllocations(on: boolean): void {
+  poisoned = on;
+}
+
+/**
+ * A new array whose every element the caller writes before anyone reads it (a kernel's output): not zeroed where
+ * the runtime offers that (Node's Buffer.allocUnsafeSlow; plain `allocate` elsewhere), which saves a pass over
+ * large outputs. Never for an array that is read before it is fully written.
+ */
+export function allocateFilledLater(d: DType, n: number): TypedArray {
+  if (poisoned) return allocate(d, n).fill(POISON[d]);
+  const buffer = (globalThis as { Buffer?: Unzeroed }).Buffer;
+  const bytes = n * BYTES[d];
+  if (!buffer || bytes < UNZEROED_MIN) return allocate(d, n);
+  const u = buffer.allocUnsafeSlow(bytes);
+  switch (d) {
+    case "float32": return new Float32Array(u.buffer, u.byteOffset, n);
+    case "float64": return new Float64Array(u.buffer, u.byteOffset, n);
+    case "int32": return new Int32Array(u.buffer, u.byteOffset, n);
+    case "bool": return new Uint8Array(u.buffer, u.byteOffset, n);
+  }
+}
+
 /** Copies `src` into a new array of dtype `d` (float → int32 truncates toward zero, as NumPy). */
 export function convertData(src: ArrayLike<number>, d: DType): TypedArray {
   const out = allocate(d, src.length);

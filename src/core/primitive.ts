@@ -3,7 +3,7 @@ import * as E from "fp-ts/Either";
 import type { ShapedArray } from "./aval.js";
 import { TracegradError } from "./errors.js";
 import { Tensor } from "./tensor.js";
-import { type DType, type TypedArray, allocate } from "./dtype.js";
+import { type DType, type TypedArray, allocateFilledLater } from "./dtype.js";
 import { generatedKernel } from "../compile/eager_kernels.js";
 import { eagerWasmKernel } from "../wasm/elementwise.js";
 import type { WasmEmit } from "../wasm/vecops.js";
@@ -177,7 +177,7 @@ function fastImpl<P>(def: PrimitiveDef<P>): Primitive<P>["impl"] {
     // long float32 operands: the WebAssembly SIMD loop (the same bits; see eagerWasmKernel)
     const w = def.emitWasm && n >= 256 ? eagerWasmKernel(def, params, args.map((a) => a._aval.dtype), out.dtype, n) : undefined;
     if (w) {
-      const data = allocate(out.dtype, n) as Float32Array | Uint8Array;
+      const data = allocateFilledLater(out.dtype, n) as Float32Array | Uint8Array;
       w(args.map((a) => a._data as Float32Array | Uint8Array), data);
       return [Tensor._of(data, out.shape, out.dtype)];
     }
@@ -191,7 +191,7 @@ function fastImpl<P>(def: PrimitiveDef<P>): Primitive<P>["impl"] {
     }
     if (!k) return [def.impl(args, params, out)];
     // sized from the operands (elementwise: all the same size), so a wrong shape rule cannot go unnoticed
-    const data = allocate(out.dtype, args[0]!.size);
+    const data = allocateFilledLater(out.dtype, args[0]!.size);
     k(args.map((a) => a._data!), data);
     return [Tensor._of(data, out.shape, out.dtype)];
   };

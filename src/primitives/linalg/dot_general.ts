@@ -1,7 +1,7 @@
 // dot_general: tensor contraction with batch dimensions (bilinear). Result axes: batch, lhs free, rhs free.
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../../core/aval.js";
-import { type TypedArray, allocate } from "../../core/dtype.js";
+import { type TypedArray, allocateFilledLater } from "../../core/dtype.js";
 import { DTypeError, ShapeError, fmtShape } from "../../core/errors.js";
 import { definePrimitive, isUndefined, type LinearArg } from "../../core/primitive.js";
 import { sizeOf, stridesOf } from "../../core/shape.js";
@@ -97,7 +97,7 @@ export const dotGeneralP = definePrimitive<DotParams>({
   name: "dot_general",
   abstractEval: ([l, r], { dimension_numbers }) => check(l!, r!, dimension_numbers),
   impl: (args, params, out) => {
-    const c = allocate(out.dtype, out.size);
+    const c = allocateFilledLater(out.dtype, out.size);
     matmulInto(args, params, out, c);
     return Tensor._of(c, out.shape, out.dtype);
   },
