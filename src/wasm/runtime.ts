@@ -119,6 +119,9 @@ function splitChunks(w: WasmKernels, units: number, minUnits: number, run: (...a
   p!.runChunks(args, units, Math.max(1, Math.ceil(units / (4 * (helpers + 1)))), helpers, (start, end) => run(...args, start, end));
 }
 
+/** Floats of outer products computed per block (64 KiB: the block stays in L2 while it is copied out). */
+const OUTER_BLOCK = 1 << 14;
+
 /** Below this many multiply-adds a matmul runs on the calling thread (waking workers costs more than it saves). */
 const PARALLEL_MIN = 1 << 21;
 
@@ -191,11 +194,17 @@ function outer(w: WasmKernels, a: Float32Array, as: Strides3, b: Float32Array, b
   if (sn === 1) {
     const bOff = a.length + 4;
     const cOff = bOff + b.length + 4;
-    const f = heap(w, cOff + nb * m * n);
+    // batch entries in blocks of about OUTER_BLOCK floats, each copied out while it is still in cache
+    const per = m * n;
+    const block = Math.max(1, Math.min(nb, Math.floor(OUTER_BLOCK / per)));
+    const f = heap(w, cOff + block * per);
     f.set(a, 0);
     f.set(b, bOff);
-    w.outer(0, 4 * sab, 4 * sm, 4 * bOff, 4 * sbb, 4 * cOff, nb, m, n);
-    out.set(f.subarray(cOff, cOff + nb * m * n));
+    for (let q = 0; q < nb; q += block) {
+      const count = Math.min(block, nb - q);
+      w.outer(4 * q * sab, 4 * sab, 4 * sm, 4 * (bOff + q * sbb), 4 * sbb, 4 * cOff, count, m, n);
+      out.set(f.subarray(cOff, cOff + count * per), q * per);
+    }
     return;
   }
   for (let q = 0, d = 0; q < nb; q++) {
