@@ -176,6 +176,14 @@ describe("float32 dot_general on the wasm kernel vs the float32-sequential refer
     expectF32("k = 1 direct", out, refStrided(Float32Array.from([...x, ...x].map((v) => -v)), [4, 1, 8], y, [0, 5, 1], 2, 4, 1, 5));
   });
 
+  it("outer products (k = 1) over many batch entries: computed in blocks of 16384 floats, each copied out (every size of block)", () => {
+    const BATCHED: DN = [[[2], [1]], [[0], [0]]];
+    // per entry m·n = 1500 (10 entries a block, 4 blocks); 16400 (more than a block: one entry at a time); 21 (the rest)
+    for (const [nb, m, n] of [[40, 30, 50], [3, 164, 100], [1000, 3, 7], [9, 1, 1]] as const) {
+      checkDot(`[${nb},${m},1]·[${nb},1,${n}]`, [nb, m, 1], [nb, 1, n], BATCHED, nb + m + n);
+    }
+  });
+
   it(`k > KC (${KC}): several k blocks accumulate through C exactly`, () => {
     for (const k of [KC - 1, KC, KC + 1, 2 * KC, 2 * KC + 1, 600, 3 * KC + 7]) checkDot(`9×${k}·${k}×13`, [9, k], [k, 13], MM, k);
   });
