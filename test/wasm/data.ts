@@ -1,4 +1,5 @@
-// float32 test data shared by the WebAssembly loop tests: values with IEEE specials, and well-conditioned ranges.
+// float32 test data shared by the WebAssembly tests (values with IEEE specials, well-conditioned ranges) and the
+// bit-for-bit comparison they use.
 import { mulberry32 as rng } from "../../src/core/random.js";
 
 export const MIN_SUB = 2 ** -149;
@@ -31,4 +32,19 @@ export function values(n: number, seed: number | (() => number), repeats = false
 export function uniform(n: number, seed: number, lo: number, hi: number): Float32Array {
   const r = rng(seed);
   return Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
+}
+
+/** A value as the failure messages print it (−0 kept apart from +0). */
+export const show = (v: number): string => (Object.is(v, -0) ? "-0" : String(v));
+
+/** Bit-for-bit equality (any NaN matches any NaN; −0 ≠ +0); the differences. */
+export function bitwise(got: ArrayLike<number>, want: ArrayLike<number>): string[] {
+  if (got.length !== want.length) return [`length ${got.length} ≠ ${want.length}`];
+  const bad: string[] = [];
+  for (let i = 0; i < got.length; i++) {
+    const [g, w] = [got[i]!, want[i]!];
+    const ok = Number.isNaN(g) || Number.isNaN(w) ? Number.isNaN(g) && Number.isNaN(w) : Object.is(g, w);
+    if (!ok) bad.push(`[${i}] got ${show(g)}, want ${show(w)}`);
+  }
+  return bad;
 }

@@ -16,7 +16,7 @@ import os from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Tensor, grad, jit, lax, np } from "tracegrad";
 import { setThreads, setWasmDisabled, threadsReady, wasmKernels } from "../../src/wasm/runtime.js";
-import { MAX_F32, MIN_NORMAL, MIN_SUB, uniform, values } from "./data.js";
+import { MAX_F32, MIN_NORMAL, MIN_SUB, bitwise, show, uniform, values } from "./data.js";
 import { mulberry32 as rng } from "../../src/core/random.js";
 
 afterEach(() => setWasmDisabled(false));
@@ -32,19 +32,6 @@ const data = (t: Tensor) => t.toTypedArray();
 
 // ───────────────────────────── comparisons ─────────────────────────────
 
-const show = (v: number) => (Object.is(v, -0) ? "-0" : String(v));
-
-/** Bit-for-bit equality of same-dtype arrays, where any NaN matches any NaN (payloads are not compared); the differences. */
-function bitwise(got: ArrayLike<number>, want: ArrayLike<number>): string[] {
-  const bad: string[] = [];
-  if (got.length !== want.length) return [`length ${got.length} ≠ ${want.length}`];
-  for (let i = 0; i < got.length; i++) {
-    const [g, w] = [got[i]!, want[i]!];
-    const ok = Number.isNaN(g) || Number.isNaN(w) ? Number.isNaN(g) && Number.isNaN(w) : Object.is(g, w);
-    if (!ok) bad.push(`[${i}] got ${show(g)}, want ${show(w)}`);
-  }
-  return bad;
-}
 const expectBitwise = (what: string, got: Tensor, want: Tensor) => {
   expect(got.dtype, what).toBe(want.dtype);
   expect(got.shape, what).toEqual(want.shape);

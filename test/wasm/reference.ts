@@ -4,6 +4,7 @@
 // for error bounds; and a bitwise comparison of float32 results.
 
 import { sizeOf, stridesOf } from "../../property-tests/np_reference.js";
+import { show } from "./data.js";
 
 export type DN = readonly [readonly [readonly number[], readonly number[]], readonly [readonly number[], readonly number[]]];
 export type Data = Float32Array | Float64Array;
@@ -69,8 +70,6 @@ export function reference(a: Data, as: readonly number[], b: Data, bs: readonly 
       }
   return { shape, f32, f64, absSum, k: aC.length };
 }
-
-const show = (v: number) => (Object.is(v, -0) ? "-0" : String(v));
 
 /** Bit-for-bit equality of float32 results (any NaN matches any NaN); returns the mismatches. */
 export function bitwiseDiff(got: Float32Array, want: ArrayLike<number>): string[] {
