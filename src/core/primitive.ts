@@ -5,7 +5,8 @@ import { TracegradError } from "./errors.js";
 import { Tensor } from "./tensor.js";
 import { type DType, type TypedArray, allocateFilledLater } from "./dtype.js";
 import { generatedKernel } from "../compile/eager_kernels.js";
-import { eagerWasmKernel } from "../wasm/elementwise.js";
+import { type EagerWasm, eagerWasmLoop } from "../wasm/elementwise.js";
+import { wasmKernels } from "../wasm/runtime.js";
 import type { WasmEmit } from "../wasm/vecops.js";
 
 /** Marks the linear inputs of a transpose rule: no value, only where the cotangent goes. */
@@ -167,6 +168,7 @@ function fastImpl<P>(def: PrimitiveDef<P>): Primitive<P>["impl"] {
   const emit = def.emit!;
   // most elementwise primitives have no params: their kernels are found by dtypes alone, without building a key
   const byDtypes = new Map<number, ReturnType<typeof generatedKernel>>();
+  const wasmByDtypes = new Map<number, EagerWasm | undefined>();
   const hasKeys = (p: unknown) => {
     for (const _ in p as object) return true;
     return false;
@@ -174,24 +176,27 @@ function fastImpl<P>(def: PrimitiveDef<P>): Primitive<P>["impl"] {
   return (args, params, outAvals) => {
     const out = outAvals[0]!;
     const n = args[0]!.size;
-    // long float32 operands: the WebAssembly SIMD loop (the same bits; see eagerWasmKernel)
-    const w = def.emitWasm && n >= 256 ? eagerWasmKernel(def, params, args.map((a) => a._aval.dtype), out.dtype, n) : undefined;
-    if (w) {
-      const data = allocateFilledLater(out.dtype, n) as Float32Array | Uint8Array;
-      w(args.map((a) => a._data as Float32Array | Uint8Array), data);
-      return [Tensor._of(data, out.shape, out.dtype)];
-    }
     let k: ReturnType<typeof generatedKernel>;
     if (hasKeys(params)) k = generatedKernel(def.name, emit as never, params, args.map((a) => a.aval), out);
     else {
       let code = DTYPE_CODE[out.dtype];
       for (const a of args) code = code * 4 + DTYPE_CODE[a._aval.dtype];
+      // long float32 operands: the WebAssembly SIMD loop (the same bits as the JS kernel; see eagerWasmLoop)
+      if (def.emitWasm && n >= 256 && wasmKernels()) {
+        let w = wasmByDtypes.get(code);
+        if (w === undefined && !wasmByDtypes.has(code)) wasmByDtypes.set(code, (w = eagerWasmLoop(def, args.map((a) => a._aval.dtype), out.dtype)));
+        if (w && n >= w.minSize) {
+          const data = allocateFilledLater(out.dtype, n) as Float32Array | Uint8Array;
+          w.run(args.map((a) => a._data as Float32Array | Uint8Array), data);
+          return [Tensor._of(data, out.shape, out.dtype)];
+        }
+      }
       k = byDtypes.get(code);
       if (k === undefined && !byDtypes.has(code)) byDtypes.set(code, (k = generatedKernel(def.name, emit as never, params, args.map((a) => a.aval), out)));
     }
     if (!k) return [def.impl(args, params, out)];
     // sized from the operands (elementwise: all the same size), so a wrong shape rule cannot go unnoticed
-    const data = allocateFilledLater(out.dtype, args[0]!.size);
+    const data = allocateFilledLater(out.dtype, n);
     k(args.map((a) => a._data!), data);
     return [Tensor._of(data, out.shape, out.dtype)];
   };

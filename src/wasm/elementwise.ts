@@ -203,30 +203,28 @@ interface Layout {
   inner: number;
 }
 
-type EagerKernel = (ins: (Float32Array | Uint8Array)[], out: Float32Array | Uint8Array) => void;
-const eagerKernels = new Map<string, EagerKernel | null>();
+/** Eager execution's WebAssembly loop for one primitive: `run(ins, out)`, worth it from `minSize` elements. */
+export interface EagerWasm {
+  run: (ins: (Float32Array | Uint8Array)[], out: Float32Array | Uint8Array) => void;
+  minSize: number;
+}
 
 /**
- * Eager execution's WebAssembly kernel for one elementwise primitive on float32 lanes (and bool masks), or
- * undefined where it does not pay or would change results: only operations that round as eager's JS kernels do
- * (not the approximate vectorised functions), from 256 elements for a select and 4096 for plain arithmetic.
+ * Builds eager execution's WebAssembly loop for one elementwise primitive on float32 lanes (and bool masks), or
+ * undefined where it would change results or cannot be built: only operations that round as eager's JS kernels do
+ * (not the approximate vectorised functions). Worth it from 256 elements for a select, 4096 for plain arithmetic.
  * Operands are all of the result's size (eager elementwise primitives take broadcast operands).
  */
-export function eagerWasmKernel(prim: { name: string; emitWasm?: WasmEmit }, params: unknown, inDtypes: readonly string[], outDtype: string, size: number): EagerKernel | undefined {
+export function eagerWasmLoop(prim: { name: string; emitWasm?: WasmEmit }, inDtypes: readonly string[], outDtype: string): EagerWasm | undefined {
   const emit = prim.emitWasm;
-  if (!emit || emit.approximate || !wasmKernels() || size < (emit.costly ? 256 : ARITHMETIC_MIN) || (params !== undefined && params !== null && Object.keys(params).length > 0)) return undefined;
-  const key = `${prim.name}|${inDtypes.join(",")}|${outDtype}`;
-  let k = eagerKernels.get(key);
-  if (k === undefined) {
-    // a one-equation flat loop over stand-in variables (its code does not depend on the length)
-    const v = (dtype: string) => ({ _tag: "Var", aval: { dtype, size, shape: [size] } }) as unknown as Var;
-    const eqn: Eqn = { prim: prim as Eqn["prim"], inputs: inDtypes.map(v), params, outs: [v(outDtype)] };
-    const spec: LoopSpec = { eqns: [eqn], size, split: undefined, broadcastRead: () => "i", column: () => false, later: () => true };
-    const loop = wasmFusible(spec) ? wasmLoop(spec) : undefined;
-    k = loop ? (ins, out) => loop.fn(1, out.length, ...ins, out) : null;
-    eagerKernels.set(key, k);
-  }
-  return k ?? undefined;
+  if (!emit || emit.approximate) return undefined;
+  const minSize = emit.costly ? 256 : ARITHMETIC_MIN;
+  // a one-equation flat loop over stand-in variables (its code does not depend on the length)
+  const v = (dtype: string) => ({ _tag: "Var", aval: { dtype, size: minSize, shape: [minSize] } }) as unknown as Var;
+  const eqn: Eqn = { prim: prim as Eqn["prim"], inputs: inDtypes.map(v), params: {}, outs: [v(outDtype)] };
+  const spec: LoopSpec = { eqns: [eqn], size: minSize, split: undefined, broadcastRead: () => "i", column: () => false, later: () => true };
+  const loop = wasmFusible(spec) ? wasmLoop(spec) : undefined;
+  return loop && { run: (ins, out) => loop.fn(1, out.length, ...ins, out), minSize };
 }
 
 /** Rows per thread below which a loop stays on the calling thread (waking a worker costs more). */

@@ -1,4 +1,4 @@
-// Eager execution's WebAssembly SIMD kernels (src/wasm/elementwise.ts eagerWasmKernel, used by core/primitive.ts):
+// Eager execution's WebAssembly SIMD kernels (src/wasm/elementwise.ts eagerWasmLoop, used by core/primitive.ts):
 // long float32 operands of arithmetic, comparisons and selects run as wasm loops. These operations round exactly as
 // eager's JS kernels do, so results must be bitwise equal with the kernels on and off (setWasmDisabled), specials
 // included; the approximate vectorised functions (exp, log, tanh, logistic) never replace eager's own kernels.
@@ -8,7 +8,7 @@ import { mulberry32 as rng } from "../../src/core/random.js";
 import { addP } from "../../src/primitives/elementwise/add.js";
 import { expP } from "../../src/primitives/elementwise/exp.js";
 import { selectP } from "../../src/primitives/elementwise/select.js";
-import { eagerWasmKernel } from "../../src/wasm/elementwise.js";
+import { eagerWasmLoop } from "../../src/wasm/elementwise.js";
 import { setWasmDisabled, wasmKernels } from "../../src/wasm/runtime.js";
 
 afterEach(() => setWasmDisabled(false));
@@ -44,6 +44,11 @@ describe("eager float32 elementwise kernels in WebAssembly", () => {
   });
 
   it("which operations and sizes take the wasm loop", () => {
+    /** A kernel for these operands when they have `size` elements (eager's choice in core/primitive.ts). */
+    const eagerWasmKernel = (prim: Parameters<typeof eagerWasmLoop>[0], _params: object, dtypes: string[], out: string, size: number) => {
+      const w = eagerWasmLoop(prim, dtypes, out);
+      return w && size >= w.minSize ? w.run : undefined;
+    };
     expect(eagerWasmKernel(addP, {}, ["float32", "float32"], "float32", 4096)).toBeDefined();
     expect(eagerWasmKernel(addP, {}, ["float32", "float32"], "float32", 4095), "plain arithmetic below 4096 elements").toBeUndefined();
     expect(eagerWasmKernel(selectP, {}, ["bool", "float32", "float32"], "float32", 256), "a select from 256").toBeDefined();
