@@ -9,7 +9,15 @@ export default defineConfig({
     reporters: ["default", "./test/summary-reporter.ts"],
     projects: [
       { resolve: { alias }, test: { name: "unit", include: ["test/**/*.test.ts"], setupFiles: ["./test/setup.ts"] } },
-      { resolve: { alias }, test: { name: "property", include: ["property-tests/**/*.test.ts"], testTimeout: 120_000, setupFiles: ["./test/setup.ts"] } },
+      {
+        resolve: { alias },
+        test: {
+          name: "property",
+          include: ["property-tests/**/*.test.ts"],
+          testTimeout: 120_000,
+          setupFiles: ["./test/setup.ts"],
+        },
+      },
     ],
   },
 });

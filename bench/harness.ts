@@ -169,7 +169,10 @@ async function timeCase(c: Case): Promise<number> {
  * Times every case, interleaved (round r runs the cases starting from case r mod n). Samples are per
  * operation (a call's time divided by the case's `count`).
  */
-export async function compare(cases: readonly Case[], { warmup = 5, reps = 30 }: MeasureOptions = {}): Promise<Stats[]> {
+export async function compare(
+  cases: readonly Case[],
+  { warmup = 5, reps = 30 }: MeasureOptions = {},
+): Promise<Stats[]> {
   const n = cases.length;
   for (let r = 0; r < warmup; r++) for (let k = 0; k < n; k++) await timeCase(cases[(r + k) % n]!);
   const samples: number[][] = cases.map(() => []);
@@ -216,7 +219,10 @@ export interface TableOptions {
 }
 
 /** A markdown table of the stats, in the order given. */
-export function table(stats: readonly Stats[], { baseline, perItem, unit = "ms", per, rate, overBaseline, work }: TableOptions = {}): string {
+export function table(
+  stats: readonly Stats[],
+  { baseline, perItem, unit = "ms", per, rate, overBaseline, work }: TableOptions = {},
+): string {
   const base = baseline === undefined ? undefined : stats.find((s) => s.name === baseline);
   if (baseline !== undefined && base === undefined) throw new Error(`table: no case named '${baseline}'`);
   const t = (ms: number) => fmtTime(ms, unit);
@@ -241,7 +247,8 @@ export function table(stats: readonly Stats[], { baseline, perItem, unit = "ms",
 }
 
 /** Ratios: 2 decimals from 0.1 to 10, otherwise 2–3 significant digits. */
-export const fmtRatio = (r: number): string => (r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r >= 0.1 ? r.toFixed(2) : r.toPrecision(2));
+export const fmtRatio = (r: number): string =>
+  r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r >= 0.1 ? r.toFixed(2) : r.toPrecision(2);
 const fmtRate = (r: number): string => (r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2));
 
 /** Evaluates targets on the medians of `stats` (one run); throws if a target names a missing case. */
@@ -253,7 +260,8 @@ export function checkTargets(targets: readonly Target[], stats: readonly Stats[]
   };
   return targets.map((tg) => {
     const m = tg.kind === "value" ? tg.value! : med(tg.case!);
-    const ref = tg.reference !== undefined ? `${fmtAuto(med(tg.reference))} (${tg.reference})` : tg.referenceValue ?? "";
+    const ref =
+      tg.reference !== undefined ? `${fmtAuto(med(tg.reference))} (${tg.reference})` : (tg.referenceValue ?? "");
     let value: number;
     let measured: string;
     if (tg.kind === "value") {
@@ -269,7 +277,13 @@ export function checkTargets(targets: readonly Target[], stats: readonly Stats[]
       value = m - med(tg.vs!);
       measured = `${fmtAuto(value)} (${fmtAuto(m)} − ${fmtAuto(med(tg.vs!))})`;
     }
-    const result: TargetResult = { label: tg.label, measured, ofTarget: `${fmtRatio(value / tg.limit)}×`, reference: ref, met: value <= tg.limit };
+    const result: TargetResult = {
+      label: tg.label,
+      measured,
+      ofTarget: `${fmtRatio(value / tg.limit)}×`,
+      reference: ref,
+      met: value <= tg.limit,
+    };
     if (tg.note !== undefined) result.note = tg.note;
     return result;
   });
@@ -278,8 +292,16 @@ export function checkTargets(targets: readonly Target[], stats: readonly Stats[]
 /** A markdown table of target results. */
 export function targetTable(results: readonly TargetResult[]): string {
   const head = ["target", "measured (median, this run)", "measured / target", "other library, same run", "verdict"];
-  const rows = results.map((r) => [r.label, r.measured, r.ofTarget, r.reference || "—", `${r.met ? "met" : "**not met**"}${r.note ? ` (${r.note})` : ""}`]);
-  return [head, head.map((_, i) => (i === 0 ? "---" : i === 4 ? "---" : "---:")), ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
+  const rows = results.map((r) => [
+    r.label,
+    r.measured,
+    r.ofTarget,
+    r.reference || "—",
+    `${r.met ? "met" : "**not met**"}${r.note ? ` (${r.note})` : ""}`,
+  ]);
+  return [head, head.map((_, i) => (i === 0 ? "---" : i === 4 ? "---" : "---:")), ...rows]
+    .map((r) => `| ${r.join(" | ")} |`)
+    .join("\n");
 }
 
 /** Where and when: date, CPU, cores, Node/V8, OS. */
@@ -287,7 +309,10 @@ export function machine(): string {
   const cpus = os.cpus();
   const model = cpus[0]?.model.trim().replace(/\s+/g, " ") ?? "unknown CPU";
   return [
-    `date: ${new Date().toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC")}`,
+    `date: ${new Date()
+      .toISOString()
+      .replace("T", " ")
+      .replace(/\.\d+Z$/, " UTC")}`,
     `machine: ${model}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM`,
     `runtime: Node ${process.version} (V8 ${process.versions.v8}), ${os.platform()} ${os.release()} ${os.arch()}`,
   ].join("\n");

@@ -23,14 +23,24 @@ import { libVersions, tfWasmInfo } from "./suites/libs.js";
 import { setThreads, wasmKernels } from "../src/wasm/runtime.js";
 
 // first-call runs first, so that its first sample is the first jit(MLP step) call in the process
-const suites: Suite[] = [firstCall, toy, chain, ...[256, 512, 1024].map(matmul), mlpStep, perExampleJit, perExampleGrads, ...[1, 1000, 100_000].map(eagerOverhead)];
+const suites: Suite[] = [
+  firstCall,
+  toy,
+  chain,
+  ...[256, 512, 1024].map(matmul),
+  mlpStep,
+  perExampleJit,
+  perExampleGrads,
+  ...[1, 1000, 100_000].map(eagerOverhead),
+];
 
 const argv = process.argv.slice(2);
 const flag = (name: string): number | undefined => {
   const i = argv.indexOf(name);
   if (i < 0) return undefined;
   const v = Number(argv[i + 1]);
-  if (!Number.isInteger(v) || v < 0) throw new Error(`bench: ${name} needs a non-negative integer, got '${argv[i + 1]}'`);
+  if (!Number.isInteger(v) || v < 0)
+    throw new Error(`bench: ${name} needs a non-negative integer, got '${argv[i + 1]}'`);
   argv.splice(i, 2);
   return v;
 };
@@ -50,7 +60,10 @@ const commit = (() => {
   const git = (args: string) => execSync(`git ${args}`, { stdio: ["ignore", "pipe", "ignore"] }).toString();
   try {
     const head = git("rev-parse --short HEAD").trim();
-    const changed = git("status --porcelain").split("\n").filter(Boolean).map((l) => l.slice(3));
+    const changed = git("status --porcelain")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.slice(3));
     const src = changed.some((p) => p.startsWith("src/"));
     const other = [...new Set(changed.filter((p) => !p.startsWith("src/")).map((p) => p.split("/")[0]!))];
     return `${head}${src ? " + uncommitted changes in src/" : " (src/ as committed)"}${other.length ? `; uncommitted changes in ${other.join(", ")}` : ""}`;
@@ -60,17 +73,26 @@ const commit = (() => {
 })();
 
 console.log("# tracegrad benchmarks\n");
-console.log(machine().split("\n").map((l) => `- ${l}`).join("\n"));
+console.log(
+  machine()
+    .split("\n")
+    .map((l) => `- ${l}`)
+    .join("\n"),
+);
 console.log(`- commit: ${commit}`);
 console.log(`- compared with: ${libVersions()}`);
 const argsText = process.argv.slice(2).join(" ");
 // node's own flags, without the ones tsx adds to load TypeScript
 const nodeFlags = process.execArgv.filter((a, i, all) => !a.includes("tsx") && !(all[i + 1] ?? "").includes("tsx"));
 const viaNpm = process.env.npm_lifecycle_event === "bench";
-console.log(`- command: ${viaNpm ? `npm run bench${argsText ? ` -- ${argsText}` : ""}` : `tsx bench/run.ts${argsText ? ` ${argsText}` : ""}${nodeFlags.length ? ` (node flags: ${nodeFlags.join(" ")})` : ""}`}`);
+console.log(
+  `- command: ${viaNpm ? `npm run bench${argsText ? ` -- ${argsText}` : ""}` : `tsx bench/run.ts${argsText ? ` ${argsText}` : ""}${nodeFlags.length ? ` (node flags: ${nodeFlags.join(" ")})` : ""}`}`,
+);
 // Node 20 validates relaxed SIMD only with --experimental-wasm-relaxed-simd (npm run bench passes it; Node 22+
 // and Chromium have it on by default): tracegrad's matmul then uses fused multiply-add
-console.log(`- WebAssembly relaxed SIMD (fused multiply-add in tracegrad's matmul): ${wasmKernels()?.fma ? "on" : "off"}${process.execArgv.includes("--experimental-wasm-relaxed-simd") ? " (node --experimental-wasm-relaxed-simd)" : ""}`);
+console.log(
+  `- WebAssembly relaxed SIMD (fused multiply-add in tracegrad's matmul): ${wasmKernels()?.fma ? "on" : "off"}${process.execArgv.includes("--experimental-wasm-relaxed-simd") ? " (node --experimental-wasm-relaxed-simd)" : ""}`,
+);
 
 const started = performance.now();
 const results: TargetResult[] = [];
@@ -87,7 +109,9 @@ try {
     console.log(`\n## ${suite.title}\n`);
     console.log(`${suite.description}\n`);
     console.log(table(stats, { ...suite.display, baseline, ...(perItem ? { perItem } : {}) }));
-    console.log(`\n${opts.warmup} warm-up + ${opts.reps} timed samples per case, interleaved; ${secs} s with setup and checks.`);
+    console.log(
+      `\n${opts.warmup} warm-up + ${opts.reps} timed samples per case, interleaved; ${secs} s with setup and checks.`,
+    );
     for (const c of cases) if (c.note) console.log(`- ${c.name}: ${c.note}`);
     for (const n of notes ?? []) console.log(`- ${n}`);
     if (targets?.length) {
@@ -105,5 +129,6 @@ if (results.length > 0) {
   console.log("\n## Targets (medians of this run)\n");
   console.log(targetTable(results));
 }
-if (tfWasmInfo) console.log(`\nTensorFlow.js ${tfWasmInfo}; jax-js on its wasm device (no web Worker in Node: one thread).`);
+if (tfWasmInfo)
+  console.log(`\nTensorFlow.js ${tfWasmInfo}; jax-js on its wasm device (no web Worker in Node: one thread).`);
 console.log(`\nTotal: ${((performance.now() - started) / 1000).toFixed(0)} s.`);

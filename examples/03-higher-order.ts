@@ -78,7 +78,10 @@ const p = f64([1, 1]);
 const H = hessian(rosenbrock)(p);
 const H2 = jacfwd(jacrev(rosenbrock))(p);
 console.log(`\nHessian of Rosenbrock at (1, 1):\n${H}`);
-const Hwant = [[802, -400], [-400, 200]];
+const Hwant = [
+  [802, -400],
+  [-400, 200],
+];
 const [Hv, H2v] = [H.toArray() as number[][], H2.toArray() as number[][]];
 for (let i = 0; i < 2; i++) {
   for (let j = 0; j < 2; j++) {

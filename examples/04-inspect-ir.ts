@@ -41,14 +41,17 @@ const expectedF = [
   "    d:f32[] = reduce_sum[axes=(0,)] c",
   "  in (d) }",
 ].join("\n");
-if (String(jf) !== expectedF) fail(`jaxpr of f differs from the expected text.\n--- expected\n${expectedF}\n--- got\n${jf}`);
+if (String(jf) !== expectedF)
+  fail(`jaxpr of f differs from the expected text.\n--- expected\n${expectedF}\n--- got\n${jf}`);
 console.log("ok   jaxpr of f matches the expected text");
 
 // The gradient IR is a real program: its input and output types are those of grad(f).
 if (!String(jgf).startsWith("{ lambda ; a:f32[3]. let") || !String(jgf).endsWith(") }")) {
   fail(`unexpected header or footer in the jaxpr of grad(f):\n${jgf}`);
 }
-const eqnLines = String(jgf).split("\n").filter((l) => / = /.test(l));
+const eqnLines = String(jgf)
+  .split("\n")
+  .filter((l) => / = /.test(l));
 const outVar = /in \((\w+)\) }$/.exec(String(jgf))?.[1];
 if (!outVar || !eqnLines.some((l) => l.trim().startsWith(`${outVar}:f32[3] =`))) {
   fail(`grad(f) should return an f32[3] value:\n${jgf}`);

@@ -64,9 +64,12 @@ function dense(fanIn: number, fanOut: number, std = Math.sqrt(2 / (fanIn + fanOu
 // across the spiral (at Glorot scale, 0.24 here, the net starts almost linear and sits on a
 // plateau near 50–65 % accuracy for hundreds of steps).
 let params: Params = {
-  w1: dense(2, hidden, 1), b1: np.zeros([hidden]),
-  w2: dense(hidden, hidden), b2: np.zeros([hidden]),
-  w3: dense(hidden, numClasses), b3: np.zeros([numClasses]),
+  w1: dense(2, hidden, 1),
+  b1: np.zeros([hidden]),
+  w2: dense(hidden, hidden),
+  b2: np.zeros([hidden]),
+  w3: dense(hidden, numClasses),
+  b3: np.zeros([numClasses]),
 };
 
 const logits = (p: Params, x: Tensor): Tensor => {
@@ -76,7 +79,11 @@ const logits = (p: Params, x: Tensor): Tensor => {
 };
 
 /** Softmax cross-entropy against one-hot targets, averaged over the batch. */
-const crossEntropy = (z: Tensor, targets: Tensor): Tensor => np.sum(targets.mul(nn.logSoftmax(z)), { axis: -1 }).mean().neg();
+const crossEntropy = (z: Tensor, targets: Tensor): Tensor =>
+  np
+    .sum(targets.mul(nn.logSoftmax(z)), { axis: -1 })
+    .mean()
+    .neg();
 /** The loss, with the logits as auxiliary output (`hasAux`) so accuracy needs no second forward pass. */
 const lossWithLogits = (p: Params, x: Tensor, targets: Tensor): [Tensor, Tensor] => {
   const z = logits(p, x);
@@ -104,7 +111,9 @@ const step = jit((p: Params, v: Params, x: Tensor, yOneHot: Tensor) => {
 });
 let velocity: Params = tree.map((p: Tensor) => np.zerosLike(p), params);
 const losses: number[] = [];
-console.log(`two spirals: ${n} points, MLP 2-${hidden}-${hidden}-${numClasses} (tanh), ${(tree.leaves(params) as Tensor[]).reduce((s, t) => s + t.size, 0)} parameters`);
+console.log(
+  `two spirals: ${n} points, MLP 2-${hidden}-${hidden}-${numClasses} (tanh), ${(tree.leaves(params) as Tensor[]).reduce((s, t) => s + t.size, 0)} parameters`,
+);
 console.log(`full-batch SGD, learning rate ${lr}, momentum ${momentum}, ${steps} steps`);
 
 let trainMs = 0; // time spent in training steps only, not in the accuracy printouts
@@ -116,13 +125,17 @@ for (let i = 1; i <= steps; i++) {
   trainMs += performance.now() - t0;
   losses.push(Number(l));
   if (i === 1 || i % 50 === 0) {
-    console.log(`step ${String(i).padStart(4)}  loss ${Number(l).toFixed(4)}  train accuracy ${(100 * accuracyOf(z)).toFixed(1)} %`);
+    console.log(
+      `step ${String(i).padStart(4)}  loss ${Number(l).toFixed(4)}  train accuracy ${(100 * accuracyOf(z)).toFixed(1)} %`,
+    );
   }
 }
 const finalLogits = logits(params, X);
 const finalAccuracy = accuracyOf(finalLogits);
 const finalLoss = Number(crossEntropy(finalLogits, Y));
-console.log(`training: ${steps} steps in ${(trainMs / 1000).toFixed(2)} s, ${(trainMs / steps).toFixed(2)} ms/step, ${Math.round((1000 * steps) / trainMs)} steps/s (jit; the first step includes tracing and compiling)`);
+console.log(
+  `training: ${steps} steps in ${(trainMs / 1000).toFixed(2)} s, ${(trainMs / steps).toFixed(2)} ms/step, ${Math.round((1000 * steps) / trainMs)} steps/s (jit; the first step includes tracing and compiling)`,
+);
 console.log(`final loss ${finalLoss.toFixed(4)}, train accuracy ${(100 * finalAccuracy).toFixed(1)} %`);
 
 if (!Number.isFinite(finalLoss)) fail(`final loss is ${finalLoss}`);
@@ -238,4 +251,6 @@ const lossPath = join(outDir, "05-loss.svg");
 const regionsPath = join(outDir, "05-decision-regions.svg");
 writeFileSync(lossPath, lossSvg(losses));
 writeFileSync(regionsPath, regionsSvg(params));
-console.log(`wrote ${join("examples", "out", "05-loss.svg")} and ${join("examples", "out", "05-decision-regions.svg")}`);
+console.log(
+  `wrote ${join("examples", "out", "05-loss.svg")} and ${join("examples", "out", "05-decision-regions.svg")}`,
+);

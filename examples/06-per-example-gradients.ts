@@ -65,9 +65,12 @@ type Params = { w1: Tensor; b1: Tensor; w2: Tensor; b2: Tensor; w3: Tensor; b3: 
 const initRandn = gaussian(7);
 const glorot = (fanIn: number, fanOut: number) => normal(initRandn, [fanIn, fanOut], Math.sqrt(2 / (fanIn + fanOut)));
 let params: Params = {
-  w1: glorot(inDim, h1), b1: np.zeros([h1]),
-  w2: glorot(h1, h2), b2: np.zeros([h2]),
-  w3: glorot(h2, numClasses), b3: np.zeros([numClasses]),
+  w1: glorot(inDim, h1),
+  b1: np.zeros([h1]),
+  w2: glorot(h1, h2),
+  b2: np.zeros([h2]),
+  w3: glorot(h2, numClasses),
+  b3: np.zeros([numClasses]),
 };
 const numParams = (tree.leaves(params) as Tensor[]).reduce((s, t) => s + t.size, 0);
 
@@ -82,7 +85,10 @@ const loss = (p: Params, x: Tensor, label: Tensor): Tensor =>
   np.sum(nn.oneHot(label, numClasses).mul(nn.logSoftmax(logits(p, x)))).neg();
 /** The mean loss over a batch, written separately with explicit batch axes (the reference). */
 const batchLoss = (p: Params, xs: Tensor, ls: Tensor): Tensor =>
-  np.sum(nn.oneHot(ls, numClasses).mul(nn.logSoftmax(logits(p, xs))), { axis: -1 }).mean().neg();
+  np
+    .sum(nn.oneHot(ls, numClasses).mul(nn.logSoftmax(logits(p, xs))), { axis: -1 })
+    .mean()
+    .neg();
 
 /** Global L2 norm of a gradient pytree (one example): sqrt of the sum of squares of every leaf. */
 const globalNorm = (g: Params): Tensor =>
@@ -93,7 +99,9 @@ const clip = (g: Params, C: number): Params => {
   return tree.map((t: Tensor) => t.mul(scale), g);
 };
 
-console.log(`MLP ${dims.join("-")} (tanh), ${numParams} parameters; batch of ${B} examples, ${numClasses} classes, labels of examples ${flipped.join(", ")} flipped`);
+console.log(
+  `MLP ${dims.join("-")} (tanh), ${numParams} parameters; batch of ${B} examples, ${numClasses} classes, labels of examples ${flipped.join(", ")} flipped`,
+);
 
 // ── Part 1: per-example gradients ──────────────────────────────────────────────────────────────
 const perExampleGrads = vmap(grad(loss), { inAxes: [null, 0, 0] });
@@ -113,12 +121,20 @@ const looped = tree.map((...leaves: Tensor[]) => np.stack(leaves), single[0]!, .
 const loopDiff = maxAbsDiff(G, looped);
 console.log(`the same with a JS loop of ${B} grad calls: ${loopMs.toFixed(1)} ms`);
 console.log("  (single cold runs, first-call costs included; `npm run bench` has warmed-up medians)");
-check(loopDiff <= 1e-5 * Math.max(1, maxAbs(looped)), "vmap(grad(loss)) = loop of grad(loss) on single examples", `max |Δ| = ${loopDiff.toExponential(2)}`);
+check(
+  loopDiff <= 1e-5 * Math.max(1, maxAbs(looped)),
+  "vmap(grad(loss)) = loop of grad(loss) on single examples",
+  `max |Δ| = ${loopDiff.toExponential(2)}`,
+);
 
 const meanOfPerExample = tree.map((t: Tensor) => np.mean(t, { axis: 0 }), G);
 const gradOfMean = grad(batchLoss)(params, X, y);
 const meanDiff = maxAbsDiff(meanOfPerExample, gradOfMean);
-check(meanDiff <= 1e-5 * Math.max(1, maxAbs(gradOfMean)), "mean of per-example gradients = grad of the mean loss", `max |Δ| = ${meanDiff.toExponential(2)}`);
+check(
+  meanDiff <= 1e-5 * Math.max(1, maxAbs(gradOfMean)),
+  "mean of per-example gradients = grad of the mean loss",
+  `max |Δ| = ${meanDiff.toExponential(2)}`,
+);
 
 // ── Part 1b: norms, clipping, one DP-SGD step ──────────────────────────────────────────────────
 const C = 4.0; // clipping norm (about the median per-example norm at initialisation)
@@ -130,23 +146,53 @@ const normList = Array.from(norms.toTypedArray());
 const sorted = [...normList].sort((a, b) => a - b);
 const q = (p: number) => sorted[Math.min(B - 1, Math.floor(p * B))]!;
 console.log(`\nper-example gradient norms ‖g_i‖ (global L2 over all ${numParams} parameters):`);
-console.log(`  min ${sorted[0]!.toFixed(3)}  median ${q(0.5).toFixed(3)}  p90 ${q(0.9).toFixed(3)}  max ${sorted[B - 1]!.toFixed(3)}`);
-const largest = normList.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, 5);
-console.log(`  largest: ${largest.map(([v, i]) => `#${i} ${v.toFixed(3)}${flipped.includes(i) ? " (flipped)" : ""}`).join(", ")}`);
+console.log(
+  `  min ${sorted[0]!.toFixed(3)}  median ${q(0.5).toFixed(3)}  p90 ${q(0.9).toFixed(3)}  max ${sorted[B - 1]!.toFixed(3)}`,
+);
+const largest = normList
+  .map((v, i) => [v, i] as const)
+  .sort((a, b) => b[0] - a[0])
+  .slice(0, 5);
+console.log(
+  `  largest: ${largest.map(([v, i]) => `#${i} ${v.toFixed(3)}${flipped.includes(i) ? " (flipped)" : ""}`).join(", ")}`,
+);
 
 const clipped = vmap((g: Params) => clip(g, C))(G);
 const clippedNorms = Array.from(vmap(globalNorm)(clipped).toTypedArray());
 const numClipped = normList.filter((v) => v > C).length;
-console.log(`clip to C = ${C}: ${numClipped} of ${B} examples clipped; norms after clipping: max ${Math.max(...clippedNorms).toFixed(6)}`);
-check(clippedNorms.every((v) => v <= C * (1 + 1e-5)), "every clipped per-example norm ≤ C", "");
+console.log(
+  `clip to C = ${C}: ${numClipped} of ${B} examples clipped; norms after clipping: max ${Math.max(...clippedNorms).toFixed(6)}`,
+);
+check(
+  clippedNorms.every((v) => v <= C * (1 + 1e-5)),
+  "every clipped per-example norm ≤ C",
+  "",
+);
 const within = normList.flatMap((v, i) => (v <= C ? [i] : []));
-const unchanged = within.every((i) => maxAbsDiff(tree.map((t: Tensor) => t.slice(i), clipped), tree.map((t: Tensor) => t.slice(i), G)) === 0);
-check(unchanged && numClipped > 0 && within.length > 0, "gradients with norm ≤ C are unchanged, the others scaled to norm C", `${within.length} unchanged, ${numClipped} scaled`);
+const unchanged = within.every(
+  (i) =>
+    maxAbsDiff(
+      tree.map((t: Tensor) => t.slice(i), clipped),
+      tree.map((t: Tensor) => t.slice(i), G),
+    ) === 0,
+);
+check(
+  unchanged && numClipped > 0 && within.length > 0,
+  "gradients with norm ≤ C are unchanged, the others scaled to norm C",
+  `${within.length} unchanged, ${numClipped} scaled`,
+);
 
 const noiseRandn = gaussian(1234);
 const dpStep = (p: Params, xs: Tensor, ls: Tensor): Params => {
   const perEx = vmap((g: Params) => clip(g, C))(perExampleGrads(p, xs, ls));
-  const noisy = tree.map((t: Tensor) => np.sum(t, { axis: 0 }).add(normal(noiseRandn, t.shape.slice(1), sigma * C)).div(xs.shape[0]!), perEx) as Params;
+  const noisy = tree.map(
+    (t: Tensor) =>
+      np
+        .sum(t, { axis: 0 })
+        .add(normal(noiseRandn, t.shape.slice(1), sigma * C))
+        .div(xs.shape[0]!),
+    perEx,
+  ) as Params;
   return tree.map((w: Tensor, g: Tensor) => w.sub(g.mul(lr)), p, noisy) as Params;
 };
 const accuracy = (p: Params) => Number(np.mean(np.equal(np.argmax(logits(p, X), { axis: -1 }), y)));
@@ -157,26 +203,45 @@ const steps = 20;
 t0 = performance.now();
 for (let s = 1; s <= steps; s++) {
   params = dpStep(params, X, y);
-  if (s === 1 || s % 5 === 0) console.log(`  step ${String(s).padStart(2)}  loss ${Number(batchLoss(params, X, y)).toFixed(4)}  accuracy ${(100 * accuracy(params)).toFixed(1)} %`);
+  if (s === 1 || s % 5 === 0)
+    console.log(
+      `  step ${String(s).padStart(2)}  loss ${Number(batchLoss(params, X, y)).toFixed(4)}  accuracy ${(100 * accuracy(params)).toFixed(1)} %`,
+    );
 }
 const stepMs = (performance.now() - t0) / steps;
 const after = Number(batchLoss(params, X, y));
 console.log(`  ${stepMs.toFixed(1)} ms per step (per-example grads, clipping, noise, update)`);
-const wrong = Array.from(np.notEqual(np.argmax(logits(params, X), { axis: -1 }), y).toTypedArray()).flatMap((v, i) => (v ? [i] : []));
-console.log(`  misclassified after training: ${wrong.length ? wrong.map((i) => `#${i}${flipped.includes(i) ? " (flipped)" : ""}`).join(", ") : "none"}`);
-check(Number.isFinite(after) && after < before, `loss decreases over ${steps} DP-SGD steps`, `${before.toFixed(4)} → ${after.toFixed(4)}`);
+const wrong = Array.from(np.notEqual(np.argmax(logits(params, X), { axis: -1 }), y).toTypedArray()).flatMap((v, i) =>
+  v ? [i] : [],
+);
+console.log(
+  `  misclassified after training: ${wrong.length ? wrong.map((i) => `#${i}${flipped.includes(i) ? " (flipped)" : ""}`).join(", ") : "none"}`,
+);
+check(
+  Number.isFinite(after) && after < before,
+  `loss decreases over ${steps} DP-SGD steps`,
+  `${before.toFixed(4)} → ${after.toFixed(4)}`,
+);
 
 // ── Part 2: Jacobians ──────────────────────────────────────────────────────────────────────────
 // f: R³ → R³, f(x) = [x0·x1, sin x2, x0 + x2];  J(x) = [[x1, x0, 0], [0, 0, cos x2], [1, 0, 1]].
 const f = (x: Tensor): Tensor => np.stack([x.slice(0).mul(x.slice(1)), np.sin(x.slice(2)), x.slice(0).add(x.slice(2))]);
-const analytic = (x0: number, x1: number, x2: number) => [[x1, x0, 0], [0, 0, Math.cos(x2)], [1, 0, 1]];
+const analytic = (x0: number, x1: number, x2: number) => [
+  [x1, x0, 0],
+  [0, 0, Math.cos(x2)],
+  [1, 0, 1],
+];
 const x = np.array([1.5, -2, 0.7]);
 const Jrev = jacrev(f)(x);
 const Jfwd = jacfwd(f)(x);
 console.log(`\nf(x) = [x0·x1, sin x2, x0 + x2] at x = ${x}`);
 console.log(`jacrev(f)(x) = ${Jrev}`);
 const Jtrue = np.array(analytic(1.5, -2, 0.7));
-check(maxAbsDiff(Jrev, Jtrue) <= 1e-6, "jacrev(f) = analytic Jacobian", `max |Δ| = ${maxAbsDiff(Jrev, Jtrue).toExponential(2)}`);
+check(
+  maxAbsDiff(Jrev, Jtrue) <= 1e-6,
+  "jacrev(f) = analytic Jacobian",
+  `max |Δ| = ${maxAbsDiff(Jrev, Jtrue).toExponential(2)}`,
+);
 check(maxAbsDiff(Jrev, Jfwd) <= 1e-6, "jacrev(f) = jacfwd(f)", `max |Δ| = ${maxAbsDiff(Jrev, Jfwd).toExponential(2)}`);
 
 // A batch of Jacobians: vmap(jacrev(f)) over 8 points, one call.
@@ -184,7 +249,11 @@ const pts = normal(gaussian(99), [8, 3]);
 const Js = vmap(jacrev(f))(pts); // f32[8, 3, 3]
 const rows = pts.toArray() as number[][];
 const JsTrue = np.array(rows.map(([a, b, c]) => analytic(a!, b!, c!)));
-check(Js.shape.join() === "8,3,3" && maxAbsDiff(Js, JsTrue) <= 1e-6, "vmap(jacrev(f)) over 8 points = analytic Jacobians, shape [8, 3, 3]", `max |Δ| = ${maxAbsDiff(Js, JsTrue).toExponential(2)}`);
+check(
+  Js.shape.join() === "8,3,3" && maxAbsDiff(Js, JsTrue) <= 1e-6,
+  "vmap(jacrev(f)) over 8 points = analytic Jacobians, shape [8, 3, 3]",
+  `max |Δ| = ${maxAbsDiff(Js, JsTrue).toExponential(2)}`,
+);
 
 if (failures > 0) {
   console.error(`06-per-example-gradients: ${failures} check(s) failed`);

@@ -34,7 +34,10 @@ const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * 
 
 /** The primitive's TestSpec; fails loudly when a registered primitive has none. */
 export function specOf(prim: Primitive<unknown>): TestSpec<unknown> {
-  if (!prim.testing) throw new Error(`primitive '${prim.name}' is registered but declares no \`testing\` spec; add one next to its rules`);
+  if (!prim.testing)
+    throw new Error(
+      `primitive '${prim.name}' is registered but declares no \`testing\` spec; add one next to its rules`,
+    );
   return prim.testing;
 }
 
@@ -49,7 +52,8 @@ export const gridFloats = (n: number, lo: number, hi: number): fc.Arbitrary<numb
 export function chooser(choices: readonly number[]): Choose {
   let i = 0;
   return (n: number) => {
-    if (!Number.isInteger(n) || n < 1) throw new Error(`TestSpec.sample called choose(${n}); choose needs a whole number ≥ 1`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`TestSpec.sample called choose(${n}); choose needs a whole number ≥ 1`);
     const c = i < choices.length ? choices[i]! : 0;
     i++;
     return c % n;
@@ -71,7 +75,10 @@ const STEP = 50; // grid points per unit
 const distinctSlot = fc.noBias(fc.record({ slot: fc.nat({ max: GRID }), jitter: fc.nat({ max: 999 }) }));
 
 /** Values for every float input at once, pairwise ≥ 1e-2 apart (collisions move to the next free grid point). */
-function distinctValues(domains: readonly (readonly [number, number])[], sizes: readonly number[]): fc.Arbitrary<number[][]> {
+function distinctValues(
+  domains: readonly (readonly [number, number])[],
+  sizes: readonly number[],
+): fc.Arbitrary<number[][]> {
   return fc.tuple(...sizes.map((n) => fc.array(distinctSlot, { minLength: n, maxLength: n }))).map((drawn) => {
     const used = new Set<number>();
     return drawn.map((slots, i) => {
@@ -94,10 +101,17 @@ function distinctValues(domains: readonly (readonly [number, number])[], sizes: 
 
 type CaseDomains = readonly (readonly [number, number] | undefined)[] | undefined;
 
-function inputValues(spec: TestSpec<unknown>, avals: readonly AvalData[], perCase: CaseDomains): fc.Arbitrary<(number | boolean)[][]> {
+function inputValues(
+  spec: TestSpec<unknown>,
+  avals: readonly AvalData[],
+  perCase: CaseDomains,
+): fc.Arbitrary<(number | boolean)[][]> {
   const floats = avals.flatMap((a, i) => (isFloatDType(a.dtype) ? [i] : []));
   const floatArb = spec.distinct
-    ? distinctValues(floats.map((i) => domainOf(spec, i, perCase)), floats.map((i) => sizeOf(avals[i]!.shape)))
+    ? distinctValues(
+        floats.map((i) => domainOf(spec, i, perCase)),
+        floats.map((i) => sizeOf(avals[i]!.shape)),
+      )
     : fc.tuple(...floats.map((i) => gridFloats(sizeOf(avals[i]!.shape), ...domainOf(spec, i, perCase))));
   const others = avals.map((a, i) => {
     const n = sizeOf(a.shape);
@@ -108,7 +122,9 @@ function inputValues(spec: TestSpec<unknown>, avals: readonly AvalData[], perCas
     }
     return fc.constant([] as number[]);
   });
-  return fc.tuple(floatArb, fc.tuple(...others)).map(([fl, ot]) => avals.map((a, i) => (isFloatDType(a.dtype) ? fl[floats.indexOf(i)]! : ot[i]!)));
+  return fc
+    .tuple(floatArb, fc.tuple(...others))
+    .map(([fl, ot]) => avals.map((a, i) => (isFloatDType(a.dtype) ? fl[floats.indexOf(i)]! : ot[i]!)));
 }
 
 /** A direction per input in [−1, 1] (null for non-float inputs). */

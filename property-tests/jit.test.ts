@@ -6,7 +6,23 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as E from "fp-ts/Either";
-import { type JitOptions, type Jaxpr, ShapedArray, type Tensor, evalJaxpr, grad, hessian, jacfwd, jacrev, jit as jitFast, jvp, makeJaxpr, typecheckJaxpr, vjp, vmap } from "tracegrad";
+import {
+  type JitOptions,
+  type Jaxpr,
+  ShapedArray,
+  type Tensor,
+  evalJaxpr,
+  grad,
+  hessian,
+  jacfwd,
+  jacrev,
+  jit as jitFast,
+  jvp,
+  makeJaxpr,
+  typecheckJaxpr,
+  vjp,
+  vmap,
+} from "tracegrad";
 import type { JitParams } from "../src/primitives/call/jit.js";
 import { primitives } from "../src/primitives/registry.js";
 import { type PrimCase, isFloatDType, primCase } from "./arbitraries.js";
@@ -15,13 +31,26 @@ import { knownBug } from "./known_bugs.js";
 import { type Prim, firstCase } from "./laws.js";
 import { expectAllSame, expectBitwise, expectSame, tensorOf } from "./numerics.js";
 import { concrete } from "./prim_case.js";
-import { KINKED_OPS, LINEAR_OPS, type ProgramCase, SMOOTH_OPS, type SmoothOp, linearFn, programCase, programLaw as sharedLaw, show, smoothFn, tensorsOf } from "./programs.js";
+import {
+  KINKED_OPS,
+  LINEAR_OPS,
+  type ProgramCase,
+  SMOOTH_OPS,
+  type SmoothOp,
+  linearFn,
+  programCase,
+  programLaw as sharedLaw,
+  show,
+  smoothFn,
+  tensorsOf,
+} from "./programs.js";
 import { type VmapPrimCase, batchedInputs, normAxis, primFn, vmapApplies, vmapPrimCase } from "./vmap_laws.js";
 
 const SEED = seed(0x717ced);
 
 /** jit rounding float32 values after every operation, as eager does (the default "fast" mode is tested in jit_fast.test.ts). */
-const jit = <A extends unknown[], R>(f: (...args: A) => R, opts: JitOptions = {}) => jitFast(f, { float32: "exact", ...opts });
+const jit = <A extends unknown[], R>(f: (...args: A) => R, opts: JitOptions = {}) =>
+  jitFast(f, { float32: "exact", ...opts });
 
 /**
  * Same shape, dtype and values, where +0 and −0 count as equal (NaN still equals only NaN). For derivatives of
@@ -31,7 +60,10 @@ const jit = <A extends unknown[], R>(f: (...args: A) => R, opts: JitOptions = {}
  * zeros can differ that way: the values are the same, and nonzero results still match bit for bit.
  */
 function expectSameUpToZeroSign(what: string, got: Tensor, want: Tensor): void {
-  expect({ shape: [...got.shape], dtype: got.dtype }, `${what}: shape and dtype`).toEqual({ shape: [...want.shape], dtype: want.dtype });
+  expect({ shape: [...got.shape], dtype: got.dtype }, `${what}: shape and dtype`).toEqual({
+    shape: [...want.shape],
+    dtype: want.dtype,
+  });
   const [g, w] = [got.toTypedArray(), want.toTypedArray()];
   const canon = (a: ArrayLike<number>) => Array.from(a, (v) => (v === 0 ? 0 : v));
   expectBitwise(`${what} (±0 equal)`, canon(g), canon(w));
@@ -41,7 +73,9 @@ function expectSameUpToZeroSign(what: string, got: Tensor, want: Tensor): void {
 function expectTypechecks(what: string, j: Jaxpr): void {
   const r = typecheckJaxpr(j);
   if (E.isLeft(r)) throw new Error(`${what}: ${r.left.message}\n${String(j)}`);
-  for (const e of j.eqns) if (e.prim.name === "jit") expectTypechecks(`${what} › jit[name=${(e.params as JitParams).name}]`, (e.params as JitParams).jaxpr.jaxpr);
+  for (const e of j.eqns)
+    if (e.prim.name === "jit")
+      expectTypechecks(`${what} › jit[name=${(e.params as JitParams).name}]`, (e.params as JitParams).jaxpr.jaxpr);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -63,10 +97,15 @@ const differentiable = (c: PrimCase) => c.avals.some((a) => isFloatDType(a.dtype
 function withFloat32(p: Prim, c: PrimCase): PrimCase[] {
   if (!c.avals.some((a) => a.dtype === "float64")) return [c];
   const avals = c.avals.map((a) => (a.dtype === "float64" ? { ...a, dtype: "float32" as const } : a));
-  const inputs = c.inputs.map((xs, i) => (c.avals[i]!.dtype === "float64" ? xs.map((x) => Math.fround(Number(x))) : xs));
+  const inputs = c.inputs.map((xs, i) =>
+    c.avals[i]!.dtype === "float64" ? xs.map((x) => Math.fround(Number(x))) : xs,
+  );
   let out: ShapedArray;
   try {
-    out = p.check(avals.map((a) => new ShapedArray(a.shape, a.dtype)), c.params)[0]!;
+    out = p.check(
+      avals.map((a) => new ShapedArray(a.shape, a.dtype)),
+      c.params,
+    )[0]!;
   } catch {
     return [c]; // mixed-dtype operands the primitive does not take in float32
   }
@@ -86,7 +125,10 @@ const jitLaw: JitPrimLaw<PrimCase> = {
       const jf = jit((...ys: Tensor[]) => (traces++, f(...ys)));
       expectSame(what, jf(...xs), eager);
       expectSame(`${what}, second call`, jf(...xs), eager);
-      expect({ traces, cacheSize: jf.cacheSize }, "one trace and one cache entry for one signature").toEqual({ traces: 1, cacheSize: 1 });
+      expect({ traces, cacheSize: jf.cacheSize }, "one trace and one cache entry for one signature").toEqual({
+        traces: 1,
+        cacheSize: 1,
+      });
       if (xs.length === 0) continue; // iota: nothing to capture
       const [x0, ...rest] = xs;
       // a captured constant can be folded (single element) or stay a constvar; folding runs the same kernel
@@ -120,7 +162,12 @@ function adCheck(p: Prim, c: PrimCase): void {
   expectSame("primal of vjp(jit op)", vy, y);
   expectAllSame("cotangents of vjp(jit op)", back(k.u!), cts);
   const argnums = k.floatXs.map((_, i) => i);
-  const loss = (g: (...xs: Tensor[]) => Tensor) => (...xs: Tensor[]): Tensor => g(...xs).mul(k.u!).sum();
+  const loss =
+    (g: (...xs: Tensor[]) => Tensor) =>
+    (...xs: Tensor[]): Tensor =>
+      g(...xs)
+        .mul(k.u!)
+        .sum();
   const want = grad(loss(k.g), { argnums })(...k.floatXs);
   expectAllSame("grad(⟨u, jit op⟩)", grad(loss(jg), { argnums })(...k.floatXs), want);
   expectAllSame("jit(grad ⟨u, op⟩)", jit(grad(loss(k.g), { argnums }))(...k.floatXs), want);
@@ -135,7 +182,9 @@ const vmapLaw: JitPrimLaw<VmapPrimCase> = {
     const xs = batchedInputs(c);
     const opts = { inAxes: c.inAxes, outAxes: c.outAxis };
     const want = vmap(f, opts)(...xs);
-    expect([...want.shape][normAxis(c.outAxis, c.out.shape.length + 1)], "batch axis in the output").toBe(c.slices.length);
+    expect([...want.shape][normAxis(c.outAxis, c.out.shape.length + 1)], "batch axis in the output").toBe(
+      c.slices.length,
+    );
     expectSame(`vmap(jit ${p.name})`, vmap(jit(f), opts)(...xs), want);
     expectSame(`jit(vmap ${p.name})`, jit(vmap(f, opts))(...xs), want);
   },
@@ -149,7 +198,10 @@ function registryLaw<C>(law: JitPrimLaw<C>): void {
     for (const p of covered) {
       const bug = knownBug(law.name, p.name);
       (bug ? it.skip : it)(bug ? `${p.name} — KNOWN_BUGS: ${bug}` : p.name, () => {
-        fc.assert(fc.property(law.cases(p), (c) => law.check(p, c)), { seed: SEED, numRuns: runs(law.numRuns) });
+        fc.assert(
+          fc.property(law.cases(p), (c) => law.check(p, c)),
+          { seed: SEED, numRuns: runs(law.numRuns) },
+        );
       });
     }
   });
@@ -165,18 +217,45 @@ registryLaw(vmapLaw);
 const TRACEABLE = KINKED_OPS.filter((op) => op !== "branch");
 const TRACEABLE_SMOOTH = SMOOTH_OPS.filter((op) => op !== "branch");
 const DOMAIN = [-1.5, 1.5] as const;
-const programs = (opts: { ops?: readonly SmoothOp[]; inputs?: readonly [number, number]; scalarFirst?: boolean; maxSteps?: number } = {}) =>
-  programCase(opts.ops ?? TRACEABLE, { inputs: opts.inputs ?? [1, 2], maxRank: 2, maxSteps: opts.maxSteps ?? 5, domain: DOMAIN, scalarFirst: opts.scalarFirst ?? false });
+const programs = (
+  opts: {
+    ops?: readonly SmoothOp[];
+    inputs?: readonly [number, number];
+    scalarFirst?: boolean;
+    maxSteps?: number;
+  } = {},
+) =>
+  programCase(opts.ops ?? TRACEABLE, {
+    inputs: opts.inputs ?? [1, 2],
+    maxRank: 2,
+    maxSteps: opts.maxSteps ?? 5,
+    domain: DOMAIN,
+    scalarFirst: opts.scalarFirst ?? false,
+  });
 const RUNS = 25;
 
 /** programLaw with this file's seed; the case's program is shown on failure. */
-function programLaw<C>(name: string, arb: fc.Arbitrary<C>, programOf: (c: C) => ProgramCase<string>, body: (c: C) => void, numRuns = RUNS): void {
+function programLaw<C>(
+  name: string,
+  arb: fc.Arbitrary<C>,
+  programOf: (c: C) => ProgramCase<string>,
+  body: (c: C) => void,
+  numRuns = RUNS,
+): void {
   sharedLaw(name, arb, (c) => show(programOf(c)), body, { seed: SEED, numRuns });
 }
-const lawOn = (name: string, arb: fc.Arbitrary<ProgramCase<SmoothOp>>, body: (c: ProgramCase<SmoothOp>) => void, numRuns = RUNS) => programLaw(name, arb, (c) => c, body, numRuns);
+const lawOn = (
+  name: string,
+  arb: fc.Arbitrary<ProgramCase<SmoothOp>>,
+  body: (c: ProgramCase<SmoothOp>) => void,
+  numRuns = RUNS,
+) => programLaw(name, arb, (c) => c, body, numRuns);
 
 const allArgs = (c: ProgramCase<string>) => c.shapes.map((_, i) => i);
-const sumOf = (f: (...xs: Tensor[]) => Tensor) => (...xs: Tensor[]): Tensor => f(...xs).sum();
+const sumOf =
+  (f: (...xs: Tensor[]) => Tensor) =>
+  (...xs: Tensor[]): Tensor =>
+    f(...xs).sum();
 
 describe("jit composed with other transforms, on random programs", () => {
   lawOn("jit(f) equals f bit for bit; a second call reuses the trace", programs({ maxSteps: 6 }), (c) => {
@@ -253,7 +332,10 @@ describe("jit composed with other transforms, on random programs", () => {
     const [jy, jt] = jvp(jit(f), xs, vs);
     expectSame("primal of jvp(jit f)", jy, y);
     expectSame("tangent of jvp(jit f)", jt, t);
-    const [, jt2] = jit((...xv: Tensor[]) => jvp(f, xv.slice(0, xs.length), xv.slice(xs.length)))(...xs, ...vs) as [Tensor, Tensor];
+    const [, jt2] = jit((...xv: Tensor[]) => jvp(f, xv.slice(0, xs.length), xv.slice(xs.length)))(...xs, ...vs) as [
+      Tensor,
+      Tensor,
+    ];
     expectSame("jit(jvp f)", jt2, t);
     const [, back] = vjp(f, ...xs);
     const [vy, jback] = vjp(jit(f), ...xs);
@@ -273,50 +355,72 @@ describe("jit composed with other transforms, on random programs", () => {
     expectSame("jit(vmap(jit f))", jit(vmap(jit(f)))(...batched), want);
   });
 
-  lawOn("grad(grad(jit f)) equals grad(grad f) up to the sign of zeros (scalar input); jit(grad(grad f)) bit for bit", programs({ ops: TRACEABLE_SMOOTH, scalarFirst: true }), (c) => {
-    const f = sumOf(smoothFn(c));
-    const xs = tensorsOf(c, "inputs");
-    const want = grad(grad(f))(...xs);
-    expect([...want.shape]).toEqual([]);
-    expectSameUpToZeroSign("grad(grad(jit f))", grad(grad(jit(f)))(...xs), want);
-    expectSameUpToZeroSign("grad(jit(grad f))", grad(jit(grad(f)))(...xs), want);
-    expectSame("jit(grad(grad f))", jit(grad(grad(f)))(...xs), want); // the same derivative program, compiled
-  });
+  lawOn(
+    "grad(grad(jit f)) equals grad(grad f) up to the sign of zeros (scalar input); jit(grad(grad f)) bit for bit",
+    programs({ ops: TRACEABLE_SMOOTH, scalarFirst: true }),
+    (c) => {
+      const f = sumOf(smoothFn(c));
+      const xs = tensorsOf(c, "inputs");
+      const want = grad(grad(f))(...xs);
+      expect([...want.shape]).toEqual([]);
+      expectSameUpToZeroSign("grad(grad(jit f))", grad(grad(jit(f)))(...xs), want);
+      expectSameUpToZeroSign("grad(jit(grad f))", grad(jit(grad(f)))(...xs), want);
+      expectSame("jit(grad(grad f))", jit(grad(grad(f)))(...xs), want); // the same derivative program, compiled
+    },
+  );
 
-  lawOn("jacfwd, jacrev and vmap(grad) of jit f equal those of f bit for bit; hessian(jit f) up to the sign of zeros", programs({ ops: TRACEABLE_SMOOTH, maxSteps: 4 }), (c) => {
-    const f = smoothFn(c);
-    const xs = tensorsOf(c, "inputs");
-    const argnums = allArgs(c);
-    expectAllSame("jacfwd(jit f)", jacfwd(jit(f), { argnums })(...xs), jacfwd(f, { argnums })(...xs));
-    expectAllSame("jacrev(jit f)", jacrev(jit(f), { argnums })(...xs), jacrev(f, { argnums })(...xs));
-    expectSameUpToZeroSign("hessian(jit f)", hessian(jit(sumOf(f)))(...xs), hessian(sumOf(f))(...xs));
-    const batched = xs.map((x, i) => stackOf([x, tensorsOf(c, "v")[i]!]));
-    expectAllSame("vmap(grad(jit f))", vmap(grad(jit(sumOf(f)), { argnums }))(...batched), vmap(grad(sumOf(f), { argnums }))(...batched));
-  }, 15);
+  lawOn(
+    "jacfwd, jacrev and vmap(grad) of jit f equal those of f bit for bit; hessian(jit f) up to the sign of zeros",
+    programs({ ops: TRACEABLE_SMOOTH, maxSteps: 4 }),
+    (c) => {
+      const f = smoothFn(c);
+      const xs = tensorsOf(c, "inputs");
+      const argnums = allArgs(c);
+      expectAllSame("jacfwd(jit f)", jacfwd(jit(f), { argnums })(...xs), jacfwd(f, { argnums })(...xs));
+      expectAllSame("jacrev(jit f)", jacrev(jit(f), { argnums })(...xs), jacrev(f, { argnums })(...xs));
+      expectSameUpToZeroSign("hessian(jit f)", hessian(jit(sumOf(f)))(...xs), hessian(sumOf(f))(...xs));
+      const batched = xs.map((x, i) => stackOf([x, tensorsOf(c, "v")[i]!]));
+      expectAllSame(
+        "vmap(grad(jit f))",
+        vmap(grad(jit(sumOf(f)), { argnums }))(...batched),
+        vmap(grad(sumOf(f), { argnums }))(...batched),
+      );
+    },
+    15,
+  );
 
-  programLaw("linear programs with empty arrays: jit(f), grad(jit f) and vmap(jit f) equal the unjitted ones", programCase(LINEAR_OPS, { inputs: [1, 2], maxRank: 2, maxSteps: 4, domain: [-2, 2], minSide: 0 }), (c) => c, (c) => {
-    const f = linearFn(c);
-    const xs = tensorsOf(c, "inputs");
-    const argnums = allArgs(c);
-    expectSame("jit(f)", jit(f)(...xs), f(...xs));
-    expectAllSame("grad(jit f)", grad(jit(sumOf(f)), { argnums })(...xs), grad(sumOf(f), { argnums })(...xs));
-    expectAllSame("jit(grad f)", jit(grad(sumOf(f), { argnums }))(...xs), grad(sumOf(f), { argnums })(...xs));
-    const batched = xs.map((x) => stackOf([x, x, x]));
-    expectSame("vmap(jit f)", vmap(jit(f))(...batched), vmap(f)(...batched));
-  });
+  programLaw(
+    "linear programs with empty arrays: jit(f), grad(jit f) and vmap(jit f) equal the unjitted ones",
+    programCase(LINEAR_OPS, { inputs: [1, 2], maxRank: 2, maxSteps: 4, domain: [-2, 2], minSide: 0 }),
+    (c) => c,
+    (c) => {
+      const f = linearFn(c);
+      const xs = tensorsOf(c, "inputs");
+      const argnums = allArgs(c);
+      expectSame("jit(f)", jit(f)(...xs), f(...xs));
+      expectAllSame("grad(jit f)", grad(jit(sumOf(f)), { argnums })(...xs), grad(sumOf(f), { argnums })(...xs));
+      expectAllSame("jit(grad f)", jit(grad(sumOf(f), { argnums }))(...xs), grad(sumOf(f), { argnums })(...xs));
+      const batched = xs.map((x) => stackOf([x, x, x]));
+      expectSame("vmap(jit f)", vmap(jit(f))(...batched), vmap(f)(...batched));
+    },
+  );
 
-  lawOn("a jit inside grad closing over the outer argument equals the unjitted function", programs({ ops: TRACEABLE_SMOOTH, inputs: [2, 2] }), (c) => {
-    const [x, y] = tensorsOf(c, "inputs") as [Tensor, Tensor];
-    const f = smoothFn(c);
-    // x is a tracer of grad while jit traces y: it is hoisted into an input of the jit call
-    const G = (inner: (x1: Tensor, y1: Tensor) => Tensor) => grad((x1: Tensor) => inner(x1, y).sum());
-    const want = G((x1, y1) => f(x1, y1))(x);
-    expectSame("grad_x jit_y f(x, y)", G((x1, y1) => jit((y2: Tensor) => f(x1, y2))(y1))(x), want);
-    const vs = tensorsOf(c, "v");
-    const [, t] = jvp((x1: Tensor) => f(x1, y), [x], [vs[0]!]);
-    const [, jt] = jvp((x1: Tensor) => jit((y2: Tensor) => f(x1, y2))(y), [x], [vs[0]!]);
-    expectSame("jvp_x jit_y f(x, y)", jt, t);
-  });
+  lawOn(
+    "a jit inside grad closing over the outer argument equals the unjitted function",
+    programs({ ops: TRACEABLE_SMOOTH, inputs: [2, 2] }),
+    (c) => {
+      const [x, y] = tensorsOf(c, "inputs") as [Tensor, Tensor];
+      const f = smoothFn(c);
+      // x is a tracer of grad while jit traces y: it is hoisted into an input of the jit call
+      const G = (inner: (x1: Tensor, y1: Tensor) => Tensor) => grad((x1: Tensor) => inner(x1, y).sum());
+      const want = G((x1, y1) => f(x1, y1))(x);
+      expectSame("grad_x jit_y f(x, y)", G((x1, y1) => jit((y2: Tensor) => f(x1, y2))(y1))(x), want);
+      const vs = tensorsOf(c, "v");
+      const [, t] = jvp((x1: Tensor) => f(x1, y), [x], [vs[0]!]);
+      const [, jt] = jvp((x1: Tensor) => jit((y2: Tensor) => f(x1, y2))(y), [x], [vs[0]!]);
+      expectSame("jvp_x jit_y f(x, y)", jt, t);
+    },
+  );
 });
 
 /** Same-shaped float64 tensors stacked along a new axis 0, in plain JS. */

@@ -9,7 +9,17 @@ import { bind } from "../src/core/trace.js";
 import type { DotParams } from "../src/primitives/linalg/dot_general.js";
 import { seed } from "./config.js";
 import { expectBitwise, tensorOf } from "./numerics.js";
-import { KINKED_OPS, type ProgramCase, SMOOTH_OPS, type SmoothOp, programCase, programLaw, show, smoothFn, tensorsOf } from "./programs.js";
+import {
+  KINKED_OPS,
+  type ProgramCase,
+  SMOOTH_OPS,
+  type SmoothOp,
+  programCase,
+  programLaw,
+  show,
+  smoothFn,
+  tensorsOf,
+} from "./programs.js";
 
 const SEED = seed(0xf457);
 const DOMAIN = [-1.5, 1.5] as const;
@@ -18,35 +28,62 @@ const TRACEABLE = KINKED_OPS.filter((op) => op !== "branch");
 // correct fast mode may take the other branch (no error bound holds there)
 const SMOOTH = SMOOTH_OPS.filter((op) => op !== "branch");
 // elementwise ops whose constants (1, 1.5) are exact in float32, for (c); no reductions or matmuls
-const ELEMENTWISE: SmoothOp[] = ["sin", "cos", "tanh", "neg", "expSin", "logSq", "sqrtSq", "add", "sub", "mul", "divSq", "powSafe"];
-const programs = (ops: readonly SmoothOp[], maxSteps = 5) => programCase(ops, { inputs: [1, 2], maxRank: 2, maxSteps, domain: DOMAIN });
-const law = (name: string, arb: fc.Arbitrary<ProgramCase<SmoothOp>>, body: (c: ProgramCase<SmoothOp>) => void, numRuns: number) =>
-  programLaw(name, arb, show, body, { seed: SEED, numRuns });
+const ELEMENTWISE: SmoothOp[] = [
+  "sin",
+  "cos",
+  "tanh",
+  "neg",
+  "expSin",
+  "logSq",
+  "sqrtSq",
+  "add",
+  "sub",
+  "mul",
+  "divSq",
+  "powSafe",
+];
+const programs = (ops: readonly SmoothOp[], maxSteps = 5) =>
+  programCase(ops, { inputs: [1, 2], maxRank: 2, maxSteps, domain: DOMAIN });
+const law = (
+  name: string,
+  arb: fc.Arbitrary<ProgramCase<SmoothOp>>,
+  body: (c: ProgramCase<SmoothOp>) => void,
+  numRuns: number,
+) => programLaw(name, arb, show, body, { seed: SEED, numRuns });
 
-const float32Inputs = (c: ProgramCase<string>) => c.shapes.map((s, i) => tensorOf(c.inputs[i]!.map(Math.fround), s, "float32"));
-const sumOf = (f: (...xs: Tensor[]) => Tensor) => (...xs: Tensor[]): Tensor => f(...xs).sum();
+const float32Inputs = (c: ProgramCase<string>) =>
+  c.shapes.map((s, i) => tensorOf(c.inputs[i]!.map(Math.fround), s, "float32"));
+const sumOf =
+  (f: (...xs: Tensor[]) => Tensor) =>
+  (...xs: Tensor[]): Tensor =>
+    f(...xs).sum();
 const expectSame = (what: string, got: Tensor, want: Tensor) => {
   expect({ shape: [...got.shape], dtype: got.dtype }, what).toEqual({ shape: [...want.shape], dtype: want.dtype });
   expectBitwise(what, got.toTypedArray(), want.toTypedArray());
 };
 
 describe("(a) float64 programs: fast mode changes nothing", () => {
-  law("jit(f) and jit(grad f) in fast mode equal exact mode and eager bit for bit (float64, kinks and int casts included)", programs(TRACEABLE, 6), (c) => {
-    const f = smoothFn(c);
-    const xs = tensorsOf(c, "inputs");
-    const want = f(...xs);
-    expect(want.dtype).toBe("float64");
-    expectSame("jit(f) fast vs eager", jit(f)(...xs), want);
-    expectSame("jit(f) exact vs eager", jit(f, { float32: "exact" })(...xs), want);
-    const argnums = c.shapes.map((_, i) => i);
-    const g = grad(sumOf(f), { argnums });
-    const gWant = g(...xs);
-    const [gFast, gExact] = [jit(g)(...xs), jit(g, { float32: "exact" })(...xs)];
-    gWant.forEach((w, i) => {
-      expectSame(`jit(grad f) fast [${i}]`, gFast[i]!, w);
-      expectSame(`jit(grad f) exact [${i}]`, gExact[i]!, w);
-    });
-  }, 60);
+  law(
+    "jit(f) and jit(grad f) in fast mode equal exact mode and eager bit for bit (float64, kinks and int casts included)",
+    programs(TRACEABLE, 6),
+    (c) => {
+      const f = smoothFn(c);
+      const xs = tensorsOf(c, "inputs");
+      const want = f(...xs);
+      expect(want.dtype).toBe("float64");
+      expectSame("jit(f) fast vs eager", jit(f)(...xs), want);
+      expectSame("jit(f) exact vs eager", jit(f, { float32: "exact" })(...xs), want);
+      const argnums = c.shapes.map((_, i) => i);
+      const g = grad(sumOf(f), { argnums });
+      const gWant = g(...xs);
+      const [gFast, gExact] = [jit(g)(...xs), jit(g, { float32: "exact" })(...xs)];
+      gWant.forEach((w, i) => {
+        expectSame(`jit(grad f) fast [${i}]`, gFast[i]!, w);
+        expectSame(`jit(grad f) exact [${i}]`, gExact[i]!, w);
+      });
+    },
+    60,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -70,7 +107,22 @@ describe("(a) float64 programs: fast mode changes nothing", () => {
 
 const U32 = 2 ** -24;
 const U64 = 2 ** -53;
-const EXACT_OPS = new Set(["broadcast_in_dim", "reshape", "transpose", "squeeze", "expand_dims", "neg", "abs", "reduce_max", "reduce_min", "select_n", "stop_gradient", "slice", "concatenate", "copy"]);
+const EXACT_OPS = new Set([
+  "broadcast_in_dim",
+  "reshape",
+  "transpose",
+  "squeeze",
+  "expand_dims",
+  "neg",
+  "abs",
+  "reduce_max",
+  "reduce_min",
+  "select_n",
+  "stop_gradient",
+  "slice",
+  "concatenate",
+  "copy",
+]);
 
 interface Site {
   shape: readonly number[];
@@ -97,11 +149,14 @@ function widened(closed: ClosedJaxpr, args: readonly Tensor[], es: readonly Tens
   for (const e of j.eqns) {
     if (e.outs.length !== 1) throw new Error(`unexpected ${e.prim.name} with ${e.outs.length} outputs`);
     const outAval = e.outs[0]!.aval;
-    if (outAval.dtype !== "float32" && outAval.dtype !== "float64") throw new Error(`smooth programs compute in floats, got ${e.prim.name} → ${outAval.dtype}`);
+    if (outAval.dtype !== "float32" && outAval.dtype !== "float64")
+      throw new Error(`smooth programs compute in floats, got ${e.prim.name} → ${outAval.dtype}`);
     const ins = e.inputs.map(read);
     const isCast = e.prim.name === "convert_element_type";
     let out = isCast ? ins[0]! : bind(e.prim, ins, e.params)[0]!;
-    const rounds = isCast ? outAval.dtype === "float32" && e.inputs[0]!.aval.dtype === "float64" : !EXACT_OPS.has(e.prim.name);
+    const rounds = isCast
+      ? outAval.dtype === "float32" && e.inputs[0]!.aval.dtype === "float64"
+      : !EXACT_OPS.has(e.prim.name);
     if (rounds) {
       if (es) out = out.add(es[k]!);
       if (sites) {
@@ -123,7 +178,10 @@ function widened(closed: ClosedJaxpr, args: readonly Tensor[], es: readonly Tens
 }
 
 /** The float64 reference of a float32 program and the bound B per output element (see above). */
-function referenceAndBound(f: (...xs: Tensor[]) => Tensor, xs: readonly Tensor[]): { ref: Float64Array; bound: Float64Array } {
+function referenceAndBound(
+  f: (...xs: Tensor[]) => Tensor,
+  xs: readonly Tensor[],
+): { ref: Float64Array; bound: Float64Array } {
   const closed = jit(f).lower(...xs).jaxpr;
   const sites: Site[] = [];
   const ref = valuesOf(widened(closed, xs, null, sites));
@@ -149,7 +207,10 @@ function outOfBound(result: ArrayLike<number>, ref: Float64Array, bound: Float64
   const bad: string[] = [];
   for (let o = 0; o < ref.length; o++) {
     const err = Math.abs(result[o]! - ref[o]!);
-    if (!(err <= 2 * bound[o]! + 2 ** -149)) bad.push(`[${o}] ${result[o]} vs float64 ${ref[o]}: |error| ${err.toExponential(3)} > 2·B = ${(2 * bound[o]!).toExponential(3)}`);
+    if (!(err <= 2 * bound[o]! + 2 ** -149))
+      bad.push(
+        `[${o}] ${result[o]} vs float64 ${ref[o]}: |error| ${err.toExponential(3)} > 2·B = ${(2 * bound[o]!).toExponential(3)}`,
+      );
   }
   return bad;
 }
@@ -158,18 +219,30 @@ const ulp32 = (v: number) => 2 ** (Math.max(Math.floor(Math.log2(Math.abs(v) || 
 
 describe("(b) float32 programs: fast mode is within the rounding-error bound of the float64 evaluation", () => {
   const stats = { cases: 0, caught: 0 };
-  law("fast and exact results are both within 2·B of the float64 evaluation of the same program", programs(SMOOTH, 8), (c) => {
-    const f = smoothFn(c);
-    const xs = float32Inputs(c);
-    const { ref, bound } = referenceAndBound(f, xs);
-    const fast = jit(f)(...xs).toTypedArray();
-    const exact = jit(f, { float32: "exact" })(...xs).toTypedArray();
-    expect(outOfBound(exact, ref, bound), "exact mode (validates the bound)").toEqual([]);
-    expect(outOfBound(fast, ref, bound), "fast mode").toEqual([]);
-    // the mutant: the fast result 16 float32 ulps off in every element
-    stats.cases++;
-    if (outOfBound(Array.from(fast, (v, o) => v + 16 * ulp32(ref[o]!)), ref, bound).length > 0) stats.caught++;
-  }, 100);
+  law(
+    "fast and exact results are both within 2·B of the float64 evaluation of the same program",
+    programs(SMOOTH, 8),
+    (c) => {
+      const f = smoothFn(c);
+      const xs = float32Inputs(c);
+      const { ref, bound } = referenceAndBound(f, xs);
+      const fast = jit(f)(...xs).toTypedArray();
+      const exact = jit(f, { float32: "exact" })(...xs).toTypedArray();
+      expect(outOfBound(exact, ref, bound), "exact mode (validates the bound)").toEqual([]);
+      expect(outOfBound(fast, ref, bound), "fast mode").toEqual([]);
+      // the mutant: the fast result 16 float32 ulps off in every element
+      stats.cases++;
+      if (
+        outOfBound(
+          Array.from(fast, (v, o) => v + 16 * ulp32(ref[o]!)),
+          ref,
+          bound,
+        ).length > 0
+      )
+        stats.caught++;
+    },
+    100,
+  );
 
   it("the bound is tight enough to matter: a result 16 ulps off fails it in most cases", () => {
     expect(stats.cases, "run with the law above").toBeGreaterThan(0);
@@ -179,19 +252,24 @@ describe("(b) float32 programs: fast mode is within the rounding-error bound of 
 
 describe("(c) one fused loop of float ops: fast mode is fround of the float64 program", () => {
   const stats = { cases: 0, single: 0 };
-  law("fast-mode float32 results equal Math.fround of eager float64 on the widened inputs, bit for bit", programs(ELEMENTWISE, 6), (c) => {
-    const f = smoothFn(c);
-    const xs = float32Inputs(c);
-    stats.cases++;
-    const src = jit(f).lower(...xs).source;
-    const loops = (src.match(/^function F\d+\(/gm) ?? []).length;
-    if (loops > 1 || /\bK\[\d+\]\(/.test(src)) return; // broadcasts between inputs of different shapes are kernels
-    stats.single += loops;
-    const got = jit(f)(...xs);
-    const want = f(...xs.map(widen));
-    expect(got.dtype).toBe("float32");
-    expectBitwise("fast float32 vs fround(float64)", got.toTypedArray(), Float32Array.from(want.toTypedArray()));
-  }, 150);
+  law(
+    "fast-mode float32 results equal Math.fround of eager float64 on the widened inputs, bit for bit",
+    programs(ELEMENTWISE, 6),
+    (c) => {
+      const f = smoothFn(c);
+      const xs = float32Inputs(c);
+      stats.cases++;
+      const src = jit(f).lower(...xs).source;
+      const loops = (src.match(/^function F\d+\(/gm) ?? []).length;
+      if (loops > 1 || /\bK\[\d+\]\(/.test(src)) return; // broadcasts between inputs of different shapes are kernels
+      stats.single += loops;
+      const got = jit(f)(...xs);
+      const want = f(...xs.map(widen));
+      expect(got.dtype).toBe("float32");
+      expectBitwise("fast float32 vs fround(float64)", got.toTypedArray(), Float32Array.from(want.toTypedArray()));
+    },
+    150,
+  );
 
   it("most cases are single fused loops (the law above is not vacuous)", () => {
     expect(stats.cases, "run with the law above").toBeGreaterThan(0);

@@ -19,11 +19,36 @@ const SEED = seed(0xf05ed);
 // Programs as plain data (readable counterexamples).
 
 type ChainDType = "float32" | "float64" | "int32";
-type Unary = "neg" | "abs" | "sign" | "square" | "tanh" | "sin" | "cos" | "expTanh" | "sqrtAbs" | "log1pAbs" | "sigmoid" | "relu" | "softplus" | "gelu";
+type Unary =
+  | "neg"
+  | "abs"
+  | "sign"
+  | "square"
+  | "tanh"
+  | "sin"
+  | "cos"
+  | "expTanh"
+  | "sqrtAbs"
+  | "log1pAbs"
+  | "sigmoid"
+  | "relu"
+  | "softplus"
+  | "gelu";
 type Binary = "add" | "sub" | "mul" | "div" | "maximum" | "minimum" | "intDiv";
 /** How a side operand reaches the domain: NumPy broadcasting inside the op, np.broadcastTo first, or lax.broadcastInDim of its kept axes. */
 type How = "np" | "broadcastTo" | "bid";
-type Norm = "softmax" | "logSoftmax" | "logsumexp" | "logsumexpKeep" | "center" | "layernorm" | "maxShift" | "minShift" | "sumScale" | "sumMul" | "sumShift";
+type Norm =
+  | "softmax"
+  | "logSoftmax"
+  | "logsumexp"
+  | "logsumexpKeep"
+  | "center"
+  | "layernorm"
+  | "maxShift"
+  | "minShift"
+  | "sumScale"
+  | "sumMul"
+  | "sumShift";
 
 /**
  * An operand from input `arg`, first transformed by `pre` (then an intermediate of its own loop, read by the next
@@ -93,12 +118,54 @@ function chooser(choices: readonly number[]): (n: number) => number {
 
 /** Which kinds of steps a suite favours (relative weights). */
 type Profile = Partial<Record<Step["op"], number>>;
-const GENERAL: Profile = { unary: 3, binary: 4, where: 2, reduce: 3, norm: 2, reshape: 2, view: 1, expand: 1, keep: 2, multi: 1, biasReduce: 1, prev: 2, round: 1 };
-const BROADCASTS: Profile = { unary: 1, binary: 6, where: 3, expand: 2, keep: 1, reshape: 1, view: 1, biasReduce: 2, prev: 1 };
-const REDUCTIONS: Profile = { unary: 2, binary: 2, reduce: 3, norm: 5, reshape: 2, view: 1, expand: 2, keep: 1, multi: 2, biasReduce: 2, prev: 1 };
+const GENERAL: Profile = {
+  unary: 3,
+  binary: 4,
+  where: 2,
+  reduce: 3,
+  norm: 2,
+  reshape: 2,
+  view: 1,
+  expand: 1,
+  keep: 2,
+  multi: 1,
+  biasReduce: 1,
+  prev: 2,
+  round: 1,
+};
+const BROADCASTS: Profile = {
+  unary: 1,
+  binary: 6,
+  where: 3,
+  expand: 2,
+  keep: 1,
+  reshape: 1,
+  view: 1,
+  biasReduce: 2,
+  prev: 1,
+};
+const REDUCTIONS: Profile = {
+  unary: 2,
+  binary: 2,
+  reduce: 3,
+  norm: 5,
+  reshape: 2,
+  view: 1,
+  expand: 2,
+  keep: 1,
+  multi: 2,
+  biasReduce: 2,
+  prev: 1,
+};
 
 /** Builds a program from choices (deterministic); choice 0 everywhere gives a negation over a [2, 2] domain. */
-function build(choices: readonly number[], pool: readonly number[], profile: Profile, dtypes: readonly ChainDType[], maxSteps: number): Program {
+function build(
+  choices: readonly number[],
+  pool: readonly number[],
+  profile: Profile,
+  dtypes: readonly ChainDType[],
+  maxSteps: number,
+): Program {
   const c = chooser(choices);
   const dtype = dtypes[c(dtypes.length)]!;
   const isInt = dtype === "int32";
@@ -131,17 +198,31 @@ function build(choices: readonly number[], pool: readonly number[], profile: Pro
     const cut = forced?.cut ?? c(r + 1);
     const kept = S.map((_, a) => {
       switch (pattern) {
-        case 0: return true; // the full domain
-        case 1: return a < cut; // leading axes: varies with the outer index
-        case 2: return a >= cut; // trailing axes: varies with the inner index
-        case 3: return false; // a scalar
-        case 4: return a === cut && a > 0 && a < r - 1; // a middle axis only (not fusible unless others are unit)
-        default: return c(2) === 1; // mixed
+        case 0:
+          return true; // the full domain
+        case 1:
+          return a < cut; // leading axes: varies with the outer index
+        case 2:
+          return a >= cut; // trailing axes: varies with the inner index
+        case 3:
+          return false; // a scalar
+        case 4:
+          return a === cut && a > 0 && a < r - 1; // a middle axis only (not fusible unless others are unit)
+        default:
+          return c(2) === 1; // mixed
       }
     });
     if (how === "bid") {
       const dims = S.map((_, a) => a).filter((a) => kept[a]);
-      return { arg: input(dims.map((a) => S[a]!), d), pre: preOf(), how, dims };
+      return {
+        arg: input(
+          dims.map((a) => S[a]!),
+          d,
+        ),
+        pre: preOf(),
+        how,
+        dims,
+      };
     }
     let shape = S.map((s, a) => (kept[a] ? s : 1));
     const leadingOnes = shape.findIndex((s, a) => s !== 1 || kept[a]);
@@ -154,13 +235,17 @@ function build(choices: readonly number[], pool: readonly number[], profile: Pro
     const r = S.length;
     const k = c(r + 1);
     switch (c(4)) {
-      case 0: return S.map((_, a) => a).slice(r - k);
-      case 1: return S.map((_, a) => a);
-      case 2: return S.map((_, a) => a).filter(() => c(2) === 1);
-      default: return S.map((_, a) => a).slice(0, k);
+      case 0:
+        return S.map((_, a) => a).slice(r - k);
+      case 1:
+        return S.map((_, a) => a);
+      case 2:
+        return S.map((_, a) => a).filter(() => c(2) === 1);
+      default:
+        return S.map((_, a) => a).slice(0, k);
     }
   };
-  const kinds = (Object.entries(profile) as [Step["op"], number][]).filter(([op]) => !(isInt && (op === "round")));
+  const kinds = (Object.entries(profile) as [Step["op"], number][]).filter(([op]) => !(isInt && op === "round"));
   const total = kinds.reduce((s, [, w]) => s + w, 0);
   const nSteps = 1 + c(maxSteps);
   for (let n = 0; n < nSteps; n++) {
@@ -168,12 +253,31 @@ function build(choices: readonly number[], pool: readonly number[], profile: Pro
     const kind = kinds.find(([, w]) => (t -= w) < 0)![0];
     switch (kind) {
       case "unary": {
-        const ops: Unary[] = isInt ? ["neg", "abs", "sign", "square"] : ["neg", "abs", "sign", "square", "tanh", "sin", "cos", "expTanh", "sqrtAbs", "log1pAbs", "sigmoid", "relu", "softplus", "gelu"];
+        const ops: Unary[] = isInt
+          ? ["neg", "abs", "sign", "square"]
+          : [
+              "neg",
+              "abs",
+              "sign",
+              "square",
+              "tanh",
+              "sin",
+              "cos",
+              "expTanh",
+              "sqrtAbs",
+              "log1pAbs",
+              "sigmoid",
+              "relu",
+              "softplus",
+              "gelu",
+            ];
         steps.push({ op: "unary", fn: ops[c(ops.length)]! });
         break;
       }
       case "binary": {
-        const ops: Binary[] = isInt ? ["add", "sub", "mul", "maximum", "minimum", "intDiv"] : ["add", "sub", "mul", "div", "maximum", "minimum"];
+        const ops: Binary[] = isInt
+          ? ["add", "sub", "mul", "maximum", "minimum", "intDiv"]
+          : ["add", "sub", "mul", "div", "maximum", "minimum"];
         const fn = ops[c(ops.length)]!;
         const h = fn === "intDiv" ? (["broadcastTo", "bid"] as const)[c(2)]! : how();
         steps.push({ op: "binary", fn, side: side(h, fn === "intDiv" ? "int32" : undefined), swap: c(2) === 1 });
@@ -198,7 +302,20 @@ function build(choices: readonly number[], pool: readonly number[], profile: Pro
         break;
       }
       case "norm": {
-        const fns: Norm[] = isInt ? ["maxShift", "minShift", "sumMul", "sumShift"] : ["softmax", "logSoftmax", "logsumexp", "logsumexpKeep", "center", "layernorm", "maxShift", "minShift", "sumScale", "sumShift"];
+        const fns: Norm[] = isInt
+          ? ["maxShift", "minShift", "sumMul", "sumShift"]
+          : [
+              "softmax",
+              "logSoftmax",
+              "logsumexp",
+              "logsumexpKeep",
+              "center",
+              "layernorm",
+              "maxShift",
+              "minShift",
+              "sumScale",
+              "sumShift",
+            ];
         const fn = fns[c(fns.length)]!;
         const axes = axesOf();
         steps.push({ op: "norm", fn, axes });
@@ -226,7 +343,12 @@ function build(choices: readonly number[], pool: readonly number[], profile: Pro
         }
         const p = c(r + 1);
         const shape = [...S.slice(0, p), n, ...S.slice(p)];
-        steps.push({ op: "expand", shape, dims: S.map((_, a) => (a < p ? a : a + 1)), how: (["broadcastTo", "bid"] as const)[c(2)]! });
+        steps.push({
+          op: "expand",
+          shape,
+          dims: S.map((_, a) => (a < p ? a : a + 1)),
+          how: (["broadcastTo", "bid"] as const)[c(2)]!,
+        });
         S = shape;
         break;
       }
@@ -240,18 +362,30 @@ function build(choices: readonly number[], pool: readonly number[], profile: Pro
         const fns = Array.from({ length: n }, () => (["sum", "max", "min"] as const)[c(3)]!);
         const trailing = () => S.map((_, a) => a).slice(S.length - c(S.length + 1));
         const first = trailing();
-        steps.push({ op: "multi", fns, axes: fns.map((_, k) => (k === 0 || c(2) === 0 ? first : c(3) === 0 ? axesOf() : trailing())) });
+        steps.push({
+          op: "multi",
+          fns,
+          axes: fns.map((_, k) => (k === 0 || c(2) === 0 ? first : c(3) === 0 ? axesOf() : trailing())),
+        });
         break;
       }
       case "biasReduce": {
         const ops: Binary[] = isInt ? ["add", "mul", "maximum"] : ["add", "mul", "sub", "maximum"];
         // half the time a split with as many outer as inner elements where there is one: then the loop's result
         // (one per outer index) could take the buffer of the side it reads by j — it must not
-        const square = S.map((_, a) => a).filter((a) => a > 0 && sizeOf(S.slice(0, a)) === sizeOf(S.slice(a)) && sizeOf(S) > 1);
+        const square = S.map((_, a) => a).filter(
+          (a) => a > 0 && sizeOf(S.slice(0, a)) === sizeOf(S.slice(a)) && sizeOf(S) > 1,
+        );
         const from = square.length > 0 && c(2) === 0 ? square[c(square.length)]! : S.length === 0 ? 0 : 1 + c(S.length);
         const axes = S.map((_, a) => a).slice(from);
         const reduce = (["sum", "max", "min"] as const)[c(3)]!;
-        steps.push({ op: "biasReduce", fn: ops[c(ops.length)]!, side: side(how(), dtype, { pattern: 2, cut: from, pre: true }), reduce, axes });
+        steps.push({
+          op: "biasReduce",
+          fn: ops[c(ops.length)]!,
+          side: side(how(), dtype, { pattern: 2, cut: from, pre: true }),
+          reduce,
+          axes,
+        });
         S = S.slice(0, from);
         break;
       }
@@ -276,7 +410,9 @@ function build(choices: readonly number[], pool: readonly number[], profile: Pro
   const intScale = [4, 3e8][c(2)]!;
   const valuesFrom = (offset: number) => {
     let k = offset;
-    return inputs.map(({ shape, dtype: d }) => Array.from({ length: sizeOf(shape) }, () => convertValue(pool[k++ % pool.length]!, d, intScale)));
+    return inputs.map(({ shape, dtype: d }) =>
+      Array.from({ length: sizeOf(shape) }, () => convertValue(pool[k++ % pool.length]!, d, intScale)),
+    );
   };
   return { dtype, inputs, steps, values: valuesFrom(0), otherValues: valuesFrom(1 + c(7)) };
 }
@@ -284,10 +420,20 @@ function build(choices: readonly number[], pool: readonly number[], profile: Pro
 /** A pool value as an element of dtype `d` (int32: scaled and truncated, ±∞ to the extremes; bool: > 0). */
 function convertValue(v: number, d: DType, intScale: number): number {
   switch (d) {
-    case "float32": return Math.fround(v);
-    case "float64": return v;
-    case "bool": return v > 0 ? 1 : 0;
-    case "int32": return Number.isNaN(v) ? 0 : v === Infinity ? 2147483647 : v === -Infinity ? -2147483648 : Math.trunc(v * intScale) | 0;
+    case "float32":
+      return Math.fround(v);
+    case "float64":
+      return v;
+    case "bool":
+      return v > 0 ? 1 : 0;
+    case "int32":
+      return Number.isNaN(v)
+        ? 0
+        : v === Infinity
+          ? 2147483647
+          : v === -Infinity
+            ? -2147483648
+            : Math.trunc(v * intScale) | 0;
   }
 }
 
@@ -332,12 +478,31 @@ function programFn(p: Program): (...args: Tensor[]) => Tensor | Tensor[] {
     };
     /** max/min over axes (lax when an axis is empty: np.max has no identity), with kept dims if asked. */
     const extremum = (fn: "max" | "min", t: Tensor, axes: readonly number[], keepdims: boolean): Tensor => {
-      if (axes.every((a) => t.shape[a] !== 0)) return (fn === "max" ? np.max : np.min)(t, { axis: [...axes], keepdims });
+      if (axes.every((a) => t.shape[a] !== 0))
+        return (fn === "max" ? np.max : np.min)(t, { axis: [...axes], keepdims });
       const r = (fn === "max" ? lax.reduceMax : lax.reduceMin)(t, axes);
-      return keepdims ? np.reshape(r, t.shape.map((s, a) => (axes.includes(a) ? 1 : s))) : r;
+      return keepdims
+        ? np.reshape(
+            r,
+            t.shape.map((s, a) => (axes.includes(a) ? 1 : s)),
+          )
+        : r;
     };
     const binary = (fn: Binary, a: Tensor, b: Tensor): Tensor =>
-      fn === "intDiv" ? lax.div(a, b) : np[({ add: "add", sub: "subtract", mul: "multiply", div: "divide", maximum: "maximum", minimum: "minimum" } as const)[fn]](a, b);
+      fn === "intDiv"
+        ? lax.div(a, b)
+        : np[
+            (
+              {
+                add: "add",
+                sub: "subtract",
+                mul: "multiply",
+                div: "divide",
+                maximum: "maximum",
+                minimum: "minimum",
+              } as const
+            )[fn]
+          ](a, b);
     for (const s of p.steps) {
       switch (s.op) {
         case "unary":
@@ -381,7 +546,11 @@ function programFn(p: Program): (...args: Tensor[]) => Tensor | Tensor[] {
           else kept.push(np.sum(np.greater(cur, side(s.side)), { axis: s.axes.filter((a) => a < cur.ndim) }));
           break;
         case "multi": {
-          const rs = s.fns.map((fn, k) => (fn === "sum" ? np.sum(cur, { axis: s.axes[k]! }) : (fn === "max" ? lax.reduceMax : lax.reduceMin)(cur, s.axes[k]!)));
+          const rs = s.fns.map((fn, k) =>
+            fn === "sum"
+              ? np.sum(cur, { axis: s.axes[k]! })
+              : (fn === "max" ? lax.reduceMax : lax.reduceMin)(cur, s.axes[k]!),
+          );
           kept.push(...rs);
           // the last result broadcast back (it has the fewest dims when its axes are a trailing block)
           const last = rs[rs.length - 1]!;
@@ -419,20 +588,34 @@ function programFn(p: Program): (...args: Tensor[]) => Tensor | Tensor[] {
 
 function unary(fn: Unary, x: Tensor): Tensor {
   switch (fn) {
-    case "neg": return np.negative(x);
-    case "abs": return np.abs(x);
-    case "sign": return np.sign(x);
-    case "square": return np.square(x);
-    case "tanh": return np.tanh(x);
-    case "sin": return np.sin(x);
-    case "cos": return np.cos(x);
-    case "expTanh": return np.exp(np.tanh(x));
-    case "sqrtAbs": return np.sqrt(np.abs(x));
-    case "log1pAbs": return np.log1p(np.abs(x));
-    case "sigmoid": return nn.sigmoid(x);
-    case "relu": return nn.relu(x);
-    case "softplus": return nn.softplus(x);
-    case "gelu": return nn.gelu(x);
+    case "neg":
+      return np.negative(x);
+    case "abs":
+      return np.abs(x);
+    case "sign":
+      return np.sign(x);
+    case "square":
+      return np.square(x);
+    case "tanh":
+      return np.tanh(x);
+    case "sin":
+      return np.sin(x);
+    case "cos":
+      return np.cos(x);
+    case "expTanh":
+      return np.exp(np.tanh(x));
+    case "sqrtAbs":
+      return np.sqrt(np.abs(x));
+    case "log1pAbs":
+      return np.log1p(np.abs(x));
+    case "sigmoid":
+      return nn.sigmoid(x);
+    case "relu":
+      return nn.relu(x);
+    case "softplus":
+      return nn.softplus(x);
+    case "gelu":
+      return nn.gelu(x);
   }
 }
 
@@ -442,20 +625,30 @@ type Extremum = (fn: "max" | "min", t: Tensor, axes: readonly number[], keepdims
 function norm(fn: Norm, x: Tensor, axes: number[], extremum: Extremum): Tensor {
   const opts = { axis: axes, keepdims: true };
   switch (fn) {
-    case "softmax": return nn.softmax(x, { axis: axes });
-    case "logSoftmax": return nn.logSoftmax(x, { axis: axes });
-    case "logsumexp": return nn.logsumexp(x, { axis: axes });
-    case "logsumexpKeep": return nn.logsumexp(x, { axis: axes, keepdims: true });
-    case "center": return np.subtract(x, np.mean(x, opts));
+    case "softmax":
+      return nn.softmax(x, { axis: axes });
+    case "logSoftmax":
+      return nn.logSoftmax(x, { axis: axes });
+    case "logsumexp":
+      return nn.logsumexp(x, { axis: axes });
+    case "logsumexpKeep":
+      return nn.logsumexp(x, { axis: axes, keepdims: true });
+    case "center":
+      return np.subtract(x, np.mean(x, opts));
     case "layernorm": {
       const d = np.subtract(x, np.mean(x, opts));
       return np.divide(d, np.sqrt(np.add(np.mean(np.square(d), opts), 1e-5)));
     }
-    case "maxShift": return np.subtract(x, extremum("max", x, axes, true));
-    case "minShift": return np.subtract(extremum("min", x, axes, true), x);
-    case "sumScale": return np.divide(x, np.add(np.abs(np.sum(x, opts)), 1));
-    case "sumMul": return np.multiply(x, np.sum(x, opts));
-    case "sumShift": return np.subtract(np.sum(x, opts), x);
+    case "maxShift":
+      return np.subtract(x, extremum("max", x, axes, true));
+    case "minShift":
+      return np.subtract(extremum("min", x, axes, true), x);
+    case "sumScale":
+      return np.divide(x, np.add(np.abs(np.sum(x, opts)), 1));
+    case "sumMul":
+      return np.multiply(x, np.sum(x, opts));
+    case "sumShift":
+      return np.subtract(np.sum(x, opts), x);
   }
 }
 
@@ -467,7 +660,10 @@ const plainValue = fc.oneof(
   { weight: 6, arbitrary: fc.integer({ min: -3 * 7919, max: 3 * 7919 }).map((n) => n / 7919) },
   { weight: 2, arbitrary: fc.constantFrom(0, 1, -1, 0.5, 2, -0.25) },
 );
-const specialValue = fc.oneof({ weight: 4, arbitrary: plainValue }, { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity, -0) });
+const specialValue = fc.oneof(
+  { weight: 4, arbitrary: plainValue },
+  { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity, -0) },
+);
 
 /** Programs of a profile; about one run in three has NaN, ±∞ and −0 among its values. */
 const programs = (profile: Profile, dtypes: readonly ChainDType[], maxSteps: number): fc.Arbitrary<Program> =>
@@ -477,20 +673,30 @@ const programs = (profile: Profile, dtypes: readonly ChainDType[], maxSteps: num
       special: fc.nat({ max: 2 }).map((k) => k === 0),
     })
     .chain(({ choices, special }) =>
-      fc.array(special ? specialValue : plainValue, { minLength: 1, maxLength: 40 }).map((pool) => build(choices, pool, profile, dtypes, maxSteps)),
+      fc
+        .array(special ? specialValue : plainValue, { minLength: 1, maxLength: 40 })
+        .map((pool) => build(choices, pool, profile, dtypes, maxSteps)),
     );
 
 const tensorsOf = (p: Program, values: number[][]): Tensor[] =>
   p.inputs.map((s, i) => {
     const d = values[i]!;
-    const data = s.dtype === "bool" ? Uint8Array.from(d) : s.dtype === "int32" ? Int32Array.from(d) : s.dtype === "float32" ? Float32Array.from(d) : Float64Array.from(d);
+    const data =
+      s.dtype === "bool"
+        ? Uint8Array.from(d)
+        : s.dtype === "int32"
+          ? Int32Array.from(d)
+          : s.dtype === "float32"
+            ? Float32Array.from(d)
+            : Float64Array.from(d);
     return np.reshape(np.array(data, { dtype: s.dtype }), s.shape);
   });
 
 const outsOf = (r: Tensor | Tensor[]): Tensor[] => (Array.isArray(r) ? r : [r]);
 
 /** Code generation works here: falling back to the interpreter would mean the generated code did not compile. */
-const expectCompiled = (source: string): void => expect(source, "jit generated code (no interpreter fallback)").not.toMatch(/^\/\/ interpreted/);
+const expectCompiled = (source: string): void =>
+  expect(source, "jit generated code (no interpreter fallback)").not.toMatch(/^\/\/ interpreted/);
 
 /** Whether any value of the (optimised) program is float32: then "fast" mode may differ from eager by design. */
 const computesFloat32 = (j: Jaxpr): boolean =>
@@ -501,7 +707,13 @@ const computesFloat32 = (j: Jaxpr): boolean =>
  * values again; after all three, the first call's results still hold the eager values (no buffer of a result is
  * reused by a later call).
  */
-function checkJit<A extends Tensor[]>(what: string, f: (...xs: A) => Tensor | Tensor[], jf: (...xs: A) => Tensor | Tensor[], xs: A, ys: A): void {
+function checkJit<A extends Tensor[]>(
+  what: string,
+  f: (...xs: A) => Tensor | Tensor[],
+  jf: (...xs: A) => Tensor | Tensor[],
+  xs: A,
+  ys: A,
+): void {
   const want = outsOf(f(...xs));
   const wantOther = outsOf(f(...ys));
   const first = outsOf(jf(...xs));
@@ -565,10 +777,30 @@ function law(name: string, arb: fc.Arbitrary<Program>, withGrad: boolean, numRun
 }
 
 describe("jit loop fusion on random programs: bit for bit equal to eager", () => {
-  law("elementwise chains, broadcasts, reductions, reshapes (float32, float64, int32): jit exact ≡ eager; fast ≡ eager without float32", programs(GENERAL, ["float32", "float64", "int32"], 7), false, 700);
-  law("operands broadcast along leading, trailing, middle and mixed axes (np, np.broadcastTo, lax.broadcastInDim)", programs(BROADCASTS, ["float32", "float64", "int32"], 6), false, 400);
-  law("reduce-and-broadcast-back stages (softmax, layernorm, shifts, logsumexp) in chains, with jit(grad(Σ f)) ≡ grad(Σ f)", programs(REDUCTIONS, ["float32", "float64"], 6), true, 400);
-  law("general float programs: jit(grad(Σ f)) ≡ grad(Σ f) (exact; fast for float64)", programs(GENERAL, ["float32", "float64"], 5), true, 300);
+  law(
+    "elementwise chains, broadcasts, reductions, reshapes (float32, float64, int32): jit exact ≡ eager; fast ≡ eager without float32",
+    programs(GENERAL, ["float32", "float64", "int32"], 7),
+    false,
+    700,
+  );
+  law(
+    "operands broadcast along leading, trailing, middle and mixed axes (np, np.broadcastTo, lax.broadcastInDim)",
+    programs(BROADCASTS, ["float32", "float64", "int32"], 6),
+    false,
+    400,
+  );
+  law(
+    "reduce-and-broadcast-back stages (softmax, layernorm, shifts, logsumexp) in chains, with jit(grad(Σ f)) ≡ grad(Σ f)",
+    programs(REDUCTIONS, ["float32", "float64"], 6),
+    true,
+    400,
+  );
+  law(
+    "general float programs: jit(grad(Σ f)) ≡ grad(Σ f) (exact; fast for float64)",
+    programs(GENERAL, ["float32", "float64"], 5),
+    true,
+    300,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -582,7 +814,9 @@ function grid(shape: readonly number[], seed0: number, dtype: DType = "float64")
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return -2 + (4 * s) / 2 ** 32;
   });
-  return np.reshape(np.array(dtype === "float32" ? Float32Array.from(vals) : Float64Array.from(vals), { dtype }), [...shape]);
+  return np.reshape(np.array(dtype === "float32" ? Float32Array.from(vals) : Float64Array.from(vals), { dtype }), [
+    ...shape,
+  ]);
 }
 const fusedFns = (src: string) => (src.match(/^function F\d+\(/gm) ?? []).length;
 const loopCalls = (src: string) => (src.match(/^\s*F\[\d+\]\(/gm) ?? []).length;
@@ -684,7 +918,10 @@ describe("jit fuses what it claims to (lower().source), with results equal to ea
 
   it("layernorm over the trailing two axes fuses its mean and variance reductions (one accumulator each)", () => {
     const x = grid([3, 4, 5], 11);
-    const f = (t: Tensor) => norm("layernorm", t, [1, 2], () => { throw new Error("unused"); });
+    const f = (t: Tensor) =>
+      norm("layernorm", t, [1, 2], () => {
+        throw new Error("unused");
+      });
     const jf = jit(f, { float32: "exact" });
     const { jaxpr, source } = jf.lower(x);
     expect(loopCalls(source), source).toBeLessThan(jaxpr.jaxpr.eqns.length / 2);
@@ -702,7 +939,11 @@ describe("jit fuses what it claims to (lower().source), with results equal to ea
     // with a dead intermediate's buffer reused for the second result, it holds stale values
     const y = np.array([1, 2], { dtype: "float64" });
     const w = np.zeros([2, 3], { dtype: "float64" } as never);
-    const g = (t: Tensor, u: Tensor, v: Tensor) => [np.add(lax.broadcastInDim(np.exp(u), [2, 3], [0]), v), np.sum(t), np.sum(t, { axis: [1, 2] })];
+    const g = (t: Tensor, u: Tensor, v: Tensor) => [
+      np.add(lax.broadcastInDim(np.exp(u), [2, 3], [0]), v),
+      np.sum(t),
+      np.sum(t, { axis: [1, 2] }),
+    ];
     expectAllSame("jit(…, Σ all, Σ last two)", jit(g)(x, y, w) as Tensor[], g(x, y, w)); // once [0, e²]
   });
 });

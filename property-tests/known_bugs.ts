@@ -5,4 +5,5 @@ import { runKnownBugs } from "./config.js";
 export const KNOWN_BUGS: Readonly<Record<string, string>> = {};
 
 /** The bug excluding this property, if any (none when RUN_KNOWN_BUGS=1). */
-export const knownBug = (law: string, subject: string): string | undefined => (runKnownBugs() ? undefined : KNOWN_BUGS[`${law} / ${subject}`]);
+export const knownBug = (law: string, subject: string): string | undefined =>
+  runKnownBugs() ? undefined : KNOWN_BUGS[`${law} / ${subject}`];

@@ -20,7 +20,9 @@ type LawId = PrimLaw["id"];
 
 /** mul whose transpose with respect to its second operand has the wrong sign; its JVP emits itself, so the bug reaches linear jaxprs. */
 const mulBadRight: Prim = mutant("mul_bad_right_transpose", "mul", {
-  jvp: ([tx, ty], [x, y]) => [addTangents(tx ? bind1(mulBadRight, [tx, y!], {}) : null, ty ? bind1(mulBadRight, [x!, ty], {}) : null)],
+  jvp: ([tx, ty], [x, y]) => [
+    addTangents(tx ? bind1(mulBadRight, [tx, y!], {}) : null, ty ? bind1(mulBadRight, [x!, ty], {}) : null),
+  ],
   transpose: (cts, args, params) => {
     const r = prim("mul").transpose!(cts, args, params);
     return isUndefined(args[1]!) && r[1] ? [r[0] ?? null, neg(r[1])] : r;
@@ -42,22 +44,47 @@ const flaky = (t: Tensor): Tensor => {
 
 const MUTANTS: { prim: Prim; fails: LawId[]; holds: LawId[] }[] = [
   // wrong first derivative: d sin = sin·dx (self-consistent: the derivative of that JVP map is right, and VJP matches JVP)
-  { prim: mutant("sin_bad_jvp", "sin", { jvp: ([t], [x]) => [mul(t!, sin(x!))] }), fails: ["jvp"], holds: ["abstractEval", "jaxpr", "vjp", "secondOrderFd", "secondOrderModes"] },
+  {
+    prim: mutant("sin_bad_jvp", "sin", { jvp: ([t], [x]) => [mul(t!, sin(x!))] }),
+    fails: ["jvp"],
+    holds: ["abstractEval", "jaxpr", "vjp", "secondOrderFd", "secondOrderModes"],
+  },
   // right first derivative, wrong second: d tanh = (1 − tanh²)·dx with tanh held constant
   {
-    prim: mutant("tanh_bad_second", "tanh", { jvp: ([t], _, [out]) => [mul(t!, sub(fullLike(out!, 1), mul(stopGradient(out!), stopGradient(out!))))] }),
-    fails: ["secondOrderFd"], holds: ["jvp", "vjp", "secondOrderModes"],
+    prim: mutant("tanh_bad_second", "tanh", {
+      jvp: ([t], _, [out]) => [mul(t!, sub(fullLike(out!, 1), mul(stopGradient(out!), stopGradient(out!))))],
+    }),
+    fails: ["secondOrderFd"],
+    holds: ["jvp", "vjp", "secondOrderModes"],
   },
   // right JVP, wrong transpose
   { prim: negBadTranspose, fails: ["vjp"], holds: ["jvp", "secondOrderFd"] },
   // first order right everywhere; only the second-order linearization transposes mul in its second operand
-  { prim: mutant("sin_via_bad_mul", "sin", { jvp: ([t], [x]) => [bind1(mulBadRight, [t!, cos(x!)], {})] }), fails: ["secondOrderModes"], holds: ["jvp", "vjp", "secondOrderFd"] },
+  {
+    prim: mutant("sin_via_bad_mul", "sin", { jvp: ([t], [x]) => [bind1(mulBadRight, [t!, cos(x!)], {})] }),
+    fails: ["secondOrderModes"],
+    holds: ["jvp", "vjp", "secondOrderFd"],
+  },
   // shape rule with an extra axis the kernel does not produce
-  { prim: mutant("exp_bad_shape_rule", "exp", { check: ([a]) => [new ShapedArray([...a!.shape, 2], a!.dtype)] }), fails: ["abstractEval"], holds: [] },
+  {
+    prim: mutant("exp_bad_shape_rule", "exp", { check: ([a]) => [new ShapedArray([...a!.shape, 2], a!.dtype)] }),
+    fails: ["abstractEval"],
+    holds: [],
+  },
   // a derivative declared zero that is not
-  { prim: mutant("stop_gradient_leaky", "stop_gradient", { jvp: ([t]) => [t!] }), fails: ["zero"], holds: ["abstractEval", "jaxpr"] },
+  {
+    prim: mutant("stop_gradient_leaky", "stop_gradient", { jvp: ([t]) => [t!] }),
+    fails: ["zero"],
+    holds: ["abstractEval", "jaxpr"],
+  },
   // a kernel that is not deterministic in its last bit
-  { prim: mutant("cos_flaky_kernel", "cos", { impl: (args, params, outs) => prim("cos").impl(args, params, outs).map(flaky) }), fails: ["jaxpr"], holds: ["abstractEval"] },
+  {
+    prim: mutant("cos_flaky_kernel", "cos", {
+      impl: (args, params, outs) => prim("cos").impl(args, params, outs).map(flaky),
+    }),
+    fails: ["jaxpr"],
+    holds: ["abstractEval"],
+  },
 ];
 
 describe("law sensitivity: mutants of registered primitives", () => {

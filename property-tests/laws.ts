@@ -5,7 +5,17 @@ import { ShapedArray, type Tensor, evalJaxpr, grad, jvp, makeJaxpr, vjp } from "
 import type { Primitive } from "../src/core/primitive.js";
 import { type PrimCase, chooser, isFloatDType, primCase, specOf } from "./arbitraries.js";
 import { seed } from "./config.js";
-import { FD_TOL, FLOAT32_TOL, centralDifference, expectBitwise, expectClose, expectIdentity, expectZero, innerProduct, valuesOf } from "./numerics.js";
+import {
+  FD_TOL,
+  FLOAT32_TOL,
+  centralDifference,
+  expectBitwise,
+  expectClose,
+  expectIdentity,
+  expectZero,
+  innerProduct,
+  valuesOf,
+} from "./numerics.js";
 import { concrete } from "./prim_case.js";
 
 export type Prim = Primitive<unknown>;
@@ -60,7 +70,11 @@ const jaxprLaw: PrimLaw = {
     if (xs.length === 0) return; // nothing to capture (e.g. iota)
     const [x0, ...rest] = xs;
     const closedOver = makeJaxpr((...r: Tensor[]) => f(x0!, ...r))(...rest);
-    expectBitwise("evalJaxpr with input 0 captured", evalJaxpr(closedOver.jaxpr, closedOver.consts, rest)[0]!.toTypedArray(), eager);
+    expectBitwise(
+      "evalJaxpr with input 0 captured",
+      evalJaxpr(closedOver.jaxpr, closedOver.consts, rest)[0]!.toTypedArray(),
+      eager,
+    );
   },
   numRuns: 40,
 };
@@ -73,7 +87,12 @@ const jvpLaw: PrimLaw = {
     const k = concrete(p, c);
     const [y, t] = jvp(k.g, k.floatXs, k.v);
     expectBitwise("primal output of jvp", y.toTypedArray(), k.f(...k.xs).toTypedArray());
-    expectClose("JVP vs central differences", valuesOf(t), centralDifference((xs) => k.g(...xs), k.floatXs, k.vArr), FD_TOL);
+    expectClose(
+      "JVP vs central differences",
+      valuesOf(t),
+      centralDifference((xs) => k.g(...xs), k.floatXs, k.vArr),
+      FD_TOL,
+    );
   },
   numRuns: 40,
 };
@@ -89,7 +108,11 @@ const vjpLaw: PrimLaw = {
     expectBitwise("primal output of vjp", y.toTypedArray(), k.f(...k.xs).toTypedArray());
     const cts = back(k.u!);
     expect(cts.map((ct) => [...ct.shape])).toEqual(k.floatXs.map((x) => [...x.shape]));
-    expectIdentity("<u, jvp(v)> vs <vjp(u), v>", innerProduct([k.uArr!], [valuesOf(t)]), innerProduct(cts.map(valuesOf), k.vArr));
+    expectIdentity(
+      "<u, jvp(v)> vs <vjp(u), v>",
+      innerProduct([k.uArr!], [valuesOf(t)]),
+      innerProduct(cts.map(valuesOf), k.vArr),
+    );
   },
   numRuns: 40,
 };
@@ -118,7 +141,12 @@ const secondOrderFdLaw: PrimLaw = {
     const k = concrete(p, c);
     const h = (...xs: Tensor[]): Tensor => jvp(k.g, xs, k.v)[1];
     const [, hw] = jvp(h, k.floatXs, k.w);
-    expectClose("d/dw jvp(f, x, v) vs central differences", valuesOf(hw), centralDifference((xs) => h(...xs), k.floatXs, k.wArr), FD_TOL);
+    expectClose(
+      "d/dw jvp(f, x, v) vs central differences",
+      valuesOf(hw),
+      centralDifference((xs) => h(...xs), k.floatXs, k.wArr),
+      FD_TOL,
+    );
   },
   numRuns: 30,
 };
@@ -138,7 +166,10 @@ const secondOrderModesLaw: PrimLaw = {
     const fwdRev = jvp(back, k.floatXs, k.w)[1];
     expectIdentity("forward-over-reverse <jvp(vjp(f,·)(u), w), v>", innerProduct(fwdRev.map(valuesOf), k.vArr), ref);
     const argnums = k.floatXs.map((_, i) => i);
-    const s = (...xs: Tensor[]): Tensor => back(...xs).map((ct, i) => ct.mul(k.v[i]!).sum()).reduce((a, b) => a.add(b));
+    const s = (...xs: Tensor[]): Tensor =>
+      back(...xs)
+        .map((ct, i) => ct.mul(k.v[i]!).sum())
+        .reduce((a, b) => a.add(b));
     const revRev = grad(s, { argnums })(...k.floatXs);
     expectIdentity("reverse-over-reverse <grad(<vjp(f,·)(u), v>), w>", innerProduct(revRev.map(valuesOf), k.wArr), ref);
   },
@@ -147,9 +178,14 @@ const secondOrderModesLaw: PrimLaw = {
 
 /** The case with float64 inputs made float32 (values rounded), and the float64 case on those same rounded values. */
 function asFloat32(p: Prim, c: PrimCase): { c32: PrimCase; c64: PrimCase } {
-  const inputs = c.inputs.map((xs, i) => (c.avals[i]!.dtype === "float64" ? xs.map((x) => Math.fround(Number(x))) : xs));
+  const inputs = c.inputs.map((xs, i) =>
+    c.avals[i]!.dtype === "float64" ? xs.map((x) => Math.fround(Number(x))) : xs,
+  );
   const avals = c.avals.map((a) => (a.dtype === "float64" ? { ...a, dtype: "float32" as const } : a));
-  const [o] = p.check(avals.map((a) => new ShapedArray(a.shape, a.dtype)), c.params);
+  const [o] = p.check(
+    avals.map((a) => new ShapedArray(a.shape, a.dtype)),
+    c.params,
+  );
   return { c32: { ...c, avals, inputs, out: { shape: [...o!.shape], dtype: o!.dtype } }, c64: { ...c, inputs } };
 }
 
@@ -167,19 +203,40 @@ const float32Law: PrimLaw = {
     const [, t] = jvp(k32.g, k32.floatXs, k32.v);
     expect(t.dtype, "tangent dtype").toBe(y32.dtype);
     const cts = vjp(k32.g, ...k32.floatXs)[1](k32.u!);
-    expect(cts.map((ct) => ct.dtype), "cotangent dtypes").toEqual(k32.floatXs.map((x) => x.dtype));
+    expect(
+      cts.map((ct) => ct.dtype),
+      "cotangent dtypes",
+    ).toEqual(k32.floatXs.map((x) => x.dtype));
   },
   numRuns: 30,
 };
 
-export const PRIMITIVE_LAWS: readonly PrimLaw[] = [abstractEvalLaw, jaxprLaw, jvpLaw, vjpLaw, zeroLaw, secondOrderFdLaw, secondOrderModesLaw, float32Law];
+export const PRIMITIVE_LAWS: readonly PrimLaw[] = [
+  abstractEvalLaw,
+  jaxprLaw,
+  jvpLaw,
+  vjpLaw,
+  zeroLaw,
+  secondOrderFdLaw,
+  secondOrderModesLaw,
+  float32Law,
+];
 
 /** The case the all-zeros choice sequence gives: decides statically which laws get a test for a primitive. */
 export function firstCase(p: Prim): PrimCase {
   const { avals, params } = specOf(p).sample(chooser([]));
   const [o] = p.check(avals, params);
   const ad = avals.map((a) => ({ shape: [...a.shape], dtype: a.dtype }));
-  return { prim: p.name, avals: ad, params, out: { shape: [...o!.shape], dtype: o!.dtype }, inputs: [], v: [], w: [], u: null };
+  return {
+    prim: p.name,
+    avals: ad,
+    params,
+    out: { shape: [...o!.shape], dtype: o!.dtype },
+    inputs: [],
+    v: [],
+    w: [],
+    u: null,
+  };
 }
 
 /** The law as a fast-check property over the primitive's cases (cases it does not apply to are discarded). */

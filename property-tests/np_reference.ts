@@ -38,11 +38,15 @@ export function ravel(idx: readonly number[], shape: readonly number[]): number 
 }
 
 export const arr = (shape: readonly number[], data: readonly number[]): Arr => {
-  if (sizeOf(shape) !== data.length) throw new Error(`reference: shape [${shape}] holds ${sizeOf(shape)} values, got ${data.length}`);
+  if (sizeOf(shape) !== data.length)
+    throw new Error(`reference: shape [${shape}] holds ${sizeOf(shape)} values, got ${data.length}`);
   return { shape: [...shape], data: [...data] };
 };
 export const scalarArr = (v: number): Arr => ({ shape: [], data: [v] });
-const fill = (shape: readonly number[], v: number): Arr => ({ shape: [...shape], data: new Array<number>(sizeOf(shape)).fill(v) });
+const fill = (shape: readonly number[], v: number): Arr => ({
+  shape: [...shape],
+  data: new Array<number>(sizeOf(shape)).fill(v),
+});
 
 /** Python/NumPy axis normalisation: undefined when out of range or not an integer. */
 export function normalizeAxis(axis: number, ndim: number): number | undefined {
@@ -80,14 +84,23 @@ export function broadcastGet(a: Arr, idx: readonly number[]): number {
 export function broadcastTo(a: Arr, shape: readonly number[]): Arr | undefined {
   const b = broadcastShapes(a.shape, shape);
   if (!b || b.length !== shape.length || b.some((d, i) => d !== shape[i])) return undefined;
-  return { shape: [...shape], data: Array.from({ length: sizeOf(shape) }, (_, i) => broadcastGet(a, unravel(i, shape))) };
+  return {
+    shape: [...shape],
+    data: Array.from({ length: sizeOf(shape) }, (_, i) => broadcastGet(a, unravel(i, shape))),
+  };
 }
 
 /** f applied elementwise to broadcast operands; undefined when the shapes do not broadcast. */
 export function elementwise(f: (...xs: number[]) => number, ...xs: Arr[]): Arr | undefined {
   const shape = broadcastShapes(...xs.map((x) => x.shape));
   if (!shape) return undefined;
-  return { shape, data: Array.from({ length: sizeOf(shape) }, (_, i) => { const idx = unravel(i, shape); return f(...xs.map((x) => broadcastGet(x, idx))); }) };
+  return {
+    shape,
+    data: Array.from({ length: sizeOf(shape) }, (_, i) => {
+      const idx = unravel(i, shape);
+      return f(...xs.map((x) => broadcastGet(x, idx)));
+    }),
+  };
 }
 
 /** IEEE maximum/minimum that propagate NaN, as np.maximum / np.minimum. */
@@ -130,10 +143,12 @@ export const UNARY: Record<string, (x: number) => number> = {
 };
 
 /** np.clip(x, lo, hi) = minimum(maximum(x, lo), hi), broadcasting all three. */
-export const clip = (x: Arr, lo: Arr, hi: Arr): Arr | undefined => elementwise((v, l, h) => nanMin(nanMax(v, l), h), x, lo, hi);
+export const clip = (x: Arr, lo: Arr, hi: Arr): Arr | undefined =>
+  elementwise((v, l, h) => nanMin(nanMax(v, l), h), x, lo, hi);
 
 /** np.where(cond, x, y): non-zero cond picks x; broadcasts all three. */
-export const where = (cond: Arr, x: Arr, y: Arr): Arr | undefined => elementwise((c, a, b) => (c !== 0 ? a : b), cond, x, y);
+export const where = (cond: Arr, x: Arr, y: Arr): Arr | undefined =>
+  elementwise((c, a, b) => (c !== 0 ? a : b), cond, x, y);
 
 // ───────────────────────────── reductions ─────────────────────────────
 
@@ -153,11 +168,16 @@ export function reduce(kind: ReductionKind, x: Arr, axes: readonly number[], kee
   });
   const data = groups.map((g) => {
     switch (kind) {
-      case "sum": return g.reduce((a, b) => a + b, 0);
-      case "mean": return g.reduce((a, b) => a + b, 0) / g.length;
-      case "prod": return g.reduce((a, b) => a * b, 1);
-      case "max": return g.reduce(nanMax);
-      case "min": return g.reduce(nanMin);
+      case "sum":
+        return g.reduce((a, b) => a + b, 0);
+      case "mean":
+        return g.reduce((a, b) => a + b, 0) / g.length;
+      case "prod":
+        return g.reduce((a, b) => a * b, 1);
+      case "max":
+        return g.reduce(nanMax);
+      case "min":
+        return g.reduce(nanMin);
     }
   });
   return { shape: keepdims ? kept : x.shape.filter((_, i) => !axes.includes(i)), data };
@@ -167,7 +187,12 @@ export function reduce(kind: ReductionKind, x: Arr, axes: readonly number[], kee
  * np.argmax / np.argmin: index of the first extremum along `axis` (first NaN wins, as NumPy), or in the
  * flattened array when axis is undefined; undefined when that axis is empty (NumPy raises).
  */
-export function argReduce(kind: "argmax" | "argmin", x: Arr, axis: number | undefined, keepdims: boolean): Arr | undefined {
+export function argReduce(
+  kind: "argmax" | "argmin",
+  x: Arr,
+  axis: number | undefined,
+  keepdims: boolean,
+): Arr | undefined {
   const src = axis === undefined ? { shape: [x.data.length], data: x.data } : x;
   const ax = axis ?? 0;
   const n = src.shape[ax]!;
@@ -185,7 +210,11 @@ export function argReduce(kind: "argmax" | "argmin", x: Arr, axis: number | unde
     }
     return best;
   });
-  const shape = !keepdims ? outShape : axis === undefined ? x.shape.map(() => 1) : x.shape.map((d, i) => (i === ax ? 1 : d));
+  const shape = !keepdims
+    ? outShape
+    : axis === undefined
+      ? x.shape.map(() => 1)
+      : x.shape.map((d, i) => (i === ax ? 1 : d));
   return { shape, data };
 }
 
@@ -229,14 +258,18 @@ export function dot(a: Arr, b: Arr): Arr | undefined {
     const ia = idx.slice(0, aOut.length);
     const ib = idx.slice(aOut.length);
     let s = 0;
-    for (let l = 0; l < k; l++) s += a.data[ravel([...ia, l], a.shape)]! * b.data[ravel([...ib.slice(0, kb), l, ...ib.slice(kb)], b.shape)]!;
+    for (let l = 0; l < k; l++)
+      s += a.data[ravel([...ia, l], a.shape)]! * b.data[ravel([...ib.slice(0, kb), l, ...ib.slice(kb)], b.shape)]!;
     return s;
   });
   return { shape, data };
 }
 
 /** np.outer of the flattened operands. */
-export const outer = (a: Arr, b: Arr): Arr => ({ shape: [a.data.length, b.data.length], data: a.data.flatMap((x) => b.data.map((y) => x * y)) });
+export const outer = (a: Arr, b: Arr): Arr => ({
+  shape: [a.data.length, b.data.length],
+  data: a.data.flatMap((x) => b.data.map((y) => x * y)),
+});
 
 // ───────────────────────────── take and indexing ─────────────────────────────
 
@@ -264,10 +297,16 @@ export type RefIndex =
   | { kind: "array"; idx: Arr };
 
 /** CPython's slice.indices(n): the normalised start and step and the number of elements. */
-export function sliceIndices(start: number | null, stop: number | null, step: number | null, n: number): { start: number; step: number; length: number } {
+export function sliceIndices(
+  start: number | null,
+  stop: number | null,
+  step: number | null,
+  n: number,
+): { start: number; step: number; length: number } {
   const st = step ?? 1;
   const [lower, upper] = st > 0 ? [0, n] : [-1, n - 1];
-  const norm = (v: number | null, dflt: number) => (v === null ? dflt : v < 0 ? Math.max(v + n, lower) : Math.min(v, upper));
+  const norm = (v: number | null, dflt: number) =>
+    v === null ? dflt : v < 0 ? Math.max(v + n, lower) : Math.min(v, upper);
   const a = norm(start, st > 0 ? lower : upper);
   const b = norm(stop, st > 0 ? upper : lower);
   const length = st > 0 ? (b > a ? Math.ceil((b - a) / st) : 0) : a > b ? Math.ceil((a - b) / -st) : 0;
@@ -280,10 +319,19 @@ export function sliceIndices(start: number | null, stop: number | null, step: nu
  * dims replace them in place when they are adjacent, and go first when a slice or newaxis separates them.
  * Undefined when the index is invalid (too many entries, an integer or array value out of bounds, step 0).
  */
-export function indexMap(shape: readonly number[], index: readonly RefIndex[]): { shape: number[]; offsets: number[] } | undefined {
+export function indexMap(
+  shape: readonly number[],
+  index: readonly RefIndex[],
+): { shape: number[]; offsets: number[] } | undefined {
   const consumed = index.filter((e) => e.kind !== "newaxis").length;
   if (consumed > shape.length) return undefined;
-  const entries: RefIndex[] = [...index, ...Array.from({ length: shape.length - consumed }, (): RefIndex => ({ kind: "range", start: null, stop: null, step: null }))];
+  const entries: RefIndex[] = [
+    ...index,
+    ...Array.from(
+      { length: shape.length - consumed },
+      (): RefIndex => ({ kind: "range", start: null, stop: null, step: null }),
+    ),
+  ];
   const array = entries.find((e): e is Extract<RefIndex, { kind: "array" }> => e.kind === "array");
   const group = array ? array.idx.shape : [];
   const isAdvanced = (e: RefIndex) => e.kind === "int" || e.kind === "array";
@@ -375,13 +423,19 @@ export function sumTo(a: Arr, shape: readonly number[]): Arr {
   const off = a.shape.length - shape.length;
   a.data.forEach((v, i) => {
     const idx = unravel(i, a.shape);
-    out.data[ravel(shape.map((d, k) => (d === 1 ? 0 : idx[off + k]!)), shape)]! += v;
+    out.data[
+      ravel(
+        shape.map((d, k) => (d === 1 ? 0 : idx[off + k]!)),
+        shape,
+      )
+    ]! += v;
   });
   return out;
 }
 
 /** The transpose of x ↦ x[index]: the cotangent `u` scatter-added into zeros of `shape`. */
-export const indexTranspose = (shape: readonly number[], idx: readonly RefIndex[], u: Arr): Arr | undefined => atUpdate("add", fill(shape, 0), idx, u);
+export const indexTranspose = (shape: readonly number[], idx: readonly RefIndex[], u: Arr): Arr | undefined =>
+  atUpdate("add", fill(shape, 0), idx, u);
 
 // ───────────────────────────── special functions and nn ─────────────────────────────
 
@@ -451,13 +505,21 @@ export const DERIV: Record<string, (x: number) => number> = {
     const t = Math.tanh(GELU_C * (x + 0.044715 * x ** 3));
     return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_C * (1 + 3 * 0.044715 * x * x);
   },
-  geluErf: (x) => 0.5 * erfc(-x / Math.SQRT2) + (x * Math.exp(-x * x / 2)) / Math.sqrt(2 * Math.PI),
+  geluErf: (x) => 0.5 * erfc(-x / Math.SQRT2) + (x * Math.exp((-x * x) / 2)) / Math.sqrt(2 * Math.PI),
 };
 
 /** Groups of flat positions that a reduction over `axes` combines, with each element's group number. */
-function groupsOver(shape: readonly number[], axes: readonly number[]): { groupOf: number[]; count: number; kept: number[] } {
+function groupsOver(
+  shape: readonly number[],
+  axes: readonly number[],
+): { groupOf: number[]; count: number; kept: number[] } {
   const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const groupOf = Array.from({ length: sizeOf(shape) }, (_, i) => ravel(unravel(i, shape).map((j, k) => (axes.includes(k) ? 0 : j)), kept));
+  const groupOf = Array.from({ length: sizeOf(shape) }, (_, i) =>
+    ravel(
+      unravel(i, shape).map((j, k) => (axes.includes(k) ? 0 : j)),
+      kept,
+    ),
+  );
   return { groupOf, count: sizeOf(kept), kept };
 }
 

@@ -17,9 +17,20 @@ export const FLOAT32_TOL: Tol = { atol: 1e-5, rtol: 1e-5 };
 export const FD_EPS = 1e-6;
 
 /** A tensor of `shape` and `dtype` from row-major plain values. */
-export function tensorOf(values: readonly (number | boolean)[] | Float64Array, shape: readonly number[], dtype: DType): Tensor {
+export function tensorOf(
+  values: readonly (number | boolean)[] | Float64Array,
+  shape: readonly number[],
+  dtype: DType,
+): Tensor {
   const nums = Array.from(values, Number);
-  const data = dtype === "bool" ? Uint8Array.from(nums) : dtype === "int32" ? Int32Array.from(nums) : dtype === "float32" ? Float32Array.from(nums) : Float64Array.from(nums);
+  const data =
+    dtype === "bool"
+      ? Uint8Array.from(nums)
+      : dtype === "int32"
+        ? Int32Array.from(nums)
+        : dtype === "float32"
+          ? Float32Array.from(nums)
+          : Float64Array.from(nums);
   return np.reshape(np.array(data, { dtype }), shape);
 }
 
@@ -36,13 +47,22 @@ export const maxAbs = (a: ArrayLike<number>): number => {
  * (f(x + εv) − f(x − εv)) / 2ε, with the shifted inputs computed in JS float64 (not with library ops).
  * Inputs whose direction is null are held fixed.
  */
-export function centralDifference(f: (xs: Tensor[]) => Tensor, xs: readonly Tensor[], vs: readonly (Float64Array | null)[], eps = FD_EPS): Float64Array {
+export function centralDifference(
+  f: (xs: Tensor[]) => Tensor,
+  xs: readonly Tensor[],
+  vs: readonly (Float64Array | null)[],
+  eps = FD_EPS,
+): Float64Array {
   const shifted = (sign: number) =>
     xs.map((x, i) => {
       const v = vs[i];
       if (!v) return x;
       const base = valuesOf(x);
-      return tensorOf(base.map((b, k) => b + sign * eps * v[k]!), x.shape, x.dtype);
+      return tensorOf(
+        base.map((b, k) => b + sign * eps * v[k]!),
+        x.shape,
+        x.dtype,
+      );
     });
   const plus = valuesOf(f(shifted(1)));
   const minus = valuesOf(f(shifted(-1)));
@@ -50,7 +70,10 @@ export function centralDifference(f: (xs: Tensor[]) => Tensor, xs: readonly Tens
 }
 
 /** Σ a·b over several arrays, and Σ |a·b| (the scale its round-off error is relative to). */
-export function innerProduct(as: readonly ArrayLike<number>[], bs: readonly ArrayLike<number>[]): { value: number; scale: number } {
+export function innerProduct(
+  as: readonly ArrayLike<number>[],
+  bs: readonly ArrayLike<number>[],
+): { value: number; scale: number } {
   if (as.length !== bs.length) throw new Error(`innerProduct: ${as.length} arrays vs ${bs.length}`);
   let value = 0;
   let scale = 0;
@@ -66,13 +89,16 @@ export function innerProduct(as: readonly ArrayLike<number>[], bs: readonly Arra
 }
 
 const fmt = (a: ArrayLike<number>): string => {
-  const xs = Array.from(a).slice(0, 12).map((x) => (Number.isInteger(x) ? String(x) : x.toPrecision(10)));
+  const xs = Array.from(a)
+    .slice(0, 12)
+    .map((x) => (Number.isInteger(x) ? String(x) : x.toPrecision(10)));
   return `[${xs.join(", ")}${a.length > 12 ? `, … (${a.length} values)` : ""}]`;
 };
 
 /** Throws a readable error unless `actual` ≈ `expected` elementwise (both finite). */
 export function expectClose(what: string, actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tol): void {
-  if (actual.length !== expected.length) throw new Error(`${what}: ${actual.length} values, expected ${expected.length}`);
+  if (actual.length !== expected.length)
+    throw new Error(`${what}: ${actual.length} values, expected ${expected.length}`);
   const atol = tol.atol * Math.max(1, maxAbs(expected));
   for (let k = 0; k < actual.length; k++) {
     const [a, e] = [actual[k]!, expected[k]!];
@@ -87,23 +113,38 @@ export function expectClose(what: string, actual: ArrayLike<number>, expected: A
 }
 
 /** Throws unless both sides of an identity agree relative to the size of the terms summed. */
-export function expectIdentity(what: string, lhs: { value: number; scale: number }, rhs: { value: number; scale: number }, rtol = 1e-9): void {
+export function expectIdentity(
+  what: string,
+  lhs: { value: number; scale: number },
+  rhs: { value: number; scale: number },
+  rtol = 1e-9,
+): void {
   const bound = rtol * (1 + lhs.scale + rhs.scale);
   const err = Math.abs(lhs.value - rhs.value);
-  if (!(err <= bound)) throw new Error(`${what}: ${lhs.value} vs ${rhs.value} (|diff| ${err.toExponential(2)} > ${bound.toExponential(2)})`);
+  if (!(err <= bound))
+    throw new Error(
+      `${what}: ${lhs.value} vs ${rhs.value} (|diff| ${err.toExponential(2)} > ${bound.toExponential(2)})`,
+    );
 }
 
 /** Throws unless two typed arrays hold the same bits (Object.is per element: NaN = NaN, 0 ≠ −0). */
 export function expectBitwise(what: string, actual: ArrayLike<number>, expected: ArrayLike<number>): void {
-  if (actual.length !== expected.length) throw new Error(`${what}: ${actual.length} values, expected ${expected.length}`);
+  if (actual.length !== expected.length)
+    throw new Error(`${what}: ${actual.length} values, expected ${expected.length}`);
   for (let k = 0; k < actual.length; k++) {
-    if (!Object.is(actual[k], expected[k])) throw new Error(`${what}: element ${k} is ${actual[k]}, expected ${expected[k]} bit for bit\n  actual   ${fmt(actual)}\n  expected ${fmt(expected)}`);
+    if (!Object.is(actual[k], expected[k]))
+      throw new Error(
+        `${what}: element ${k} is ${actual[k]}, expected ${expected[k]} bit for bit\n  actual   ${fmt(actual)}\n  expected ${fmt(expected)}`,
+      );
   }
 }
 
 /** Same shape, dtype and bits. */
 export function expectSame(what: string, got: Tensor, want: Tensor): void {
-  expect({ shape: [...got.shape], dtype: got.dtype }, `${what}: shape and dtype`).toEqual({ shape: [...want.shape], dtype: want.dtype });
+  expect({ shape: [...got.shape], dtype: got.dtype }, `${what}: shape and dtype`).toEqual({
+    shape: [...want.shape],
+    dtype: want.dtype,
+  });
   expectBitwise(what, got.toTypedArray(), want.toTypedArray());
 }
 
@@ -116,6 +157,7 @@ export const expectAllSame = (what: string, got: readonly Tensor[], want: readon
 /** Throws unless every value is exactly zero (either sign). */
 export function expectZero(what: string, actual: ArrayLike<number>): void {
   for (let k = 0; k < actual.length; k++) {
-    if (actual[k] !== 0) throw new Error(`${what}: element ${k} is ${actual[k]}, expected exactly 0; values ${fmt(actual)}`);
+    if (actual[k] !== 0)
+      throw new Error(`${what}: element ${k} is ${actual[k]}, expected exactly 0; values ${fmt(actual)}`);
   }
 }

@@ -9,10 +9,16 @@ import { KINKED_OPS, programCase, show, smoothFn, tensorsOf } from "./programs.j
 
 const SEED = seed(0x0971a1);
 // `branch` is JS control flow on values, which staging (makeJaxpr) rejects by design
-const cases = programCase(KINKED_OPS.filter((op) => op !== "branch"), { inputs: [1, 2], maxRank: 2, maxSteps: 6, domain: [-2, 2] });
+const cases = programCase(
+  KINKED_OPS.filter((op) => op !== "branch"),
+  { inputs: [1, 2], maxRank: 2, maxSteps: 6, domain: [-2, 2] },
+);
 
 /** Every function here is compared bit for bit before and after optimize, on the case's inputs. */
-function preserves(label: string, build: (f: (...xs: Tensor[]) => Tensor, xs: Tensor[]) => (...xs: Tensor[]) => Tensor): void {
+function preserves(
+  label: string,
+  build: (f: (...xs: Tensor[]) => Tensor, xs: Tensor[]) => (...xs: Tensor[]) => Tensor,
+): void {
   it(label, () => {
     fc.assert(
       fc.property(cases, (c) => {
@@ -32,6 +38,20 @@ function preserves(label: string, build: (f: (...xs: Tensor[]) => Tensor, xs: Te
 
 describe("optimize preserves results bit for bit", () => {
   preserves("f", (f) => f);
-  preserves("grad f", (f) => (...xs) => grad((...ys: Tensor[]) => f(...ys).sum())(...xs));
-  preserves("jvp f", (f, xs) => (...ys) => jvp(f, ys, xs.map((x) => x.mul(0.5)))[1]);
+  preserves(
+    "grad f",
+    (f) =>
+      (...xs) =>
+        grad((...ys: Tensor[]) => f(...ys).sum())(...xs),
+  );
+  preserves(
+    "jvp f",
+    (f, xs) =>
+      (...ys) =>
+        jvp(
+          f,
+          ys,
+          xs.map((x) => x.mul(0.5)),
+        )[1],
+  );
 });

@@ -28,15 +28,23 @@ export function concrete(prim: Primitive<unknown>, c: PrimCase): Concrete {
   const xs = c.avals.map((a, i) => tensorOf(c.inputs[i]!, a.shape, a.dtype));
   const f = (...args: Tensor[]): Tensor => bind(prim, args, c.params)[0]!;
   const floatIdx = c.avals.flatMap((a, i) => (isFloatDType(a.dtype) ? [i] : []));
-  const g = (...floats: Tensor[]): Tensor => f(...xs.map((x, i) => (floatIdx.includes(i) ? floats[floatIdx.indexOf(i)]! : x)));
+  const g = (...floats: Tensor[]): Tensor =>
+    f(...xs.map((x, i) => (floatIdx.includes(i) ? floats[floatIdx.indexOf(i)]! : x)));
   const dirs = (d: (number[] | null)[]) => floatIdx.map((i) => Float64Array.from(d[i]!));
   const [vArr, wArr] = [dirs(c.v), dirs(c.w)];
-  const asTensors = (arrs: Float64Array[]) => arrs.map((a, k) => tensorOf(a, c.avals[floatIdx[k]!]!.shape, c.avals[floatIdx[k]!]!.dtype));
+  const asTensors = (arrs: Float64Array[]) =>
+    arrs.map((a, k) => tensorOf(a, c.avals[floatIdx[k]!]!.shape, c.avals[floatIdx[k]!]!.dtype));
   const uArr = c.u ? Float64Array.from(c.u) : null;
   return {
-    xs, f, floatIdx, g,
+    xs,
+    f,
+    floatIdx,
+    g,
     floatXs: floatIdx.map((i) => xs[i]!),
-    v: asTensors(vArr), w: asTensors(wArr), vArr, wArr,
+    v: asTensors(vArr),
+    w: asTensors(wArr),
+    vArr,
+    wArr,
     u: uArr ? tensorOf(uArr, c.out.shape, c.out.dtype) : null,
     uArr,
   };

@@ -10,12 +10,17 @@ import { PRIMITIVE_LAWS, SEED, firstCase, lawProperty } from "./laws.js";
 
 describe("registry", () => {
   it("every primitive declares a TestSpec and a unique name", () => {
-    expect(primitives.filter((p) => !p.testing).map((p) => p.name), "primitives without `testing`").toEqual([]);
+    expect(
+      primitives.filter((p) => !p.testing).map((p) => p.name),
+      "primitives without `testing`",
+    ).toEqual([]);
     expect(new Set(primitives.map((p) => p.name)).size).toBe(primitives.length);
   });
   // Primitive modules import each other (rules use sibling primitives): any of them must initialise first.
   const dir = fileURLToPath(new URL("../src/primitives/", import.meta.url));
-  const modules = readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts")).map((f) => `../src/primitives/${f}`);
+  const modules = readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => `../src/primitives/${f}`);
   it.each(modules)("%s loads as the first module (fresh module graph)", async (path) => {
     vi.resetModules();
     await expect(import(/* @vite-ignore */ path)).resolves.toBeTypeOf("object");

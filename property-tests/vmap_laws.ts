@@ -32,20 +32,44 @@ export function stackValues<T>(parts: readonly ArrayLike<T>[], shape: readonly n
 }
 
 /** A tensor holding `parts` stacked at `axis`. */
-export const stackedTensor = (parts: readonly ArrayLike<number | boolean>[], shape: readonly number[], axis: number, dtype: DType): Tensor =>
-  tensorOf(stackValues(parts, shape, axis), withAxis(shape, axis, parts.length), dtype);
+export const stackedTensor = (
+  parts: readonly ArrayLike<number | boolean>[],
+  shape: readonly number[],
+  axis: number,
+  dtype: DType,
+): Tensor => tensorOf(stackValues(parts, shape, axis), withAxis(shape, axis, parts.length), dtype);
 
 /** Expects `got` to be `parts` (the per-slice results, each shaped like `like`) stacked at `axis`, bit for bit. */
 export function expectStacked(what: string, got: Tensor, parts: readonly Tensor[], axis: number): void {
   const like = parts[0]!;
-  expect({ shape: [...got.shape], dtype: got.dtype }, `${what}: shape and dtype`).toEqual({ shape: withAxis(like.shape, axis, parts.length), dtype: like.dtype });
-  expectBitwise(what, got.toTypedArray(), stackValues(parts.map((p) => p.toTypedArray()), like.shape, axis));
+  expect({ shape: [...got.shape], dtype: got.dtype }, `${what}: shape and dtype`).toEqual({
+    shape: withAxis(like.shape, axis, parts.length),
+    dtype: like.dtype,
+  });
+  expectBitwise(
+    what,
+    got.toTypedArray(),
+    stackValues(
+      parts.map((p) => p.toTypedArray()),
+      like.shape,
+      axis,
+    ),
+  );
 }
 
 /** As expectStacked, within `tol` (two float64 computations of the same values in different orders). */
-export function expectStackedClose(what: string, got: Tensor, parts: readonly Tensor[], axis: number, tol: Tol = EXACT_TOL): void {
+export function expectStackedClose(
+  what: string,
+  got: Tensor,
+  parts: readonly Tensor[],
+  axis: number,
+  tol: Tol = EXACT_TOL,
+): void {
   const like = parts[0]!;
-  expect({ shape: [...got.shape], dtype: got.dtype }, `${what}: shape and dtype`).toEqual({ shape: withAxis(like.shape, axis, parts.length), dtype: like.dtype });
+  expect({ shape: [...got.shape], dtype: got.dtype }, `${what}: shape and dtype`).toEqual({
+    shape: withAxis(like.shape, axis, parts.length),
+    dtype: like.dtype,
+  });
   expectClose(what, valuesOf(got), stackValues(parts.map(valuesOf), like.shape, axis), tol);
 }
 
@@ -65,9 +89,14 @@ export interface VmapPrimCase extends PrimSlices {
 const asFloat32 = (p: Prim, c: PrimSlices): PrimSlices | undefined => {
   if (!c.avals.some((a) => a.dtype === "float64")) return undefined;
   const avals = c.avals.map((a): AvalData => (a.dtype === "float64" ? { ...a, dtype: "float32" } : a));
-  const slices = c.slices.map((s) => s.map((xs, i) => (c.avals[i]!.dtype === "float64" ? xs.map((x) => Math.fround(Number(x))) : xs)));
+  const slices = c.slices.map((s) =>
+    s.map((xs, i) => (c.avals[i]!.dtype === "float64" ? xs.map((x) => Math.fround(Number(x))) : xs)),
+  );
   try {
-    const [o] = p.check(avals.map((a) => new ShapedArray(a.shape, a.dtype)), c.params);
+    const [o] = p.check(
+      avals.map((a) => new ShapedArray(a.shape, a.dtype)),
+      c.params,
+    );
     return { ...c, avals, slices, out: { shape: [...o!.shape], dtype: o!.dtype } };
   } catch {
     return undefined; // the primitive takes no float32 here (mixed-dtype operands)
@@ -94,7 +123,10 @@ export function vmapPrimCase(p: Prim): fc.Arbitrary<VmapPrimCase> {
 }
 
 /** The primitive as a function of its inputs (params fixed). */
-export const primFn = (p: Prim, params: unknown) => (...xs: Tensor[]): Tensor => bind(p, xs, params)[0]!;
+export const primFn =
+  (p: Prim, params: unknown) =>
+  (...xs: Tensor[]): Tensor =>
+    bind(p, xs, params)[0]!;
 
 /** The batched inputs of a case with `n` slices (slice b of a mapped input is c.slices[b % B]). */
 export function batchedInputs(c: VmapPrimCase, n = c.slices.length): Tensor[] {
@@ -129,7 +161,11 @@ const stackLaw: VmapPrimLaw = {
     const outAxis = normAxis(c.outAxis, c.out.shape.length + 1);
     expectStacked(`vmap(${p.name}) with inAxes ${JSON.stringify(c.inAxes)}, outAxes ${c.outAxis}`, got, parts, outAxis);
     const closed = makeJaxpr(vf)(...xs);
-    expectBitwise("evalJaxpr(makeJaxpr(vmap(op)))", evalJaxpr(closed.jaxpr, closed.consts, xs)[0]!.toTypedArray(), got.toTypedArray());
+    expectBitwise(
+      "evalJaxpr(makeJaxpr(vmap(op)))",
+      evalJaxpr(closed.jaxpr, closed.consts, xs)[0]!.toTypedArray(),
+      got.toTypedArray(),
+    );
   },
   numRuns: 40,
 };
@@ -190,7 +226,11 @@ export const pickAxis = ({ k, neg }: { k: number; neg: boolean }, rank: number):
 export const axesFor = (shapes: readonly number[][]): fc.Arbitrary<(number | null)[]> =>
   fc
     .record({
-      mapped: fc.tuple(...shapes.map((s) => fc.record({ on: fc.boolean(), axis: fc.integer({ min: -(s.length + 1), max: s.length }) }))),
+      mapped: fc.tuple(
+        ...shapes.map((s) =>
+          fc.record({ on: fc.boolean(), axis: fc.integer({ min: -(s.length + 1), max: s.length }) }),
+        ),
+      ),
       force: fc.nat({ max: shapes.length - 1 }),
     })
     .map(({ mapped, force }) => {
@@ -203,7 +243,10 @@ export const valuesFor = (shapes: readonly number[][], n: number, lo: number, hi
 
 export const DOMAIN = [-1.5, 1.5] as const;
 
-export function batchedProgram<Op extends string>(ops: readonly Op[], inputs: readonly [number, number] = [1, 2]): fc.Arbitrary<BatchedProgram<Op>> {
+export function batchedProgram<Op extends string>(
+  ops: readonly Op[],
+  inputs: readonly [number, number] = [1, 2],
+): fc.Arbitrary<BatchedProgram<Op>> {
   return programCase(ops, { inputs, maxRank: 2, maxSteps: 5, domain: DOMAIN }).chain((c) =>
     fc.integer({ min: 1, max: 3 }).chain((n) =>
       fc.record({
@@ -222,17 +265,31 @@ export function batchedProgram<Op extends string>(ops: readonly Op[], inputs: re
 export function batchOf(b: { c: ProgramCase<string>; inAxes: (number | null)[] }, per: number[][][]): Tensor[] {
   return b.c.shapes.map((s, i) => {
     const ax = b.inAxes[i]!;
-    return ax === null ? tensorOf(per[0]![i]!, s, "float64") : stackedTensor(per.map((e) => e[i]!), s, normAxis(ax, s.length + 1), "float64");
+    return ax === null
+      ? tensorOf(per[0]![i]!, s, "float64")
+      : stackedTensor(
+          per.map((e) => e[i]!),
+          s,
+          normAxis(ax, s.length + 1),
+          "float64",
+        );
   });
 }
 
 /** Example `e`'s inputs (unmapped inputs from example 0). */
-export const exampleOf = (b: { c: ProgramCase<string>; inAxes: (number | null)[] }, per: number[][][], e: number): Tensor[] =>
-  b.c.shapes.map((s, i) => tensorOf(per[b.inAxes[i] === null ? 0 : e]![i]!, s, "float64"));
+export const exampleOf = (
+  b: { c: ProgramCase<string>; inAxes: (number | null)[] },
+  per: number[][][],
+  e: number,
+): Tensor[] => b.c.shapes.map((s, i) => tensorOf(per[b.inAxes[i] === null ? 0 : e]![i]!, s, "float64"));
 
 /** A cotangent-like tensor of `shape` filled from the pool, different per example `e`. */
 export const fromPool = (pool: readonly number[], shape: readonly number[], e: number): Tensor =>
-  tensorOf(Array.from({ length: sizeOf(shape) }, (_, k) => pool[(k + 5 * e) % pool.length]!), shape, "float64");
+  tensorOf(
+    Array.from({ length: sizeOf(shape) }, (_, k) => pool[(k + 5 * e) % pool.length]!),
+    shape,
+    "float64",
+  );
 
 /** A program under two vmaps: inner and outer batch axes per input, values per (outer, inner) example. */
 export interface NestedProgram<Op> {
@@ -250,17 +307,21 @@ export interface NestedProgram<Op> {
 export function nestedProgram<Op extends string>(ops: readonly Op[]): fc.Arbitrary<NestedProgram<Op>> {
   const outDraw = fc.record({ k: fc.nat({ max: 5 }), neg: fc.boolean() });
   return programCase(ops, { inputs: [1, 2], maxRank: 2, maxSteps: 4, domain: DOMAIN }).chain((c) =>
-    fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), axesFor(c.shapes)).chain(([n1, n2, inner]) => {
-      const outerShapes = c.shapes.map((s, i) => (inner[i] === null ? s : withAxis(s, normAxis(inner[i]!, s.length + 1), n2)));
-      return fc.record({
-        c: fc.constant(c),
-        inner: fc.constant(inner),
-        outer: axesFor(outerShapes),
-        vals: fc.array(valuesFor(c.shapes, n2, ...DOMAIN), { minLength: n1, maxLength: n1 }),
-        outInner: outDraw,
-        outOuter: outDraw,
-      });
-    }),
+    fc
+      .tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), axesFor(c.shapes))
+      .chain(([n1, n2, inner]) => {
+        const outerShapes = c.shapes.map((s, i) =>
+          inner[i] === null ? s : withAxis(s, normAxis(inner[i]!, s.length + 1), n2),
+        );
+        return fc.record({
+          c: fc.constant(c),
+          inner: fc.constant(inner),
+          outer: axesFor(outerShapes),
+          vals: fc.array(valuesFor(c.shapes, n2, ...DOMAIN), { minLength: n1, maxLength: n1 }),
+          outInner: outDraw,
+          outOuter: outDraw,
+        });
+      }),
   );
 }
 
@@ -269,12 +330,26 @@ export function nestedInputs(n: NestedProgram<string>): Tensor[] {
   return n.c.shapes.map((s, i) => {
     const [ai, ao] = [n.inner[i]!, n.outer[i]!];
     const innerShape = ai === null ? s : withAxis(s, normAxis(ai, s.length + 1), n.vals[0]!.length);
-    const innerVals = (b1: number): number[] => (ai === null ? n.vals[b1]![0]![i]! : stackValues(n.vals[b1]!.map((e) => e[i]!), s, normAxis(ai, s.length + 1)));
+    const innerVals = (b1: number): number[] =>
+      ai === null
+        ? n.vals[b1]![0]![i]!
+        : stackValues(
+            n.vals[b1]!.map((e) => e[i]!),
+            s,
+            normAxis(ai, s.length + 1),
+          );
     if (ao === null) return tensorOf(innerVals(0), innerShape, "float64");
-    return stackedTensor(n.vals.map((_, b1) => innerVals(b1)), innerShape, normAxis(ao, innerShape.length + 1), "float64");
+    return stackedTensor(
+      n.vals.map((_, b1) => innerVals(b1)),
+      innerShape,
+      normAxis(ao, innerShape.length + 1),
+      "float64",
+    );
   });
 }
 
 /** The inputs of example (b1, b2). */
 export const nestedExample = (n: NestedProgram<string>, b1: number, b2: number): Tensor[] =>
-  n.c.shapes.map((s, i) => tensorOf(n.vals[n.outer[i] === null ? 0 : b1]![n.inner[i] === null ? 0 : b2]![i]!, s, "float64"));
+  n.c.shapes.map((s, i) =>
+    tensorOf(n.vals[n.outer[i] === null ? 0 : b1]![n.inner[i] === null ? 0 : b2]![i]!, s, "float64"),
+  );

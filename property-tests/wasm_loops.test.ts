@@ -77,34 +77,72 @@ const srcArb: fc.Arbitrary<Src> = fc.oneof(
 );
 const valArb = fc.nat({ max: 15 });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ op: fc.constant("bin" as const), fn: fc.constantFrom(...BINS), a: valArb, b: srcArb, swap: fc.boolean() }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant("bin" as const),
+      fn: fc.constantFrom(...BINS),
+      a: valArb,
+      b: srcArb,
+      swap: fc.boolean(),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("un" as const), fn: fc.constantFrom(...UNS), a: valArb }) },
-  { weight: 4, arbitrary: fc.record({ op: fc.constant("sel" as const), cmp: fc.constantFrom(...CMPS), a: valArb, b: srcArb, t: srcArb, f: srcArb, lax: fc.boolean() }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant("sel" as const),
+      cmp: fc.constantFrom(...CMPS),
+      a: valArb,
+      b: srcArb,
+      t: srcArb,
+      f: srcArb,
+      lax: fc.boolean(),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("mask" as const), a: valArb, f: srcArb, swap: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("relu" as const), a: valArb }) },
 );
 
 /** Shapes: cols = 4k (4..64), rows 1..40; in 9 of 10 programs rows is raised so the loop has ≥ 256 elements (cols ≥ 8). */
-const shapeArb = fc.tuple(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 40 }), fc.nat({ max: 9 })).map(([k, r, small]) => {
-  if (small === 0) return { rows: r, cols: 4 * k };
-  const cols = 4 * Math.max(k, 2);
-  return { rows: Math.min(40, Math.max(r, Math.ceil(256 / cols))), cols };
-});
+const shapeArb = fc
+  .tuple(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 40 }), fc.nat({ max: 9 }))
+  .map(([k, r, small]) => {
+    if (small === 0) return { rows: r, cols: 4 * k };
+    const cols = 4 * Math.max(k, 2);
+    return { rows: Math.min(40, Math.max(r, Math.ceil(256 / cols))), cols };
+  });
 
-const programArb: fc.Arbitrary<Program> = fc.record({
-  shape: shapeArb,
-  mask: fc.constantFrom("full" as const, "full" as const, "scalar" as const, "one" as const),
-  ops: fc.array(opArb, { minLength: 2, maxLength: 8 }),
-  extra: fc.option(fc.nat({ max: 15 }), { freq: 3 }),
-  maskOut: fc.boolean(),
-  colSums: fc.constantFrom(0 as const, 0 as const, 1 as const, 2 as const),
-  valueSeed: fc.nat(),
-}).map(({ shape, ...p }) => ({ ...shape, ...p }));
+const programArb: fc.Arbitrary<Program> = fc
+  .record({
+    shape: shapeArb,
+    mask: fc.constantFrom("full" as const, "full" as const, "scalar" as const, "one" as const),
+    ops: fc.array(opArb, { minLength: 2, maxLength: 8 }),
+    extra: fc.option(fc.nat({ max: 15 }), { freq: 3 }),
+    maskOut: fc.boolean(),
+    colSums: fc.constantFrom(0 as const, 0 as const, 1 as const, 2 as const),
+    valueSeed: fc.nat(),
+  })
+  .map(({ shape, ...p }) => ({ ...shape, ...p }));
 
 // ───────────────────────────── interpretation ─────────────────────────────
 
-const CMP_FN = { eq: np.equal, ne: np.notEqual, lt: np.less, le: np.lessEqual, gt: np.greater, ge: np.greaterEqual } as const;
-const BIN_FN = { add: np.add, sub: np.subtract, mul: np.multiply, div: np.divide, max: np.maximum, min: np.minimum } as const;
+const CMP_FN = {
+  eq: np.equal,
+  ne: np.notEqual,
+  lt: np.less,
+  le: np.lessEqual,
+  gt: np.greater,
+  ge: np.greaterEqual,
+} as const;
+const BIN_FN = {
+  add: np.add,
+  sub: np.subtract,
+  mul: np.multiply,
+  div: np.divide,
+  max: np.maximum,
+  min: np.minimum,
+} as const;
 const UN_FN = { neg: np.negative, abs: np.abs, sqrt: np.sqrt } as const;
 
 /** The program as a function of (x, y, bias, col, s, m); outputs: the leaves, then as listed in Program. */
@@ -116,12 +154,18 @@ function programFn(p: Program): (...a: Tensor[]) => Tensor[] {
     const val = (i: number) => (read.add(i % vals.length), vals[i % vals.length]!);
     const src = (q: Src): Tensor | number => {
       switch (q.k) {
-        case "val": return val(q.i);
-        case "y": return y!;
-        case "bias": return bias!;
-        case "col": return col!;
-        case "s": return s!;
-        case "lit": return q.v;
+        case "val":
+          return val(q.i);
+        case "y":
+          return y!;
+        case "bias":
+          return bias!;
+        case "col":
+          return col!;
+        case "s":
+          return s!;
+        case "lit":
+          return q.v;
       }
     };
     let lastMask: Tensor | undefined;
@@ -139,7 +183,8 @@ function programFn(p: Program): (...a: Tensor[]) => Tensor[] {
           lastMask = CMP_FN[o.cmp](val(o.a), src(o.b));
           const [t, f] = [src(o.t), src(o.f)];
           // lax.select needs operands of the mask's shape and dtype
-          const full = (v: Tensor | number) => np.broadcastTo(typeof v === "number" ? np.array(v, { dtype: "float32" }) : v, [p.rows, p.cols]);
+          const full = (v: Tensor | number) =>
+            np.broadcastTo(typeof v === "number" ? np.array(v, { dtype: "float32" }) : v, [p.rows, p.cols]);
           vals.push(o.lax ? lax.select(lastMask, full(t), full(f)) : np.where(lastMask, t, f));
           break;
         }
@@ -163,7 +208,8 @@ function programFn(p: Program): (...a: Tensor[]) => Tensor[] {
   };
 }
 
-const showSrc = (q: Src): string => (q.k === "val" ? `v${q.i}` : q.k === "lit" ? (Object.is(q.v, -0) ? "-0" : String(q.v)) : q.k);
+const showSrc = (q: Src): string =>
+  q.k === "val" ? `v${q.i}` : q.k === "lit" ? (Object.is(q.v, -0) ? "-0" : String(q.v)) : q.k;
 /** The program as text, for failure messages (value indices are taken mod the count so far; v0 is x). */
 function show(p: Program): string {
   const lines = p.ops.map((o, k) => {
@@ -171,11 +217,16 @@ function show(p: Program): string {
     const v = (i: number) => `v${i % n}`;
     const s = (q: Src) => (q.k === "val" ? v(q.i) : showSrc(q));
     switch (o.op) {
-      case "bin": return `v${n} = ${o.fn}(${o.swap ? `${s(o.b)}, ${v(o.a)}` : `${v(o.a)}, ${s(o.b)}`})`;
-      case "un": return `v${n} = ${o.fn}(${v(o.a)})`;
-      case "sel": return `v${n} = ${o.lax ? "lax.select" : "where"}(${o.cmp}(${v(o.a)}, ${s(o.b)}), ${s(o.t)}, ${s(o.f)})`;
-      case "mask": return `v${n} = where(m, ${o.swap ? `${s(o.f)}, ${v(o.a)}` : `${v(o.a)}, ${s(o.f)}`})`;
-      case "relu": return `v${n} = relu(${v(o.a)})`;
+      case "bin":
+        return `v${n} = ${o.fn}(${o.swap ? `${s(o.b)}, ${v(o.a)}` : `${v(o.a)}, ${s(o.b)}`})`;
+      case "un":
+        return `v${n} = ${o.fn}(${v(o.a)})`;
+      case "sel":
+        return `v${n} = ${o.lax ? "lax.select" : "where"}(${o.cmp}(${v(o.a)}, ${s(o.b)}), ${s(o.t)}, ${s(o.f)})`;
+      case "mask":
+        return `v${n} = where(m, ${o.swap ? `${s(o.f)}, ${v(o.a)}` : `${v(o.a)}, ${s(o.f)}`})`;
+      case "relu":
+        return `v${n} = relu(${v(o.a)})`;
     }
   });
   const n = p.ops.length + 1;
@@ -183,20 +234,37 @@ function show(p: Program): string {
   p.ops.forEach((o, k) => {
     const m = k + 1;
     read.add(o.a % m);
-    for (const q of [(o as { b?: Src }).b, (o as { t?: Src }).t, (o as { f?: Src }).f]) if (q?.k === "val") read.add(q.i % m);
+    for (const q of [(o as { b?: Src }).b, (o as { t?: Src }).t, (o as { f?: Src }).f])
+      if (q?.k === "val") read.add(q.i % m);
   });
   const leaves = Array.from({ length: n - 1 }, (_, i) => i + 1).filter((i) => !read.has(i));
-  return `x: [${p.rows}, ${p.cols}], mask ${p.mask}; ${lines.join("; ")}; out: ${leaves.map((i) => `v${i}`).join(", ")}` +
-    `${p.extra !== null ? `, v${p.extra % n}` : ""}${p.maskOut ? ", last mask" : ""}${p.colSums ? `, ${p.colSums} column sum(s)` : ""}; values seed ${p.valueSeed}`;
+  return (
+    `x: [${p.rows}, ${p.cols}], mask ${p.mask}; ${lines.join("; ")}; out: ${leaves.map((i) => `v${i}`).join(", ")}` +
+    `${p.extra !== null ? `, v${p.extra % n}` : ""}${p.maskOut ? ", last mask" : ""}${p.colSums ? `, ${p.colSums} column sum(s)` : ""}; values seed ${p.valueSeed}`
+  );
 }
 
 // ───────────────────────────── values ─────────────────────────────
 
 function inputsOf(p: Program): Tensor[] {
   const r = mulberry32(p.valueSeed);
-  const f32 = (shape: number[]) => np.reshape(np.array(values(shape.reduce((a, b) => a * b, 1), r, true), { dtype: "float32" }), shape);
+  const f32 = (shape: number[]) =>
+    np.reshape(
+      np.array(
+        values(
+          shape.reduce((a, b) => a * b, 1),
+          r,
+          true,
+        ),
+        { dtype: "float32" },
+      ),
+      shape,
+    );
   const n = p.rows * p.cols;
-  const m = p.mask === "full" ? np.reshape(np.array(Array.from({ length: n }, () => r() < 0.5)), [p.rows, p.cols]) : np.reshape(np.array([r() < 0.5]), p.mask === "scalar" ? [] : [1]);
+  const m =
+    p.mask === "full"
+      ? np.reshape(np.array(Array.from({ length: n }, () => r() < 0.5)), [p.rows, p.cols])
+      : np.reshape(np.array([r() < 0.5]), p.mask === "scalar" ? [] : [1]);
   return [f32([p.rows, p.cols]), f32([p.rows, p.cols]), f32([p.cols]), f32([p.rows, 1]), f32([]), m];
 }
 
@@ -204,7 +272,8 @@ function inputsOf(p: Program): Tensor[] {
 
 /** Bit-for-bit equality (any NaN matches any NaN; −0 ≠ +0): the first few differences. */
 function differences(what: string, got: Tensor, want: Tensor): string[] {
-  if (got.dtype !== want.dtype || got.shape.join() !== want.shape.join()) return [`${what}: ${got.dtype}[${got.shape}] vs ${want.dtype}[${want.shape}]`];
+  if (got.dtype !== want.dtype || got.shape.join() !== want.shape.join())
+    return [`${what}: ${got.dtype}[${got.shape}] vs ${want.dtype}[${want.shape}]`];
   const [g, w] = [got.toTypedArray(), want.toTypedArray()];
   const bad: string[] = [];
   for (let i = 0; i < g.length && bad.length < 6; i++) {
@@ -227,7 +296,9 @@ const WASM = "// WebAssembly SIMD loop over f32x4 lanes";
 describe("random programs of float32 elementwise ops, selects, broadcasts and column sums: fast-mode jit (wasm) = eager, bitwise", () => {
   const tally = { cases: 0, wasm: 0, split: 0, columnSums: 0, boolIn: 0, boolOut: 0, js: 0 };
   afterAll(() => {
-    console.log(`wasm_loops: ${tally.cases} programs, ${tally.wasm} all-wasm (${tally.split} split loops, ${tally.columnSums} with column sums, ${tally.boolIn} reading bool bytes, ${tally.boolOut} storing bools), ${tally.js} with a JS loop`);
+    console.log(
+      `wasm_loops: ${tally.cases} programs, ${tally.wasm} all-wasm (${tally.split} split loops, ${tally.columnSums} with column sums, ${tally.boolIn} reading bool bytes, ${tally.boolOut} storing bools), ${tally.js} with a JS loop`,
+    );
   });
 
   it("WebAssembly SIMD is available", () => {
@@ -265,6 +336,7 @@ describe("random programs of float32 elementwise ops, selects, broadcasts and co
     );
     // the property is about wasm loops: most programs must have reached them, of each kind
     expect(tally.wasm / tally.cases, `${tally.wasm} of ${tally.cases} programs all-wasm`).toBeGreaterThanOrEqual(0.7);
-    for (const k of ["split", "columnSums", "boolIn", "boolOut"] as const) expect(tally[k], `all-wasm programs with ${k}`).toBeGreaterThanOrEqual(Math.ceil(0.1 * tally.wasm));
+    for (const k of ["split", "columnSums", "boolIn", "boolOut"] as const)
+      expect(tally[k], `all-wasm programs with ${k}`).toBeGreaterThanOrEqual(Math.ceil(0.1 * tally.wasm));
   });
 });

@@ -45,13 +45,21 @@ const contraction = fc.oneof(
 const batchArb = fc.oneof(
   { weight: 2, arbitrary: fc.constant([] as number[]) },
   { weight: 3, arbitrary: fc.integer({ min: 1, max: 3 }).map((x) => [x]) },
-  { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 })).map(([a, b]) => [a, b]) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 })).map(([a, b]) => [a, b]),
+  },
 );
 /** A permutation of 0..n−1 from sort keys (or null: keep the logical order). */
 const permArb = (n: number) =>
   fc.oneof(
     { weight: 1, arbitrary: fc.constant(null) },
-    { weight: 3, arbitrary: fc.array(fc.nat(1000), { minLength: n, maxLength: n }).map((keys) => keys.map((_, i) => i).sort((x, y) => keys[x]! - keys[y]! || x - y)) },
+    {
+      weight: 3,
+      arbitrary: fc
+        .array(fc.nat(1000), { minLength: n, maxLength: n })
+        .map((keys) => keys.map((_, i) => i).sort((x, y) => keys[x]! - keys[y]! || x - y)),
+    },
   );
 
 const caseArb: fc.Arbitrary<Case> = fc
@@ -67,20 +75,23 @@ const caseArb: fc.Arbitrary<Case> = fc
       values: fc.record({
         seed: fc.integer(),
         zeros: fc.constantFrom(0, 0, 0.1, 0.5, 1),
-        specials: fc.constantFrom("none", "none", "none", "none", "inf", "nan", "both") as fc.Arbitrary<Case["values"]["specials"]>,
+        specials: fc.constantFrom("none", "none", "none", "none", "inf", "nan", "both") as fc.Arbitrary<
+          Case["values"]["specials"]
+        >,
       }),
     }),
   );
-
 
 /** float32 values over 2^−6..2^6, a fraction ±0, and perhaps a few ±Inf / NaN. */
 function values(n: number, { seed: s, zeros, specials }: Case["values"], salt: number): Float32Array {
   const r = rng(s ^ salt);
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = r() < zeros ? (r() < 0.5 ? -0 : 0) : (r() * 2 - 1) * 2 ** (Math.floor(r() * 12) - 6);
+  for (let i = 0; i < n; i++)
+    out[i] = r() < zeros ? (r() < 0.5 ? -0 : 0) : (r() * 2 - 1) * 2 ** (Math.floor(r() * 12) - 6);
   if (n > 0 && specials !== "none") {
     const pool = specials === "inf" ? [Infinity, -Infinity] : specials === "nan" ? [NaN] : [Infinity, -Infinity, NaN];
-    for (let t = 0, c = 1 + Math.floor(r() * 2); t < c; t++) out[Math.floor(r() * n)] = pool[Math.floor(r() * pool.length)]!;
+    for (let t = 0, c = 1 + Math.floor(r() * 2); t < c; t++)
+      out[Math.floor(r() * n)] = pool[Math.floor(r() * pool.length)]!;
   }
   return out;
 }
@@ -104,11 +115,15 @@ function build(c: Case): Built {
   const where = (p: number[], i: number) => p.indexOf(i);
   const lc = c.contract.map((_, i) => where(lp, nb + c.lfree.length + i));
   const rc = c.contract.map((_, i) => where(rp, nb + i));
-  const dn: DN = [[lc, rc], [c.batch.map((_, i) => where(lp, i)), c.batch.map((_, i) => where(rp, i))]];
+  const dn: DN = [
+    [lc, rc],
+    [c.batch.map((_, i) => where(lp, i)), c.batch.map((_, i) => where(rp, i))],
+  ];
   const as = lp.map((i) => lLogical[i]!);
   const bs = rp.map((i) => rLogical[i]!);
   const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
-  const matmulLayout = c.lperm === null && c.rperm === null && c.lfree.length === 1 && c.rfree.length === 1 && c.contract.length === 1;
+  const matmulLayout =
+    c.lperm === null && c.rperm === null && c.lfree.length === 1 && c.rfree.length === 1 && c.contract.length === 1;
   return { a: values(size(as), c.values, 0x1111), as, b: values(size(bs), c.values, 0x2222), bs, dn, matmulLayout };
 }
 
@@ -123,7 +138,8 @@ function withinBound(got: ArrayLike<number>, other: ArrayLike<number>, ref: Ref)
   for (let i = 0; i < got.length; i++) {
     const [g, o, e] = [got[i]!, other[i]!, ref.f64[i]!];
     if (!Number.isFinite(e)) {
-      if (!(Object.is(g, o) || (Number.isNaN(g) && Number.isNaN(o))) || !(Number.isNaN(e) ? Number.isNaN(g) : g === e)) bad.push(`[${i}] got ${g} and ${o}, exact ${e}`);
+      if (!(Object.is(g, o) || (Number.isNaN(g) && Number.isNaN(o))) || !(Number.isNaN(e) ? Number.isNaN(g) : g === e))
+        bad.push(`[${i}] got ${g} and ${o}, exact ${e}`);
       continue;
     }
     const tol = (ref.k + 2) * U * ref.absSum[i]! * 1.000001 + (ref.k + 1) * 2 ** -149;
@@ -183,7 +199,8 @@ describe("float32 dot_general on the wasm kernel (random shapes, layouts, values
         fail("wasm vs JS kernel", withinBound(g, js, ref), g.length);
         // (c) jit gives the eager bits
         fail("jit vs eager", bitwiseDiff(jit(f)(A, B).toTypedArray() as Float32Array, g), g.length);
-        if (x.matmulLayout) fail("np.matmul vs lax.dotGeneral", bitwiseDiff(np.matmul(A, B).toTypedArray() as Float32Array, g), g.length);
+        if (x.matmulLayout)
+          fail("np.matmul vs lax.dotGeneral", bitwiseDiff(np.matmul(A, B).toTypedArray() as Float32Array, g), g.length);
         cases++;
         if (ref.f32.some(Number.isNaN)) withNaN++;
         if (ref.k > 40) bigK++;
@@ -195,19 +212,31 @@ describe("float32 dot_general on the wasm kernel (random shapes, layouts, values
     expect(bigK).toBeGreaterThan(0);
     expect(cases).toBeGreaterThan(0);
     const w = wasmKernels()!;
-    expect(w.fma ? branch.tolerant : branch.exact, `comparisons on the ${w.fma ? "FMA" : "exact"} branch`).toBeGreaterThanOrEqual(cases);
+    expect(
+      w.fma ? branch.tolerant : branch.exact,
+      `comparisons on the ${w.fma ? "FMA" : "exact"} branch`,
+    ).toBeGreaterThanOrEqual(cases);
     expect(w.fma ? branch.exact : branch.tolerant).toBe(0);
   });
 
   it("the checks can fail: a 1e-3 relative perturbation, a one-ulp change, a NaN or an Inf sign are rejected", () => {
-    const c: Case = { batch: [2], contract: [37], lfree: [5], rfree: [6], lperm: [2, 0, 1], rperm: null, values: { seed: 7, zeros: 0, specials: "none" } };
+    const c: Case = {
+      batch: [2],
+      contract: [37],
+      lfree: [5],
+      rfree: [6],
+      lperm: [2, 0, 1],
+      rperm: null,
+      values: { seed: 7, zeros: 0, specials: "none" },
+    };
     const x = build(c);
     const ref = reference(x.a, x.as, x.b, x.bs, x.dn);
     const g = lax.dotGeneral(tensor(x.a, x.as), tensor(x.b, x.bs), x.dn).toTypedArray() as Float32Array;
     expect(withinBound(g, ref.f64, ref)).toEqual([]);
     // the element whose bound is smallest relative to its value
     let at = 0;
-    for (let i = 1; i < g.length; i++) if (ref.absSum[i]! / Math.abs(ref.f64[i]!) < ref.absSum[at]! / Math.abs(ref.f64[at]!)) at = i;
+    for (let i = 1; i < g.length; i++)
+      if (ref.absSum[i]! / Math.abs(ref.f64[i]!) < ref.absSum[at]! / Math.abs(ref.f64[at]!)) at = i;
     const perturbed = g.slice();
     perturbed[at] = g[at]! * (1 + 1e-3);
     expect(withinBound(perturbed, ref.f64, ref).length, "1e-3 relative perturbation").toBe(1);
@@ -222,7 +251,13 @@ describe("float32 dot_general on the wasm kernel (random shapes, layouts, values
     expect(bitwiseDiff(Float32Array.from([-0]), [0])).toHaveLength(1);
     expect(bitwiseDiff(Float32Array.from([NaN, 1]), [NaN, NaN])).toHaveLength(1);
     // non-finite values must agree exactly
-    const inf: Ref = { shape: [2], f32: Float64Array.from([Infinity, NaN]), f64: Float64Array.from([Infinity, NaN]), absSum: Float64Array.from([Infinity, NaN]), k: 3 };
+    const inf: Ref = {
+      shape: [2],
+      f32: Float64Array.from([Infinity, NaN]),
+      f64: Float64Array.from([Infinity, NaN]),
+      absSum: Float64Array.from([Infinity, NaN]),
+      k: 3,
+    };
     expect(withinBound([Infinity, NaN], [Infinity, NaN], inf)).toEqual([]);
     expect(withinBound([-Infinity, NaN], [-Infinity, NaN], inf)).toHaveLength(1);
     expect(withinBound([Infinity, 0], [Infinity, NaN], inf)).toHaveLength(1);

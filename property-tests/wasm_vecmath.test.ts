@@ -61,13 +61,19 @@ const show = (v: number) => (Object.is(v, -0) ? "-0" : String(v));
 const hex = (v: number) => `0x${bitsOf(v).toString(16).padStart(8, "0")}`;
 
 /** Elements whose result is more than `tol` ulp from the rounded reference; also returns the largest distance. */
-function check(xs: Float32Array, got: Float32Array, ref: (x: number) => number, tol = TOL_ULP): { bad: string[]; max: number } {
+function check(
+  xs: Float32Array,
+  got: Float32Array,
+  ref: (x: number) => number,
+  tol = TOL_ULP,
+): { bad: string[]; max: number } {
   const bad: string[] = [];
   let max = 0;
   for (let i = 0; i < xs.length; i++) {
     const want = Math.fround(ref(xs[i]!));
     const d = ulpDistance(got[i]!, want);
-    if (d > tol) bad.push(`[${i}] x = ${show(xs[i]!)} (${hex(xs[i]!)}): got ${show(got[i]!)}, want ${show(want)} (${d} ulp)`);
+    if (d > tol)
+      bad.push(`[${i}] x = ${show(xs[i]!)} (${hex(xs[i]!)}): got ${show(got[i]!)}, want ${show(want)} (${d} ulp)`);
     else if (d > max) max = d;
   }
   return { bad, max };
@@ -85,7 +91,11 @@ const FNS: Fn[] = [
   { name: "exp", op: (t) => np.exp(t), ref: Math.exp },
   { name: "log", op: (t) => np.log(t), ref: Math.log },
   { name: "tanh", op: (t) => np.tanh(t), ref: Math.tanh },
-  { name: "logistic", op: (t) => lax.logistic(t), ref: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))) },
+  {
+    name: "logistic",
+    op: (t) => lax.logistic(t),
+    ref: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
+  },
 ];
 
 /** One jitted function per primitive (default float32 mode "fast"): compiled once per input length. */
@@ -106,7 +116,8 @@ function viaWasm(f: Fn, xs: Float32Array): Float32Array {
 }
 
 const fail = (what: string, bad: string[], n: number) => {
-  if (bad.length) throw new Error(`${what}: ${bad.length} of ${n} elements beyond ${TOL_ULP} ulp\n  ${bad.slice(0, 8).join("\n  ")}`);
+  if (bad.length)
+    throw new Error(`${what}: ${bad.length} of ${n} elements beyond ${TOL_ULP} ulp\n  ${bad.slice(0, 8).join("\n  ")}`);
 };
 
 // ───────────────────────────── edge cases ─────────────────────────────
@@ -118,17 +129,64 @@ const MAX_FLOAT = fromBits(0x7f7fffff);
 
 /** Points worth testing, each with its neighbours 1 and 2 ulps either side. */
 const EDGE_CENTRES: number[] = [
-  0, MIN_SUB, MAX_SUB, MIN_NORMAL, MAX_FLOAT, 1, 0.5, 2, Math.E, 10, 100, 1e10, 1e30,
+  0,
+  MIN_SUB,
+  MAX_SUB,
+  MIN_NORMAL,
+  MAX_FLOAT,
+  1,
+  0.5,
+  2,
+  Math.E,
+  10,
+  100,
+  1e10,
+  1e30,
   // exp: overflow (ln MAX_FLOAT ≈ 88.7228), normal-result (ln 2^−126 ≈ −87.3365) and underflow (ln 2^−150 ≈ −103.972)
   // thresholds, the input clamp at −104 / 89, and the points where e^x·log2(e) rounds to the next n
-  88.72, 88.7228, 88.72283935546875, 88.73, 89, 90, -87.33, -87.3365, -87.34, -103.27, -103.28, -103.97, -103.972, -103.98, -104, -105, -150,
-  0.34657359, 1.03972077, -0.34657359,
+  88.72,
+  88.7228,
+  88.72283935546875,
+  88.73,
+  89,
+  90,
+  -87.33,
+  -87.3365,
+  -87.34,
+  -103.27,
+  -103.28,
+  -103.97,
+  -103.972,
+  -103.98,
+  -104,
+  -105,
+  -150,
+  0.34657359,
+  1.03972077,
+  -0.34657359,
   // tanh: the polynomial / exp switch at |x| = 0.625, saturation (~9.01), and tiny x (x³ underflows)
-  0.625, 0.6249999, 9, 9.1, 1e-4, 1e-20, 1e-30,
+  0.625,
+  0.6249999,
+  9,
+  9.1,
+  1e-4,
+  1e-20,
+  1e-30,
   // logistic: e^{−|x|} underflows around |x| ≈ 88.7 (normal) … 103.97 (zero); results near 1 for moderate x
-  88.7, 88.8, 16.6, 17.33, 30,
+  88.7,
+  88.8,
+  16.6,
+  17.33,
+  30,
   // log near 1 (cancellation in m − 1) and near 0
-  1.0000001, 0.9999999, 1.5, 0.7071067811865476, 0.70710677, 1e-38, 1e-40, 1e-44,
+  1.0000001,
+  0.9999999,
+  1.5,
+  0.7071067811865476,
+  0.70710677,
+  1e-38,
+  1e-40,
+  1e-44,
 ].map(Math.fround);
 
 /** The edge list: ± each centre and its ±1, ±2 ulp neighbours, ±Inf, and NaNs of both signs and two payloads. */
@@ -147,14 +205,54 @@ function edgeValues(): number[] {
 
 /** IEEE special values, checked bit for bit (Object.is; NaN for NaN). */
 const SPECIAL: Record<Fn["name"], [number, number][]> = {
-  exp: [[0, 1], [-0, 1], [Infinity, Infinity], [-Infinity, 0], [NaN, NaN], [MIN_SUB, 1], [-MIN_SUB, 1], [88.73, Infinity], [-104, 0], [1000, Infinity], [-1000, 0]],
-  log: [[0, -Infinity], [-0, -Infinity], [-1, NaN], [-MIN_SUB, NaN], [-Infinity, NaN], [Infinity, Infinity], [1, 0], [NaN, NaN]],
-  tanh: [[0, 0], [-0, -0], [Infinity, 1], [-Infinity, -1], [NaN, NaN], [MIN_SUB, MIN_SUB], [-MIN_SUB, -MIN_SUB], [20, 1], [-20, -1]],
-  logistic: [[Infinity, 1], [-Infinity, 0], [NaN, NaN], [0, 0.5], [-0, 0.5], [200, 1], [-200, 0]],
+  exp: [
+    [0, 1],
+    [-0, 1],
+    [Infinity, Infinity],
+    [-Infinity, 0],
+    [NaN, NaN],
+    [MIN_SUB, 1],
+    [-MIN_SUB, 1],
+    [88.73, Infinity],
+    [-104, 0],
+    [1000, Infinity],
+    [-1000, 0],
+  ],
+  log: [
+    [0, -Infinity],
+    [-0, -Infinity],
+    [-1, NaN],
+    [-MIN_SUB, NaN],
+    [-Infinity, NaN],
+    [Infinity, Infinity],
+    [1, 0],
+    [NaN, NaN],
+  ],
+  tanh: [
+    [0, 0],
+    [-0, -0],
+    [Infinity, 1],
+    [-Infinity, -1],
+    [NaN, NaN],
+    [MIN_SUB, MIN_SUB],
+    [-MIN_SUB, -MIN_SUB],
+    [20, 1],
+    [-20, -1],
+  ],
+  logistic: [
+    [Infinity, 1],
+    [-Infinity, 0],
+    [NaN, NaN],
+    [0, 0.5],
+    [-0, 0.5],
+    [200, 1],
+    [-200, 0],
+  ],
 };
 
 /** `values` repeated to `n` elements, so each value lands in several lane positions (and in the tail vector). */
-const cycled = (values: number[], n: number): Float32Array => Float32Array.from({ length: n }, (_, i) => values[i % values.length]!);
+const cycled = (values: number[], n: number): Float32Array =>
+  Float32Array.from({ length: n }, (_, i) => values[i % values.length]!);
 
 // ───────────────────────────── properties ─────────────────────────────
 
@@ -169,7 +267,9 @@ describe("wasm f32x4 exp / log / tanh / logistic vs float64 Math rounded to floa
    * (either sign), where the approximations do non-trivial work (range reduction, polynomial branches).
    */
   const anyBits = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
-  const busyBits = fc.tuple(fc.integer({ min: 0x32000000, max: 0x43800000 }), fc.boolean()).map(([b, neg]) => (neg ? b | 0x80000000 : b) | 0);
+  const busyBits = fc
+    .tuple(fc.integer({ min: 0x32000000, max: 0x43800000 }), fc.boolean())
+    .map(([b, neg]) => (neg ? b | 0x80000000 : b) | 0);
   const patterns = fc.array(fc.oneof(anyBits, busyBits), { minLength: BATCH, maxLength: BATCH });
 
   for (const [k, f] of FNS.entries()) {
@@ -213,7 +313,10 @@ describe("wasm f32x4 exp / log / tanh / logistic vs float64 Math rounded to floa
 
     it(`${f.name}: IEEE special values exactly (sign of zero included)`, () => {
       const cases = SPECIAL[f.name];
-      const xs = cycled(cases.map(([x]) => x), 259);
+      const xs = cycled(
+        cases.map(([x]) => x),
+        259,
+      );
       const got = viaWasm(f, xs);
       const bad: string[] = [];
       for (let i = 0; i < xs.length; i++) {
@@ -237,7 +340,13 @@ describe("wasm f32x4 exp / log / tanh / logistic vs float64 Math rounded to floa
     expect(check(xs, got, f.ref).bad).toEqual([]);
     const want = (i: number) => Math.fround(f.ref(xs[i]!));
     // perturbations of the reference itself, so the distance is exactly what is put in
-    for (const [k, rejected] of [[4, false], [-4, false], [5, true], [-5, true], [40, true]] as const) {
+    for (const [k, rejected] of [
+      [4, false],
+      [-4, false],
+      [5, true],
+      [-5, true],
+      [40, true],
+    ] as const) {
       const p = got.slice();
       p[4] = stepUlps(want(4), k); // exp(2.5)
       p[7] = stepUlps(want(7), k); // exp(−50): small normal
@@ -263,5 +372,9 @@ describe("wasm f32x4 exp / log / tanh / logistic vs float64 Math rounded to floa
 
 afterAll(() => {
   // reported in the test output: the largest ulp distance seen per function over all checks above
-  console.log(`wasm vecmath — max ulp seen: ${Object.entries(maxSeen).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  console.log(
+    `wasm vecmath — max ulp seen: ${Object.entries(maxSeen)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}`,
+  );
 });

@@ -4,9 +4,23 @@ import "./numpy/index.js";
 export { Tensor, type ArrayLike, type ReduceOpts, type Index, type AtUpdate } from "./core/tensor.js";
 export type { DType } from "./core/dtype.js";
 export {
-  TracegradError, ShapeError, DTypeError, ConcretizationError, UnexpectedTracerError, GradientError, GradientCheckError,
+  TracegradError,
+  ShapeError,
+  DTypeError,
+  ConcretizationError,
+  UnexpectedTracerError,
+  GradientError,
+  GradientCheckError,
 } from "./core/errors.js";
-export { tree, type TreeDef, type TensorTree, type Leaf, type Loose, type LooseArgs, type LooseAt } from "./core/tree.js";
+export {
+  tree,
+  type TreeDef,
+  type TensorTree,
+  type Leaf,
+  type Loose,
+  type LooseArgs,
+  type LooseAt,
+} from "./core/tree.js";
 export { np } from "./numpy/index.js";
 export { nn } from "./nn/index.js";
 export { lax } from "./lax.js";

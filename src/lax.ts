@@ -10,17 +10,35 @@ export const lax = {
   /** The identity with derivative zero (the top-level `stopGradient`). @example grad((x: Tensor) => lax.stopGradient(x).mul(x))(3) // Tensor(3, dtype=float32) */
   stopGradient: p.stopGradient,
   // elementwise: int32 `div` truncates toward zero; `pow` takes floats only; `max`/`min` split the derivative equally at ties
-  add: p.add, sub: p.sub, mul: p.mul, div: p.div, neg: p.neg, exp: p.exp, log: p.log, sin: p.sin,
-  cos: p.cos, tanh: p.tanh, sqrt: p.sqrt, pow: p.pow, max: p.max, min: p.min,
+  add: p.add,
+  sub: p.sub,
+  mul: p.mul,
+  div: p.div,
+  neg: p.neg,
+  exp: p.exp,
+  log: p.log,
+  sin: p.sin,
+  cos: p.cos,
+  tanh: p.tanh,
+  sqrt: p.sqrt,
+  pow: p.pow,
+  max: p.max,
+  min: p.min,
   // comparisons: bool results, zero derivative
-  eq: p.eq, ne: p.ne, lt: p.lt, le: p.le, gt: p.gt, ge: p.ge,
+  eq: p.eq,
+  ne: p.ne,
+  lt: p.lt,
+  le: p.le,
+  gt: p.gt,
+  ge: p.ge,
   /** `pred ? onTrue : onFalse` elementwise (`pred` bool, all of one shape). @example lax.select(np.array([true, false]), np.array([1, 2]), np.array([3, 4])) // Tensor([1, 4], dtype=float32) */
   select: p.select,
   /** Changes dtype; float → int32 truncates toward zero. @example lax.convertElementType(np.array([1.7, -1.7]), "int32") // Tensor([1, -1], dtype=int32) */
   convertElementType: p.convertElementType,
   /** Sum over `axes` (dropped; no keepdims). @example lax.reduceSum(np.ones([2, 3]), [0]) // Tensor([2, 2, 2], dtype=float32) */
   reduceSum: p.reduceSum,
-  reduceMax: p.reduceMax, reduceMin: p.reduceMin, // as reduceSum; ties split the derivative equally
+  reduceMax: p.reduceMax,
+  reduceMin: p.reduceMin, // as reduceSum; ties split the derivative equally
   /** Operand axis i becomes result axis `dims[i]` of `shape`; size-1 axes repeat. @example lax.broadcastInDim(np.array([1, 2]), [3, 2], [1]).toArray() // [[1, 2], [1, 2], [1, 2]] */
   broadcastInDim: p.broadcastInDim,
   /** Row-major reshape to a fully given shape (no −1). @example lax.reshape(np.arange(6), [2, 3]).shape // [2, 3] */
@@ -37,8 +55,13 @@ export const lax = {
    */
   dotGeneral: p.dotGeneral,
   // more elementwise: `logistic` is the sigmoid; `sign` and comparisons have zero derivative; abs′(0) = 0
-  log1p: p.log1p, expm1: p.expm1, tan: p.tan, logistic: p.logistic,
-  erf: p.erf, abs: p.abs, sign: p.sign,
+  log1p: p.log1p,
+  expm1: p.expm1,
+  tan: p.tan,
+  logistic: p.logistic,
+  erf: p.erf,
+  abs: p.abs,
+  sign: p.sign,
   reduceProd: p.reduceProd, // as reduceSum; the derivative is exact where elements are zero
   /** int32 index of the first maximum along one axis. @example lax.argmax(np.array([[1, 3], [4, 2]]), 1) // Tensor([1, 0], dtype=int32) */
   argmax: p.argmax,

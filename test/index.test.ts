@@ -4,7 +4,19 @@ import * as tg from "tracegrad";
 
 describe("exports", () => {
   it("the transforms present so far are functions", () => {
-    for (const name of ["grad", "valueAndGrad", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "vmap", "makeJaxpr", "stopGradient", "checkGrads"] as const) {
+    for (const name of [
+      "grad",
+      "valueAndGrad",
+      "vjp",
+      "jvp",
+      "jacfwd",
+      "jacrev",
+      "hessian",
+      "vmap",
+      "makeJaxpr",
+      "stopGradient",
+      "checkGrads",
+    ] as const) {
       expect(tg[name], name).toBeTypeOf("function");
     }
   });
@@ -21,7 +33,15 @@ describe("exports", () => {
   });
 
   it("every error class", () => {
-    for (const name of ["TracegradError", "ShapeError", "DTypeError", "ConcretizationError", "UnexpectedTracerError", "GradientError", "GradientCheckError"] as const) {
+    for (const name of [
+      "TracegradError",
+      "ShapeError",
+      "DTypeError",
+      "ConcretizationError",
+      "UnexpectedTracerError",
+      "GradientError",
+      "GradientCheckError",
+    ] as const) {
       expect(tg[name], name).toBeTypeOf("function");
       expect(new tg[name]("m")).toBeInstanceOf(Error);
     }
@@ -29,11 +49,54 @@ describe("exports", () => {
 
   it("np has the functions API.md lists and the library has implemented", () => {
     const present = [
-      "array", "zeros", "ones", "full", "zerosLike", "onesLike", "arange", "linspace", "eye",
-      "add", "subtract", "multiply", "divide", "power", "negative", "exp", "log", "sqrt", "square", "sin", "cos", "tanh", "abs",
-      "maximum", "minimum", "clip", "where", "equal", "notEqual", "less", "lessEqual", "greater", "greaterEqual",
-      "sum", "mean", "max", "min", "dot", "matmul", "outer",
-      "reshape", "transpose", "expandDims", "squeeze", "broadcastTo", "concatenate", "stack", "astype",
+      "array",
+      "zeros",
+      "ones",
+      "full",
+      "zerosLike",
+      "onesLike",
+      "arange",
+      "linspace",
+      "eye",
+      "add",
+      "subtract",
+      "multiply",
+      "divide",
+      "power",
+      "negative",
+      "exp",
+      "log",
+      "sqrt",
+      "square",
+      "sin",
+      "cos",
+      "tanh",
+      "abs",
+      "maximum",
+      "minimum",
+      "clip",
+      "where",
+      "equal",
+      "notEqual",
+      "less",
+      "lessEqual",
+      "greater",
+      "greaterEqual",
+      "sum",
+      "mean",
+      "max",
+      "min",
+      "dot",
+      "matmul",
+      "outer",
+      "reshape",
+      "transpose",
+      "expandDims",
+      "squeeze",
+      "broadcastTo",
+      "concatenate",
+      "stack",
+      "astype",
     ];
     for (const name of present) expect((tg.np as Record<string, unknown>)[name], `np.${name}`).toBeTypeOf("function");
   });
@@ -52,7 +115,18 @@ describe("exports", () => {
 
   it("the nn namespace has every function API.md lists", () => {
     expect(tg.nn).toBeTypeOf("object");
-    for (const name of ["relu", "sigmoid", "softplus", "logSigmoid", "gelu", "tanh", "softmax", "logSoftmax", "logsumexp", "oneHot"] as const) {
+    for (const name of [
+      "relu",
+      "sigmoid",
+      "softplus",
+      "logSigmoid",
+      "gelu",
+      "tanh",
+      "softmax",
+      "logSoftmax",
+      "logsumexp",
+      "oneHot",
+    ] as const) {
       expect(tg.nn[name], `nn.${name}`).toBeTypeOf("function");
     }
   });

@@ -56,8 +56,8 @@ export const chain: Suite = {
   description:
     "x: 1e6 float32 samples of N(0, 1). Forward returns f(x) (1e6 values); gradient returns d/dx sum(f(x)) = f′(x) (1e6 values). " +
     "The hand-fused JS loops allocate a new Float32Array per call (as every library does); the plain ones compute in float64 with one rounding per element; " +
-    "tracegrad jit (default `float32: \"fast\"`) runs the fused loop as WebAssembly SIMD over f32x4 lanes, with vectorised exp and tanh " +
-    "(within 4 ulp); with `float32: \"exact\"` it is a JS loop rounding to float32 after every operation (bitwise equal to its eager mode); " +
+    'tracegrad jit (default `float32: "fast"`) runs the fused loop as WebAssembly SIMD over f32x4 lanes, with vectorised exp and tanh ' +
+    '(within 4 ulp); with `float32: "exact"` it is a JS loop rounding to float32 after every operation (bitwise equal to its eager mode); ' +
     "the second hand-written loop does the same `Math.fround` roundings, and is checked bitwise equal to it. jax-js calls are awaited with `blockUntilReady()` " +
     "(jax-js is lazy) and their outputs disposed; TensorFlow.js runs synchronously inside `tf.tidy` and its output is disposed. " +
     "Before timing, every forward and every gradient is checked against the hand-fused loop (max |Δ| / max(1, |ref|) ≤ 1e-5).",
@@ -82,7 +82,11 @@ export const chain: Suite = {
 
     // jax-js (x is used four times: three references, then consumed)
     const jnp = jax.numpy;
-    const jaxF = (t: jax.numpy.Array) => jnp.tanh(t.ref.mul(1.5).add(0.5)).mul(t.ref).sub(jnp.exp(t.ref.mul(t).neg()));
+    const jaxF = (t: jax.numpy.Array) =>
+      jnp
+        .tanh(t.ref.mul(1.5).add(0.5))
+        .mul(t.ref)
+        .sub(jnp.exp(t.ref.mul(t).neg()));
     const jaxJf = jax.jit(jaxF);
     const jaxJdf = jax.jit(jax.grad((t: jax.numpy.Array) => jaxF(t).sum()));
     const jx = toJax(x);
@@ -108,11 +112,29 @@ export const chain: Suite = {
       ["tracegrad eager forward", f(x).toTypedArray() as Float32Array, refF],
       ["tracegrad jit forward", jf(x).toTypedArray() as Float32Array, refF],
       ["jax-js jit forward", jaxJf(jx.ref).dataSync(), refF],
-      ["tfjs-wasm forward", (() => { const r = runTfF(); const d = r.dataSync(); r.dispose(); return d; })(), refF],
+      [
+        "tfjs-wasm forward",
+        (() => {
+          const r = runTfF();
+          const d = r.dataSync();
+          r.dispose();
+          return d;
+        })(),
+        refF,
+      ],
       ["tracegrad eager gradient", df(x).toTypedArray() as Float32Array, refDf],
       ["tracegrad jit gradient", jdf(x).toTypedArray() as Float32Array, refDf],
       ["jax-js jit gradient", jaxJdf(jx.ref).dataSync(), refDf],
-      ["tfjs-wasm gradient", (() => { const r = runTfDf(); const d = r.dataSync(); r.dispose(); return d; })(), refDf],
+      [
+        "tfjs-wasm gradient",
+        (() => {
+          const r = runTfDf();
+          const d = r.dataSync();
+          r.dispose();
+          return d;
+        })(),
+        refDf,
+      ],
     ];
     for (const [name, a, b] of got) {
       const d = maxRelDiff(a, b);
@@ -120,9 +142,14 @@ export const chain: Suite = {
     }
     // with the same roundings, the hand-written loops and tracegrad's generated ones agree bit for bit
     const sameBits = (what: string, a: ArrayLike<number>, b: ArrayLike<number>) => {
-      for (let i = 0; i < n; i++) if (!Object.is(a[i], b[i])) throw new Error(`chain: ${what} at ${i}: ${a[i]} vs ${b[i]}`);
+      for (let i = 0; i < n; i++)
+        if (!Object.is(a[i], b[i])) throw new Error(`chain: ${what} at ${i}: ${a[i]} vs ${b[i]}`);
     };
-    sameBits("tracegrad jit (float32: exact) forward differs from the float32-rounded hand loop", jfExact(x).toTypedArray(), handForwardF32());
+    sameBits(
+      "tracegrad jit (float32: exact) forward differs from the float32-rounded hand loop",
+      jfExact(x).toTypedArray(),
+      handForwardF32(),
+    );
 
     const cases: Case[] = [
       { name: "forward: hand-fused JS loop", fn: handForward },
@@ -142,10 +169,37 @@ export const chain: Suite = {
       cases,
       baseline: "forward: hand-fused JS loop",
       targets: [
-        { label: "jit chain forward ≤ 1.1× the hand-fused JS loop", kind: "ratio", case: "forward: tracegrad jit", vs: "forward: hand-fused JS loop", limit: 1.1, reference: "forward: jax-js jit" },
-        { label: "jit chain gradient ≤ 1.5× jit chain forward", kind: "ratio", case: "gradient: tracegrad jit(grad)", vs: "forward: tracegrad jit", limit: 1.5, reference: "gradient: jax-js jit(grad)" },
-        { label: "jit chain forward ≤ 13 ms (issue 6)", kind: "time", case: "forward: tracegrad jit", limit: 13, reference: "forward: jax-js jit" },
-        { label: "jit chain forward ≤ 0.5× jax-js jit (issue 6)", kind: "ratio", case: "forward: tracegrad jit", vs: "forward: jax-js jit", limit: 0.5, reference: "forward: jax-js jit" },
+        {
+          label: "jit chain forward ≤ 1.1× the hand-fused JS loop",
+          kind: "ratio",
+          case: "forward: tracegrad jit",
+          vs: "forward: hand-fused JS loop",
+          limit: 1.1,
+          reference: "forward: jax-js jit",
+        },
+        {
+          label: "jit chain gradient ≤ 1.5× jit chain forward",
+          kind: "ratio",
+          case: "gradient: tracegrad jit(grad)",
+          vs: "forward: tracegrad jit",
+          limit: 1.5,
+          reference: "gradient: jax-js jit(grad)",
+        },
+        {
+          label: "jit chain forward ≤ 13 ms (issue 6)",
+          kind: "time",
+          case: "forward: tracegrad jit",
+          limit: 13,
+          reference: "forward: jax-js jit",
+        },
+        {
+          label: "jit chain forward ≤ 0.5× jax-js jit (issue 6)",
+          kind: "ratio",
+          case: "forward: tracegrad jit",
+          vs: "forward: jax-js jit",
+          limit: 0.5,
+          reference: "forward: jax-js jit",
+        },
       ],
     };
   },

@@ -4,12 +4,14 @@ import { mulberry32 } from "../../src/core/random.js";
 
 export { mulberry32 };
 
-
 /** An f32 tensor of N(0, std²) samples (Box–Muller) from its own seed. */
 export function normal(seed: number, shape: number[], std = 1): Tensor {
   const rand = mulberry32(seed);
   const n = shape.reduce((a, b) => a * b, 1);
-  const data = Float32Array.from({ length: n }, () => std * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand()));
+  const data = Float32Array.from(
+    { length: n },
+    () => std * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand()),
+  );
   return np.reshape(np.array(data), shape);
 }
 
@@ -18,5 +20,7 @@ export function maxAbsDiff(a: unknown, b: unknown): number {
   const la = tree.leaves(a) as Tensor[];
   const lb = tree.leaves(b) as Tensor[];
   if (la.length !== lb.length) return Infinity;
-  return Math.max(...la.map((t, i) => (t.shape.join() === lb[i]!.shape.join() ? Number(np.max(np.abs(t.sub(lb[i]!)))) : Infinity)));
+  return Math.max(
+    ...la.map((t, i) => (t.shape.join() === lb[i]!.shape.join() ? Number(np.max(np.abs(t.sub(lb[i]!)))) : Infinity)),
+  );
 }

@@ -28,7 +28,7 @@ export function eagerOverhead(n: number): Suite {
     description:
       `One \`add\` of two float32 vectors of ${label(n)} element${n === 1 ? "" : "s"}, called repeatedly on the same inputs; ` +
       "each sample runs many operations and is divided by their number. The hand-written JS loop allocates the output " +
-      "Float32Array and adds; the column \"median − baseline\" is what each library spends per operation beyond that work. " +
+      'Float32Array and adds; the column "median − baseline" is what each library spends per operation beyond that work. ' +
       "tracegrad: `x.add(y)` outside any transform. jax-js: `np.add(x.ref, y.ref)`, awaited with `blockUntilReady()` " +
       "(jax-js is lazy: realising is what runs the operation) and disposed. TensorFlow.js: `tf.add(x, y)`, disposed. " +
       "Before timing, every result is checked against the JS loop.",
@@ -53,7 +53,8 @@ export function eagerOverhead(n: number): Suite {
 
       const ref = jsAdd();
       const same = (name: string, got: ArrayLike<number>) => {
-        for (let i = 0; i < n; i++) if (got[i] !== ref[i]) throw new Error(`eager-overhead: ${name} gives ${got[i]} at ${i}, expected ${ref[i]}`);
+        for (let i = 0; i < n; i++)
+          if (got[i] !== ref[i]) throw new Error(`eager-overhead: ${name} gives ${got[i]} at ${i}, expected ${ref[i]}`);
       };
       same("tracegrad", x.add(y).toTypedArray() as Float32Array);
       same("jax-js", jax.numpy.add(jx.ref, jy.ref).dataSync());
@@ -71,7 +72,12 @@ export function eagerOverhead(n: number): Suite {
       };
       const tfCase = (b: TfBackend): Case => {
         const [a, bb] = tfIn.get(b)!;
-        return { name: `tfjs-${b} tf.add`, count: c.tf, fn: repeat(c.tf, () => tf.add(a, bb).dispose()), before: () => useTf(b) };
+        return {
+          name: `tfjs-${b} tf.add`,
+          count: c.tf,
+          fn: repeat(c.tf, () => tf.add(a, bb).dispose()),
+          before: () => useTf(b),
+        };
       };
       const cases: Case[] = [
         { name: "hand-written JS loop", count: c.js, fn: repeat(c.js, jsAdd) },
@@ -95,7 +101,16 @@ export function eagerOverhead(n: number): Suite {
         baseline: "hand-written JS loop",
         targets:
           n === 1000
-            ? [{ label: "eager overhead ≤ 5 µs per op at n = 1000", kind: "overhead", case: "tracegrad eager x.add(y)", vs: "hand-written JS loop", limit: 0.005, reference: "jax-js eager np.add (realised)" }]
+            ? [
+                {
+                  label: "eager overhead ≤ 5 µs per op at n = 1000",
+                  kind: "overhead",
+                  case: "tracegrad eager x.add(y)",
+                  vs: "hand-written JS loop",
+                  limit: 0.005,
+                  reference: "jax-js eager np.add (realised)",
+                },
+              ]
             : [],
       };
     },

@@ -17,7 +17,8 @@ let jaxReady: Promise<void> | undefined;
 export function loadJax(): Promise<void> {
   jaxReady ??= (async () => {
     const devices = await jax.init("wasm", "cpu");
-    if (!devices.includes("wasm")) throw new Error(`jax-js: the wasm device did not initialise (got ${devices.join(", ")})`);
+    if (!devices.includes("wasm"))
+      throw new Error(`jax-js: the wasm device did not initialise (got ${devices.join(", ")})`);
     jax.defaultDevice("wasm");
     const probe = jax.numpy.array([1, 2, 3]);
     if (probe.device !== "wasm") throw new Error(`jax-js: arrays are on ${probe.device}, expected wasm`);
@@ -35,10 +36,12 @@ export let tfWasmInfo = "";
 export function loadTf(): Promise<void> {
   tfReady ??= (async () => {
     const require = createRequire(import.meta.url);
-    const dir = path.join(path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist") + path.sep;
+    const dir =
+      path.join(path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist") + path.sep;
     setWasmPaths(dir);
     for (const b of ["cpu", "wasm"] as const) {
-      if (!(await tf.setBackend(b)) || tf.getBackend() !== b) throw new Error(`tfjs: backend ${b} did not initialise (active: ${tf.getBackend()})`);
+      if (!(await tf.setBackend(b)) || tf.getBackend() !== b)
+        throw new Error(`tfjs: backend ${b} did not initialise (active: ${tf.getBackend()})`);
     }
     const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
     const threads = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
@@ -72,6 +75,8 @@ export async function useTf(b: TfBackend): Promise<void> {
 }
 
 /** The f32 data of a tracegrad tensor, as a jax-js array on the wasm device. */
-export const toJax = (t: Tensor): jax.numpy.Array => jax.numpy.array(new Float32Array(t.toTypedArray() as Float32Array)).reshape([...t.shape]);
+export const toJax = (t: Tensor): jax.numpy.Array =>
+  jax.numpy.array(new Float32Array(t.toTypedArray() as Float32Array)).reshape([...t.shape]);
 /** The f32 data of a tracegrad tensor, as a TensorFlow.js tensor of the currently active backend. */
-export const toTf = (t: Tensor): tf.Tensor => tf.tensor(new Float32Array(t.toTypedArray() as Float32Array), [...t.shape], "float32");
+export const toTf = (t: Tensor): tf.Tensor =>
+  tf.tensor(new Float32Array(t.toTypedArray() as Float32Array), [...t.shape], "float32");

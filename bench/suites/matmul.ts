@@ -9,9 +9,18 @@ import { jax, loadJax, loadTf, tf, toJax, toTf, useTf } from "./libs.js";
 type Layout = "A·B" | "Aᵀ·B" | "A·Bᵀ";
 /** dot_general contracting dimensions of each layout (operands stored n×n either way). */
 const DN: Record<Layout, [[number[], number[]], [number[], number[]]]> = {
-  "A·B": [[[1], [0]], [[], []]],
-  "Aᵀ·B": [[[0], [0]], [[], []]],
-  "A·Bᵀ": [[[1], [1]], [[], []]],
+  A·B: [
+    [[1], [0]],
+    [[], []],
+  ],
+  Aᵀ·B: [
+    [[0], [0]],
+    [[], []],
+  ],
+  A·Bᵀ: [
+    [[1], [1]],
+    [[], []],
+  ],
 };
 
 export function matmul(n: number): Suite {
@@ -64,7 +73,8 @@ export function matmul(n: number): Suite {
         const one = ours(l)().toTypedArray();
         setThreads(2);
         const two = ours(l)().toTypedArray();
-        for (let i = 0; i < one.length; i++) if (!Object.is(one[i], two[i])) throw new Error(`matmul-${n}: ${l} differs between 1 and 2 threads at ${i}`);
+        for (let i = 0; i < one.length; i++)
+          if (!Object.is(one[i], two[i])) throw new Error(`matmul-${n}: ${l} differs between 1 and 2 threads at ${i}`);
         check("tracegrad", two, l);
         check("tfjs-wasm", tfCase(l)(), l);
       }
@@ -86,14 +96,40 @@ export function matmul(n: number): Suite {
       return {
         cases,
         baseline: "tracegrad A·B, 2 threads",
-        targets: n === 512
-          ? [
-            { label: "matmul 512² ≥ 40 GFLOP/s with 2 threads", kind: "time", case: "tracegrad A·B, 2 threads", limit: time(40), reference: "tfjs-wasm A·B" },
-            { label: "matmul 512² ≥ 2× tfjs-wasm (same run)", kind: "ratio", case: "tracegrad A·B, 2 threads", vs: "tfjs-wasm A·B", limit: 0.5, reference: "tfjs-wasm A·B" },
-            { label: "matmul 512² Aᵀ·B ≥ 30 GFLOP/s", kind: "time", case: "tracegrad Aᵀ·B, 2 threads", limit: time(30), reference: "tfjs-wasm Aᵀ·B" },
-            { label: "matmul 512² A·Bᵀ ≥ 30 GFLOP/s", kind: "time", case: "tracegrad A·Bᵀ, 2 threads", limit: time(30), reference: "tfjs-wasm A·Bᵀ" },
-          ]
-          : [],
+        targets:
+          n === 512
+            ? [
+                {
+                  label: "matmul 512² ≥ 40 GFLOP/s with 2 threads",
+                  kind: "time",
+                  case: "tracegrad A·B, 2 threads",
+                  limit: time(40),
+                  reference: "tfjs-wasm A·B",
+                },
+                {
+                  label: "matmul 512² ≥ 2× tfjs-wasm (same run)",
+                  kind: "ratio",
+                  case: "tracegrad A·B, 2 threads",
+                  vs: "tfjs-wasm A·B",
+                  limit: 0.5,
+                  reference: "tfjs-wasm A·B",
+                },
+                {
+                  label: "matmul 512² Aᵀ·B ≥ 30 GFLOP/s",
+                  kind: "time",
+                  case: "tracegrad Aᵀ·B, 2 threads",
+                  limit: time(30),
+                  reference: "tfjs-wasm Aᵀ·B",
+                },
+                {
+                  label: "matmul 512² A·Bᵀ ≥ 30 GFLOP/s",
+                  kind: "time",
+                  case: "tracegrad A·Bᵀ, 2 threads",
+                  limit: time(30),
+                  reference: "tfjs-wasm A·Bᵀ",
+                },
+              ]
+            : [],
       };
     },
   };

@@ -3,7 +3,21 @@
 import { grad, jit, np, type Tensor } from "tracegrad";
 import type { Case, Suite } from "../harness.js";
 import { jax, loadJax, loadTf, tf, toJax, useTf, type TfBackend } from "./libs.js";
-import { batch, dims, jaxLoss, jaxStep, loss, lr, maxDiff, mlpData, paramCount, step, stepArrays, tfStepFor, toJaxParams } from "./mlp.js";
+import {
+  batch,
+  dims,
+  jaxLoss,
+  jaxStep,
+  loss,
+  lr,
+  maxDiff,
+  mlpData,
+  paramCount,
+  step,
+  stepArrays,
+  tfStepFor,
+  toJaxParams,
+} from "./mlp.js";
 
 const keys = ["w1", "b1", "w2", "b2", "w3", "b3"] as const;
 
@@ -50,7 +64,8 @@ export const mlpStep: Suite = {
     const runTf = (b: TfBackend) => () => tf.dispose(tfs.get(b)!.step());
 
     // Same gradients and the same step everywhere.
-    const gradErr = (gs: Tensor[]) => Math.max(...gs.map((g, i) => maxDiff([g], [refG[i]!]) / Number(np.max(np.abs(refG[i]!)))));
+    const gradErr = (gs: Tensor[]) =>
+      Math.max(...gs.map((g, i) => maxDiff([g], [refG[i]!]) / Number(np.max(np.abs(refG[i]!)))));
     const jg = jax.grad(jaxLoss)(jax.tree.ref(jp), jx.ref, jy.ref);
     const checks: [string, number, number][] = [
       ["jax-js gradient", gradErr(keys.map((k) => np.array(new Float32Array(jg[k].dataSync())))), 1e-4],
@@ -63,7 +78,8 @@ export const mlpStep: Suite = {
       checks.push([`tfjs-${b} gradient`, gradErr(stepArrays.tf(t.grads())), 1e-4]);
       checks.push([`tfjs-${b} step`, maxDiff(stepArrays.tf(t.step()), ref), 1e-5]);
     }
-    for (const [name, err, tol] of checks) if (!(err <= tol)) throw new Error(`mlp-step: ${name} differs from tracegrad by ${err} (tolerance ${tol})`);
+    for (const [name, err, tol] of checks)
+      if (!(err <= tol)) throw new Error(`mlp-step: ${name} differs from tracegrad by ${err} (tolerance ${tol})`);
 
     const cases: Case[] = [
       { name: "tracegrad jit(step)", fn: () => jstep(params, x, y) },
@@ -76,8 +92,21 @@ export const mlpStep: Suite = {
       cases,
       baseline: "tracegrad jit(step)",
       targets: [
-        { label: "MLP step ≥ 150 steps/s (issue 6)", kind: "time", case: "tracegrad jit(step)", limit: 1000 / 150, reference: "jax-js jit(step)" },
-        { label: "MLP step ≥ 2.5× jax-js jit (issue 6)", kind: "ratio", case: "tracegrad jit(step)", vs: "jax-js jit(step)", limit: 1 / 2.5, reference: "jax-js jit(step)" },
+        {
+          label: "MLP step ≥ 150 steps/s (issue 6)",
+          kind: "time",
+          case: "tracegrad jit(step)",
+          limit: 1000 / 150,
+          reference: "jax-js jit(step)",
+        },
+        {
+          label: "MLP step ≥ 2.5× jax-js jit (issue 6)",
+          kind: "ratio",
+          case: "tracegrad jit(step)",
+          vs: "jax-js jit(step)",
+          limit: 1 / 2.5,
+          reference: "jax-js jit(step)",
+        },
       ],
     };
   },

@@ -17,9 +17,12 @@ export function mlpData(): { params: Params; x: Tensor; y: Tensor } {
   const [d0, d1, d2, d3] = dims;
   const glorot = (seed: number, i: number, o: number) => normal(seed, [i, o], Math.sqrt(2 / (i + o)));
   const params: Params = {
-    w1: glorot(21, d0, d1), b1: normal(22, [d1], 0.1),
-    w2: glorot(23, d1, d2), b2: normal(24, [d2], 0.1),
-    w3: glorot(25, d2, d3), b3: normal(26, [d3], 0.1),
+    w1: glorot(21, d0, d1),
+    b1: normal(22, [d1], 0.1),
+    w2: glorot(23, d1, d2),
+    b2: normal(24, [d2], 0.1),
+    w3: glorot(25, d2, d3),
+    b3: normal(26, [d3], 0.1),
   };
   const x = normal(27, [batch, d0]);
   const labels = Int32Array.from({ length: batch }, (_, i) => (i * 7) % d3);
@@ -32,7 +35,11 @@ const logits = (p: Params, x: Tensor): Tensor => {
   const h2 = nn.relu(np.matmul(h1, p.w2).add(p.b2));
   return np.matmul(h2, p.w3).add(p.b3);
 };
-export const loss = (p: Params, x: Tensor, y: Tensor): Tensor => np.sum(y.mul(nn.logSoftmax(logits(p, x))), { axis: -1 }).mean().neg();
+export const loss = (p: Params, x: Tensor, y: Tensor): Tensor =>
+  np
+    .sum(y.mul(nn.logSoftmax(logits(p, x))), { axis: -1 })
+    .mean()
+    .neg();
 /** One SGD step: [loss, new parameters]. */
 export const step = (p: Params, x: Tensor, y: Tensor): [Tensor, Params] => {
   const [l, g] = valueAndGrad(loss)(p, x, y);
@@ -48,7 +55,11 @@ const jaxLogits = (p: JParams, x: JArray): JArray => {
   const h2 = jax.nn.relu(jnp.matmul(h1, p.w2).add(p.b2));
   return jnp.matmul(h2, p.w3).add(p.b3);
 };
-export const jaxLoss = (p: JParams, x: JArray, y: JArray): JArray => jnp.sum(y.mul(jax.nn.logSoftmax(jaxLogits(p, x), -1)), -1).mean().neg();
+export const jaxLoss = (p: JParams, x: JArray, y: JArray): JArray =>
+  jnp
+    .sum(y.mul(jax.nn.logSoftmax(jaxLogits(p, x), -1)), -1)
+    .mean()
+    .neg();
 export const jaxStep = (p: JParams, x: JArray, y: JArray): [JArray, JParams] => {
   const [l, g] = jax.valueAndGrad(jaxLoss)(jax.tree.ref(p), x, y);
   return [l, jax.tree.map((w: JArray, dw: JArray) => w.sub(dw.mul(lr)), p, g) as JParams];
@@ -56,7 +67,11 @@ export const jaxStep = (p: JParams, x: JArray, y: JArray): [JArray, JParams] => 
 export const toJaxParams = (p: Params): JParams => Object.fromEntries(keys.map((k) => [k, toJax(p[k])])) as JParams;
 
 // TensorFlow.js: a loss over the 6 parameters for fixed x, y (tensors of the backend active when this is called)
-export function tfStepFor(p: Params, xT: Tensor, yT: Tensor): { params: tf.Tensor[]; step: () => tf.Tensor[]; grads: () => tf.Tensor[] } {
+export function tfStepFor(
+  p: Params,
+  xT: Tensor,
+  yT: Tensor,
+): { params: tf.Tensor[]; step: () => tf.Tensor[]; grads: () => tf.Tensor[] } {
   const params = keys.map((k) => toTf(p[k]));
   const x = toTf(xT);
   const y = toTf(yT);
@@ -80,7 +95,8 @@ export function tfStepFor(p: Params, xT: Tensor, yT: Tensor): { params: tf.Tenso
 /** [loss, new params] as f32 arrays, from each library's step output, for comparisons. */
 export const stepArrays = {
   tracegrad: ([l, p]: [Tensor, Params]) => [l, ...keys.map((k) => p[k])].map((t) => np.array(t.toTypedArray())),
-  jax: ([l, p]: [JArray, JParams]) => [l, ...keys.map((k) => p[k])].map((t) => np.array(new Float32Array(t.dataSync()))),
+  jax: ([l, p]: [JArray, JParams]) =>
+    [l, ...keys.map((k) => p[k])].map((t) => np.array(new Float32Array(t.dataSync()))),
   tf: (out: tf.Tensor[]) => {
     const r = out.map((t) => np.array(new Float32Array(t.dataSync())));
     tf.dispose(out);

@@ -16,16 +16,23 @@ const logits = (p: Params, x: Tensor): Tensor => {
 /** Softmax cross-entropy of one example: x f32[32], y one-hot f32[10]. */
 export const loss = (p: Params, x: Tensor, y: Tensor): Tensor => np.sum(y.mul(nn.logSoftmax(logits(p, x)))).neg();
 /** The same loss averaged over a batch: xs f32[B, 32], ys f32[B, 10]. */
-const meanLoss = (p: Params, xs: Tensor, ys: Tensor): Tensor => np.sum(ys.mul(nn.logSoftmax(logits(p, xs))), { axis: -1 }).mean().neg();
+const meanLoss = (p: Params, xs: Tensor, ys: Tensor): Tensor =>
+  np
+    .sum(ys.mul(nn.logSoftmax(logits(p, xs))), { axis: -1 })
+    .mean()
+    .neg();
 
 /** Seeded parameters, inputs X f32[batch, 32] and one-hot labels Y f32[batch, 10]. */
 export function perExampleData(): { params: Params; X: Tensor; Y: Tensor } {
   const [d0, d1, d2, d3] = dims;
   const glorot = (i: number, o: number) => normal(1, [i, o], Math.sqrt(2 / (i + o)));
   const params: Params = {
-    w1: glorot(d0, d1), b1: normal(2, [d1], 0.1),
-    w2: glorot(d1, d2), b2: normal(3, [d2], 0.1),
-    w3: glorot(d2, d3), b3: normal(4, [d3], 0.1),
+    w1: glorot(d0, d1),
+    b1: normal(2, [d1], 0.1),
+    w2: glorot(d1, d2),
+    b2: normal(3, [d2], 0.1),
+    w3: glorot(d2, d3),
+    b3: normal(4, [d3], 0.1),
   };
   const X = normal(5, [batch, d0]);
   const labels = Int32Array.from({ length: batch }, (_, i) => (i * 7) % d3);
@@ -60,8 +67,12 @@ export const perExampleGrads: Suite = {
     const l = runLoop();
     const stacked = tree.map((...leaves: Tensor[]) => np.stack(leaves), l[0]!, ...l.slice(1));
     const dLoop = maxAbsDiff(v, stacked);
-    const dMean = maxAbsDiff(tree.map((t: Tensor) => np.mean(t, { axis: 0 }), v), runMean());
-    if (!(dLoop <= 1e-5 && dMean <= 1e-5)) throw new Error(`per-example-grads: results disagree (vmap vs loop ${dLoop}, mean vs grad(meanLoss) ${dMean})`);
+    const dMean = maxAbsDiff(
+      tree.map((t: Tensor) => np.mean(t, { axis: 0 }), v),
+      runMean(),
+    );
+    if (!(dLoop <= 1e-5 && dMean <= 1e-5))
+      throw new Error(`per-example-grads: results disagree (vmap vs loop ${dLoop}, mean vs grad(meanLoss) ${dMean})`);
 
     return {
       baseline: "vmap(grad(loss))",

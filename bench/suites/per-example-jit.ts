@@ -55,7 +55,8 @@ export const perExampleJit: Suite = {
       ["jax-js jit(vmap(grad))", maxDiff(fromJax(jaxJPerExample(jax.tree.ref(jp), jX.ref, jY.ref)), flat(ref))],
       ["jax-js vmap(grad)", maxDiff(fromJax(jaxPerExample(jax.tree.ref(jp), jX.ref, jY.ref)), flat(ref))],
     ];
-    for (const [name, d] of checks) if (!(d <= 1e-5)) throw new Error(`per-example-jit: ${name} differs from tracegrad vmap(grad) by ${d}`);
+    for (const [name, d] of checks)
+      if (!(d <= 1e-5)) throw new Error(`per-example-jit: ${name} differs from tracegrad vmap(grad) by ${d}`);
 
     const cases: Case[] = [
       { name: "tracegrad jit(vmap(grad(loss)))", fn: () => jPerExample(params, X, Y) },
@@ -67,7 +68,15 @@ export const perExampleJit: Suite = {
       cases,
       baseline: "tracegrad jit(vmap(grad(loss)))",
       perItem: { count: batch, unit: "example" },
-      targets: [{ label: "per-example gradients (batch 128) ≤ 1.3 ms (issue 6)", kind: "time", case: "tracegrad jit(vmap(grad(loss)))", limit: 1.3, reference: "jax-js jit(vmap(grad(loss)))" }],
+      targets: [
+        {
+          label: "per-example gradients (batch 128) ≤ 1.3 ms (issue 6)",
+          kind: "time",
+          case: "tracegrad jit(vmap(grad(loss)))",
+          limit: 1.3,
+          reference: "jax-js jit(vmap(grad(loss)))",
+        },
+      ],
     };
   },
 };

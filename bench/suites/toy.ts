@@ -8,7 +8,8 @@ const Y = 2;
 /** z, ∂z/∂x = y + 1/y, ∂z/∂y = x − x/y² */
 const want = [X * Y + X / Y, Y + 1 / Y, X - X / (Y * Y)];
 
-const close = (got: ArrayLike<number>, exp: readonly number[]) => got.length === exp.length && exp.every((e, i) => Math.abs(got[i]! - e) <= 1e-6 * Math.max(1, Math.abs(e)));
+const close = (got: ArrayLike<number>, exp: readonly number[]) =>
+  got.length === exp.length && exp.every((e, i) => Math.abs(got[i]! - e) <= 1e-6 * Math.max(1, Math.abs(e)));
 
 export const toy: Suite = {
   name: "toy",
@@ -73,13 +74,41 @@ export const toy: Suite = {
     const num = (t: Tensor) => Number(t.item());
     const checks: [string, () => number[] | Promise<number[]>, readonly number[]][] = [
       ["hand-written JS", () => hand(X, Y), want],
-      ["tracegrad eager", () => { const [v, [gx, gy]] = vg(x, y); return [num(v), num(gx), num(gy)]; }, want],
-      ["tracegrad jit(valueAndGrad)", () => { const [v, [gx, gy]] = jvg(x, y); return [num(v), num(gx), num(gy)]; }, want],
+      [
+        "tracegrad eager",
+        () => {
+          const [v, [gx, gy]] = vg(x, y);
+          return [num(v), num(gx), num(gy)];
+        },
+        want,
+      ],
+      [
+        "tracegrad jit(valueAndGrad)",
+        () => {
+          const [v, [gx, gy]] = jvg(x, y);
+          return [num(v), num(gx), num(gy)];
+        },
+        want,
+      ],
       ["tracegrad jit(grad)", () => jg(x, y).map(num), want.slice(1)],
       ["jax-js jit(valueAndGrad)", runJaxVg, want],
       ["jax-js jit(grad)", runJaxG, want.slice(1)],
-      ["tfjs-wasm", async () => { await useTf("wasm"); return runTf("wasm")(); }, want],
-      ["tfjs-cpu", async () => { await useTf("cpu"); return runTf("cpu")(); }, want],
+      [
+        "tfjs-wasm",
+        async () => {
+          await useTf("wasm");
+          return runTf("wasm")();
+        },
+        want,
+      ],
+      [
+        "tfjs-cpu",
+        async () => {
+          await useTf("cpu");
+          return runTf("cpu")();
+        },
+        want,
+      ],
     ];
     for (const [name, run, exp] of checks) {
       const got = await run();
@@ -126,7 +155,13 @@ export const toy: Suite = {
       cases,
       baseline: "tracegrad jit(grad)",
       targets: [
-        { label: "jit(grad(toy)) ≤ 1 µs per call", kind: "time", case: "tracegrad jit(grad)", limit: 0.001, reference: "jax-js jit(grad)" },
+        {
+          label: "jit(grad(toy)) ≤ 1 µs per call",
+          kind: "time",
+          case: "tracegrad jit(grad)",
+          limit: 0.001,
+          reference: "jax-js jit(grad)",
+        },
       ],
     };
   },

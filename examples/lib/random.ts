@@ -13,4 +13,5 @@ export function mulberry32(seed: number): () => number {
 }
 
 /** Standard normal samples from uniforms `rand` (Box–Muller). */
-export const gaussianFrom = (rand: () => number) => (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+export const gaussianFrom = (rand: () => number) => (): number =>
+  Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());

@@ -4,13 +4,18 @@
 let warned = false;
 
 /** `new Function`, or undefined where a Content-Security-Policy forbids it (jit then interprets; said once). */
-export function compileFn<F extends (...a: never[]) => unknown>(params: readonly string[], body: string): F | undefined {
+export function compileFn<F extends (...a: never[]) => unknown>(
+  params: readonly string[],
+  body: string,
+): F | undefined {
   try {
     return new Function(...params, body) as F;
   } catch (e) {
     if (!warned) {
       warned = true;
-      console.warn(`tracegrad: jit cannot generate code here (${(e as Error).message}); falling back to the interpreter`);
+      console.warn(
+        `tracegrad: jit cannot generate code here (${(e as Error).message}); falling back to the interpreter`,
+      );
     }
     return undefined;
   }

@@ -10,7 +10,13 @@ type Emit = (args: string[], params: never, inAvals: ShapedArray[]) => string;
 const cache = new Map<string, Kernel | null | undefined>();
 
 /** The loop `out[i] = fragment(ins[0][i], …)`; null when the fragment is the identity (no copy needed). */
-export function generatedKernel(name: string, emit: Emit, params: unknown, inAvals: ShapedArray[], out: ShapedArray): Kernel | null | undefined {
+export function generatedKernel(
+  name: string,
+  emit: Emit,
+  params: unknown,
+  inAvals: ShapedArray[],
+  out: ShapedArray,
+): Kernel | null | undefined {
   const key = `${name}|${inAvals.map((a) => a.dtype).join(",")}|${out.dtype}|${JSON.stringify(params)}`;
   if (cache.has(key)) return cache.get(key);
   const xs = inAvals.map((_, k) => `x${k}`);

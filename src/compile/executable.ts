@@ -53,7 +53,10 @@ interface Arena {
 
 function link(program: Program, mode: Float32Mode): Linked {
   const { jaxpr, consts } = program;
-  const interpreted: Linked = { run: (args) => evalJaxpr(jaxpr, consts, [...args]), source: "// interpreted: code generation is unavailable here" };
+  const interpreted: Linked = {
+    run: (args) => evalJaxpr(jaxpr, consts, [...args]),
+    source: "// interpreted: code generation is unavailable here",
+  };
 
   // the steps, in order: a kernel call per equation, or a fused loop per run
   type Step = { eqn: Eqn } | { group: FusedGroup };
@@ -138,10 +141,14 @@ function link(program: Program, mode: Float32Mode): Linked {
           hasData.add(v);
           return `d${id(v)}`;
         });
-        lines.push(`K[${K.push((ins, outs) => into(ins, params, avals, outs!)) - 1}]([${e.inputs.map(tensorOf).join(", ")}], [${dests.join(", ")}]); // ${e.prim.name}`);
+        lines.push(
+          `K[${K.push((ins, outs) => into(ins, params, avals, outs!)) - 1}]([${e.inputs.map(tensorOf).join(", ")}], [${dests.join(", ")}]); // ${e.prim.name}`,
+        );
         return;
       }
-      lines.push(`const r${k} = K[${K.push((ins) => impl(ins, params, avals)) - 1}]([${e.inputs.map(tensorOf).join(", ")}]); // ${e.prim.name}`);
+      lines.push(
+        `const r${k} = K[${K.push((ins) => impl(ins, params, avals)) - 1}]([${e.inputs.map(tensorOf).join(", ")}]); // ${e.prim.name}`,
+      );
       e.outs.forEach((v, j) => (lines.push(`const v${id(v)} = r${k}[${j}];`), hasTensor.add(v)));
       return;
     }
@@ -150,7 +157,9 @@ function link(program: Program, mode: Float32Mode): Linked {
     // inputs dead after this loop give their buffers to its outputs: every element is read before it is written
     const alloc = (v: Var) => {
       // fused loops write every element of their outputs: a fresh one need not be zeroed
-      const buffer = recyclable(v) ? (free.get(bufKey(v))?.pop() ?? arenaSlot(v)) : `N("${v.aval.dtype}", ${v.aval.size})`;
+      const buffer = recyclable(v)
+        ? (free.get(bufKey(v))?.pop() ?? arenaSlot(v))
+        : `N("${v.aval.dtype}", ${v.aval.size})`;
       lines.push(`const d${id(v)} = ${buffer};`);
       hasData.add(v);
     };
@@ -176,9 +185,25 @@ function link(program: Program, mode: Float32Mode): Linked {
   lines.push(result);
 
   const body = `return function run(A) {\n  ${lines.join("\n  ")}\n};`;
-  const make = compileFn<(T: typeof Tensor, AV: ShapedArray[], C: Tensor[], L: Tensor[], K: unknown[], F: unknown[], Z: Arena, N: typeof allocateFilledLater) => Executable>(["T", "AV", "C", "L", "K", "F", "Z", "N"], body);
+  const make = compileFn<
+    (
+      T: typeof Tensor,
+      AV: ShapedArray[],
+      C: Tensor[],
+      L: Tensor[],
+      K: unknown[],
+      F: unknown[],
+      Z: Arena,
+      N: typeof allocateFilledLater,
+    ) => Executable
+  >(["T", "AV", "C", "L", "K", "F", "Z", "N"], body);
   if (!make) return interpreted;
   const Z: Arena = { free: undefined, make: () => arena.map(({ dtype, size }) => allocate(dtype, size)) };
-  const fusedSources = steps.flatMap((s) => ("group" in s ? [s.group.source] : [])).map((src, j) => src.replace("function fused(", `function F${j}(`));
-  return { run: make(Tensor, AV, [...consts], L, K, F, Z, allocateFilledLater), source: [...fusedSources, `function run(A) {\n  ${lines.join("\n  ")}\n}`].join("\n\n") };
+  const fusedSources = steps
+    .flatMap((s) => ("group" in s ? [s.group.source] : []))
+    .map((src, j) => src.replace("function fused(", `function F${j}(`));
+  return {
+    run: make(Tensor, AV, [...consts], L, K, F, Z, allocateFilledLater),
+    source: [...fusedSources, `function run(A) {\n  ${lines.join("\n  ")}\n}`].join("\n\n"),
+  };
 }

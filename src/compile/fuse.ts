@@ -75,8 +75,14 @@ function splits(e: Eqn): Split[] {
     const r = axes.length;
     const out: Split[] = [];
     // over trailing axes: one accumulator per outer iteration; over leading ones: one per inner position (read by j)
-    if (axes.every((a, k) => a === inShape.length - r + k)) out.push({ inner: sizeOf(inShape.slice(inShape.length - r)), outer: sizeOf(inShape.slice(0, inShape.length - r)), index: undefined });
-    if (axes.every((a, k) => a === k)) out.push({ inner: sizeOf(inShape.slice(r)), outer: sizeOf(inShape.slice(0, r)), index: "j" });
+    if (axes.every((a, k) => a === inShape.length - r + k))
+      out.push({
+        inner: sizeOf(inShape.slice(inShape.length - r)),
+        outer: sizeOf(inShape.slice(0, inShape.length - r)),
+        index: undefined,
+      });
+    if (axes.every((a, k) => a === k))
+      out.push({ inner: sizeOf(inShape.slice(r)), outer: sizeOf(inShape.slice(0, r)), index: "j" });
     return out;
   }
   if (fusible(e)) return [{ inner: NaN, outer: NaN, index: undefined }]; // any split
@@ -103,10 +109,14 @@ function splits(e: Eqn): Split[] {
 /** How a stored (or accumulated) value is rounded to its dtype, as the eager kernels' stores do. */
 function rounded(expr: string, dtype: DType, exact: boolean): string {
   switch (dtype) {
-    case "float32": return exact ? `Math.fround(${expr})` : expr;
-    case "float64": return expr;
-    case "int32": return `((${expr}) | 0)`;
-    case "bool": return `((${expr}) ? 1 : 0)`;
+    case "float32":
+      return exact ? `Math.fround(${expr})` : expr;
+    case "float64":
+      return expr;
+    case "int32":
+      return `((${expr}) | 0)`;
+    case "bool":
+      return `((${expr}) ? 1 : 0)`;
   }
 }
 
@@ -120,11 +130,26 @@ export function fuse(run: FusionRun, later: (v: Var) => boolean, mode: Float32Mo
   const onSplit = (sp: Split) => split && sp.inner === inner && sp.outer === run.outer;
   const broadcastRead = (e: Eqn) => splits(e).find((sp) => sp.index === "i" || onSplit(sp))!.index as "i" | "j" | "o";
   const column = (e: Eqn) => !splits(e).some((sp) => sp.index === undefined && onSplit(sp));
-  const spec: LoopSpec = { eqns: run.eqns, size, split: split ? { outer: run.outer!, inner } : undefined, broadcastRead, column, later };
+  const spec: LoopSpec = {
+    eqns: run.eqns,
+    size,
+    split: split ? { outer: run.outer!, inner } : undefined,
+    broadcastRead,
+    column,
+    later,
+  };
   if (!exact && size >= WASM_MIN && !storesScalar && wasmFusible(spec)) {
     // the wasm loop copies its inputs in before it writes: any buffer may be shared
     const loop = wasmLoop(spec);
-    if (loop) return { ...loop, inPlace: loop.ins.map(() => true), outInPlace: loop.outs.map(() => true), fn: loop.fn as FusedGroup["fn"], outer: run.outer ?? 1, inner };
+    if (loop)
+      return {
+        ...loop,
+        inPlace: loop.ins.map(() => true),
+        outInPlace: loop.outs.map(() => true),
+        fn: loop.fn as FusedGroup["fn"],
+        outer: run.outer ?? 1,
+        inner,
+      };
   }
   // code by loop level: 0 before the loop, 1 per outer iteration, 2 per element
   const code: string[][] = [[], [], []];
@@ -161,9 +186,14 @@ export function fuse(run: FusionRun, later: (v: Var) => boolean, mode: Float32Mo
     }
     const args = e.inputs.map(read);
     // fast mode: a discontinuous fragment sees its float32 operands rounded, as eager does
-    const names = args.map((a) =>
-      e.prim.emitNeedsRounded && !a.rounded ? `Math.fround(${a.name})` : a.name);
-    const expr = isScalarBroadcast(e) ? names[0]! : e.prim.emit!(names, e.params, e.inputs.map((a) => a.aval as ShapedArray));
+    const names = args.map((a) => (e.prim.emitNeedsRounded && !a.rounded ? `Math.fround(${a.name})` : a.name));
+    const expr = isScalarBroadcast(e)
+      ? names[0]!
+      : e.prim.emit!(
+          names,
+          e.params,
+          e.inputs.map((a) => a.aval as ShapedArray),
+        );
     // an explicit cast to float32 rounds in either mode: the program asked for it
     const exactHere = exact || e.prim.name === "convert_element_type";
     // computed where its operands first all exist: values not depending on the element are hoisted
@@ -171,33 +201,51 @@ export function fuse(run: FusionRun, later: (v: Var) => boolean, mode: Float32Mo
     code[level]!.push(`const t${k} = ${rounded(expr, v.aval.dtype, exactHere)};`);
     produced.set(v, { name: `t${k}`, level, rounded: v.aval.dtype !== "float32" || exactHere });
   });
-  const stored = run.eqns.filter((e) => !e.prim.emitReduce).map((e) => e.outs[0]!).filter(later);
+  const stored = run.eqns
+    .filter((e) => !e.prim.emitReduce)
+    .map((e) => e.outs[0]!)
+    .filter(later);
   const outs = [...stored, ...accs.map((a) => a.v)];
   const params = ["outer", "inner", ...ins.map((_, k) => `in${k}`), ...outs.map((_, j) => `out${j}`)];
   const accName = (a: (typeof accs)[number], j: number) => (a.column ? `out${stored.length + j}[j]` : `acc${j}`);
-  const accStep = (a: (typeof accs)[number], j: number) => `${accName(a, j)} = ${rounded(a.prim.step(accName(a, j), a.arg), a.v.aval.dtype, exact)};`;
+  const accStep = (a: (typeof accs)[number], j: number) =>
+    `${accName(a, j)} = ${rounded(a.prim.step(accName(a, j), a.arg), a.v.aval.dtype, exact)};`;
   const init = (a: (typeof accs)[number]) => literal(a.prim.init(a.v.aval.dtype));
   const scalarAccs = accs.flatMap((a, j) => (a.column ? [] : [{ a, j }]));
-  const columnInits = accs.flatMap((a, j) => (a.column ? [`for (let j = 0; j < inner; j++) out${stored.length + j}[j] = ${init(a)};`] : []));
+  const columnInits = accs.flatMap((a, j) =>
+    a.column ? [`for (let j = 0; j < inner; j++) out${stored.length + j}[j] = ${init(a)};`] : [],
+  );
   // a size-1 value in a larger loop is stored once, before it (it is computed there)
   const once = (v: Var) => v.aval.size === 1 && size !== 1;
   code[0]!.push(...stored.flatMap((v, j) => (once(v) ? [`out${j}[0] = ${produced.get(v)!.name};`] : [])));
-  const perElement = [...code[2]!, ...stored.flatMap((v, j) => (once(v) ? [] : [`out${j}[i] = ${produced.get(v)!.name};`])), ...accs.map(accStep)];
+  const perElement = [
+    ...code[2]!,
+    ...stored.flatMap((v, j) => (once(v) ? [] : [`out${j}[i] = ${produced.get(v)!.name};`])),
+    ...accs.map(accStep),
+  ];
   const indent = (lines: string[], n: number) => lines.map((l) => " ".repeat(n) + l).join("\n");
   const loop = !split
     ? `  for (let i = 0; i < inner; i++) {\n${indent(perElement, 4)}\n  }`
     : [
-      ...columnInits.map((l) => `  ${l}`),
-      "  for (let o = 0, i = 0; o < outer; o++) {",
-      indent([...code[1]!, ...scalarAccs.map(({ a, j }) => `let acc${j} = ${init(a)};`)], 4),
-      "    for (let j = 0; j < inner; j++, i++) {",
-      indent(perElement, 6),
-      "    }",
-      indent(scalarAccs.map(({ j }) => `out${stored.length + j}[o] = acc${j};`), 4),
-      "  }",
-    ].filter((l) => l !== "").join("\n");
+        ...columnInits.map((l) => `  ${l}`),
+        "  for (let o = 0, i = 0; o < outer; o++) {",
+        indent([...code[1]!, ...scalarAccs.map(({ a, j }) => `let acc${j} = ${init(a)};`)], 4),
+        "    for (let j = 0; j < inner; j++, i++) {",
+        indent(perElement, 6),
+        "    }",
+        indent(
+          scalarAccs.map(({ j }) => `out${stored.length + j}[o] = acc${j};`),
+          4,
+        ),
+        "  }",
+      ]
+        .filter((l) => l !== "")
+        .join("\n");
   const source = `function fused(${params.join(", ")}) {\n${code[0]!.length ? `${indent(code[0]!, 2)}\n` : ""}${loop}\n}`;
-  const fn = compileFn<(...a: (number | TypedArray)[]) => void>(params, source.slice(source.indexOf("{") + 1, source.lastIndexOf("}")));
+  const fn = compileFn<(...a: (number | TypedArray)[]) => void>(
+    params,
+    source.slice(source.indexOf("{") + 1, source.lastIndexOf("}")),
+  );
   if (!fn) return undefined;
   const outer = run.outer ?? 1;
   const outInPlace = [...stored.map(() => true), ...accs.map((a) => !a.column)];
@@ -220,7 +268,9 @@ export function fusionRuns(jaxpr: Jaxpr): (Eqn | FusionRun)[] {
   };
   /** The split `e` needs in `r`: undefined if none fits, NaN-sized if any does. */
   const fit = (r: FusionRun, options: Split[]): Split | undefined => {
-    const ok = options.filter((o) => Number.isNaN(o.inner) || r.inner === undefined || (o.inner === r.inner && o.outer === r.outer));
+    const ok = options.filter(
+      (o) => Number.isNaN(o.inner) || r.inner === undefined || (o.inner === r.inner && o.outer === r.outer),
+    );
     return ok.find((o) => Number.isNaN(o.inner)) ?? ok[0];
   };
   for (const e of jaxpr.eqns) {
@@ -235,7 +285,10 @@ export function fusionRuns(jaxpr: Jaxpr): (Eqn | FusionRun)[] {
     // domain of the first equation that needs one, so a scalar's exp or a learning rate's product splits no run
     const scalar = scalarOnly(e);
     if (run && !scalar && !shapeEq(run.domain, domain) && run.eqns.every(scalarOnly)) run.domain = domain;
-    let sp = run && (scalar || shapeEq(run.domain, domain)) && !e.inputs.some((a) => a._tag === "Var" && reduced.has(a)) ? fit(run, options) : undefined;
+    let sp =
+      run && (scalar || shapeEq(run.domain, domain)) && !e.inputs.some((a) => a._tag === "Var" && reduced.has(a))
+        ? fit(run, options)
+        : undefined;
     if (sp === undefined) {
       flush();
       run = { eqns: [], domain, inner: undefined, outer: undefined };

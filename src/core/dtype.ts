@@ -38,10 +38,14 @@ export function weakDType(d: DType, v: number | boolean): DType {
 
 export function allocate(d: DType, n: number): TypedArray {
   switch (d) {
-    case "float32": return new Float32Array(n);
-    case "float64": return new Float64Array(n);
-    case "int32": return new Int32Array(n);
-    case "bool": return new Uint8Array(n);
+    case "float32":
+      return new Float32Array(n);
+    case "float64":
+      return new Float64Array(n);
+    case "int32":
+      return new Int32Array(n);
+    case "bool":
+      return new Uint8Array(n);
   }
 }
 
@@ -73,10 +77,14 @@ export function allocateFilledLater(d: DType, n: number): TypedArray {
   if (!buffer || bytes < UNZEROED_MIN) return allocate(d, n);
   const u = buffer.allocUnsafeSlow(bytes);
   switch (d) {
-    case "float32": return new Float32Array(u.buffer, u.byteOffset, n);
-    case "float64": return new Float64Array(u.buffer, u.byteOffset, n);
-    case "int32": return new Int32Array(u.buffer, u.byteOffset, n);
-    case "bool": return new Uint8Array(u.buffer, u.byteOffset, n);
+    case "float32":
+      return new Float32Array(u.buffer, u.byteOffset, n);
+    case "float64":
+      return new Float64Array(u.buffer, u.byteOffset, n);
+    case "int32":
+      return new Int32Array(u.buffer, u.byteOffset, n);
+    case "bool":
+      return new Uint8Array(u.buffer, u.byteOffset, n);
   }
 }
 

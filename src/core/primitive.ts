@@ -26,7 +26,11 @@ export interface TestSpec<P> {
    * Input shapes/dtypes and params of one random case; `domains` optionally overrides `domain` per input
    * for this case (for int32 inputs: the inclusive range of indices that are valid here).
    */
-  sample(choose: Choose): { avals: ShapedArray[]; params: P; domains?: readonly (readonly [number, number] | undefined)[] };
+  sample(choose: Choose): {
+    avals: ShapedArray[];
+    params: P;
+    domains?: readonly (readonly [number, number] | undefined)[];
+  };
   /** Interval the float inputs are drawn from (one for all, or one per input); default [-2, 2]. */
   domain?: readonly [number, number] | readonly (readonly [number, number])[];
   /** Non-smooth where values meet (max, min, reduce_max): keep every drawn value apart. */
@@ -117,7 +121,12 @@ export interface Primitive<P = unknown> {
  * For a partialEval rule: records the unknown part as an equation; `inputs` are known values (become
  * constants of the jaxpr being built) or the unknown inputs by position (`{ unknown: i }`).
  */
-export type StageUnknown = <Q>(prim: Primitive<Q>, inputs: (Tensor | { unknown: number })[], params: Q, outAvals: ShapedArray[]) => Tensor[];
+export type StageUnknown = <Q>(
+  prim: Primitive<Q>,
+  inputs: (Tensor | { unknown: number })[],
+  params: Q,
+  outAvals: ShapedArray[],
+) => Tensor[];
 
 /** A primitive with several outputs, defined directly in the general form (jit). */
 export function definePrimitiveN<P>(prim: Omit<Primitive<P>, "check"> & { name: string }): Primitive<P> {
@@ -133,7 +142,8 @@ export function definePrimitiveN<P>(prim: Omit<Primitive<P>, "check"> & { name: 
 
 /** Declares a primitive from its rules. */
 export function definePrimitive<P>(def: PrimitiveDef<P>): Primitive<P> {
-  const abstractEval = (avals: ShapedArray[], params: P) => E.map((a: ShapedArray) => [a])(def.abstractEval(avals, params));
+  const abstractEval = (avals: ShapedArray[], params: P) =>
+    E.map((a: ShapedArray) => [a])(def.abstractEval(avals, params));
   const transpose = def.transpose;
   const self: Primitive<P> = {
     name: def.name,
@@ -156,7 +166,12 @@ export function definePrimitive<P>(def: PrimitiveDef<P>): Primitive<P> {
     ...(def.emitReduce ? { emitReduce: def.emitReduce } : {}),
     ...(def.emitNeedsRounded ? { emitNeedsRounded: true } : {}),
     ...(def.emitWasm ? { emitWasm: def.emitWasm } : {}),
-    ...(def.implInto ? { implInto: (args: Tensor[], params: P, outAvals: ShapedArray[], dests: TypedArray[]) => def.implInto!(args, params, outAvals[0]!, dests[0]!) } : {}),
+    ...(def.implInto
+      ? {
+          implInto: (args: Tensor[], params: P, outAvals: ShapedArray[], dests: TypedArray[]) =>
+            def.implInto!(args, params, outAvals[0]!, dests[0]!),
+        }
+      : {}),
   };
   return self;
 }
@@ -177,27 +192,58 @@ function fastImpl<P>(def: PrimitiveDef<P>): Primitive<P>["impl"] {
     const out = outAvals[0]!;
     const n = args[0]!.size;
     let k: ReturnType<typeof generatedKernel>;
-    if (hasKeys(params)) k = generatedKernel(def.name, emit as never, params, args.map((a) => a.aval), out);
+    if (hasKeys(params))
+      k = generatedKernel(
+        def.name,
+        emit as never,
+        params,
+        args.map((a) => a.aval),
+        out,
+      );
     else {
       let code = DTYPE_CODE[out.dtype];
       for (const a of args) code = code * 4 + DTYPE_CODE[a._aval.dtype];
       // long float32 operands: the WebAssembly SIMD loop (the same bits as the JS kernel; see eagerWasmLoop)
       if (def.emitWasm && n >= 256 && wasmKernels()) {
         let w = wasmByDtypes.get(code);
-        if (w === undefined && !wasmByDtypes.has(code)) wasmByDtypes.set(code, (w = eagerWasmLoop(def, args.map((a) => a._aval.dtype), out.dtype)));
+        if (w === undefined && !wasmByDtypes.has(code))
+          wasmByDtypes.set(
+            code,
+            (w = eagerWasmLoop(
+              def,
+              args.map((a) => a._aval.dtype),
+              out.dtype,
+            )),
+          );
         if (w && n >= w.minSize) {
           const data = allocateFilledLater(out.dtype, n) as Float32Array | Uint8Array;
-          w.run(args.map((a) => a._data as Float32Array | Uint8Array), data);
+          w.run(
+            args.map((a) => a._data as Float32Array | Uint8Array),
+            data,
+          );
           return [Tensor._of(data, out.shape, out.dtype)];
         }
       }
       k = byDtypes.get(code);
-      if (k === undefined && !byDtypes.has(code)) byDtypes.set(code, (k = generatedKernel(def.name, emit as never, params, args.map((a) => a.aval), out)));
+      if (k === undefined && !byDtypes.has(code))
+        byDtypes.set(
+          code,
+          (k = generatedKernel(
+            def.name,
+            emit as never,
+            params,
+            args.map((a) => a.aval),
+            out,
+          )),
+        );
     }
     if (!k) return [def.impl(args, params, out)];
     // sized from the operands (elementwise: all the same size), so a wrong shape rule cannot go unnoticed
     const data = allocateFilledLater(out.dtype, n);
-    k(args.map((a) => a._data!), data);
+    k(
+      args.map((a) => a._data!),
+      data,
+    );
     return [Tensor._of(data, out.shape, out.dtype)];
   };
 }

@@ -19,10 +19,13 @@ export const shapeEq = (a: Shape, b: Shape): boolean => a.length === b.length &&
 
 /** Validates a user-supplied shape: whole, non-negative, finite dimensions. */
 export function checkShape(op: string, shape: unknown): number[] {
-  if (!Array.isArray(shape)) throw new TracegradError(`${op}: shape must be an array of dimensions, got ${String(shape)}`);
+  if (!Array.isArray(shape))
+    throw new TracegradError(`${op}: shape must be an array of dimensions, got ${String(shape)}`);
   for (const d of shape) {
     if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
-      throw new ShapeError(`${op}: invalid dimension ${String(d)} in shape [${shape.map(String).join(", ")}]; dimensions are whole numbers ≥ 0`);
+      throw new ShapeError(
+        `${op}: invalid dimension ${String(d)} in shape [${shape.map(String).join(", ")}]; dimensions are whole numbers ≥ 0`,
+      );
     }
   }
   return shape as number[];
@@ -31,7 +34,9 @@ export function checkShape(op: string, shape: unknown): number[] {
 /** Maps a possibly negative axis into [0, ndim). */
 export function normalizeAxis(op: string, axis: number, ndim: number): number {
   if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
-    throw new ShapeError(`${op}: axis ${axis} is out of range for an array of rank ${ndim} (valid: ${-ndim} … ${ndim - 1})`);
+    throw new ShapeError(
+      `${op}: axis ${axis} is out of range for an array of rank ${ndim} (valid: ${-ndim} … ${ndim - 1})`,
+    );
   }
   return axis < 0 ? axis + ndim : axis;
 }

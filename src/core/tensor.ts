@@ -80,7 +80,8 @@ export function installTensorOps(o: TensorOps): void {
   ops = o;
 }
 function np(): TensorOps {
-  if (!ops) throw new TracegradError("tracegrad: tensor methods used before the np layer was loaded; import from 'tracegrad'");
+  if (!ops)
+    throw new TracegradError("tracegrad: tensor methods used before the np layer was loaded; import from 'tracegrad'");
   return ops;
 }
 
@@ -163,7 +164,9 @@ export class Tensor {
   item(): number | boolean {
     const t = this._concrete("item()");
     if (t.size !== 1) {
-      throw new ShapeError(`item(): needs a tensor with exactly one element, got shape ${fmtShape(t.shape)}; index or reduce it first (e.g. .sum())`);
+      throw new ShapeError(
+        `item(): needs a tensor with exactly one element, got shape ${fmtShape(t.shape)}; index or reduce it first (e.g. .sum())`,
+      );
     }
     return t.dtype === "bool" ? t._data![0] !== 0 : t._data![0]!;
   }
@@ -211,65 +214,113 @@ export class Tensor {
   }
 
   /** `np.add(this, y)`; a JS number is weakly typed, as in JAX (int32 + 1 stays int32, int32 + 0.5 is float32). @example np.arange(2).add(1) // Tensor([1, 2], dtype=int32) */
-  add(y: ArrayLike): Tensor { return np().add(this, y); }
+  add(y: ArrayLike): Tensor {
+    return np().add(this, y);
+  }
   /** `np.subtract(this, y)`. @example np.array([3, 4]).sub([1, 1]) // Tensor([2, 3], dtype=float32) */
-  sub(y: ArrayLike): Tensor { return np().subtract(this, y); }
+  sub(y: ArrayLike): Tensor {
+    return np().subtract(this, y);
+  }
   /** `np.multiply(this, y)`. @example np.array([1, 2]).mul(np.array([[1], [10]])).toArray() // [[1, 2], [10, 20]] */
-  mul(y: ArrayLike): Tensor { return np().multiply(this, y); }
+  mul(y: ArrayLike): Tensor {
+    return np().multiply(this, y);
+  }
   /** `np.divide(this, y)`: true division (integers give float32). @example np.arange(3).div(2) // Tensor([0, 0.5, 1], dtype=float32) */
-  div(y: ArrayLike): Tensor { return np().divide(this, y); }
+  div(y: ArrayLike): Tensor {
+    return np().divide(this, y);
+  }
   /** `np.power(this, y)`. @example np.array([2, 3]).pow(2) // Tensor([4, 9], dtype=float32) */
-  pow(y: ArrayLike): Tensor { return np().power(this, y); }
+  pow(y: ArrayLike): Tensor {
+    return np().power(this, y);
+  }
   /** `np.negative(this)`. @example np.array([1, -2]).neg() // Tensor([-1, 2], dtype=float32) */
-  neg(): Tensor { return np().negative(this); }
+  neg(): Tensor {
+    return np().negative(this);
+  }
   /** `np.exp(this)`. @example np.array(0).exp() // Tensor(1, dtype=float32) */
-  exp(): Tensor { return np().exp(this); }
+  exp(): Tensor {
+    return np().exp(this);
+  }
   /** `np.log(this)`, the natural logarithm. @example np.array(1).log() // Tensor(0, dtype=float32) */
-  log(): Tensor { return np().log(this); }
+  log(): Tensor {
+    return np().log(this);
+  }
   /** `np.sin(this)`. @example np.array(0).sin() // Tensor(0, dtype=float32) */
-  sin(): Tensor { return np().sin(this); }
+  sin(): Tensor {
+    return np().sin(this);
+  }
   /** `np.cos(this)`. @example np.array(0).cos() // Tensor(1, dtype=float32) */
-  cos(): Tensor { return np().cos(this); }
+  cos(): Tensor {
+    return np().cos(this);
+  }
   /** `np.tanh(this)`. @example np.array(0).tanh() // Tensor(0, dtype=float32) */
-  tanh(): Tensor { return np().tanh(this); }
+  tanh(): Tensor {
+    return np().tanh(this);
+  }
   /** `np.sqrt(this)`. @example np.array([4, 9]).sqrt() // Tensor([2, 3], dtype=float32) */
-  sqrt(): Tensor { return np().sqrt(this); }
+  sqrt(): Tensor {
+    return np().sqrt(this);
+  }
   /** `np.abs(this)`. @example np.array([-1, 2]).abs() // Tensor([1, 2], dtype=float32) */
-  abs(): Tensor { return np().abs(this); }
+  abs(): Tensor {
+    return np().abs(this);
+  }
   /** `np.sum(this, opts)`. @example np.ones([2, 3]).sum({ axis: 1 }) // Tensor([3, 3], dtype=float32) */
-  sum(opts?: ReduceOpts): Tensor { return np().sum(this, opts); }
+  sum(opts?: ReduceOpts): Tensor {
+    return np().sum(this, opts);
+  }
   /** `np.mean(this, opts)`; integers give float32. @example np.arange(4).mean() // Tensor(1.5, dtype=float32) */
-  mean(opts?: ReduceOpts): Tensor { return np().mean(this, opts); }
+  mean(opts?: ReduceOpts): Tensor {
+    return np().mean(this, opts);
+  }
   /** `np.max(this, opts)`. @example np.array([[1, 5], [3, 2]]).max({ axis: 0 }) // Tensor([3, 5], dtype=float32) */
-  max(opts?: ReduceOpts): Tensor { return np().max(this, opts); }
+  max(opts?: ReduceOpts): Tensor {
+    return np().max(this, opts);
+  }
   /** `np.min(this, opts)`. @example np.array([[1, 5], [3, 2]]).min({ axis: 1 }) // Tensor([1, 2], dtype=float32) */
-  min(opts?: ReduceOpts): Tensor { return np().min(this, opts); }
+  min(opts?: ReduceOpts): Tensor {
+    return np().min(this, opts);
+  }
   /** `np.reshape(this, shape)`; one entry may be −1. @example np.arange(6).reshape([2, -1]).shape // [2, 3] */
-  reshape(shape: readonly number[]): Tensor { return np().reshape(this, shape); }
+  reshape(shape: readonly number[]): Tensor {
+    return np().reshape(this, shape);
+  }
   /** `np.transpose(this, axes)` (reverses the axes by default). @example np.zeros([2, 3]).transpose().shape // [3, 2] */
-  transpose(axes?: readonly number[]): Tensor { return np().transpose(this, axes); }
+  transpose(axes?: readonly number[]): Tensor {
+    return np().transpose(this, axes);
+  }
   /** `np.matmul(this, y)`. @example np.ones([2, 3]).matmul(np.ones([3])) // Tensor([3, 3], dtype=float32) */
-  matmul(y: ArrayLike): Tensor { return np().matmul(this, y); }
+  matmul(y: ArrayLike): Tensor {
+    return np().matmul(this, y);
+  }
   /** `np.astype(this, dtype)` (float → int32 truncates toward zero). @example np.array([1.7, -1.7]).astype("int32") // Tensor([1, -1], dtype=int32) */
-  astype(dtype: DType): Tensor { return np().astype(this, dtype); }
+  astype(dtype: DType): Tensor {
+    return np().astype(this, dtype);
+  }
   /**
    * NumPy indexing: a number picks (and drops the axis), `[start?, stop?, step?]` ranges, `null` adds an
    * axis, an int32 tensor gathers; missing trailing entries are whole axes. Differentiable.
    * @example const x = np.arange(6).reshape([2, 3]); x.slice(1) // Tensor([3, 4, 5], dtype=int32)
    * x.slice([], [0, 3, 2]).toArray() // [[0, 2], [3, 5]]
    */
-  slice(...idx: Index[]): Tensor { return np().index(this, idx); }
+  slice(...idx: Index[]): Tensor {
+    return np().index(this, idx);
+  }
   /**
    * Functional updates as JAX's `.at[]`: `.set(v)`, `.add(v)`, `.mul(v)` return new tensors. Differentiable.
    * @example np.zeros([3]).at(1).set(5) // Tensor([0, 5, 0], dtype=float32)
    */
-  at(...idx: Index[]): AtUpdate { return np().at(this, idx); }
+  at(...idx: Index[]): AtUpdate {
+    return np().at(this, idx);
+  }
 }
 
 function formatData(t: Tensor): string {
   if (!t._data) return `<traced ${t.aval.toString()}>`;
   const a = t.toArray();
   const rec = (x: Nested, depth: number): string =>
-    Array.isArray(x) ? `[${x.map((e) => rec(e, depth + 1)).join(depth === t.ndim - 1 ? ", " : ",\n" + " ".repeat(8 + depth))}]` : formatNumber(Number(x), t.dtype);
+    Array.isArray(x)
+      ? `[${x.map((e) => rec(e, depth + 1)).join(depth === t.ndim - 1 ? ", " : ",\n" + " ".repeat(8 + depth))}]`
+      : formatNumber(Number(x), t.dtype);
   return rec(a, 0);
 }

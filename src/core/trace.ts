@@ -147,10 +147,20 @@ export function bind<P>(prim: Primitive<P>, args: Tensor[], params: P): Tensor[]
   if (stack.length === 1) {
     // no transform is active, so a tracer here escaped its own (assertAlive throws): run the kernel directly
     for (const a of args) if (a instanceof Tracer) assertAlive(a);
-    return prim.impl(args, params, prim.check(args.map((a) => a.aval), params));
+    return prim.impl(
+      args,
+      params,
+      prim.check(
+        args.map((a) => a.aval),
+        params,
+      ),
+    );
   }
   const trace = topTrace(args);
-  const outAvals = prim.check(args.map((a) => a.aval), params);
+  const outAvals = prim.check(
+    args.map((a) => a.aval),
+    params,
+  );
   const ins = args.map((a) => fullRaise(trace, a));
   return trace.processPrimitive(prim, ins, params, outAvals).map(fullLower);
 }

@@ -61,7 +61,9 @@ type Argnum<N> = N extends number ? N : N extends readonly (infer M)[] ? M : nev
  * An argument list in which only the differentiated positions (`argnums`) may be JS numbers; the other
  * arguments reach `f` unchanged, as in JAX, so they keep their declared types.
  */
-export type LooseAt<A extends readonly unknown[], N> = { [K in keyof A]: K extends `${Argnum<N> & number}` ? Loose<A[K]> : A[K] };
+export type LooseAt<A extends readonly unknown[], N> = {
+  [K in keyof A]: K extends `${Argnum<N> & number}` ? Loose<A[K]> : A[K];
+};
 
 const LEAF: TreeDef = { kind: "leaf" };
 
@@ -91,9 +93,12 @@ export function flatten(tree: unknown): [unknown[], TreeDef] {
 
 export function numLeaves(def: TreeDef): number {
   switch (def.kind) {
-    case "leaf": return 1;
-    case "none": return 0;
-    default: return def.children.reduce((a, c) => a + numLeaves(c), 0);
+    case "leaf":
+      return 1;
+    case "none":
+      return 0;
+    default:
+      return def.children.reduce((a, c) => a + numLeaves(c), 0);
   }
 }
 
@@ -101,14 +106,19 @@ export function numLeaves(def: TreeDef): number {
 export function unflatten<L>(def: TreeDef, leaves: readonly L[]): unknown {
   const n = numLeaves(def);
   if (n !== leaves.length) {
-    throw new TracegradError(`tree.unflatten: the structure ${treeDefString(def)} has ${n} leaves, got ${leaves.length}`);
+    throw new TracegradError(
+      `tree.unflatten: the structure ${treeDefString(def)} has ${n} leaves, got ${leaves.length}`,
+    );
   }
   let i = 0;
   const rec = (d: TreeDef): unknown => {
     switch (d.kind) {
-      case "leaf": return leaves[i++];
-      case "none": return d.value;
-      case "array": return d.children.map(rec);
+      case "leaf":
+        return leaves[i++];
+      case "none":
+        return d.value;
+      case "array":
+        return d.children.map(rec);
       case "object": {
         const o: Record<string, unknown> = {};
         d.keys.forEach((k, j) => (o[k] = rec(d.children[j]!)));
@@ -132,24 +142,34 @@ export function treeDefEqual(a: TreeDef, b: TreeDef): boolean {
 /** Text of a structure, `*` for leaves: `{a: *, b: [*, *]}`. */
 export function treeDefString(d: TreeDef): string {
   switch (d.kind) {
-    case "leaf": return "*";
-    case "none": return String(d.value);
-    case "array": return `[${d.children.map(treeDefString).join(", ")}]`;
-    case "object": return `{${d.keys.map((k, i) => `${k}: ${treeDefString(d.children[i]!)}`).join(", ")}}`;
+    case "leaf":
+      return "*";
+    case "none":
+      return String(d.value);
+    case "array":
+      return `[${d.children.map(treeDefString).join(", ")}]`;
+    case "object":
+      return `{${d.keys.map((k, i) => `${k}: ${treeDefString(d.children[i]!)}`).join(", ")}}`;
   }
 }
 
 /** Applies `fn` leafwise to trees of the same structure as the first (a TracegradError names any mismatch). */
-export function treeMap<T>(fn: (...leaves: any[]) => unknown, tree: T, ...rest: unknown[]): TensorTree<T> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function treeMap<T>(fn: (...leaves: any[]) => unknown, tree: T, ...rest: unknown[]): TensorTree<T> {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
   const [leaves, def] = flatten(tree);
   const others = rest.map((r, k) => {
     const [l, d] = flatten(r);
     if (!treeDefEqual(def, d)) {
-      throw new TracegradError(`tree.map: tree ${k + 2} has structure ${treeDefString(d)}, expected ${treeDefString(def)} like the first`);
+      throw new TracegradError(
+        `tree.map: tree ${k + 2} has structure ${treeDefString(d)}, expected ${treeDefString(def)} like the first`,
+      );
     }
     return l;
   });
-  return unflatten(def, leaves.map((x, i) => fn(x, ...others.map((o) => o[i])))) as TensorTree<T>;
+  return unflatten(
+    def,
+    leaves.map((x, i) => fn(x, ...others.map((o) => o[i]))),
+  ) as TensorTree<T>;
 }
 
 /**

@@ -63,7 +63,10 @@ export class JaxprBuilder {
     }
     const atomOf = (t: Tensor): Atom => {
       const a = atoms.get(t);
-      if (!a) throw new TracegradError(`internal: a traced value (${t.aval.toString()}) is not bound in the jaxpr being built`);
+      if (!a)
+        throw new TracegradError(
+          `internal: a traced value (${t.aval.toString()}) is not bound in the jaxpr being built`,
+        );
       return a;
     };
     const eqns: Eqn[] = kept.map((e) => {
@@ -114,7 +117,12 @@ export class StagingTrace extends Trace {
 }
 
 /** Traces `f` on abstract inputs of `avals` into a closed jaxpr (every operation recorded, as makeJaxpr). */
-export function stageFlat(kind: string, name: string, f: (...xs: Tensor[]) => Tensor[], avals: readonly ShapedArray[]): { jaxpr: Jaxpr; consts: Tensor[] } {
+export function stageFlat(
+  kind: string,
+  name: string,
+  f: (...xs: Tensor[]) => Tensor[],
+  avals: readonly ShapedArray[],
+): { jaxpr: Jaxpr; consts: Tensor[] } {
   return withMain(
     kind,
     name,

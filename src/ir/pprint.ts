@@ -28,7 +28,8 @@ export function printJaxpr(j: Jaxpr): string {
     if (n === undefined) names.set(v, (n = varName(names.size)));
     return n;
   };
-  const atom = (a: Atom) => (a._tag === "Lit" ? `${fmtLit(a.value.item(), a.aval.dtype)}:${a.aval.toString()}` : name(a));
+  const atom = (a: Atom) =>
+    a._tag === "Lit" ? `${fmtLit(a.value.item(), a.aval.dtype)}:${a.aval.toString()}` : name(a);
   const binder = (v: Var) => `${name(v)}:${v.aval.toString()}`;
   const consts = j.constvars.map(binder).join(" ");
   const ins = j.invars.map(binder).join(" ");

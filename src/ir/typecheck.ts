@@ -13,9 +13,17 @@ import type { ShapedArray } from "../core/aval.js";
 export function typecheckJaxpr(jaxpr: Jaxpr): E.Either<TracegradError, ShapedArray[]> {
   const bound = new Set<Var>();
   const bindVar = (v: Var, where: string): E.Either<TracegradError, Var> =>
-    bound.has(v) ? E.left(new TracegradError(`typecheckJaxpr: variable of type ${v.aval.toString()} bound twice (${where})`)) : (bound.add(v), E.right(v));
+    bound.has(v)
+      ? E.left(new TracegradError(`typecheckJaxpr: variable of type ${v.aval.toString()} bound twice (${where})`))
+      : (bound.add(v), E.right(v));
   const use = (a: Atom, where: string): E.Either<TracegradError, ShapedArray> =>
-    a._tag === "Lit" || bound.has(a) ? E.right(a.aval) : E.left(new TracegradError(`typecheckJaxpr: ${where} uses a variable of type ${a.aval.toString()} before it is bound`));
+    a._tag === "Lit" || bound.has(a)
+      ? E.right(a.aval)
+      : E.left(
+          new TracegradError(
+            `typecheckJaxpr: ${where} uses a variable of type ${a.aval.toString()} before it is bound`,
+          ),
+        );
 
   const binders = [...jaxpr.constvars, ...jaxpr.invars];
   const init = pipe(

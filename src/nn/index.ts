@@ -45,7 +45,8 @@ export const tanh = (x: ArrayLike): Tensor => np.tanh(x);
  */
 export function gelu(x: ArrayLike, opts: { approximate?: boolean } = {}): Tensor {
   const t = floatTensor(x);
-  if (opts.approximate === false) return np.multiply(np.multiply(t, 0.5), np.add(lax.erf(np.multiply(t, Math.SQRT1_2)), 1));
+  if (opts.approximate === false)
+    return np.multiply(np.multiply(t, 0.5), np.add(lax.erf(np.multiply(t, Math.SQRT1_2)), 1));
   const inner = np.multiply(np.add(t, np.multiply(np.power(t, 3), 0.044715)), Math.sqrt(2 / Math.PI));
   return np.multiply(np.multiply(t, 0.5), np.add(np.tanh(inner), 1));
 }
@@ -56,7 +57,10 @@ interface AxisOpts {
 
 /** The max over `axes` (normalised) as a constant shift with kept dims; 0 where not finite (all −∞, or empty). */
 function shiftOf(t: Tensor, axes: readonly number[]): Tensor {
-  const m = lax.reshape(lax.stopGradient(lax.reduceMax(t, axes)), t.shape.map((s, i) => (axes.includes(i) ? 1 : s)));
+  const m = lax.reshape(
+    lax.stopGradient(lax.reduceMax(t, axes)),
+    t.shape.map((s, i) => (axes.includes(i) ? 1 : s)),
+  );
   return np.where(np.less(np.abs(m), Infinity), m, 0);
 }
 
@@ -69,7 +73,12 @@ export function logsumexp(x: ArrayLike, opts: AxisOpts & { keepdims?: boolean } 
   const axes = normalizeAxes("nn.logsumexp", opts.axis, t.ndim);
   const m = shiftOf(t, axes);
   const r = np.add(np.log(sum(np.exp(np.subtract(t, m)), { axis: axes, keepdims: true })), m);
-  return opts.keepdims ? r : lax.reshape(r, t.shape.filter((_, i) => !axes.includes(i)));
+  return opts.keepdims
+    ? r
+    : lax.reshape(
+        r,
+        t.shape.filter((_, i) => !axes.includes(i)),
+      );
 }
 
 /**
@@ -96,7 +105,8 @@ export function logSoftmax(x: ArrayLike, opts: AxisOpts = {}): Tensor {
  * @example nn.oneHot([0, 2, 5], 3).toArray() // [[1, 0, 0], [0, 0, 1], [0, 0, 0]]
  */
 export function oneHot(labels: ArrayLike, numClasses: number): Tensor {
-  if (!Number.isInteger(numClasses) || numClasses < 0) throw new TracegradError(`nn.oneHot: numClasses must be a whole number ≥ 0, got ${numClasses}`);
+  if (!Number.isInteger(numClasses) || numClasses < 0)
+    throw new TracegradError(`nn.oneHot: numClasses must be a whole number ≥ 0, got ${numClasses}`);
   const l = asTensor(labels);
   const classes = lax.iota(l.dtype === "bool" ? "int32" : l.dtype, [numClasses]);
   return lax.convertElementType(np.equal(expandDims(l, -1), classes), "float32");

@@ -7,10 +7,14 @@ import { broadcastInDim, concatenate, convertElementType, reshape, scalar } from
 
 const isScalar = (x: unknown): x is number | boolean => typeof x === "number" || typeof x === "boolean";
 /** A row of a nested array: a JS array or a typed array inside one. */
-const isRow = (x: unknown): x is globalThis.ArrayLike<unknown> => Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView));
+const isRow = (x: unknown): x is globalThis.ArrayLike<unknown> =>
+  Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView));
 
 /** Row-major values and shape of a nested array; throws on ragged or non-numeric data. */
-function parseNested(op: string, data: readonly unknown[]): { values: number[]; shape: number[]; allBool: boolean; tensors: boolean } {
+function parseNested(
+  op: string,
+  data: readonly unknown[],
+): { values: number[]; shape: number[]; allBool: boolean; tensors: boolean } {
   const shape: number[] = [];
   for (let x: unknown = data; isRow(x); x = x[0]) shape.push(x.length);
   const values: number[] = [];
@@ -18,14 +22,19 @@ function parseNested(op: string, data: readonly unknown[]): { values: number[]; 
   let tensors = false;
   const walk = (x: unknown, depth: number, path: number[]) => {
     if (depth === shape.length) {
-      if (isRow(x)) throw new ShapeError(`${op}: ragged nested array: element [${path.join(", ")}] is an array, but its siblings are numbers; every row must have the same nesting depth`);
+      if (isRow(x))
+        throw new ShapeError(
+          `${op}: ragged nested array: element [${path.join(", ")}] is an array, but its siblings are numbers; every row must have the same nesting depth`,
+        );
       if (x instanceof Tensor) {
         tensors = true;
         return;
       }
       if (typeof x === "number") allBool = false;
       else if (typeof x !== "boolean") {
-        throw new TracegradError(`${op}: element [${path.join(", ")}] is ${x === null ? "null" : typeof x === "string" ? `the string ${JSON.stringify(x)}` : `of type ${typeof x}`}; expected numbers or booleans`);
+        throw new TracegradError(
+          `${op}: element [${path.join(", ")}] is ${x === null ? "null" : typeof x === "string" ? `the string ${JSON.stringify(x)}` : `of type ${typeof x}`}; expected numbers or booleans`,
+        );
       }
       values.push(Number(x));
       return;
@@ -48,8 +57,13 @@ function stackNested(op: string, data: unknown, dtype?: DType): Tensor {
   if (parts.length === 0) return array([], dtype ? { dtype } : {});
   const dt = parts.map((p) => p.dtype).reduce(promote);
   const first = parts[0]!.shape;
-  for (const p of parts) if (!shapeEq(p.shape, first)) throw new ShapeError(`${op}: ragged nested array: rows of shapes [${first}] and [${p.shape}]`);
-  return concatenate(parts.map((p) => reshape(convertElementType(p, dt), [1, ...first])), 0);
+  for (const p of parts)
+    if (!shapeEq(p.shape, first))
+      throw new ShapeError(`${op}: ragged nested array: rows of shapes [${first}] and [${p.shape}]`);
+  return concatenate(
+    parts.map((p) => reshape(convertElementType(p, dt), [1, ...first])),
+    0,
+  );
 }
 
 /**
@@ -78,7 +92,10 @@ function arrayFor(op: string, data: ArrayLike, dtypeOpt: DType | undefined): Ten
       `${op}: ${data.constructor.name} is not supported; use Float32Array, Float64Array, Int32Array or Uint8Array (bool), or convert with Array.from(...)`,
     );
   }
-  if (!Array.isArray(data)) throw new TracegradError(`${op}: cannot make a tensor from ${data === null ? "null" : typeof data}; pass numbers, booleans, nested arrays, typed arrays or tensors`);
+  if (!Array.isArray(data))
+    throw new TracegradError(
+      `${op}: cannot make a tensor from ${data === null ? "null" : typeof data}; pass numbers, booleans, nested arrays, typed arrays or tensors`,
+    );
   const { values, shape, allBool, tensors } = parseNested(op, data);
   if (tensors) return stackNested(op, data, dtype);
   const dt = dtype ?? (allBool ? "bool" : "float32");
@@ -99,7 +116,11 @@ export function broadcastTo(x: ArrayLike, shape: readonly number[]): Tensor {
   if (shapeEq(t.shape, shape)) return t;
   const out = broadcastShapes("np.broadcastTo", t.shape, shape);
   if (!shapeEq(out, shape)) throw new ShapeError(`np.broadcastTo: cannot broadcast shape [${t.shape}] to [${shape}]`);
-  return broadcastInDim(t, shape, t.shape.map((_, i) => shape.length - t.ndim + i));
+  return broadcastInDim(
+    t,
+    shape,
+    t.shape.map((_, i) => shape.length - t.ndim + i),
+  );
 }
 
 /** Operands converted to one dtype (JS scalars weakly typed), shapes untouched. */
@@ -117,7 +138,13 @@ export function operands(op: string, xs: readonly ArrayLike[]): Tensor[] {
   // the common case, two tensors of one dtype and shape, needs neither promotion nor broadcasting
   if (xs.length === 2) {
     const [a, b] = xs;
-    if (a instanceof Tensor && b instanceof Tensor && a._aval.dtype === b._aval.dtype && shapeEq(a._aval.shape, b._aval.shape)) return [a, b];
+    if (
+      a instanceof Tensor &&
+      b instanceof Tensor &&
+      a._aval.dtype === b._aval.dtype &&
+      shapeEq(a._aval.shape, b._aval.shape)
+    )
+      return [a, b];
   }
   const ts = promoted(xs, op);
   const shape = broadcastShapes(op, ...ts.map((t) => t.shape));

@@ -13,12 +13,16 @@ const dt = (op: string, o: DTypeOpt, dflt: DType): DType => (o.dtype === undefin
 
 function filled(op: string, shape: readonly number[], value: number | boolean, opts: DTypeOpt): Tensor {
   const s = checkShape(op, shape);
-  if (typeof value !== "number" && typeof value !== "boolean") throw new TracegradError(`${op}: the fill value must be a number or boolean, got ${typeof value} ${JSON.stringify(value)}`);
+  if (typeof value !== "number" && typeof value !== "boolean")
+    throw new TracegradError(
+      `${op}: the fill value must be a number or boolean, got ${typeof value} ${JSON.stringify(value)}`,
+    );
   const d = dt(op, opts, typeof value === "boolean" ? "bool" : "float32");
   return Tensor._of(allocate(d, sizeOf(s)).fill(Number(value)), s, d);
 }
 /** A tensor of `shape` filled with `value` (float32 for a number, bool for a boolean, unless `dtype` says otherwise). @example np.full([2], 7) // Tensor([7, 7], dtype=float32) */
-export const full = (shape: readonly number[], value: number | boolean, opts: DTypeOpt = {}): Tensor => filled("np.full", shape, value, opts);
+export const full = (shape: readonly number[], value: number | boolean, opts: DTypeOpt = {}): Tensor =>
+  filled("np.full", shape, value, opts);
 /** Zeros of `shape` (float32 by default). @example np.zeros([2, 3]).shape // [2, 3] */
 export const zeros = (shape: readonly number[], opts: DTypeOpt = {}): Tensor => filled("np.zeros", shape, 0, opts);
 /** Ones of `shape` (float32 by default). @example np.ones([2]) // Tensor([1, 1], dtype=float32) */
@@ -45,8 +49,13 @@ export function arange(start: number, ...rest: (number | DTypeOpt | undefined)[]
   const [stop, step] = rest as (number | undefined)[];
   const [lo, hi] = stop === undefined ? [0, start] : [start, stop];
   const st = step ?? 1;
-  for (const [k, v] of [["start", lo], ["stop", hi], ["step", st]] as const) {
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new TracegradError(`np.arange: ${k} must be a finite number, got ${String(v)}`);
+  for (const [k, v] of [
+    ["start", lo],
+    ["stop", hi],
+    ["step", st],
+  ] as const) {
+    if (typeof v !== "number" || !Number.isFinite(v))
+      throw new TracegradError(`np.arange: ${k} must be a finite number, got ${String(v)}`);
   }
   if (st === 0) throw new TracegradError("np.arange: step must not be zero");
   const n = Math.max(0, Math.ceil((hi - lo) / st));
@@ -58,7 +67,8 @@ export function arange(start: number, ...rest: (number | DTypeOpt | undefined)[]
 
 /** `num` (default 50) evenly spaced values from start to stop inclusive, float32 by default. @example np.linspace(0, 1, 5) // Tensor([0, 0.25, 0.5, 0.75, 1], dtype=float32) */
 export function linspace(start: number, stop: number, num = 50, opts: DTypeOpt = {}): Tensor {
-  if (!Number.isInteger(num) || num < 0) throw new TracegradError(`np.linspace: num must be a whole number ≥ 0, got ${num}`);
+  if (!Number.isInteger(num) || num < 0)
+    throw new TracegradError(`np.linspace: num must be a whole number ≥ 0, got ${num}`);
   const d = dt("np.linspace", opts, "float32");
   const out = allocate(d, num);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;

@@ -8,8 +8,12 @@ import { asTensor, broadcastTo, operands } from "./convert.js";
 const toFloat = (t: Tensor): Tensor => (isFloat(t.dtype) ? t : lax.convertElementType(t, "float32"));
 const numeric = (t: Tensor): Tensor => (t.dtype === "bool" ? lax.convertElementType(t, "int32") : t);
 
-const unaryFloat = (f: (t: Tensor) => Tensor) => (x: ArrayLike): Tensor => f(toFloat(asTensor(x)));
-const binary = (op: string, f: (a: Tensor, b: Tensor) => Tensor, prep: (t: Tensor) => Tensor = numeric) =>
+const unaryFloat =
+  (f: (t: Tensor) => Tensor) =>
+  (x: ArrayLike): Tensor =>
+    f(toFloat(asTensor(x)));
+const binary =
+  (op: string, f: (a: Tensor, b: Tensor) => Tensor, prep: (t: Tensor) => Tensor = numeric) =>
   (x: ArrayLike, y: ArrayLike): Tensor => {
     const [a, b] = operands(op, [x, y]);
     return f(prep(a!), prep(b!));

@@ -6,7 +6,6 @@ import { slicePadding } from "../primitives/structure/slice.js";
 import { asTensor, broadcastTo, promoted } from "./convert.js";
 import { checkedIndex } from "../primitives/structure/gather.js";
 
-
 /** How an index maps x to the result: slice → rev → gather → reshape → (transpose). */
 interface Plan {
   start: number[];
@@ -22,12 +21,21 @@ interface Plan {
 }
 
 /** Python's slice.indices: normalised start, step and element count for an axis of size n. */
-function rangeOf(op: string, r: readonly (number | null | undefined)[], n: number, axis: number): { start: number; step: number; count: number } {
-  if (r.length > 3) throw new TracegradError(`${op}: a range has at most 3 entries [start, stop, step], got ${r.length} on axis ${axis}`);
+function rangeOf(
+  op: string,
+  r: readonly (number | null | undefined)[],
+  n: number,
+  axis: number,
+): { start: number; step: number; count: number } {
+  if (r.length > 3)
+    throw new TracegradError(
+      `${op}: a range has at most 3 entries [start, stop, step], got ${r.length} on axis ${axis}`,
+    );
   const [a, b, c] = r;
   const step = c ?? 1;
   for (const v of [a, b, step]) {
-    if (v !== null && v !== undefined && !Number.isInteger(v)) throw new TracegradError(`${op}: range entries must be whole numbers, got ${JSON.stringify(r)} on axis ${axis}`);
+    if (v !== null && v !== undefined && !Number.isInteger(v))
+      throw new TracegradError(`${op}: range entries must be whole numbers, got ${JSON.stringify(r)} on axis ${axis}`);
   }
   if (step === 0) throw new TracegradError(`${op}: a range step cannot be 0 (axis ${axis})`);
   const clamp = (v: number | null | undefined, dflt: number, lo: number, hi: number) =>
@@ -40,8 +48,10 @@ function rangeOf(op: string, r: readonly (number | null | undefined)[], n: numbe
 
 function plan(op: string, shape: readonly number[], idx: readonly Index[]): Plan {
   const consumed = idx.filter((e) => e !== null).length;
-  if (consumed > shape.length) throw new ShapeError(`${op}: ${consumed} indices for an array of rank ${shape.length} (shape ${fmtShape(shape)})`);
-  if (idx.filter((e) => e instanceof Tensor).length > 1) throw new TracegradError(`${op}: at most one tensor index is supported; index one axis at a time`);
+  if (consumed > shape.length)
+    throw new ShapeError(`${op}: ${consumed} indices for an array of rank ${shape.length} (shape ${fmtShape(shape)})`);
+  if (idx.filter((e) => e instanceof Tensor).length > 1)
+    throw new TracegradError(`${op}: at most one tensor index is supported; index one axis at a time`);
   const p: Plan = { start: [], limit: [], strides: [], reversed: [], boxShape: [], gatheredShape: [], finalShape: [] };
   const advanced: number[] = []; // entry positions of tensor and number indices (NumPy's advanced indices, when a tensor is present)
   let ax = 0;
@@ -57,7 +67,8 @@ function plan(op: string, shape: readonly number[], idx: readonly Index[]): Plan
       p.start.push(j), p.limit.push(j + 1), p.strides.push(1), p.boxShape.push(1);
       advanced.push(k);
     } else if (e instanceof Tensor) {
-      if (e.dtype !== "int32") throw new TracegradError(`${op}: tensor indices must be int32, got ${e.dtype}; convert with astype("int32")`);
+      if (e.dtype !== "int32")
+        throw new TracegradError(`${op}: tensor indices must be int32, got ${e.dtype}; convert with astype("int32")`);
       whole(n);
       p.gather = { axis: ax, indices: e };
       p.finalShape.push(...e.shape);
@@ -65,11 +76,16 @@ function plan(op: string, shape: readonly number[], idx: readonly Index[]): Plan
     } else if (Array.isArray(e)) {
       const { start, step, count } = rangeOf(op, e, n, ax);
       const lo = step > 0 ? start : count > 0 ? start + (count - 1) * step : 0;
-      p.start.push(lo), p.limit.push(count > 0 ? lo + (count - 1) * Math.abs(step) + 1 : lo), p.strides.push(Math.abs(step)), p.boxShape.push(count);
+      p.start.push(lo),
+        p.limit.push(count > 0 ? lo + (count - 1) * Math.abs(step) + 1 : lo),
+        p.strides.push(Math.abs(step)),
+        p.boxShape.push(count);
       if (step < 0) p.reversed.push(ax);
       p.finalShape.push(count);
     } else {
-      throw new TracegradError(`${op}: unsupported index ${String(e)} on axis ${ax}; use a number, [start, stop, step], null or an int32 tensor`);
+      throw new TracegradError(
+        `${op}: unsupported index ${String(e)} on axis ${ax}; use a number, [start, stop, step], null or an int32 tensor`,
+      );
     }
     ax++;
   });
@@ -78,10 +94,14 @@ function plan(op: string, shape: readonly number[], idx: readonly Index[]): Plan
     p.finalShape.push(shape[ax]!);
   }
   const g = p.gather;
-  p.gatheredShape = g ? [...p.boxShape.slice(0, g.axis), ...g.indices.shape, ...p.boxShape.slice(g.axis + 1)] : p.boxShape;
+  p.gatheredShape = g
+    ? [...p.boxShape.slice(0, g.axis), ...g.indices.shape, ...p.boxShape.slice(g.axis + 1)]
+    : p.boxShape;
   if (g && advanced.some((k, i) => i > 0 && k !== advanced[i - 1]! + 1)) {
     // advanced entries apart: their dims go first (NumPy); they sit where the tensor entry was
-    const before = idx.slice(0, idx.indexOf(g.indices)).reduce<number>((n, e) => n + (e === null ? 1 : typeof e === "number" ? 0 : e instanceof Tensor ? 0 : 1), 0);
+    const before = idx
+      .slice(0, idx.indexOf(g.indices))
+      .reduce<number>((n, e) => n + (e === null ? 1 : typeof e === "number" ? 0 : e instanceof Tensor ? 0 : 1), 0);
     const m = g.indices.ndim;
     const rest = p.finalShape.map((_, i) => i).filter((i) => i < before || i >= before + m);
     p.perm = [...Array.from({ length: m }, (_, i) => before + i), ...rest];
@@ -99,14 +119,26 @@ function apply(x: Tensor, p: Plan): Tensor {
 
 /** Values in the result's layout → the layout after gather (idx dims at the gathered axis). */
 function toGathered(v: Tensor, p: Plan): Tensor {
-  return lax.reshape(p.perm ? lax.transpose(v, p.perm.map((_, i) => p.perm!.indexOf(i))) : v, p.gatheredShape);
+  return lax.reshape(
+    p.perm
+      ? lax.transpose(
+          v,
+          p.perm.map((_, i) => p.perm!.indexOf(i)),
+        )
+      : v,
+    p.gatheredShape,
+  );
 }
 
 /** Puts gathered-layout values back into a tensor of `shape`, zeros elsewhere (repeats add): apply's transpose. */
 function scatterBack(r: Tensor, p: Plan, shape: readonly number[]): Tensor {
   if (p.gather) r = lax.scatterAdd(r, p.gather.indices, p.gather.axis, p.boxShape);
   r = lax.rev(r, p.reversed);
-  return lax.pad(r, lax.scalar(0, r.dtype), slicePadding(shape, { start_indices: p.start, limit_indices: p.limit, strides: p.strides }));
+  return lax.pad(
+    r,
+    lax.scalar(0, r.dtype),
+    slicePadding(shape, { start_indices: p.start, limit_indices: p.limit, strides: p.strides }),
+  );
 }
 
 const place = (v: Tensor, p: Plan, shape: readonly number[]): Tensor => scatterBack(toGathered(v, p), p, shape);
@@ -129,7 +161,11 @@ function repeats(g: NonNullable<Plan["gather"]>, n: number): { same: Tensor; las
 /** A per-index-position mask [m] spread over the gathered layout. */
 const overGathered = (mask: Tensor, p: Plan): Tensor => {
   const g = p.gather!;
-  return lax.broadcastInDim(lax.reshape(mask, g.indices.shape), p.gatheredShape, g.indices.shape.map((_, i) => g.axis + i));
+  return lax.broadcastInDim(
+    lax.reshape(mask, g.indices.shape),
+    p.gatheredShape,
+    g.indices.shape.map((_, i) => g.axis + i),
+  );
 };
 
 /** In gathered layout, each value replaced by the product of all values aimed at its target. */
@@ -140,7 +176,11 @@ function productOfRepeats(r: Tensor, p: Plan, same: Tensor): Tensor {
   const post = r.size / Math.max(1, pre * m);
   const v = lax.reshape(r, [pre, m, post]);
   const big = [pre, m, m, post];
-  const terms = lax.select(lax.broadcastInDim(same, big, [1, 2]), lax.broadcastInDim(v, big, [0, 2, 3]), lax.full(big, 1, r.dtype));
+  const terms = lax.select(
+    lax.broadcastInDim(same, big, [1, 2]),
+    lax.broadcastInDim(v, big, [0, 2, 3]),
+    lax.full(big, 1, r.dtype),
+  );
   return lax.reshape(lax.reduceProd(terms, [2]), p.gatheredShape);
 }
 
@@ -162,13 +202,20 @@ export function at(x: ArrayLike, idx: readonly Index[]): AtUpdate {
   const target = resultShape(p);
   const values = (op: string, v: ArrayLike): Tensor => {
     const [, u] = promoted([t0, v]);
-    if (!broadcastable(u!.shape, target)) throw new ShapeError(`at(...).${op}: a value of shape ${fmtShape(u!.shape)} does not broadcast to the indexed shape ${fmtShape(target)}`);
+    if (!broadcastable(u!.shape, target))
+      throw new ShapeError(
+        `at(...).${op}: a value of shape ${fmtShape(u!.shape)} does not broadcast to the indexed shape ${fmtShape(target)}`,
+      );
     return broadcastTo(lax.convertElementType(u!, t.dtype), target);
   };
   const indexed = (count: Tensor) => lax.gt(count, lax.zerosLike(count));
   const n = p.gather ? t.shape[p.gather.axis]! : 0;
   // with repeated tensor indices only the last position naming a target writes it (NumPy's set; mul gets the product)
-  const writers = (op: string, v: ArrayLike, combine: (r: Tensor, same: Tensor) => Tensor): { vals: Tensor; hit: Tensor } => {
+  const writers = (
+    op: string,
+    v: ArrayLike,
+    combine: (r: Tensor, same: Tensor) => Tensor,
+  ): { vals: Tensor; hit: Tensor } => {
     let vals = toGathered(values(op, v), p);
     let ones = lax.full(p.gatheredShape, 1, "float32");
     if (p.gather) {

@@ -17,7 +17,10 @@ export function matmul(x: ArrayLike, y: ArrayLike): Tensor {
   const [a0, b0] = promoted([x, y]);
   let a = numeric(a0!);
   let b = numeric(b0!);
-  if (a.ndim === 0 || b.ndim === 0) throw new ShapeError(`np.matmul: operands must be at least 1-D, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}; use np.multiply for scalars`);
+  if (a.ndim === 0 || b.ndim === 0)
+    throw new ShapeError(
+      `np.matmul: operands must be at least 1-D, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}; use np.multiply for scalars`,
+    );
   const aVec = a.ndim === 1;
   const bVec = b.ndim === 1;
   if (aVec) a = lax.reshape(a, [1, a.shape[0]!]);
@@ -25,13 +28,22 @@ export function matmul(x: ArrayLike, y: ArrayLike): Tensor {
   const [m, k] = a.shape.slice(-2) as [number, number];
   const [k2, n] = b.shape.slice(-2) as [number, number];
   if (k !== k2) {
-    throw new ShapeError(`np.matmul: shapes ${fmtShape(a0!.shape)} and ${fmtShape(b0!.shape)} are not aligned: the contracted axes have sizes ${k} and ${k2}`);
+    throw new ShapeError(
+      `np.matmul: shapes ${fmtShape(a0!.shape)} and ${fmtShape(b0!.shape)} are not aligned: the contracted axes have sizes ${k} and ${k2}`,
+    );
   }
-  const batch = broadcastShapes(`np.matmul of ${fmtShape(a0!.shape)} and ${fmtShape(b0!.shape)} (batch dimensions)`, a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const batch = broadcastShapes(
+    `np.matmul of ${fmtShape(a0!.shape)} and ${fmtShape(b0!.shape)} (batch dimensions)`,
+    a.shape.slice(0, -2),
+    b.shape.slice(0, -2),
+  );
   a = broadcastTo(a, [...batch, m, k]);
   b = broadcastTo(b, [...batch, k, n]);
   const nb = batch.length;
-  let r = lax.dotGeneral(a, b, [[[nb + 1], [nb]], [range(nb), range(nb)]]);
+  let r = lax.dotGeneral(a, b, [
+    [[nb + 1], [nb]],
+    [range(nb), range(nb)],
+  ]);
   if (aVec || bVec) r = lax.reshape(r, [...batch, ...(aVec ? [] : [m]), ...(bVec ? [] : [n])]);
   return r;
 }
@@ -48,9 +60,14 @@ export function dot(x: ArrayLike, y: ArrayLike): Tensor {
   const ka = a.ndim - 1;
   const kb = b.ndim === 1 ? 0 : b.ndim - 2;
   if (a.shape[ka] !== b.shape[kb]) {
-    throw new ShapeError(`np.dot: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} are not aligned: axis ${ka} of the first has size ${a.shape[ka]}, axis ${kb} of the second has ${b.shape[kb]}`);
+    throw new ShapeError(
+      `np.dot: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} are not aligned: axis ${ka} of the first has size ${a.shape[ka]}, axis ${kb} of the second has ${b.shape[kb]}`,
+    );
   }
-  return lax.dotGeneral(numeric(a), numeric(b), [[[ka], [kb]], [[], []]]);
+  return lax.dotGeneral(numeric(a), numeric(b), [
+    [[ka], [kb]],
+    [[], []],
+  ]);
 }
 
 /** Outer product of the flattened operands. @example np.outer([1, 2], [1, 10]).toArray() // [[1, 10], [2, 20]] */

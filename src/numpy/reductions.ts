@@ -11,7 +11,12 @@ function reduction(op: string, f: (x: Tensor, axes: readonly number[]) => Tensor
     const t = prep(asTensor(x));
     const axes = normalizeAxes(op, opts.axis, t.ndim);
     const r = f(t, axes);
-    return opts.keepdims ? lax.reshape(r, t.shape.map((s, i) => (axes.includes(i) ? 1 : s))) : r;
+    return opts.keepdims
+      ? lax.reshape(
+          r,
+          t.shape.map((s, i) => (axes.includes(i) ? 1 : s)),
+        )
+      : r;
   };
 }
 const boolToInt = (t: Tensor) => (t.dtype === "bool" ? lax.convertElementType(t, "int32") : t);
@@ -22,11 +27,15 @@ export const sum = reduction("np.sum", lax.reduceSum, boolToInt);
 export const prod = reduction("np.prod", lax.reduceProd, boolToInt);
 
 /** max/min have no identity: reducing an empty axis is an error, as in NumPy and JAX. */
-const nonEmpty = (op: string, f: (x: Tensor, axes: readonly number[]) => Tensor) => (x: Tensor, axes: readonly number[]) => {
-  const empty = axes.filter((a) => x.shape[a] === 0);
-  if (empty.length) throw new ShapeError(`${op}: cannot reduce the empty axis ${empty[0]} of shape ${fmtShape(x.shape)} (no identity); reduce a non-empty axis or use np.where with a default`);
-  return f(x, axes);
-};
+const nonEmpty =
+  (op: string, f: (x: Tensor, axes: readonly number[]) => Tensor) => (x: Tensor, axes: readonly number[]) => {
+    const empty = axes.filter((a) => x.shape[a] === 0);
+    if (empty.length)
+      throw new ShapeError(
+        `${op}: cannot reduce the empty axis ${empty[0]} of shape ${fmtShape(x.shape)} (no identity); reduce a non-empty axis or use np.where with a default`,
+      );
+    return f(x, axes);
+  };
 /** Maximum over `axis` (all by default); tied maxima share the gradient equally (JAX). @example np.max([[1, 5], [3, 2]]) // Tensor(5, dtype=float32) */
 export const max = reduction("np.max", nonEmpty("np.max", lax.reduceMax), (t) => t);
 /** Minimum over `axis` (all by default); tied minima share the gradient equally (JAX). @example np.min([[1, 5], [3, 2]], { axis: 1 }) // Tensor([1, 2], dtype=float32) */
@@ -49,11 +58,13 @@ export interface ArgOpts {
 
 function argReduce(op: string, f: (x: Tensor, axis: number) => Tensor, x: ArrayLike, opts: ArgOpts): Tensor {
   const t = asTensor(x);
-  if (opts.axis !== undefined && typeof opts.axis !== "number") throw new TracegradError(`${op}: axis must be a single number, got ${JSON.stringify(opts.axis)}`);
+  if (opts.axis !== undefined && typeof opts.axis !== "number")
+    throw new TracegradError(`${op}: axis must be a single number, got ${JSON.stringify(opts.axis)}`);
   const flat = opts.axis === undefined;
   const src = flat ? lax.reshape(t, [t.size]) : t;
   const axis = flat ? 0 : normalizeAxis(op, opts.axis!, t.ndim);
-  if (src.shape[axis] === 0) throw new ShapeError(`${op}: attempt to get the ${op.slice(6)} of an empty axis (shape ${fmtShape(t.shape)})`);
+  if (src.shape[axis] === 0)
+    throw new ShapeError(`${op}: attempt to get the ${op.slice(6)} of an empty axis (shape ${fmtShape(t.shape)})`);
   const r = f(src, axis);
   if (!opts.keepdims) return r;
   return lax.reshape(r, flat ? t.shape.map(() => 1) : t.shape.map((s, i) => (i === axis ? 1 : s)));

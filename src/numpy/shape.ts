@@ -14,14 +14,22 @@ export function reshape(x: ArrayLike, shape: readonly number[]): Tensor {
   if (!Array.isArray(shape)) throw new TracegradError(`np.reshape: shape must be an array, got ${String(shape)}`);
   const holes = shape.filter((d) => d === -1).length;
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < -1) throw new ShapeError(`np.reshape: invalid dimension ${d} in ${fmtShape(shape)}; use whole numbers ≥ 0, or one −1`);
+    if (!Number.isInteger(d) || d < -1)
+      throw new ShapeError(
+        `np.reshape: invalid dimension ${d} in ${fmtShape(shape)}; use whole numbers ≥ 0, or one −1`,
+      );
   }
   if (holes > 1) throw new ShapeError(`np.reshape: only one dimension may be −1, got ${fmtShape(shape)}`);
   const known = sizeOf(shape.filter((d) => d !== -1));
-  if (holes === 1 && known === 0) throw new ShapeError(`np.reshape: cannot infer the −1 in ${fmtShape(shape)}: the other dimensions multiply to 0; give every dimension explicitly`);
+  if (holes === 1 && known === 0)
+    throw new ShapeError(
+      `np.reshape: cannot infer the −1 in ${fmtShape(shape)}: the other dimensions multiply to 0; give every dimension explicitly`,
+    );
   const filled = shape.map((d) => (d === -1 ? t.size / known : d));
   if (sizeOf(filled) !== t.size || filled.some((d) => !Number.isInteger(d))) {
-    throw new ShapeError(`np.reshape: cannot reshape an array of shape ${fmtShape(t.shape)} (${t.size} elements) into shape ${fmtShape(shape)}; the new dimensions must multiply to ${t.size} (one may be −1 to infer it)`);
+    throw new ShapeError(
+      `np.reshape: cannot reshape an array of shape ${fmtShape(t.shape)} (${t.size} elements) into shape ${fmtShape(shape)}; the new dimensions must multiply to ${t.size} (one may be −1 to infer it)`,
+    );
   }
   return lax.reshape(t, filled);
 }
@@ -31,7 +39,9 @@ export function transpose(x: ArrayLike, axes?: readonly number[]): Tensor {
   const t = asTensor(x);
   const perm = axes ? axes.map((a) => normalizeAxis("np.transpose", a, t.ndim)) : t.shape.map((_, i) => t.ndim - 1 - i);
   if (perm.length !== t.ndim || new Set(perm).size !== perm.length) {
-    throw new ShapeError(`np.transpose: axes (${axes?.join(", ")}) are not a permutation of the ${t.ndim} axes of shape ${fmtShape(t.shape)}`);
+    throw new ShapeError(
+      `np.transpose: axes (${axes?.join(", ")}) are not a permutation of the ${t.ndim} axes of shape ${fmtShape(t.shape)}`,
+    );
   }
   return lax.transpose(t, perm);
 }
@@ -46,11 +56,16 @@ export function expandDims(x: ArrayLike, axis: number): Tensor {
 /** Removes axes of size 1 (all of them, or those named; naming a larger axis is a ShapeError). @example np.squeeze(np.zeros([1, 2, 1]), 0).shape // [2, 1] */
 export function squeeze(x: ArrayLike, axis?: number | readonly number[]): Tensor {
   const t = asTensor(x);
-  const axes = axis === undefined ? t.shape.flatMap((s, i) => (s === 1 ? [i] : [])) : normalizeAxes("np.squeeze", axis, t.ndim);
+  const axes =
+    axis === undefined ? t.shape.flatMap((s, i) => (s === 1 ? [i] : [])) : normalizeAxes("np.squeeze", axis, t.ndim);
   for (const a of axes) {
-    if (t.shape[a] !== 1) throw new ShapeError(`np.squeeze: axis ${a} of shape ${fmtShape(t.shape)} has size ${t.shape[a]}, not 1`);
+    if (t.shape[a] !== 1)
+      throw new ShapeError(`np.squeeze: axis ${a} of shape ${fmtShape(t.shape)} has size ${t.shape[a]}, not 1`);
   }
-  return lax.reshape(t, t.shape.filter((_, i) => !axes.includes(i)));
+  return lax.reshape(
+    t,
+    t.shape.filter((_, i) => !axes.includes(i)),
+  );
 }
 
 /** Joins tensors along an existing axis (default 0), promoting dtypes. @example np.concatenate([[1, 2], [3]]) // Tensor([1, 2, 3], dtype=float32) */
@@ -62,7 +77,9 @@ export function concatenate(xs: readonly ArrayLike[], axis = 0): Tensor {
   const a = normalizeAxis("np.concatenate", axis, nd);
   for (const t of ts) {
     if (t.ndim !== nd || t.shape.some((s, i) => i !== a && s !== ts[0]!.shape[i])) {
-      throw new ShapeError(`np.concatenate: shapes ${ts.map((u) => fmtShape(u.shape)).join(", ")} must match except along axis ${a}`);
+      throw new ShapeError(
+        `np.concatenate: shapes ${ts.map((u) => fmtShape(u.shape)).join(", ")} must match except along axis ${a}`,
+      );
     }
   }
   return lax.concatenate(ts, a);
@@ -74,10 +91,16 @@ export function stack(xs: readonly ArrayLike[], axis = 0): Tensor {
   const ts = promoted(xs);
   const s = ts[0]!.shape;
   for (const t of ts) {
-    if (t.ndim !== s.length || t.shape.some((d, i) => d !== s[i])) throw new ShapeError(`np.stack: all arrays must have one shape, got ${ts.map((u) => fmtShape(u.shape)).join(", ")}`);
+    if (t.ndim !== s.length || t.shape.some((d, i) => d !== s[i]))
+      throw new ShapeError(
+        `np.stack: all arrays must have one shape, got ${ts.map((u) => fmtShape(u.shape)).join(", ")}`,
+      );
   }
   const a = normalizeAxis("np.stack", axis, s.length + 1);
-  return lax.concatenate(ts.map((t) => expandDims(t, a)), a);
+  return lax.concatenate(
+    ts.map((t) => expandDims(t, a)),
+    a,
+  );
 }
 
 /**
@@ -96,13 +119,15 @@ export function take(x: ArrayLike, indices: ArrayLike, opts: { axis?: number } =
 /** Integer indices as int32: JS numbers must be whole; tensors must already be int32. */
 function indexTensor(op: string, indices: ArrayLike): Tensor {
   if (indices instanceof Tensor) {
-    if (indices.dtype !== "int32") throw new TracegradError(`${op}: indices must be int32, got ${indices.dtype}; convert with astype("int32")`);
+    if (indices.dtype !== "int32")
+      throw new TracegradError(`${op}: indices must be int32, got ${indices.dtype}; convert with astype("int32")`);
     return indices;
   }
   const f = array(indices, { dtype: "float64" });
   for (const v of f.toTypedArray()) {
     if (!Number.isInteger(v)) throw new TracegradError(`${op}: index ${v} is not a whole number`);
-    if (Math.abs(v) > 2147483647) throw new TracegradError(`${op}: index ${v} is out of bounds (beyond the int32 range of any axis)`);
+    if (Math.abs(v) > 2147483647)
+      throw new TracegradError(`${op}: index ${v} is out of bounds (beyond the int32 range of any axis)`);
   }
   return lax.convertElementType(f, "int32");
 }
@@ -115,10 +140,16 @@ function indexTensor(op: string, indices: ArrayLike): Tensor {
 export function slice(x: ArrayLike, starts: readonly number[], ends: readonly number[]): Tensor {
   const t = asTensor(x);
   if (starts.length !== ends.length || starts.length > t.ndim) {
-    throw new ShapeError(`np.slice: starts (${starts.length}) and ends (${ends.length}) need one entry per leading axis of shape ${fmtShape(t.shape)}`);
+    throw new ShapeError(
+      `np.slice: starts (${starts.length}) and ends (${ends.length}) need one entry per leading axis of shape ${fmtShape(t.shape)}`,
+    );
   }
-  return index(t, starts.map((s, i) => [s, ends[i]!]));
+  return index(
+    t,
+    starts.map((s, i) => [s, ends[i]!]),
+  );
 }
 
 /** Converts dtype (float → int32 truncates toward zero; float → float is differentiable). @example np.astype([1.9, -1.9], "int32") // Tensor([1, -1], dtype=int32) */
-export const astype = (x: ArrayLike, dtype: DType): Tensor => lax.convertElementType(asTensor(x), checkDType("astype", dtype));
+export const astype = (x: ArrayLike, dtype: DType): Tensor =>
+  lax.convertElementType(asTensor(x), checkDType("astype", dtype));

@@ -36,18 +36,39 @@ export function batchedAt(x: Tensor, d: number | null, to: number, size: number)
   if (d !== null) return moveAxis(x, d, to);
   const shape = [...x.shape];
   shape.splice(to, 0, size);
-  return broadcastInDim(x, shape, x.shape.map((_, i) => (i < to ? i : i + 1)));
+  return broadcastInDim(
+    x,
+    shape,
+    x.shape.map((_, i) => (i < to ? i : i + 1)),
+  );
 }
 
 /** Elementwise primitives: line every operand's batch axis up with the first one's and apply once. */
-export function vectorized<P>(args: Tensor[], dims: (number | null)[], params: P, self: Primitive<P>): [Tensor, number | null] {
+export function vectorized<P>(
+  args: Tensor[],
+  dims: (number | null)[],
+  params: P,
+  self: Primitive<P>,
+): [Tensor, number | null] {
   const d = dims.find((x) => x !== null)!;
   const size = batchSize(args, dims);
-  return [bind1(self, args.map((a, i) => batchedAt(a, dims[i]!, d, size)), params), d];
+  return [
+    bind1(
+      self,
+      args.map((a, i) => batchedAt(a, dims[i]!, d, size)),
+      params,
+    ),
+    d,
+  ];
 }
 
 /** Primitives over `axes` of one operand (reductions, argmax): batch axis first, axes shifted past it. */
-export function reduceBatch<P extends { axes: readonly number[] }>(args: Tensor[], dims: (number | null)[], params: P, self: Primitive<P>): [Tensor, number | null] {
+export function reduceBatch<P extends { axes: readonly number[] }>(
+  args: Tensor[],
+  dims: (number | null)[],
+  params: P,
+  self: Primitive<P>,
+): [Tensor, number | null] {
   const x = moveAxis(args[0]!, dims[0]!, 0);
   return [bind1(self, [x], { ...params, axes: params.axes.map((a) => a + 1) }), 0];
 }

@@ -8,8 +8,12 @@ export const data = (t: Tensor): TypedArray => t._data!;
 
 /** Moves `shape` elements: dst[dOff + Σ i_k·dStr_k] = src[sOff + Σ i_k·sStr_k], in row-major order of i. */
 export function stridedMove(
-  src: TypedArray, sStr: readonly number[], sOff: number,
-  dst: TypedArray, dStr: readonly number[], dOff: number,
+  src: TypedArray,
+  sStr: readonly number[],
+  sOff: number,
+  dst: TypedArray,
+  dStr: readonly number[],
+  dOff: number,
   shape: Shape,
 ): void {
   if (sizeOf(shape) === 0) return;
@@ -38,8 +42,13 @@ export function stridedMove(
 }
 
 /** dst[i] = src[offset + Σ idx_k · strides_k] over `outShape`, dst contiguous. */
-export const stridedCopy = (src: TypedArray, strides: readonly number[], offset: number, outShape: Shape, dst: TypedArray): void =>
-  stridedMove(src, strides, offset, dst, stridesOf(outShape), 0, outShape);
+export const stridedCopy = (
+  src: TypedArray,
+  strides: readonly number[],
+  offset: number,
+  outShape: Shape,
+  dst: TypedArray,
+): void => stridedMove(src, strides, offset, dst, stridesOf(outShape), 0, outShape);
 
 /** A new tensor of aval `out` gathered from `x` with the given strides. */
 export function strided(x: Tensor, strides: readonly number[], offset: number, out: ShapedArray): Tensor {
@@ -64,7 +73,13 @@ export function mapBinary(x: Tensor, y: Tensor, out: ShapedArray, f: (a: number,
 }
 
 /** Folds the `axes` of `x` into `out` with `step`, starting from `init`. */
-export function reduce(x: Tensor, axes: readonly number[], out: ShapedArray, init: number, step: (acc: number, v: number) => number): Tensor {
+export function reduce(
+  x: Tensor,
+  axes: readonly number[],
+  out: ShapedArray,
+  init: number,
+  step: (acc: number, v: number) => number,
+): Tensor {
   const shape = x.shape;
   const nd = shape.length;
   const dst = allocate(out.dtype, out.size).fill(init);
@@ -97,7 +112,15 @@ export function reduce(x: Tensor, axes: readonly number[], out: ShapedArray, ini
  * a packed panel of 4 columns of B; every output sums over k in order in float64, so the result does not
  * depend on the blocking.
  */
-export function batchedMatmul(a: TypedArray, b: TypedArray, nb: number, m: number, k: number, n: number, c: TypedArray): void {
+export function batchedMatmul(
+  a: TypedArray,
+  b: TypedArray,
+  nb: number,
+  m: number,
+  k: number,
+  n: number,
+  c: TypedArray,
+): void {
   const panel = new Float64Array(k * 4);
   for (let p = 0; p < nb; p++) {
     const ao = p * m * k;
@@ -114,36 +137,89 @@ export function batchedMatmul(a: TypedArray, b: TypedArray, nb: number, m: numbe
       }
       let i = 0;
       for (; i + 4 <= m; i += 4) {
-        let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-        let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+        let c00 = 0,
+          c01 = 0,
+          c02 = 0,
+          c03 = 0,
+          c10 = 0,
+          c11 = 0,
+          c12 = 0,
+          c13 = 0;
+        let c20 = 0,
+          c21 = 0,
+          c22 = 0,
+          c23 = 0,
+          c30 = 0,
+          c31 = 0,
+          c32 = 0,
+          c33 = 0;
         const r0 = ao + i * k;
         const r1 = r0 + k;
         const r2 = r1 + k;
         const r3 = r2 + k;
         for (let l = 0; l < k; l++) {
           const q = 4 * l;
-          const b0 = panel[q]!, b1 = panel[q + 1]!, b2 = panel[q + 2]!, b3 = panel[q + 3]!;
-          const a0 = a[r0 + l]!, a1 = a[r1 + l]!, a2 = a[r2 + l]!, a3 = a[r3 + l]!;
-          c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-          c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-          c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-          c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+          const b0 = panel[q]!,
+            b1 = panel[q + 1]!,
+            b2 = panel[q + 2]!,
+            b3 = panel[q + 3]!;
+          const a0 = a[r0 + l]!,
+            a1 = a[r1 + l]!,
+            a2 = a[r2 + l]!,
+            a3 = a[r3 + l]!;
+          c00 += a0 * b0;
+          c01 += a0 * b1;
+          c02 += a0 * b2;
+          c03 += a0 * b3;
+          c10 += a1 * b0;
+          c11 += a1 * b1;
+          c12 += a1 * b2;
+          c13 += a1 * b3;
+          c20 += a2 * b0;
+          c21 += a2 * b1;
+          c22 += a2 * b2;
+          c23 += a2 * b3;
+          c30 += a3 * b0;
+          c31 += a3 * b1;
+          c32 += a3 * b2;
+          c33 += a3 * b3;
         }
         const o = co + i * n + j;
-        c[o] = c00; c[o + 1] = c01; c[o + 2] = c02; c[o + 3] = c03;
-        c[o + n] = c10; c[o + n + 1] = c11; c[o + n + 2] = c12; c[o + n + 3] = c13;
-        c[o + 2 * n] = c20; c[o + 2 * n + 1] = c21; c[o + 2 * n + 2] = c22; c[o + 2 * n + 3] = c23;
-        c[o + 3 * n] = c30; c[o + 3 * n + 1] = c31; c[o + 3 * n + 2] = c32; c[o + 3 * n + 3] = c33;
+        c[o] = c00;
+        c[o + 1] = c01;
+        c[o + 2] = c02;
+        c[o + 3] = c03;
+        c[o + n] = c10;
+        c[o + n + 1] = c11;
+        c[o + n + 2] = c12;
+        c[o + n + 3] = c13;
+        c[o + 2 * n] = c20;
+        c[o + 2 * n + 1] = c21;
+        c[o + 2 * n + 2] = c22;
+        c[o + 2 * n + 3] = c23;
+        c[o + 3 * n] = c30;
+        c[o + 3 * n + 1] = c31;
+        c[o + 3 * n + 2] = c32;
+        c[o + 3 * n + 3] = c33;
       }
       for (; i < m; i++) {
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        let s0 = 0,
+          s1 = 0,
+          s2 = 0,
+          s3 = 0;
         const r = ao + i * k;
         for (let l = 0; l < k; l++) {
           const av = a[r + l]!;
-          s0 += av * panel[4 * l]!; s1 += av * panel[4 * l + 1]!; s2 += av * panel[4 * l + 2]!; s3 += av * panel[4 * l + 3]!;
+          s0 += av * panel[4 * l]!;
+          s1 += av * panel[4 * l + 1]!;
+          s2 += av * panel[4 * l + 2]!;
+          s3 += av * panel[4 * l + 3]!;
         }
         const o = co + i * n + j;
-        c[o] = s0; c[o + 1] = s1; c[o + 2] = s2; c[o + 3] = s3;
+        c[o] = s0;
+        c[o + 1] = s1;
+        c[o + 2] = s2;
+        c[o + 3] = s3;
       }
     }
     for (; j < n; j++) {

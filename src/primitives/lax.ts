@@ -62,17 +62,18 @@ export function scalar(v: number | boolean, dtype: DType): Tensor {
 }
 
 /** `v` broadcast to a shape (in IR: one broadcast of a literal). */
-export const full = (shape: readonly number[], v: number | boolean, dtype: DType): Tensor => broadcastInDim(scalar(v, dtype), shape, []);
+export const full = (shape: readonly number[], v: number | boolean, dtype: DType): Tensor =>
+  broadcastInDim(scalar(v, dtype), shape, []);
 export const zeros = (shape: readonly number[], dtype: DType): Tensor => full(shape, 0, dtype);
 export const fullLike = (x: Tensor, v: number | boolean): Tensor => full(x.shape, v, x.dtype);
 export const zerosLike = (x: Tensor): Tensor => fullLike(x, 0);
 
 /** Sum of tangents where null is a symbolic zero. */
-export const addTangents = (a: Tensor | null, b: Tensor | null): Tensor | null => (a === null ? b : b === null ? a : add(a, b));
+export const addTangents = (a: Tensor | null, b: Tensor | null): Tensor | null =>
+  a === null ? b : b === null ? a : add(a, b);
 
 /** 1 where x = z and y ≠ z, ½ where all three meet, else 0: how max/min split a derivative at ties. */
 export function balancedEq(x: Tensor, z: Tensor, y: Tensor): Tensor {
   const one = fullLike(x, 1);
   return select(eq(x, z), select(eq(y, z), fullLike(x, 0.5), one), fullLike(x, 0));
 }
-

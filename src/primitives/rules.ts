@@ -16,7 +16,9 @@ const kindText = { float: "float32 or float64", numeric: "int32, float32 or floa
 function checkKinds(name: string, kinds: Kinds, avals: ShapedArray[]): TracegradError | undefined {
   for (const a of avals) {
     if (!accepts(kinds, a.dtype)) {
-      return new DTypeError(`${name}: got dtype ${a.dtype}, which it does not accept (it takes ${kindText[kinds]}); convert with astype first`);
+      return new DTypeError(
+        `${name}: got dtype ${a.dtype}, which it does not accept (it takes ${kindText[kinds]}); convert with astype first`,
+      );
     }
   }
   return undefined;
@@ -29,10 +31,18 @@ export function elementwise(name: string, kinds: Kinds, outDType?: DType) {
     if (!a) return E.left(new ShapeError(`${name}: no operands`));
     for (const b of rest) {
       if (!shapeEq(a.shape, b.shape)) {
-        return E.left(new ShapeError(`${name}: operands must have equal shapes, got ${avals.map((x) => fmtShape(x.shape)).join(" and ")}; np functions broadcast, lax primitives do not`));
+        return E.left(
+          new ShapeError(
+            `${name}: operands must have equal shapes, got ${avals.map((x) => fmtShape(x.shape)).join(" and ")}; np functions broadcast, lax primitives do not`,
+          ),
+        );
       }
       if (a.dtype !== b.dtype) {
-        return E.left(new DTypeError(`${name}: operands must have equal dtypes, got ${avals.map((x) => x.dtype).join(" and ")}; convert with astype first`));
+        return E.left(
+          new DTypeError(
+            `${name}: operands must have equal dtypes, got ${avals.map((x) => x.dtype).join(" and ")}; convert with astype first`,
+          ),
+        );
       }
     }
     const bad = checkKinds(name, kinds, avals);
@@ -47,7 +57,10 @@ export function randomShape(choose: Choose, maxRank = 3): number[] {
 }
 
 /** Test cases for an elementwise primitive of `arity` float64 inputs. */
-export function elementwiseTesting(arity: number, extra: Omit<TestSpec<Record<string, never>>, "sample"> = {}): TestSpec<Record<string, never>> {
+export function elementwiseTesting(
+  arity: number,
+  extra: Omit<TestSpec<Record<string, never>>, "sample"> = {},
+): TestSpec<Record<string, never>> {
   return {
     sample: (choose) => {
       const shape = randomShape(choose);

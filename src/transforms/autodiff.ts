@@ -2,9 +2,26 @@
 import { isFloat } from "../core/dtype.js";
 import { DTypeError, GradientError, TracegradError, fmtShape } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
-import { type Loose, type LooseArgs, type LooseAt, type TensorTree, flatten, isPlainObject, numLeaves, unflatten } from "../core/tree.js";
+import {
+  type Loose,
+  type LooseArgs,
+  type LooseAt,
+  type TensorTree,
+  flatten,
+  isPlainObject,
+  numLeaves,
+  unflatten,
+} from "../core/tree.js";
 import { fullLike, zerosLike } from "../primitives/lax.js";
-import { checkArgnums, flatFunction, flattenTensors, fnName, matchTree, partialArgs, requireFloatInputs } from "./flat.js";
+import {
+  checkArgnums,
+  flatFunction,
+  flattenTensors,
+  fnName,
+  matchTree,
+  partialArgs,
+  requireFloatInputs,
+} from "./flat.js";
 import { jvpFlat } from "./jvp_trace.js";
 import { linearizeFlat } from "./linearize.js";
 
@@ -15,7 +32,11 @@ type AnyFn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/
  * Forward mode: `f` at `primals` and its directional derivative along `tangents` (both arrays, one entry per argument).
  * @example jvp((x: Tensor) => x.sin(), [0], [1]) // [Tensor(0, dtype=float32), Tensor(1, dtype=float32)]
  */
-export function jvp<A extends unknown[], R>(f: (...args: A) => R, primals: LooseArgs<A>, tangents: LooseArgs<A>): [TensorTree<R>, TensorTree<R>] {
+export function jvp<A extends unknown[], R>(
+  f: (...args: A) => R,
+  primals: LooseArgs<A>,
+  tangents: LooseArgs<A>,
+): [TensorTree<R>, TensorTree<R>] {
   const [xs, inTree] = flattenTensors("jvp", primals, "primals");
   const ts = matchTree("jvp", "tangents", tangents, inTree, xs);
   const { g, box } = flatFunction("jvp", f as Fn, inTree);
@@ -28,13 +49,19 @@ export function jvp<A extends unknown[], R>(f: (...args: A) => R, primals: Loose
  * The output of `f` at `primals` and its linear tangent map, evaluated without re-running `f` (JAX's `linearize`).
  * @example const [y, fJvp] = linearize((x: Tensor) => x.exp(), 1); fJvp(2) // Tensor(5.4365635, dtype=float32)
  */
-export function linearize<A extends unknown[], R>(f: (...args: A) => R, ...primals: LooseArgs<A>): [TensorTree<R>, (...tangents: LooseArgs<A>) => TensorTree<R>] {
+export function linearize<A extends unknown[], R>(
+  f: (...args: A) => R,
+  ...primals: LooseArgs<A>
+): [TensorTree<R>, (...tangents: LooseArgs<A>) => TensorTree<R>] {
   const [xs, inTree] = flattenTensors("linearize", primals, "primals");
   const { g, box } = flatFunction("linearize", f as Fn, inTree);
   const { primalsOut, linear } = linearizeFlat("linearize", fnName(f), g, xs);
   const fLin = (...tangents: LooseArgs<A>) => {
     const ts = matchTree("linearize", "tangents", tangents, inTree, xs);
-    return unflatten(box.outTree!, linear.apply(ts).map((t, i) => t ?? zerosLike(primalsOut[i]!))) as TensorTree<R>;
+    return unflatten(
+      box.outTree!,
+      linear.apply(ts).map((t, i) => t ?? zerosLike(primalsOut[i]!)),
+    ) as TensorTree<R>;
   };
   return [unflatten(box.outTree!, primalsOut) as TensorTree<R>, fLin];
 }
@@ -43,14 +70,20 @@ export function linearize<A extends unknown[], R>(f: (...args: A) => R, ...prima
  * Reverse mode: the output of `f` and a function mapping an output cotangent to one cotangent per primal.
  * @example const [y, back] = vjp((a: Tensor, b: Tensor) => a.mul(b), 2, 3); back(1) // [Tensor(3, dtype=float32), Tensor(2, dtype=float32)]
  */
-export function vjp<A extends unknown[], R>(f: (...args: A) => R, ...primals: LooseArgs<A>): [TensorTree<R>, (cotangent: Loose<TensorTree<R>>) => TensorTree<A>] {
+export function vjp<A extends unknown[], R>(
+  f: (...args: A) => R,
+  ...primals: LooseArgs<A>
+): [TensorTree<R>, (cotangent: Loose<TensorTree<R>>) => TensorTree<A>] {
   const [xs, inTree] = flattenTensors("vjp", primals, "primals");
   const { g, box } = flatFunction("vjp", f as Fn, inTree);
   const { primalsOut, linear } = linearizeFlat("vjp", fnName(f), g, xs);
   const outTree = box.outTree!;
   const vjpFn = (cotangent: Loose<TensorTree<R>>) => {
     const cts = matchTree("vjp", "cotangent", cotangent, outTree, primalsOut);
-    return unflatten(inTree, linear.transpose(cts).map((c, i) => c ?? zerosLike(xs[i]!))) as TensorTree<A>;
+    return unflatten(
+      inTree,
+      linear.transpose(cts).map((c, i) => c ?? zerosLike(xs[i]!)),
+    ) as TensorTree<A>;
   };
   return [unflatten(outTree, primalsOut) as TensorTree<R>, vjpFn];
 }
@@ -78,8 +111,13 @@ type Scalar = Tensor | number;
 /** Shared by grad and valueAndGrad: value, gradients (per argnum) and aux. */
 function valueAndGradImpl(op: string, f: AnyFn, args: unknown[], argnums: number | readonly number[], hasAux: boolean) {
   const nums = checkArgnums(op, argnums, args.length);
-  const [xs, inTree] = flattenTensors(op, nums.map((n) => args[n]), "the differentiated arguments");
-  const leafArg = inTree.kind === "array" ? inTree.children.flatMap((c, k) => new Array<number>(numLeaves(c)).fill(nums[k]!)) : [];
+  const [xs, inTree] = flattenTensors(
+    op,
+    nums.map((n) => args[n]),
+    "the differentiated arguments",
+  );
+  const leafArg =
+    inTree.kind === "array" ? inTree.children.flatMap((c, k) => new Array<number>(numLeaves(c)).fill(nums[k]!)) : [];
   requireFloatInputs(op, xs, (i) => `argument ${leafArg[i]}`);
   let auxLeaves: unknown[] = [];
   let auxDef = flatten(undefined)[1];
@@ -88,31 +126,42 @@ function valueAndGradImpl(op: string, f: AnyFn, args: unknown[], argnums: number
     let value = fixed(...diff);
     if (hasAux) {
       if (!Array.isArray(value) || value.length !== 2) {
-        throw new TracegradError(`${op}: with hasAux, '${fnName(f)}' must return [value, aux], got ${Array.isArray(value) ? `an array of length ${value.length}` : typeof value}`);
+        throw new TracegradError(
+          `${op}: with hasAux, '${fnName(f)}' must return [value, aux], got ${Array.isArray(value) ? `an array of length ${value.length}` : typeof value}`,
+        );
       }
       [auxLeaves, auxDef] = flatten(value[1]);
       value = value[0];
     }
     if (Array.isArray(value) || isPlainObject(value)) {
-      throw new GradientError(`${op}: '${fnName(f)}' must return one scalar tensor, got a pytree; use jacrev or vjp for several outputs${hasAux ? "" : ", or hasAux: true to return [value, aux]"}`);
+      throw new GradientError(
+        `${op}: '${fnName(f)}' must return one scalar tensor, got a pytree; use jacrev or vjp for several outputs${hasAux ? "" : ", or hasAux: true to return [value, aux]"}`,
+      );
     }
     return [value, ...auxLeaves.filter((l) => l instanceof Tensor)];
   };
   const { g } = flatFunction(op, inner as Fn, inTree, fnName(f));
   const { primalsOut, linear } = linearizeFlat(op, fnName(f), g, xs);
   const out = primalsOut[0]!;
-  if (!isFloat(out.dtype)) throw new DTypeError(`${op}: '${fnName(f)}' returned dtype ${out.dtype}; gradients need a float32/float64 output`);
+  if (!isFloat(out.dtype))
+    throw new DTypeError(`${op}: '${fnName(f)}' returned dtype ${out.dtype}; gradients need a float32/float64 output`);
   if (out.ndim !== 0) {
     throw new GradientError(
       `${op}: '${fnName(f)}' must return a scalar (shape []), got shape ${fmtShape(out.shape)}; reduce it (e.g. .sum() or .mean()), or use jacrev/vjp for non-scalar outputs`,
     );
   }
   const cts = linear.transpose([fullLike(out, 1), ...primalsOut.slice(1).map(() => null)]);
-  const grads = unflatten(inTree, cts.map((c, i) => c ?? zerosLike(xs[i]!))) as unknown[];
+  const grads = unflatten(
+    inTree,
+    cts.map((c, i) => c ?? zerosLike(xs[i]!)),
+  ) as unknown[];
   let aux: unknown;
   if (hasAux) {
     let k = 1;
-    aux = unflatten(auxDef, auxLeaves.map((l) => (l instanceof Tensor ? primalsOut[k++] : l)));
+    aux = unflatten(
+      auxDef,
+      auxLeaves.map((l) => (l instanceof Tensor ? primalsOut[k++] : l)),
+    );
   }
   return { value: out, grads: typeof argnums === "number" ? grads[0] : grads, aux };
 }

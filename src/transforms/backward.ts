@@ -23,7 +23,11 @@ export function backwardPass(
   const known = (a: Atom) => a._tag === "Lit" || residual.has(a);
   for (const e of jaxpr.eqns) {
     if (!e.inputs.every(known)) continue;
-    const outs = bind(e.prim, e.inputs.map((a) => (a._tag === "Lit" ? a.value : residual.get(a)!)), e.params);
+    const outs = bind(
+      e.prim,
+      e.inputs.map((a) => (a._tag === "Lit" ? a.value : residual.get(a)!)),
+      e.params,
+    );
     e.outs.forEach((v, i) => residual.set(v, outs[i]!));
   }
   const ctEnv = new Map<Var, Tensor>();
@@ -43,11 +47,15 @@ export function backwardPass(
     });
     if (outCts.every((c) => c === null)) continue;
     if (!e.prim.transpose) {
-      throw new TracegradError(`reverse-mode differentiation: primitive '${e.prim.name}' has no transpose rule, yet it appears linearly in a tangent computation`);
+      throw new TracegradError(
+        `reverse-mode differentiation: primitive '${e.prim.name}' has no transpose rule, yet it appears linearly in a tangent computation`,
+      );
     }
-    const args: LinearArg[] = e.inputs.map((a) => (a._tag === "Lit" ? a.value : residual.get(a) ?? new UndefinedPrimal(a.aval)));
+    const args: LinearArg[] = e.inputs.map((a) =>
+      a._tag === "Lit" ? a.value : (residual.get(a) ?? new UndefinedPrimal(a.aval)),
+    );
     const inCts = e.prim.transpose(outCts, args, e.params);
     e.inputs.forEach((a, j) => accumulate(a, inCts[j] ?? null));
   }
-  return jaxpr.invars.map((v, i) => (defined[i] !== undefined ? null : ctEnv.get(v) ?? null));
+  return jaxpr.invars.map((v, i) => (defined[i] !== undefined ? null : (ctEnv.get(v) ?? null)));
 }

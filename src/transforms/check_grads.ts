@@ -34,10 +34,13 @@ const lowest = (ts: readonly Tensor[]): DType => (ts.some((t) => t.dtype === "fl
 /** A random tree like `tree` (floats get values in [−1, 1), other leaves zeros). */
 function randomLike(tree: unknown, rand: () => number): unknown {
   const [leaves, def] = flattenTensors("checkGrads", tree, "the arguments");
-  return unflatten(def, leaves.map((l) => {
-    const d = Float64Array.from({ length: l.size }, () => (isFloat(l.dtype) ? 2 * rand() - 1 : 0));
-    return Tensor._of(d, l.shape, "float64").astype(l.dtype);
-  }));
+  return unflatten(
+    def,
+    leaves.map((l) => {
+      const d = Float64Array.from({ length: l.size }, () => (isFloat(l.dtype) ? 2 * rand() - 1 : 0));
+      return Tensor._of(d, l.shape, "float64").astype(l.dtype);
+    }),
+  );
 }
 
 function inner(a: readonly Tensor[], b: readonly Tensor[]): number {
@@ -54,7 +57,10 @@ function numericalJvp(f: Fn, args: unknown[], v: unknown[], eps: number): Float6
   const shift = (sign: number) => {
     const [xs, def] = flattenTensors("checkGrads", args, "the arguments");
     const [vs] = flattenTensors("checkGrads", v, "the direction");
-    return unflatten(def, xs.map((x, i) => (isFloat(x.dtype) ? x.add(vs[i]!.mul(sign * eps)) : x))) as unknown[];
+    return unflatten(
+      def,
+      xs.map((x, i) => (isFloat(x.dtype) ? x.add(vs[i]!.mul(sign * eps)) : x)),
+    ) as unknown[];
   };
   const [plus] = flattenTensors("checkGrads", f(...shift(1)), "the output");
   const [minus] = flattenTensors("checkGrads", f(...shift(-1)), "the output");
@@ -79,7 +85,8 @@ function compare(what: string, analytic: Float64Array[], numeric: Float64Array[]
     }
   });
 }
-const fmt = (a: Float64Array) => `[${Array.from(a.slice(0, 8), (x) => x.toPrecision(6)).join(", ")}${a.length > 8 ? ", …" : ""}]`;
+const fmt = (a: Float64Array) =>
+  `[${Array.from(a.slice(0, 8), (x) => x.toPrecision(6)).join(", ")}${a.length > 8 ? ", …" : ""}]`;
 
 /**
  * Checks forward- and reverse-mode derivatives of `f` at `args` against central finite differences,
@@ -100,7 +107,13 @@ export function checkGrads(f: Fn, args: readonly unknown[], opts: CheckGradsOpti
     if (modes.includes("fwd")) {
       const v = randomLike(a, rand) as unknown[];
       const [, t] = jvp(g, a, v);
-      compare(`forward mode (JVP) of ${label}`, flattenTensors("checkGrads", t, "")[0].map(values), numericalJvp(g, a, v, eps), atol, rtol);
+      compare(
+        `forward mode (JVP) of ${label}`,
+        flattenTensors("checkGrads", t, "")[0].map(values),
+        numericalJvp(g, a, v, eps),
+        atol,
+        rtol,
+      );
       if (k > 1) run((...x: unknown[]) => jvp(g, x, v)[1], a, k - 1, `the JVP of ${label}`);
     }
     if (modes.includes("rev")) {
@@ -110,8 +123,17 @@ export function checkGrads(f: Fn, args: readonly unknown[], opts: CheckGradsOpti
       const v = randomLike(a, rand) as unknown[];
       const lhs = inner(flatten(w)[0] as Tensor[], flattenTensors("checkGrads", v, "")[0]);
       const num = numericalJvp(g, a, v, eps);
-      const rhs = inner(flattenTensors("checkGrads", u, "")[0], num.map((n) => Tensor._of(n, [n.length], "float64")));
-      compare(`reverse mode (VJP, <vjp(u), v> = <u, jvp(v)>) of ${label}`, [Float64Array.of(lhs)], [Float64Array.of(rhs)], atol, rtol);
+      const rhs = inner(
+        flattenTensors("checkGrads", u, "")[0],
+        num.map((n) => Tensor._of(n, [n.length], "float64")),
+      );
+      compare(
+        `reverse mode (VJP, <vjp(u), v> = <u, jvp(v)>) of ${label}`,
+        [Float64Array.of(lhs)],
+        [Float64Array.of(rhs)],
+        atol,
+        rtol,
+      );
       if (k > 1) run((...x: unknown[]) => vjp(g, ...x)[1](u as never), a, k - 1, `the VJP of ${label}`);
     }
   };

@@ -12,7 +12,9 @@ export function leafTensor(op: string, x: unknown, where: string): Tensor {
   if (typeof x === "number") return scalar(x, "float32");
   if (typeof x === "boolean") return scalar(x, "bool");
   const kind = x === null ? "null" : typeof x === "object" ? (x.constructor?.name ?? "object") : typeof x;
-  throw new TracegradError(`${op}: ${where} has a leaf of type ${kind}; pytree leaves must be Tensors, numbers or booleans (convert data with np.array)`);
+  throw new TracegradError(
+    `${op}: ${where} has a leaf of type ${kind}; pytree leaves must be Tensors, numbers or booleans (convert data with np.array)`,
+  );
 }
 
 export function flattenTensors(op: string, tree: unknown, where: string): [Tensor[], TreeDef] {
@@ -41,7 +43,12 @@ export function flatFunction(op: string, f: (...args: never[]) => unknown, inTre
 }
 
 /** `f` as a function of the arguments at positions `nums` only, the others fixed to `args`. */
-export function partialArgs<R>(f: (...args: any[]) => R, args: readonly unknown[], nums: readonly number[]): (...diff: unknown[]) => R { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function partialArgs<R>(
+  f: (...args: any[]) => R,
+  args: readonly unknown[],
+  nums: readonly number[],
+): (...diff: unknown[]) => R {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
   return (...diff) => {
     const full = [...args];
     nums.forEach((n, k) => (full[n] = diff[k]));
@@ -52,14 +59,20 @@ export function partialArgs<R>(f: (...args: any[]) => R, args: readonly unknown[
 /** Normalises `argnums` against the number of arguments. */
 export function checkArgnums(op: string, argnums: number | readonly number[], nargs: number): number[] {
   const list = typeof argnums === "number" ? [argnums] : [...argnums];
-  if (list.length === 0) throw new TracegradError(`${op}: argnums is empty; name at least one argument to differentiate`);
+  if (list.length === 0)
+    throw new TracegradError(`${op}: argnums is empty; name at least one argument to differentiate`);
   const seen = new Set<number>();
   return list.map((a) => {
     if (!Number.isInteger(a) || a < -nargs || a >= nargs) {
-      throw new TracegradError(`${op}: argnums ${a} is out of range for a call with ${nargs} positional argument${nargs === 1 ? "" : "s"} (valid: 0 … ${nargs - 1})`);
+      throw new TracegradError(
+        `${op}: argnums ${a} is out of range for a call with ${nargs} positional argument${nargs === 1 ? "" : "s"} (valid: 0 … ${nargs - 1})`,
+      );
     }
     const n = a < 0 ? a + nargs : a;
-    if (seen.has(n)) throw new TracegradError(`${op}: argnums names argument ${n} twice (${JSON.stringify(argnums)}); list each argument once`);
+    if (seen.has(n))
+      throw new TracegradError(
+        `${op}: argnums names argument ${n} twice (${JSON.stringify(argnums)}); list each argument once`,
+      );
     seen.add(n);
     return n;
   });
@@ -69,7 +82,9 @@ export function checkArgnums(op: string, argnums: number | readonly number[], na
 export function requireFloatInputs(op: string, xs: readonly Tensor[], argOf: (leaf: number) => string): void {
   xs.forEach((x, i) => {
     if (!isFloat(x.dtype)) {
-      throw new DTypeError(`${op}: ${argOf(i)} has dtype ${x.dtype}; derivatives are only defined for float32/float64 inputs. Convert it with astype("float32"), or leave it out of argnums`);
+      throw new DTypeError(
+        `${op}: ${argOf(i)} has dtype ${x.dtype}; derivatives are only defined for float32/float64 inputs. Convert it with astype("float32"), or leave it out of argnums`,
+      );
     }
   });
 }
@@ -78,16 +93,22 @@ export function requireFloatInputs(op: string, xs: readonly Tensor[], argOf: (le
 export function matchTree(op: string, what: string, tree: unknown, def: TreeDef, like: readonly Tensor[]): Tensor[] {
   const [raw, d] = flatten(tree);
   if (!treeDefEqual(d, def)) {
-    throw new TracegradError(`${op}: the ${what} must have the structure ${treeDefString(def)} of the values they belong to, got ${treeDefString(d)}`);
+    throw new TracegradError(
+      `${op}: the ${what} must have the structure ${treeDefString(def)} of the values they belong to, got ${treeDefString(d)}`,
+    );
   }
   return raw.map((l, i) => {
     const ref = like[i]!;
     const t = typeof l === "number" ? scalar(l, ref.dtype) : leafTensor(op, l, `the ${what}`);
     if (t.ndim !== ref.ndim || t.shape.some((s, k) => s !== ref.shape[k])) {
-      throw new ShapeError(`${op}: leaf ${i} of the ${what} has shape ${fmtShape(t.shape)}, but the value it belongs to has shape ${fmtShape(ref.shape)}`);
+      throw new ShapeError(
+        `${op}: leaf ${i} of the ${what} has shape ${fmtShape(t.shape)}, but the value it belongs to has shape ${fmtShape(ref.shape)}`,
+      );
     }
     if (t.dtype !== ref.dtype && isFloat(ref.dtype)) {
-      throw new DTypeError(`${op}: leaf ${i} of the ${what} has dtype ${t.dtype}, but the value it belongs to is ${ref.dtype}; convert it with astype("${ref.dtype}")`);
+      throw new DTypeError(
+        `${op}: leaf ${i} of the ${what} has dtype ${t.dtype}, but the value it belongs to is ${ref.dtype}; convert it with astype("${ref.dtype}")`,
+      );
     }
     return t;
   });

@@ -43,14 +43,22 @@ function toBlock(stacked: Tensor, lead: readonly number[], shape: readonly numbe
 }
 
 function jacobian(op: "jacfwd" | "jacrev", f: AnyFn, argnums: number | readonly number[]) {
-  return (...args: any[]): any => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return (...args: any[]): any => {
+    // eslint-disable-line @typescript-eslint/no-explicit-any
     const nums = checkArgnums(op, argnums, args.length);
-    const [xs, inTree] = flattenTensors(op, nums.map((n) => args[n]), "the differentiated arguments");
+    const [xs, inTree] = flattenTensors(
+      op,
+      nums.map((n) => args[n]),
+      "the differentiated arguments",
+    );
     requireFloatInputs(op, xs, (i) => `input leaf ${i}`);
     const { g, box } = flatFunction(op, partialArgs(f, args, nums), inTree, fnName(f));
     const { primalsOut: ys, linear } = linearizeFlat(op, fnName(f), g, xs);
     ys.forEach((y, i) => {
-      if (!isFloat(y.dtype)) throw new DTypeError(`${op}: output leaf ${i} of '${fnName(f)}' has dtype ${y.dtype}; Jacobians need float outputs`);
+      if (!isFloat(y.dtype))
+        throw new DTypeError(
+          `${op}: output leaf ${i} of '${fnName(f)}' has dtype ${y.dtype}; Jacobians need float outputs`,
+        );
     });
     // blocks[o][i]: d ys[o] / d xs[i], shape [...ys[o].shape, ...xs[i].shape]; one vmap per input (jacfwd,
     // its basis through the tangent map) or per output (jacrev, its basis through the transposed map)
@@ -58,12 +66,22 @@ function jacobian(op: "jacfwd" | "jacrev", f: AnyFn, argnums: number | readonly 
     const fill = (t: Tensor | null, like: Tensor) => t ?? zeros(like.shape, like.dtype);
     if (op === "jacfwd") {
       xs.forEach((x, i) => {
-        const cols = vmapFlat(op, (e) => linear.apply(xs.map((_, k) => (k === i ? e! : null))).map((t, o) => fill(t, ys[o]!)), [basis(x.shape, x.dtype)], [0]);
+        const cols = vmapFlat(
+          op,
+          (e) => linear.apply(xs.map((_, k) => (k === i ? e! : null))).map((t, o) => fill(t, ys[o]!)),
+          [basis(x.shape, x.dtype)],
+          [0],
+        );
         cols.forEach((c, o) => blocks[o]!.push(toBlock(c, ys[o]!.shape, x.shape, true)));
       });
     } else {
       ys.forEach((y, o) => {
-        const rows = vmapFlat(op, (e) => linear.transpose(ys.map((_, k) => (k === o ? e! : null))).map((c, i) => fill(c, xs[i]!)), [basis(y.shape, y.dtype)], [0]);
+        const rows = vmapFlat(
+          op,
+          (e) => linear.transpose(ys.map((_, k) => (k === o ? e! : null))).map((c, i) => fill(c, xs[i]!)),
+          [basis(y.shape, y.dtype)],
+          [0],
+        );
         rows.forEach((r, i) => blocks[o]!.push(toBlock(r, y.shape, xs[i]!.shape, false)));
       });
     }
@@ -107,5 +125,8 @@ export function hessian<A extends unknown[], R, const N extends number | readonl
   opts: JacOptions<N> = {},
 ): (...args: LooseAt<A, N>) => JacobianOf<JacobianOf<R, GradOf<A, N>>, GradOf<A, N>> {
   const argnums = opts.argnums ?? 0;
-  return named(jacobian("jacfwd", named(jacobian("jacrev", f, argnums), `jacrev(${fnName(f)})`), argnums), `hessian(${fnName(f)})`);
+  return named(
+    jacobian("jacfwd", named(jacobian("jacrev", f, argnums), `jacrev(${fnName(f)})`), argnums),
+    `hessian(${fnName(f)})`,
+  );
 }

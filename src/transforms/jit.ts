@@ -46,11 +46,14 @@ interface Entry {
 /** Text identifying a static argument's value; throws for values that cannot be compared by value. */
 function staticKey(v: unknown, where: string): string {
   const ok = (x: unknown): boolean =>
-    x === null || x === undefined || ["number", "string", "boolean", "bigint"].includes(typeof x) ||
-    (Array.isArray(x) && x.every(ok)) || (isPlainObject(x) && Object.values(x).every(ok));
+    x === null ||
+    x === undefined ||
+    ["number", "string", "boolean", "bigint"].includes(typeof x) ||
+    (Array.isArray(x) && x.every(ok)) ||
+    (isPlainObject(x) && Object.values(x).every(ok));
   if (!ok(v)) {
     throw new TracegradError(
-      `jit: static argument ${where} is not hashable (${v === null ? "null" : typeof v === "object" ? v.constructor?.name ?? "object" : typeof v}); ` +
+      `jit: static argument ${where} is not hashable (${v === null ? "null" : typeof v === "object" ? (v.constructor?.name ?? "object") : typeof v}); ` +
         `static arguments must be numbers, strings, booleans, null, or arrays/objects of them — pass tensors as ordinary arguments`,
     );
   }
@@ -65,7 +68,10 @@ function valueKey(v: unknown): string {
   if (v === null || v === undefined || typeof v === "boolean") return String(v);
   if (Array.isArray(v)) return `[${v.map(valueKey).join(",")}]`;
   const o = v as Record<string, unknown>;
-  return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${valueKey(o[k])}`).join(",")}}`;
+  return `{${Object.keys(o)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${valueKey(o[k])}`)
+    .join(",")}}`;
 }
 
 /**
@@ -76,11 +82,14 @@ function valueKey(v: unknown): string {
 export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptions = {}): Jitted<A, R> {
   const name = fnName(f);
   const maxEntries = opts.cacheSize ?? 64;
-  if (!Number.isInteger(maxEntries) || maxEntries < 0) throw new TracegradError(`jit(${name}): cacheSize must be a whole number ≥ 0 (0 keeps nothing), got ${maxEntries}`);
+  if (!Number.isInteger(maxEntries) || maxEntries < 0)
+    throw new TracegradError(`jit(${name}): cacheSize must be a whole number ≥ 0 (0 keeps nothing), got ${maxEntries}`);
   const float32 = opts.float32 ?? "fast";
-  if (float32 !== "fast" && float32 !== "exact") throw new TracegradError(`jit(${name}): float32 must be "fast" or "exact", got ${JSON.stringify(float32)}`);
+  if (float32 !== "fast" && float32 !== "exact")
+    throw new TracegradError(`jit(${name}): float32 must be "fast" or "exact", got ${JSON.stringify(float32)}`);
   const cache = new Map<string, Entry>();
-  const noStatics = opts.staticArgnums === undefined || (Array.isArray(opts.staticArgnums) && opts.staticArgnums.length === 0);
+  const noStatics =
+    opts.staticArgnums === undefined || (Array.isArray(opts.staticArgnums) && opts.staticArgnums.length === 0);
   /** The most recently used key, and moving a key there (Map order is the LRU order). */
   let mru: string | undefined;
   const touch = (key: string) => {
@@ -96,11 +105,14 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
     const spec = opts.staticArgnums ?? [];
     const statics = (typeof spec === "number" ? [spec] : [...spec]).map((i) => {
       if (!Number.isInteger(i) || i < -args.length || i >= args.length) {
-        throw new TracegradError(`jit(${name}): staticArgnums ${i} is out of range for a call with ${args.length} argument${args.length === 1 ? "" : "s"}`);
+        throw new TracegradError(
+          `jit(${name}): staticArgnums ${i} is out of range for a call with ${args.length} argument${args.length === 1 ? "" : "s"}`,
+        );
       }
       return i < 0 ? i + args.length : i;
     });
-    if (new Set(statics).size !== statics.length) throw new TracegradError(`jit(${name}): staticArgnums names an argument twice (${JSON.stringify(spec)})`);
+    if (new Set(statics).size !== statics.length)
+      throw new TracegradError(`jit(${name}): staticArgnums names an argument twice (${JSON.stringify(spec)})`);
     const keyParts = statics.map((i) => staticKey(args[i], `${i}`));
     const dynamic = args.filter((_, i) => !statics.includes(i));
     const [xs, inTree] = flattenTensors(`jit(${name})`, dynamic, "the arguments");
@@ -111,21 +123,31 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
     if (entry) touch(key);
     else {
       let outTree: TreeDef | undefined;
-      const traced = stageFlat("jit", name, (...ts) => {
-        const dyn = unflatten(inTree, ts) as unknown[];
-        const full: unknown[] = [];
-        for (let i = 0, d = 0; i < args.length; i++) full.push(statics.includes(i) ? args[i] : dyn[d++]);
-        const [outs, def] = flattenTensors(`jit(${name})`, f(...(full as A)), "the function's output");
-        outTree = def;
-        return outs;
-      }, xs.map((x) => x.aval));
+      const traced = stageFlat(
+        "jit",
+        name,
+        (...ts) => {
+          const dyn = unflatten(inTree, ts) as unknown[];
+          const full: unknown[] = [];
+          for (let i = 0, d = 0; i < args.length; i++) full.push(statics.includes(i) ? args[i] : dyn[d++]);
+          const [outs, def] = flattenTensors(`jit(${name})`, f(...(full as A)), "the function's output");
+          outTree = def;
+          return outs;
+        },
+        xs.map((x) => x.aval),
+      );
       // values captured from enclosing transforms are tracers: they become explicit inputs, and such traces
       // are not cached (the tracers belong to this call only)
       const isTracer = traced.consts.map((c) => c instanceof Tracer);
       hoisted = traced.consts.filter((_, i) => isTracer[i]);
       const j = traced.jaxpr;
       const closed = new ClosedJaxpr(
-        new Jaxpr(j.constvars.filter((_, i) => !isTracer[i]), [...j.constvars.filter((_, i) => isTracer[i]), ...j.invars], j.eqns, j.outs),
+        new Jaxpr(
+          j.constvars.filter((_, i) => !isTracer[i]),
+          [...j.constvars.filter((_, i) => isTracer[i]), ...j.invars],
+          j.eqns,
+          j.outs,
+        ),
         traced.consts.filter((_, i) => !isTracer[i]),
       );
       entry = { closed, outTree: outTree! };
@@ -139,7 +161,14 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
         }
       }
     }
-    return { key, closed: entry.closed, outTree: entry.outTree, inTree, cached: cache.get(key) === entry, ins: [...hoisted, ...xs] };
+    return {
+      key,
+      closed: entry.closed,
+      outTree: entry.outTree,
+      inTree,
+      cached: cache.get(key) === entry,
+      ins: [...hoisted, ...xs],
+    };
   };
 
   const fn = named((...args: LooseArgs<A>) => {
@@ -148,7 +177,11 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
       let hit = true;
       for (let i = 0; i < args.length; i++) {
         const a = args[i];
-        if (!(a instanceof Tensor) || a._data === null || (a._aval !== last.avals[i] && !a._aval.equals(last.avals[i]!))) {
+        if (
+          !(a instanceof Tensor) ||
+          a._data === null ||
+          (a._aval !== last.avals[i] && !a._aval.equals(last.avals[i]!))
+        ) {
           hit = false;
           break;
         }
@@ -159,9 +192,20 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
       }
     }
     const { key, closed, outTree, inTree, cached, ins } = prepare(args);
-    if (base && cached && inTree.kind === "array" && inTree.children.every((c) => c.kind === "leaf") && args.every((a) => a instanceof Tensor)) {
+    if (
+      base &&
+      cached &&
+      inTree.kind === "array" &&
+      inTree.children.every((c) => c.kind === "leaf") &&
+      args.every((a) => a instanceof Tensor)
+    ) {
       const single = outTree.kind === "leaf";
-      last = { key, avals: ins.map((x) => x.aval), run: executable(closed, float32), out: single ? (r) => r[0] : (r) => unflatten(outTree, r) };
+      last = {
+        key,
+        avals: ins.map((x) => x.aval),
+        run: executable(closed, float32),
+        out: single ? (r) => r[0] : (r) => unflatten(outTree, r),
+      };
     }
     return unflatten(outTree, bind(jitP, ins, { name, jaxpr: closed, float32 })) as TensorTree<R>;
   }, `jit(${name})`);

@@ -31,12 +31,12 @@ export class JVPTrace extends Trace {
     const tangents = ins.map((t) => t.tangent);
     if (prim.jvpFull && tangents.some((t) => t !== null)) {
       const [outs, touts] = prim.jvpFull(primals, tangents, params);
-      return outs.map((o, i) => new JVPTracer(this, o, isFloat(o.dtype) ? touts[i] ?? null : null));
+      return outs.map((o, i) => new JVPTracer(this, o, isFloat(o.dtype) ? (touts[i] ?? null) : null));
     }
     const outs = bind(prim, primals, params);
     if (tangents.every((t) => t === null)) return outs.map((o) => new JVPTracer(this, o, null));
     const touts = prim.jvp(tangents, primals, outs, params);
-    return outs.map((o, i) => new JVPTracer(this, o, isFloat(o.dtype) ? touts[i] ?? null : null));
+    return outs.map((o, i) => new JVPTracer(this, o, isFloat(o.dtype) ? (touts[i] ?? null) : null));
   }
 }
 
@@ -48,9 +48,16 @@ export function jvpFlat(
   primals: readonly Tensor[],
   tangents: readonly (Tensor | null)[],
 ): [Tensor[], (Tensor | null)[]] {
-  return withMain(kind, name, (m) => new JVPTrace(m), (trace) => {
-    // integers have no tangent space: their tangents are dropped rather than propagated
-    const outs = f(...primals.map((p, i) => new JVPTracer(trace, p, isFloat(p.dtype) ? tangents[i] ?? null : null))).map((o) => fullRaise(trace, o) as JVPTracer);
-    return [outs.map((o) => o.primal), outs.map((o) => o.tangent)];
-  });
+  return withMain(
+    kind,
+    name,
+    (m) => new JVPTrace(m),
+    (trace) => {
+      // integers have no tangent space: their tangents are dropped rather than propagated
+      const outs = f(
+        ...primals.map((p, i) => new JVPTracer(trace, p, isFloat(p.dtype) ? (tangents[i] ?? null) : null)),
+      ).map((o) => fullRaise(trace, o) as JVPTracer);
+      return [outs.map((o) => o.primal), outs.map((o) => o.tangent)];
+    },
+  );
 }

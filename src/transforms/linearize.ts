@@ -33,9 +33,13 @@ export class LinearMap {
 
   /** Reverse: input cotangents for output cotangents (null: zero, also for non-float inputs). */
   transpose(cts: readonly (Tensor | null)[]): (Tensor | null)[] {
-    const res = backwardPass(this.jaxpr, this.consts, cts.filter((_, i) => this.outMask[i]));
+    const res = backwardPass(
+      this.jaxpr,
+      this.consts,
+      cts.filter((_, i) => this.outMask[i]),
+    );
     let k = 0;
-    return this.inMask.map((m) => (m ? res[k++] ?? null : null));
+    return this.inMask.map((m) => (m ? (res[k++] ?? null) : null));
   }
 }
 
@@ -47,19 +51,46 @@ export function linearizeFlat(
   f: (...xs: Tensor[]) => Tensor[],
   primals: readonly Tensor[],
 ): { primalsOut: Tensor[]; linear: LinearMap } {
-  return withMain(kind, name, (m) => new PETrace(m), (t) => {
-    const trace = t as PETrace;
-    const inMask = primals.map((p) => isFloat(p.dtype));
-    const tanIn = primals.map((p, i) => (inMask[i] ? trace.unknown(p.aval) : null));
-    const [pOut, tOut] = jvpFlat(kind, name, f, primals, tanIn);
-    const primalsOut = pOut.map((p) => {
-      const v = fullLower(p);
-      if (v instanceof Tracer && v._trace === trace) throw new TracegradError(`internal: ${kind} produced a primal output that depends on tangents`);
-      return v;
-    });
-    const outMask = tOut.map((x) => x !== null);
-    const outs = tOut.flatMap((x) => (x === null ? [] : [trace.instantiate(x instanceof Tracer && x._trace === trace ? (x as PETracer) : (trace.lift(x) as PETracer))]));
-    const { jaxpr, consts } = trace.builder.build(tanIn.filter((x): x is PETracer => x !== null), outs);
-    return { primalsOut, linear: new LinearMap(jaxpr, consts, primals.map((p) => p.aval), primalsOut.map((p) => p.aval), inMask, outMask) };
-  });
+  return withMain(
+    kind,
+    name,
+    (m) => new PETrace(m),
+    (t) => {
+      const trace = t as PETrace;
+      const inMask = primals.map((p) => isFloat(p.dtype));
+      const tanIn = primals.map((p, i) => (inMask[i] ? trace.unknown(p.aval) : null));
+      const [pOut, tOut] = jvpFlat(kind, name, f, primals, tanIn);
+      const primalsOut = pOut.map((p) => {
+        const v = fullLower(p);
+        if (v instanceof Tracer && v._trace === trace)
+          throw new TracegradError(`internal: ${kind} produced a primal output that depends on tangents`);
+        return v;
+      });
+      const outMask = tOut.map((x) => x !== null);
+      const outs = tOut.flatMap((x) =>
+        x === null
+          ? []
+          : [
+              trace.instantiate(
+                x instanceof Tracer && x._trace === trace ? (x as PETracer) : (trace.lift(x) as PETracer),
+              ),
+            ],
+      );
+      const { jaxpr, consts } = trace.builder.build(
+        tanIn.filter((x): x is PETracer => x !== null),
+        outs,
+      );
+      return {
+        primalsOut,
+        linear: new LinearMap(
+          jaxpr,
+          consts,
+          primals.map((p) => p.aval),
+          primalsOut.map((p) => p.aval),
+          inMask,
+          outMask,
+        ),
+      };
+    },
+  );
 }

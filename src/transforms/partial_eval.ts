@@ -45,15 +45,27 @@ export class PETrace extends Trace {
   }
   processPrimitive<P>(prim: Primitive<P>, args: Tensor[], params: P, outAvals: ShapedArray[]): Tensor[] {
     const ins = args as PETracer[];
-    if (ins.every((t) => t.value !== undefined)) return bind(prim, ins.map((t) => t.value!), params);
+    if (ins.every((t) => t.value !== undefined))
+      return bind(
+        prim,
+        ins.map((t) => t.value!),
+        params,
+      );
     if (prim.partialEval) {
       const stage: StageUnknown = (q, inputs, qParams, avals) => {
-        const tracers = inputs.map((x) => ("unknown" in x ? ins[x.unknown]! : this.instantiate(this.lift(x) as PETracer)));
+        const tracers = inputs.map((x) =>
+          "unknown" in x ? ins[x.unknown]! : this.instantiate(this.lift(x) as PETracer),
+        );
         const outs = avals.map((a) => this.unknown(a));
         this.builder.addEqn(q, tracers, qParams, outs);
         return outs;
       };
-      return prim.partialEval(ins.map((t) => t.value), outAvals, params, stage);
+      return prim.partialEval(
+        ins.map((t) => t.value),
+        outAvals,
+        params,
+        stage,
+      );
     }
     const staged = ins.map((t) => this.instantiate(t));
     const outs = outAvals.map((a) => this.unknown(a));

@@ -15,7 +15,15 @@ export class BatchTracer extends Tracer {
     readonly val: Tensor,
     readonly bdim: number | null,
   ) {
-    super(trace, bdim === null ? val.aval : new ShapedArray(val.shape.filter((_, i) => i !== bdim), val.dtype));
+    super(
+      trace,
+      bdim === null
+        ? val.aval
+        : new ShapedArray(
+            val.shape.filter((_, i) => i !== bdim),
+            val.dtype,
+          ),
+    );
   }
   known(): Tensor | undefined {
     return this.bdim === null ? this.val : undefined;
@@ -39,7 +47,9 @@ export class BatchTrace extends Trace {
       const t = new BatchTracer(this, o, outDims[i]!);
       // a batch rule must agree with the primitive's shape rule for one example
       if (!t.aval.equals(outAvals[i]!)) {
-        throw new TracegradError(`internal: the batch rule of '${prim.name}' produced ${o.aval.toString()} batched at ${outDims[i]}, but one example should be ${outAvals[i]!.toString()}`);
+        throw new TracegradError(
+          `internal: the batch rule of '${prim.name}' produced ${o.aval.toString()} batched at ${outDims[i]}, but one example should be ${outAvals[i]!.toString()}`,
+        );
       }
       return t;
     });
@@ -53,7 +63,13 @@ export class BatchTrace extends Trace {
 export type AxisSpec = number | null | readonly AxisSpec[] | { readonly [key: string]: AxisSpec };
 
 /** Expands a prefix spec over `value`'s leaves (flatten order), with a path per leaf for messages. */
-function expandAxes(what: string, spec: unknown, value: unknown, path: string, out: { axis: number | null; path: string }[]): void {
+function expandAxes(
+  what: string,
+  spec: unknown,
+  value: unknown,
+  path: string,
+  out: { axis: number | null; path: string }[],
+): void {
   if (value === null || value === undefined) return;
   if (spec === null || typeof spec === "number") {
     const walk = (v: unknown, p: string): void => {
@@ -65,16 +81,21 @@ function expandAxes(what: string, spec: unknown, value: unknown, path: string, o
     return walk(value, path);
   }
   const mismatch = (kind: string) =>
-    new TracegradError(`vmap: ${what} at ${path} is ${kind}, but the value there is ${describe(value)}; ${what} must be a number, null, or a prefix of the structure`);
+    new TracegradError(
+      `vmap: ${what} at ${path} is ${kind}, but the value there is ${describe(value)}; ${what} must be a number, null, or a prefix of the structure`,
+    );
   if (Array.isArray(spec)) {
     if (!Array.isArray(value) || value.length !== spec.length) throw mismatch(`an array of length ${spec.length}`);
     spec.forEach((s, i) => expandAxes(what, s, value[i], `${path}[${i}]`, out));
   } else if (isPlainObject(spec)) {
     const keys = Object.keys(spec).sort();
-    if (!isPlainObject(value) || Object.keys(value).sort().join() !== keys.join()) throw mismatch(`an object with keys {${keys.join(", ")}}`);
+    if (!isPlainObject(value) || Object.keys(value).sort().join() !== keys.join())
+      throw mismatch(`an object with keys {${keys.join(", ")}}`);
     for (const k of keys) expandAxes(what, spec[k], value[k], `${path}.${k}`, out);
   } else {
-    throw new TracegradError(`vmap: ${what} at ${path} must be a number, null, an array or an object, got ${describe(spec)}`);
+    throw new TracegradError(
+      `vmap: ${what} at ${path} must be a number, null, an array or an object, got ${describe(spec)}`,
+    );
   }
 }
 
@@ -101,7 +122,10 @@ export interface VmapOptions {
  * @example vmap((x: Tensor) => x.sum())(np.ones([4, 3])) // Tensor([3, 3, 3, 3], dtype=float32)
  * vmap((x: Tensor, y: Tensor) => np.dot(x, y), { inAxes: [0, null] })(np.ones([2, 3]), np.array([1, 2, 3])) // Tensor([6, 6], dtype=float32)
  */
-export function vmap<A extends unknown[], R>(f: (...args: A) => R, opts: VmapOptions = {}): (...args: A) => TensorTree<R> {
+export function vmap<A extends unknown[], R>(
+  f: (...args: A) => R,
+  opts: VmapOptions = {},
+): (...args: A) => TensorTree<R> {
   const { inAxes = 0, outAxes = 0 } = opts;
   const name = fnName(f);
   return named((...args: A) => {
@@ -113,14 +137,22 @@ export function vmap<A extends unknown[], R>(f: (...args: A) => R, opts: VmapOpt
     const axes = specs.map(({ axis, path }, i) => {
       const x = xs[i]!;
       if (axis === null) return null;
-      if (x.ndim === 0) throw new ShapeError(`vmap: ${path} is a scalar (shape []), so it has no axis ${axis} to map over; give it inAxes null, or pass a batch of values`);
+      if (x.ndim === 0)
+        throw new ShapeError(
+          `vmap: ${path} is a scalar (shape []), so it has no axis ${axis} to map over; give it inAxes null, or pass a batch of values`,
+        );
       if (!Number.isInteger(axis) || axis < -x.ndim || axis >= x.ndim) {
-        throw new ShapeError(`vmap: inAxes gives axis ${axis} for ${path}, of shape ${fmtShape(x.shape)} (rank ${x.ndim}); valid axes are ${-x.ndim} … ${x.ndim - 1}`);
+        throw new ShapeError(
+          `vmap: inAxes gives axis ${axis} for ${path}, of shape ${fmtShape(x.shape)} (rank ${x.ndim}); valid axes are ${-x.ndim} … ${x.ndim - 1}`,
+        );
       }
       return axis < 0 ? axis + x.ndim : axis;
     });
     const mapped = axes.flatMap((a, i) => (a === null ? [] : [{ i, a, size: xs[i]!.shape[a]! }]));
-    if (mapped.length === 0) throw new TracegradError(`vmap: inAxes maps no argument of '${name}'; map at least one (a batch size cannot be inferred otherwise)`);
+    if (mapped.length === 0)
+      throw new TracegradError(
+        `vmap: inAxes maps no argument of '${name}'; map at least one (a batch size cannot be inferred otherwise)`,
+      );
     const size = mapped[0]!.size;
     if (mapped.some((m) => m.size !== size)) {
       throw new ShapeError(
@@ -128,35 +160,57 @@ export function vmap<A extends unknown[], R>(f: (...args: A) => R, opts: VmapOpt
       );
     }
     const { g, box } = flatFunction("vmap", f as (...a: never[]) => unknown, inTree, name);
-    return withMain("vmap", name, (m) => new BatchTrace(m), (trace) => {
-      const ins = xs.map((x, i) => (axes[i] === null ? x : new BatchTracer(trace, x, axes[i]!)));
-      const outs = g(...ins).map((o) => fullRaise(trace, o) as BatchTracer);
-      const outSpecs: { axis: number | null; path: string }[] = [];
-      expandAxes("outAxes", outAxes, unflatten(box.outTree!, outs), "output", outSpecs);
-      return unflatten(box.outTree!, outs.map((o, i) => placeBatch(o, outSpecs[i]!, size))) as TensorTree<R>;
-    });
+    return withMain(
+      "vmap",
+      name,
+      (m) => new BatchTrace(m),
+      (trace) => {
+        const ins = xs.map((x, i) => (axes[i] === null ? x : new BatchTracer(trace, x, axes[i]!)));
+        const outs = g(...ins).map((o) => fullRaise(trace, o) as BatchTracer);
+        const outSpecs: { axis: number | null; path: string }[] = [];
+        expandAxes("outAxes", outAxes, unflatten(box.outTree!, outs), "output", outSpecs);
+        return unflatten(
+          box.outTree!,
+          outs.map((o, i) => placeBatch(o, outSpecs[i]!, size)),
+        ) as TensorTree<R>;
+      },
+    );
   }, `vmap(${name})`);
 }
 
 /** Moves an output's batch axis to where outAxes asks (broadcasting unbatched outputs). */
 function placeBatch(o: BatchTracer, { axis, path }: { axis: number | null; path: string }, size: number): Tensor {
   if (axis === null) {
-    if (o.bdim !== null) throw new TracegradError(`vmap: outAxes is null for ${path}, but that output depends on the mapped inputs; give it an axis`);
+    if (o.bdim !== null)
+      throw new TracegradError(
+        `vmap: outAxes is null for ${path}, but that output depends on the mapped inputs; give it an axis`,
+      );
     return o.val;
   }
   const rank = o.aval.ndim + 1;
-  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) throw new ShapeError(`vmap: outAxes gives axis ${axis} for ${path}, which has rank ${rank} with the batch axis`);
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank)
+    throw new ShapeError(`vmap: outAxes gives axis ${axis} for ${path}, which has rank ${rank} with the batch axis`);
   return batchedAt(o.val, o.bdim, axis < 0 ? axis + rank : axis, size);
 }
 
 /** vmap over flat lists for internal use (Jacobians): inputs batched at `axes`, outputs batched at 0. */
-export function vmapFlat(name: string, f: (...xs: Tensor[]) => Tensor[], xs: readonly Tensor[], axes: readonly (number | null)[]): Tensor[] {
+export function vmapFlat(
+  name: string,
+  f: (...xs: Tensor[]) => Tensor[],
+  xs: readonly Tensor[],
+  axes: readonly (number | null)[],
+): Tensor[] {
   const size = xs[axes.findIndex((a) => a !== null)]!.shape[axes.find((a) => a !== null)!]!;
-  return withMain("vmap", name, (m) => new BatchTrace(m), (trace) => {
-    const ins = xs.map((x, i) => (axes[i] === null ? x : new BatchTracer(trace, x, axes[i]!)));
-    return f(...ins).map((o) => {
-      const b = fullRaise(trace, o) as BatchTracer;
-      return b.bdim === null ? batchedAt(b.val, null, 0, size) : moveAxis(b.val, b.bdim, 0);
-    });
-  });
+  return withMain(
+    "vmap",
+    name,
+    (m) => new BatchTrace(m),
+    (trace) => {
+      const ins = xs.map((x, i) => (axes[i] === null ? x : new BatchTracer(trace, x, axes[i]!)));
+      return f(...ins).map((o) => {
+        const b = fullRaise(trace, o) as BatchTracer;
+        return b.bdim === null ? batchedAt(b.val, null, 0, size) : moveAxis(b.val, b.bdim, 0);
+      });
+    },
+  );
 }

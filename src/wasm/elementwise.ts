@@ -54,7 +54,11 @@ export function wasmFusible(s: LoopSpec): boolean {
     if (isBroadcast(e)) return dtypeIs(x!, false) || (dtypeIs(x!, true) && s.broadcastRead(e) === "i");
     if (e.prim.emitReduce) return e.prim.emitReduce.wasm !== undefined && s.column(e) && dtypeIs(x!, false);
     const w = e.prim.emitWasm;
-    return w !== undefined && dtypeIs(e.outs[0]!, w.masks?.out === true) && e.inputs.every((a, k) => dtypeIs(a, w.masks?.in?.includes(k) === true));
+    return (
+      w !== undefined &&
+      dtypeIs(e.outs[0]!, w.masks?.out === true) &&
+      e.inputs.every((a, k) => dtypeIs(a, w.masks?.in?.includes(k) === true))
+    );
   });
   return ok && (s.size >= ARITHMETIC_MIN || s.eqns.some((e) => e.prim.emitWasm?.costly));
 }
@@ -80,7 +84,10 @@ export function wasmLoop(s: LoopSpec): WasmLoop | undefined {
     else for (const a of e.inputs) if (a._tag === "Var" && !produced.has(a)) need(a, a.aval.size === 1 ? "0" : "i");
   }
   const reductions = eqns.filter((e) => e.prim.emitReduce);
-  const stored = eqns.filter((e) => !e.prim.emitReduce).map((e) => e.outs[0]!).filter(s.later);
+  const stored = eqns
+    .filter((e) => !e.prim.emitReduce)
+    .map((e) => e.outs[0]!)
+    .filter(s.later);
   const outs = [...stored, ...reductions.map((e) => e.outs[0]!)];
   // a flat loop is rows of one vector
   const rowVectors = s.split ? s.split.inner / 4 : 1;
@@ -103,7 +110,13 @@ export function wasmLoop(s: LoopSpec): WasmLoop | undefined {
       if (x.mask) code.mem("i32.load8_u").i32(0).op("i32.ne").i32(-1).op("i32.mul").simd("i32x4.splat");
       else code.mem("f32.load").simd("f32x4.splat");
     } else if (x.mask) {
-      code.simdMem("v128.load32_zero").simd("i16x8.extend_low_i8x16_u").simd("i32x4.extend_low_i16x8_u").i32x4(0).simd("i32x4.eq").simd("v128.not");
+      code
+        .simdMem("v128.load32_zero")
+        .simd("i16x8.extend_low_i8x16_u")
+        .simd("i32x4.extend_low_i16x8_u")
+        .i32x4(0)
+        .simd("i32x4.eq")
+        .simd("v128.not");
     } else code.simdMem("v128.load");
     code.set(l);
     inputLane.set(x, l);
@@ -115,65 +128,114 @@ export function wasmLoop(s: LoopSpec): WasmLoop | undefined {
   const zero = c.local("v128");
   c.f32x4(0).set(zero);
   // column sums start at zero
-  reductions.forEach((_, q) => c.for(jo, (x) => x.i32(0), (x) => x.i32(16 * rowVectors), 16, (b) => b.get(outPtr(stored.length + q)).get(jo).op("i32.add").get(zero).simdMem("v128.store")));
+  reductions.forEach((_, q) =>
+    c.for(
+      jo,
+      (x) => x.i32(0),
+      (x) => x.i32(16 * rowVectors),
+      16,
+      (b) =>
+        b
+          .get(outPtr(stored.length + q))
+          .get(jo)
+          .op("i32.add")
+          .get(zero)
+          .simdMem("v128.store"),
+    ),
+  );
   const bo = c.local("i32");
   c.i32(0).set(fo);
   const listing: string[] = [];
-  const name = (a: Atom) => (a._tag === "Lit" ? String(a.value.item()) : ins.findIndex((x) => x.v === a) >= 0 ? `%in${ins.findIndex((x) => x.v === a)}` : `%${eqns.findIndex((e) => e.outs[0] === a)}`);
-  c.for(r, (x) => x.i32(0), (x) => x.get(0), 1, (row) => {
-    byRead("o").forEach(({ x, k }) => load(x, row, () => row.get(ptr(k)).get(r).i32(2).op("i32.shl").op("i32.add")));
-    row.for(jo, (x) => x.i32(0), (x) => x.i32(16 * rowVectors), 16, (b) => {
-      b.get(fo).i32(2).op("i32.shr_u").set(bo);
-      byRead("j").forEach(({ x, k }) => load(x, b, () => b.get(ptr(k)).get(jo).op("i32.add")));
-      byRead("i").forEach(({ x, k }) => load(x, b, () => b.get(ptr(k)).get(x.mask ? bo : fo).op("i32.add")));
-      const lit = (a: Lit) => {
-        const l = b.local("v128");
-        const v = Number(a.value.item());
-        if (a.aval.dtype === "bool") b.i32x4(v ? -1 : 0);
-        else b.f32x4(v);
-        b.set(l);
-        return l;
-      };
-      const arg = (a: Atom) => (a._tag === "Lit" ? lit(a) : lane.get(a)!);
-      for (const [k, e] of eqns.entries()) {
-        const v = e.outs[0]!;
-        if (isBroadcast(e)) {
-          const read = s.broadcastRead(e);
-          lane.set(v, inputLane.get(ins.find((x) => x.v === e.inputs[0] && x.read === read)!)!);
-          listing.push(`  %${k} = ${name(e.inputs[0]!)} read by ${s.broadcastRead(e)}`);
-          continue;
-        }
-        if (e.prim.emitReduce) {
-          const at = outPtr(stored.length + reductions.indexOf(e));
-          const acc = b.local("v128");
-          b.get(at).get(jo).op("i32.add").simdMem("v128.load").set(acc);
-          const sum = e.prim.emitReduce.wasm!(b, [acc, arg(e.inputs[0]!)]);
-          b.get(at).get(jo).op("i32.add").get(sum).simdMem("v128.store");
-          listing.push(`  %${k} = column ${e.prim.name} ${name(e.inputs[0]!)}`);
-          continue;
-        }
-        const args = e.inputs.map(arg);
-        lane.set(v, isScalarBroadcast(e) ? args[0]! : e.prim.emitWasm!(b, args));
-        listing.push(`  %${k} = ${isScalarBroadcast(e) ? "splat" : e.prim.name} ${e.inputs.map(name).join(" ")}`);
-      }
-      stored.forEach((v, j) => {
-        if (v.aval.dtype !== "bool") {
-          b.get(outPtr(j)).get(fo).op("i32.add").get(lane.get(v)!).simdMem("v128.store");
-          return;
-        }
-        // masks to bytes 0/1: narrow the lanes twice (all bits set stays −1), keep bit 0, store four bytes
-        const m = lane.get(v)!;
-        b.get(outPtr(j)).get(bo).op("i32.add");
-        b.get(m).get(m).simd("i16x8.narrow_i32x4_s").get(m).get(m).simd("i16x8.narrow_i32x4_s").simd("i8x16.narrow_i16x8_s");
-        b.i32x4(0x01010101).simd("v128.and").simdLaneMem("v128.store32_lane", 0);
-      });
-      b.get(fo).i32(16).op("i32.add").set(fo);
-    });
-  });
+  const name = (a: Atom) =>
+    a._tag === "Lit"
+      ? String(a.value.item())
+      : ins.findIndex((x) => x.v === a) >= 0
+        ? `%in${ins.findIndex((x) => x.v === a)}`
+        : `%${eqns.findIndex((e) => e.outs[0] === a)}`;
+  c.for(
+    r,
+    (x) => x.i32(0),
+    (x) => x.get(0),
+    1,
+    (row) => {
+      byRead("o").forEach(({ x, k }) => load(x, row, () => row.get(ptr(k)).get(r).i32(2).op("i32.shl").op("i32.add")));
+      row.for(
+        jo,
+        (x) => x.i32(0),
+        (x) => x.i32(16 * rowVectors),
+        16,
+        (b) => {
+          b.get(fo).i32(2).op("i32.shr_u").set(bo);
+          byRead("j").forEach(({ x, k }) => load(x, b, () => b.get(ptr(k)).get(jo).op("i32.add")));
+          byRead("i").forEach(({ x, k }) =>
+            load(x, b, () =>
+              b
+                .get(ptr(k))
+                .get(x.mask ? bo : fo)
+                .op("i32.add"),
+            ),
+          );
+          const lit = (a: Lit) => {
+            const l = b.local("v128");
+            const v = Number(a.value.item());
+            if (a.aval.dtype === "bool") b.i32x4(v ? -1 : 0);
+            else b.f32x4(v);
+            b.set(l);
+            return l;
+          };
+          const arg = (a: Atom) => (a._tag === "Lit" ? lit(a) : lane.get(a)!);
+          for (const [k, e] of eqns.entries()) {
+            const v = e.outs[0]!;
+            if (isBroadcast(e)) {
+              const read = s.broadcastRead(e);
+              lane.set(v, inputLane.get(ins.find((x) => x.v === e.inputs[0] && x.read === read)!)!);
+              listing.push(`  %${k} = ${name(e.inputs[0]!)} read by ${s.broadcastRead(e)}`);
+              continue;
+            }
+            if (e.prim.emitReduce) {
+              const at = outPtr(stored.length + reductions.indexOf(e));
+              const acc = b.local("v128");
+              b.get(at).get(jo).op("i32.add").simdMem("v128.load").set(acc);
+              const sum = e.prim.emitReduce.wasm!(b, [acc, arg(e.inputs[0]!)]);
+              b.get(at).get(jo).op("i32.add").get(sum).simdMem("v128.store");
+              listing.push(`  %${k} = column ${e.prim.name} ${name(e.inputs[0]!)}`);
+              continue;
+            }
+            const args = e.inputs.map(arg);
+            lane.set(v, isScalarBroadcast(e) ? args[0]! : e.prim.emitWasm!(b, args));
+            listing.push(`  %${k} = ${isScalarBroadcast(e) ? "splat" : e.prim.name} ${e.inputs.map(name).join(" ")}`);
+          }
+          stored.forEach((v, j) => {
+            if (v.aval.dtype !== "bool") {
+              b.get(outPtr(j)).get(fo).op("i32.add").get(lane.get(v)!).simdMem("v128.store");
+              return;
+            }
+            // masks to bytes 0/1: narrow the lanes twice (all bits set stays −1), keep bit 0, store four bytes
+            const m = lane.get(v)!;
+            b.get(outPtr(j)).get(bo).op("i32.add");
+            b.get(m)
+              .get(m)
+              .simd("i16x8.narrow_i32x4_s")
+              .get(m)
+              .get(m)
+              .simd("i16x8.narrow_i32x4_s")
+              .simd("i8x16.narrow_i16x8_s");
+            b.i32x4(0x01010101).simd("v128.and").simdLaneMem("v128.store32_lane", 0);
+          });
+          b.get(fo).i32(16).op("i32.add").set(fo);
+        },
+      );
+    },
+  );
   let run: (...a: number[]) => void;
   let module: WebAssembly.Module;
   try {
-    module = new WebAssembly.Module(assemble({ memory: { initial: 1, maximum: w.memorySpec.maxPages, shared: w.memorySpec.shared }, functions: [{ name: "run", code: c }] }));
+    module = new WebAssembly.Module(
+      assemble({
+        memory: { initial: 1, maximum: w.memorySpec.maxPages, shared: w.memorySpec.shared },
+        functions: [{ name: "run", code: c }],
+      }),
+    );
     run = new WebAssembly.Instance(module, { env: { memory: w.memory } }).exports.run as typeof run;
   } catch {
     return undefined;
@@ -183,14 +245,27 @@ export function wasmLoop(s: LoopSpec): WasmLoop | undefined {
   const source = [
     `// WebAssembly SIMD loop over f32x4 lanes (float32 "fast" mode), ${shape}`,
     `function fused(outer, inner, ${params.join(", ")}) {`,
-    ...ins.map((x, k) => `  // in${k}: ${x.mask ? "bool" : "float32"}, read ${x.read === "0" ? "once" : `by ${x.read}`}`),
+    ...ins.map(
+      (x, k) => `  // in${k}: ${x.mask ? "bool" : "float32"}, read ${x.read === "0" ? "once" : `by ${x.read}`}`,
+    ),
     ...listing,
     `  stores ${stored.map(name).join(" ")}${reductions.length ? `; column sums ${reductions.map((e) => name(e.outs[0]!)).join(" ")}` : ""}`,
     "}",
   ].join("\n");
-  const layout: Layout = { ins, outs: outs.map((v) => ({ mask: v.aval.dtype === "bool", column: reductions.some((e) => e.outs[0] === v) })), rowVectors, rows: s.split?.outer, inner: s.split?.inner ?? 4 };
+  const layout: Layout = {
+    ins,
+    outs: outs.map((v) => ({ mask: v.aval.dtype === "bool", column: reductions.some((e) => e.outs[0] === v) })),
+    rowVectors,
+    rows: s.split?.outer,
+    inner: s.split?.inner ?? 4,
+  };
   const loop = { run, module, kind: newKind() };
-  return { ins: ins.map((x) => x.v), outs, source, fn: (outer, inner, ...arrays) => call(w, loop, layout, outer * inner, arrays) };
+  return {
+    ins: ins.map((x) => x.v),
+    outs,
+    source,
+    fn: (outer, inner, ...arrays) => call(w, loop, layout, outer * inner, arrays),
+  };
 }
 
 interface Layout {
@@ -215,14 +290,25 @@ export interface EagerWasm {
  * (not the approximate vectorised functions). Worth it from 256 elements for a select, 4096 for plain arithmetic.
  * Operands are all of the result's size (eager elementwise primitives take broadcast operands).
  */
-export function eagerWasmLoop(prim: { name: string; emitWasm?: WasmEmit }, inDtypes: readonly string[], outDtype: string): EagerWasm | undefined {
+export function eagerWasmLoop(
+  prim: { name: string; emitWasm?: WasmEmit },
+  inDtypes: readonly string[],
+  outDtype: string,
+): EagerWasm | undefined {
   const emit = prim.emitWasm;
   if (!emit || emit.approximate) return undefined;
   const minSize = emit.costly ? 256 : ARITHMETIC_MIN;
   // a one-equation flat loop over stand-in variables (its code does not depend on the length)
   const v = (dtype: string) => ({ _tag: "Var", aval: { dtype, size: minSize, shape: [minSize] } }) as unknown as Var;
   const eqn: Eqn = { prim: prim as Eqn["prim"], inputs: inDtypes.map(v), params: {}, outs: [v(outDtype)] };
-  const spec: LoopSpec = { eqns: [eqn], size: minSize, split: undefined, broadcastRead: () => "i", column: () => false, later: () => true };
+  const spec: LoopSpec = {
+    eqns: [eqn],
+    size: minSize,
+    split: undefined,
+    broadcastRead: () => "i",
+    column: () => false,
+    later: () => true,
+  };
   const loop = wasmFusible(spec) ? wasmLoop(spec) : undefined;
   return loop && { run: (ins, out) => loop.fn(1, out.length, ...ins, out), minSize };
 }
@@ -236,11 +322,18 @@ const align16 = (n: number) => (n + 15) & ~15;
  * Copies the inputs in, runs the loop (split over threads by rows when long and no column sum runs across them),
  * copies the outputs out.
  */
-function call(w: WasmKernels, loop: { run: (...a: number[]) => void; module: WebAssembly.Module; kind: number }, layout: Layout, size: number, arrays: (Float32Array | Uint8Array)[]): void {
+function call(
+  w: WasmKernels,
+  loop: { run: (...a: number[]) => void; module: WebAssembly.Module; kind: number },
+  layout: Layout,
+  size: number,
+  arrays: (Float32Array | Uint8Array)[],
+): void {
   const l = { ...layout, rows: layout.rows ?? Math.ceil(size / 4) };
   const padded = l.rows * l.inner;
   // byte size of each region: whole arrays padded to whole vectors, j-read ones a row, o-read ones a value per row
-  const bytes = (read: Read, mask: boolean) => align16(read === "i" ? (mask ? padded : 4 * padded) : read === "j" ? 4 * l.inner : read === "o" ? 4 * l.rows : 4);
+  const bytes = (read: Read, mask: boolean) =>
+    align16(read === "i" ? (mask ? padded : 4 * padded) : read === "j" ? 4 * l.inner : read === "o" ? 4 * l.rows : 4);
   const at: number[] = [];
   let end = 0;
   l.ins.forEach((x) => (at.push(end), (end += bytes(x.read, x.mask))));
@@ -257,12 +350,22 @@ function call(w: WasmKernels, loop: { run: (...a: number[]) => void; module: Web
   const nIn = l.ins.length;
   const args = (start: number, count: number) => {
     const a = [count];
-    l.ins.forEach((x, k) => a.push(at[k]! + (x.read === "i" ? (x.mask ? 1 : 4) * start * l.inner : x.read === "o" ? 4 * start : 0)));
+    l.ins.forEach((x, k) =>
+      a.push(at[k]! + (x.read === "i" ? (x.mask ? 1 : 4) * start * l.inner : x.read === "o" ? 4 * start : 0)),
+    );
     l.outs.forEach((o, j) => a.push(at[nIn + j]! + (o.column ? 0 : (o.mask ? 1 : 4) * start * l.inner)));
     return a;
   };
   const columns = l.outs.some((o) => o.column);
-  splitWork(w, l.rows, columns ? Infinity : Math.ceil(MIN_VECTORS / l.rowVectors), loop.kind, loop.module, loop.run, args);
+  splitWork(
+    w,
+    l.rows,
+    columns ? Infinity : Math.ceil(MIN_VECTORS / l.rowVectors),
+    loop.kind,
+    loop.module,
+    loop.run,
+    args,
+  );
   l.outs.forEach((o, j) => {
     const b = at[nIn + j]!;
     const n = o.column ? l.inner : size;

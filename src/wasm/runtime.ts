@@ -46,7 +46,14 @@ function instantiate(): WasmKernels | null {
     const module = new WebAssembly.Module(sgemmModule({ ...spec, fma }));
     const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
     const instance = new WebAssembly.Instance(module, { env: { memory } });
-    return { fma, memory, memorySpec: spec, module, job: instance.exports.job as Job, outer: instance.exports.outer as Job };
+    return {
+      fma,
+      memory,
+      memorySpec: spec,
+      module,
+      job: instance.exports.job as Job,
+      outer: instance.exports.outer as Job,
+    };
   } catch {
     return null;
   }
@@ -92,9 +99,18 @@ export const newKind = (): number => nextKind++;
  * can be done (workers that can run the module, arguments that fit): `args(start, count)` are `run`'s arguments for
  * a share. `kind` 0 is the kernels module's `job`; other kinds are registered modules (see threads.ts).
  */
-export function splitWork(w: WasmKernels, units: number, minUnits: number, kind: number, module: WebAssembly.Module | undefined, run: (...a: number[]) => void, args: (start: number, count: number) => number[]): void {
+export function splitWork(
+  w: WasmKernels,
+  units: number,
+  minUnits: number,
+  kind: number,
+  module: WebAssembly.Module | undefined,
+  run: (...a: number[]) => void,
+  args: (start: number, count: number) => number[],
+): void {
   const p = units >= 2 * minUnits && allowed() > 1 ? workers(w) : undefined;
-  const helpers = p && args(0, 0).length <= MAX_ARGS ? Math.min(p.ready(), allowed() - 1, Math.floor(units / minUnits) - 1) : 0;
+  const helpers =
+    p && args(0, 0).length <= MAX_ARGS ? Math.min(p.ready(), allowed() - 1, Math.floor(units / minUnits) - 1) : 0;
   if (helpers <= 0) {
     run(...args(0, units));
     return;
@@ -108,7 +124,13 @@ export function splitWork(w: WasmKernels, units: number, minUnits: number, kind:
  * Runs `run(...args, start, end)` over [0, units) of the kernels module's `job` (kind 0): on the calling thread below
  * 2·minUnits, else in chunks that the calling thread and the ready workers take in turn (a late worker takes fewer).
  */
-function splitChunks(w: WasmKernels, units: number, minUnits: number, run: (...a: number[]) => void, args: number[]): void {
+function splitChunks(
+  w: WasmKernels,
+  units: number,
+  minUnits: number,
+  run: (...a: number[]) => void,
+  args: number[],
+): void {
   const p = units >= 2 * minUnits && allowed() > 1 ? workers(w) : undefined;
   const helpers = p ? Math.min(p.ready(), allowed() - 1) : 0;
   if (helpers <= 0) {
@@ -116,7 +138,9 @@ function splitChunks(w: WasmKernels, units: number, minUnits: number, run: (...a
     return;
   }
   // about four chunks per thread: small enough to even out, large enough that each reuses its rows of A
-  p!.runChunks(args, units, Math.max(1, Math.ceil(units / (4 * (helpers + 1)))), helpers, (start, end) => run(...args, start, end));
+  p!.runChunks(args, units, Math.max(1, Math.ceil(units / (4 * (helpers + 1)))), helpers, (start, end) =>
+    run(...args, start, end),
+  );
 }
 
 /** Floats of outer products computed per block (64 KiB: the block stays in L2 while it is copied out). */
@@ -145,7 +169,18 @@ export type Strides3 = readonly [number, number, number];
  * out[b] = A[b]·B[b] in float32, for A viewed as [nb, m, k] and B as [nb, k, n] with element strides `as` and
  * `bs` (any transposes: the kernel reads A and packs B through the strides); `out` is contiguous [nb, m, n].
  */
-export function sgemm(w: WasmKernels, a: Float32Array, as: Strides3, b: Float32Array, bs: Strides3, nb: number, m: number, k: number, n: number, out: Float32Array): void {
+export function sgemm(
+  w: WasmKernels,
+  a: Float32Array,
+  as: Strides3,
+  b: Float32Array,
+  bs: Strides3,
+  nb: number,
+  m: number,
+  k: number,
+  n: number,
+  out: Float32Array,
+): void {
   if (m === 0 || n === 0) return;
   if (k === 0) {
     out.fill(0);
@@ -172,7 +207,20 @@ export function sgemm(w: WasmKernels, a: Float32Array, as: Strides3, b: Float32A
   const perThread = m * n * k >= PARALLEL_MIN ? 1 : Infinity;
   for (let q = 0; q < nb; q++) {
     // column panels [j0, j1), packed and computed by whichever thread takes them: each C element is computed the same way by any
-    splitChunks(w, np, perThread, w.job, [4 * (aOff + q * sab), 4 * sm, 4 * sk, 4 * (bOff + q * sbb), 4 * sk2, 4 * sn, n, 4 * bpOff, 4 * cpOff, mp, k, ldc]);
+    splitChunks(w, np, perThread, w.job, [
+      4 * (aOff + q * sab),
+      4 * sm,
+      4 * sk,
+      4 * (bOff + q * sbb),
+      4 * sk2,
+      4 * sn,
+      n,
+      4 * bpOff,
+      4 * cpOff,
+      mp,
+      k,
+      ldc,
+    ]);
     const o = q * m * n;
     if (ldc === n) out.set(f.subarray(cpOff, cpOff + m * n), o);
     else if (n >= 64) for (let i = 0; i < m; i++) out.set(f.subarray(cpOff + i * ldc, cpOff + i * ldc + n), o + i * n);
@@ -188,7 +236,17 @@ export function sgemm(w: WasmKernels, a: Float32Array, as: Strides3, b: Float32A
  * over four lanes where B's rows are contiguous; otherwise in JS, where the product of two float32 values is exact
  * in double precision, so the float32 store rounds it once, and + 0 turns −0 into +0.
  */
-function outer(w: WasmKernels, a: Float32Array, as: Strides3, b: Float32Array, bs: Strides3, nb: number, m: number, n: number, out: Float32Array): void {
+function outer(
+  w: WasmKernels,
+  a: Float32Array,
+  as: Strides3,
+  b: Float32Array,
+  bs: Strides3,
+  nb: number,
+  m: number,
+  n: number,
+  out: Float32Array,
+): void {
   const [sab, sm] = as;
   const [sbb, , sn] = bs;
   if (sn === 1) {

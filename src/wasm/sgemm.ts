@@ -49,42 +49,111 @@ function macro(fma: boolean): Code {
 
   c.get(LDC).i32(2).op("i32.shl").set(rowBytes);
   // blocks of MC_PANELS row panels stay in L2 while every B panel (in L1) passes over them
-  c.for(ic, (w) => w.i32(0), (w) => w.get(MP), MC_PANELS, (w) => {
-    w.get(ic).i32(MC_PANELS).op("i32.add").tee(icEnd).get(MP).get(icEnd).get(MP).op("i32.lt_s").op("select").set(icEnd);
-    w.for(jr, (x) => x.i32(0), (x) => x.get(NP), 1, (x) => {
-      x.for(ir, (y) => y.get(ic), (y) => y.get(icEnd), 1, (y) => {
-        // C tile address: cp + ir·MR·ldc·4 + jr·NR·4
-        y.get(CP).get(ir).i32(MR).op("i32.mul").get(rowBytes).op("i32.mul").op("i32.add").get(jr).i32(NR * 4).op("i32.mul").op("i32.add").set(cRow);
-        // accumulators: zero, or C's current values for later k blocks
-        y.block((blk) => {
-          for (const v of acc) blk.f32(0).simd("f32x4.splat").set(v);
-          blk.get(ACC).op("i32.eqz").brIf(0);
-          for (let r = 0; r < MR; r++) {
-            for (let q = 0; q < NR / 4; q++) blk.get(cRow).get(rowBytes).i32(r).op("i32.mul").op("i32.add").simdMem("v128.load", q * 16).set(accAt(r, q));
-          }
-        });
-        // the panel's four rows of A, and the B panel
-        y.get(A).get(ir).i32(MR).op("i32.mul").get(AROW).op("i32.mul").op("i32.add").set(ar[0]!);
-        for (let r = 1; r < MR; r++) y.get(ar[r - 1]!).get(AROW).op("i32.add").set(ar[r]!);
-        y.get(BP).get(jr).get(BPS).op("i32.mul").op("i32.add").set(b);
-        y.for(p, (z) => z.i32(0), (z) => z.get(K), 1, (z) => {
-          for (let q = 0; q < NR / 4; q++) z.get(b).simdMem("v128.load", q * 16).set(bv[q]!);
-          for (let r = 0; r < MR; r++) {
-            z.get(ar[r]!).simdMem("v128.load32_splat").set(av);
-            for (let q = 0; q < NR / 4; q++) {
-              if (fma) z.get(av).get(bv[q]!).get(accAt(r, q)).simd("f32x4.relaxed_madd").set(accAt(r, q));
-              else z.get(accAt(r, q)).get(av).get(bv[q]!).simd("f32x4.mul").simd("f32x4.add").set(accAt(r, q));
-            }
-            z.get(ar[r]!).get(AK).op("i32.add").set(ar[r]!);
-          }
-          z.get(b).i32(NR * 4).op("i32.add").set(b);
-        });
-        for (let r = 0; r < MR; r++) {
-          for (let q = 0; q < NR / 4; q++) y.get(cRow).get(rowBytes).i32(r).op("i32.mul").op("i32.add").get(accAt(r, q)).simdMem("v128.store", q * 16);
-        }
-      });
-    });
-  });
+  c.for(
+    ic,
+    (w) => w.i32(0),
+    (w) => w.get(MP),
+    MC_PANELS,
+    (w) => {
+      w.get(ic)
+        .i32(MC_PANELS)
+        .op("i32.add")
+        .tee(icEnd)
+        .get(MP)
+        .get(icEnd)
+        .get(MP)
+        .op("i32.lt_s")
+        .op("select")
+        .set(icEnd);
+      w.for(
+        jr,
+        (x) => x.i32(0),
+        (x) => x.get(NP),
+        1,
+        (x) => {
+          x.for(
+            ir,
+            (y) => y.get(ic),
+            (y) => y.get(icEnd),
+            1,
+            (y) => {
+              // C tile address: cp + ir·MR·ldc·4 + jr·NR·4
+              y.get(CP)
+                .get(ir)
+                .i32(MR)
+                .op("i32.mul")
+                .get(rowBytes)
+                .op("i32.mul")
+                .op("i32.add")
+                .get(jr)
+                .i32(NR * 4)
+                .op("i32.mul")
+                .op("i32.add")
+                .set(cRow);
+              // accumulators: zero, or C's current values for later k blocks
+              y.block((blk) => {
+                for (const v of acc) blk.f32(0).simd("f32x4.splat").set(v);
+                blk.get(ACC).op("i32.eqz").brIf(0);
+                for (let r = 0; r < MR; r++) {
+                  for (let q = 0; q < NR / 4; q++)
+                    blk
+                      .get(cRow)
+                      .get(rowBytes)
+                      .i32(r)
+                      .op("i32.mul")
+                      .op("i32.add")
+                      .simdMem("v128.load", q * 16)
+                      .set(accAt(r, q));
+                }
+              });
+              // the panel's four rows of A, and the B panel
+              y.get(A).get(ir).i32(MR).op("i32.mul").get(AROW).op("i32.mul").op("i32.add").set(ar[0]!);
+              for (let r = 1; r < MR; r++)
+                y.get(ar[r - 1]!)
+                  .get(AROW)
+                  .op("i32.add")
+                  .set(ar[r]!);
+              y.get(BP).get(jr).get(BPS).op("i32.mul").op("i32.add").set(b);
+              y.for(
+                p,
+                (z) => z.i32(0),
+                (z) => z.get(K),
+                1,
+                (z) => {
+                  for (let q = 0; q < NR / 4; q++)
+                    z.get(b)
+                      .simdMem("v128.load", q * 16)
+                      .set(bv[q]!);
+                  for (let r = 0; r < MR; r++) {
+                    z.get(ar[r]!).simdMem("v128.load32_splat").set(av);
+                    for (let q = 0; q < NR / 4; q++) {
+                      if (fma) z.get(av).get(bv[q]!).get(accAt(r, q)).simd("f32x4.relaxed_madd").set(accAt(r, q));
+                      else z.get(accAt(r, q)).get(av).get(bv[q]!).simd("f32x4.mul").simd("f32x4.add").set(accAt(r, q));
+                    }
+                    z.get(ar[r]!).get(AK).op("i32.add").set(ar[r]!);
+                  }
+                  z.get(b)
+                    .i32(NR * 4)
+                    .op("i32.add")
+                    .set(b);
+                },
+              );
+              for (let r = 0; r < MR; r++) {
+                for (let q = 0; q < NR / 4; q++)
+                  y.get(cRow)
+                    .get(rowBytes)
+                    .i32(r)
+                    .op("i32.mul")
+                    .op("i32.add")
+                    .get(accAt(r, q))
+                    .simdMem("v128.store", q * 16);
+              }
+            },
+          );
+        },
+      );
+    },
+  );
   return c;
 }
 
@@ -93,12 +162,25 @@ function gemm(): Code {
   const g = new Code(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
   const [A, AROW, AK, BP, CP, MP, NP, K, LDC, BPS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const pc = g.local("i32");
-  g.for(pc, (x) => x.i32(0), (x) => x.get(K), KC, (x) => {
-    x.get(A).get(pc).get(AK).op("i32.mul").op("i32.add").get(AROW).get(AK);
-    x.get(BP).get(pc).i32(NR * 4).op("i32.mul").op("i32.add").get(CP).get(MP).get(NP);
-    x.get(K).get(pc).op("i32.sub").i32(KC).get(K).get(pc).op("i32.sub").i32(KC).op("i32.lt_s").op("select"); // min(KC, k − pc)
-    x.get(LDC).get(pc).i32(0).op("i32.ne").get(BPS).call(0);
-  });
+  g.for(
+    pc,
+    (x) => x.i32(0),
+    (x) => x.get(K),
+    KC,
+    (x) => {
+      x.get(A).get(pc).get(AK).op("i32.mul").op("i32.add").get(AROW).get(AK);
+      x.get(BP)
+        .get(pc)
+        .i32(NR * 4)
+        .op("i32.mul")
+        .op("i32.add")
+        .get(CP)
+        .get(MP)
+        .get(NP);
+      x.get(K).get(pc).op("i32.sub").i32(KC).get(K).get(pc).op("i32.sub").i32(KC).op("i32.lt_s").op("select"); // min(KC, k − pc)
+      x.get(LDC).get(pc).i32(0).op("i32.ne").get(BPS).call(0);
+    },
+  );
   return g;
 }
 
@@ -115,28 +197,86 @@ function packB(): Code {
   const d = c.local("i32");
   const s = c.local("i32");
   const whole = c.local("i32");
-  c.for(j, (x) => x.get(J0), (x) => x.get(J1), 1, (x) => {
-    x.get(DST).get(j).get(K).op("i32.mul").i32(NR * 4).op("i32.mul").op("i32.add").set(d);
-    // a whole panel of a row-major B: each row's NR floats are contiguous, copied as vectors
-    x.get(SN).i32(4).op("i32.eq").get(j).i32(1).op("i32.add").i32(NR).op("i32.mul").get(N).op("i32.le_s").op("i32.and").set(whole);
-    x.for(p, (y) => y.i32(0), (y) => y.get(K), 1, (y) => {
-      y.get(SRC).get(p).get(SK).op("i32.mul").op("i32.add").get(j).i32(NR).op("i32.mul").get(SN).op("i32.mul").op("i32.add").set(s);
-      y.block((done) => {
-        done.block((vectors) => {
-          vectors.get(whole).op("i32.eqz").brIf(0);
-          for (let q = 0; q < NR; q += 4) vectors.get(d).get(s).simdMem("v128.load", q * 4).simdMem("v128.store", q * 4);
-          vectors.br(1);
-        });
-        for (let q = 0; q < NR; q++) {
-          // col < n ? B[p, col] : 0 (the caller pads the source, so the load past the last column stays in memory)
-          done.get(j).i32(NR).op("i32.mul").i32(q).op("i32.add").set(col);
-          done.get(d).get(s).mem("f32.load").f32(0).get(col).get(N).op("i32.lt_s").op("select").mem("f32.store", q * 4);
-          done.get(s).get(SN).op("i32.add").set(s);
-        }
-      });
-      y.get(d).i32(NR * 4).op("i32.add").set(d);
-    });
-  });
+  c.for(
+    j,
+    (x) => x.get(J0),
+    (x) => x.get(J1),
+    1,
+    (x) => {
+      x.get(DST)
+        .get(j)
+        .get(K)
+        .op("i32.mul")
+        .i32(NR * 4)
+        .op("i32.mul")
+        .op("i32.add")
+        .set(d);
+      // a whole panel of a row-major B: each row's NR floats are contiguous, copied as vectors
+      x.get(SN)
+        .i32(4)
+        .op("i32.eq")
+        .get(j)
+        .i32(1)
+        .op("i32.add")
+        .i32(NR)
+        .op("i32.mul")
+        .get(N)
+        .op("i32.le_s")
+        .op("i32.and")
+        .set(whole);
+      x.for(
+        p,
+        (y) => y.i32(0),
+        (y) => y.get(K),
+        1,
+        (y) => {
+          y.get(SRC)
+            .get(p)
+            .get(SK)
+            .op("i32.mul")
+            .op("i32.add")
+            .get(j)
+            .i32(NR)
+            .op("i32.mul")
+            .get(SN)
+            .op("i32.mul")
+            .op("i32.add")
+            .set(s);
+          y.block((done) => {
+            done.block((vectors) => {
+              vectors.get(whole).op("i32.eqz").brIf(0);
+              for (let q = 0; q < NR; q += 4)
+                vectors
+                  .get(d)
+                  .get(s)
+                  .simdMem("v128.load", q * 4)
+                  .simdMem("v128.store", q * 4);
+              vectors.br(1);
+            });
+            for (let q = 0; q < NR; q++) {
+              // col < n ? B[p, col] : 0 (the caller pads the source, so the load past the last column stays in memory)
+              done.get(j).i32(NR).op("i32.mul").i32(q).op("i32.add").set(col);
+              done
+                .get(d)
+                .get(s)
+                .mem("f32.load")
+                .f32(0)
+                .get(col)
+                .get(N)
+                .op("i32.lt_s")
+                .op("select")
+                .mem("f32.store", q * 4);
+              done.get(s).get(SN).op("i32.add").set(s);
+            }
+          });
+          y.get(d)
+            .i32(NR * 4)
+            .op("i32.add")
+            .set(d);
+        },
+      );
+    },
+  );
   return c;
 }
 
@@ -145,13 +285,47 @@ function packB(): Code {
  * j0…j1−1 and computes their columns of C. What each thread runs on its share.
  */
 function job(): Code {
-  const c = new Code(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
+  const c = new Code([
+    "i32",
+    "i32",
+    "i32",
+    "i32",
+    "i32",
+    "i32",
+    "i32",
+    "i32",
+    "i32",
+    "i32",
+    "i32",
+    "i32",
+    "i32",
+    "i32",
+  ]);
   const [A, AROW, AK, BSRC, BSK, BSN, N, BP, CP, MP, K, LDC, J0, J1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
   c.get(BP).get(BSRC).get(BSK).get(BSN).get(K).get(N).get(J0).get(J1).call(2);
   c.get(A).get(AROW).get(AK);
-  c.get(BP).get(J0).get(K).op("i32.mul").i32(NR * 4).op("i32.mul").op("i32.add");
-  c.get(CP).get(J0).i32(NR * 4).op("i32.mul").op("i32.add");
-  c.get(MP).get(J1).get(J0).op("i32.sub").get(K).get(LDC).get(K).i32(NR * 4).op("i32.mul").call(1);
+  c.get(BP)
+    .get(J0)
+    .get(K)
+    .op("i32.mul")
+    .i32(NR * 4)
+    .op("i32.mul")
+    .op("i32.add");
+  c.get(CP)
+    .get(J0)
+    .i32(NR * 4)
+    .op("i32.mul")
+    .op("i32.add");
+  c.get(MP)
+    .get(J1)
+    .get(J0)
+    .op("i32.sub")
+    .get(K)
+    .get(LDC)
+    .get(K)
+    .i32(NR * 4)
+    .op("i32.mul")
+    .call(1);
   return c;
 }
 
@@ -173,24 +347,58 @@ function outer(): Code {
   const as = c.local("f32");
   c.get(C).set(d);
   c.get(N).i32(-4).op("i32.and").set(n4);
-  c.for(q, (x) => x.i32(0), (x) => x.get(NB), 1, (x) => {
-    x.get(B).get(q).get(BB).op("i32.mul").op("i32.add").set(bRow);
-    x.for(i, (y) => y.i32(0), (y) => y.get(M), 1, (y) => {
-      y.get(A).get(q).get(AB).op("i32.mul").op("i32.add").get(i).get(AROW).op("i32.mul").op("i32.add").mem("f32.load").set(as);
-      y.get(as).simd("f32x4.splat").set(av);
-      y.for(j, (z) => z.i32(0), (z) => z.get(n4), 4, (z) => {
-        z.get(d);
-        z.get(bRow).get(j).i32(2).op("i32.shl").op("i32.add").simdMem("v128.load");
-        z.get(av).simd("f32x4.mul").f32x4(0).simd("f32x4.add").simdMem("v128.store");
-        z.get(d).i32(16).op("i32.add").set(d);
-      });
-      y.for(j, (z) => z.get(n4), (z) => z.get(N), 1, (z) => {
-        z.get(d);
-        z.get(bRow).get(j).i32(2).op("i32.shl").op("i32.add").mem("f32.load");
-        z.get(as).op("f32.mul").f32(0).op("f32.add").mem("f32.store");
-        z.get(d).i32(4).op("i32.add").set(d);
-      });
-    });
-  });
+  c.for(
+    q,
+    (x) => x.i32(0),
+    (x) => x.get(NB),
+    1,
+    (x) => {
+      x.get(B).get(q).get(BB).op("i32.mul").op("i32.add").set(bRow);
+      x.for(
+        i,
+        (y) => y.i32(0),
+        (y) => y.get(M),
+        1,
+        (y) => {
+          y.get(A)
+            .get(q)
+            .get(AB)
+            .op("i32.mul")
+            .op("i32.add")
+            .get(i)
+            .get(AROW)
+            .op("i32.mul")
+            .op("i32.add")
+            .mem("f32.load")
+            .set(as);
+          y.get(as).simd("f32x4.splat").set(av);
+          y.for(
+            j,
+            (z) => z.i32(0),
+            (z) => z.get(n4),
+            4,
+            (z) => {
+              z.get(d);
+              z.get(bRow).get(j).i32(2).op("i32.shl").op("i32.add").simdMem("v128.load");
+              z.get(av).simd("f32x4.mul").f32x4(0).simd("f32x4.add").simdMem("v128.store");
+              z.get(d).i32(16).op("i32.add").set(d);
+            },
+          );
+          y.for(
+            j,
+            (z) => z.get(n4),
+            (z) => z.get(N),
+            1,
+            (z) => {
+              z.get(d);
+              z.get(bRow).get(j).i32(2).op("i32.shl").op("i32.add").mem("f32.load");
+              z.get(as).op("f32.mul").f32(0).op("f32.add").mem("f32.store");
+              z.get(d).i32(4).op("i32.add").set(d);
+            },
+          );
+        },
+      );
+    },
+  );
   return c;
 }

@@ -28,7 +28,13 @@ export interface Pool {
    * caller and `helpers` ready workers take in turn from a shared counter until none is left: a late or slower
    * thread simply takes fewer. `own(start, end)` is the caller's call.
    */
-  runChunks(args: readonly number[], units: number, chunk: number, helpers: number, own: (start: number, end: number) => void): void;
+  runChunks(
+    args: readonly number[],
+    units: number,
+    chunk: number,
+    helpers: number,
+    own: (start: number, end: number) => void,
+  ): void;
   terminate(): void;
 }
 
@@ -97,18 +103,22 @@ export function hardwareThreads(): number {
   return (hw ??= readHardwareThreads());
 }
 function readHardwareThreads(): number {
-  const os = nodeProcess()?.getBuiltinModule?.("os") as { availableParallelism?: () => number; cpus(): unknown[] } | undefined;
+  const os = nodeProcess()?.getBuiltinModule?.("os") as
+    | { availableParallelism?: () => number; cpus(): unknown[] }
+    | undefined;
   if (os) return os.availableParallelism?.() ?? os.cpus().length;
   return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
 }
 
 /** Whether this thread may block in Atomics.wait (browsers forbid it on the main thread: spin there). */
 const canBlock = (): boolean =>
-  nodeProcess()?.versions?.node !== undefined || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== "undefined";
+  nodeProcess()?.versions?.node !== undefined ||
+  typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== "undefined";
 
 /** Starts `n` workers over `memory` running `module`'s job, or undefined where threads are unavailable. */
 export function startPool(n: number, memory: WebAssembly.Memory, module: WebAssembly.Module): Pool | undefined {
-  if (n <= 0 || typeof SharedArrayBuffer === "undefined" || !(memory.buffer instanceof SharedArrayBuffer)) return undefined;
+  if (n <= 0 || typeof SharedArrayBuffer === "undefined" || !(memory.buffer instanceof SharedArrayBuffer))
+    return undefined;
   const ctl = new Int32Array(new SharedArrayBuffer(4 * (SLOT * n + 1)));
   const counter = SLOT * n;
   const stops: (() => void)[] = [];
@@ -132,10 +142,18 @@ export function startPool(n: number, memory: WebAssembly.Memory, module: WebAsse
         ports.push(port1);
         stops.push(() => void w.terminate());
       } else {
-        const W = (globalThis as { Worker?: new (url: string) => { postMessage(m: unknown): void; terminate(): void } }).Worker;
+        const W = (globalThis as { Worker?: new (url: string) => { postMessage(m: unknown): void; terminate(): void } })
+          .Worker;
         const url = (globalThis as { URL?: { createObjectURL(b: Blob): string } }).URL;
-        if (!W || !url || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) return undefined;
-        const w = new W(url.createObjectURL(new Blob([`${WORKER_CODE} onmessage = (e) => { if (kinds === undefined) setup(e.data.memory, e.data.module, e.data.ctl, e.data.index); else install(e.data); loop(); };`])));
+        if (!W || !url || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false)
+          return undefined;
+        const w = new W(
+          url.createObjectURL(
+            new Blob([
+              `${WORKER_CODE} onmessage = (e) => { if (kinds === undefined) setup(e.data.memory, e.data.module, e.data.ctl, e.data.index); else install(e.data); loop(); };`,
+            ]),
+          ),
+        );
         w.postMessage({ memory, module, ctl: ctl.buffer, index });
         webWorkers.push(w);
         stops.push(() => w.terminate());
@@ -170,11 +188,15 @@ export function startPool(n: number, memory: WebAssembly.Memory, module: WebAsse
     } finally {
       gens.forEach((gen, i) => {
         const at = i * SLOT + 1;
-        for (let done = Atomics.load(ctl, at); done !== gen; done = Atomics.load(ctl, at)) if (block) Atomics.wait(ctl, at, done);
+        for (let done = Atomics.load(ctl, at); done !== gen; done = Atomics.load(ctl, at))
+          if (block) Atomics.wait(ctl, at, done);
       });
     }
     const failed = gens.map((_, i) => Atomics.exchange(ctl, i * SLOT + 8, 0)).findIndex((f) => f !== 0);
-    if (failed >= 0) throw new Error(`tracegrad: a WebAssembly kernel failed in worker thread ${failed + 1} (a trap); its result is incomplete`);
+    if (failed >= 0)
+      throw new Error(
+        `tracegrad: a WebAssembly kernel failed in worker thread ${failed + 1} (a trap); its result is incomplete`,
+      );
   };
   return {
     ready() {
@@ -188,22 +210,28 @@ export function startPool(n: number, memory: WebAssembly.Memory, module: WebAsse
         sent.add(kind);
         // a Web Worker takes messages only from its event loop: send it the module, send it back there (a job of
         // kind −1), and wait until it has installed the module and takes jobs again
-        if (!wt) jobs.forEach((_, i) => {
-          if (installed[i]!.has(kind)) return;
-          webWorkers[i]!.postMessage({ kind, module });
-          waitAll([start(i, -1, [], 0, 0)], () => {});
-          const at = i * SLOT + 7;
-          for (let k = Atomics.load(ctl, at); k !== kind; k = Atomics.load(ctl, at)) if (block) Atomics.wait(ctl, at, k, 1);
-          installed[i]!.add(kind);
-        });
+        if (!wt)
+          jobs.forEach((_, i) => {
+            if (installed[i]!.has(kind)) return;
+            webWorkers[i]!.postMessage({ kind, module });
+            waitAll([start(i, -1, [], 0, 0)], () => {});
+            const at = i * SLOT + 7;
+            for (let k = Atomics.load(ctl, at); k !== kind; k = Atomics.load(ctl, at))
+              if (block) Atomics.wait(ctl, at, k, 1);
+            installed[i]!.add(kind);
+          });
       }
-      waitAll(jobs.map((args, i) => start(i, kind, args, 0, 0)), own);
+      waitAll(
+        jobs.map((args, i) => start(i, kind, args, 0, 0)),
+        own,
+      );
     },
     runChunks(args, units, chunk, helpers, own) {
       Atomics.store(ctl, counter, 0);
       const gens = Array.from({ length: helpers }, (_, i) => start(i, 0, args, chunk, units));
       waitAll(gens, () => {
-        for (let s = Atomics.add(ctl, counter, 1) * chunk; s < units; s = Atomics.add(ctl, counter, 1) * chunk) own(s, Math.min(units, s + chunk));
+        for (let s = Atomics.add(ctl, counter, 1) * chunk; s < units; s = Atomics.add(ctl, counter, 1) * chunk)
+          own(s, Math.min(units, s + chunk));
       });
     },
     terminate() {

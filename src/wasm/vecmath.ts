@@ -18,7 +18,7 @@ const select = (c: Code, a: number, b: number, mask: number) => c.get(a).get(b).
 
 const LOG2E = 1.4426950408889634;
 const LN2_HI = 0.693359375;
-const LN2_LO = -2.12194440e-4;
+const LN2_LO = -2.1219444e-4;
 
 export const vexp: VecFn = (c, x) => {
   const xc = c.local("v128");
@@ -30,9 +30,18 @@ export const vexp: VecFn = (c, x) => {
   // clamp so that 2^n below stays representable in two factors; NaN is restored at the end
   c.get(x).f32x4(-104).simd("f32x4.pmax").f32x4(89).simd("f32x4.pmin").set(xc);
   c.get(xc).f32x4(LOG2E).simd("f32x4.mul").simd("f32x4.nearest").set(n);
-  c.get(xc).get(n).f32x4(LN2_HI).simd("f32x4.mul").simd("f32x4.sub").get(n).f32x4(LN2_LO).simd("f32x4.mul").simd("f32x4.sub").set(r);
+  c.get(xc)
+    .get(n)
+    .f32x4(LN2_HI)
+    .simd("f32x4.mul")
+    .simd("f32x4.sub")
+    .get(n)
+    .f32x4(LN2_LO)
+    .simd("f32x4.mul")
+    .simd("f32x4.sub")
+    .set(r);
   // e^r ≈ 1 + r + r²·P(r) on |r| ≤ ln2/2
-  horner(c, r, [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]);
+  horner(c, r, [1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]);
   c.get(r).get(r).simd("f32x4.mul").simd("f32x4.mul").get(r).simd("f32x4.add").f32x4(1).simd("f32x4.add").set(p);
   // p·2^n as p·2^(n>>1)·2^(n − n>>1): each factor a normal float, so subnormal and infinite results round once
   c.get(n).simd("i32x4.trunc_sat_f32x4_s").set(n);
@@ -45,7 +54,7 @@ export const vexp: VecFn = (c, x) => {
   return out;
 };
 
-const SQRT_HALF = 0.70710678118654752440;
+const SQRT_HALF = 0.7071067811865475244;
 
 export const vlog: VecFn = (c, x) => {
   const xs = c.local("v128");
@@ -59,21 +68,57 @@ export const vlog: VecFn = (c, x) => {
   c.get(x).f32x4(1.1754943508222875e-38).simd("f32x4.lt").set(mask);
   c.get(x).f32x4(8388608).simd("f32x4.mul").get(x).get(mask).simd("v128.bitselect").set(xs);
   // x = m·2^e with m in [0.5, 1)
-  c.get(xs).i32(23).simd("i32x4.shr_u").i32x4(126).simd("i32x4.sub").get(mask).i32x4(23).simd("v128.and").simd("i32x4.sub").simd("f32x4.convert_i32x4_s").set(e);
+  c.get(xs)
+    .i32(23)
+    .simd("i32x4.shr_u")
+    .i32x4(126)
+    .simd("i32x4.sub")
+    .get(mask)
+    .i32x4(23)
+    .simd("v128.and")
+    .simd("i32x4.sub")
+    .simd("f32x4.convert_i32x4_s")
+    .set(e);
   c.get(xs).i32x4(0x807fffff).simd("v128.and").i32x4(0x3f000000).simd("v128.or").set(m);
   // m < √½: m ← 2m − 1, e ← e − 1; else m ← m − 1
   c.get(m).f32x4(SQRT_HALF).simd("f32x4.lt").set(mask);
   c.get(m).get(m).get(mask).simd("v128.and").simd("f32x4.add").f32x4(1).simd("f32x4.sub").set(m);
   c.get(e).f32x4(1).get(mask).simd("v128.and").simd("f32x4.sub").set(e);
   c.get(m).get(m).simd("f32x4.mul").set(z);
-  horner(c, m, [7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1]);
+  horner(
+    c,
+    m,
+    [
+      7.0376836292e-2, -1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1,
+      2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1,
+    ],
+  );
   c.get(m).simd("f32x4.mul").get(z).simd("f32x4.mul").set(y);
-  c.get(y).get(e).f32x4(LN2_LO).simd("f32x4.mul").simd("f32x4.add").get(z).f32x4(0.5).simd("f32x4.mul").simd("f32x4.sub").set(y);
+  c.get(y)
+    .get(e)
+    .f32x4(LN2_LO)
+    .simd("f32x4.mul")
+    .simd("f32x4.add")
+    .get(z)
+    .f32x4(0.5)
+    .simd("f32x4.mul")
+    .simd("f32x4.sub")
+    .set(y);
   c.get(m).get(y).simd("f32x4.add").get(e).f32x4(LN2_HI).simd("f32x4.mul").simd("f32x4.add").set(out);
   // IEEE special cases: log(±0) = −∞, log(x < 0) = NaN, log(∞) = ∞, NaN stays NaN
   c.f32x4(-Infinity).get(out).get(x).f32x4(0).simd("f32x4.eq").simd("v128.bitselect").set(out);
   c.f32x4(NaN).get(out).get(x).f32x4(0).simd("f32x4.lt").simd("v128.bitselect").set(out);
-  c.get(x).get(out).get(x).f32x4(Infinity).simd("f32x4.eq").get(x).get(x).simd("f32x4.ne").simd("v128.or").simd("v128.bitselect").set(out);
+  c.get(x)
+    .get(out)
+    .get(x)
+    .f32x4(Infinity)
+    .simd("f32x4.eq")
+    .get(x)
+    .get(x)
+    .simd("f32x4.ne")
+    .simd("v128.or")
+    .simd("v128.bitselect")
+    .set(out);
   return out;
 };
 
@@ -105,6 +150,16 @@ export const vlogistic: VecFn = (c, x) => {
   c.get(x).simd("f32x4.abs").simd("f32x4.neg").set(t);
   const e = vexp(c, t);
   c.get(e).f32x4(1).simd("f32x4.add").set(t);
-  c.f32x4(1).get(t).simd("f32x4.div").get(e).get(t).simd("f32x4.div").get(x).f32x4(0).simd("f32x4.ge").simd("v128.bitselect").set(t);
+  c.f32x4(1)
+    .get(t)
+    .simd("f32x4.div")
+    .get(e)
+    .get(t)
+    .simd("f32x4.div")
+    .get(x)
+    .f32x4(0)
+    .simd("f32x4.ge")
+    .simd("v128.bitselect")
+    .set(t);
   return t;
 };

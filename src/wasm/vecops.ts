@@ -16,23 +16,44 @@ export type WasmEmit = ((c: Code, args: number[]) => number) & {
 };
 
 /** One SIMD instruction over the operands, in order. */
-export const simdOp = (op: SimdOp): WasmEmit => (c, args) => {
-  for (const a of args) c.get(a);
-  const out = c.local("v128");
-  c.simd(op).set(out);
-  return out;
-};
+export const simdOp =
+  (op: SimdOp): WasmEmit =>
+  (c, args) => {
+    for (const a of args) c.get(a);
+    const out = c.local("v128");
+    c.simd(op).set(out);
+    return out;
+  };
 
 /** A vector math function of one operand. */
-export const simdFn = (f: VecFn): WasmEmit => Object.assign((c: Code, [x]: number[]) => f(c, x!), { costly: true, approximate: true });
+export const simdFn = (f: VecFn): WasmEmit =>
+  Object.assign((c: Code, [x]: number[]) => f(c, x!), { costly: true, approximate: true });
 
 /** max (sign 1) or min (−1) as the JS kernels compute it: NaN if either is NaN, else x when x > y (x < y), else y. */
-export const simdExtremum = (sign: 1 | -1): WasmEmit => (c, [x, y]) => {
-  const out = c.local("v128");
-  c.get(x!).get(y!).get(x!).get(y!).simd(sign > 0 ? "f32x4.gt" : "f32x4.lt").simd("v128.bitselect").set(out);
-  c.f32x4(NaN).get(out).get(x!).get(x!).simd("f32x4.ne").get(y!).get(y!).simd("f32x4.ne").simd("v128.or").simd("v128.bitselect").set(out);
-  return out;
-};
+export const simdExtremum =
+  (sign: 1 | -1): WasmEmit =>
+  (c, [x, y]) => {
+    const out = c.local("v128");
+    c.get(x!)
+      .get(y!)
+      .get(x!)
+      .get(y!)
+      .simd(sign > 0 ? "f32x4.gt" : "f32x4.lt")
+      .simd("v128.bitselect")
+      .set(out);
+    c.f32x4(NaN)
+      .get(out)
+      .get(x!)
+      .get(x!)
+      .simd("f32x4.ne")
+      .get(y!)
+      .get(y!)
+      .simd("f32x4.ne")
+      .simd("v128.or")
+      .simd("v128.bitselect")
+      .set(out);
+    return out;
+  };
 
 /** A float32 comparison: a bool lane mask. */
 export const simdCompare = (op: SimdOp): WasmEmit => Object.assign(simdOp(op), { masks: { out: true } });

@@ -28,9 +28,18 @@ async function run(): Promise<Check[]> {
   // (and once more under a Content-Security-Policy without 'unsafe-eval': jit interprets, WebAssembly still runs)
   const isolated = location.search !== "?plain";
   const csp = location.search === "?csp";
-  check(isolated ? "cross-origin isolated (SharedArrayBuffer available)" : "not cross-origin isolated (no SharedArrayBuffer)", globalThis.crossOriginIsolated === isolated && (typeof SharedArrayBuffer !== "undefined") === isolated);
+  check(
+    isolated
+      ? "cross-origin isolated (SharedArrayBuffer available)"
+      : "not cross-origin isolated (no SharedArrayBuffer)",
+    globalThis.crossOriginIsolated === isolated && (typeof SharedArrayBuffer !== "undefined") === isolated,
+  );
   const w = wasmKernels();
-  check("WebAssembly SIMD kernels instantiate", w !== undefined && w.memorySpec.shared === isolated, `fma ${w?.fma}, shared memory ${w?.memorySpec.shared}`);
+  check(
+    "WebAssembly SIMD kernels instantiate",
+    w !== undefined && w.memorySpec.shared === isolated,
+    `fma ${w?.fma}, shared memory ${w?.memorySpec.shared}`,
+  );
 
   // matmul against the float32-sequential reference, on 1 and 2 threads
   const n = 160;
@@ -50,7 +59,12 @@ async function run(): Promise<Check[]> {
   const one = np.matmul(a, b).toTypedArray();
   setThreads(2);
   const workers = await threadsReady();
-  if (isolated) check("a worker thread starts (Web Worker over the shared memory)", workers >= 1 || navigator.hardwareConcurrency < 2, `${workers} ready, hardwareConcurrency ${navigator.hardwareConcurrency}`);
+  if (isolated)
+    check(
+      "a worker thread starts (Web Worker over the shared memory)",
+      workers >= 1 || navigator.hardwareConcurrency < 2,
+      `${workers} ready, hardwareConcurrency ${navigator.hardwareConcurrency}`,
+    );
   else check("no worker thread without a shared memory", workers === 0, `${workers} ready`);
   const two = np.matmul(a, b).toTypedArray();
   const diff = (x: ArrayLike<number>, y: ArrayLike<number>) => Array.from(x).findIndex((v, i) => !Object.is(v, y[i]));
@@ -68,23 +82,37 @@ async function run(): Promise<Check[]> {
         if (Math.abs(one[i * n + j]! - s) > n * 2 ** -24 * abs) bad = i * n + j;
       }
     }
-    check("matmul 160² (fused multiply-add) within float32 rounding of the float64 sum, the same bits on 1 and 2 threads", bad < 0 && diff(one, two) < 0, `first out of bound ${bad}`);
-  }
-  else check("matmul 160² equals the float32-sequential reference bit for bit, on 1 and 2 threads", diff(one, want) < 0 && diff(two, want) < 0, `first difference ${diff(one, want)} / ${diff(two, want)}`);
+    check(
+      "matmul 160² (fused multiply-add) within float32 rounding of the float64 sum, the same bits on 1 and 2 threads",
+      bad < 0 && diff(one, two) < 0,
+      `first out of bound ${bad}`,
+    );
+  } else
+    check(
+      "matmul 160² equals the float32-sequential reference bit for bit, on 1 and 2 threads",
+      diff(one, want) < 0 && diff(two, want) < 0,
+      `first difference ${diff(one, want)} / ${diff(two, want)}`,
+    );
 
   // a long WebAssembly elementwise loop (split over the worker when it has started)
   const m = 1 << 20;
   const xs = Float32Array.from({ length: m }, (_, i) => ((i * 7919) % 2001) / 250 - 4);
   const f = jit((x: Tensor) => np.tanh(x).mul(np.exp(np.negative(np.abs(x)))));
   const source = f.lower(np.array(xs)).source;
-  if (csp) check("under the CSP, jit says it interprets and warns once", source.startsWith("// interpreted") && warnings.length === 1, warnings.join(" | "));
+  if (csp)
+    check(
+      "under the CSP, jit says it interprets and warns once",
+      source.startsWith("// interpreted") && warnings.length === 1,
+      warnings.join(" | "),
+    );
   else check("jit compiles a float32 tanh·exp loop to WebAssembly SIMD", source.includes("WebAssembly SIMD loop"));
   setThreads(1);
   const e1 = f(np.array(xs)).toTypedArray();
   setThreads(2);
   const e2 = f(np.array(xs)).toTypedArray();
   let worst = 0;
-  for (let i = 0; i < m; i++) worst = Math.max(worst, Math.abs(ord(e2[i]!) - ord(Math.fround(Math.tanh(xs[i]!) * Math.exp(-Math.abs(xs[i]!))))));
+  for (let i = 0; i < m; i++)
+    worst = Math.max(worst, Math.abs(ord(e2[i]!) - ord(Math.fround(Math.tanh(xs[i]!) * Math.exp(-Math.abs(xs[i]!))))));
   check("the loop is the same on 1 and 2 threads", diff(e1, e2) < 0);
   check("the loop is within 8 ulp of float64 Math (two functions and a product)", worst <= 8, `max ${worst} ulp`);
 
@@ -95,7 +123,12 @@ async function run(): Promise<Check[]> {
   Atomics.notify = ((...a: Parameters<typeof Atomics.notify>) => (notified++, notify(...a))) as typeof Atomics.notify;
   const again = f(np.array(xs)).toTypedArray();
   Atomics.notify = notify;
-  if (isolated && !csp && workers >= 1) check("a Web Worker runs a share of the elementwise loop (same bits)", notified > 0 && diff(again, e1) < 0, `${notified} notifications`);
+  if (isolated && !csp && workers >= 1)
+    check(
+      "a Web Worker runs a share of the elementwise loop (same bits)",
+      notified > 0 && diff(again, e1) < 0,
+      `${notified} notifications`,
+    );
 
   // a ReLU layer's elementwise part: a bias read per column, compare + select (branch-free masks), [1024, 1024]
   const rows = 1024;
@@ -104,7 +137,11 @@ async function run(): Promise<Check[]> {
   const relu = jit((h: Tensor, b: Tensor) => np.where(np.lessEqual(h.add(b), 0), 0, h.add(b)));
   const hT = np.reshape(np.array(hs), [rows, rows]);
   const bT = np.array(bias);
-  if (!csp) check("jit compiles bias + ReLU rows to one WebAssembly SIMD loop", relu.lower(hT, bT).source.includes("WebAssembly SIMD loop"));
+  if (!csp)
+    check(
+      "jit compiles bias + ReLU rows to one WebAssembly SIMD loop",
+      relu.lower(hT, bT).source.includes("WebAssembly SIMD loop"),
+    );
   setThreads(1);
   const r1 = relu(hT, bT).toTypedArray();
   setThreads(2);
@@ -113,7 +150,11 @@ async function run(): Promise<Check[]> {
     const s = Math.fround(v + bias[i % rows]!);
     return s <= 0 ? 0 : s;
   });
-  check("bias + ReLU equals a plain JS reference bit for bit, on 1 and 2 threads", diff(r1, rWant) < 0 && diff(r2, rWant) < 0, `first difference ${diff(r1, rWant)} / ${diff(r2, rWant)}`);
+  check(
+    "bias + ReLU equals a plain JS reference bit for bit, on 1 and 2 threads",
+    diff(r1, rWant) < 0 && diff(r2, rWant) < 0,
+    `first difference ${diff(r1, rWant)} / ${diff(r2, rWant)}`,
+  );
   setThreads(undefined);
   return checks;
 }

@@ -11,25 +11,47 @@ import { chromium } from "playwright-core";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const out = mkdtempSync(path.join(tmpdir(), "tracegrad-browser-"));
-await build({ entry: { entry: path.join(here, "entry.ts") }, format: ["esm"], outDir: out, platform: "browser", target: "es2022", noExternal: [/.*/], silent: true, tsconfig: path.join(here, "../../tsconfig.build.json") });
+await build({
+  entry: { entry: path.join(here, "entry.ts") },
+  format: ["esm"],
+  outDir: out,
+  platform: "browser",
+  target: "es2022",
+  noExternal: [/.*/],
+  silent: true,
+  tsconfig: path.join(here, "../../tsconfig.build.json"),
+});
 
 const page = `<!doctype html><meta charset="utf-8"><title>tracegrad browser check</title><script type="module" src="/entry.js"></script>`;
 const server = createServer((req, res) => {
   const variant = new URL(req.headers.referer ?? `http://x${req.url}`).search;
-  const headers = variant === "?plain" ? {} : { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" };
-  if (variant === "?csp") headers["Content-Security-Policy"] = "script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:";
-  if (req.url === "/" || req.url?.startsWith("/?")) res.writeHead(200, { ...headers, "Content-Type": "text/html" }).end(page);
-  else if (req.url === "/entry.js") res.writeHead(200, { ...headers, "Content-Type": "text/javascript" }).end(readFileSync(path.join(out, "entry.js")));
+  const headers =
+    variant === "?plain"
+      ? {}
+      : { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" };
+  if (variant === "?csp")
+    headers["Content-Security-Policy"] = "script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:";
+  if (req.url === "/" || req.url?.startsWith("/?"))
+    res.writeHead(200, { ...headers, "Content-Type": "text/html" }).end(page);
+  else if (req.url === "/entry.js")
+    res.writeHead(200, { ...headers, "Content-Type": "text/javascript" }).end(readFileSync(path.join(out, "entry.js")));
   else res.writeHead(404, headers).end();
 });
 await new Promise((r) => server.listen(0, "127.0.0.1", r));
 const url = `http://127.0.0.1:${server.address().port}/`;
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ["--no-sandbox"] });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--no-sandbox"],
+});
 let passed = 0;
 let failed = 0;
 try {
-  const titles = { "": "cross-origin isolated:", "?plain": "\nnot cross-origin isolated:", "?csp": "\ncross-origin isolated, Content-Security-Policy without 'unsafe-eval':" };
+  const titles = {
+    "": "cross-origin isolated:",
+    "?plain": "\nnot cross-origin isolated:",
+    "?csp": "\ncross-origin isolated, Content-Security-Policy without 'unsafe-eval':",
+  };
   for (const [variant, title] of Object.entries(titles)) {
     console.log(title);
     const tab = await browser.newPage();

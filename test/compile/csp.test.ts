@@ -9,8 +9,12 @@ type Lib = typeof import("../../src/index.js");
 const RealFunction = globalThis.Function;
 /** Function as under a CSP without 'unsafe-eval': constructing or calling it throws; instanceof still works. */
 const NoEval = new Proxy(RealFunction, {
-  construct: () => { throw new EvalError("Refused to evaluate a string as JavaScript because 'unsafe-eval' is not an allowed source"); },
-  apply: () => { throw new EvalError("Refused to evaluate a string as JavaScript because 'unsafe-eval' is not an allowed source"); },
+  construct: () => {
+    throw new EvalError("Refused to evaluate a string as JavaScript because 'unsafe-eval' is not an allowed source");
+  },
+  apply: () => {
+    throw new EvalError("Refused to evaluate a string as JavaScript because 'unsafe-eval' is not an allowed source");
+  },
 });
 
 let lib: Lib;
@@ -39,7 +43,11 @@ const programs = (m: Lib) => ({
 
 /** Bits and shape of every output, as plain data (the two library copies have different Tensor classes). */
 const bits = (out: unknown): { shape: number[]; dtype: string; data: number[] }[] =>
-  (Array.isArray(out) ? out : [out]).map((t: Tensor) => ({ shape: [...t.shape], dtype: t.dtype, data: Array.from(t.toTypedArray(), Number) }));
+  (Array.isArray(out) ? out : [out]).map((t: Tensor) => ({
+    shape: [...t.shape],
+    dtype: t.dtype,
+    data: Array.from(t.toTypedArray(), Number),
+  }));
 
 const xs = Float32Array.from({ length: 12 }, (_, i) => Math.sin(i * 1.7) * 1.3);
 const ws = Float32Array.from({ length: 16 }, (_, i) => Math.cos(i * 0.9) * 0.5);
@@ -58,7 +66,10 @@ describe("jit without code generation", () => {
     const ref = programs({ np } as Lib);
     // the reference: the library loaded normally (generated eager kernels), un-jitted
     const want = {
-      chain: bits(ref.chain(x0)), reduce: bits(ref.reduce(x0)), grad: bits(grad(ref.loss)(x0)), matmul: bits(ref.matmul(x0, w0)),
+      chain: bits(ref.chain(x0)),
+      reduce: bits(ref.reduce(x0)),
+      grad: bits(grad(ref.loss)(x0)),
+      matmul: bits(ref.matmul(x0, w0)),
     };
     for (const float32 of ["fast", "exact"] as const) {
       expect(bits(cspJit(csp.chain, { float32 })(x)), `chain, ${float32}`).toEqual(want.chain);

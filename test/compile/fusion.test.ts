@@ -50,15 +50,24 @@ describe("elementwise runs: odd sizes, 0-d, empty arrays, broadcasts", () => {
 
   it.each([1, 3, 7, 1001])("n = %i: float64 in both modes, float32 rounded per op (exact) or once (fast)", (n) => {
     const [xv, yv] = [values(n, n), values(n, n + 100)];
-    const want64 = xv.map((x, i) => { const y = yv[i]!; return (x * y + Math.sin(x)) / (y * y + 1); });
+    const want64 = xv.map((x, i) => {
+      const y = yv[i]!;
+      return (x * y + Math.sin(x)) / (y * y + 1);
+    });
     const [x64, y64] = [tensor(xv, [n]), tensor(yv, [n])];
     expectBits(jit(f)(x64, y64), want64, [n], "float64");
     expectBits(jit(f, { float32: "exact" })(x64, y64), want64, [n], "float64");
 
     const [x32, y32] = [tensor(xv, [n], "float32"), tensor(yv, [n], "float32")];
     const [xf, yf] = [Float32Array.from(xv), Float32Array.from(yv)];
-    const exact = xf.map((x, i) => { const y = yf[i]!; return F(F(F(x * y) + F(Math.sin(x))) / F(F(y * y) + 1)); });
-    const fast = xf.map((x, i) => { const y = yf[i]!; return F((x * y + Math.sin(x)) / (y * y + 1)); });
+    const exact = xf.map((x, i) => {
+      const y = yf[i]!;
+      return F(F(F(x * y) + F(Math.sin(x))) / F(F(y * y) + 1));
+    });
+    const fast = xf.map((x, i) => {
+      const y = yf[i]!;
+      return F((x * y + Math.sin(x)) / (y * y + 1));
+    });
     expectBits(jit(f, { float32: "exact" })(x32, y32), exact, [n], "float32");
     expectBits(jit(f)(x32, y32), fast, [n], "float32");
     expectBits(f(x32, y32), exact, [n], "float32"); // eager rounds per op too
@@ -70,7 +79,12 @@ describe("elementwise runs: odd sizes, 0-d, empty arrays, broadcasts", () => {
   it("0-d arguments: one loop over a single element, float64 and float32 fast", () => {
     const g = (a: Tensor, b: Tensor) => a.mul(b).add(a.exp()).sub(b.tanh());
     expectBits(jit(g)(tensor([1.5], []), tensor([-2], [])), [1.5 * -2 + Math.exp(1.5) - Math.tanh(-2)], [], "float64");
-    expectBits(jit(g)(tensor([0.1], [], "float32"), tensor([-2], [], "float32")), [F(F(0.1) * -2 + Math.exp(F(0.1)) - Math.tanh(-2))], [], "float32");
+    expectBits(
+      jit(g)(tensor([0.1], [], "float32"), tensor([-2], [], "float32")),
+      [F(F(0.1) * -2 + Math.exp(F(0.1)) - Math.tanh(-2))],
+      [],
+      "float32",
+    );
     expect(fusedFns(jit(g).lower(tensor([1.5], []), tensor([-2], [])).source)).toBe(1);
   });
 
@@ -102,10 +116,25 @@ describe("elementwise runs: odd sizes, 0-d, empty arrays, broadcasts", () => {
     const src = jit(g).lower(...args64).source;
     expect([fusedFns(src), kernels(src)], "broadcasts of size-1 values fuse").toEqual([1, []]);
 
-    const args32 = [tensor(xv, [2, 3], "float32"), tensor([s], [], "float32"), tensor([t], [1], "float32"), tensor([u], [1, 1], "float32")] as const;
+    const args32 = [
+      tensor(xv, [2, 3], "float32"),
+      tensor([s], [], "float32"),
+      tensor([t], [1], "float32"),
+      tensor([u], [1, 1], "float32"),
+    ] as const;
     const [xf, sf, tf, uf] = [Float32Array.from(xv), F(s), F(t), F(u)];
-    expectBits(jit(g)(...args32), xf.map((x) => F((x * sf + tf - Math.exp(uf)) * 2.5 + Math.sin(sf))), [2, 3], "float32");
-    expectBits(jit(g, { float32: "exact" })(...args32), xf.map((x) => F(F(F(F(F(x * sf) + tf) - F(Math.exp(uf))) * 2.5) + F(Math.sin(sf)))), [2, 3], "float32");
+    expectBits(
+      jit(g)(...args32),
+      xf.map((x) => F((x * sf + tf - Math.exp(uf)) * 2.5 + Math.sin(sf))),
+      [2, 3],
+      "float32",
+    );
+    expectBits(
+      jit(g, { float32: "exact" })(...args32),
+      xf.map((x) => F(F(F(F(F(x * sf) + tf) - F(Math.exp(uf))) * 2.5) + F(Math.sin(sf)))),
+      [2, 3],
+      "float32",
+    );
     // the same values when the size-1 operands are transformed before broadcasting (then they are loops of their own)
     const h = (x: Tensor, s: Tensor, t: Tensor, u: Tensor) => x.mul(s).add(t).sub(u.exp()).mul(2.5).add(s.sin());
     expectBits(jit(h)(...args64), want, [2, 3], "float64");
@@ -115,7 +144,11 @@ describe("elementwise runs: odd sizes, 0-d, empty arrays, broadcasts", () => {
 describe("fused reductions", () => {
   /** Row-wise folds of a row-major [rows, cols] array. */
   const rows = (v: Arr, cols: number, init: number, step: (acc: number, x: number) => number) =>
-    Array.from({ length: v.length / cols }, (_, r) => Array.from(v).slice(r * cols, (r + 1) * cols).reduce(step, init));
+    Array.from({ length: v.length / cols }, (_, r) =>
+      Array.from(v)
+        .slice(r * cols, (r + 1) * cols)
+        .reduce(step, init),
+    );
   const max = (a: number, x: number) => (x > a || x !== x ? x : a);
   const min = (a: number, x: number) => (x < a || x !== x ? x : a);
 
@@ -127,7 +160,11 @@ describe("fused reductions", () => {
     const xv = values(21, 3);
     const y64 = xv.map((x) => Math.sin(x) * 2 + 1);
     const outs = jit(g)(tensor(xv, [3, 7])) as Tensor[];
-    expectBits(outs[0]!, rows(y64, 7, 0, (a, b) => a + b), [3]);
+    expectBits(
+      outs[0]!,
+      rows(y64, 7, 0, (a, b) => a + b),
+      [3],
+    );
     expectBits(outs[1]!, rows(y64, 7, -Infinity, max), [3]);
     expectBits(outs[2]!, rows(y64, 7, Infinity, min), [3]);
     const src = jit(g).lower(tensor(xv, [3, 7])).source;
@@ -140,7 +177,12 @@ describe("fused reductions", () => {
     expectBits(fast[0]!, rows(yFast, 7, 0, (a, b) => a + b).map(F), [3], "float32");
     expectBits(fast[1]!, rows(yFast, 7, -Infinity, max).map(F), [3]);
     const exact = jit(g, { float32: "exact" })(tensor(xv, [3, 7], "float32")) as Tensor[];
-    expectBits(exact[0]!, rows(yExact, 7, 0, (a, b) => F(a + b)), [3], "float32");
+    expectBits(
+      exact[0]!,
+      rows(yExact, 7, 0, (a, b) => F(a + b)),
+      [3],
+      "float32",
+    );
     expectBits(exact[2]!, rows(yExact, 7, Infinity, min), [3]);
   });
 
@@ -149,15 +191,29 @@ describe("fused reductions", () => {
     const y = xv.map((x) => x * x - 0.5);
     const [s, m, all, lo] = jit((x: Tensor) => {
       const t = x.mul(x).sub(0.5);
-      return [np.sum(t, { axis: [-2, -1], keepdims: true }), t.max({ axis: [1, 2] }), t.sum(), t.min({ keepdims: true })];
+      return [
+        np.sum(t, { axis: [-2, -1], keepdims: true }),
+        t.max({ axis: [1, 2] }),
+        t.sum(),
+        t.min({ keepdims: true }),
+      ];
     })(tensor(xv, [2, 3, 5])) as Tensor[];
-    expectBits(s!, rows(y, 15, 0, (a, b) => a + b), [2, 1, 1]);
+    expectBits(
+      s!,
+      rows(y, 15, 0, (a, b) => a + b),
+      [2, 1, 1],
+    );
     expectBits(m!, rows(y, 15, -Infinity, max), [2]);
     expectBits(all!, [y.reduce((a, b) => a + b, 0)], []);
     expectBits(lo!, [y.reduce(min, Infinity)], [1, 1, 1]);
-    const src = jit((x: Tensor) => [np.sum(x.mul(x), { axis: [-2, -1], keepdims: true }), x.mul(x).sum()]).lower(tensor(xv, [2, 3, 5])).source;
+    const src = jit((x: Tensor) => [np.sum(x.mul(x), { axis: [-2, -1], keepdims: true }), x.mul(x).sum()]).lower(
+      tensor(xv, [2, 3, 5]),
+    ).source;
     expect(accumulators(src)).toBe(2);
-    expect(kernels(src).filter((k) => k!.startsWith("reduce")), "no reduction kernel").toEqual([]);
+    expect(
+      kernels(src).filter((k) => k!.startsWith("reduce")),
+      "no reduction kernel",
+    ).toEqual([]);
   });
 
   it("over leading axes: one accumulator per column, in the output, fused with the producer; a middle axis is a kernel call", () => {
@@ -173,13 +229,25 @@ describe("fused reductions", () => {
     // "exact" also rounds each sine first, "fast" adds the double-precision sine
     const x32 = tensor(xv, [4, 5], "float32");
     const xs32 = Float32Array.from(xv);
-    const colsOf = (sin: (v: number) => number) => Array.from({ length: 5 }, (_, j) => [0, 1, 2, 3].reduce((a, r) => F(a + sin(xs32[r * 5 + j]!)), 0));
-    expectBits(jit(g, { float32: "exact" })(x32), colsOf((v) => F(Math.sin(v))), [5], "float32");
+    const colsOf = (sin: (v: number) => number) =>
+      Array.from({ length: 5 }, (_, j) => [0, 1, 2, 3].reduce((a, r) => F(a + sin(xs32[r * 5 + j]!)), 0));
+    expectBits(
+      jit(g, { float32: "exact" })(x32),
+      colsOf((v) => F(Math.sin(v))),
+      [5],
+      "float32",
+    );
     expectBits(jit(g, { float32: "fast" })(x32), colsOf(Math.sin), [5], "float32");
     // axes (0, 1) of a 3-D array are a leading block too; axis 1 of a 3-D array and axes (0, 2) are neither
-    expect(kernels(jit((x: Tensor) => x.exp().max({ axis: [0, 1] })).lower(tensor(values(24, 1), [2, 3, 4])).source)).toEqual([]);
-    expect(kernels(jit((x: Tensor) => x.exp().sum({ axis: 1 })).lower(tensor(values(24, 1), [2, 3, 4])).source)).toEqual(["reduce_sum"]);
-    expect(kernels(jit((x: Tensor) => x.exp().max({ axis: [0, 2] })).lower(tensor(values(24, 1), [2, 3, 4])).source)).toEqual(["reduce_max"]);
+    expect(
+      kernels(jit((x: Tensor) => x.exp().max({ axis: [0, 1] })).lower(tensor(values(24, 1), [2, 3, 4])).source),
+    ).toEqual([]);
+    expect(
+      kernels(jit((x: Tensor) => x.exp().sum({ axis: 1 })).lower(tensor(values(24, 1), [2, 3, 4])).source),
+    ).toEqual(["reduce_sum"]);
+    expect(
+      kernels(jit((x: Tensor) => x.exp().max({ axis: [0, 2] })).lower(tensor(values(24, 1), [2, 3, 4])).source),
+    ).toEqual(["reduce_max"]);
   });
 
   it("a column accumulator never takes the buffer of an input its loop reads (it is written before and during the loop)", () => {
@@ -196,7 +264,10 @@ describe("fused reductions", () => {
 
   it("NaN anywhere in a row makes its fused max and min NaN (first, middle and last positions), in every mode", () => {
     const xv = [1, NaN, 3, NaN, 0, -1, 2, 5, 4, -1, -2, NaN, -Infinity, -Infinity, -Infinity];
-    const g = (x: Tensor) => { const y = x.mul(1.5); return [y.max({ axis: -1 }), y.min({ axis: -1 }), y.max(), x.abs().min()]; };
+    const g = (x: Tensor) => {
+      const y = x.mul(1.5);
+      return [y.max({ axis: -1 }), y.min({ axis: -1 }), y.max(), x.abs().min()];
+    };
     for (const dtype of ["float64", "float32"] as const) {
       for (const float32 of ["fast", "exact"] as const) {
         const [mx, mn, all, allMin] = jit(g, { float32 })(tensor(xv, [5, 3], dtype)) as Tensor[];
@@ -235,15 +306,26 @@ describe("fused reductions", () => {
       b.sum(),
     ])(tensor(bv, [7], "bool"), tensor(xv, [7])) as Tensor[];
     expectBits(sel!, [xv.reduce((a, x, i) => a + (bv[i] ? Math.sin(x) : Math.cos(x)), 0)], [], "float64");
-    expectBits(gt!, xv.map((x) => (x * 2 > 1 ? 1 : 0)), [7], "bool");
-    expectBits(cast!, xv.map((x, i) => bv[i]! * x + 1), [7], "float64");
+    expectBits(
+      gt!,
+      xv.map((x) => (x * 2 > 1 ? 1 : 0)),
+      [7],
+      "bool",
+    );
+    expectBits(
+      cast!,
+      xv.map((x, i) => bv[i]! * x + 1),
+      [7],
+      "float64",
+    );
     expectBits(count!, [4], [], "int32");
   });
 });
 
 describe("work on size-1 values joins the loop it feeds", () => {
   const f = (x: Tensor, s: Tensor, t: Tensor, u: Tensor) => x.mul(s).add(t).sub(u.exp()).mul(2.5).add(s.sin());
-  const args = (n: number) => [tensor(values(n * 4, 3), [n, 4]), tensor([0.5], []), tensor([1.5], [1]), tensor([0.25], [1, 1])] as const;
+  const args = (n: number) =>
+    [tensor(values(n * 4, 3), [n, 4]), tensor([0.5], []), tensor([1.5], [1]), tensor([0.25], [1, 1])] as const;
 
   it("a scalar's exp and sin, and a [1]-shaped input, do not split the run: one loop, bit for bit eager in exact mode", () => {
     const src = jit(f).lower(...args(3)).source;
@@ -262,7 +344,11 @@ describe("work on size-1 values joins the loop it feeds", () => {
     for (const n of [0, 1, 5]) {
       const [y, k] = jit(g)(tensor(values(n, 1), [n]), tensor([0.1], [])) as Tensor[];
       expectBits(k!, [Math.exp(0.1)], []);
-      expectBits(y!, Array.from(values(n, 1), (v) => v * Math.exp(0.1)), [n]);
+      expectBits(
+        y!,
+        Array.from(values(n, 1), (v) => v * Math.exp(0.1)),
+        [n],
+      );
     }
   });
 
@@ -270,7 +356,11 @@ describe("work on size-1 values joins the loop it feeds", () => {
     const h = (x: Tensor) => x.mul(x.sum().exp().neg());
     const xv = values(6, 9, -0.5, 0.5);
     const total = xv.reduce((a, v) => a + v, 0);
-    expectBits(jit(h)(tensor(xv, [6])), Array.from(xv, (v) => v * -Math.exp(total)), [6]);
+    expectBits(
+      jit(h)(tensor(xv, [6])),
+      Array.from(xv, (v) => v * -Math.exp(total)),
+      [6],
+    );
   });
 });
 
@@ -296,7 +386,8 @@ describe("float32 fast mode at discontinuities: casts, comparisons and sign see 
 });
 
 describe("broadcasts read by the loop's outer or inner index", () => {
-  const rowsOf = (v: Arr, cols: number) => Array.from({ length: v.length / cols }, (_, r) => Array.from(v).slice(r * cols, (r + 1) * cols));
+  const rowsOf = (v: Arr, cols: number) =>
+    Array.from({ length: v.length / cols }, (_, r) => Array.from(v).slice(r * cols, (r + 1) * cols));
   const nonView = (src: string) => kernels(src).filter((k) => k !== "reshape");
 
   it("a bias along the last axis and a scale per row join the elementwise loop (float64; float32 fast rounds once)", () => {
@@ -309,8 +400,18 @@ describe("broadcasts read by the loop's outer or inner index", () => {
     expect([fusedFns(src), nonView(src)]).toEqual([1, []]);
     const [xf, bf, cf] = [Float32Array.from(xv), Float32Array.from(bv), Float32Array.from(cv)];
     const args32 = [tensor(xv, [4, 5], "float32"), tensor(bv, [5], "float32"), tensor(cv, [4, 1], "float32")] as const;
-    expectBits(jit(g)(...args32), Array.from(xf, (x, i) => F(Math.tanh(x + bf[i % 5]!) * cf[Math.floor(i / 5)]!)), [4, 5], "float32");
-    expectBits(jit(g, { float32: "exact" })(...args32), Array.from(xf, (x, i) => F(F(Math.tanh(F(x + bf[i % 5]!))) * cf[Math.floor(i / 5)]!)), [4, 5], "float32");
+    expectBits(
+      jit(g)(...args32),
+      Array.from(xf, (x, i) => F(Math.tanh(x + bf[i % 5]!) * cf[Math.floor(i / 5)]!)),
+      [4, 5],
+      "float32",
+    );
+    expectBits(
+      jit(g, { float32: "exact" })(...args32),
+      Array.from(xf, (x, i) => F(F(Math.tanh(F(x + bf[i % 5]!))) * cf[Math.floor(i / 5)]!)),
+      [4, 5],
+      "float32",
+    );
   });
 
   it("softmax over the last axis (row max and row sum broadcast back): float64 bit for bit, no kernels", () => {
@@ -341,11 +442,22 @@ describe("broadcasts read by the loop's outer or inner index", () => {
   });
 
   it("one operand read by both indices (an outer product) and reduced", () => {
-    const g = (v: Tensor) => { const p = v.reshape([3, 1]).mul(v); return [p, p.sum({ axis: -1 })]; };
+    const g = (v: Tensor) => {
+      const p = v.reshape([3, 1]).mul(v);
+      return [p, p.sum({ axis: -1 })];
+    };
     const vv = [1.5, -2, 0.25];
     const [p, rowSum] = jit(g)(tensor(vv, [3])) as Tensor[];
-    expectBits(p!, vv.flatMap((a) => vv.map((b) => a * b)), [3, 3]);
-    expectBits(rowSum!, vv.map((a) => vv.reduce((acc, b) => acc + a * b, 0)), [3]);
+    expectBits(
+      p!,
+      vv.flatMap((a) => vv.map((b) => a * b)),
+      [3, 3],
+    );
+    expectBits(
+      rowSum!,
+      vv.map((a) => vv.reduce((acc, b) => acc + a * b, 0)),
+      [3],
+    );
   });
 });
 
@@ -377,13 +489,18 @@ describe("buffer planning", () => {
       const rowMax = Array.from({ length: n }, (_, r) => Math.max(...h.slice(r * n, (r + 1) * n)));
       h = h.map((v, i) => (v - rowMax[Math.floor(i / n)]!) * Math.cos(v));
     }
-    const sinRows = Array.from({ length: n }, (_, r) => h.slice(r * n, (r + 1) * n).reduce((a, v) => a + Math.sin(v), 0));
+    const sinRows = Array.from({ length: n }, (_, r) =>
+      h.slice(r * n, (r + 1) * n).reduce((a, v) => a + Math.sin(v), 0),
+    );
     const want = [h, sinRows, [h.reduce((a, v) => a + v, 0)]];
 
     const [x, w] = [tensor(xv, [n, n]), tensor(wv, [n, n])];
     const jf = jit(chain);
     const src = jf.lower(x, w).source;
-    expect(reuses(src) + arenaSlots(src), "the program reuses at least one buffer (in the call, or the arena's across calls)").toBeGreaterThan(0);
+    expect(
+      reuses(src) + arenaSlots(src),
+      "the program reuses at least one buffer (in the call, or the arena's across calls)",
+    ).toBeGreaterThan(0);
     const eager = chain(x, w) as Tensor[];
     for (const outs of [jf(x, w), jf(x, w), jit(chain, { float32: "exact" })(x, w)] as Tensor[][]) {
       outs.forEach((t, i) => {
@@ -414,27 +531,44 @@ describe("buffer planning", () => {
     const h = jit((x: Tensor) => x.exp().mul(2));
     const [a, b, c] = [h(x1), h(x1), h(x2)];
     expect(new Set([a, b, c].map((t) => dataOf(t).buffer)).size).toBe(3);
-    for (const t of [a, b]) expectBits(t, values(9, 1).map((v) => Math.exp(v) * 2), [3, 3]);
-    expectBits(c, values(9, 2).map((v) => Math.exp(v) * 2), [3, 3]);
+    for (const t of [a, b])
+      expectBits(
+        t,
+        values(9, 1).map((v) => Math.exp(v) * 2),
+        [3, 3],
+      );
+    expectBits(
+      c,
+      values(9, 2).map((v) => Math.exp(v) * 2),
+      [3, 3],
+    );
   });
 
   it("arena buffers (fused loops' and matmuls' values that stay in the call) carry nothing from one call to the next", () => {
     // a dense layer's forward and backward: masks, products and column sums all stay inside the call
-    const layer = (x: Tensor, w: Tensor, b: Tensor) => np.sum(np.maximum(np.add(np.matmul(x, w), b), 0).mul(x.sum({ axis: 1, keepdims: true })));
+    const layer = (x: Tensor, w: Tensor, b: Tensor) =>
+      np.sum(np.maximum(np.add(np.matmul(x, w), b), 0).mul(x.sum({ axis: 1, keepdims: true })));
     const g = grad(layer, { argnums: [1, 2] });
     for (const dtype of ["float32", "float64"] as const) {
       const jg = jit(g);
-      const args = (seed: number) => [tensor(values(8 * 12, seed), [8, 12], dtype), tensor(values(12 * 16, seed + 1), [12, 16], dtype), tensor(values(16, seed + 2), [16], dtype)] as const;
+      const args = (seed: number) =>
+        [
+          tensor(values(8 * 12, seed), [8, 12], dtype),
+          tensor(values(12 * 16, seed + 1), [12, 16], dtype),
+          tensor(values(16, seed + 2), [16], dtype),
+        ] as const;
       const [a1, a2] = [args(31), args(41)];
       expect(arenaSlots(jg.lower(...a1).source), "the program uses the arena").toBeGreaterThan(0);
       const first = jg(...a1) as Tensor[];
       const kept = first.map((t) => t.toTypedArray().slice());
       const eager1 = g(...a1) as Tensor[];
       const eager2 = g(...a2) as Tensor[];
-      const close = (got: Tensor[], want: Tensor[]) => got.forEach((t, i) => {
-        const [p, q] = [t.toTypedArray(), want[i]!.toTypedArray()];
-        for (let k = 0; k < p.length; k++) expect(Math.abs(p[k]! - q[k]!)).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(q[k]!)));
-      });
+      const close = (got: Tensor[], want: Tensor[]) =>
+        got.forEach((t, i) => {
+          const [p, q] = [t.toTypedArray(), want[i]!.toTypedArray()];
+          for (let k = 0; k < p.length; k++)
+            expect(Math.abs(p[k]! - q[k]!)).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(q[k]!)));
+        });
       for (let r = 0; r < 3; r++) {
         close(jg(...a2) as Tensor[], eager2);
         close(jg(...a1) as Tensor[], eager1);
@@ -455,7 +589,11 @@ describe("buffer planning", () => {
     const m = matmul(xv, wv, 3);
     const [a, c] = jit(both)(x, w) as Tensor[];
     expectBits(a!, aWant, [3, 3]);
-    expectBits(c!, m.map((v, i) => Math.exp(v + aWant[i]!)), [3, 3]);
+    expectBits(
+      c!,
+      m.map((v, i) => Math.exp(v + aWant[i]!)),
+      [3, 3],
+    );
     // the matmul's product, which only the loop after it reads, is written into the arena
     const src = jit(both).lower(x, w).source;
     expect(reuses(src), "a is returned: never reused").toBe(0);
@@ -468,7 +606,12 @@ describe("buffer planning", () => {
     const c1 = onlyC(x, w) as Tensor;
     const c2 = onlyC(x, w) as Tensor;
     expect(c1._data).not.toBe(c2._data);
-    for (const t of [c1, c2]) expectBits(t, m.map((v, i) => Math.exp(v + aWant[i]!)), [3, 3]);
+    for (const t of [c1, c2])
+      expectBits(
+        t,
+        m.map((v, i) => Math.exp(v + aWant[i]!)),
+        [3, 3],
+      );
   });
 
   it("lower().source of x ↦ Σ 2·sin x: one fused function with one accumulator, called once", () => {
@@ -487,7 +630,10 @@ describe("the eager fast path (flat tensor arguments at top level)", () => {
     let traces = 0;
     const jf = jit((x: Tensor | { a: Tensor; b: Tensor[] }) => {
       traces++;
-      return tree.leaves(x).map((t) => (t as Tensor).mul(2).add(1).sum()).reduce((p, q) => p.add(q));
+      return tree
+        .leaves(x)
+        .map((t) => (t as Tensor).mul(2).add(1).sum())
+        .reduce((p, q) => p.add(q));
     });
     const sum2x1 = (v: number[]) => v.reduce((a, x) => a + 2 * x + 1, 0);
     const x3 = tensor([1, 2, 3], [3], "float32");

@@ -5,7 +5,10 @@ import { ConcretizationError, ShapeError, Tensor, TracegradError, np } from "tra
 import { catchError, expectClose, expectTensor } from "../helpers.js";
 
 describe("accessors", () => {
-  const t = np.array([[1, 2, 3], [4, 5, 6]]);
+  const t = np.array([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
 
   it("shape, dtype, ndim, size", () => {
     expect(t.shape).toEqual([2, 3]);
@@ -17,7 +20,10 @@ describe("accessors", () => {
   });
 
   it("toArray gives nested arrays, a plain value for 0-d", () => {
-    expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(t.toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(np.array(7).toArray()).toBe(7);
     expect(np.array(true).toArray()).toBe(true);
     expect(np.array([true, false]).toArray()).toEqual([true, false]);
@@ -48,7 +54,10 @@ describe("accessors", () => {
     const a = t.toTypedArray();
     a[0] = 99;
     expect(t.toTypedArray()[0]).toBe(1);
-    expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(t.toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
   });
 });
 
@@ -71,10 +80,23 @@ describe("toString", () => {
   });
 
   it("puts rows of a matrix on separate aligned lines", () => {
-    expect(String(np.array([[1, 2], [3, 4]]))).toBe("Tensor([[1, 2],\n        [3, 4]], dtype=float32)");
-    expect(`${np.array([[[1], [2]], [[3], [4]]], { dtype: "int32" })}`).toBe(
-      "Tensor([[[1],\n         [2]],\n        [[3],\n         [4]]], dtype=int32)",
-    );
+    expect(
+      String(
+        np.array([
+          [1, 2],
+          [3, 4],
+        ]),
+      ),
+    ).toBe("Tensor([[1, 2],\n        [3, 4]], dtype=float32)");
+    expect(
+      `${np.array(
+        [
+          [[1], [2]],
+          [[3], [4]],
+        ],
+        { dtype: "int32" },
+      )}`,
+    ).toBe("Tensor([[[1],\n         [2]],\n        [[3],\n         [4]]], dtype=int32)");
   });
 });
 
@@ -128,22 +150,39 @@ describe("chaining methods", () => {
     const v = [0.5, -1.25];
     const t = np.array(v, { dtype: "float64" });
     expectClose(t.exp(), v.map(Math.exp), { rtol: 1e-14 });
-    expectClose(t.abs().log(), v.map((a) => Math.log(Math.abs(a))), { rtol: 1e-14 });
+    expectClose(
+      t.abs().log(),
+      v.map((a) => Math.log(Math.abs(a))),
+      { rtol: 1e-14 },
+    );
     expectClose(t.sin(), v.map(Math.sin), { rtol: 1e-14 });
     expectClose(t.cos(), v.map(Math.cos), { rtol: 1e-14 });
     expectClose(t.tanh(), v.map(Math.tanh), { rtol: 1e-14 });
   });
 
   it("reductions and shape methods", () => {
-    const m = np.array([[1, 5], [3, 2]]);
+    const m = np.array([
+      [1, 5],
+      [3, 2],
+    ]);
     expectTensor(m.sum(), 11);
     expectTensor(m.mean({ axis: 0 }), [2, 3.5]);
     expectTensor(m.max({ axis: 1 }), [5, 3]);
     expectTensor(m.min(), 1);
     expectTensor(m.reshape([4]), [1, 5, 3, 2]);
-    expectTensor(m.transpose(), [[1, 3], [5, 2]]);
+    expectTensor(m.transpose(), [
+      [1, 3],
+      [5, 2],
+    ]);
     expectTensor(m.matmul([1, 1]), [6, 5]);
-    expectTensor(m.astype("int32"), [[1, 5], [3, 2]], "int32");
+    expectTensor(
+      m.astype("int32"),
+      [
+        [1, 5],
+        [3, 2],
+      ],
+      "int32",
+    );
   });
 
   it("reads like the math: x·w + b summed", () => {
@@ -173,7 +212,10 @@ describe("immutability", () => {
     const r = x.reshape([2, 2]);
     const copy = x.toTypedArray();
     copy.fill(0);
-    expectTensor(r, [[1, 2], [3, 4]]);
+    expectTensor(r, [
+      [1, 2],
+      [3, 4],
+    ]);
   });
 
   it("Tensor is the class every result belongs to", () => {

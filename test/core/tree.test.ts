@@ -31,7 +31,12 @@ describe("tree.flatten and tree.unflatten", () => {
 
   it("rebuilds the same structure from new leaves", () => {
     const [leaves, def] = tree.flatten({ w: [1, 2], b: 3 });
-    expect(tree.unflatten(def, leaves.map((x) => (x as number) * 10))).toEqual({ b: 30, w: [10, 20] });
+    expect(
+      tree.unflatten(
+        def,
+        leaves.map((x) => (x as number) * 10),
+      ),
+    ).toEqual({ b: 30, w: [10, 20] });
   });
 
   it("empty containers have no leaves", () => {
@@ -82,11 +87,18 @@ describe("tree.map", () => {
   });
 
   it("keeps null and undefined in place", () => {
-    expect(tree.map((x: number) => x + 1, [1, null, { a: undefined, b: 2 }])).toEqual([2, null, { a: undefined, b: 3 }]);
+    expect(tree.map((x: number) => x + 1, [1, null, { a: undefined, b: 2 }])).toEqual([
+      2,
+      null,
+      { a: undefined, b: 3 },
+    ]);
   });
 
   it("throws when the structures differ, naming both", () => {
-    const e1 = catchError(() => tree.map((a: number, b: number) => a + b, [1, { x: 2 }], [10, { y: 20 }]), TracegradError);
+    const e1 = catchError(
+      () => tree.map((a: number, b: number) => a + b, [1, { x: 2 }], [10, { y: 20 }]),
+      TracegradError,
+    );
     expect(e1.message).toMatch(/tree\.map: tree 2 has structure \[\*, \{y: \*\}\], expected \[\*, \{x: \*\}\]/);
     const e2 = catchError(() => tree.map((a: number, b: number) => a + b, [1, 2], [10]), TracegradError);
     expect(e2.message).toMatch(/\[\*\].*\[\*, \*\]/);

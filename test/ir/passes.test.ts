@@ -51,7 +51,10 @@ describe("each pass on its own", () => {
 
   it("cse keeps equations apart whose params differ (sums over different axes)", () => {
     const p = traced((x) => x.sum({ axis: 0 }).add(x.sum({ axis: 1 })), np.ones([2, 2]));
-    const x = np.array([[1, 2], [3, 4]]);
+    const x = np.array([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(dce(cse(p)).jaxpr.eqns.filter((e) => e.prim.name === "reduce_sum")).toHaveLength(2);
     expect(run(dce(cse(p)), [x])).toEqual(run(p, [x]));
   });
@@ -63,7 +66,9 @@ describe("each pass on its own", () => {
 
   it("fold evaluates single-element equations on literals", () => {
     const p = traced((x) => x.mul(np.array(2).mul(3)), np.ones([]));
-    expect(String(p.jaxpr)).toBe("{ lambda ; a:f32[]. let b:f32[] = mul 2.0:f32[] 3.0:f32[]; c:f32[] = mul a b in (c) }");
+    expect(String(p.jaxpr)).toBe(
+      "{ lambda ; a:f32[]. let b:f32[] = mul 2.0:f32[] 3.0:f32[]; c:f32[] = mul a b in (c) }",
+    );
     expect(String(dce(fold(p)).jaxpr)).toBe("{ lambda ; a:f32[]. let b:f32[] = mul a 6.0:f32[] in (b) }");
   });
 
@@ -73,7 +78,10 @@ describe("each pass on its own", () => {
   });
 
   it("simplify: x·1, x/1, −(−x), reshape∘reshape, transpose∘transpose, broadcast∘broadcast", () => {
-    const p = traced((x) => x.mul(1).div(1).neg().neg().reshape([6]).reshape([3, 2]).transpose().transpose().transpose(), np.ones([2, 3]));
+    const p = traced(
+      (x) => x.mul(1).div(1).neg().neg().reshape([6]).reshape([3, 2]).transpose().transpose().transpose(),
+      np.ones([2, 3]),
+    );
     expect(String(dce(simplify(p)).jaxpr)).toBe(
       "{ lambda ; a:f32[2,3]. let\n    b:f32[3,2] = reshape[new_sizes=(3, 2)] a\n    c:f32[2,3] = transpose[permutation=(1, 0)] b\n  in (c) }",
     );
@@ -84,7 +92,14 @@ describe("each pass on its own", () => {
   });
 
   it("simplify keeps the rewrites that are not exact: x·0, x + (+0), x − (−0)", () => {
-    const p = traced((x) => x.mul(0).add(x.add(0)).add(x.sub(np.array(-0))), np.ones([]));
+    const p = traced(
+      (x) =>
+        x
+          .mul(0)
+          .add(x.add(0))
+          .add(x.sub(np.array(-0))),
+      np.ones([]),
+    );
     expect(dce(simplify(p)).jaxpr.eqns.map((e) => e.prim.name)).toEqual(["mul", "add", "add", "sub", "add"]);
     // and does the exact ones: x + (−0) → x, x − (+0) → x
     const q = traced((x) => x.add(np.array(-0)).sub(0), np.ones([]));
@@ -94,7 +109,10 @@ describe("each pass on its own", () => {
 
 describe("optimize (all passes to a fixed point)", () => {
   it("reduces the gradient of sum(sin(x)·x) to sin a + a·cos a", () => {
-    const p = traced(grad((x: Tensor) => x.sin().mul(x).sum()), np.ones([3]));
+    const p = traced(
+      grad((x: Tensor) => x.sin().mul(x).sum()),
+      np.ones([3]),
+    );
     expect(p.jaxpr.eqns.length).toBe(7);
     expect(String(optimize(p).jaxpr)).toMatchInlineSnapshot(`
       "{ lambda ; a:f32[3]. let
@@ -108,7 +126,9 @@ describe("optimize (all passes to a fixed point)", () => {
 
   it("folds and simplifies grad(grad(sin)) to −1·sin a", () => {
     const p = traced(grad(grad((x: Tensor) => x.sin())), np.ones([]));
-    expect(String(optimize(p).jaxpr)).toBe("{ lambda ; a:f32[]. let b:f32[] = sin a; c:f32[] = mul -1.0:f32[] b in (c) }");
+    expect(String(optimize(p).jaxpr)).toBe(
+      "{ lambda ; a:f32[]. let b:f32[] = sin a; c:f32[] = mul -1.0:f32[] b in (c) }",
+    );
   });
 
   it("changes no result bit, NaN, ±∞ and −0 included", () => {

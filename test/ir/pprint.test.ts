@@ -9,7 +9,9 @@ describe("makeJaxpr printing", () => {
   it("prints API.md's example exactly", () => {
     const j = makeJaxpr(f)(np.ones([3]));
     expect(String(j)).toBe("{ lambda ; a:f32[3]. let b:f32[3] = sin a; c:f32[] = reduce_sum[axes=(0,)] b in (c) }");
-    expect(String(j)).toMatchInlineSnapshot(`"{ lambda ; a:f32[3]. let b:f32[3] = sin a; c:f32[] = reduce_sum[axes=(0,)] b in (c) }"`);
+    expect(String(j)).toMatchInlineSnapshot(
+      `"{ lambda ; a:f32[3]. let b:f32[3] = sin a; c:f32[] = reduce_sum[axes=(0,)] b in (c) }"`,
+    );
   });
 
   it("grad(f): d/dx Σ sin x = cos x, as broadcast 1 · cos a", () => {
@@ -54,7 +56,10 @@ describe("makeJaxpr printing", () => {
   });
 
   it("a captured matrix under grad: the transpose of dot_general against the constant", () => {
-    const W = np.array([[1, 2], [3, 4]]);
+    const W = np.array([
+      [1, 2],
+      [3, 4],
+    ]);
     const j = makeJaxpr(grad((x: Tensor) => W.matmul(x).sum()))(np.ones([2]));
     expect(String(j)).toMatchInlineSnapshot(`
       "{ lambda a:f32[2,2] ; b:f32[2]. let
@@ -81,20 +86,25 @@ describe("makeJaxpr printing", () => {
   });
 
   it("scalar literals print inline with their dtype (float64, negative, int32)", () => {
-    expect(String(makeJaxpr((x: Tensor) => x.mul(-0.5).add(2))(np.array(1, { dtype: "float64" })))).toMatchInlineSnapshot(
-      `"{ lambda ; a:f64[]. let b:f64[] = mul a -0.5:f64[]; c:f64[] = add b 2.0:f64[] in (c) }"`,
-    );
+    expect(
+      String(makeJaxpr((x: Tensor) => x.mul(-0.5).add(2))(np.array(1, { dtype: "float64" }))),
+    ).toMatchInlineSnapshot(`"{ lambda ; a:f64[]. let b:f64[] = mul a -0.5:f64[]; c:f64[] = add b 2.0:f64[] in (c) }"`);
     expect(String(makeJaxpr((x: Tensor) => x.mul(2).add(1))(np.array(1, { dtype: "int32" })))).toMatchInlineSnapshot(
       `"{ lambda ; a:i32[]. let b:i32[] = mul a 2:i32[]; c:i32[] = add b 1:i32[] in (c) }"`,
     );
   });
 
   it("float32 literals print at float32 precision, as JAX", () => {
-    expect(String(makeJaxpr((x: Tensor) => x.mul(0.1))(np.array(1)))).toBe("{ lambda ; a:f32[]. let b:f32[] = mul a 0.1:f32[] in (b) }");
+    expect(String(makeJaxpr((x: Tensor) => x.mul(0.1))(np.array(1)))).toBe(
+      "{ lambda ; a:f32[]. let b:f32[] = mul a 0.1:f32[] in (b) }",
+    );
   });
 
   it("pytree arguments flatten to invars in leaf order; JS numbers are f32[] inputs", () => {
-    const j = makeJaxpr((p: { b: Tensor; a: Tensor }, n: number) => p.a.mul(p.b).add(n))({ a: np.ones([2]), b: np.ones([2]) }, 3);
+    const j = makeJaxpr((p: { b: Tensor; a: Tensor }, n: number) => p.a.mul(p.b).add(n))(
+      { a: np.ones([2]), b: np.ones([2]) },
+      3,
+    );
     expect(String(j)).toMatchInlineSnapshot(`
       "{ lambda ; a:f32[2] b:f32[2] c:f32[]. let
           d:f32[2] = mul a b
@@ -118,7 +128,9 @@ describe("makeJaxpr printing", () => {
   });
 
   it("matmul is one dot_general", () => {
-    expect(String(makeJaxpr((a: Tensor, b: Tensor) => a.matmul(b))(np.ones([2, 3]), np.ones([3, 4])))).toMatchInlineSnapshot(`
+    expect(
+      String(makeJaxpr((a: Tensor, b: Tensor) => a.matmul(b))(np.ones([2, 3]), np.ones([3, 4]))),
+    ).toMatchInlineSnapshot(`
       "{ lambda ; a:f32[2,3] b:f32[3,4]. let
           c:f32[2,4] = dot_general[dimension_numbers=(([1], [0]), ([], []))] a b
         in (c) }"
@@ -127,7 +139,9 @@ describe("makeJaxpr printing", () => {
 
   it("jvp inside makeJaxpr: primal and tangent outputs", () => {
     const j = makeJaxpr((x: Tensor, t: Tensor) => jvp((y: Tensor) => y.sin(), [x], [t]))(np.array(1), np.array(1));
-    expect(String(j)).toMatchInlineSnapshot(`"{ lambda ; a:f32[] b:f32[]. let c:f32[] = sin a; d:f32[] = cos a; e:f32[] = mul b d in (c, e) }"`);
+    expect(String(j)).toMatchInlineSnapshot(
+      `"{ lambda ; a:f32[] b:f32[]. let c:f32[] = sin a; d:f32[] = cos a; e:f32[] = mul b d in (c, e) }"`,
+    );
   });
 
   it("a closure over the outer tracer: grad in y of x·y is x", () => {
@@ -153,7 +167,14 @@ describe("makeJaxpr printing", () => {
 
   it("records the pytree structure of inputs and outputs", () => {
     const j = makeJaxpr((p: { a: Tensor }) => ({ y: [p.a, p.a.neg()] }))({ a: np.ones([1]) });
-    expect(j.inTree).toEqual({ kind: "array", children: [{ kind: "object", keys: ["a"], children: [{ kind: "leaf" }] }] });
-    expect(j.outTree).toEqual({ kind: "object", keys: ["y"], children: [{ kind: "array", children: [{ kind: "leaf" }, { kind: "leaf" }] }] });
+    expect(j.inTree).toEqual({
+      kind: "array",
+      children: [{ kind: "object", keys: ["a"], children: [{ kind: "leaf" }] }],
+    });
+    expect(j.outTree).toEqual({
+      kind: "object",
+      keys: ["y"],
+      children: [{ kind: "array", children: [{ kind: "leaf" }, { kind: "leaf" }] }],
+    });
   });
 });

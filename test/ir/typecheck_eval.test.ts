@@ -1,7 +1,19 @@
 // typecheckJaxpr (Right with output avals / Left on hand-built bad jaxprs) and evalJaxpr (reproduces eager results).
 import * as E from "fp-ts/Either";
 import { describe, expect, it } from "vitest";
-import { type Eqn, Jaxpr, ShapedArray, type Tensor, TracegradError, Var, evalJaxpr, grad, makeJaxpr, np, typecheckJaxpr } from "tracegrad";
+import {
+  type Eqn,
+  Jaxpr,
+  ShapedArray,
+  type Tensor,
+  TracegradError,
+  Var,
+  evalJaxpr,
+  grad,
+  makeJaxpr,
+  np,
+  typecheckJaxpr,
+} from "tracegrad";
 import { Lit } from "../../src/ir/jaxpr.js";
 import { addP } from "../../src/primitives/elementwise/add.js";
 import { sinP } from "../../src/primitives/elementwise/sin.js";
@@ -9,7 +21,12 @@ import { reduceSumP } from "../../src/primitives/reduce/reduce_sum.js";
 import { catchError, expectClose } from "../helpers.js";
 
 const f32 = (...shape: number[]) => new ShapedArray(shape, "float32");
-const eqn = (prim: Eqn["prim"], inputs: Eqn["inputs"], params: unknown, outs: Var[]): Eqn => ({ prim, inputs, params, outs });
+const eqn = (prim: Eqn["prim"], inputs: Eqn["inputs"], params: unknown, outs: Var[]): Eqn => ({
+  prim,
+  inputs,
+  params,
+  outs,
+});
 
 /** The Left's message, or fails the test. */
 function leftMessage(r: E.Either<TracegradError, ShapedArray[]>): string {
@@ -26,9 +43,17 @@ describe("typecheckJaxpr", () => {
   });
 
   it("accepts gradient jaxprs with constvars, multiple outputs and literals", () => {
-    const W = np.array([[1, 2], [3, 4]], { dtype: "float64" });
+    const W = np.array(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { dtype: "float64" },
+    );
     const g = grad((x: Tensor) => W.matmul(x).tanh().sum());
-    const j = makeJaxpr((x: Tensor) => [g(x), x.mul(2), np.array(1, { dtype: "int32" })])(np.ones([2], { dtype: "float64" }));
+    const j = makeJaxpr((x: Tensor) => [g(x), x.mul(2), np.array(1, { dtype: "int32" })])(
+      np.ones([2], { dtype: "float64" }),
+    );
     const r = typecheckJaxpr(j.jaxpr);
     expect(E.isRight(r) && r.right.map(String)).toEqual(["f64[2]", "f64[2]", "i32[]"]);
   });
@@ -55,7 +80,9 @@ describe("typecheckJaxpr", () => {
     const a = new Var(f32(2));
     const b = new Var(f32(2));
     const c = new Var(f32(2));
-    const msg = leftMessage(typecheckJaxpr(new Jaxpr([], [a], [eqn(addP, [a, c], {}, [b]), eqn(sinP, [a], {}, [c])], [b])));
+    const msg = leftMessage(
+      typecheckJaxpr(new Jaxpr([], [a], [eqn(addP, [a, c], {}, [b]), eqn(sinP, [a], {}, [c])], [b])),
+    );
     expect(msg).toMatch(/equation 0 \(add\)/);
   });
 
@@ -65,7 +92,9 @@ describe("typecheckJaxpr", () => {
     const msg = leftMessage(typecheckJaxpr(new Jaxpr([], [a], [eqn(sinP, [a], {}, [bad])], [bad])));
     expect(msg).toMatch(/equation 0 \(sin\) declares outputs f32\[2\] but its inputs give f32\[3\]/);
     const wrongDtype = new Var(new ShapedArray([3], "float64"));
-    expect(leftMessage(typecheckJaxpr(new Jaxpr([], [a], [eqn(sinP, [a], {}, [wrongDtype])], [wrongDtype])))).toMatch(/f64\[3\].*f32\[3\]/);
+    expect(leftMessage(typecheckJaxpr(new Jaxpr([], [a], [eqn(sinP, [a], {}, [wrongDtype])], [wrongDtype])))).toMatch(
+      /f64\[3\].*f32\[3\]/,
+    );
   });
 
   it("Left: the primitive's own shape rule fails (add of [2] and [3])", () => {
@@ -85,7 +114,9 @@ describe("typecheckJaxpr", () => {
 
   it("Left: an output that is never bound", () => {
     const a = new Var(f32(2));
-    expect(leftMessage(typecheckJaxpr(new Jaxpr([], [a], [], [new Var(f32(2))])))).toMatch(/the output uses a variable/);
+    expect(leftMessage(typecheckJaxpr(new Jaxpr([], [a], [], [new Var(f32(2))])))).toMatch(
+      /the output uses a variable/,
+    );
   });
 
   it("literals need no binding", () => {
@@ -100,16 +131,26 @@ describe("evalJaxpr", () => {
   it("reproduces the eager result, also on inputs other than the traced ones", () => {
     const fn = (x: Tensor) => x.sin().mul(x).sum();
     const j = makeJaxpr(fn)(np.ones([3]));
-    for (const v of [[0, 1, 2], [-1.5, 0.25, 3]]) {
+    for (const v of [
+      [0, 1, 2],
+      [-1.5, 0.25, 3],
+    ]) {
       const x = np.array(v);
       const [out] = evalJaxpr(j.jaxpr, j.consts, [x]);
       expectClose(out, fn(x).item() as number);
-      expectClose(out, v.reduce((s, a) => s + Math.sin(a) * a, 0), { rtol: 1e-6 });
+      expectClose(
+        out,
+        v.reduce((s, a) => s + Math.sin(a) * a, 0),
+        { rtol: 1e-6 },
+      );
     }
   });
 
   it("uses the captured constants and returns every output", () => {
-    const W = np.array([[1, 2], [3, 4]]);
+    const W = np.array([
+      [1, 2],
+      [3, 4],
+    ]);
     const fn = (x: Tensor) => [W.matmul(x), x.exp()];
     const j = makeJaxpr(fn)(np.ones([2]));
     const outs = evalJaxpr(j.jaxpr, j.consts, [np.array([1, -1])]);
@@ -129,7 +170,14 @@ describe("evalJaxpr", () => {
   });
 
   it("for a variety of functions, makeJaxpr(grad(f)) typechecks and evaluates to the eager gradient", () => {
-    const W = np.array([[0.5, -1], [2, 0.25], [1, 1]], { dtype: "float64" });
+    const W = np.array(
+      [
+        [0.5, -1],
+        [2, 0.25],
+        [1, 1],
+      ],
+      { dtype: "float64" },
+    );
     const fns: ((x: Tensor) => Tensor)[] = [
       (x) => x.sin().mul(x.cos()).sum(),
       (x) => x.exp().div(x.exp().sum()).max(),

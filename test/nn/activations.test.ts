@@ -41,10 +41,16 @@ describe("hand-checked values", () => {
   });
 
   it("gelu({ approximate: false }) is x·Φ(x) with erf: Φ(1) = 0.8413447460685429", () => {
-    expectClose(nn.gelu(f64([1, -1, 2, 0]), { approximate: false }), [0.8413447460685429, -0.15865525393145707, 1.9544997361036416, 0], { rtol: 1e-13, atol: 0 });
+    expectClose(
+      nn.gelu(f64([1, -1, 2, 0]), { approximate: false }),
+      [0.8413447460685429, -0.15865525393145707, 1.9544997361036416, 0],
+      { rtol: 1e-13, atol: 0 },
+    );
     // the two forms differ (by < 2e-3 on [−4, 4]), so the option is not ignored
     const x = f64([1]);
-    expect(Math.abs((nn.gelu(x).item() as number) - (nn.gelu(x, { approximate: false }).item() as number))).toBeGreaterThan(1e-4);
+    expect(
+      Math.abs((nn.gelu(x).item() as number) - (nn.gelu(x, { approximate: false }).item() as number)),
+    ).toBeGreaterThan(1e-4);
   });
 
   it("tanh is np.tanh", () => {
@@ -75,7 +81,11 @@ describe("derivatives at kinks and at 0, as JAX defines them", () => {
     expectClose(d(nn.logSigmoid, f64([0])), [0.5], { rtol: 1e-15, atol: 0 });
     expectClose(d(nn.sigmoid, f64([0])), [0.25], { rtol: 1e-15, atol: 0 });
     expectClose(d(nn.gelu, f64([0])), [0.5], { rtol: 1e-15, atol: 0 });
-    expectClose(d((t) => nn.gelu(t, { approximate: false }), f64([0])), [0.5], { rtol: 1e-15, atol: 0 });
+    expectClose(
+      d((t) => nn.gelu(t, { approximate: false }), f64([0])),
+      [0.5],
+      { rtol: 1e-15, atol: 0 },
+    );
   });
 });
 

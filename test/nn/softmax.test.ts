@@ -8,7 +8,8 @@ const f64 = (v: number[] | number[][]) => np.array(v, { dtype: "float64" });
 const TIGHT = { rtol: 1e-14, atol: 1e-16 };
 const allFinite = (t: Tensor) => valuesOf(t).every(Number.isFinite);
 /** Row-major values as rows of length n. */
-const rows = (v: number[], n: number): number[][] => Array.from({ length: v.length / n }, (_, i) => v.slice(i * n, i * n + n));
+const rows = (v: number[], n: number): number[][] =>
+  Array.from({ length: v.length / n }, (_, i) => v.slice(i * n, i * n + n));
 
 describe("hand-checked values", () => {
   // softmax([1, 2, 3]) = e^{x}/Σe^{x}; logsumexp([1, 2, 3]) = 3 + log(1 + e⁻¹ + e⁻²)
@@ -23,13 +24,35 @@ describe("hand-checked values", () => {
 
   it("softmax is invariant to adding a constant, and rows sum to 1", () => {
     expectClose(nn.softmax(f64([101, 102, 103])), P, { rtol: 1e-13, atol: 0 });
-    expectClose(np.sum(nn.softmax(f64([[1, 5, -2], [0, 0, 0]])), { axis: -1 }), [1, 1], TIGHT);
+    expectClose(
+      np.sum(
+        nn.softmax(
+          f64([
+            [1, 5, -2],
+            [0, 0, 0],
+          ]),
+        ),
+        { axis: -1 },
+      ),
+      [1, 1],
+      TIGHT,
+    );
   });
 
   it("softmax/logSoftmax default to the last axis; axis may be negative or a list", () => {
-    const x = f64([[1, 2, 3], [1, 1, 1]]);
+    const x = f64([
+      [1, 2, 3],
+      [1, 1, 1],
+    ]);
     expectClose(nn.softmax(x), [P, [1 / 3, 1 / 3, 1 / 3]], TIGHT);
-    expectClose(nn.softmax(x, { axis: 0 }), [[0.5, Math.E / (1 + Math.E), Math.E ** 2 / (1 + Math.E ** 2)], [0.5, 1 / (1 + Math.E), 1 / (1 + Math.E ** 2)]], TIGHT);
+    expectClose(
+      nn.softmax(x, { axis: 0 }),
+      [
+        [0.5, Math.E / (1 + Math.E), Math.E ** 2 / (1 + Math.E ** 2)],
+        [0.5, 1 / (1 + Math.E), 1 / (1 + Math.E ** 2)],
+      ],
+      TIGHT,
+    );
     expectClose(nn.softmax(x, { axis: -2 }), rows(valuesOf(nn.softmax(x, { axis: 0 })), 3), TIGHT);
     const all = nn.softmax(x, { axis: [0, 1] });
     expectClose(np.sum(all), 1, TIGHT);
@@ -37,7 +60,10 @@ describe("hand-checked values", () => {
   });
 
   it("logsumexp reduces all axes by default; axis lists and keepdims as NumPy reductions", () => {
-    const x = f64([[0, 0], [Math.LN2, Math.LN2]]);
+    const x = f64([
+      [0, 0],
+      [Math.LN2, Math.LN2],
+    ]);
     expectClose(nn.logsumexp(x), Math.log(6), TIGHT);
     expectClose(nn.logsumexp(x, { axis: 1 }), [Math.LN2, Math.log(4)], TIGHT);
     expectClose(nn.logsumexp(x, { axis: -2, keepdims: true }), [[Math.log(3), Math.log(3)]], TIGHT);
@@ -68,7 +94,10 @@ describe("stability at |x| = 1000", () => {
       const g = grad((t: Tensor) => nn.logsumexp(t))(x);
       expect(g.dtype).toBe(dtype);
       expectClose(g, [0.5, 0.5, 0], { rtol: 1e-6, atol: 1e-30 });
-      expectClose(grad((t: Tensor) => nn.logsumexp(t))(np.array([-1000, -1000], { dtype })), [0.5, 0.5], { rtol: 1e-6, atol: 0 });
+      expectClose(grad((t: Tensor) => nn.logsumexp(t))(np.array([-1000, -1000], { dtype })), [0.5, 0.5], {
+        rtol: 1e-6,
+        atol: 0,
+      });
       const w = np.array([1, 2, 3], { dtype });
       // ∇⟨w, softmax⟩ = y(w − ⟨y, w⟩) with y = [½, ½, 0]: [−¼, ¼, 0]
       expectClose(grad((t: Tensor) => nn.softmax(t).mul(w).sum())(x), [-0.25, 0.25, 0], { rtol: 1e-6, atol: 1e-30 });
@@ -78,10 +107,24 @@ describe("stability at |x| = 1000", () => {
   }
 
   it("second derivatives: the logsumexp Hessian diag(y) − yyᵀ at [1000, 1000]", () => {
-    expectClose(hessian((t: Tensor) => nn.logsumexp(t))(f64([1000, 1000])), [[0.25, -0.25], [-0.25, 0.25]], TIGHT);
+    expectClose(
+      hessian((t: Tensor) => nn.logsumexp(t))(f64([1000, 1000])),
+      [
+        [0.25, -0.25],
+        [-0.25, 0.25],
+      ],
+      TIGHT,
+    );
     const j = jacrev((t: Tensor) => nn.softmax(t))(f64([1000, -1000]));
     expect(allFinite(j)).toBe(true);
-    expectClose(j, [[0, 0], [0, 0]], TIGHT);
+    expectClose(
+      j,
+      [
+        [0, 0],
+        [0, 0],
+      ],
+      TIGHT,
+    );
   });
 
   it("the naive formulas overflow where these do not (why the shift by the max exists)", () => {
@@ -115,47 +158,92 @@ describe("masked (−∞) logits: finite gradients where JAX's are finite", () =
   });
 
   it("a row that is all −∞: logsumexp is −∞ (as JAX, which shifts by 0 when the max is not finite)", () => {
-    expect(valuesOf(nn.logsumexp(f64([[-Infinity, -Infinity], [0, 0]]), { axis: 1 }))).toEqual([-Infinity, Math.LN2]);
+    expect(
+      valuesOf(
+        nn.logsumexp(
+          f64([
+            [-Infinity, -Infinity],
+            [0, 0],
+          ]),
+          { axis: 1 },
+        ),
+      ),
+    ).toEqual([-Infinity, Math.LN2]);
   });
 });
 
 describe("nn.oneHot", () => {
   it("float32 rows along a new last axis", () => {
-    expectTensor(nn.oneHot([0, 2, 1], 3), [[1, 0, 0], [0, 0, 1], [0, 1, 0]], "float32");
+    expectTensor(
+      nn.oneHot([0, 2, 1], 3),
+      [
+        [1, 0, 0],
+        [0, 0, 1],
+        [0, 1, 0],
+      ],
+      "float32",
+    );
     expectTensor(nn.oneHot(np.array([[1], [0]], { dtype: "int32" }), 2), [[[0, 1]], [[1, 0]]], "float32");
     expectTensor(nn.oneHot(np.array(1, { dtype: "int32" }), 2), [0, 1], "float32");
   });
 
   it("labels outside [0, numClasses), negative or fractional give all-zero rows (as JAX)", () => {
-    expectTensor(nn.oneHot([-1, 3, 1.5, 2], 3), [[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 1]]);
+    expectTensor(nn.oneHot([-1, 3, 1.5, 2], 3), [
+      [0, 0, 0],
+      [0, 0, 0],
+      [0, 0, 0],
+      [0, 0, 1],
+    ]);
     expect(nn.oneHot([0, 1], 0).shape).toEqual([2, 0]);
   });
 
   it("is differentiable as a constant (zero gradient through float labels)", () => {
-    expectTensor(grad((l: Tensor) => nn.oneHot(l, 3).mul(np.array([1, 2, 3])).sum())(np.array([1, 2])), [0, 0]);
+    expectTensor(
+      grad((l: Tensor) =>
+        nn
+          .oneHot(l, 3)
+          .mul(np.array([1, 2, 3]))
+          .sum(),
+      )(np.array([1, 2])),
+      [0, 0],
+    );
   });
 });
 
 describe("errors name the function and the bad value", () => {
   it("nn.logsumexp: axis out of range", () => {
-    expect(catchError(() => nn.logsumexp(np.zeros([2, 3]), { axis: 2 }), ShapeError).message).toMatch(/nn\.logsumexp: axis 2 is out of range for an array of rank 2 \(valid: -2 … 1\)/);
-    expect(catchError(() => nn.logsumexp(np.zeros([2, 3]), { axis: [0, -3] }), ShapeError).message).toMatch(/nn\.logsumexp: axis -3 is out of range/);
+    expect(catchError(() => nn.logsumexp(np.zeros([2, 3]), { axis: 2 }), ShapeError).message).toMatch(
+      /nn\.logsumexp: axis 2 is out of range for an array of rank 2 \(valid: -2 … 1\)/,
+    );
+    expect(catchError(() => nn.logsumexp(np.zeros([2, 3]), { axis: [0, -3] }), ShapeError).message).toMatch(
+      /nn\.logsumexp: axis -3 is out of range/,
+    );
   });
 
   it("nn.softmax and nn.logSoftmax: axis out of range names nn.softmax / nn.logSoftmax", () => {
-    expect(catchError(() => nn.softmax(np.zeros([2, 3]), { axis: 2 }), ShapeError).message).toMatch(/nn\.softmax: axis 2 is out of range for an array of rank 2 \(valid: -2 … 1\)/);
-    expect(catchError(() => nn.logSoftmax(np.zeros([2, 3]), { axis: -3 }), ShapeError).message).toMatch(/nn\.logSoftmax: axis -3 is out of range/);
+    expect(catchError(() => nn.softmax(np.zeros([2, 3]), { axis: 2 }), ShapeError).message).toMatch(
+      /nn\.softmax: axis 2 is out of range for an array of rank 2 \(valid: -2 … 1\)/,
+    );
+    expect(catchError(() => nn.logSoftmax(np.zeros([2, 3]), { axis: -3 }), ShapeError).message).toMatch(
+      /nn\.logSoftmax: axis -3 is out of range/,
+    );
   });
 
   it("nn.softmax and nn.logSoftmax: axis out of range is a ShapeError naming the axis and the valid range", () => {
-    expect(catchError(() => nn.softmax(np.zeros([2, 3]), { axis: 2 }), ShapeError).message).toMatch(/axis 2 is out of range for an array of rank 2 \(valid: -2 … 1\)/);
-    expect(catchError(() => nn.logSoftmax(np.zeros([2, 3]), { axis: -3 }), ShapeError).message).toMatch(/axis -3 is out of range/);
+    expect(catchError(() => nn.softmax(np.zeros([2, 3]), { axis: 2 }), ShapeError).message).toMatch(
+      /axis 2 is out of range for an array of rank 2 \(valid: -2 … 1\)/,
+    );
+    expect(catchError(() => nn.logSoftmax(np.zeros([2, 3]), { axis: -3 }), ShapeError).message).toMatch(
+      /axis -3 is out of range/,
+    );
     expect(catchError(() => nn.softmax(np.zeros([2, 3]), { axis: 1.5 }), ShapeError).message).toMatch(/axis 1\.5/);
   });
 
   it("nn.oneHot: numClasses must be a whole number ≥ 0", () => {
     for (const n of [-1, 2.5, NaN]) {
-      expect(catchError(() => nn.oneHot([0], n), TracegradError).message).toMatch(new RegExp(`nn\\.oneHot: numClasses must be a whole number ≥ 0, got ${n}`));
+      expect(catchError(() => nn.oneHot([0], n), TracegradError).message).toMatch(
+        new RegExp(`nn\\.oneHot: numClasses must be a whole number ≥ 0, got ${n}`),
+      );
     }
   });
 });

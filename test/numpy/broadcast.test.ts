@@ -53,8 +53,14 @@ describe("broadcasting binary ops", () => {
       for (let trial = 0; trial < 40; trial++) {
         const [sa, sb] = randomPair(r);
         const out = refBroadcast(sa, sb)!;
-        const da = Array.from({ length: sa.reduce((p, d) => p * d, 1) }, () => Math.round((r() * 4 - 2) * 8) / 8 || 0.5);
-        const db = Array.from({ length: sb.reduce((p, d) => p * d, 1) }, () => Math.round((r() * 4 - 2) * 8) / 8 || 0.5);
+        const da = Array.from(
+          { length: sa.reduce((p, d) => p * d, 1) },
+          () => Math.round((r() * 4 - 2) * 8) / 8 || 0.5,
+        );
+        const db = Array.from(
+          { length: sb.reduce((p, d) => p * d, 1) },
+          () => Math.round((r() * 4 - 2) * 8) / 8 || 0.5,
+        );
         const a = np.reshape(np.array(da, { dtype: "float64" }), sa);
         const b = np.reshape(np.array(db, { dtype: "float64" }), sb);
         const res = op(a, b);
@@ -76,14 +82,36 @@ describe("broadcasting binary ops", () => {
       const [sa, sb] = randomPair(r);
       expect(np.add(np.zeros(sa), np.zeros(sb)).shape).toEqual(np.add(np.zeros(sb), np.zeros(sa)).shape);
     }
-    for (const [sa, sb] of [[[2], [3]], [[2, 3], [3, 2]], [[4, 1, 3], [2, 3, 3]]] as [number[], number[]][]) {
+    for (const [sa, sb] of [
+      [[2], [3]],
+      [
+        [2, 3],
+        [3, 2],
+      ],
+      [
+        [4, 1, 3],
+        [2, 3, 3],
+      ],
+    ] as [number[], number[]][]) {
       const e = catchError(() => np.add(np.zeros(sa), np.zeros(sb)), ShapeError);
       expect(e.message).toContain(`[${sa.join(", ")}] and [${sb.join(", ")}]`);
     }
   });
 
   it("scalars and 0-d tensors broadcast against anything", () => {
-    expectClose(np.add(np.array([[1, 2], [3, 4]]), 1), [[2, 3], [4, 5]]);
+    expectClose(
+      np.add(
+        np.array([
+          [1, 2],
+          [3, 4],
+        ]),
+        1,
+      ),
+      [
+        [2, 3],
+        [4, 5],
+      ],
+    );
     expectClose(np.multiply(np.array(2), np.array([[1], [2]])), [[2], [4]]);
     expect(np.add(np.zeros([0, 3]), np.ones([3])).shape).toEqual([0, 3]);
   });
@@ -93,7 +121,9 @@ describe("broadcasting binary ops", () => {
     for (let trial = 0; trial < 10; trial++) {
       const [sa, sb] = randomPair(r);
       const out = refBroadcast(sa, sb)!;
-      const g = grad((a: Tensor) => np.multiply(a, np.ones(sb, { dtype: "float64" })).sum())(np.zeros(sa, { dtype: "float64" }));
+      const g = grad((a: Tensor) => np.multiply(a, np.ones(sb, { dtype: "float64" })).sum())(
+        np.zeros(sa, { dtype: "float64" }),
+      );
       // each element of a is used (output size / a's size) times
       const times = out.reduce((p, d) => p * d, 1) / sa.reduce((p, d) => p * d, 1);
       expect(g.shape).toEqual(sa);
@@ -108,7 +138,10 @@ describe("np.where broadcasts all three operands", () => {
   });
 
   it("numeric condition (non-zero is true) and column-vector branch", () => {
-    expectClose(np.where([1, 0, 2], [1, 2, 3], [[10], [20]]), [[1, 10, 3], [1, 20, 3]]);
+    expectClose(np.where([1, 0, 2], [1, 2, 3], [[10], [20]]), [
+      [1, 10, 3],
+      [1, 20, 3],
+    ]);
   });
 
   it("the gradient flows to the chosen branch only", () => {

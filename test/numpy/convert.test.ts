@@ -7,7 +7,19 @@ describe("np.array", () => {
   it("makes float32 from JS numbers, nested arrays included", () => {
     expectTensor(np.array(3), 3, "float32");
     expectTensor(np.array([1, 2, 3]), [1, 2, 3], "float32");
-    expectTensor(np.array([[1, 2], [3, 4], [5, 6]]), [[1, 2], [3, 4], [5, 6]], "float32");
+    expectTensor(
+      np.array([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]),
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      "float32",
+    );
     expectTensor(np.array([[[1], [2]]]), [[[1], [2]]], "float32");
   });
 
@@ -55,8 +67,19 @@ describe("np.array", () => {
     // ArrayLike's type has no arrays of Tensors (API.md allows them; runtime does), hence the cast.
     const nested = (xs: Tensor[]) => xs as unknown as number[][];
     const t = np.array(nested([np.array([1, 2]), np.array([3, 4])]));
-    expectTensor(t, [[1, 2], [3, 4]], "float32");
-    expectTensor(np.array(nested([np.array([1], { dtype: "int32" }), np.array([2.5], { dtype: "float64" })])), [[1], [2.5]], "float64");
+    expectTensor(
+      t,
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      "float32",
+    );
+    expectTensor(
+      np.array(nested([np.array([1], { dtype: "int32" }), np.array([2.5], { dtype: "float64" })])),
+      [[1], [2.5]],
+      "float64",
+    );
   });
 
   it("handles empty arrays", () => {
@@ -68,8 +91,12 @@ describe("np.array", () => {
 
   it("rejects ragged and non-numeric data with a message naming the element", () => {
     expect(catchError(() => np.array([[1, 2], [3]]), ShapeError).message).toMatch(/np\.array.*ragged/);
-    expect(catchError(() => np.array([1, "a"] as never), TracegradError).message).toMatch(/np\.array: element \[1\] is the string "a"/);
-    expect(catchError(() => np.array([1, 2], { dtype: "float16" as never }), DTypeError).message).toMatch(/unknown dtype "float16".*float32/);
+    expect(catchError(() => np.array([1, "a"] as never), TracegradError).message).toMatch(
+      /np\.array: element \[1\] is the string "a"/,
+    );
+    expect(catchError(() => np.array([1, 2], { dtype: "float16" as never }), DTypeError).message).toMatch(
+      /unknown dtype "float16".*float32/,
+    );
   });
 });
 
@@ -115,7 +142,11 @@ describe("dtype promotion and weak typing of JS numbers", () => {
   });
 
   it("float-only math on integers gives float32", () => {
-    expectTensor(np.divide(np.array([1, 3], { dtype: "int32" }), np.array([2, 2], { dtype: "int32" })), [0.5, 1.5], "float32");
+    expectTensor(
+      np.divide(np.array([1, 3], { dtype: "int32" }), np.array([2, 2], { dtype: "int32" })),
+      [0.5, 1.5],
+      "float32",
+    );
     expectClose(np.exp(np.array([0, 1], { dtype: "int32" })), [1, Math.E]);
     expect(np.sqrt(i32).dtype).toBe("float32");
   });

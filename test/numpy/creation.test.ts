@@ -7,7 +7,14 @@ describe("zeros, ones, full", () => {
   it("default to float32", () => {
     expectTensor(np.zeros([2]), [0, 0], "float32");
     expectTensor(np.ones([2, 1]), [[1], [1]], "float32");
-    expectTensor(np.full([2, 2], 7), [[7, 7], [7, 7]], "float32");
+    expectTensor(
+      np.full([2, 2], 7),
+      [
+        [7, 7],
+        [7, 7],
+      ],
+      "float32",
+    );
   });
 
   it("take a dtype", () => {
@@ -88,9 +95,23 @@ describe("linspace", () => {
 
 describe("eye", () => {
   it("square and rectangular identity", () => {
-    expectTensor(np.eye(2), [[1, 0], [0, 1]], "float32");
-    expectTensor(np.eye(2, 3), [[1, 0, 0], [0, 1, 0]]);
-    expectTensor(np.eye(3, 2), [[1, 0], [0, 1], [0, 0]]);
+    expectTensor(
+      np.eye(2),
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      "float32",
+    );
+    expectTensor(np.eye(2, 3), [
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
+    expectTensor(np.eye(3, 2), [
+      [1, 0],
+      [0, 1],
+      [0, 0],
+    ]);
     expect(np.eye(0).shape).toEqual([0, 0]);
   });
 });

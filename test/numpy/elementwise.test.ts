@@ -10,7 +10,14 @@ describe("comparisons", () => {
     expectTensor(np.less([1, 2, 3], 2), [true, false, false], "bool");
     expectTensor(np.lessEqual(1, [0, 1, 2]), [false, true, true], "bool");
     expectTensor(np.equal([1, 2], [1, 3]), [true, false], "bool");
-    expectTensor(np.notEqual([[1], [2]], [1, 2]), [[false, true], [true, false]], "bool");
+    expectTensor(
+      np.notEqual([[1], [2]], [1, 2]),
+      [
+        [false, true],
+        [true, false],
+      ],
+      "bool",
+    );
   });
 
   it("NaN compares unequal to everything", () => {
@@ -19,7 +26,11 @@ describe("comparisons", () => {
   });
 
   it("have zero derivative", () => {
-    const [, t] = jvp((x: Tensor) => np.greater(x, 0).astype("float32").mul(x), [np.array([2, -2])], [np.array([1, 1])]);
+    const [, t] = jvp(
+      (x: Tensor) => np.greater(x, 0).astype("float32").mul(x),
+      [np.array([2, -2])],
+      [np.array([1, 1])],
+    );
     expectTensor(t, [1, 0]);
   });
 });
@@ -106,6 +117,8 @@ describe("astype", () => {
   });
 
   it("unknown dtypes are a DTypeError", () => {
-    expect(catchError(() => np.astype([1], "int8" as never), DTypeError).message).toMatch(/astype: unknown dtype "int8"/);
+    expect(catchError(() => np.astype([1], "int8" as never), DTypeError).message).toMatch(
+      /astype: unknown dtype "int8"/,
+    );
   });
 });

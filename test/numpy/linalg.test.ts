@@ -19,7 +19,9 @@ function refMatmul(a: number[], sa: number[], b: number[], sb: number[]): [numbe
   const ba = sa.slice(0, -2);
   const bb = sb.slice(0, -2);
   const nb = Math.max(ba.length, bb.length);
-  const batch = Array.from({ length: nb }, (_, i) => Math.max(ba[ba.length - nb + i] ?? 1, bb[bb.length - nb + i] ?? 1));
+  const batch = Array.from({ length: nb }, (_, i) =>
+    Math.max(ba[ba.length - nb + i] ?? 1, bb[bb.length - nb + i] ?? 1),
+  );
   const out = [...batch, m, n];
   const size = out.reduce((p, q) => p * q, 1);
   const vals = Array.from({ length: size }, (_, flat) => {
@@ -36,18 +38,52 @@ function refMatmul(a: number[], sa: number[], b: number[], sb: number[]): [numbe
 
 describe("np.matmul", () => {
   it("2-D × 2-D", () => {
-    expectTensor(np.matmul([[1, 2], [3, 4]], [[5, 6], [7, 8]]), [[19, 22], [43, 50]], "float32");
+    expectTensor(
+      np.matmul(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [
+          [5, 6],
+          [7, 8],
+        ],
+      ),
+      [
+        [19, 22],
+        [43, 50],
+      ],
+      "float32",
+    );
   });
 
   it("batched and broadcast batch dimensions vs a JS reference", () => {
     const r = rng(11);
     const cases: [number[], number[]][] = [
-      [[3, 2, 4], [3, 4, 5]],
-      [[2, 1, 3, 4], [5, 4, 2]],
-      [[1, 2, 3], [4, 3, 2]],
-      [[2, 3], [6, 3, 1]],
-      [[4, 2, 3], [3, 2]],
-      [[2, 1, 2, 2], [1, 3, 2, 2]],
+      [
+        [3, 2, 4],
+        [3, 4, 5],
+      ],
+      [
+        [2, 1, 3, 4],
+        [5, 4, 2],
+      ],
+      [
+        [1, 2, 3],
+        [4, 3, 2],
+      ],
+      [
+        [2, 3],
+        [6, 3, 1],
+      ],
+      [
+        [4, 2, 3],
+        [3, 2],
+      ],
+      [
+        [2, 1, 2, 2],
+        [1, 3, 2, 2],
+      ],
     ];
     for (const [sa, sb] of cases) {
       const [a, da] = rand(r, sa);
@@ -60,7 +96,10 @@ describe("np.matmul", () => {
   });
 
   it("1-D operands are promoted and the added axis dropped", () => {
-    const M = [[1, 2], [3, 4]];
+    const M = [
+      [1, 2],
+      [3, 4],
+    ];
     expectTensor(np.matmul([1, 2], M), [7, 10]);
     expectTensor(np.matmul(M, [1, 2]), [5, 11]);
     expectTensor(np.matmul([1, 2], [3, 4]), 11);
@@ -78,7 +117,10 @@ describe("np.matmul", () => {
     // Σ A_b B for b in batch of 3 ⇒ ∂/∂B = Σ_b A_bᵀ 1
     const A = np.ones([3, 2, 2], { dtype: "float64" });
     const g = grad((b: Tensor) => np.matmul(A, b).sum())(np.ones([2, 2], { dtype: "float64" }));
-    expectTensor(g, [[6, 6], [6, 6]]);
+    expectTensor(g, [
+      [6, 6],
+      [6, 6],
+    ]);
   });
 
   it("mismatched inner dimensions are a ShapeError", () => {
@@ -94,8 +136,26 @@ describe("np.dot", () => {
   });
 
   it("matrix · vector and vector · matrix", () => {
-    expectTensor(np.dot([[1, 2], [3, 4]], [1, 1]), [3, 7]);
-    expectTensor(np.dot([1, 1], [[1, 2], [3, 4]]), [4, 6]);
+    expectTensor(
+      np.dot(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [1, 1],
+      ),
+      [3, 7],
+    );
+    expectTensor(
+      np.dot(
+        [1, 1],
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ),
+      [4, 6],
+    );
   });
 
   it("N-D: contracts the last axis of a with the second-to-last of b", () => {
@@ -129,15 +189,24 @@ describe("np.dot", () => {
 
 describe("np.outer", () => {
   it("of vectors", () => {
-    expectTensor(np.outer([1, 2], [3, 4, 5]), [[3, 4, 5], [6, 8, 10]]);
+    expectTensor(np.outer([1, 2], [3, 4, 5]), [
+      [3, 4, 5],
+      [6, 8, 10],
+    ]);
   });
 
   it("flattens its operands", () => {
-    expectTensor(np.outer([[1], [2]], [[1, 2]]), [[1, 2], [2, 4]]);
+    expectTensor(np.outer([[1], [2]], [[1, 2]]), [
+      [1, 2],
+      [2, 4],
+    ]);
   });
 
   it("is differentiable", () => {
-    const [ga, gb] = grad((a: Tensor, b: Tensor) => np.outer(a, b).sum(), { argnums: [0, 1] })(np.array([1, 2]), np.array([3, 4, 5]));
+    const [ga, gb] = grad((a: Tensor, b: Tensor) => np.outer(a, b).sum(), { argnums: [0, 1] })(
+      np.array([1, 2]),
+      np.array([3, 4, 5]),
+    );
     expectClose(ga, [12, 12]);
     expectClose(gb, [3, 3, 3]);
   });

@@ -4,7 +4,14 @@ import { ShapeError, type Tensor, np } from "tracegrad";
 import { catchError, expectClose, expectTensor, strides, unravel } from "../helpers.js";
 
 /** Plain-JS reduction of a row-major array over `axes`, returning [shape, values]. */
-function refReduce(data: number[], shape: number[], axes: number[], keepdims: boolean, init: number, step: (a: number, v: number) => number): [number[], number[]] {
+function refReduce(
+  data: number[],
+  shape: number[],
+  axes: number[],
+  keepdims: boolean,
+  init: number,
+  step: (a: number, v: number) => number,
+): [number[], number[]] {
   const outShape = shape.map((s, i) => (axes.includes(i) ? 1 : s));
   const ost = strides(outShape);
   const out = new Array<number>(outShape.reduce((a, b) => a * b, 1)).fill(init);
@@ -31,7 +38,12 @@ const axisCases: [string, number | number[] | undefined, number[]][] = [
   ["axes []", [], []],
 ];
 
-const reductions: [string, (t: Tensor, o: { axis?: number | number[]; keepdims?: boolean }) => Tensor, number, (a: number, v: number) => number][] = [
+const reductions: [
+  string,
+  (t: Tensor, o: { axis?: number | number[]; keepdims?: boolean }) => Tensor,
+  number,
+  (a: number, v: number) => number,
+][] = [
   ["sum", np.sum, 0, (a, v) => a + v],
   ["max", np.max, -Infinity, Math.max],
   ["min", np.min, Infinity, Math.min],
@@ -63,7 +75,16 @@ describe("np.mean", () => {
   });
 
   it("keepdims", () => {
-    expectClose(np.mean(np.array([[1, 2], [3, 5]]), { axis: 1, keepdims: true }), [[1.5], [4]]);
+    expectClose(
+      np.mean(
+        np.array([
+          [1, 2],
+          [3, 5],
+        ]),
+        { axis: 1, keepdims: true },
+      ),
+      [[1.5], [4]],
+    );
   });
 
   it("of integers is float32", () => {
@@ -74,7 +95,20 @@ describe("np.mean", () => {
 
 describe("dtypes and edge cases", () => {
   it("sum keeps int32, and sums bools as int32", () => {
-    expectTensor(np.sum(np.array([[1, 2], [3, 4]], { dtype: "int32" }), { axis: 0 }), [4, 6], "int32");
+    expectTensor(
+      np.sum(
+        np.array(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          { dtype: "int32" },
+        ),
+        { axis: 0 },
+      ),
+      [4, 6],
+      "int32",
+    );
     expectTensor(np.sum([true, true, false]), 2, "int32");
   });
 
@@ -97,7 +131,9 @@ describe("dtypes and edge cases", () => {
   });
 
   it("bad axes are ShapeErrors naming the op", () => {
-    expect(catchError(() => np.max(x, { axis: 3 }), ShapeError).message).toMatch(/np\.max: axis 3 is out of range for an array of rank 3 \(valid: -3 … 2\)/);
+    expect(catchError(() => np.max(x, { axis: 3 }), ShapeError).message).toMatch(
+      /np\.max: axis 3 is out of range for an array of rank 3 \(valid: -3 … 2\)/,
+    );
     expect(catchError(() => np.mean(x, { axis: [1, 1] }), ShapeError).message).toMatch(/np\.mean: repeated axis/);
     catchError(() => np.sum(x, { axis: -4 }), ShapeError);
   });

@@ -7,7 +7,14 @@ const a6 = () => np.arange(6); // int32 [0 … 5]
 
 describe("np.reshape", () => {
   it("keeps row-major order", () => {
-    expectTensor(np.reshape(a6(), [2, 3]), [[0, 1, 2], [3, 4, 5]], "int32");
+    expectTensor(
+      np.reshape(a6(), [2, 3]),
+      [
+        [0, 1, 2],
+        [3, 4, 5],
+      ],
+      "int32",
+    );
     expectTensor(np.reshape(a6(), [3, 1, 2]), [[[0, 1]], [[2, 3]], [[4, 5]]]);
   });
 
@@ -24,7 +31,9 @@ describe("np.reshape", () => {
   });
 
   it("rejects a wrong element count, two −1s and bad dimensions", () => {
-    expect(catchError(() => np.reshape(a6(), [4, -1]), ShapeError).message).toMatch(/np\.reshape: cannot reshape an array of shape \[6\] \(6 elements\) into shape \[4, -1\]/);
+    expect(catchError(() => np.reshape(a6(), [4, -1]), ShapeError).message).toMatch(
+      /np\.reshape: cannot reshape an array of shape \[6\] \(6 elements\) into shape \[4, -1\]/,
+    );
     expect(catchError(() => np.reshape(a6(), [4, 2]), ShapeError).message).toMatch(/\[6\].*\[4, 2\]/);
     expect(catchError(() => np.reshape(a6(), [-1, -1]), ShapeError).message).toMatch(/only one dimension may be −1/);
     catchError(() => np.reshape(a6(), [2, 1.5, 2]), ShapeError);
@@ -32,19 +41,45 @@ describe("np.reshape", () => {
   });
 
   it("is differentiable", () => {
-    expectTensor(grad((x: Tensor) => x.reshape([3, 2]).mul(np.array([[1, 2], [3, 4], [5, 6]])).sum())(np.ones([2, 3])), [[1, 2, 3], [4, 5, 6]]);
+    expectTensor(
+      grad((x: Tensor) =>
+        x
+          .reshape([3, 2])
+          .mul(
+            np.array([
+              [1, 2],
+              [3, 4],
+              [5, 6],
+            ]),
+          )
+          .sum(),
+      )(np.ones([2, 3])),
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+    );
   });
 });
 
 describe("np.transpose", () => {
   it("reverses axes by default", () => {
-    expectTensor(np.transpose(np.reshape(a6(), [2, 3])), [[0, 3], [1, 4], [2, 5]]);
+    expectTensor(np.transpose(np.reshape(a6(), [2, 3])), [
+      [0, 3],
+      [1, 4],
+      [2, 5],
+    ]);
   });
 
   it("permutes by axes, negative allowed, vs a JS reference", () => {
     const shape = [2, 3, 4];
     const x = np.reshape(np.arange(24), shape);
-    for (const perm of [[2, 0, 1], [1, 2, 0], [0, 2, 1], [-1, 0, -2]]) {
+    for (const perm of [
+      [2, 0, 1],
+      [1, 2, 0],
+      [0, 2, 1],
+      [-1, 0, -2],
+    ]) {
       const p = perm.map((a) => (a < 0 ? a + 3 : a));
       const t = np.transpose(x, perm);
       const out = p.map((a) => shape[a]!);
@@ -56,13 +91,32 @@ describe("np.transpose", () => {
   });
 
   it("rejects non-permutations", () => {
-    expect(catchError(() => np.transpose(np.ones([2, 3]), [0, 0]), ShapeError).message).toMatch(/np\.transpose.*not a permutation/);
+    expect(catchError(() => np.transpose(np.ones([2, 3]), [0, 0]), ShapeError).message).toMatch(
+      /np\.transpose.*not a permutation/,
+    );
     catchError(() => np.transpose(np.ones([2, 3]), [0]), ShapeError);
     catchError(() => np.transpose(np.ones([2, 3]), [0, 2]), ShapeError);
   });
 
   it("is differentiable", () => {
-    expectTensor(grad((x: Tensor) => x.transpose([1, 0]).mul(np.array([[1, 2], [3, 4], [5, 6]])).sum())(np.ones([2, 3])), [[1, 3, 5], [2, 4, 6]]);
+    expectTensor(
+      grad((x: Tensor) =>
+        x
+          .transpose([1, 0])
+          .mul(
+            np.array([
+              [1, 2],
+              [3, 4],
+              [5, 6],
+            ]),
+          )
+          .sum(),
+      )(np.ones([2, 3])),
+      [
+        [1, 3, 5],
+        [2, 4, 6],
+      ],
+    );
   });
 });
 
@@ -89,14 +143,22 @@ describe("np.expandDims and np.squeeze", () => {
   });
 
   it("squeezing an axis whose size is not 1 is a ShapeError naming it", () => {
-    expect(catchError(() => np.squeeze(np.ones([1, 3, 1]), 1), ShapeError).message).toMatch(/np\.squeeze: axis 1 of shape \[1, 3, 1\] has size 3, not 1/);
+    expect(catchError(() => np.squeeze(np.ones([1, 3, 1]), 1), ShapeError).message).toMatch(
+      /np\.squeeze: axis 1 of shape \[1, 3, 1\] has size 3, not 1/,
+    );
   });
 });
 
 describe("np.broadcastTo", () => {
   it("repeats along new and size-1 axes", () => {
-    expectTensor(np.broadcastTo([1, 2, 3], [2, 3]), [[1, 2, 3], [1, 2, 3]]);
-    expectTensor(np.broadcastTo([[1], [2]], [2, 3]), [[1, 1, 1], [2, 2, 2]]);
+    expectTensor(np.broadcastTo([1, 2, 3], [2, 3]), [
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
+    expectTensor(np.broadcastTo([[1], [2]], [2, 3]), [
+      [1, 1, 1],
+      [2, 2, 2],
+    ]);
     expectTensor(np.broadcastTo(5, [2]), [5, 5]);
   });
 
@@ -113,37 +175,147 @@ describe("np.broadcastTo", () => {
 
 describe("np.concatenate and np.stack", () => {
   it("concatenate along axis 0 (default), 1 and −1", () => {
-    expectTensor(np.concatenate([[[1, 2]], [[3, 4], [5, 6]]]), [[1, 2], [3, 4], [5, 6]]);
-    expectTensor(np.concatenate([[[1], [2]], [[3, 4], [5, 6]]], 1), [[1, 3, 4], [2, 5, 6]]);
-    expectTensor(np.concatenate([[[1], [2]], [[3, 4], [5, 6]]], -1), [[1, 3, 4], [2, 5, 6]]);
+    expectTensor(
+      np.concatenate([
+        [[1, 2]],
+        [
+          [3, 4],
+          [5, 6],
+        ],
+      ]),
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+    );
+    expectTensor(
+      np.concatenate(
+        [
+          [[1], [2]],
+          [
+            [3, 4],
+            [5, 6],
+          ],
+        ],
+        1,
+      ),
+      [
+        [1, 3, 4],
+        [2, 5, 6],
+      ],
+    );
+    expectTensor(
+      np.concatenate(
+        [
+          [[1], [2]],
+          [
+            [3, 4],
+            [5, 6],
+          ],
+        ],
+        -1,
+      ),
+      [
+        [1, 3, 4],
+        [2, 5, 6],
+      ],
+    );
     expectTensor(np.concatenate([[1], [2], [3, 4]]), [1, 2, 3, 4]);
   });
 
   it("concatenate promotes dtypes", () => {
-    expect(np.concatenate([np.array([1], { dtype: "int32" }), np.array([0.5], { dtype: "float64" })]).dtype).toBe("float64");
+    expect(np.concatenate([np.array([1], { dtype: "int32" }), np.array([0.5], { dtype: "float64" })]).dtype).toBe(
+      "float64",
+    );
   });
 
   it("concatenate rejects mismatched shapes, 0-d operands and empty lists", () => {
-    expect(catchError(() => np.concatenate([np.ones([2, 2]), np.ones([2, 3])]), ShapeError).message).toMatch(/np\.concatenate: shapes \[2, 2\], \[2, 3\] must match except along axis 0/);
+    expect(catchError(() => np.concatenate([np.ones([2, 2]), np.ones([2, 3])]), ShapeError).message).toMatch(
+      /np\.concatenate: shapes \[2, 2\], \[2, 3\] must match except along axis 0/,
+    );
     catchError(() => np.concatenate([np.array(1), np.array(2)]), ShapeError);
     catchError(() => np.concatenate([]), TracegradError);
   });
 
   it("stack adds a new axis at 0, 1 or −1", () => {
-    expectTensor(np.stack([[1, 2], [3, 4]]), [[1, 2], [3, 4]]);
-    expectTensor(np.stack([[1, 2], [3, 4]], 1), [[1, 3], [2, 4]]);
-    expectTensor(np.stack([[1, 2], [3, 4]], -1), [[1, 3], [2, 4]]);
+    expectTensor(
+      np.stack([
+        [1, 2],
+        [3, 4],
+      ]),
+      [
+        [1, 2],
+        [3, 4],
+      ],
+    );
+    expectTensor(
+      np.stack(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        1,
+      ),
+      [
+        [1, 3],
+        [2, 4],
+      ],
+    );
+    expectTensor(
+      np.stack(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        -1,
+      ),
+      [
+        [1, 3],
+        [2, 4],
+      ],
+    );
     expectTensor(np.stack([np.array(1), np.array(2)]), [1, 2]);
   });
 
   it("stack rejects differing shapes", () => {
-    expect(catchError(() => np.stack([np.ones([2]), np.ones([3])]), ShapeError).message).toMatch(/np\.stack.*\[2\], \[3\]/);
+    expect(catchError(() => np.stack([np.ones([2]), np.ones([3])]), ShapeError).message).toMatch(
+      /np\.stack.*\[2\], \[3\]/,
+    );
   });
 
   it("gradients split back to each operand", () => {
-    expectTensor(grad((x: Tensor) => np.concatenate([x, x.mul(2)]).mul(np.array([1, 2, 3, 4])).sum())(np.array([1, 1])), [1 + 2 * 3, 2 + 2 * 4]);
-    expectTensor(grad((x: Tensor) => np.stack([x, x.mul(3)], 1).mul(np.array([[1, 2], [3, 4]])).sum())(np.array([1, 1])), [1 + 3 * 2, 3 + 3 * 4]);
-    const [g1, g2] = grad((a: Tensor, b: Tensor) => np.concatenate([a, b], 1).mul(np.array([[1, 2, 3]])).sum(), { argnums: [0, 1] })(np.ones([1, 1]), np.ones([1, 2]));
+    expectTensor(
+      grad((x: Tensor) =>
+        np
+          .concatenate([x, x.mul(2)])
+          .mul(np.array([1, 2, 3, 4]))
+          .sum(),
+      )(np.array([1, 1])),
+      [1 + 2 * 3, 2 + 2 * 4],
+    );
+    expectTensor(
+      grad((x: Tensor) =>
+        np
+          .stack([x, x.mul(3)], 1)
+          .mul(
+            np.array([
+              [1, 2],
+              [3, 4],
+            ]),
+          )
+          .sum(),
+      )(np.array([1, 1])),
+      [1 + 3 * 2, 3 + 3 * 4],
+    );
+    const [g1, g2] = grad(
+      (a: Tensor, b: Tensor) =>
+        np
+          .concatenate([a, b], 1)
+          .mul(np.array([[1, 2, 3]]))
+          .sum(),
+      { argnums: [0, 1] },
+    )(np.ones([1, 1]), np.ones([1, 2]));
     expectTensor(g1, [[1]]);
     expectTensor(g2, [[2, 3]]);
   });

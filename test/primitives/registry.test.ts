@@ -15,14 +15,57 @@ describe("registry", () => {
 
   it("contains the primitives DESIGN.md lists for this stage", () => {
     const names = new Set(primitives.map((p) => p.name));
-    for (const n of ["neg", "add", "sub", "mul", "div", "exp", "log", "sin", "cos", "tanh", "sqrt", "pow", "max", "min", "select", "reduce_sum", "reduce_max", "reduce_min", "broadcast_in_dim", "reshape", "transpose", "concatenate", "slice", "dot_general", "convert_element_type", "stop_gradient"]) {
+    for (const n of [
+      "neg",
+      "add",
+      "sub",
+      "mul",
+      "div",
+      "exp",
+      "log",
+      "sin",
+      "cos",
+      "tanh",
+      "sqrt",
+      "pow",
+      "max",
+      "min",
+      "select",
+      "reduce_sum",
+      "reduce_max",
+      "reduce_min",
+      "broadcast_in_dim",
+      "reshape",
+      "transpose",
+      "concatenate",
+      "slice",
+      "dot_general",
+      "convert_element_type",
+      "stop_gradient",
+    ]) {
       expect(names.has(n), n).toBe(true);
     }
   });
 
   it("linear primitives have transpose rules", () => {
-    const linear = ["neg", "add", "sub", "reduce_sum", "broadcast_in_dim", "reshape", "transpose", "concatenate", "slice", "convert_element_type", "select", "mul", "div", "dot_general"];
-    for (const p of primitives.filter((q) => linear.includes(q.name))) expect(p.transpose, p.name).toBeTypeOf("function");
+    const linear = [
+      "neg",
+      "add",
+      "sub",
+      "reduce_sum",
+      "broadcast_in_dim",
+      "reshape",
+      "transpose",
+      "concatenate",
+      "slice",
+      "convert_element_type",
+      "select",
+      "mul",
+      "div",
+      "dot_general",
+    ];
+    for (const p of primitives.filter((q) => linear.includes(q.name)))
+      expect(p.transpose, p.name).toBeTypeOf("function");
   });
 
   it("every primitive declares test cases whose avals pass its own shape rule", () => {

@@ -12,7 +12,10 @@ describe("transforms of np/nn functions (parameters typed ArrayLike)", () => {
     expect([v.item(), g.item()]).toEqual([2, 1]);
     const j = jacrev(nn.softmax)(np.array([0, 0]));
     expectTypeOf(j).toEqualTypeOf<Tensor>();
-    expect(j.toArray()).toEqual([[0.25, -0.25], [-0.25, 0.25]]);
+    expect(j.toArray()).toEqual([
+      [0.25, -0.25],
+      [-0.25, 0.25],
+    ]);
     const [, back] = vjp(np.exp, 0);
     expectTypeOf(back(1)).toEqualTypeOf<[Tensor]>();
     expect(back(3)[0].item()).toBe(3);
@@ -28,6 +31,9 @@ describe("transforms of np/nn functions (parameters typed ArrayLike)", () => {
     expect([gp.w.item(), gp.b.item()]).toEqual([3, 2]);
     const h = hessian((x: Tensor) => x.pow(3).sum())(np.array([1, 2]));
     expectTypeOf(h).toEqualTypeOf<Tensor>();
-    expect(h.toArray()).toEqual([[6, 0], [0, 12]]);
+    expect(h.toArray()).toEqual([
+      [6, 0],
+      [0, 12],
+    ]);
   });
 });

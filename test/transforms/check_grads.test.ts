@@ -9,12 +9,23 @@ const f64 = (v: number[]) => np.array(v, { dtype: "float64" });
 describe("checkGrads", () => {
   it("accepts correct derivatives up to order 2", () => {
     expect(() => checkGrads((x: Tensor) => x.sin().mul(x).sum(), [f64([0.5, 1, -0.3])])).not.toThrow();
-    expect(() => checkGrads((x: Tensor, y: Tensor) => x.matmul(y).tanh(), [np.ones([2, 3], { dtype: "float64" }).mul(0.3), f64([0.1, -0.2, 0.4])], { order: 2 })).not.toThrow();
+    expect(() =>
+      checkGrads(
+        (x: Tensor, y: Tensor) => x.matmul(y).tanh(),
+        [np.ones([2, 3], { dtype: "float64" }).mul(0.3), f64([0.1, -0.2, 0.4])],
+        { order: 2 },
+      ),
+    ).not.toThrow();
   });
 
   it("accepts pytree arguments and outputs, and integer arguments", () => {
-    const fn = (p: { w: Tensor; b: Tensor }, n: Tensor) => ({ y: p.w.mul(p.b).exp(), s: [p.w.sum().mul(n.astype("float64"))] });
-    expect(() => checkGrads(fn, [{ w: f64([0.1, 0.2]), b: f64([0.3, -0.4]) }, np.array(2, { dtype: "int32" })])).not.toThrow();
+    const fn = (p: { w: Tensor; b: Tensor }, n: Tensor) => ({
+      y: p.w.mul(p.b).exp(),
+      s: [p.w.sum().mul(n.astype("float64"))],
+    });
+    expect(() =>
+      checkGrads(fn, [{ w: f64([0.1, 0.2]), b: f64([0.3, -0.4]) }, np.array(2, { dtype: "int32" })]),
+    ).not.toThrow();
   });
 
   it("uses float32 tolerances for float32 inputs", () => {
@@ -48,6 +59,8 @@ describe("checkGrads", () => {
   });
 
   it("args must be an array of positional arguments", () => {
-    expect(catchError(() => checkGrads((x: Tensor) => x, f64([1]) as never), TracegradError).message).toMatch(/args must be an array/);
+    expect(catchError(() => checkGrads((x: Tensor) => x, f64([1]) as never), TracegradError).message).toMatch(
+      /args must be an array/,
+    );
   });
 });

@@ -26,7 +26,11 @@ describe("higher-order derivatives", () => {
   });
 
   it("jvp(grad(f)): forward-over-reverse gives f''·t", () => {
-    const [g, gt] = jvp(grad((x: Tensor) => x.pow(3)), [f64(2)], [f64(1)]);
+    const [g, gt] = jvp(
+      grad((x: Tensor) => x.pow(3)),
+      [f64(2)],
+      [f64(1)],
+    );
     expectTensor(g, 12);
     expectTensor(gt, 12);
   });
@@ -39,23 +43,47 @@ describe("higher-order derivatives", () => {
 
   it("vjp of grad: Hessian-vector product", () => {
     // f = Σ x³ → ∇f = 3x² → H = diag(6x)
-    const [, back] = vjp(grad((x: Tensor) => x.pow(3).sum()), f64([1, 2]));
+    const [, back] = vjp(
+      grad((x: Tensor) => x.pow(3).sum()),
+      f64([1, 2]),
+    );
     expectTensor(back(f64([1, 1]))[0], [6, 12]);
   });
 
   it("jacfwd(jacrev(f)) of vector → vector has shape [out, in, in]", () => {
     // f(x) = x ⊙ x ⊙ x; ∂²f_i/∂x_j∂x_k = 6x_i δij δik
     const H = jacfwd(jacrev((x: Tensor) => x.pow(3)))(f64([1, 2]));
-    expectTensor(H, [[[6, 0], [0, 0]], [[0, 0], [0, 12]]]);
+    expectTensor(H, [
+      [
+        [6, 0],
+        [0, 0],
+      ],
+      [
+        [0, 0],
+        [0, 12],
+      ],
+    ]);
   });
 
   it("hessian of hessian via jacfwd: third derivatives of Σ x⁴ are 24x on the diagonal", () => {
     const T = jacfwd(hessian((x: Tensor) => x.pow(4).sum()))(f64([1, 2]));
-    expectTensor(T, [[[24, 0], [0, 0]], [[0, 0], [0, 48]]]);
+    expectTensor(T, [
+      [
+        [24, 0],
+        [0, 0],
+      ],
+      [
+        [0, 0],
+        [0, 48],
+      ],
+    ]);
   });
 
   it("linearize of grad", () => {
-    const [g, gLin] = linearize(grad((x: Tensor) => x.sin()), f64(0.3));
+    const [g, gLin] = linearize(
+      grad((x: Tensor) => x.sin()),
+      f64(0.3),
+    );
     expectClose(g, Math.cos(0.3), tight);
     expectClose(gLin(f64(2)), -2 * Math.sin(0.3), tight);
   });
@@ -156,10 +184,16 @@ describe("stopGradient", () => {
 
 describe("ties share the gradient equally (as JAX)", () => {
   it("maximum and minimum at equal operands give ½ to each", () => {
-    const [ga, gb] = grad((a: Tensor, b: Tensor) => np.maximum(a, b).sum(), { argnums: [0, 1] })(f64([1, 2]), f64([1, 1]));
+    const [ga, gb] = grad((a: Tensor, b: Tensor) => np.maximum(a, b).sum(), { argnums: [0, 1] })(
+      f64([1, 2]),
+      f64([1, 1]),
+    );
     expectTensor(ga, [0.5, 1]);
     expectTensor(gb, [0.5, 0]);
-    const [ha, hb] = grad((a: Tensor, b: Tensor) => np.minimum(a, b).sum(), { argnums: [0, 1] })(f64([1, 2]), f64([1, 1]));
+    const [ha, hb] = grad((a: Tensor, b: Tensor) => np.minimum(a, b).sum(), { argnums: [0, 1] })(
+      f64([1, 2]),
+      f64([1, 1]),
+    );
     expectTensor(ha, [0.5, 0]);
     expectTensor(hb, [0.5, 1]);
   });
@@ -174,8 +208,21 @@ describe("ties share the gradient equally (as JAX)", () => {
   });
 
   it("per row with axis and keepdims", () => {
-    const g = grad((x: Tensor) => x.max({ axis: 1, keepdims: true }).mul(f64([[1], [10]])).sum())(f64([[1, 3, 3], [5, 2, 1]]));
-    expectTensor(g, [[0, 0.5, 0.5], [10, 0, 0]]);
+    const g = grad((x: Tensor) =>
+      x
+        .max({ axis: 1, keepdims: true })
+        .mul(f64([[1], [10]]))
+        .sum(),
+    )(
+      f64([
+        [1, 3, 3],
+        [5, 2, 1],
+      ]),
+    );
+    expectTensor(g, [
+      [0, 0.5, 0.5],
+      [10, 0, 0],
+    ]);
   });
 
   it("abs at 0 has derivative 0, and clip at its bounds splits", () => {

@@ -1,8 +1,23 @@
 // Typed errors with useful messages, and a clean trace stack (library still usable) after every one of them.
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  ConcretizationError, DTypeError, GradientError, ShapeError, Tensor, TracegradError, UnexpectedTracerError,
-  grad, jacfwd, jacrev, jvp, lax, linearize, makeJaxpr, np, valueAndGrad, vjp,
+  ConcretizationError,
+  DTypeError,
+  GradientError,
+  ShapeError,
+  Tensor,
+  TracegradError,
+  UnexpectedTracerError,
+  grad,
+  jacfwd,
+  jacrev,
+  jvp,
+  lax,
+  linearize,
+  makeJaxpr,
+  np,
+  valueAndGrad,
+  vjp,
 } from "tracegrad";
 import { traceDepth } from "../../src/core/trace.js";
 import { catchError, expectTensor } from "../helpers.js";
@@ -25,7 +40,9 @@ describe("ShapeError", () => {
   });
 
   it("the Tensor method reports the np operation", () => {
-    expect(catchError(() => np.ones([2]).mul(np.ones([3])), ShapeError).message).toMatch(/np\.multiply: shapes \[2\] and \[3\]/);
+    expect(catchError(() => np.ones([2]).mul(np.ones([3])), ShapeError).message).toMatch(
+      /np\.multiply: shapes \[2\] and \[3\]/,
+    );
   });
 
   it("np.matmul with misaligned inner dimensions names both shapes and sizes", () => {
@@ -43,11 +60,15 @@ describe("ShapeError", () => {
   });
 
   it("np.matmul of a 0-d operand", () => {
-    expect(catchError(() => np.matmul(2, np.ones([3])), ShapeError).message).toMatch(/np\.matmul.*at least 1-D.*\[\] and \[3\].*np\.multiply/);
+    expect(catchError(() => np.matmul(2, np.ones([3])), ShapeError).message).toMatch(
+      /np\.matmul.*at least 1-D.*\[\] and \[3\].*np\.multiply/,
+    );
   });
 
   it("np.dot with misaligned axes", () => {
-    expect(catchError(() => np.dot(np.ones([2, 3]), np.ones([2, 3])), ShapeError).message).toMatch(/np\.dot: shapes \[2, 3\] and \[2, 3\] are not aligned/);
+    expect(catchError(() => np.dot(np.ones([2, 3]), np.ones([2, 3])), ShapeError).message).toMatch(
+      /np\.dot: shapes \[2, 3\] and \[2, 3\] are not aligned/,
+    );
   });
 
   it("lax primitives do not broadcast, and say so", () => {
@@ -66,14 +87,22 @@ describe("ShapeError", () => {
   });
 
   it("bad reduction axes", () => {
-    expect(catchError(() => np.sum(np.ones([2, 3]), { axis: 2 }), ShapeError).message).toMatch(/np\.sum: axis 2 is out of range for an array of rank 2/);
+    expect(catchError(() => np.sum(np.ones([2, 3]), { axis: 2 }), ShapeError).message).toMatch(
+      /np\.sum: axis 2 is out of range for an array of rank 2/,
+    );
     expect(catchError(() => np.sum(np.ones([2, 3]), { axis: [0, -2] }), ShapeError).message).toMatch(/repeated axis/);
   });
 });
 
 describe("GradientError", () => {
   it("grad of a non-scalar output names the shape and suggests .sum() or jacrev", () => {
-    const e = catchError(() => grad(function vecFn(x: Tensor) { return x.mul(2); })(np.ones([3])), GradientError);
+    const e = catchError(
+      () =>
+        grad(function vecFn(x: Tensor) {
+          return x.mul(2);
+        })(np.ones([3])),
+      GradientError,
+    );
     expect(e.message).toMatch(/grad: 'vecFn' must return a scalar \(shape \[\]\), got shape \[3\]/);
     expect(e.message).toMatch(/\.sum\(\)/);
     expect(e.message).toMatch(/jacrev/);
@@ -84,35 +113,56 @@ describe("GradientError", () => {
   });
 
   it("grad of a pytree output suggests jacrev / vjp / hasAux", () => {
-    const e = catchError(() => grad((x: Tensor) => [x.sum(), x.sum()] as unknown as Tensor)(np.ones([2])), GradientError);
+    const e = catchError(
+      () => grad((x: Tensor) => [x.sum(), x.sum()] as unknown as Tensor)(np.ones([2])),
+      GradientError,
+    );
     expect(e.message).toMatch(/pytree/);
     expect(e.message).toMatch(/hasAux/);
   });
 
   it("valueAndGrad says valueAndGrad", () => {
-    expect(catchError(() => valueAndGrad((x: Tensor) => x)(np.ones([2])), GradientError).message).toMatch(/^valueAndGrad:/);
+    expect(catchError(() => valueAndGrad((x: Tensor) => x)(np.ones([2])), GradientError).message).toMatch(
+      /^valueAndGrad:/,
+    );
   });
 });
 
 describe("DTypeError", () => {
   it("grad with respect to an int32 argument names the argument, the dtype and the remedy", () => {
-    const e = catchError(() => grad((x: Tensor) => x.astype("float32").sum())(np.array([1, 2], { dtype: "int32" })), DTypeError);
+    const e = catchError(
+      () => grad((x: Tensor) => x.astype("float32").sum())(np.array([1, 2], { dtype: "int32" })),
+      DTypeError,
+    );
     expect(e.message).toMatch(/grad: argument 0 has dtype int32/);
     expect(e.message).toMatch(/astype\("float32"\)/);
   });
 
   it("grad with respect to a bool argument, chosen by argnums", () => {
-    const e = catchError(() => grad((x: Tensor, m: Tensor) => x.mul(m.astype("float32")).sum(), { argnums: [0, 1] })(np.ones([2]), np.array([true, false])), DTypeError);
+    const e = catchError(
+      () =>
+        grad((x: Tensor, m: Tensor) => x.mul(m.astype("float32")).sum(), { argnums: [0, 1] })(
+          np.ones([2]),
+          np.array([true, false]),
+        ),
+      DTypeError,
+    );
     expect(e.message).toMatch(/argument 1 has dtype bool/);
   });
 
   it("an integer output cannot be differentiated", () => {
-    expect(catchError(() => grad((x: Tensor) => x.astype("int32").sum())(np.array([1.5])), DTypeError).message).toMatch(/returned dtype int32.*float32\/float64/);
-    expect(catchError(() => jacrev((x: Tensor) => x.astype("int32"))(np.array([1.5])), DTypeError).message).toMatch(/jacrev: output leaf 0.*int32/);
+    expect(catchError(() => grad((x: Tensor) => x.astype("int32").sum())(np.array([1.5])), DTypeError).message).toMatch(
+      /returned dtype int32.*float32\/float64/,
+    );
+    expect(catchError(() => jacrev((x: Tensor) => x.astype("int32"))(np.array([1.5])), DTypeError).message).toMatch(
+      /jacrev: output leaf 0.*int32/,
+    );
   });
 
   it("jacfwd / jacrev with respect to an integer input", () => {
-    expect(catchError(() => jacfwd((x: Tensor) => x)(np.array([1], { dtype: "int32" })), DTypeError).message).toMatch(/jacfwd: input leaf 0 has dtype int32/);
+    expect(catchError(() => jacfwd((x: Tensor) => x)(np.array([1], { dtype: "int32" })), DTypeError).message).toMatch(
+      /jacfwd: input leaf 0 has dtype int32/,
+    );
   });
 
   it("float math on bool is refused at the lax level", () => {
@@ -167,7 +217,13 @@ describe("JS arithmetic on tracers", () => {
   });
 
   it("returning a JS number computed from a converted tracer is an error, not a silent zero gradient", () => {
-    const e = catchError(() => grad(function numFn(x: Tensor) { return Number(x) * 2; })(np.array(2)), TracegradError);
+    const e = catchError(
+      () =>
+        grad(function numFn(x: Tensor) {
+          return Number(x) * 2;
+        })(np.array(2)),
+      TracegradError,
+    );
     expect(e.message).toMatch(/grad: 'numFn' returned a plain JS number/);
     expect(e.message).toMatch(/x\.mul\(y\)/);
     catchError(() => jvp((x: Tensor) => Number(x) * 2, [np.array(2)], [np.array(1)]), TracegradError);
@@ -205,10 +261,14 @@ describe("UnexpectedTracerError", () => {
   it("a tracer leaked from an inner jvp into the enclosing grad", () => {
     let leaked: Tensor | undefined;
     const outer = (x: Tensor) => {
-      jvp((y: Tensor) => {
-        leaked = y.mul(x);
-        return y;
-      }, [x], [np.array(1)]);
+      jvp(
+        (y: Tensor) => {
+          leaked = y.mul(x);
+          return y;
+        },
+        [x],
+        [np.array(1)],
+      );
       return leaked!.sum();
     };
     catchError(() => grad(outer)(np.array(2)), UnexpectedTracerError);
@@ -220,14 +280,24 @@ describe("argnums", () => {
 
   it("out of range names the argnum and the valid range", () => {
     const e = catchError(() => grad(f2, { argnums: 2 })(np.array(2), np.array(3)), TracegradError);
-    expect(e.message).toMatch(/grad: argnums 2 is out of range for a call with 2 positional arguments \(valid: 0 … 1\)/);
-    expect(catchError(() => grad(f2, { argnums: [0, 5] })(np.array(2), np.array(3)), TracegradError).message).toMatch(/argnums 5/);
-    expect(catchError(() => grad(f2, { argnums: -3 })(np.array(2), np.array(3)), TracegradError).message).toMatch(/argnums -3/);
-    expect(catchError(() => jacrev(f2, { argnums: 7 })(np.array(2), np.array(3)), TracegradError).message).toMatch(/jacrev: argnums 7/);
+    expect(e.message).toMatch(
+      /grad: argnums 2 is out of range for a call with 2 positional arguments \(valid: 0 … 1\)/,
+    );
+    expect(catchError(() => grad(f2, { argnums: [0, 5] })(np.array(2), np.array(3)), TracegradError).message).toMatch(
+      /argnums 5/,
+    );
+    expect(catchError(() => grad(f2, { argnums: -3 })(np.array(2), np.array(3)), TracegradError).message).toMatch(
+      /argnums -3/,
+    );
+    expect(catchError(() => jacrev(f2, { argnums: 7 })(np.array(2), np.array(3)), TracegradError).message).toMatch(
+      /jacrev: argnums 7/,
+    );
   });
 
   it("empty or fractional argnums", () => {
-    expect(catchError(() => grad(f2, { argnums: [] })(np.array(2), np.array(3)), TracegradError).message).toMatch(/argnums is empty/);
+    expect(catchError(() => grad(f2, { argnums: [] })(np.array(2), np.array(3)), TracegradError).message).toMatch(
+      /argnums is empty/,
+    );
     catchError(() => grad(f2, { argnums: 0.5 })(np.array(2), np.array(3)), TracegradError);
   });
 });
@@ -248,19 +318,31 @@ describe("tangents and cotangents that do not match", () => {
 
   it("vjp cotangent of an integer dtype", () => {
     const [, back] = vjp((x: Tensor) => x.mul(2), np.ones([2]));
-    expect(catchError(() => back(np.ones([2], { dtype: "int32" })), DTypeError).message).toMatch(/dtype int32.*is float32.*astype\("float32"\)/);
+    expect(catchError(() => back(np.ones([2], { dtype: "int32" })), DTypeError).message).toMatch(
+      /dtype int32.*is float32.*astype\("float32"\)/,
+    );
   });
 
   it("jvp tangents of the wrong shape or structure", () => {
-    expect(catchError(() => jvp((x: Tensor) => x.mul(2), [np.ones([3])], [np.ones([4])]), ShapeError).message).toMatch(/jvp: .*\[4\].*\[3\]/);
-    const e = catchError(() => jvp((x: Tensor, y: Tensor) => x.mul(y), [np.ones([3]), np.ones([3])], [np.ones([3])] as never), TracegradError);
+    expect(catchError(() => jvp((x: Tensor) => x.mul(2), [np.ones([3])], [np.ones([4])]), ShapeError).message).toMatch(
+      /jvp: .*\[4\].*\[3\]/,
+    );
+    const e = catchError(
+      () => jvp((x: Tensor, y: Tensor) => x.mul(y), [np.ones([3]), np.ones([3])], [np.ones([3])] as never),
+      TracegradError,
+    );
     expect(e.message).toMatch(/jvp: .*structure \[\*, \*\].*got \[\*\]/);
-    catchError(() => jvp((p: { a: Tensor }) => p.a, [{ a: np.ones([2]) }], [{ b: np.ones([2]) }] as never), TracegradError);
+    catchError(
+      () => jvp((p: { a: Tensor }) => p.a, [{ a: np.ones([2]) }], [{ b: np.ones([2]) }] as never),
+      TracegradError,
+    );
   });
 
   it("jvp tangent whose dtype differs from its primal (as JAX); JS numbers adopt the primal's dtype", () => {
     const x64 = np.array([1, 2], { dtype: "float64" });
-    expect(catchError(() => jvp((x: Tensor) => x.mul(2), [x64], [np.ones([2])]), DTypeError).message).toMatch(/dtype float32.*is float64/);
+    expect(catchError(() => jvp((x: Tensor) => x.mul(2), [x64], [np.ones([2])]), DTypeError).message).toMatch(
+      /dtype float32.*is float64/,
+    );
     const [, t] = jvp((x: Tensor) => x.mul(2), [np.array(1, { dtype: "float64" })], [1]);
     expect(t.dtype).toBe("float64");
     expect(t.item()).toBe(2);
@@ -279,7 +361,10 @@ describe("other misuse", () => {
   });
 
   it("a non-tensor leaf in the arguments", () => {
-    const e = catchError(() => grad((p: { a: Tensor; s: string }) => p.a.sum())({ a: np.ones([1]), s: "x" }), TracegradError);
+    const e = catchError(
+      () => grad((p: { a: Tensor; s: string }) => p.a.sum())({ a: np.ones([1]), s: "x" }),
+      TracegradError,
+    );
     expect(e.message).toMatch(/leaf of type string/);
   });
 

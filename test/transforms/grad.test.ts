@@ -9,7 +9,11 @@ const tight = { rtol: 1e-12, atol: 1e-12 };
 describe("grad of elementwise functions vs hand derivatives (float64)", () => {
   const xs = [0.3, 1.7, -0.8];
   const cases: [string, (x: Tensor) => Tensor, (x: number) => number, number[]?][] = [
-    ["polynomial 3x³ − 2x² + x − 5", (x) => x.pow(3).mul(3).sub(x.mul(x).mul(2)).add(x).sub(5), (x) => 9 * x * x - 4 * x + 1],
+    [
+      "polynomial 3x³ − 2x² + x − 5",
+      (x) => x.pow(3).mul(3).sub(x.mul(x).mul(2)).add(x).sub(5),
+      (x) => 9 * x * x - 4 * x + 1,
+    ],
     ["exp", (x) => x.exp(), Math.exp],
     ["log", (x) => x.log(), (x) => 1 / x, [0.3, 1.7, 4]],
     ["sin", (x) => x.sin(), Math.cos],
@@ -19,7 +23,11 @@ describe("grad of elementwise functions vs hand derivatives (float64)", () => {
     ["x^2.5", (x) => x.pow(2.5), (x) => 2.5 * x ** 1.5, [0.3, 1.7, 4]],
     ["1/x", (x) => np.divide(1, x), (x) => -1 / (x * x)],
     ["x/(1+x²)", (x) => x.div(x.mul(x).add(1)), (x) => (1 - x * x) / (1 + x * x) ** 2],
-    ["exp(sin x)·log(x²+1)", (x) => x.sin().exp().mul(x.mul(x).add(1).log()), (x) => Math.exp(Math.sin(x)) * (Math.cos(x) * Math.log(x * x + 1) + (2 * x) / (x * x + 1))],
+    [
+      "exp(sin x)·log(x²+1)",
+      (x) => x.sin().exp().mul(x.mul(x).add(1).log()),
+      (x) => Math.exp(Math.sin(x)) * (Math.cos(x) * Math.log(x * x + 1) + (2 * x) / (x * x + 1)),
+    ],
     ["|x|", (x) => x.abs(), Math.sign],
     ["−x", (x) => x.neg(), () => -1],
     ["square", (x) => np.square(x), (x) => 2 * x],
@@ -32,7 +40,11 @@ describe("grad of elementwise functions vs hand derivatives (float64)", () => {
 
   it("gradient of a summed vector function is elementwise", () => {
     const v = [0.5, 1, 2];
-    expectClose(grad((x: Tensor) => x.sin().mul(x).sum())(f64(v)), v.map((x) => Math.sin(x) + x * Math.cos(x)), tight);
+    expectClose(
+      grad((x: Tensor) => x.sin().mul(x).sum())(f64(v)),
+      v.map((x) => Math.sin(x) + x * Math.cos(x)),
+      tight,
+    );
   });
 
   it("float32 inputs give float32 gradients of similar accuracy", () => {
@@ -61,10 +73,16 @@ describe("grad of binary functions", () => {
   });
 
   it("maximum/minimum route the gradient to the winner", () => {
-    const [ga, gb] = grad((a: Tensor, b: Tensor) => np.maximum(a, b).sum(), { argnums: [0, 1] })(f64([1, 5]), f64([3, 2]));
+    const [ga, gb] = grad((a: Tensor, b: Tensor) => np.maximum(a, b).sum(), { argnums: [0, 1] })(
+      f64([1, 5]),
+      f64([3, 2]),
+    );
     expectTensor(ga, [0, 1]);
     expectTensor(gb, [1, 0]);
-    const [ha, hb] = grad((a: Tensor, b: Tensor) => np.minimum(a, b).sum(), { argnums: [0, 1] })(f64([1, 5]), f64([3, 2]));
+    const [ha, hb] = grad((a: Tensor, b: Tensor) => np.minimum(a, b).sum(), { argnums: [0, 1] })(
+      f64([1, 5]),
+      f64([3, 2]),
+    );
     expectTensor(ha, [1, 0]);
     expectTensor(hb, [0, 1]);
   });
@@ -72,7 +90,18 @@ describe("grad of binary functions", () => {
   it("reduce max/min route the gradient to the extremum", () => {
     expectTensor(grad((x: Tensor) => x.max())(f64([1, 7, 3])), [0, 1, 0]);
     expectTensor(grad((x: Tensor) => x.min())(f64([1, 7, 3])), [1, 0, 0]);
-    expectTensor(grad((x: Tensor) => x.max({ axis: 0 }).sum())(f64([[1, 9], [4, 2]])), [[0, 1], [1, 0]]);
+    expectTensor(
+      grad((x: Tensor) => x.max({ axis: 0 }).sum())(
+        f64([
+          [1, 9],
+          [4, 2],
+        ]),
+      ),
+      [
+        [0, 1],
+        [1, 0],
+      ],
+    );
   });
 
   it("dot product: ∇ₐ a·b = b", () => {
@@ -82,9 +111,19 @@ describe("grad of binary functions", () => {
   });
 
   it("matmul: ∇_A Σ(AB)·C = C Bᵀ, ∇_B = Aᵀ C", () => {
-    const A = [[1, 2, 3], [4, 5, 6]];
-    const B = [[1, -1], [2, 0], [0, 3]];
-    const C = [[1, 2], [3, 4]];
+    const A = [
+      [1, 2, 3],
+      [4, 5, 6],
+    ];
+    const B = [
+      [1, -1],
+      [2, 0],
+      [0, 3],
+    ];
+    const C = [
+      [1, 2],
+      [3, 4],
+    ];
     const [gA, gB] = grad((a: Tensor, b: Tensor) => a.matmul(b).mul(f64(C)).sum(), { argnums: [0, 1] })(f64(A), f64(B));
     const CBt = A.map((_, i) => B.map((bRow) => C[i]!.reduce((s, c, k) => s + c * bRow[k]!, 0)));
     const AtC = B.map((_, i) => C[0]!.map((_, j) => A.reduce((s, aRow, k) => s + aRow[i]! * C[k]![j]!, 0)));
@@ -93,21 +132,38 @@ describe("grad of binary functions", () => {
   });
 
   it("quadratic form: ∇ xᵀAx = (A + Aᵀ)x", () => {
-    const A = [[2, 1], [0, 3]];
+    const A = [
+      [2, 1],
+      [0, 3],
+    ];
     const x = [1, -2];
     const g = grad((v: Tensor) => np.dot(v, f64(A).matmul(v)))(f64(x));
     expectTensor(g, [(2 + 2) * 1 + (1 + 0) * -2, (0 + 1) * 1 + (3 + 3) * -2]);
   });
 
   it("broadcasting sums the gradient back to each operand's shape", () => {
-    const [gx, gy] = grad((x: Tensor, y: Tensor) => x.mul(y).sum(), { argnums: [0, 1] })(f64([[1], [2]]), f64([1, 2, 3]));
+    const [gx, gy] = grad((x: Tensor, y: Tensor) => x.mul(y).sum(), { argnums: [0, 1] })(
+      f64([[1], [2]]),
+      f64([1, 2, 3]),
+    );
     expectTensor(gx, [[6], [6]]);
     expectTensor(gy, [3, 3, 3]);
     expectTensor(grad((x: Tensor) => x.add(np.ones([4, 3])).sum())(f64([1, 2, 3])), [4, 4, 4]);
   });
 
   it("mean divides by the count", () => {
-    expectTensor(grad((x: Tensor) => x.mean())(f64([[1, 2], [3, 4]])), [[0.25, 0.25], [0.25, 0.25]]);
+    expectTensor(
+      grad((x: Tensor) => x.mean())(
+        f64([
+          [1, 2],
+          [3, 4],
+        ]),
+      ),
+      [
+        [0.25, 0.25],
+        [0.25, 0.25],
+      ],
+    );
     expectTensor(grad((x: Tensor) => x.mean({ axis: 1 }).sum())(f64([[1, 2, 3]])), [[1 / 3, 1 / 3, 1 / 3]]);
   });
 });
@@ -132,7 +188,11 @@ describe("argnums", () => {
   });
 
   it("non-differentiated arguments may be integers or anything", () => {
-    const g = grad((x: Tensor, n: Tensor, _label: string) => x.mul(n.astype("float64")).sum())(f64([1, 2]), np.array([3, 4], { dtype: "int32" }), "ignored");
+    const g = grad((x: Tensor, n: Tensor, _label: string) => x.mul(n.astype("float64")).sum())(
+      f64([1, 2]),
+      np.array([3, 4], { dtype: "int32" }),
+      "ignored",
+    );
     expectTensor(g, [3, 4]);
   });
 });
@@ -147,21 +207,37 @@ describe("pytree arguments", () => {
   });
 
   it("a linear model's loss: grad(loss)(params, x, y)", () => {
-    const x = f64([[1, 2], [3, 4], [5, 6]]);
+    const x = f64([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     const y = f64([1, 0, 2]);
     const loss = (p: { w: Tensor; b: Tensor }, xs: Tensor, ys: Tensor) => xs.matmul(p.w).add(p.b).sub(ys).pow(2).mean();
     const params = { w: f64([0.5, -0.25]), b: f64(0.1) };
     const g = grad(loss)(params, x, y);
     // reference: r_i = x_i·w + b − y_i; ∂/∂w = (2/n) Σ r_i x_i; ∂/∂b = (2/n) Σ r_i
-    const X = [[1, 2], [3, 4], [5, 6]];
+    const X = [
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ];
     const Y = [1, 0, 2];
     const r = X.map((row, i) => row[0]! * 0.5 + row[1]! * -0.25 + 0.1 - Y[i]!);
-    expectClose(g.w, [0, 1].map((j) => (2 / 3) * r.reduce((s, ri, i) => s + ri * X[i]![j]!, 0)), tight);
+    expectClose(
+      g.w,
+      [0, 1].map((j) => (2 / 3) * r.reduce((s, ri, i) => s + ri * X[i]![j]!, 0)),
+      tight,
+    );
     expectClose(g.b, (2 / 3) * r.reduce((s, ri) => s + ri, 0), tight);
   });
 
   it("null and undefined in the argument pass through", () => {
-    const g = grad((p: { a: Tensor; skip: null; u?: undefined }) => p.a.sum())({ a: f64([1, 2]), skip: null, u: undefined });
+    const g = grad((p: { a: Tensor; skip: null; u?: undefined }) => p.a.sum())({
+      a: f64([1, 2]),
+      skip: null,
+      u: undefined,
+    });
     expectTensor(g.a, [1, 1]);
     expect(g.skip).toBeNull();
     expect(g.u).toBeUndefined();
@@ -169,7 +245,14 @@ describe("pytree arguments", () => {
 
   it("leaves that do not affect the output get zeros of their shape and dtype", () => {
     const g = grad((p: { a: Tensor; b: Tensor }) => p.a.sum())({ a: f64([1]), b: np.ones([2, 2]) });
-    expectTensor(g.b, [[0, 0], [0, 0]], "float32");
+    expectTensor(
+      g.b,
+      [
+        [0, 0],
+        [0, 0],
+      ],
+      "float32",
+    );
   });
 });
 
@@ -187,7 +270,9 @@ describe("JS number arguments and outputs", () => {
 
 describe("hasAux and valueAndGrad", () => {
   it("grad with hasAux returns [grads, aux] with aux evaluated, not differentiated", () => {
-    const [g, aux] = grad((x: Tensor) => [x.mul(x).sum(), { total: x.sum(), label: "hi", n: 3 }] as const, { hasAux: true })(f64([1, 2]));
+    const [g, aux] = grad((x: Tensor) => [x.mul(x).sum(), { total: x.sum(), label: "hi", n: 3 }] as const, {
+      hasAux: true,
+    })(f64([1, 2]));
     expectTensor(g, [2, 4]);
     expectTensor(aux.total, 3);
     expect(aux.label).toBe("hi");
@@ -201,7 +286,9 @@ describe("hasAux and valueAndGrad", () => {
   });
 
   it("valueAndGrad with hasAux returns [[value, aux], grads]", () => {
-    const [[v, aux], g] = valueAndGrad((x: Tensor) => [x.mul(x).sum(), x.exp()] as const, { hasAux: true })(f64([0, 1]));
+    const [[v, aux], g] = valueAndGrad((x: Tensor) => [x.mul(x).sum(), x.exp()] as const, { hasAux: true })(
+      f64([0, 1]),
+    );
     expectTensor(v, 1);
     expectClose(aux, [1, Math.E], tight);
     expectTensor(g, [0, 2]);

@@ -26,30 +26,55 @@ const both = [
 describe.each(both)("%s", (_name, jac) => {
   it("vector → vector: elementwise x³ has diagonal Jacobian 3x²", () => {
     const J = jac((x: Tensor) => x.pow(3))(f64([1, 2, 3]));
-    expectTensor(J, [[3, 0, 0], [0, 12, 0], [0, 0, 27]]);
+    expectTensor(J, [
+      [3, 0, 0],
+      [0, 12, 0],
+      [0, 0, 27],
+    ]);
   });
 
   it("vector → vector with coupling: a linear map's Jacobian is the matrix", () => {
-    const A = [[1, 2, 3], [4, 5, 6]];
+    const A = [
+      [1, 2, 3],
+      [4, 5, 6],
+    ];
     const J = jac((x: Tensor) => f64(A).matmul(x))(f64([0.1, 0.2, 0.3]));
     expectTensor(J, A);
   });
 
   it("matrix → matrix: shape [2,3,2,3], J[i,j,k,l] = δik δjl · 2x_ij", () => {
-    const X = [[1, 2, 3], [4, 5, 6]];
+    const X = [
+      [1, 2, 3],
+      [4, 5, 6],
+    ];
     const J = jac((x: Tensor) => x.mul(x))(f64(X));
     expect(J.shape).toEqual([2, 3, 2, 3]);
     expectTensor(J, build([2, 3, 2, 3], ([i, j, k, l]) => (i === k && j === l ? 2 * X[i!]![j!]! : 0)) as number[]);
   });
 
   it("matrix → vector: row sums, shape [3, 3, 2]", () => {
-    const J = jac((x: Tensor) => x.sum({ axis: 1 }))(f64([[1, 2], [3, 4], [5, 6]]));
+    const J = jac((x: Tensor) => x.sum({ axis: 1 }))(
+      f64([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]),
+    );
     expectTensor(J, build([3, 3, 2], ([o, i]) => (o === i ? 1 : 0)) as number[]);
   });
 
   it("matmul X·W w.r.t. W: J[i,j,k,l] = X[i,k] δjl", () => {
-    const X = [[1, 2], [3, 4], [5, 6]];
-    const J = jac((w: Tensor) => f64(X).matmul(w))(f64([[1, 0, -1], [2, 1, 0]]));
+    const X = [
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ];
+    const J = jac((w: Tensor) => f64(X).matmul(w))(
+      f64([
+        [1, 0, -1],
+        [2, 1, 0],
+      ]),
+    );
     expectTensor(J, build([3, 3, 2, 3], ([i, j, k, l]) => (j === l ? X[i!]![k!]! : 0)) as number[]);
   });
 
@@ -63,25 +88,54 @@ describe.each(both)("%s", (_name, jac) => {
 
   it("pytree input and output: one block per (output leaf, input leaf)", () => {
     const J = jac((p: { a: Tensor; b: Tensor }) => [p.a.mul(p.b), p.a.sum()])({ a: f64([1, 2]), b: f64([3, 4]) });
-    expectTensor(J[0].a, [[3, 0], [0, 4]]);
-    expectTensor(J[0].b, [[1, 0], [0, 2]]);
+    expectTensor(J[0].a, [
+      [3, 0],
+      [0, 4],
+    ]);
+    expectTensor(J[0].b, [
+      [1, 0],
+      [0, 2],
+    ]);
     expectTensor(J[1].a, [1, 1]);
     expectTensor(J[1].b, [0, 0]);
   });
 
   it("argnums array gives a tuple of blocks", () => {
     const [Ja, Jb] = jac((a: Tensor, b: Tensor) => a.mul(b).exp(), { argnums: [0, 1] })(f64([0, 1]), f64([2, 3]));
-    expectClose(Ja, [[2, 0], [0, 3 * Math.exp(3)]], tight);
-    expectClose(Jb, [[0, 0], [0, Math.exp(3)]], tight); // a·e^{ab}
+    expectClose(
+      Ja,
+      [
+        [2, 0],
+        [0, 3 * Math.exp(3)],
+      ],
+      tight,
+    );
+    expectClose(
+      Jb,
+      [
+        [0, 0],
+        [0, Math.exp(3)],
+      ],
+      tight,
+    ); // a·e^{ab}
   });
 
   it("argnums picks another argument", () => {
-    expectTensor(jac((a: Tensor, b: Tensor) => a.mul(b), { argnums: 1 })(f64([5, 6]), f64([1, 1])), [[5, 0], [0, 6]]);
+    expectTensor(jac((a: Tensor, b: Tensor) => a.mul(b), { argnums: 1 })(f64([5, 6]), f64([1, 1])), [
+      [5, 0],
+      [0, 6],
+    ]);
   });
 
   it("non-differentiated arguments may be integer", () => {
-    const J = jac((x: Tensor, n: Tensor) => x.mul(n.astype("float64")))(f64([1, 1]), np.array([2, 3], { dtype: "int32" }));
-    expectTensor(J, [[2, 0], [0, 3]]);
+    const J = jac((x: Tensor, n: Tensor) => x.mul(n.astype("float64")))(
+      f64([1, 1]),
+      np.array([2, 3], { dtype: "int32" }),
+    );
+    expectTensor(J, [
+      [2, 0],
+      [0, 3],
+    ]);
   });
 });
 
@@ -112,7 +166,10 @@ describe("jacfwd ≡ jacrev on a nonlinear function (plain-JS reference)", () =>
 
 describe("hessian", () => {
   it("of Σ x³ is diag(6x)", () => {
-    expectTensor(hessian((x: Tensor) => x.pow(3).sum())(f64([1, 2])), [[6, 0], [0, 12]]);
+    expectTensor(hessian((x: Tensor) => x.pow(3).sum())(f64([1, 2])), [
+      [6, 0],
+      [0, 12],
+    ]);
   });
 
   it("of a coupled function, symmetric, vs hand derivatives", () => {
@@ -125,7 +182,14 @@ describe("hessian", () => {
     const s = Math.sin(x0 * x1);
     const c = Math.cos(x0 * x1);
     const off = 2 * x0 + c - x0 * x1 * s;
-    expectClose(hessian(fn)(f64([x0, x1])), [[2 * x1 - x1 * x1 * s, off], [off, -x0 * x0 * s]], tight);
+    expectClose(
+      hessian(fn)(f64([x0, x1])),
+      [
+        [2 * x1 - x1 * x1 * s, off],
+        [off, -x0 * x0 * s],
+      ],
+      tight,
+    );
   });
 
   it("of a matrix input has shape [...in, ...in]", () => {

@@ -2,8 +2,18 @@
 // transforms (nested jit, closures over outer tracers, grad/vmap through jit), pytrees, and its typed errors.
 import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
 import {
-  ConcretizationError, Tensor, TracegradError, UnexpectedTracerError,
-  evalJaxpr, grad, jit, jvp, makeJaxpr, np, vjp, vmap,
+  ConcretizationError,
+  Tensor,
+  TracegradError,
+  UnexpectedTracerError,
+  evalJaxpr,
+  grad,
+  jit,
+  jvp,
+  makeJaxpr,
+  np,
+  vjp,
+  vmap,
 } from "tracegrad";
 import { traceDepth } from "../../src/core/trace.js";
 import { catchError, expectClose, expectTensor } from "../helpers.js";
@@ -78,7 +88,16 @@ describe("cache: one trace per signature", () => {
     const { jf, log } = counted((x: Tensor) => x.mul(x).sum());
     expectTensor(jf(np.array([1.5, 2])), 6.25, "float32");
     expectTensor(jf(np.arange(4)), 14, "int32");
-    expectTensor(jf(f64([[1, 2], [3, 4]])), 30, "float64");
+    expectTensor(
+      jf(
+        f64([
+          [1, 2],
+          [3, 4],
+        ]),
+      ),
+      30,
+      "float64",
+    );
     expect(log.traces).toBe(3);
   });
 
@@ -180,7 +199,16 @@ describe("cache: one trace per signature", () => {
     grad(jf)(x);
     jvp(jf, [x], [x]);
     vjp(jf, x)[1](f64(1));
-    expectClose(vmap(jf)(f64([[0.5, 1, 2], [0, 0, 0]])), [0.5 * Math.sin(0.5) + Math.sin(1) + 2 * Math.sin(2), 0], { rtol: 1e-15 });
+    expectClose(
+      vmap(jf)(
+        f64([
+          [0.5, 1, 2],
+          [0, 0, 0],
+        ]),
+      ),
+      [0.5 * Math.sin(0.5) + Math.sin(1) + 2 * Math.sin(2), 0],
+      { rtol: 1e-15 },
+    );
     makeJaxpr(jf)(x);
     jit((y: Tensor) => jf(y).mul(2))(x);
     expect(log.traces).toBe(1);
@@ -190,10 +218,13 @@ describe("cache: one trace per signature", () => {
 describe("staticArgnums", () => {
   it("a static argument is a plain JS value inside f, baked into the trace; each value is its own signature", () => {
     const kinds: string[] = [];
-    const { jf, log } = counted((x: Tensor, k: number) => {
-      kinds.push(typeof k);
-      return x.mul(k);
-    }, { staticArgnums: 1 });
+    const { jf, log } = counted(
+      (x: Tensor, k: number) => {
+        kinds.push(typeof k);
+        return x.mul(k);
+      },
+      { staticArgnums: 1 },
+    );
     expectTensor(jf(np.array([1, 2]), 3), [3, 6]);
     expectTensor(jf(np.array([4, 5]), 3), [12, 15]);
     expectTensor(jf(np.array([1, 2]), 10), [10, 20]);
@@ -209,11 +240,14 @@ describe("staticArgnums", () => {
 
   it("an array of indices, negative indices, and strings, booleans, null and nested plain data as static values", () => {
     type Cfg = { op: "sin" | "cos"; scale: number[] };
-    const { jf, log } = counted((flag: boolean, x: Tensor, cfg: Cfg, none: null) => {
-      expect(none).toBeNull();
-      const y = cfg.op === "sin" ? x.sin() : x.cos();
-      return (flag ? y.neg() : y).mul(cfg.scale[0]!);
-    }, { staticArgnums: [0, -2, -1] });
+    const { jf, log } = counted(
+      (flag: boolean, x: Tensor, cfg: Cfg, none: null) => {
+        expect(none).toBeNull();
+        const y = cfg.op === "sin" ? x.sin() : x.cos();
+        return (flag ? y.neg() : y).mul(cfg.scale[0]!);
+      },
+      { staticArgnums: [0, -2, -1] },
+    );
     const x = f64([0.25]);
     expectClose(jf(true, x, { op: "sin", scale: [2] }, null), [-2 * Math.sin(0.25)], { rtol: 1e-15 });
     expectClose(jf(true, x, { op: "sin", scale: [2] }, null), [-2 * Math.sin(0.25)], { rtol: 1e-15 });
@@ -240,7 +274,12 @@ describe("staticArgnums", () => {
 
   it("an index out of range (positive, negative, not an integer) is a TracegradError naming it and the argument count", () => {
     const body = (x: Tensor, k: number) => x.mul(k);
-    for (const [nums, shown] of [[2, "2"], [-3, "-3"], [[0, 5], "5"], [0.5, "0.5"]] as const) {
+    for (const [nums, shown] of [
+      [2, "2"],
+      [-3, "-3"],
+      [[0, 5], "5"],
+      [0.5, "0.5"],
+    ] as const) {
       const e = catchError(() => jit(body, { staticArgnums: nums })(np.ones([2]), 3), TracegradError);
       expect(e.message).toContain(`staticArgnums ${shown} is out of range for a call with 2 arguments`);
       expect(e.message).toMatch(/^jit\(body\)/);
@@ -288,7 +327,9 @@ describe("lower", () => {
   it("drops x·1, x − 0 and duplicate work, and traces only once with the calls that follow", () => {
     const { jf, log } = counted((x: Tensor) => x.mul(1).add(x.sin()).add(x.sin()).sub(0));
     const x = np.array([1, 2, 3]);
-    expect(String(jf.lower(x).jaxpr)).toMatchInlineSnapshot(`"{ lambda ; a:f32[3]. let b:f32[3] = sin a; c:f32[3] = add a b; d:f32[3] = add c b in (d) }"`);
+    expect(String(jf.lower(x).jaxpr)).toMatchInlineSnapshot(
+      `"{ lambda ; a:f32[3]. let b:f32[3] = sin a; c:f32[3] = add a b; d:f32[3] = add c b in (d) }"`,
+    );
     expect(jf.lower(x).jaxpr.jaxpr.eqns.length).toBe(3);
     jf(x);
     expect([log.traces, jf.cacheSize]).toEqual([1, 1]);
@@ -296,7 +337,16 @@ describe("lower", () => {
 
   it("the lowered jaxpr computes what the function computes", () => {
     const f = (x: Tensor, y: Tensor) => x.matmul(y).tanh().sum({ axis: 0 });
-    const [x, y] = [f64([[1, 2], [3, 4]]), f64([[0.1, -0.2], [0.3, 0.05]])];
+    const [x, y] = [
+      f64([
+        [1, 2],
+        [3, 4],
+      ]),
+      f64([
+        [0.1, -0.2],
+        [0.3, 0.05],
+      ]),
+    ];
     const { jaxpr } = jit(f).lower(x, y);
     expectTensor(evalJaxpr(jaxpr.jaxpr, jaxpr.consts, [x, y])[0], f(x, y).toArray() as number[]);
   });
@@ -338,7 +388,10 @@ describe("composition", () => {
     };
     expectTensor(grad(f)(np.array(2)), 3, "float32");
     expectTensor(grad(f)(np.array(5)), 3, "float32");
-    expect(jitted.map((j) => j.cacheSize), "traces holding tracers of the caller are not cached").toEqual([0, 0]);
+    expect(
+      jitted.map((j) => j.cacheSize),
+      "traces holding tracers of the caller are not cached",
+    ).toEqual([0, 0]);
     expect(String(makeJaxpr(f)(np.array(2)))).toMatchInlineSnapshot(`
       "{ lambda ; a:f32[]. let
           b:f32[] = jit[name=<anonymous> jaxpr={ lambda ; a:f32[] b:f32[]. let c:f32[] = mul a b in (c) }] a 3.0:f32[]
@@ -410,9 +463,13 @@ describe("pytrees in and out", () => {
   });
 
   it("a leaf that is not a tensor, number or boolean is a TracegradError naming the jitted function", () => {
-    const e = catchError(() => jit(function f(x: unknown) {
-      return x;
-    })("text"), TracegradError);
+    const e = catchError(
+      () =>
+        jit(function f(x: unknown) {
+          return x;
+        })("text"),
+      TracegradError,
+    );
     expect(e.message).toMatch(/^jit\(f\):/);
     expect(e.message).toContain("string");
   });
@@ -426,9 +483,13 @@ describe("errors while tracing", () => {
     const e = catchError(() => jit(clipNegative)(np.array([1, 2])), ConcretizationError);
     expect(e.message).toContain("jit traces function 'clipNegative'");
     expect(e.message).toContain("np.where");
-    expect(catchError(() => jit((x: Tensor) => x.item())(np.array(1)), ConcretizationError).message).toContain("item()");
+    expect(catchError(() => jit((x: Tensor) => x.item())(np.array(1)), ConcretizationError).message).toContain(
+      "item()",
+    );
     // also when the jitted function is differentiated (jit abstracts its arguments even under grad)
-    expect(catchError(() => grad(jit(clipNegative))(np.array(1)), ConcretizationError).message).toContain("'clipNegative'");
+    expect(catchError(() => grad(jit(clipNegative))(np.array(1)), ConcretizationError).message).toContain(
+      "'clipNegative'",
+    );
   });
 
   it("a tracer leaked from a jitted function: UnexpectedTracerError when it is used later", () => {
@@ -440,12 +501,19 @@ describe("errors while tracing", () => {
     expectTensor(out, [2, 4]);
     const e = catchError(() => leaked!.add(1), UnexpectedTracerError);
     expect(e.message).toMatch(/created by jit/);
-    expect(catchError(() => jit((y: Tensor) => y.add(leaked!))(np.array([1, 2])), UnexpectedTracerError)).toBeInstanceOf(TracegradError);
-    expect(catchError(() => grad((y: Tensor) => y.add(leaked!).sum())(np.array([1, 2])), UnexpectedTracerError)).toBeInstanceOf(TracegradError);
+    expect(
+      catchError(() => jit((y: Tensor) => y.add(leaked!))(np.array([1, 2])), UnexpectedTracerError),
+    ).toBeInstanceOf(TracegradError);
+    expect(
+      catchError(() => grad((y: Tensor) => y.add(leaked!).sum())(np.array([1, 2])), UnexpectedTracerError),
+    ).toBeInstanceOf(TracegradError);
   });
 
   it("an index out of bounds inside jit is a TracegradError naming the index and the axis size", () => {
-    const e = catchError(() => jit((x: Tensor, i: Tensor) => np.take(x, i))(np.array([1, 2, 3]), np.array([5], { dtype: "int32" })), TracegradError);
+    const e = catchError(
+      () => jit((x: Tensor, i: Tensor) => np.take(x, i))(np.array([1, 2, 3]), np.array([5], { dtype: "int32" })),
+      TracegradError,
+    );
     expect(e.message).toMatch(/index 5 is out of bounds for axis 0 with size 3/);
   });
 });

@@ -50,7 +50,11 @@ describe("vjp", () => {
   });
 
   it("an integer primal gets a zero cotangent of its own dtype", () => {
-    const [, back] = vjp((a: Tensor, n: Tensor) => a.mul(n.astype("float32")), np.array([1]), np.array([2], { dtype: "int32" }));
+    const [, back] = vjp(
+      (a: Tensor, n: Tensor) => a.mul(n.astype("float32")),
+      np.array([1]),
+      np.array([2], { dtype: "int32" }),
+    );
     const [ca, cn] = back(np.array([1]));
     expectTensor(ca, [2], "float32");
     expectTensor(cn, [0], "int32");
@@ -100,10 +104,18 @@ describe("jvp", () => {
   });
 
   it("forward and reverse agree: ⟨u, vjp(v)⟩ = ⟨jvp(u), v⟩", () => {
-    const fn = (x: Tensor) => x.sin().mul(x.reshape([3, 1])).tanh();
+    const fn = (x: Tensor) =>
+      x
+        .sin()
+        .mul(x.reshape([3, 1]))
+        .tanh();
     const x = f64([0.2, -0.7, 1.3]);
     const u = [0.5, -1, 2];
-    const v = [[1, 2, 3], [0, -1, 1], [2, 0.5, -2]];
+    const v = [
+      [1, 2, 3],
+      [0, -1, 1],
+      [2, 0.5, -2],
+    ];
     const [, ju] = jvp(fn, [x], [f64(u)]);
     const [, back] = vjp(fn, x);
     const vj = back(f64(v))[0];

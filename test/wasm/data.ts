@@ -5,7 +5,21 @@ import { mulberry32 as rng } from "../../src/core/random.js";
 export const MIN_SUB = 2 ** -149;
 export const MIN_NORMAL = 2 ** -126;
 export const MAX_F32 = 3.4028234663852886e38;
-export const SPECIALS = [NaN, Infinity, -Infinity, 0, -0, MIN_SUB, -MIN_SUB, MIN_NORMAL, -MIN_NORMAL, MAX_F32, -MAX_F32, 1, -1];
+export const SPECIALS = [
+  NaN,
+  Infinity,
+  -Infinity,
+  0,
+  -0,
+  MIN_SUB,
+  -MIN_SUB,
+  MIN_NORMAL,
+  -MIN_NORMAL,
+  MAX_F32,
+  -MAX_F32,
+  1,
+  -1,
+];
 
 /**
  * float32 values: mostly moderate magnitudes (2^−10..2^10, either sign), and some specials (NaN, ±Inf, ±0, subnormal

@@ -13,12 +13,29 @@ import { setWasmDisabled, wasmKernels } from "../../src/wasm/runtime.js";
 
 afterEach(() => setWasmDisabled(false));
 
-const SPECIALS = [NaN, Infinity, -Infinity, 0, -0, 2 ** -149, -(2 ** -149), 2 ** -126, 3.4028234663852886e38, -3.4028234663852886e38, 1, -1];
+const SPECIALS = [
+  NaN,
+  Infinity,
+  -Infinity,
+  0,
+  -0,
+  2 ** -149,
+  -(2 ** -149),
+  2 ** -126,
+  3.4028234663852886e38,
+  -3.4028234663852886e38,
+  1,
+  -1,
+];
 
 /** float32 values of either sign over many magnitudes, one in twelve a special value. */
 function values(n: number, seed: number): Float32Array {
   const r = rng(seed);
-  return Float32Array.from({ length: n }, () => (r() < 0.08 ? SPECIALS[Math.floor(r() * SPECIALS.length)]! : (r() < 0.5 ? -1 : 1) * (1 + r()) * 2 ** (Math.floor(r() * 40) - 20)));
+  return Float32Array.from({ length: n }, () =>
+    r() < 0.08
+      ? SPECIALS[Math.floor(r() * SPECIALS.length)]!
+      : (r() < 0.5 ? -1 : 1) * (1 + r()) * 2 ** (Math.floor(r() * 40) - 20),
+  );
 }
 
 const sameBits = (got: Tensor, want: Tensor) => {
@@ -45,16 +62,34 @@ describe("eager float32 elementwise kernels in WebAssembly", () => {
 
   it("which operations and sizes take the wasm loop", () => {
     /** A kernel for these operands when they have `size` elements (eager's choice in core/primitive.ts). */
-    const eagerWasmKernel = (prim: Parameters<typeof eagerWasmLoop>[0], _params: object, dtypes: string[], out: string, size: number) => {
+    const eagerWasmKernel = (
+      prim: Parameters<typeof eagerWasmLoop>[0],
+      _params: object,
+      dtypes: string[],
+      out: string,
+      size: number,
+    ) => {
       const w = eagerWasmLoop(prim, dtypes, out);
       return w && size >= w.minSize ? w.run : undefined;
     };
     expect(eagerWasmKernel(addP, {}, ["float32", "float32"], "float32", 4096)).toBeDefined();
-    expect(eagerWasmKernel(addP, {}, ["float32", "float32"], "float32", 4095), "plain arithmetic below 4096 elements").toBeUndefined();
-    expect(eagerWasmKernel(selectP, {}, ["bool", "float32", "float32"], "float32", 256), "a select from 256").toBeDefined();
+    expect(
+      eagerWasmKernel(addP, {}, ["float32", "float32"], "float32", 4095),
+      "plain arithmetic below 4096 elements",
+    ).toBeUndefined();
+    expect(
+      eagerWasmKernel(selectP, {}, ["bool", "float32", "float32"], "float32", 256),
+      "a select from 256",
+    ).toBeDefined();
     expect(eagerWasmKernel(selectP, {}, ["bool", "float32", "float32"], "float32", 255)).toBeUndefined();
-    expect(eagerWasmKernel(addP, {}, ["float64", "float64"], "float64", 1 << 16), "float64 stays in JS").toBeUndefined();
-    expect(eagerWasmKernel(expP, {}, ["float32"], "float32", 1 << 16), "exp is approximate in wasm: eager keeps Math.exp").toBeUndefined();
+    expect(
+      eagerWasmKernel(addP, {}, ["float64", "float64"], "float64", 1 << 16),
+      "float64 stays in JS",
+    ).toBeUndefined();
+    expect(
+      eagerWasmKernel(expP, {}, ["float32"], "float32", 1 << 16),
+      "exp is approximate in wasm: eager keeps Math.exp",
+    ).toBeUndefined();
   });
 
   for (const n of [4096, 4099, 5003, 1 << 17]) {

@@ -23,7 +23,6 @@ afterEach(() => setWasmDisabled(false));
 
 // ───────────────────────────── data ─────────────────────────────
 
-
 const f32 = (d: Float32Array | number[], shape?: number[]): Tensor => {
   const t = np.array(Float32Array.from(d), { dtype: "float32" });
   return shape ? np.reshape(t, shape) : t;
@@ -43,7 +42,9 @@ const expectBitwise = (what: string, got: Tensor, want: Tensor) => {
 function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) {
-    expect(Number.isFinite(a[i]!) && Number.isFinite(b[i]!) && b[i] !== 0, `element ${i}: ${a[i]} / ${b[i]}`).toBe(true);
+    expect(Number.isFinite(a[i]!) && Number.isFinite(b[i]!) && b[i] !== 0, `element ${i}: ${a[i]} / ${b[i]}`).toBe(
+      true,
+    );
     m = Math.max(m, Math.abs(a[i]! - b[i]!) / Math.abs(b[i]!));
   }
   return m;
@@ -106,7 +107,9 @@ const CHAINS = { chainA, chainB, chainC };
 
 const outputs = (r: Tensor | Tensor[]): Tensor[] => (Array.isArray(r) ? r : [r]);
 /** `f`'s outputs and then e^(first argument), all from one fused run (its exp puts the run in wasm, see the top). */
-const withExp = <A extends Tensor[]>(f: (...a: A) => Tensor | Tensor[]) => (...a: A): Tensor[] => [...outputs(f(...a)), np.exp(a[0]!)];
+const withExp =
+  <A extends Tensor[]>(f: (...a: A) => Tensor | Tensor[]) =>
+  (...a: A): Tensor[] => [...outputs(f(...a)), np.exp(a[0]!)];
 
 const f1 = new Float32Array(1);
 const u1 = new Int32Array(f1.buffer);
@@ -116,7 +119,9 @@ function expectExpClose(got: Tensor, want: Tensor): void {
   const [g, w] = [data(got), data(want)];
   const bad: string[] = [];
   for (let i = 0; i < g.length; i++) {
-    const ok = Number.isFinite(w[i]!) ? Number.isFinite(g[i]!) && Math.abs(ordered(g[i]!) - ordered(w[i]!)) <= 4 : bitwise([g[i]!], [w[i]!]).length === 0;
+    const ok = Number.isFinite(w[i]!)
+      ? Number.isFinite(g[i]!) && Math.abs(ordered(g[i]!) - ordered(w[i]!)) <= 4
+      : bitwise([g[i]!], [w[i]!]).length === 0;
     if (!ok) bad.push(`[${i}] exp: got ${g[i]}, want ${w[i]}`);
   }
   expect(bad).toEqual([]);
@@ -179,12 +184,17 @@ describe("pure-arithmetic float32 chains in wasm: bitwise equal to eager and to 
     const xs = Float32Array.from({ length: n }, (_, i) => pairs[i % pairs.length]![0]);
     const ys = Float32Array.from({ length: n }, (_, i) => pairs[i % pairs.length]![1]);
     const [x, y] = [f32(xs), f32(ys)];
-    for (const [name, op, wins] of [["max", np.maximum, (a: number, b: number) => a > b], ["min", np.minimum, (a: number, b: number) => a < b]] as const) {
+    for (const [name, op, wins] of [
+      ["max", np.maximum, (a: number, b: number) => a > b],
+      ["min", np.minimum, (a: number, b: number) => a < b],
+    ] as const) {
       const g = withExp((a: Tensor, b: Tensor) => op(a, b));
       const j = jit(g);
       expect(j.lower(x, y).source).toContain(WASM);
       const got = data((j(x, y) as Tensor[])[0]!);
-      const want = Array.from(xs, (a, i) => (Number.isNaN(a) || Number.isNaN(ys[i]!) ? NaN : wins(a, ys[i]!) ? a : ys[i]!));
+      const want = Array.from(xs, (a, i) =>
+        Number.isNaN(a) || Number.isNaN(ys[i]!) ? NaN : wins(a, ys[i]!) ? a : ys[i]!,
+      );
       const bad = bitwise(got, want).map((s) => `${name}: ${s}`);
       expect(bad).toEqual([]);
       expectWithExp(`${name} vs eager`, j(x, y) as Tensor[], g(x, y));
@@ -288,7 +298,10 @@ describe("transcendental chains in wasm vs exact mode", () => {
     const t = np.tanh(x);
     const s = lax.logistic(x);
     const l = np.log(np.add(e, 1));
-    return np.add(np.add(np.multiply(t, s), np.multiply(l, 0.5)), np.divide(np.sqrt(x), np.add(np.exp(np.negative(x)), 1)));
+    return np.add(
+      np.add(np.multiply(t, s), np.multiply(l, 0.5)),
+      np.divide(np.sqrt(x), np.add(np.exp(np.negative(x)), 1)),
+    );
   };
   const RTOL = 1e-5;
 
@@ -312,14 +325,20 @@ describe("transcendental chains in wasm vs exact mode", () => {
   it("each transcendental alone: special values as eager (sign of zero included)", () => {
     const xs = [0, -0, Infinity, -Infinity, NaN, MIN_SUB, -MIN_SUB, 1, -1, 100, -100, 1e-30];
     const x = f32(Array.from({ length: 259 }, (_, i) => xs[i % xs.length]!));
-    for (const [name, op] of [["exp", np.exp], ["log", np.log], ["tanh", np.tanh], ["logistic", lax.logistic]] as const) {
+    for (const [name, op] of [
+      ["exp", np.exp],
+      ["log", np.log],
+      ["tanh", np.tanh],
+      ["logistic", lax.logistic],
+    ] as const) {
       const j = jit((a: Tensor) => op(a));
       expect(j.lower(x).source).toContain(WASM);
       const got = data(j(x));
       const want = data(op(x));
       for (let i = 0; i < x.size; i++) {
         const v = xs[i % xs.length]!;
-        if (!Number.isFinite(v) && !Number.isNaN(v)) expect(bitwise([got[i]!], [want[i]!]), `${name}(${v})`).toEqual([]);
+        if (!Number.isFinite(v) && !Number.isNaN(v))
+          expect(bitwise([got[i]!], [want[i]!]), `${name}(${v})`).toEqual([]);
         if (Number.isNaN(v)) expect(Number.isNaN(got[i]!), `${name}(NaN)`).toBe(true);
         if (v === 0) expect(bitwise([got[i]!], [want[i]!]), `${name}(${show(v)})`).toEqual([]);
       }
@@ -388,7 +407,13 @@ describe("several outputs from one loop", () => {
 describe("gradients under jit in fast mode", () => {
   it("pure arithmetic: grad's program is a wasm loop, bitwise equal to exact mode and to eager grad", () => {
     // (no abs, max or min: their derivatives use sign / comparisons, which have no wasm rule)
-    const f = (x: Tensor) => np.sum(np.subtract(np.divide(np.sqrt(np.add(np.multiply(x, x), 1)), np.add(np.multiply(x, np.multiply(x, 0.5)), 2)), np.divide(x, 3)));
+    const f = (x: Tensor) =>
+      np.sum(
+        np.subtract(
+          np.divide(np.sqrt(np.add(np.multiply(x, x), 1)), np.add(np.multiply(x, np.multiply(x, 0.5)), 2)),
+          np.divide(x, 3),
+        ),
+      );
     const x = f32(uniform(1001, 5, -3, 3));
     const df = withExp((t: Tensor) => grad(f)(t) as Tensor); // the gradient's loop, with e^x in the same run
     const fast = jit(df);
@@ -407,7 +432,8 @@ describe("gradients under jit in fast mode", () => {
     // most a factor 1/0.07 < 15 of relative accuracy of t², σ only where they are small parts of the sum). With
     // ~20 ops, ≤ 8u per approximation and ≤ 1u per arithmetic op as in the forward budget above, the relative
     // difference stays well below 2e−5 ≈ 335u; observed ≈ 2.7e−7.
-    const f = (x: Tensor) => np.sum(np.add(np.add(np.multiply(np.tanh(x), np.exp(x)), np.log(np.add(lax.logistic(x), 1))), np.sqrt(x)));
+    const f = (x: Tensor) =>
+      np.sum(np.add(np.add(np.multiply(np.tanh(x), np.exp(x)), np.log(np.add(lax.logistic(x), 1))), np.sqrt(x)));
     const x = f32(uniform(1001, 6, 0.1, 2));
     const fast = jit(grad(f));
     const exact = jit(grad(f), { float32: "exact" });
@@ -446,7 +472,10 @@ describe("float64 and int32 programs never use wasm", () => {
   it("int32: add sub mul div neg abs max min (with wrap-around, INT_MIN, division by 0) are JS loops, bitwise equal to eager", () => {
     const r = rng(42);
     const edge = [0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 65536, -65536, 46341, 7, -7];
-    const ints = (n: number) => Int32Array.from({ length: n }, () => (r() < 0.3 ? edge[Math.floor(r() * edge.length)]! : Math.floor((r() - 0.5) * 2 ** 32)));
+    const ints = (n: number) =>
+      Int32Array.from({ length: n }, () =>
+        r() < 0.3 ? edge[Math.floor(r() * edge.length)]! : Math.floor((r() - 0.5) * 2 ** 32),
+      );
     const n = 1001;
     const x = np.array(ints(n), { dtype: "int32" });
     const y = np.array(ints(n), { dtype: "int32" });
@@ -469,7 +498,10 @@ describe("float64 and int32 programs never use wasm", () => {
   });
 
   it("a float32 run containing an int32 → float32 cast is a JS loop (the cast has no wasm rule); exact mode = eager", () => {
-    const x = np.array(Int32Array.from({ length: 512 }, (_, i) => i * 7919 - 100000), { dtype: "int32" });
+    const x = np.array(
+      Int32Array.from({ length: 512 }, (_, i) => i * 7919 - 100000),
+      { dtype: "int32" },
+    );
     const f = (a: Tensor) => np.multiply(np.add(np.astype(a, "float32"), 0.5), 3);
     const j = jit(f);
     // the cast has no wasm rule: the whole run is a JS loop (in fast mode, double precision in between)

@@ -28,8 +28,16 @@ afterAll(() => setThreads(undefined));
 
 // ───────────────────────────── data ─────────────────────────────
 
-const f32 = (d: ArrayLike<number>, shape: number[]): Tensor => np.reshape(np.array(Float32Array.from(d), { dtype: "float32" }), shape);
-const rand = (shape: number[], seed: number): Tensor => f32(values(shape.reduce((a, b) => a * b, 1), seed), shape);
+const f32 = (d: ArrayLike<number>, shape: number[]): Tensor =>
+  np.reshape(np.array(Float32Array.from(d), { dtype: "float32" }), shape);
+const rand = (shape: number[], seed: number): Tensor =>
+  f32(
+    values(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+  );
 /** A bool tensor, true with probability `p`. */
 const bools = (shape: number[], seed: number, p = 0.5): Tensor => {
   const r = rng(seed);
@@ -44,7 +52,9 @@ function expectBitwise(what: string, got: Tensor, want: Tensor): void {
   expect(got.dtype, what).toBe(want.dtype);
   expect(got.shape, what).toEqual(want.shape);
   const bad = bitwise(data(got), data(want));
-  expect(bad.length, `${what}: ${bad.length} of ${got.size} elements differ\n  ${bad.slice(0, 8).join("\n  ")}`).toBe(0);
+  expect(bad.length, `${what}: ${bad.length} of ${got.size} elements differ\n  ${bad.slice(0, 8).join("\n  ")}`).toBe(
+    0,
+  );
 }
 const outputs = (r: Tensor | Tensor[]): Tensor[] => (Array.isArray(r) ? r : [r]);
 function expectAllBitwise(what: string, got: Tensor | Tensor[], want: Tensor | Tensor[]): void {
@@ -85,7 +95,12 @@ function loops(src: string): { all: number; wasm: number; js: number } {
  * or `fastIsEager`) that fast mode equals eager bitwise, on two calls; exact mode equals eager bitwise always.
  * Returns the fast-mode source.
  */
-function check(what: string, f: (...a: Tensor[]) => Tensor | Tensor[], args: Tensor[], want: { wasm: number; js?: number }): string {
+function check(
+  what: string,
+  f: (...a: Tensor[]) => Tensor | Tensor[],
+  args: Tensor[],
+  want: { wasm: number; js?: number },
+): string {
   const fast = jit(f);
   const src = fast.lower(...args).source;
   const l = loops(src);
@@ -128,43 +143,74 @@ describe("broadcast operands in split loops: bitwise equal to eager", () => {
     const ops = [np.subtract, np.multiply, np.divide, np.maximum, np.minimum];
     check("bias, every op both ways", (x, b) => ops.flatMap((op) => [op(x, b), op(b, x)]), [x, b], { wasm: 1 });
     // the j-read values are the row: every row of x + b − x is b where x is a moderate value
-    const got = data(jit((x: Tensor, b: Tensor) => np.add(np.multiply(x, 0), b))(f32(new Float32Array(R * C).fill(1), [R, C]), b));
-    for (let r = 0; r < R; r += 37) expect(bitwise(got.subarray(r * C, (r + 1) * C), data(b).map((v) => v + 0)), `row ${r}`).toEqual([]);
+    const got = data(
+      jit((x: Tensor, b: Tensor) => np.add(np.multiply(x, 0), b))(f32(new Float32Array(R * C).fill(1), [R, C]), b),
+    );
+    for (let r = 0; r < R; r += 37)
+      expect(
+        bitwise(
+          got.subarray(r * C, (r + 1) * C),
+          data(b).map((v) => v + 0),
+        ),
+        `row ${r}`,
+      ).toEqual([]);
   });
 
   it("a per-row value [128, 1] is read by the outer index o", () => {
     const x = rand([R, C], 3);
     const col = rand([R, 1], 4);
-    const src = check("x · col, col − x, x / col", (x, c) => [np.multiply(x, c), np.subtract(c, x), np.divide(x, c)], [x, col], { wasm: 1 });
+    const src = check(
+      "x · col, col − x, x / col",
+      (x, c) => [np.multiply(x, c), np.subtract(c, x), np.divide(x, c)],
+      [x, col],
+      { wasm: 1 },
+    );
     expect(src).toMatch(/in\d: float32, read by o/);
     // row r of 0·x + col is col[r] throughout
     const ones = f32(new Float32Array(R * C).fill(1), [R, C]);
     const got = data(jit((x: Tensor, c: Tensor) => np.add(np.multiply(x, 0), c))(ones, col));
     const cv = data(col);
-    for (let r = 0; r < R; r++) expect(bitwise(got.subarray(r * C, (r + 1) * C), new Float32Array(C).fill(cv[r]! + 0)), `row ${r}`).toEqual([]);
+    for (let r = 0; r < R; r++)
+      expect(bitwise(got.subarray(r * C, (r + 1) * C), new Float32Array(C).fill(cv[r]! + 0)), `row ${r}`).toEqual([]);
   });
 
   it("bias by j, per-row by o, a full operand by i and a size-1 input read once, in one loop", () => {
     const args = [rand([R, C], 5), rand([R, C], 6), rand([C], 7), rand([R, 1], 8), f32([1.75], [])];
-    const f = (x: Tensor, y: Tensor, b: Tensor, c: Tensor, s: Tensor) => np.divide(np.add(np.multiply(x, c), b), np.add(np.sqrt(np.abs(y)), s));
+    const f = (x: Tensor, y: Tensor, b: Tensor, c: Tensor, s: Tensor) =>
+      np.divide(np.add(np.multiply(x, c), b), np.add(np.sqrt(np.abs(y)), s));
     const src = check("(x·c + b) / (√|y| + s)", f, args, { wasm: 1 });
     for (const read of ["read by j", "read by o", "read by i", "read once"]) expect(src).toContain(read);
   });
 
   it("a bias over the trailing two axes of a 3-d value ([4, 32, 256] + [32, 256]) and a [4, 1, 1] value by o", () => {
     const args = [rand([4, 32, C], 9), rand([32, C], 10), rand([4, 1, 1], 11)];
-    const src = check("x + b, x · c", (x, b, c) => [np.add(x, b), np.multiply(np.subtract(x, b), c)], args, { wasm: 1 });
+    const src = check("x + b, x · c", (x, b, c) => [np.add(x, b), np.multiply(np.subtract(x, b), c)], args, {
+      wasm: 1,
+    });
     expect(src).toMatch(/4 rows × 8192/);
   });
 
   it("broadcast values stored as outputs: the bias rows, the per-row columns, a size-1 bool as bytes 0/1", () => {
     const [x, b, c] = [rand([R, C], 90), rand([C], 91), rand([R, 1], 92)];
-    const src = check("stored broadcasts", (x, b, c) => [np.broadcastTo(b, [R, C]), np.broadcastTo(c, [R, C]), np.where(np.greater(x, b), x, c)], [x, b, c], { wasm: 1 });
+    const src = check(
+      "stored broadcasts",
+      (x, b, c) => [np.broadcastTo(b, [R, C]), np.broadcastTo(c, [R, C]), np.where(np.greater(x, b), x, c)],
+      [x, b, c],
+      { wasm: 1 },
+    );
     expect(src).toMatch(/stores %\d+ %\d+ %\d+/);
     for (const v of [true, false]) {
-      const got = check(`stored bool ${v}`, (m, x) => [np.broadcastTo(m, [R, C]), np.where(m, x, 1)], [np.array(v), x], { wasm: 1 });
+      const got = check(
+        `stored bool ${v}`,
+        (m, x) => [np.broadcastTo(m, [R, C]), np.where(m, x, 1)],
+        [np.array(v), x],
+        { wasm: 1 },
+      );
       expect(got).toMatch(/in\d: bool, read once/);
-      const [mask] = jit((m: Tensor, x: Tensor) => [np.broadcastTo(m, [R, C]), np.where(m, x, 1)])(np.array(v), x) as Tensor[];
+      const [mask] = jit((m: Tensor, x: Tensor) => [np.broadcastTo(m, [R, C]), np.where(m, x, 1)])(
+        np.array(v),
+        x,
+      ) as Tensor[];
       expect(mask!.dtype).toBe("bool");
       expect([...data(mask!)].every((k) => k === (v ? 1 : 0))).toBe(true);
     }
@@ -173,7 +219,12 @@ describe("broadcast operands in split loops: bitwise equal to eager", () => {
   it("a comparison of a size-1 input (done once, splat) as the condition of a select over full arrays", () => {
     const [x, y] = [rand([R, C], 93), rand([R, C], 94)];
     for (const s of [0.25, -0, NaN]) {
-      const src = check(`where(s > 0, x, y), s = ${show(s)}`, (s, x, y) => np.where(np.greater(s, 0), x, y), [f32([s], []), x, y], { wasm: 1 });
+      const src = check(
+        `where(s > 0, x, y), s = ${show(s)}`,
+        (s, x, y) => np.where(np.greater(s, 0), x, y),
+        [f32([s], []), x, y],
+        { wasm: 1 },
+      );
       expect(src).toMatch(/in\d: float32, read once/);
     }
   });
@@ -188,7 +239,14 @@ describe("broadcast operands in split loops: bitwise equal to eager", () => {
 // ───────────────────────────── comparisons, selects, ReLU ─────────────────────────────
 
 describe("comparisons and selects as lane masks", () => {
-  const CMP = { equal: np.equal, notEqual: np.notEqual, less: np.less, lessEqual: np.lessEqual, greater: np.greater, greaterEqual: np.greaterEqual } as const;
+  const CMP = {
+    equal: np.equal,
+    notEqual: np.notEqual,
+    less: np.less,
+    lessEqual: np.lessEqual,
+    greater: np.greater,
+    greaterEqual: np.greaterEqual,
+  } as const;
 
   it("every comparison, returned as a bool output and used by a select: eager's 0/1 and values, specials included", () => {
     // pairs of specials in every lane position, then random values (with specials); x and y share many values
@@ -209,9 +267,18 @@ describe("comparisons and selects as lane masks", () => {
       const [mask] = jit(f)(x, y) as Tensor[];
       expect(mask!.dtype).toBe("bool");
       const m = data(mask!);
-      const ref = { equal: (a: number, b: number) => a === b, notEqual: (a: number, b: number) => a !== b, less: (a: number, b: number) => a < b, lessEqual: (a: number, b: number) => a <= b, greater: (a: number, b: number) => a > b, greaterEqual: (a: number, b: number) => a >= b }[name]!;
+      const ref = {
+        equal: (a: number, b: number) => a === b,
+        notEqual: (a: number, b: number) => a !== b,
+        less: (a: number, b: number) => a < b,
+        lessEqual: (a: number, b: number) => a <= b,
+        greater: (a: number, b: number) => a > b,
+        greaterEqual: (a: number, b: number) => a >= b,
+      }[name]!;
       const bad: string[] = [];
-      for (let i = 0; i < n; i++) if (m[i] !== (ref(xr[i]!, yr[i]!) ? 1 : 0)) bad.push(`[${i}] ${name}(${show(xr[i]!)}, ${show(yr[i]!)}) = ${m[i]}`);
+      for (let i = 0; i < n; i++)
+        if (m[i] !== (ref(xr[i]!, yr[i]!) ? 1 : 0))
+          bad.push(`[${i}] ${name}(${show(xr[i]!)}, ${show(yr[i]!)}) = ${m[i]}`);
       expect(bad.slice(0, 8)).toEqual([]);
       expect(new Set(m)).toEqual(new Set([0, 1]));
     }
@@ -234,11 +301,19 @@ describe("comparisons and selects as lane masks", () => {
     expect(src).toContain("= le ");
     expect(src).toContain("= select ");
     expect(src).not.toContain("= max");
-    const specials = f32(Array.from({ length: 256 }, (_, i) => [-0, 0, NaN, -Infinity, Infinity, -MIN_SUB, MIN_SUB, -1][i % 8]!), [4, 64]);
+    const specials = f32(
+      Array.from({ length: 256 }, (_, i) => [-0, 0, NaN, -Infinity, Infinity, -MIN_SUB, MIN_SUB, -1][i % 8]!),
+      [4, 64],
+    );
     const zero = f32(new Float32Array(64), [64]);
     const got = data(jit((x: Tensor, b: Tensor) => nn.relu(np.add(x, b)))(specials, zero));
     const want = [0, 0, NaN, 0, Infinity, 0, MIN_SUB, 0];
-    expect(bitwise(got, Array.from({ length: 256 }, (_, i) => want[i % 8]!))).toEqual([]);
+    expect(
+      bitwise(
+        got,
+        Array.from({ length: 256 }, (_, i) => want[i % 8]!),
+      ),
+    ).toEqual([]);
     // np.maximum(x, 0) is a different function at −0 (maximum(−0, 0) = +0 too, but maximum(NaN, 0) = NaN): both as eager
     check("maximum(x + b, 0)", (x, b) => np.maximum(np.add(x, b), 0), [x, b], { wasm: 1 });
   });
@@ -262,7 +337,8 @@ describe("comparisons and selects as lane masks", () => {
       np.where(np.less(x, 0), np.where(np.less(y, 0), x, y), np.where(np.equal(x, y), -Infinity, NaN)),
     ];
     const src = check("literal operands", f, [x, y], { wasm: 1 });
-    for (const lit of ["splat 0.1", "splat 2.5", "splat NaN", "splat Infinity", "splat -Infinity"]) expect(src).toContain(lit);
+    for (const lit of ["splat 0.1", "splat 2.5", "splat NaN", "splat Infinity", "splat -Infinity"])
+      expect(src).toContain(lit);
     const [, , , never, always] = jit(f)(x, y) as Tensor[];
     expect([...data(never!)].every((v) => v === 2)).toBe(true);
     expect(bitwise(data(always!), data(x))).toEqual([]);
@@ -270,7 +346,9 @@ describe("comparisons and selects as lane masks", () => {
 
   it("np.where with a JS boolean literal as the condition", () => {
     const [x, y] = [rand([R, C], 26), rand([R, C], 27)];
-    check("where(true, x·y, y)", (x, y) => np.where(true as unknown as Tensor, np.multiply(x, y), y), [x, y], { wasm: 1 });
+    check("where(true, x·y, y)", (x, y) => np.where(true as unknown as Tensor, np.multiply(x, y), y), [x, y], {
+      wasm: 1,
+    });
   });
 });
 
@@ -279,19 +357,28 @@ describe("comparisons and selects as lane masks", () => {
 describe("bool inputs passed by the caller: read from bytes", () => {
   it("a [128, 256] bool tensor as np.where's condition, with comparisons on the other operands", () => {
     const [m, x, y] = [bools([R, C], 28), rand([R, C], 29), rand([R, C], 30)];
-    const f = (m: Tensor, x: Tensor, y: Tensor) => [np.where(m, x, y), np.where(m, np.where(np.greater(x, y), x, 0), np.multiply(y, -1))];
+    const f = (m: Tensor, x: Tensor, y: Tensor) => [
+      np.where(m, x, y),
+      np.where(m, np.where(np.greater(x, y), x, 0), np.multiply(y, -1)),
+    ];
     const src = check("where(m, …)", f, [m, x, y], { wasm: 1 });
     expect(src).toMatch(/in\d: bool, read by i/);
     // and the mask selects what it says
     const got = data((jit(f)(m, x, y) as Tensor[])[0]!);
     const [md, xd, yd] = [data(m), data(x), data(y)];
-    expect(bitwise(got, Array.from(md, (v, i) => (v ? xd[i]! : yd[i]!)))).toEqual([]);
+    expect(
+      bitwise(
+        got,
+        Array.from(md, (v, i) => (v ? xd[i]! : yd[i]!)),
+      ),
+    ).toEqual([]);
   });
 
   it("a bool input of a flat length that is not a multiple of 4 (tail bytes), all-true and all-false masks", () => {
     for (const n of [257, 1001, 4099]) {
       const [x, y] = [rand([n], 31 + n), rand([n], 32 + n)];
-      for (const p of [0.5, 0, 1]) check(`n = ${n}, p = ${p}`, (m, x, y) => np.where(m, x, y), [bools([n], 33 + n, p), x, y], { wasm: 1 });
+      for (const p of [0.5, 0, 1])
+        check(`n = ${n}, p = ${p}`, (m, x, y) => np.where(m, x, y), [bools([n], 33 + n, p), x, y], { wasm: 1 });
     }
   });
 
@@ -321,7 +408,8 @@ describe("column sums (reduce_sum over leading axes) fused with their producer",
     // per column: 2^24, then 1s, then −2^24: in row order the 1s vanish (2^24 + 1 = 2^24 in float32)
     const rows = 64;
     const xr = new Float32Array(rows * 8);
-    for (let r = 0; r < rows; r++) for (let c = 0; c < 8; c++) xr[r * 8 + c] = r === 0 ? 2 ** 24 : r === rows - 1 ? -(2 ** 24) : c < 4 ? 1 : -0;
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < 8; c++) xr[r * 8 + c] = r === 0 ? 2 ** 24 : r === rows - 1 ? -(2 ** 24) : c < 4 ? 1 : -0;
     const x = f32(xr, [rows, 8]);
     const eager = data(np.sum(x, { axis: 0 }));
     expect(bitwise(eager, columnSums(xr, rows, 8))).toEqual([]);
@@ -389,7 +477,10 @@ describe("column sums (reduce_sum over leading axes) fused with their producer",
 
   it("a row sum (over the trailing axis) stays in JS", () => {
     const [x, b] = [rand([R, C], 44), rand([C], 45)];
-    const src = check("Σ_1 relu(x + b)", (x, b) => np.sum(nn.relu(np.add(x, b)), { axis: 1 }), [x, b], { wasm: 0, js: 1 });
+    const src = check("Σ_1 relu(x + b)", (x, b) => np.sum(nn.relu(np.add(x, b)), { axis: 1 }), [x, b], {
+      wasm: 0,
+      js: 1,
+    });
     expect(src).toContain("for (let");
   });
 });
@@ -412,7 +503,8 @@ describe("the MLP backward pattern: select(mask, 0, g) then a column sum", () =>
   });
 
   /** ½ Σ (relu(x @ w + b) − t)². */
-  const loss = (w: Tensor, b: Tensor, x: Tensor, t: Tensor): Tensor => np.multiply(np.sum(np.square(np.subtract(nn.relu(np.add(np.matmul(x, w), b)), t))), 0.5);
+  const loss = (w: Tensor, b: Tensor, x: Tensor, t: Tensor): Tensor =>
+    np.multiply(np.sum(np.square(np.subtract(nn.relu(np.add(np.matmul(x, w), b)), t))), 0.5);
 
   it("jit(grad) of a dense + ReLU layer's loss: the bias gradient is a fused column sum; (dW, db) bitwise equal to eager grad", () => {
     const x = f32(uniform(64 * 32, 48, -1, 1), [64, 32]);
@@ -432,9 +524,18 @@ describe("the MLP backward pattern: select(mask, 0, g) then a column sum", () =>
   });
 
   it("the same layer with a batch whose pre-activations hit exactly 0 (the kink: relu′(0) = 0) and −0", () => {
-    const x = f32(uniform(64 * 32, 52, -1, 1).map((v, i) => (i % 3 === 0 ? 0 : v)), [64, 32]);
-    const w = f32(uniform(32 * 128, 53, -0.5, 0.5).map((v, i) => (i % 5 === 0 ? 0 : v)), [32, 128]);
-    const b = f32(Array.from({ length: 128 }, (_, j) => (j % 4 === 0 ? 0 : j % 4 === 1 ? -0 : (j - 64) / 64)), [128]);
+    const x = f32(
+      uniform(64 * 32, 52, -1, 1).map((v, i) => (i % 3 === 0 ? 0 : v)),
+      [64, 32],
+    );
+    const w = f32(
+      uniform(32 * 128, 53, -0.5, 0.5).map((v, i) => (i % 5 === 0 ? 0 : v)),
+      [32, 128],
+    );
+    const b = f32(
+      Array.from({ length: 128 }, (_, j) => (j % 4 === 0 ? 0 : j % 4 === 1 ? -0 : (j - 64) / 64)),
+      [128],
+    );
     const t = f32(uniform(64 * 128, 54, -1, 1), [64, 128]);
     const g = grad(loss, { argnums: [0, 1] }) as unknown as (...a: Tensor[]) => Tensor[];
     check("jit(grad(loss)) at the kink", g, [w, b, x, t], { wasm: 1 });
@@ -447,8 +548,10 @@ describe("which loops go to wasm", () => {
   const sel = (x: Tensor, y: Tensor) => np.where(np.greater(x, y), np.subtract(x, y), np.multiply(y, 0.5));
 
   it("a run with a select: wasm from 256 elements (flat or split), JS below", () => {
-    for (const shape of [[256], [8, 32], [2, 128], [257]]) check(`select, [${shape}]`, sel, [rand(shape, 55), rand(shape, 56)], { wasm: 1 });
-    for (const shape of [[255], [7, 36], [63, 4], [1]]) check(`select, [${shape}]`, sel, [rand(shape, 57), rand(shape, 58)], { wasm: 0, js: 1 });
+    for (const shape of [[256], [8, 32], [2, 128], [257]])
+      check(`select, [${shape}]`, sel, [rand(shape, 55), rand(shape, 56)], { wasm: 1 });
+    for (const shape of [[255], [7, 36], [63, 4], [1]])
+      check(`select, [${shape}]`, sel, [rand(shape, 57), rand(shape, 58)], { wasm: 0, js: 1 });
     // a bias row makes the loop split: still wasm from 256, JS below
     const bias = (x: Tensor, b: Tensor) => nn.relu(np.add(x, b));
     check("relu(x + b), [64, 4]", bias, [rand([64, 4], 59), rand([4], 60)], { wasm: 1 });
@@ -456,29 +559,46 @@ describe("which loops go to wasm", () => {
   });
 
   it("plain arithmetic (no select, no transcendental): wasm from 4096 elements, JS below", () => {
-    const arith = (x: Tensor, y: Tensor) => np.divide(np.add(np.multiply(x, y), np.sqrt(np.abs(x))), np.maximum(y, -0.5));
-    for (const shape of [[4096], [4099], [64, 64], [16, 256]]) check(`arithmetic, [${shape}]`, arith, [rand(shape, 63), rand(shape, 64)], { wasm: 1 });
-    for (const shape of [[4095], [4092], [63, 64], [15, 256]]) check(`arithmetic, [${shape}]`, arith, [rand(shape, 65), rand(shape, 66)], { wasm: 0, js: 1 });
+    const arith = (x: Tensor, y: Tensor) =>
+      np.divide(np.add(np.multiply(x, y), np.sqrt(np.abs(x))), np.maximum(y, -0.5));
+    for (const shape of [[4096], [4099], [64, 64], [16, 256]])
+      check(`arithmetic, [${shape}]`, arith, [rand(shape, 63), rand(shape, 64)], { wasm: 1 });
+    for (const shape of [[4095], [4092], [63, 64], [15, 256]])
+      check(`arithmetic, [${shape}]`, arith, [rand(shape, 65), rand(shape, 66)], { wasm: 0, js: 1 });
     const withBias = (x: Tensor, b: Tensor) => np.multiply(np.add(x, b), b);
     check("(x + b)·b, [16, 256]", withBias, [rand([16, 256], 67), rand([256], 68)], { wasm: 1 });
     check("(x + b)·b, [15, 256]", withBias, [rand([15, 256], 69), rand([256], 70)], { wasm: 0, js: 1 });
     // a comparison is arithmetic too (only select or a transcendental make a short loop pay)
-    check("x > y as bool, [4092]", (x, y) => np.greater(x, y), [rand([4092], 71), rand([4092], 72)], { wasm: 0, js: 1 });
+    check("x > y as bool, [4092]", (x, y) => np.greater(x, y), [rand([4092], 71), rand([4092], 72)], {
+      wasm: 0,
+      js: 1,
+    });
   });
 
   it("rows whose width is not a multiple of 4 stay in JS (bias add, per-row value, column sum, select), equal to eager in exact mode", () => {
     for (const cols of [255, 258, 3, 6]) {
       const rows = Math.ceil(4096 / cols) + 1;
       const [x, b, c] = [rand([rows, cols], 73 + cols), rand([cols], 74 + cols), rand([rows, 1], 75 + cols)];
-      const f = (x: Tensor, b: Tensor, c: Tensor) => [nn.relu(np.add(x, b)), np.multiply(np.where(np.less(x, c), x, c), 2)];
+      const f = (x: Tensor, b: Tensor, c: Tensor) => [
+        nn.relu(np.add(x, b)),
+        np.multiply(np.where(np.less(x, c), x, c), 2),
+      ];
       check(`[${rows}, ${cols}] relu(x + b), where(x < c, x, c)`, f, [x, b, c], { wasm: 0, js: 1 });
-      check(`[${rows}, ${cols}] Σ_0 where(x ≤ 0, 0, x·b)`, (x, b) => np.sum(np.where(np.lessEqual(x, 0), 0, np.multiply(x, b)), { axis: 0 }), [x, b], { wasm: 0, js: 1 });
+      check(
+        `[${rows}, ${cols}] Σ_0 where(x ≤ 0, 0, x·b)`,
+        (x, b) => np.sum(np.where(np.lessEqual(x, 0), 0, np.multiply(x, b)), { axis: 0 }),
+        [x, b],
+        { wasm: 0, js: 1 },
+      );
     }
   });
 
   it("exact mode never uses wasm", () => {
     const [x, b] = [rand([R, C], 76), rand([C], 77)];
-    const src = jit((x: Tensor, b: Tensor) => np.sum(nn.relu(np.add(x, b)), { axis: 0 }), { float32: "exact" }).lower(x, b).source;
+    const src = jit((x: Tensor, b: Tensor) => np.sum(nn.relu(np.add(x, b)), { axis: 0 }), { float32: "exact" }).lower(
+      x,
+      b,
+    ).source;
     expect(src).not.toContain("WebAssembly");
     expect(src).toContain("Math.fround");
   });
@@ -503,7 +623,9 @@ describe("buffers", () => {
     // the second loop writes g into h's buffer (h is dead after it: it is the second loop's last read)
     const reuse = src.match(/^\s*const (d\d+) = (d\d+);\n\s*(?:const d\d+ = [^;]+;\n\s*)?F\[1\]\((.*)\);$/m);
     expect(reuse, src).not.toBeNull();
-    expect(reuse![3]!.split(", "), "F1 reads the reused buffer and writes into it").toEqual(expect.arrayContaining([reuse![1], reuse![2]]));
+    expect(reuse![3]!.split(", "), "F1 reads the reused buffer and writes into it").toEqual(
+      expect.arrayContaining([reuse![1], reuse![2]]),
+    );
     // a comparison is stored by one loop and read as bool bytes by a later one
     expect(src).toMatch(/in\d: bool, read by i/);
     const j = jit(chain);
@@ -511,7 +633,9 @@ describe("buffers", () => {
     const before = first.map((t) => data(t).slice());
     const y = f32(uniform(64 * C, 79, -3, 1), [64, C]);
     expectAllBitwise("second call", j(y), chain(y));
-    first.forEach((t, k) => expect(bitwise(data(t), before[k]!), `first call's output ${k} after a second call`).toEqual([]));
+    first.forEach((t, k) =>
+      expect(bitwise(data(t), before[k]!), `first call's output ${k} after a second call`).toEqual([]),
+    );
   });
 
   it("buffers kept across calls (a matmul written into one, loop outputs into dead ones): calls with other values equal eager", () => {
@@ -521,7 +645,11 @@ describe("buffers", () => {
       const c = np.sum(a, { axis: 0 });
       return [np.multiply(a, c), c];
     };
-    const mk = (seed: number, k: number): [Tensor, Tensor, Tensor] => [f32(uniform(R * k, seed, -1, 1), [R, k]), f32(uniform(k * C, seed + 1, -0.5, 0.5), [k, C]), f32(uniform(C, seed + 2, -0.5, 0.5), [C])];
+    const mk = (seed: number, k: number): [Tensor, Tensor, Tensor] => [
+      f32(uniform(R * k, seed, -1, 1), [R, k]),
+      f32(uniform(k * C, seed + 1, -0.5, 0.5), [k, C]),
+      f32(uniform(C, seed + 2, -0.5, 0.5), [C]),
+    ];
     for (const k of [64, 0]) {
       const [a1, a2] = [mk(95, k), mk(96, k)];
       const src = check(`k = ${k}`, f, a1, { wasm: 2 });
@@ -532,7 +660,9 @@ describe("buffers", () => {
       const before = r1.map((t) => data(t).slice());
       expectAllBitwise(`k = ${k}, other values`, j(...a2), f(...a2));
       expectAllBitwise(`k = ${k}, first values again`, j(...a1), f(...a1));
-      r1.forEach((t, q) => expect(bitwise(data(t), before[q]!), `k = ${k}: first call's output ${q} after later calls`).toEqual([]));
+      r1.forEach((t, q) =>
+        expect(bitwise(data(t), before[q]!), `k = ${k}: first call's output ${q} after later calls`).toEqual([]),
+      );
     }
   });
 });
@@ -550,10 +680,21 @@ describe("threads: a long split loop without column sums is split by rows", () =
     const z = np.where(s, k, y); // size-1 bool
     return [nn.relu(z), np.greater(z, y), np.divide(z, c)];
   };
-  const args = (): [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor] => [rand([RT, CT], 83), rand([RT, CT], 84), rand([CT], 85), rand([RT, 1], 86), bools([RT, CT], 87), np.array(true)];
+  const args = (): [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor] => [
+    rand([RT, CT], 83),
+    rand([RT, CT], 84),
+    rand([CT], 85),
+    rand([RT, 1], 86),
+    bools([RT, CT], 87),
+    np.array(true),
+  ];
 
   /** Runs jit(g) with `threads` threads; how many jobs went to workers (Atomics.notify calls hand them out). */
-  async function run(threads: number, g: (...a: Tensor[]) => Tensor[], a: Tensor[]): Promise<{ out: Tensor[]; handedOut: number; ready: number }> {
+  async function run(
+    threads: number,
+    g: (...a: Tensor[]) => Tensor[],
+    a: Tensor[],
+  ): Promise<{ out: Tensor[]; handedOut: number; ready: number }> {
     setThreads(threads);
     const ready = await threadsReady();
     const j = jit(g);
@@ -619,9 +760,13 @@ describe("one vector broadcast both by o and by j in the same loop", () => {
   // per input and read). A regression test.
   it("the outer product v[o] · v[j] + x, [128, 128]: bitwise equal to eager", () => {
     const n = 128;
-    const v = f32(Array.from({ length: n }, (_, i) => i + 1), [n]);
+    const v = f32(
+      Array.from({ length: n }, (_, i) => i + 1),
+      [n],
+    );
     const x = f32(new Float32Array(n * n), [n, n]);
-    const f = (x: Tensor, v: Tensor) => np.add(x, np.multiply(lax.broadcastInDim(v, [n, n], [0]), lax.broadcastInDim(v, [n, n], [1])));
+    const f = (x: Tensor, v: Tensor) =>
+      np.add(x, np.multiply(lax.broadcastInDim(v, [n, n], [0]), lax.broadcastInDim(v, [n, n], [1])));
     const src = jit(f).lower(x, v).source;
     expect(loops(src).wasm, src).toBe(1);
     // row 2 is 3 · [1, 2, 3, …]
@@ -638,8 +783,14 @@ describe("np.minimum / np.maximum with their operands swapped are different func
   const f = (x: Tensor, y: Tensor) => [np.minimum(x, y), np.minimum(y, x), np.maximum(x, y), np.maximum(y, x)];
   for (const n of [1, 256]) {
     it(`n = ${n}: jit (exact and fast) equals eager bitwise`, () => {
-      const x = f32(Array.from({ length: n }, (_, i) => [0, -0, 1, NaN][i % 4]!), [n]);
-      const y = f32(Array.from({ length: n }, (_, i) => [-0, 0, 1, 2][i % 4]!), [n]);
+      const x = f32(
+        Array.from({ length: n }, (_, i) => [0, -0, 1, NaN][i % 4]!),
+        [n],
+      );
+      const y = f32(
+        Array.from({ length: n }, (_, i) => [-0, 0, 1, 2][i % 4]!),
+        [n],
+      );
       const eager = f(x, y);
       // eager: min(+0, −0) = −0, min(−0, +0) = +0 (and max the other way round)
       expect([0, 1, 2, 3].map((k) => show(data(eager[k]!)[0]!))).toEqual(["-0", "0", "-0", "0"]);

@@ -63,7 +63,8 @@ describe("LEB128", () => {
     if (b.length > 1) {
       const last = b[b.length - 1]!;
       const prevSign = b[b.length - 2]! & 0x40;
-      if (signed) expect(!((last === 0x00 && !prevSign) || (last === 0x7f && prevSign)), `redundant byte in ${b}`).toBe(true);
+      if (signed)
+        expect(!((last === 0x00 && !prevSign) || (last === 0x7f && prevSign)), `redundant byte in ${b}`).toBe(true);
       else expect(last).not.toBe(0);
     }
   };
@@ -94,7 +95,10 @@ describe("LEB128", () => {
 type Fn = (...args: number[]) => number;
 
 /** Validates and instantiates `spec` over a fresh memory of the module's own initial/maximum/shared. */
-function instantiate(spec: ModuleSpec, memory?: WebAssembly.Memory): { exports: Record<string, Fn>; memory: WebAssembly.Memory } {
+function instantiate(
+  spec: ModuleSpec,
+  memory?: WebAssembly.Memory,
+): { exports: Record<string, Fn>; memory: WebAssembly.Memory } {
   const bytes = assemble(spec);
   expect(WebAssembly.validate(bytes), "module validates").toBe(true);
   const { initial, maximum, shared } = spec.memory;
@@ -119,7 +123,13 @@ describe("assemble", () => {
   it("i32 add (with wrap-around) and a function with no params", () => {
     const add = new Code(["i32", "i32"], ["i32"]).get(0).get(1).op("i32.add");
     const seven = new Code([], ["i32"]).i32(7);
-    const { exports } = instantiate({ memory: MEM, functions: [{ name: "add", code: add }, { name: "seven", code: seven }] });
+    const { exports } = instantiate({
+      memory: MEM,
+      functions: [
+        { name: "add", code: add },
+        { name: "seven", code: seven },
+      ],
+    });
     expect(exports.add!(2, 3)).toBe(5);
     expect(exports.add!(-10, 3)).toBe(-7);
     expect(exports.add!(2 ** 31 - 1, 1)).toBe(-(2 ** 31));
@@ -153,18 +163,34 @@ describe("assemble", () => {
       const i = c.local("i32");
       const s = c.local("i32");
       c.i32(0).set(s);
-      c.for(i, (x) => x.i32(from), (x) => x.get(0), step, (x) => x.get(s).get(i).op("i32.add").set(s));
+      c.for(
+        i,
+        (x) => x.i32(from),
+        (x) => x.get(0),
+        step,
+        (x) => x.get(s).get(i).op("i32.add").set(s),
+      );
       return c.get(s);
     };
     // a loop counting its own iterations, to check the body runs exactly ceil((n − from)/step) times
     const count = new Code(["i32"], ["i32"]);
     const ci = count.local("i32");
     const cn = count.local("i32");
-    count.for(ci, (x) => x.i32(0), (x) => x.get(0), 1, (x) => x.get(cn).i32(1).op("i32.add").set(cn));
+    count.for(
+      ci,
+      (x) => x.i32(0),
+      (x) => x.get(0),
+      1,
+      (x) => x.get(cn).i32(1).op("i32.add").set(cn),
+    );
     count.get(cn);
     const { exports } = instantiate({
       memory: MEM,
-      functions: [{ name: "sum", code: sum(0, 1) }, { name: "sum3", code: sum(2, 3) }, { name: "count", code: count }],
+      functions: [
+        { name: "sum", code: sum(0, 1) },
+        { name: "sum3", code: sum(2, 3) },
+        { name: "count", code: count },
+      ],
     });
     const ref = (n: number, from: number, step: number) => {
       let s = 0;
@@ -184,14 +210,26 @@ describe("assemble", () => {
     // 0: the for's loop, 1: the for's block, 2: the block around it here.
     const c = new Code(["i32", "i32"], ["i32"]);
     const [i, j, s] = [c.local("i32"), c.local("i32"), c.local("i32")];
-    c.for(i, (x) => x.i32(0), (x) => x.get(0), 1, (x) => {
-      x.block((b) => {
-        b.for(j, (y) => y.i32(0), (y) => y.get(1), 1, (y) => {
-          y.get(j).get(i).op("i32.gt_s").brIf(2); // out of the block around the inner for
-          y.get(s).get(i).get(j).op("i32.mul").op("i32.add").set(s);
+    c.for(
+      i,
+      (x) => x.i32(0),
+      (x) => x.get(0),
+      1,
+      (x) => {
+        x.block((b) => {
+          b.for(
+            j,
+            (y) => y.i32(0),
+            (y) => y.get(1),
+            1,
+            (y) => {
+              y.get(j).get(i).op("i32.gt_s").brIf(2); // out of the block around the inner for
+              y.get(s).get(i).get(j).op("i32.mul").op("i32.add").set(s);
+            },
+          );
         });
-      });
-    });
+      },
+    );
     c.get(s);
     const { exports } = instantiate({ memory: MEM, functions: [{ name: "f", code: c }] });
     const ref = (n: number, m: number) => {
@@ -199,7 +237,15 @@ describe("assemble", () => {
       for (let a = 0; a < n; a++) for (let b = 0; b < m && b <= a; b++) t += a * b;
       return t;
     };
-    for (const [n, m] of [[0, 5], [5, 0], [4, 4], [10, 3], [3, 10], [20, 20]] as const) expect(exports.f!(n, m), `f(${n}, ${m})`).toBe(ref(n, m));
+    for (const [n, m] of [
+      [0, 5],
+      [5, 0],
+      [4, 4],
+      [10, 3],
+      [3, 10],
+      [20, 20],
+    ] as const)
+      expect(exports.f!(n, m), `f(${n}, ${m})`).toBe(ref(n, m));
   });
 
   it("select, tee and locals of several types (run-length grouped)", () => {
@@ -225,7 +271,13 @@ describe("assemble", () => {
     big.get(0);
     for (let r = 1; r <= 100; r++) big.i32(r).op("i32.add"); // x + 5050, 300+ bytes
     big.call(0);
-    const { exports } = instantiate({ memory: MEM, functions: [{ name: "sq", code: sq }, { name: "big", code: big }] });
+    const { exports } = instantiate({
+      memory: MEM,
+      functions: [
+        { name: "sq", code: sq },
+        { name: "big", code: big },
+      ],
+    });
     expect(big.bytes.length).toBeGreaterThan(200);
     expect(exports.big!(0)).toBe(5050 * 5050);
     expect(exports.big!(-5050)).toBe(0);
@@ -234,7 +286,16 @@ describe("assemble", () => {
   it("f32/f64 memory loads and stores with offsets, and arithmetic", () => {
     // out[2] = in[0]·in[1] + in[3] (f32 at byte addr p: offsets 0, 4, 12 → 8); f64 at q: q[1] = q[0] / 3
     const c = new Code(["i32", "i32"]);
-    c.get(0).get(0).mem("f32.load").get(0).mem("f32.load", 4).op("f32.mul").get(0).mem("f32.load", 12).op("f32.add").mem("f32.store", 8);
+    c.get(0)
+      .get(0)
+      .mem("f32.load")
+      .get(0)
+      .mem("f32.load", 4)
+      .op("f32.mul")
+      .get(0)
+      .mem("f32.load", 12)
+      .op("f32.add")
+      .mem("f32.store", 8);
     c.get(1).get(1).mem("f64.load").f64(3).op("f64.div").mem("f64.store", 8);
     const { exports, memory } = instantiate({ memory: MEM, functions: [{ name: "f", code: c }] });
     const f32 = new Float32Array(memory.buffer, 64, 4);
@@ -251,16 +312,43 @@ describe("assemble", () => {
     const c = new Code(["i32", "i32", "f32"]);
     const i = c.local("i32");
     const addr = c.local("i32");
-    c.for(i, (x) => x.i32(0), (x) => x.get(1), 4, (x) => {
-      x.get(0).get(i).i32(2).op("i32.shl").op("i32.add").tee(addr);
-      x.get(addr).simdMem("v128.load").get(2).simd("f32x4.splat").simd("f32x4.mul").f32(1).simd("f32x4.splat").simd("f32x4.add");
-      x.simdMem("v128.store");
-    });
+    c.for(
+      i,
+      (x) => x.i32(0),
+      (x) => x.get(1),
+      4,
+      (x) => {
+        x.get(0).get(i).i32(2).op("i32.shl").op("i32.add").tee(addr);
+        x.get(addr)
+          .simdMem("v128.load")
+          .get(2)
+          .simd("f32x4.splat")
+          .simd("f32x4.mul")
+          .f32(1)
+          .simd("f32x4.splat")
+          .simd("f32x4.add");
+        x.simdMem("v128.store");
+      },
+    );
     // splat32(p, q): v128.load32_splat at q, stored at p (four copies of one float)
     const s = new Code(["i32", "i32"]).get(0).get(1).simdMem("v128.load32_splat").simdMem("v128.store");
     // f64x2: q[0..1] ← q[0..1]·q[0..1]
-    const d = new Code(["i32"]).get(0).get(0).simdMem("v128.load").get(0).simdMem("v128.load").simd("f64x2.mul").simdMem("v128.store");
-    const { exports, memory } = instantiate({ memory: MEM, functions: [{ name: "scale", code: c }, { name: "splat", code: s }, { name: "sq2", code: d }] });
+    const d = new Code(["i32"])
+      .get(0)
+      .get(0)
+      .simdMem("v128.load")
+      .get(0)
+      .simdMem("v128.load")
+      .simd("f64x2.mul")
+      .simdMem("v128.store");
+    const { exports, memory } = instantiate({
+      memory: MEM,
+      functions: [
+        { name: "scale", code: c },
+        { name: "splat", code: s },
+        { name: "sq2", code: d },
+      ],
+    });
     const base = 256;
     const view = new Float32Array(memory.buffer, base, 12);
     const init = Float32Array.from({ length: 12 }, (_, k) => Math.fround(k * 0.37 - 1.1));
@@ -284,7 +372,8 @@ describe("assemble", () => {
     for (const shared of [false, true]) {
       const spec: ModuleSpec = { memory: { initial: 2, maximum: 8, shared }, functions: [{ name: "one", code: id }] };
       const mod = new WebAssembly.Module(assemble(spec));
-      const mem = (initial: number, maximum: number, sh: boolean) => new WebAssembly.Memory({ initial, maximum, shared: sh } as WebAssembly.MemoryDescriptor);
+      const mem = (initial: number, maximum: number, sh: boolean) =>
+        new WebAssembly.Memory({ initial, maximum, shared: sh } as WebAssembly.MemoryDescriptor);
       const link = (m: WebAssembly.Memory) => () => new WebAssembly.Instance(mod, { env: { memory: m } });
       // accepted: maximum ≤ 8, initial ≥ 2, same sharedness
       expect((link(mem(2, 8, shared))().exports.one as Fn)()).toBe(1);
@@ -295,13 +384,19 @@ describe("assemble", () => {
       expect(link(mem(2, 8, !shared))).toThrow(WebAssembly.LinkError);
       // the shared flag is in the import's limits byte: 0x01 (max) or 0x03 (max, shared)
       const bytes = assemble(spec);
-      const at = bytes.findIndex((_, k) => bytes[k] === 0x02 && bytes[k + 1] === (shared ? 0x03 : 0x01) && bytes[k + 2] === 2 && bytes[k + 3] === 8);
+      const at = bytes.findIndex(
+        (_, k) =>
+          bytes[k] === 0x02 && bytes[k + 1] === (shared ? 0x03 : 0x01) && bytes[k + 2] === 2 && bytes[k + 3] === 8,
+      );
       expect(at, "memory import limits bytes").toBeGreaterThan(0);
     }
   });
 
   it("large page counts in the memory limits (multi-byte LEB128)", () => {
-    const spec: ModuleSpec = { memory: { initial: 1, maximum: 65536, shared: true }, functions: [{ name: "one", code: new Code([], ["i32"]).i32(1) }] };
+    const spec: ModuleSpec = {
+      memory: { initial: 1, maximum: 65536, shared: true },
+      functions: [{ name: "one", code: new Code([], ["i32"]).i32(1) }],
+    };
     const bytes = assemble(spec);
     expect(WebAssembly.validate(bytes)).toBe(true);
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true } as WebAssembly.MemoryDescriptor);
@@ -313,11 +408,25 @@ describe("assemble", () => {
     const a = new Code(["i32"], ["i32"]).get(0);
     const b = new Code(["i32"], ["i32"]).get(0).i32(1).op("i32.add");
     const c = new Code(["f32"], ["f32"]).get(0);
-    const bytes = assemble({ memory: MEM, functions: [{ name: "a", code: a }, { name: "b", code: b }, { name: "c", code: c }] });
+    const bytes = assemble({
+      memory: MEM,
+      functions: [
+        { name: "a", code: a },
+        { name: "b", code: b },
+        { name: "c", code: c },
+      ],
+    });
     // type section: id 1, size, count 2
     expect(bytes[8]).toBe(0x01);
     expect(bytes[10]).toBe(2);
-    const { exports } = instantiate({ memory: MEM, functions: [{ name: "a", code: a }, { name: "b", code: b }, { name: "c", code: c }] });
+    const { exports } = instantiate({
+      memory: MEM,
+      functions: [
+        { name: "a", code: a },
+        { name: "b", code: b },
+        { name: "c", code: c },
+      ],
+    });
     expect([exports.a!(4), exports.b!(4), exports.c!(0.5)]).toEqual([4, 5, 0.5]);
   });
 
@@ -329,11 +438,14 @@ describe("assemble", () => {
 
 describe("sgemmModule", () => {
   it("validates without relaxed SIMD, shared or not", () => {
-    for (const shared of [false, true]) expect(WebAssembly.validate(sgemmModule({ fma: false, shared, maxPages: 65536 })), `shared ${shared}`).toBe(true);
+    for (const shared of [false, true])
+      expect(WebAssembly.validate(sgemmModule({ fma: false, shared, maxPages: 65536 })), `shared ${shared}`).toBe(true);
   });
 
   it("the fma variant validates exactly where relaxed SIMD is enabled", () => {
-    const flag = process.execArgv.some((a) => a.includes("relaxed-simd")) || process.versions.node.split(".").map(Number)[0]! >= 22;
+    const flag =
+      process.execArgv.some((a) => a.includes("relaxed-simd")) ||
+      process.versions.node.split(".").map(Number)[0]! >= 22;
     const ok = WebAssembly.validate(sgemmModule({ fma: true, shared: true, maxPages: 65536 }));
     if (!flag) expect(ok).toBe(false);
     else expect(typeof ok).toBe("boolean");

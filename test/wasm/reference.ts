@@ -6,7 +6,10 @@
 import { sizeOf, stridesOf } from "../../property-tests/np_reference.js";
 import { show } from "./data.js";
 
-export type DN = readonly [readonly [readonly number[], readonly number[]], readonly [readonly number[], readonly number[]]];
+export type DN = readonly [
+  readonly [readonly number[], readonly number[]],
+  readonly [readonly number[], readonly number[]],
+];
 export type Data = Float32Array | Float64Array;
 
 /** The float32 unit roundoff. */
@@ -41,8 +44,15 @@ export interface Ref {
  * dot_general by definition, float32-sequential and float64-sequential, and Σ|a·b| per element: result axes batch,
  * lhs free, rhs free; contraction flattened in the `lc` order.
  */
-export function reference(a: Data, as: readonly number[], b: Data, bs: readonly number[], [[lc, rc], [lb, rb]]: DN): Ref {
-  const free = (n: number, ...used: (readonly number[])[]) => Array.from({ length: n }, (_, i) => i).filter((i) => !used.some((u) => u.includes(i)));
+export function reference(
+  a: Data,
+  as: readonly number[],
+  b: Data,
+  bs: readonly number[],
+  [[lc, rc], [lb, rb]]: DN,
+): Ref {
+  const free = (n: number, ...used: (readonly number[])[]) =>
+    Array.from({ length: n }, (_, i) => i).filter((i) => !used.some((u) => u.includes(i)));
   const lf = free(as.length, lc, lb);
   const rf = free(bs.length, rc, rb);
   const [aB, aF, aC] = [offsets(as, lb), offsets(as, lf), offsets(as, lc)];
@@ -77,7 +87,8 @@ export function bitwiseDiff(got: Float32Array, want: ArrayLike<number>): string[
   const [gb, wb] = [new Uint32Array(got.buffer, got.byteOffset, got.length), new Uint32Array(wf.buffer)];
   const bad: string[] = [];
   for (let i = 0; i < got.length; i++) {
-    const ok = Number.isNaN(got[i]) || Number.isNaN(wf[i]) ? Number.isNaN(got[i]) && Number.isNaN(wf[i]) : gb[i] === wb[i];
+    const ok =
+      Number.isNaN(got[i]) || Number.isNaN(wf[i]) ? Number.isNaN(got[i]) && Number.isNaN(wf[i]) : gb[i] === wb[i];
     if (!ok) bad.push(`[${i}] got ${show(got[i]!)}, want ${show(wf[i]!)}`);
   }
   return bad;

@@ -7,7 +7,14 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { type Tensor, jit, lax, np } from "tracegrad";
-import { type Strides3, setThreads, setWasmDisabled, sgemm, threadsReady, wasmKernels } from "../../src/wasm/runtime.js";
+import {
+  type Strides3,
+  setThreads,
+  setWasmDisabled,
+  sgemm,
+  threadsReady,
+  wasmKernels,
+} from "../../src/wasm/runtime.js";
 import { KC, MC_PANELS, MR, NR } from "../../src/wasm/sgemm.js";
 import { mulberry32 as rng } from "../../src/core/random.js";
 import { type DN, type Data, type Ref, U, bitwiseDiff, reference, sizeOf } from "./reference.js";
@@ -23,7 +30,6 @@ afterAll(() => {
 
 // ───────────────────────────── data and references ─────────────────────────────
 
-
 /** float32 values of assorted magnitudes (so that the order of float32 rounding matters). */
 function randData(r: () => number, n: number, dtype: "float32" | "float64" = "float32"): Data {
   const out = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
@@ -32,7 +38,16 @@ function randData(r: () => number, n: number, dtype: "float32" | "float64" = "fl
 }
 
 /** The float32 reference (and float64), for sgemm's own view: A [nb, m, k] and B [nb, k, n] with element strides. */
-function refStrided(a: Float32Array, [sab, sm, sk]: Strides3, b: Float32Array, [sbb, sk2, sn]: Strides3, nb: number, m: number, k: number, n: number): Ref {
+function refStrided(
+  a: Float32Array,
+  [sab, sm, sk]: Strides3,
+  b: Float32Array,
+  [sbb, sk2, sn]: Strides3,
+  nb: number,
+  m: number,
+  k: number,
+  n: number,
+): Ref {
   const [f32, f64, absSum] = [new Float64Array(nb * m * n), new Float64Array(nb * m * n), new Float64Array(nb * m * n)];
   const f = Math.fround;
   for (let q = 0; q < nb; q++)
@@ -83,17 +98,24 @@ function expectF32(what: string, got: Tensor | Float32Array, ref: Ref): void {
   if (w.fma === false) {
     branch.exact++;
     const bad = bitwiseDiff(g, ref.f32);
-    expect(bad.length, `${what}: ${bad.length} of ${g.length} differ from the float32-sequential sum\n${bad.slice(0, 8).join("\n")}`).toBe(0);
+    expect(
+      bad.length,
+      `${what}: ${bad.length} of ${g.length} differ from the float32-sequential sum\n${bad.slice(0, 8).join("\n")}`,
+    ).toBe(0);
   } else if (w.fma === true) {
     branch.tolerant++;
     const bad = mismatches(g.length, (i) => {
       const e = ref.f32[i]!;
       // Inf and NaN come from the inputs, not from rounding: they must match
-      if (!Number.isFinite(e)) return (Number.isNaN(e) ? Number.isNaN(g[i]) : g[i] === e) ? null : `[${i}] got ${g[i]}, want ${e}`;
+      if (!Number.isFinite(e))
+        return (Number.isNaN(e) ? Number.isNaN(g[i]) : g[i] === e) ? null : `[${i}] got ${g[i]}, want ${e}`;
       const tol = (ref.k + 2) * U * ref.absSum[i]! + 2 ** -140;
       return Math.abs(g[i]! - e) <= tol ? null : `[${i}] got ${g[i]}, want ${e} ± ${tol}`;
     });
-    expect(bad.length, `${what}: ${bad.length} of ${g.length} outside the FMA bound\n${bad.slice(0, 8).join("\n")}`).toBe(0);
+    expect(
+      bad.length,
+      `${what}: ${bad.length} of ${g.length} outside the FMA bound\n${bad.slice(0, 8).join("\n")}`,
+    ).toBe(0);
   } else throw new Error(`wasmKernels().fma is neither true nor false: ${String(w.fma)}`);
 }
 
@@ -107,7 +129,10 @@ function checkDot(what: string, as: number[], bs: number[], dn: DN, seed = 1): F
   return got.toTypedArray() as Float32Array;
 }
 
-const MM: DN = [[[1], [0]], [[], []]];
+const MM: DN = [
+  [[1], [0]],
+  [[], []],
+];
 const kernels = () => {
   const w = wasmKernels();
   if (!w) throw new Error("the WebAssembly kernels are unavailable here; these tests need them");
@@ -120,19 +145,38 @@ describe("float32 dot_general on the wasm kernel vs the float32-sequential refer
   it("the kernels are available and (Node 20, no flags) use mul + add, not FMA", () => {
     const w = kernels();
     expect(typeof w.fma).toBe("boolean");
-    const flagged = process.execArgv.some((a) => a.includes("relaxed-simd")) || (process.env.NODE_OPTIONS ?? "").includes("relaxed-simd");
+    const flagged =
+      process.execArgv.some((a) => a.includes("relaxed-simd")) ||
+      (process.env.NODE_OPTIONS ?? "").includes("relaxed-simd");
     if (Number(process.versions.node.split(".")[0]) === 20 && !flagged) expect(w.fma).toBe(false);
   });
 
   it.each([
-    [1, 1, 1], [3, 5, 7], [5, 1, 9], [13, 17, 11], [1, 100, 1], [7, 9, 15], [2, 31, 17], [33, 3, 65], [4, 8, 8], [MR, 1, NR],
-    [MR + 1, 2, NR + 1], [MR - 1, 19, NR - 1], [17, 64, 9], [1, 13, 40], [40, 13, 1],
+    [1, 1, 1],
+    [3, 5, 7],
+    [5, 1, 9],
+    [13, 17, 11],
+    [1, 100, 1],
+    [7, 9, 15],
+    [2, 31, 17],
+    [33, 3, 65],
+    [4, 8, 8],
+    [MR, 1, NR],
+    [MR + 1, 2, NR + 1],
+    [MR - 1, 19, NR - 1],
+    [17, 64, 9],
+    [1, 13, 40],
+    [40, 13, 1],
   ])("odd sizes: m=%i k=%i n=%i", (m, k, n) => {
     checkDot(`${m}×${k}·${k}×${n}`, [m, k], [k, n], MM, m * 1000 + k * 10 + n);
   });
 
   it("k = 0: zeros (+0, not −0), of the right shape", () => {
-    for (const [m, n] of [[3, 5], [1, 1], [9, 17]] as const) {
+    for (const [m, n] of [
+      [3, 5],
+      [1, 1],
+      [9, 17],
+    ] as const) {
       const got = lax.dotGeneral(tensor(new Float32Array(0), [m, 0]), tensor(new Float32Array(0), [0, n]), MM);
       expectF32(`${m}×0·0×${n}`, got, reference(new Float32Array(0), [m, 0], new Float32Array(0), [0, n], MM));
       expect([...got.toTypedArray()].every((v) => Object.is(v, 0))).toBe(true);
@@ -149,8 +193,22 @@ describe("float32 dot_general on the wasm kernel vs the float32-sequential refer
       [[0, 5], [5, 3], MM],
       [[3, 5], [5, 0], MM],
       [[0, 0], [0, 0], MM],
-      [[5, 0], [5, 3], [[[0], [0]], [[], []]]],
-      [[0, 2, 3], [0, 3, 4], [[[2], [1]], [[0], [0]]]],
+      [
+        [5, 0],
+        [5, 3],
+        [
+          [[0], [0]],
+          [[], []],
+        ],
+      ],
+      [
+        [0, 2, 3],
+        [0, 3, 4],
+        [
+          [[2], [1]],
+          [[0], [0]],
+        ],
+      ],
     ] as [number[], number[], DN][]) {
       checkDot(`${as}·${bs}`, as, bs, dn);
     }
@@ -173,19 +231,32 @@ describe("float32 dot_general on the wasm kernel vs the float32-sequential refer
     const w = kernels();
     const out = new Float32Array(2 * 4 * 5);
     sgemm(w, Float32Array.from([...x, ...x].map((v) => -v)), [4, 1, 8], y, [0, 5, 1], 2, 4, 1, 5, out);
-    expectF32("k = 1 direct", out, refStrided(Float32Array.from([...x, ...x].map((v) => -v)), [4, 1, 8], y, [0, 5, 1], 2, 4, 1, 5));
+    expectF32(
+      "k = 1 direct",
+      out,
+      refStrided(Float32Array.from([...x, ...x].map((v) => -v)), [4, 1, 8], y, [0, 5, 1], 2, 4, 1, 5),
+    );
   });
 
   it("outer products (k = 1) over many batch entries: computed in blocks of 16384 floats, each copied out (every size of block)", () => {
-    const BATCHED: DN = [[[2], [1]], [[0], [0]]];
+    const BATCHED: DN = [
+      [[2], [1]],
+      [[0], [0]],
+    ];
     // per entry m·n = 1500 (10 entries a block, 4 blocks); 16400 (more than a block: one entry at a time); 21 (the rest)
-    for (const [nb, m, n] of [[40, 30, 50], [3, 164, 100], [1000, 3, 7], [9, 1, 1]] as const) {
+    for (const [nb, m, n] of [
+      [40, 30, 50],
+      [3, 164, 100],
+      [1000, 3, 7],
+      [9, 1, 1],
+    ] as const) {
       checkDot(`[${nb},${m},1]·[${nb},1,${n}]`, [nb, m, 1], [nb, 1, n], BATCHED, nb + m + n);
     }
   });
 
   it(`k > KC (${KC}): several k blocks accumulate through C exactly`, () => {
-    for (const k of [KC - 1, KC, KC + 1, 2 * KC, 2 * KC + 1, 600, 3 * KC + 7]) checkDot(`9×${k}·${k}×13`, [9, k], [k, 13], MM, k);
+    for (const k of [KC - 1, KC, KC + 1, 2 * KC, 2 * KC + 1, 600, 3 * KC + 7])
+      checkDot(`9×${k}·${k}×13`, [9, k], [k, 13], MM, k);
   });
 
   it(`m > MC (${MC_PANELS * MR} rows): several A blocks`, () => {
@@ -209,10 +280,50 @@ describe("float32 dot_general on the wasm kernel vs the float32-sequential refer
     for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) Bt[j * k + p] = B[p * n + j]!;
     const want = reference(A, [m, k], B, [k, n], MM);
     const cases: [string, Data, number[], Data, number[], DN][] = [
-      ["A·B   [[1],[0]]", A, [m, k], B, [k, n], [[[1], [0]], [[], []]]],
-      ["Aᵀ·B  [[0],[0]]", At, [k, m], B, [k, n], [[[0], [0]], [[], []]]],
-      ["A·Bᵀ  [[1],[1]]", A, [m, k], Bt, [n, k], [[[1], [1]], [[], []]]],
-      ["Aᵀ·Bᵀ [[0],[1]]", At, [k, m], Bt, [n, k], [[[0], [1]], [[], []]]],
+      [
+        "A·B   [[1],[0]]",
+        A,
+        [m, k],
+        B,
+        [k, n],
+        [
+          [[1], [0]],
+          [[], []],
+        ],
+      ],
+      [
+        "Aᵀ·B  [[0],[0]]",
+        At,
+        [k, m],
+        B,
+        [k, n],
+        [
+          [[0], [0]],
+          [[], []],
+        ],
+      ],
+      [
+        "A·Bᵀ  [[1],[1]]",
+        A,
+        [m, k],
+        Bt,
+        [n, k],
+        [
+          [[1], [1]],
+          [[], []],
+        ],
+      ],
+      [
+        "Aᵀ·Bᵀ [[0],[1]]",
+        At,
+        [k, m],
+        Bt,
+        [n, k],
+        [
+          [[0], [1]],
+          [[], []],
+        ],
+      ],
     ];
     for (const [what, a, as, b, bs, dn] of cases) {
       const got = lax.dotGeneral(tensor(a, as), tensor(b, bs), dn);
@@ -227,41 +338,161 @@ describe("float32 dot_general on the wasm kernel vs the float32-sequential refer
   });
 
   it("batch dimensions: leading, not leading, two of them, and np.matmul with broadcasting", () => {
-    checkDot("[4,3,5]·[4,5,2]", [4, 3, 5], [4, 5, 2], [[[2], [1]], [[0], [0]]]);
+    checkDot(
+      "[4,3,5]·[4,5,2]",
+      [4, 3, 5],
+      [4, 5, 2],
+      [
+        [[2], [1]],
+        [[0], [0]],
+      ],
+    );
     // batch axis in the middle of lhs and last in rhs: lhs [m=3, b=4, k=5], rhs [k=5, n=2, b=4] → [4, 3, 2]
-    checkDot("batch not leading", [3, 4, 5], [5, 2, 4], [[[2], [0]], [[1], [2]]], 2);
+    checkDot(
+      "batch not leading",
+      [3, 4, 5],
+      [5, 2, 4],
+      [
+        [[2], [0]],
+        [[1], [2]],
+      ],
+      2,
+    );
     // batch last in lhs, contraction first: lhs [k=6, m=7, b=3], rhs [b=3, n=9, k=6]
-    checkDot("batch last, contraction first", [6, 7, 3], [3, 9, 6], [[[0], [2]], [[2], [0]]], 3);
+    checkDot(
+      "batch last, contraction first",
+      [6, 7, 3],
+      [3, 9, 6],
+      [
+        [[0], [2]],
+        [[2], [0]],
+      ],
+      3,
+    );
     // two batch axes, given in the reverse of memory order (a copy), and in order (strided)
-    checkDot("two batch axes, reversed", [2, 3, 4, 5], [2, 3, 5, 6], [[[3], [2]], [[1, 0], [1, 0]]], 4);
-    checkDot("two batch axes", [2, 3, 4, 5], [2, 3, 5, 6], [[[3], [2]], [[0, 1], [0, 1]]], 5);
+    checkDot(
+      "two batch axes, reversed",
+      [2, 3, 4, 5],
+      [2, 3, 5, 6],
+      [
+        [[3], [2]],
+        [
+          [1, 0],
+          [1, 0],
+        ],
+      ],
+      4,
+    );
+    checkDot(
+      "two batch axes",
+      [2, 3, 4, 5],
+      [2, 3, 5, 6],
+      [
+        [[3], [2]],
+        [
+          [0, 1],
+          [0, 1],
+        ],
+      ],
+      5,
+    );
     // np.matmul broadcasting a 2-D rhs over the batch
     const r = rng(6);
     const a = randData(r, 4 * 3 * 5);
     const b = randData(r, 5 * 7);
     const bb = new Float32Array(4 * 5 * 7);
     for (let q = 0; q < 4; q++) bb.set(b, q * 35);
-    expectF32("np.matmul broadcast", np.matmul(tensor(a, [4, 3, 5]), tensor(b, [5, 7])), reference(a, [4, 3, 5], bb, [4, 5, 7], [[[2], [1]], [[0], [0]]]));
+    expectF32(
+      "np.matmul broadcast",
+      np.matmul(tensor(a, [4, 3, 5]), tensor(b, [5, 7])),
+      reference(
+        a,
+        [4, 3, 5],
+        bb,
+        [4, 5, 7],
+        [
+          [[2], [1]],
+          [[0], [0]],
+        ],
+      ),
+    );
   });
 
   it("operands whose axis groups do not merge (copied first) are still exact, in the dimension-number order", () => {
     // lhs [m, k1, k2] contracted over (k2, k1): not memory order → copy; rhs [k2, k1, n] over (0, 1): strided
-    checkDot("lhs contraction reversed", [5, 3, 4], [4, 3, 6], [[[2, 1], [0, 1]], [[], []]], 11);
+    checkDot(
+      "lhs contraction reversed",
+      [5, 3, 4],
+      [4, 3, 6],
+      [
+        [
+          [2, 1],
+          [0, 1],
+        ],
+        [[], []],
+      ],
+      11,
+    );
     // both need a copy: rhs [k1, n, k2] contracted over (k2, k1)
-    checkDot("both copied", [5, 3, 4], [3, 6, 4], [[[2, 1], [2, 0]], [[], []]], 12);
+    checkDot(
+      "both copied",
+      [5, 3, 4],
+      [3, 6, 4],
+      [
+        [
+          [2, 1],
+          [2, 0],
+        ],
+        [[], []],
+      ],
+      12,
+    );
     // lhs free axes split by the contraction: lhs [m1, k, m2]
-    checkDot("free axes not adjacent", [3, 7, 5], [7, 4], [[[1], [0]], [[], []]], 13);
+    checkDot(
+      "free axes not adjacent",
+      [3, 7, 5],
+      [7, 4],
+      [
+        [[1], [0]],
+        [[], []],
+      ],
+      13,
+    );
     // rhs free axes split by the contraction and the batch
-    checkDot("rhs free axes split", [2, 6, 5], [3, 2, 5, 4], [[[2], [2]], [[0], [1]]], 14);
+    checkDot(
+      "rhs free axes split",
+      [2, 6, 5],
+      [3, 2, 5, 4],
+      [
+        [[2], [2]],
+        [[0], [1]],
+      ],
+      14,
+    );
     // contraction in memory order over two axes: merges (no copy) — the same as one axis of k1·k2
     const r = rng(15);
     const a = randData(r, 5 * 3 * 4);
     const b = randData(r, 3 * 4 * 6);
-    const two = lax.dotGeneral(tensor(a, [5, 3, 4]), tensor(b, [3, 4, 6]), [[[1, 2], [0, 1]], [[], []]]);
+    const two = lax.dotGeneral(tensor(a, [5, 3, 4]), tensor(b, [3, 4, 6]), [
+      [
+        [1, 2],
+        [0, 1],
+      ],
+      [[], []],
+    ]);
     const one = lax.dotGeneral(tensor(a, [5, 12]), tensor(b, [12, 6]), MM);
     expect(bitwiseDiff(two.toTypedArray() as Float32Array, one.toTypedArray())).toEqual([]);
     // size-1 axes anywhere do not stop a merge
-    checkDot("size-1 axes", [1, 5, 1, 7], [7, 1, 3], [[[3], [0]], [[], []]], 16);
+    checkDot(
+      "size-1 axes",
+      [1, 5, 1, 7],
+      [7, 1, 3],
+      [
+        [[3], [0]],
+        [[], []],
+      ],
+      16,
+    );
     checkDot("size-1 contraction", [4, 1], [1, 6], MM, 17);
   });
 
@@ -281,8 +512,11 @@ describe("float32 dot_general on the wasm kernel vs the float32-sequential refer
     const out2 = new Float32Array(nb * m * n);
     const ac = new Float32Array(nb * m * k);
     const bc = new Float32Array(nb * k * n);
-    for (let q = 0; q < nb; q++) for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) ac[(q * m + i) * k + p] = a[q * as[0] + i * as[1] + p * as[2]]!;
-    for (let q = 0; q < nb; q++) for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) bc[(q * k + p) * n + j] = b[p * bs[1] + j * bs[2]]!;
+    for (let q = 0; q < nb; q++)
+      for (let i = 0; i < m; i++)
+        for (let p = 0; p < k; p++) ac[(q * m + i) * k + p] = a[q * as[0] + i * as[1] + p * as[2]]!;
+    for (let q = 0; q < nb; q++)
+      for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) bc[(q * k + p) * n + j] = b[p * bs[1] + j * bs[2]]!;
     sgemm(w, ac, [m * k, k, 1], bc, [k * n, n, 1], nb, m, k, n, out2);
     expect(bitwiseDiff(out2, out)).toEqual([]);
   });
@@ -303,7 +537,8 @@ describe("float32 dot_general on the wasm kernel vs the float32-sequential refer
     const b = tensor(randData(r, 2 * 33 * 9), [2, 33, 9]);
     const f = (x: Tensor, y: Tensor) => np.matmul(x, y);
     const eager = f(a, b).toTypedArray() as Float32Array;
-    for (const float32 of ["fast", "exact"] as const) expect(bitwiseDiff(jit(f, { float32 })(a, b).toTypedArray() as Float32Array, eager), float32).toEqual([]);
+    for (const float32 of ["fast", "exact"] as const)
+      expect(bitwiseDiff(jit(f, { float32 })(a, b).toTypedArray() as Float32Array, eager), float32).toEqual([]);
   });
 });
 
@@ -324,7 +559,9 @@ describe("the JS kernels", () => {
     const ref64 = reference(a, [m, k], b, [k, n], MM);
     const bad = mismatches(js.length, (i) => {
       const [g, e] = [js[i]!, ref64.f64[i]!];
-      return Math.abs(g - e) <= U * Math.abs(e) + k * 2 ** -52 * ref64.absSum[i]! ? null : `[${i}] got ${g}, exact ${e}`;
+      return Math.abs(g - e) <= U * Math.abs(e) + k * 2 ** -52 * ref64.absSum[i]!
+        ? null
+        : `[${i}] got ${g}, exact ${e}`;
     });
     expect(bad).toEqual([]);
     // the float32-sequential reference tells the two kernels apart (so the exact comparisons above mean something)
@@ -336,9 +573,33 @@ describe("the JS kernels", () => {
     const r = rng(51);
     const cases: [number[], number[], DN][] = [
       [[13, 300], [300, 17], MM],
-      [[300, 13], [17, 300], [[[0], [1]], [[], []]]],
-      [[4, 3, 5], [4, 5, 2], [[[2], [1]], [[0], [0]]]],
-      [[5, 3, 4], [4, 3, 6], [[[2, 1], [0, 1]], [[], []]]],
+      [
+        [300, 13],
+        [17, 300],
+        [
+          [[0], [1]],
+          [[], []],
+        ],
+      ],
+      [
+        [4, 3, 5],
+        [4, 5, 2],
+        [
+          [[2], [1]],
+          [[0], [0]],
+        ],
+      ],
+      [
+        [5, 3, 4],
+        [4, 3, 6],
+        [
+          [
+            [2, 1],
+            [0, 1],
+          ],
+          [[], []],
+        ],
+      ],
       [[200, 64], [64, 300], MM], // large enough to take the threaded path were it float32
     ];
     for (const [as, bs, dn] of cases) {
@@ -349,7 +610,9 @@ describe("the JS kernels", () => {
       const ref = reference(a, as, b, bs, dn);
       expect([...got.shape]).toEqual(ref.shape);
       const g = got.toTypedArray();
-      const bad = mismatches(g.length, (i) => (Math.abs(g[i]! - ref.f64[i]!) <= 1e-12 * ref.absSum[i]! ? null : `[${i}] got ${g[i]}, want ${ref.f64[i]}`));
+      const bad = mismatches(g.length, (i) =>
+        Math.abs(g[i]! - ref.f64[i]!) <= 1e-12 * ref.absSum[i]! ? null : `[${i}] got ${g[i]}, want ${ref.f64[i]}`,
+      );
       expect(bad, `${as}·${bs}`).toEqual([]);
       const notF32 = g.filter((v) => Math.fround(v) !== v).length;
       expect(notF32, "float64 results carry float64 precision").toBeGreaterThan(g.length / 2);
@@ -366,13 +629,21 @@ describe("threads", () => {
    * lax.dotGeneral with `threads`, after a one-thread product of the same shapes and other values has filled the
    * kernels' scratch C: a column panel that nobody computes would keep those values and fail the comparison.
    */
-  async function withThreads(threads: number, as: number[], bs: number[], dn: DN, a: Data, b: Data): Promise<{ out: Float32Array; ready: number }> {
+  async function withThreads(
+    threads: number,
+    as: number[],
+    bs: number[],
+    dn: DN,
+    a: Data,
+    b: Data,
+  ): Promise<{ out: Float32Array; ready: number }> {
     setThreads(1);
     const poison = (x: Data) => Float32Array.from(x, (v) => -2 * v + 1);
     lax.dotGeneral(tensor(poison(a), as), tensor(poison(b), bs), dn);
     setThreads(threads);
     const ready = await threadsReady();
-    if (threads >= 2 && cores >= 2) expect(ready, `workers ready with setThreads(${threads})`).toBeGreaterThanOrEqual(1);
+    if (threads >= 2 && cores >= 2)
+      expect(ready, `workers ready with setThreads(${threads})`).toBeGreaterThanOrEqual(1);
     // jobs are handed to workers with Atomics.notify on the calling thread: count them to see who did the work
     const notify = vi.spyOn(Atomics, "notify");
     let out: Float32Array;
@@ -384,7 +655,8 @@ describe("threads", () => {
       notify.mockRestore();
     }
     if (threads === 1) expect(handedOut, "setThreads(1): no jobs for workers").toBe(0);
-    else if (ready >= 1) expect(handedOut, `setThreads(${threads}) with ${ready} workers ready: jobs for workers`).toBeGreaterThan(0);
+    else if (ready >= 1)
+      expect(handedOut, `setThreads(${threads}) with ${ready} workers ready: jobs for workers`).toBeGreaterThan(0);
     return { out, ready };
   }
 
@@ -393,7 +665,14 @@ describe("threads", () => {
     const [m, k, n] = [200, 256, 300];
     for (const [as, bs, dn] of [
       [[m, k], [k, n], MM],
-      [[k, m], [n, k], [[[0], [1]], [[], []]]],
+      [
+        [k, m],
+        [n, k],
+        [
+          [[0], [1]],
+          [[], []],
+        ],
+      ],
     ] as [number[], number[], DN][]) {
       const a = randData(r, m * k);
       const b = randData(r, k * n);
@@ -434,7 +713,14 @@ describe("threads", () => {
 
   it("batched large problems split per batch: 1 vs 2 threads bitwise", async () => {
     const r = rng(81);
-    const [as, bs, dn]: [number[], number[], DN] = [[3, 128, 200], [3, 200, 100], [[[2], [1]], [[0], [0]]]];
+    const [as, bs, dn]: [number[], number[], DN] = [
+      [3, 128, 200],
+      [3, 200, 100],
+      [
+        [[2], [1]],
+        [[0], [0]],
+      ],
+    ];
     const a = randData(r, sizeOf(as));
     const b = randData(r, sizeOf(bs));
     const one = await withThreads(1, as, bs, dn, a, b);
@@ -452,14 +738,27 @@ describe("threads", () => {
     const root = fileURLToPath(new URL("../../", import.meta.url));
     const fixture = fileURLToPath(new URL("./fixtures/threaded_exit.ts", import.meta.url));
     const t0 = Date.now();
-    const res = spawnSync(process.execPath, ["--import", "tsx", fixture], { cwd: root, timeout: 20_000, encoding: "utf8" });
+    const res = spawnSync(process.execPath, ["--import", "tsx", fixture], {
+      cwd: root,
+      timeout: 20_000,
+      encoding: "utf8",
+    });
     const ms = Date.now() - t0;
     const info = `status ${res.status}, signal ${res.signal}, error ${res.error?.message}, ${ms} ms\nstdout: ${res.stdout}\nstderr: ${res.stderr}`;
     expect(res.error, info).toBeUndefined();
     expect(res.status, info).toBe(0);
     expect(res.stdout, info).toMatch(/^done$/m);
-    const line = JSON.parse(res.stdout.split("\n").find((l) => l.startsWith("{"))!) as { wasm: boolean; ready: number; first: number; last: number; tanh: number };
-    expect(Math.abs(line.tanh - Math.tanh(-4)), "tanh(((N²−1) mod 9) − 4) = tanh(−4), within a few float32 ulp").toBeLessThan(1e-6);
+    const line = JSON.parse(res.stdout.split("\n").find((l) => l.startsWith("{"))!) as {
+      wasm: boolean;
+      ready: number;
+      first: number;
+      last: number;
+      tanh: number;
+    };
+    expect(
+      Math.abs(line.tanh - Math.tanh(-4)),
+      "tanh(((N²−1) mod 9) − 4) = tanh(−4), within a few float32 ulp",
+    ).toBeLessThan(1e-6);
     expect(line.wasm).toBe(true);
     if (cores >= 2) expect(line.ready, info).toBe(1);
     // the values: integers, exact in float32

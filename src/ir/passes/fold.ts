@@ -8,7 +8,11 @@ export function fold(p: Program): Program {
   return rewrite(p, (e, ctx) => {
     const vals = e.inputs.map((a) => ctx.value(a));
     if (vals.some((v) => v === undefined || !v._data) || e.outs.some((v) => v.aval.size !== 1)) return { eqn: e };
-    const outs = e.prim.impl(vals as never[], e.params, e.outs.map((v) => v.aval));
+    const outs = e.prim.impl(
+      vals as never[],
+      e.params,
+      e.outs.map((v) => v.aval),
+    );
     return { replace: outs.map((t) => new Lit(t)) };
   });
 }

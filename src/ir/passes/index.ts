@@ -14,7 +14,8 @@ export function optimize(p: Program, maxRounds = 8): Program {
   let cur = inlineCalls(p);
   for (let i = 0; i < maxRounds; i++) {
     const next = dce(cse(simplify(fold(cur))));
-    if (next.jaxpr.eqns.length === cur.jaxpr.eqns.length && next.jaxpr.constvars.length === cur.jaxpr.constvars.length) return next;
+    if (next.jaxpr.eqns.length === cur.jaxpr.eqns.length && next.jaxpr.constvars.length === cur.jaxpr.constvars.length)
+      return next;
     cur = next;
   }
   return cur;

@@ -36,7 +36,7 @@ export function inlineCalls(p: Program): Program {
     return inner.jaxpr.outs.map(read);
   };
   const outer = new Map<Var, Atom>();
-  const read = (a: Atom) => (a._tag === "Var" ? outer.get(a) ?? a : a);
+  const read = (a: Atom) => (a._tag === "Var" ? (outer.get(a) ?? a) : a);
   for (const e of p.jaxpr.eqns) {
     const outs = place(e, e.inputs.map(read));
     e.outs.forEach((v, i) => outs[i] !== v && outer.set(v, outs[i]!));

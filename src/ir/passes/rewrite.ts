@@ -26,7 +26,7 @@ export function rewrite(p: Program, rule: Rule): Program {
   const producers = new Map<Var, Eqn>();
   const constVals = new Map<Var, Tensor>();
   p.jaxpr.constvars.forEach((v, i) => constVals.set(v, p.consts[i]!));
-  const rename = (a: Atom): Atom => (a._tag === "Var" ? subst.get(a) ?? a : a);
+  const rename = (a: Atom): Atom => (a._tag === "Var" ? (subst.get(a) ?? a) : a);
   const ctx: RewriteCtx = {
     producer: (a) => (a._tag === "Var" ? producers.get(a) : undefined),
     value: (a) => (a._tag === "Lit" ? a.value : constVals.get(a)),
@@ -63,8 +63,7 @@ export function pruneConsts(p: Program): Program {
     else keep.push(v), vals.push(val);
   });
   if (lits.size === 0 && keep.length === p.jaxpr.constvars.length) return p;
-  const sub = (a: Atom) => (a._tag === "Var" ? lits.get(a) ?? a : a);
+  const sub = (a: Atom) => (a._tag === "Var" ? (lits.get(a) ?? a) : a);
   const eqns = p.jaxpr.eqns.map((e) => ({ ...e, inputs: e.inputs.map(sub) }));
   return { jaxpr: new Jaxpr(keep, p.jaxpr.invars, eqns, p.jaxpr.outs.map(sub)), consts: vals };
 }
-

@@ -18,7 +18,9 @@ const same = (a: Atom, b: Atom) => a === b;
 const keep = (e: Eqn) => ({ eqn: e });
 const to = (a: Atom) => ({ replace: [a] });
 /** A new equation with the same output variable. */
-const remade = (e: Eqn, prim: Eqn["prim"], inputs: Atom[], params: unknown) => ({ eqn: { prim, inputs, params, outs: e.outs } });
+const remade = (e: Eqn, prim: Eqn["prim"], inputs: Atom[], params: unknown) => ({
+  eqn: { prim, inputs, params, outs: e.outs },
+});
 
 const rule: Rule = (e, ctx) => {
   const [x, y] = e.inputs;
@@ -58,14 +60,19 @@ const rule: Rule = (e, ctx) => {
       if (inner?.prim.name !== "transpose") return q.every((v, i) => v === i) ? to(x!) : keep(e);
       const p = (inner.params as { permutation: number[] }).permutation;
       const r = q.map((i) => p[i]!);
-      return r.every((v, i) => v === i) ? to(inner.inputs[0]!) : remade(e, e.prim, [inner.inputs[0]!], { permutation: r });
+      return r.every((v, i) => v === i)
+        ? to(inner.inputs[0]!)
+        : remade(e, e.prim, [inner.inputs[0]!], { permutation: r });
     }
     case "broadcast_in_dim": {
       const inner = ctx.producer(x!);
       if (inner?.prim.name !== "broadcast_in_dim") return keep(e);
       const outer = e.params as { shape: number[]; broadcast_dimensions: number[] };
       const d1 = (inner.params as { broadcast_dimensions: number[] }).broadcast_dimensions;
-      return remade(e, e.prim, [inner.inputs[0]!], { shape: outer.shape, broadcast_dimensions: d1.map((d) => outer.broadcast_dimensions[d]!) });
+      return remade(e, e.prim, [inner.inputs[0]!], {
+        shape: outer.shape,
+        broadcast_dimensions: d1.map((d) => outer.broadcast_dimensions[d]!),
+      });
     }
     default:
       return keep(e);

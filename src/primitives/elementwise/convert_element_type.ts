@@ -16,18 +16,27 @@ export interface ConvertParams {
 export const convertElementTypeP = definePrimitive<ConvertParams>({
   name: "convert_element_type",
   abstractEval: ([x], { new_dtype }) => E.right(new ShapedArray(x!.shape, new_dtype)),
-  impl: ([x], { new_dtype }, out) => (x!.dtype === new_dtype ? x! : Tensor._of(convertData(data(x!), new_dtype), out.shape, new_dtype)),
+  impl: ([x], { new_dtype }, out) =>
+    x!.dtype === new_dtype ? x! : Tensor._of(convertData(data(x!), new_dtype), out.shape, new_dtype),
   // linear between float dtypes; no tangent flows into or out of integers
   jvp: ([t], [x], out) => (isFloat(x!.dtype) && isFloat(out.dtype) ? convertElementType(t!, out.dtype) : null),
   transpose: (ct, [x]) => [convertElementType(ct, x!.aval.dtype)],
   // float → int32 truncates toward zero; → bool is "non-zero and not NaN" (jit rounds to the target after)
   emitNeedsRounded: true,
-  emit: ([x], { new_dtype }) => (new_dtype === "int32" ? `Math.trunc(${x})` : new_dtype === "bool" ? `(${x} !== 0 && ${x} === ${x} ? 1 : 0)` : x!),
+  emit: ([x], { new_dtype }) =>
+    new_dtype === "int32" ? `Math.trunc(${x})` : new_dtype === "bool" ? `(${x} !== 0 && ${x} === ${x} ? 1 : 0)` : x!,
   batch: vectorized,
   testing: {
     // float64 → float64 exercises the derivative laws; the others the conversion kernels (zero derivative).
     sample: (choose) => {
-      const [from, to] = ([["float64", "float64"], ["int32", "float64"], ["float64", "int32"], ["float64", "bool"]] as const)[choose(4)]!;
+      const [from, to] = (
+        [
+          ["float64", "float64"],
+          ["int32", "float64"],
+          ["float64", "int32"],
+          ["float64", "bool"],
+        ] as const
+      )[choose(4)]!;
       return { avals: [new ShapedArray(randomShape(choose), from)], params: { new_dtype: to } };
     },
   },

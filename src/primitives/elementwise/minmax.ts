@@ -14,7 +14,8 @@ export function minmax(name: string, wins: (a: number, b: number) => boolean, op
     abstractEval: elementwise(name, "numeric"),
     impl: ([x, y], _, out) => mapBinary(x!, y!, out, (a, b) => (a !== a || b !== b ? NaN : wins(a, b) ? a : b)),
     // d max(x, y) = dx where x wins, dy where y wins, (dx + dy)/2 at ties
-    jvp: ([tx, ty], [x, y], out) => addTangents(tx && mul(tx, balancedEq(x!, out, y!)), ty && mul(ty, balancedEq(y!, out, x!))),
+    jvp: ([tx, ty], [x, y], out) =>
+      addTangents(tx && mul(tx, balancedEq(x!, out, y!)), ty && mul(ty, balancedEq(y!, out, x!))),
     emit: ([x, y]) => `(${x} !== ${x} || ${y} !== ${y} ? NaN : ${x} ${op} ${y} ? ${x} : ${y})`,
     emitWasm: simdExtremum(op === ">" ? 1 : -1),
     batch: vectorized,

@@ -16,7 +16,8 @@ export const mulP = definePrimitive<object>({
   // d(x·y) = dx·y + x·dy
   jvp: ([tx, ty], [x, y]) => addTangents(tx ? mul(tx, y!) : null, ty ? mul(x!, ty) : null),
   transpose: (ct, [x, y]) => {
-    if (isUndefined(x) && isUndefined(y)) throw new TracegradError("mul: cannot transpose a product of two linear values (it is not linear)");
+    if (isUndefined(x) && isUndefined(y))
+      throw new TracegradError("mul: cannot transpose a product of two linear values (it is not linear)");
     return [isUndefined(x) ? mul(ct, y as Tensor) : null, isUndefined(y) ? mul(x as Tensor, ct) : null];
   },
   emit: ([x, y], _, [a]) => (a!.dtype === "int32" ? `Math.imul(${x}, ${y})` : `(${x} * ${y})`),

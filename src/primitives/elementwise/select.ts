@@ -18,7 +18,10 @@ export const selectP = definePrimitive<object>({
   abstractEval: ([p, x, y]) => {
     if (!p || !x || !y) return E.left(new ShapeError("select: takes a predicate and two branches"));
     if (p.dtype !== "bool") return E.left(new DTypeError(`select: the predicate must be bool, got ${p.dtype}`));
-    if (!shapeEq(p.shape, x.shape)) return E.left(new ShapeError(`select: predicate shape ${fmtShape(p.shape)} differs from branch shape ${fmtShape(x.shape)}`));
+    if (!shapeEq(p.shape, x.shape))
+      return E.left(
+        new ShapeError(`select: predicate shape ${fmtShape(p.shape)} differs from branch shape ${fmtShape(x.shape)}`),
+      );
     return elementwise("select", "any")([x, y]);
   },
   impl: ([p, x, y], _, out) => {
@@ -31,7 +34,11 @@ export const selectP = definePrimitive<object>({
   jvp: ([, tx, ty], [p, x, y]) => select(p!, tx ?? zerosLike(x!), ty ?? zerosLike(y!)),
   transpose: (ct, [p, x, y]) => {
     const z = zerosLike(ct);
-    return [null, isUndefined(x) ? select(p as Tensor, ct, z) : null, isUndefined(y) ? select(p as Tensor, z, ct) : null];
+    return [
+      null,
+      isUndefined(x) ? select(p as Tensor, ct, z) : null,
+      isUndefined(y) ? select(p as Tensor, z, ct) : null,
+    ];
   },
   emit: ([p, x, y]) => `(${p} ? ${x} : ${y})`,
   emitWasm: simdSelect,
@@ -39,9 +46,13 @@ export const selectP = definePrimitive<object>({
   testing: {
     sample: (choose) => {
       const s = randomShape(choose);
-      return { avals: [new ShapedArray(s, "bool"), new ShapedArray(s, "float64"), new ShapedArray(s, "float64")], params: {} };
+      return {
+        avals: [new ShapedArray(s, "bool"), new ShapedArray(s, "float64"), new ShapedArray(s, "float64")],
+        params: {},
+      };
     },
   },
 });
 
-export const select = (pred: Tensor, onTrue: Tensor, onFalse: Tensor): Tensor => bind1(selectP, [pred, onTrue, onFalse], {});
+export const select = (pred: Tensor, onTrue: Tensor, onFalse: Tensor): Tensor =>
+  bind1(selectP, [pred, onTrue, onFalse], {});

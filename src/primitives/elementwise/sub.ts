@@ -13,7 +13,7 @@ export const subP = definePrimitive<object>({
   abstractEval: elementwise("sub", "numeric"),
   impl: ([x, y], _, out) => mapBinary(x!, y!, out, (a, b) => a - b),
   // d(x − y) = dx − dy
-  jvp: ([tx, ty]) => (tx && ty ? sub(tx, ty) : tx ?? neg(ty!)),
+  jvp: ([tx, ty]) => (tx && ty ? sub(tx, ty) : (tx ?? neg(ty!))),
   transpose: (ct, [x, y]) => [isUndefined(x!) ? ct : null, isUndefined(y!) ? neg(ct) : null],
   emit: ([x, y]) => `(${x} - ${y})`,
   emitWasm: simdOp("f32x4.sub"),

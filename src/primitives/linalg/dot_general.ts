@@ -15,24 +15,40 @@ import { moveAxis } from "../batching.js";
 import { type Strides3, sgemm, wasmKernels } from "../../wasm/runtime.js";
 
 /** ((lhs contracting, rhs contracting), (lhs batch, rhs batch)), as JAX. */
-export type DimensionNumbers = readonly [readonly [readonly number[], readonly number[]], readonly [readonly number[], readonly number[]]];
+export type DimensionNumbers = readonly [
+  readonly [readonly number[], readonly number[]],
+  readonly [readonly number[], readonly number[]],
+];
 export interface DotParams {
   dimension_numbers: DimensionNumbers;
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-const freeDims = (ndim: number, ...used: (readonly number[])[]) => range(ndim).filter((i) => !used.some((u) => u.includes(i)));
+const freeDims = (ndim: number, ...used: (readonly number[])[]) =>
+  range(ndim).filter((i) => !used.some((u) => u.includes(i)));
 
 function check(l: ShapedArray, r: ShapedArray, [[lc, rc], [lb, rb]]: DimensionNumbers) {
   const bad = (why: string) =>
-    E.left(new ShapeError(`dot_general: ${why} (lhs ${fmtShape(l.shape)}, rhs ${fmtShape(r.shape)}, contracting (${lc}) with (${rc}), batch (${lb}) with (${rb}))`));
-  if (l.dtype !== r.dtype || l.dtype === "bool") return E.left(new DTypeError(`dot_general: operands must share a numeric dtype, got ${l.dtype} and ${r.dtype}`));
-  if (lc.length !== rc.length || lb.length !== rb.length) return bad("contracting and batch dimension lists must pair up");
-  const valid = (ds: readonly number[], n: number) => ds.every((d) => Number.isInteger(d) && d >= 0 && d < n) && new Set(ds).size === ds.length;
-  if (!valid([...lc, ...lb], l.ndim) || !valid([...rc, ...rb], r.ndim)) return bad("dimensions out of range or repeated");
+    E.left(
+      new ShapeError(
+        `dot_general: ${why} (lhs ${fmtShape(l.shape)}, rhs ${fmtShape(r.shape)}, contracting (${lc}) with (${rc}), batch (${lb}) with (${rb}))`,
+      ),
+    );
+  if (l.dtype !== r.dtype || l.dtype === "bool")
+    return E.left(new DTypeError(`dot_general: operands must share a numeric dtype, got ${l.dtype} and ${r.dtype}`));
+  if (lc.length !== rc.length || lb.length !== rb.length)
+    return bad("contracting and batch dimension lists must pair up");
+  const valid = (ds: readonly number[], n: number) =>
+    ds.every((d) => Number.isInteger(d) && d >= 0 && d < n) && new Set(ds).size === ds.length;
+  if (!valid([...lc, ...lb], l.ndim) || !valid([...rc, ...rb], r.ndim))
+    return bad("dimensions out of range or repeated");
   if (lc.some((d, i) => l.shape[d] !== r.shape[rc[i]!])) return bad("contracting dimensions have different sizes");
   if (lb.some((d, i) => l.shape[d] !== r.shape[rb[i]!])) return bad("batch dimensions have different sizes");
-  const shape = [...lb.map((d) => l.shape[d]!), ...freeDims(l.ndim, lc, lb).map((d) => l.shape[d]!), ...freeDims(r.ndim, rc, rb).map((d) => r.shape[d]!)];
+  const shape = [
+    ...lb.map((d) => l.shape[d]!),
+    ...freeDims(l.ndim, lc, lb).map((d) => l.shape[d]!),
+    ...freeDims(r.ndim, rc, rb).map((d) => r.shape[d]!),
+  ];
   return E.right(new ShapedArray(shape, l.dtype));
 }
 
@@ -46,7 +62,8 @@ function viewStrides(x: Tensor, groups: readonly (readonly number[])[]): [TypedA
   const out: number[] = [];
   for (const g of groups) {
     const axes = g.filter((a) => shape[a] !== 1); // length-1 axes do not move through memory
-    for (let t = 0; t + 1 < axes.length; t++) if (stride[axes[t]!] !== stride[axes[t + 1]!]! * shape[axes[t + 1]!]!) return undefined;
+    for (let t = 0; t + 1 < axes.length; t++)
+      if (stride[axes[t]!] !== stride[axes[t + 1]!]! * shape[axes[t + 1]!]!) return undefined;
     out.push(axes.length ? stride[axes[axes.length - 1]!]! : 0);
   }
   return [data(x), out as unknown as Strides3];
@@ -57,13 +74,27 @@ const tooLarge = (l: Tensor, r: Tensor, out: ShapedArray) => 4 * (l.size + 2 * r
 
 /** Eager copy of `x` with axes in `order` (skips the copy when already in order). */
 const permuted = (x: Tensor, order: number[]) =>
-  order.every((a, i) => a === i) ? x : transposeP.impl([x], { permutation: order }, [new ShapedArray(order.map((a) => x.shape[a]!), x.dtype)])[0]!;
+  order.every((a, i) => a === i)
+    ? x
+    : transposeP.impl([x], { permutation: order }, [
+        new ShapedArray(
+          order.map((a) => x.shape[a]!),
+          x.dtype,
+        ),
+      ])[0]!;
 
 /**
  * Cotangent of one operand: contract ct with the other operand over the other's free axes, then put the
  * axes back in this operand's order. `mine`/`other` are (contracting, batch) of each side.
  */
-function transposeSide(ct: Tensor, other: Tensor, myNdim: number, mine: [readonly number[], readonly number[]], theirs: [readonly number[], readonly number[]], ctOtherFree: number[]) {
+function transposeSide(
+  ct: Tensor,
+  other: Tensor,
+  myNdim: number,
+  mine: [readonly number[], readonly number[]],
+  theirs: [readonly number[], readonly number[]],
+  ctOtherFree: number[],
+) {
   const [mc, mb] = mine;
   const [oc, ob] = theirs;
   const oFree = freeDims(other.ndim, oc, ob);
@@ -74,12 +105,27 @@ function transposeSide(ct: Tensor, other: Tensor, myNdim: number, mine: [readonl
   const myContracting = [...oc].sort((a, b) => a - b).map((o) => mc[oc.indexOf(o)]!);
   const order = (labels: number[]) => range(myNdim).map((k) => labels.indexOf(k));
   const swapped = order([...mb, ...myContracting, ...myFree]);
-  if (swapped.every((a, i) => a === i)) return dotGeneral(other, ct, [[oFree, ctOtherFree], [ob, range(nb)]]);
-  return transposeOp(dotGeneral(ct, other, [[ctOtherFree, oFree], [range(nb), ob]]), order([...mb, ...myFree, ...myContracting]));
+  if (swapped.every((a, i) => a === i))
+    return dotGeneral(other, ct, [
+      [oFree, ctOtherFree],
+      [ob, range(nb)],
+    ]);
+  return transposeOp(
+    dotGeneral(ct, other, [
+      [ctOtherFree, oFree],
+      [range(nb), ob],
+    ]),
+    order([...mb, ...myFree, ...myContracting]),
+  );
 }
 
 /** The product into `c` (every element written): WebAssembly SIMD for float32, the JS kernel otherwise. */
-function matmulInto([l, r]: Tensor[], { dimension_numbers: [[lc, rc], [lb, rb]] }: DotParams, out: ShapedArray, c: TypedArray): void {
+function matmulInto(
+  [l, r]: Tensor[],
+  { dimension_numbers: [[lc, rc], [lb, rb]] }: DotParams,
+  out: ShapedArray,
+  c: TypedArray,
+): void {
   const lf = freeDims(l!.ndim, lc, lb);
   const rf = freeDims(r!.ndim, rc, rb);
   const size = (x: Tensor, ds: number[] | readonly number[]) => sizeOf(ds.map((d) => x.shape[d]!));
@@ -90,7 +136,8 @@ function matmulInto([l, r]: Tensor[], { dimension_numbers: [[lc, rc], [lb, rb]] 
     const lv = viewStrides(l!, [lb, lf, lc]) ?? [contiguous(l!, [...lb, ...lf, ...lc]), [m * k, k, 1] as const];
     const rv = viewStrides(r!, [rb, rc, rf]) ?? [contiguous(r!, [...rb, ...rc, ...rf]), [k * n, n, 1] as const];
     sgemm(w, lv[0] as Float32Array, lv[1], rv[0] as Float32Array, rv[1], nb, m, k, n, c as Float32Array);
-  } else batchedMatmul(data(permuted(l!, [...lb, ...lf, ...lc])), data(permuted(r!, [...rb, ...rc, ...rf])), nb, m, k, n, c);
+  } else
+    batchedMatmul(data(permuted(l!, [...lb, ...lf, ...lc])), data(permuted(r!, [...rb, ...rc, ...rf])), nb, m, k, n, c);
 }
 
 export const dotGeneralP = definePrimitive<DotParams>({
@@ -111,19 +158,60 @@ export const dotGeneralP = definePrimitive<DotParams>({
     const rfN = freeDims(r!.aval.ndim, rc, rb).length;
     const lin = (x: LinearArg) => isUndefined(x);
     return [
-      lin(l!) ? transposeSide(ct, r as Tensor, l!.aval.ndim, [lc, lb], [rc, rb], range(rfN).map((i) => nb + lfN + i)) : null,
-      lin(r!) ? transposeSide(ct, l as Tensor, r!.aval.ndim, [rc, rb], [lc, lb], range(lfN).map((i) => nb + i)) : null,
+      lin(l!)
+        ? transposeSide(
+            ct,
+            r as Tensor,
+            l!.aval.ndim,
+            [lc, lb],
+            [rc, rb],
+            range(rfN).map((i) => nb + lfN + i),
+          )
+        : null,
+      lin(r!)
+        ? transposeSide(
+            ct,
+            l as Tensor,
+            r!.aval.ndim,
+            [rc, rb],
+            [lc, lb],
+            range(lfN).map((i) => nb + i),
+          )
+        : null,
     ];
   },
-  formatParams: ({ dimension_numbers: [[lc, rc], [lb, rb]] }) => `[dimension_numbers=(([${lc}], [${rc}]), ([${lb}], [${rb}]))]`,
+  formatParams: ({ dimension_numbers: [[lc, rc], [lb, rb]] }) =>
+    `[dimension_numbers=(([${lc}], [${rc}]), ([${lb}], [${rb}]))]`,
   // a batched operand's batch axis becomes a batch dimension (both) or its first free axis (one)
   batch: ([l, r], [dl, dr], { dimension_numbers: [[lc, rc], [lb, rb]] }) => {
     const up = (ds: readonly number[]) => ds.map((d) => d + 1);
     if (dl !== null && dr !== null) {
-      return [dotGeneral(moveAxis(l!, dl, 0), moveAxis(r!, dr, 0), [[up(lc), up(rc)], [[0, ...up(lb)], [0, ...up(rb)]]]), 0];
+      return [
+        dotGeneral(moveAxis(l!, dl, 0), moveAxis(r!, dr, 0), [
+          [up(lc), up(rc)],
+          [
+            [0, ...up(lb)],
+            [0, ...up(rb)],
+          ],
+        ]),
+        0,
+      ];
     }
-    if (dl !== null) return [dotGeneral(moveAxis(l!, dl, 0), r!, [[up(lc), rc], [up(lb), rb]]), lb.length];
-    return [dotGeneral(l!, moveAxis(r!, dr!, 0), [[lc, up(rc)], [lb, up(rb)]]), lb.length + freeDims(l!.ndim, lc, lb).length];
+    if (dl !== null)
+      return [
+        dotGeneral(moveAxis(l!, dl, 0), r!, [
+          [up(lc), rc],
+          [up(lb), rb],
+        ]),
+        lb.length,
+      ];
+    return [
+      dotGeneral(l!, moveAxis(r!, dr!, 0), [
+        [lc, up(rc)],
+        [lb, up(rb)],
+      ]),
+      lb.length + freeDims(l!.ndim, lc, lb).length,
+    ];
   },
   testing: {
     sample: (choose) => {
@@ -144,7 +232,16 @@ export const dotGeneralP = definePrimitive<DotParams>({
         [b.map((_, i) => where(lp, i)), b.map((_, i) => where(rp, i))],
       ];
       return {
-        avals: [new ShapedArray(lp.map((i) => lLogical[i]!), "float64"), new ShapedArray(rp.map((i) => rLogical[i]!), "float64")],
+        avals: [
+          new ShapedArray(
+            lp.map((i) => lLogical[i]!),
+            "float64",
+          ),
+          new ShapedArray(
+            rp.map((i) => rLogical[i]!),
+            "float64",
+          ),
+        ],
         params: { dimension_numbers: dn },
       };
     },

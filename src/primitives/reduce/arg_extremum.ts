@@ -20,19 +20,31 @@ export function argExtremum(name: string, better: (v: number, best: number) => b
     name,
     abstractEval: ([x], { axes: [axis] }) =>
       axis >= 0 && axis < x!.ndim && x!.shape[axis]! > 0
-        ? E.right(new ShapedArray(x!.shape.filter((_, i) => i !== axis), "int32"))
+        ? E.right(
+            new ShapedArray(
+              x!.shape.filter((_, i) => i !== axis),
+              "int32",
+            ),
+          )
         : E.left(new ShapeError(`${name}: axis ${axis} must name a non-empty axis of shape ${fmtShape(x!.shape)}`)),
     impl: ([x], { axes: [axis] }, out) => {
       // copy with the reduced axis last, then scan rows
       const s = stridesOf(x!.shape);
       const order = [...x!.shape.keys()].filter((i) => i !== axis).concat(axis);
       const rows = allocate(x!.dtype, x!.size);
-      stridedCopy(data(x!), order.map((i) => s[i]!), 0, order.map((i) => x!.shape[i]!), rows);
+      stridedCopy(
+        data(x!),
+        order.map((i) => s[i]!),
+        0,
+        order.map((i) => x!.shape[i]!),
+        rows,
+      );
       const n = x!.shape[axis]!;
       const res = allocate("int32", out.size);
       for (let r = 0; r < out.size; r++) {
         let best = 0;
-        for (let i = 1; i < n && rows[r * n + best] === rows[r * n + best]; i++) if (better(rows[r * n + i]!, rows[r * n + best]!)) best = i;
+        for (let i = 1; i < n && rows[r * n + best] === rows[r * n + best]; i++)
+          if (better(rows[r * n + i]!, rows[r * n + best]!)) best = i;
         res[r] = best;
       }
       return Tensor._of(res, out.shape, "int32");
@@ -43,7 +55,10 @@ export function argExtremum(name: string, better: (v: number, best: number) => b
       sample: (choose) => {
         const shape = randomShape(choose);
         if (shape.length === 0) shape.push(1 + choose(3));
-        return { avals: [new ShapedArray(shape, "float64")], params: { axes: [choose(shape.length)], index_dtype: "int32" } };
+        return {
+          avals: [new ShapedArray(shape, "float64")],
+          params: { axes: [choose(shape.length)], index_dtype: "int32" },
+        };
       },
       zeroDerivative: true,
     },

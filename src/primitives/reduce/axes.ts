@@ -9,13 +9,24 @@ export interface AxesParams {
   axes: readonly number[];
 }
 
-export function reducedAval(name: string, x: ShapedArray, axes: readonly number[]): E.Either<TracegradError, ShapedArray> {
+export function reducedAval(
+  name: string,
+  x: ShapedArray,
+  axes: readonly number[],
+): E.Either<TracegradError, ShapedArray> {
   for (const a of axes) {
     if (!Number.isInteger(a) || a < 0 || a >= x.ndim || axes.indexOf(a) !== axes.lastIndexOf(a)) {
-      return E.left(new ShapeError(`${name}: invalid axes (${axes.join(", ")}) for an operand of shape ${fmtShape(x.shape)}`));
+      return E.left(
+        new ShapeError(`${name}: invalid axes (${axes.join(", ")}) for an operand of shape ${fmtShape(x.shape)}`),
+      );
     }
   }
-  return E.right(new ShapedArray(x.shape.filter((_, i) => !axes.includes(i)), x.dtype));
+  return E.right(
+    new ShapedArray(
+      x.shape.filter((_, i) => !axes.includes(i)),
+      x.dtype,
+    ),
+  );
 }
 
 /** The dims of the operand that survive the reduction, for broadcasting results back. */

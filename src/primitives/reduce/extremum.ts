@@ -26,8 +26,10 @@ export function extremum(name: string, sign: 1 | -1) {
       return div(reduceSum(mul(t!, at), axes), reduceSum(at, axes));
     },
     batch: reduceBatch,
-    emitReduce: { init: (dtype) => identity(dtype, sign), step: (acc, v) => `(${v} ${sign > 0 ? ">" : "<"} ${acc} || ${v} !== ${v} ? ${v} : ${acc})` },
+    emitReduce: {
+      init: (dtype) => identity(dtype, sign),
+      step: (acc, v) => `(${v} ${sign > 0 ? ">" : "<"} ${acc} || ${v} !== ${v} ? ${v} : ${acc})`,
+    },
     testing: reduceTesting({ distinct: true }),
   });
 }
-

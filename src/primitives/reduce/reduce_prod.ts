@@ -13,7 +13,17 @@ function exclusivePrefixProduct(x: Tensor): Tensor {
   const lead = x.shape.slice(0, -1);
   const ones = (k: number) => full([...lead, k], 1, x.dtype);
   const shift = (p: Tensor, k: number) =>
-    concatenate([ones(k), slice(p, p.shape.map(() => 0), [...lead, n - k])], x.ndim - 1);
+    concatenate(
+      [
+        ones(k),
+        slice(
+          p,
+          p.shape.map(() => 0),
+          [...lead, n - k],
+        ),
+      ],
+      x.ndim - 1,
+    );
   let p = shift(x, 1);
   for (let k = 1; k < n; k *= 2) p = mul(p, shift(p, k));
   return p;

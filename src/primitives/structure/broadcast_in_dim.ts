@@ -20,12 +20,18 @@ export const broadcastInDimP = definePrimitive<BroadcastParams>({
   name: "broadcast_in_dim",
   abstractEval: ([x], { shape, broadcast_dimensions: dims }) => {
     const bad = (why: string) =>
-      E.left(new ShapeError(`broadcast_in_dim: cannot broadcast shape ${fmtShape(x!.shape)} to ${fmtShape(shape)} with broadcast_dimensions (${dims.join(", ")}): ${why}`));
+      E.left(
+        new ShapeError(
+          `broadcast_in_dim: cannot broadcast shape ${fmtShape(x!.shape)} to ${fmtShape(shape)} with broadcast_dimensions (${dims.join(", ")}): ${why}`,
+        ),
+      );
     if (dims.length !== x!.ndim) return bad("one dimension is needed per operand axis");
     for (let i = 0; i < dims.length; i++) {
       const d = dims[i]!;
-      if (!(d >= 0 && d < shape.length) || (i > 0 && d <= dims[i - 1]!)) return bad("dimensions must be increasing and within the result's rank");
-      if (x!.shape[i] !== 1 && x!.shape[i] !== shape[d]) return bad(`operand axis ${i} has size ${x!.shape[i]}, the result's axis ${d} has ${shape[d]}`);
+      if (!(d >= 0 && d < shape.length) || (i > 0 && d <= dims[i - 1]!))
+        return bad("dimensions must be increasing and within the result's rank");
+      if (x!.shape[i] !== 1 && x!.shape[i] !== shape[d])
+        return bad(`operand axis ${i} has size ${x!.shape[i]}, the result's axis ${d} has ${shape[d]}`);
     }
     return E.right(new ShapedArray(shape, x!.dtype));
   },
@@ -39,7 +45,9 @@ export const broadcastInDimP = definePrimitive<BroadcastParams>({
   // sum the cotangent over every axis the broadcast created or stretched
   transpose: (ct, [x], { shape, broadcast_dimensions: dims }) => {
     const xs = x!.aval.shape;
-    const axes = shape.map((_, d) => d).filter((d) => !dims.includes(d) || (xs[dims.indexOf(d)] === 1 && shape[d] !== 1));
+    const axes = shape
+      .map((_, d) => d)
+      .filter((d) => !dims.includes(d) || (xs[dims.indexOf(d)] === 1 && shape[d] !== 1));
     return [reshape(reduceSum(ct, axes), xs)];
   },
   batch: ([x], [d], { shape, broadcast_dimensions: dims }) => {

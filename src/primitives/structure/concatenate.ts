@@ -22,9 +22,13 @@ export const concatenateP = definePrimitive<ConcatenateParams>({
     const [a] = xs;
     const shapes = () => xs.map((x) => fmtShape(x.shape)).join(", ");
     if (!a) return E.left(new ShapeError("concatenate: needs at least one operand"));
-    if (!(d >= 0 && d < a.ndim)) return E.left(new ShapeError(`concatenate: dimension ${d} is out of range for operands of rank ${a.ndim}`));
+    if (!(d >= 0 && d < a.ndim))
+      return E.left(new ShapeError(`concatenate: dimension ${d} is out of range for operands of rank ${a.ndim}`));
     for (const x of xs) {
-      if (x.dtype !== a.dtype) return E.left(new DTypeError(`concatenate: operands have different dtypes (${xs.map((y) => y.dtype).join(", ")})`));
+      if (x.dtype !== a.dtype)
+        return E.left(
+          new DTypeError(`concatenate: operands have different dtypes (${xs.map((y) => y.dtype).join(", ")})`),
+        );
       if (x.ndim !== a.ndim || x.shape.some((s, i) => i !== d && s !== a.shape[i])) {
         return E.left(new ShapeError(`concatenate: shapes ${shapes()} must agree except along dimension ${d}`));
       }
@@ -46,7 +50,11 @@ export const concatenateP = definePrimitive<ConcatenateParams>({
     }
     return Tensor._of(dst, out.shape, out.dtype);
   },
-  jvp: (ts, xs, _, { dimension }) => concatenate(ts.map((t, i) => t ?? zerosLike(xs[i]!)), dimension), // linear
+  jvp: (ts, xs, _, { dimension }) =>
+    concatenate(
+      ts.map((t, i) => t ?? zerosLike(xs[i]!)),
+      dimension,
+    ), // linear
   // each operand receives its own stretch of the cotangent
   transpose: (ct, xs, { dimension: d }) => {
     let start = 0;
@@ -60,17 +68,31 @@ export const concatenateP = definePrimitive<ConcatenateParams>({
   },
   batch: (xs, dims, { dimension }) => {
     const size = batchSize(xs, dims);
-    return [concatenate(xs.map((x, i) => batchedAt(x, dims[i]!, 0, size)), dimension + 1), 0];
+    return [
+      concatenate(
+        xs.map((x, i) => batchedAt(x, dims[i]!, 0, size)),
+        dimension + 1,
+      ),
+      0,
+    ];
   },
   testing: {
     sample: (choose) => {
       const shape = randomShape(choose);
       if (shape.length === 0) shape.push(2);
       const d = choose(shape.length);
-      const avals = Array.from({ length: 1 + choose(3) }, () => new ShapedArray(shape.map((s, i) => (i === d ? choose(3) : s)), "float64"));
+      const avals = Array.from(
+        { length: 1 + choose(3) },
+        () =>
+          new ShapedArray(
+            shape.map((s, i) => (i === d ? choose(3) : s)),
+            "float64",
+          ),
+      );
       return { avals, params: { dimension: d } };
     },
   },
 });
 
-export const concatenate = (xs: readonly Tensor[], dimension: number): Tensor => bind1(concatenateP, [...xs], { dimension });
+export const concatenate = (xs: readonly Tensor[], dimension: number): Tensor =>
+  bind1(concatenateP, [...xs], { dimension });

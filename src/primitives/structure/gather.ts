@@ -21,21 +21,50 @@ export interface GatherParams {
 /** An index along an axis of size n, negative counting from the end; throws naming both when out of range. */
 export function checkedIndex(op: string, j: number, n: number, axis: number): number {
   const k = j < 0 ? j + n : j;
-  if (k < 0 || k >= n) throw new TracegradError(`${op}: index ${j} is out of bounds for axis ${axis} with size ${n} (valid: ${-n} … ${n - 1})`);
+  if (k < 0 || k >= n)
+    throw new TracegradError(
+      `${op}: index ${j} is out of bounds for axis ${axis} with size ${n} (valid: ${-n} … ${n - 1})`,
+    );
   return k;
 }
 
 /** Shape rule shared with scatter_add: `full` is the operand (gather) or result (scatter) shape. */
-export function gatheredShape(op: string, full: readonly number[], idx: ShapedArray, axis: number, nb: number): E.Either<TracegradError, number[]> {
+export function gatheredShape(
+  op: string,
+  full: readonly number[],
+  idx: ShapedArray,
+  axis: number,
+  nb: number,
+): E.Either<TracegradError, number[]> {
   if (idx.dtype !== "int32") return E.left(new DTypeError(`${op}: indices must be int32, got ${idx.dtype}`));
-  if (!(Number.isInteger(nb) && nb >= 0 && nb <= axis && axis < full.length && nb <= idx.ndim && shapeEq(full.slice(0, nb), idx.shape.slice(0, nb)))) {
-    return E.left(new ShapeError(`${op}: axis ${axis} with ${nb} batch dims does not fit operand ${fmtShape(full)} and indices ${fmtShape(idx.shape)}`));
+  if (
+    !(
+      Number.isInteger(nb) &&
+      nb >= 0 &&
+      nb <= axis &&
+      axis < full.length &&
+      nb <= idx.ndim &&
+      shapeEq(full.slice(0, nb), idx.shape.slice(0, nb))
+    )
+  ) {
+    return E.left(
+      new ShapeError(
+        `${op}: axis ${axis} with ${nb} batch dims does not fit operand ${fmtShape(full)} and indices ${fmtShape(idx.shape)}`,
+      ),
+    );
   }
   return E.right([...full.slice(0, axis), ...idx.shape.slice(nb), ...full.slice(axis + 1)]);
 }
 
 /** Visits (row of the gathered layout, row of the full layout) pairs; rows are `inner` elements long. */
-export function forEachIndex(op: string, full: readonly number[], axis: number, nb: number, idx: ArrayLike<number>, f: (gRow: number, fRow: number) => void): void {
+export function forEachIndex(
+  op: string,
+  full: readonly number[],
+  axis: number,
+  nb: number,
+  idx: ArrayLike<number>,
+  f: (gRow: number, fRow: number) => void,
+): void {
   const batches = sizeOf(full.slice(0, nb));
   const pre = sizeOf(full.slice(nb, axis));
   const n = full[axis]!;
@@ -59,11 +88,14 @@ export function takeCase(choose: Choose): { shape: number[]; axis: number; nb: n
 
 export const gatherP = definePrimitive<GatherParams>({
   name: "gather",
-  abstractEval: ([x, i], { axis, batch_dims }) => E.map((s: number[]) => new ShapedArray(s, x!.dtype))(gatheredShape("gather", x!.shape, i!, axis, batch_dims)),
+  abstractEval: ([x, i], { axis, batch_dims }) =>
+    E.map((s: number[]) => new ShapedArray(s, x!.dtype))(gatheredShape("gather", x!.shape, i!, axis, batch_dims)),
   impl: ([x, i], { axis, batch_dims }, out) => {
     const inner = sizeOf(x!.shape.slice(axis + 1));
     const [src, dst] = [data(x!), allocate(out.dtype, out.size)];
-    forEachIndex("tensor indexing or np.take", x!.shape, axis, batch_dims, data(i!), (g, s) => dst.set(src.subarray(s * inner, s * inner + inner), g * inner));
+    forEachIndex("tensor indexing or np.take", x!.shape, axis, batch_dims, data(i!), (g, s) =>
+      dst.set(src.subarray(s * inner, s * inner + inner), g * inner),
+    );
     return Tensor._of(dst, out.shape, out.dtype);
   },
   jvp: ([t], [, i], _, { axis, batch_dims }) => gather(t!, i!, axis, batch_dims), // linear in the operand
@@ -79,9 +111,14 @@ export const gatherP = definePrimitive<GatherParams>({
     sample: (choose) => {
       const { shape, axis, nb, idx } = takeCase(choose);
       const n = shape[axis]!;
-      return { avals: [new ShapedArray(shape, "float64"), new ShapedArray(idx, "int32")], params: { axis, batch_dims: nb }, domains: [undefined, [-n, n - 1]] };
+      return {
+        avals: [new ShapedArray(shape, "float64"), new ShapedArray(idx, "int32")],
+        params: { axis, batch_dims: nb },
+        domains: [undefined, [-n, n - 1]],
+      };
     },
   },
 });
 
-export const gather = (x: Tensor, indices: Tensor, axis: number, batchDims = 0): Tensor => bind1(gatherP, [x, indices], { axis, batch_dims: batchDims });
+export const gather = (x: Tensor, indices: Tensor, axis: number, batchDims = 0): Tensor =>
+  bind1(gatherP, [x, indices], { axis, batch_dims: batchDims });

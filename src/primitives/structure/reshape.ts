@@ -19,7 +19,11 @@ export const reshapeP = definePrimitive<ReshapeParams>({
   abstractEval: ([x], { new_sizes }) =>
     sizeOf(new_sizes) === x!.size
       ? E.right(new ShapedArray(new_sizes, x!.dtype))
-      : E.left(new ShapeError(`reshape: cannot reshape shape ${fmtShape(x!.shape)} (${x!.size} elements) to ${fmtShape(new_sizes)} (${sizeOf(new_sizes)} elements)`)),
+      : E.left(
+          new ShapeError(
+            `reshape: cannot reshape shape ${fmtShape(x!.shape)} (${x!.size} elements) to ${fmtShape(new_sizes)} (${sizeOf(new_sizes)} elements)`,
+          ),
+        ),
   impl: ([x], _, out) => Tensor._of(data(x!), out.shape, out.dtype),
   jvp: ([t], _, __, { new_sizes }) => reshape(t!, new_sizes), // linear
   transpose: (ct, [x]) => [reshape(ct, x!.aval.shape)],
@@ -33,11 +37,16 @@ export const reshapeP = definePrimitive<ReshapeParams>({
       const n = sizeOf(shape);
       const divisors = Array.from({ length: n }, (_, i) => i + 1).filter((d) => n % d === 0);
       const a = divisors[choose(divisors.length)]!;
-      return { avals: [new ShapedArray(shape, "float64")], params: { new_sizes: choose(2) ? [a, n / a] : [n / a, 1, a] } };
+      return {
+        avals: [new ShapedArray(shape, "float64")],
+        params: { new_sizes: choose(2) ? [a, n / a] : [n / a, 1, a] },
+      };
     },
   },
 });
 
 /** Skips the identity reshape. */
 export const reshape = (x: Tensor, shape: readonly number[]): Tensor =>
-  shape.length === x.ndim && shape.every((d, i) => d === x.shape[i]) ? x : bind1(reshapeP, [x], { new_sizes: [...shape] });
+  shape.length === x.ndim && shape.every((d, i) => d === x.shape[i])
+    ? x
+    : bind1(reshapeP, [x], { new_sizes: [...shape] });

@@ -19,21 +19,38 @@ export const revP = definePrimitive<RevParams>({
   abstractEval: ([x], { dimensions: ds }) =>
     ds.every((d) => Number.isInteger(d) && d >= 0 && d < x!.ndim) && new Set(ds).size === ds.length
       ? E.right(new ShapedArray(x!.shape, x!.dtype))
-      : E.left(new ShapeError(`rev: dimensions (${ds.join(", ")}) are not distinct axes of shape ${fmtShape(x!.shape)}`)),
+      : E.left(
+          new ShapeError(`rev: dimensions (${ds.join(", ")}) are not distinct axes of shape ${fmtShape(x!.shape)}`),
+        ),
   impl: ([x], { dimensions: ds }, out) => {
     const s = stridesOf(x!.shape);
     const offset = ds.reduce((o, d) => o + Math.max(0, x!.shape[d]! - 1) * s[d]!, 0);
-    return strided(x!, s.map((st, d) => (ds.includes(d) ? -st : st)), offset, out);
+    return strided(
+      x!,
+      s.map((st, d) => (ds.includes(d) ? -st : st)),
+      offset,
+      out,
+    );
   },
   jvp: ([t], _, __, { dimensions }) => rev(t!, dimensions), // linear
   transpose: (ct, _, { dimensions }) => [rev(ct, dimensions)],
-  batch: ([x], [d], { dimensions }) => [rev(moveAxis(x!, d!, 0), dimensions.map((k) => k + 1)), 0],
+  batch: ([x], [d], { dimensions }) => [
+    rev(
+      moveAxis(x!, d!, 0),
+      dimensions.map((k) => k + 1),
+    ),
+    0,
+  ],
   testing: {
     sample: (choose) => {
       const shape = randomShape(choose);
-      return { avals: [new ShapedArray(shape, "float64")], params: { dimensions: shape.map((_, i) => i).filter(() => choose(2) === 1) } };
+      return {
+        avals: [new ShapedArray(shape, "float64")],
+        params: { dimensions: shape.map((_, i) => i).filter(() => choose(2) === 1) },
+      };
     },
   },
 });
 
-export const rev = (x: Tensor, dimensions: readonly number[]): Tensor => (dimensions.length ? bind1(revP, [x], { dimensions: [...dimensions] }) : x);
+export const rev = (x: Tensor, dimensions: readonly number[]): Tensor =>
+  dimensions.length ? bind1(revP, [x], { dimensions: [...dimensions] }) : x;

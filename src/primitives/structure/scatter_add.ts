@@ -25,7 +25,11 @@ export const scatterAddP = definePrimitive<ScatterParams>({
     E.chain((want: number[]) =>
       shapeEq(u!.shape, want)
         ? E.right(new ShapedArray(shape, u!.dtype))
-        : E.left(new ShapeError(`scatter_add: updates of shape ${fmtShape(u!.shape)} do not fit indices ${fmtShape(i!.shape)} on axis ${axis} of ${fmtShape(shape)} (expected ${fmtShape(want)})`)),
+        : E.left(
+            new ShapeError(
+              `scatter_add: updates of shape ${fmtShape(u!.shape)} do not fit indices ${fmtShape(i!.shape)} on axis ${axis} of ${fmtShape(shape)} (expected ${fmtShape(want)})`,
+            ),
+          ),
     )(gatheredShape("scatter_add", shape, i!, axis, batch_dims)),
   impl: ([u, i], { axis, shape, batch_dims }, out) => {
     const inner = sizeOf(shape.slice(axis + 1));
@@ -43,17 +47,29 @@ export const scatterAddP = definePrimitive<ScatterParams>({
       return [scatterAdd(ub, i!, axis + 1, [ub.shape[0]!, ...shape], 0), 0];
     }
     const size = batchSize([u!, i!], [du!, di!]);
-    return [scatterAdd(batchedAt(u!, du!, 0, size), batchedAt(i!, di!, 0, size), axis + 1, [size, ...shape], nb + 1), 0];
+    return [
+      scatterAdd(batchedAt(u!, du!, 0, size), batchedAt(i!, di!, 0, size), axis + 1, [size, ...shape], nb + 1),
+      0,
+    ];
   },
   testing: {
     sample: (choose) => {
       const { shape, axis, nb, idx } = takeCase(choose);
       const n = shape[axis]!;
       const updates = [...shape.slice(0, axis), ...idx.slice(nb), ...shape.slice(axis + 1)];
-      return { avals: [new ShapedArray(updates, "float64"), new ShapedArray(idx, "int32")], params: { axis, shape, batch_dims: nb }, domains: [undefined, [-n, n - 1]] };
+      return {
+        avals: [new ShapedArray(updates, "float64"), new ShapedArray(idx, "int32")],
+        params: { axis, shape, batch_dims: nb },
+        domains: [undefined, [-n, n - 1]],
+      };
     },
   },
 });
 
-export const scatterAdd = (updates: Tensor, indices: Tensor, axis: number, shape: readonly number[], batchDims = 0): Tensor =>
-  bind1(scatterAddP, [updates, indices], { axis, shape: [...shape], batch_dims: batchDims });
+export const scatterAdd = (
+  updates: Tensor,
+  indices: Tensor,
+  axis: number,
+  shape: readonly number[],
+  batchDims = 0,
+): Tensor => bind1(scatterAddP, [updates, indices], { axis, shape: [...shape], batch_dims: batchDims });

@@ -19,7 +19,8 @@ export interface SliceParams {
 }
 
 const stepOf = (p: SliceParams, i: number) => p.strides?.[i] ?? 1;
-const lengthOf = (p: SliceParams, i: number) => Math.max(0, Math.ceil((p.limit_indices[i]! - p.start_indices[i]!) / stepOf(p, i)));
+const lengthOf = (p: SliceParams, i: number) =>
+  Math.max(0, Math.ceil((p.limit_indices[i]! - p.start_indices[i]!) / stepOf(p, i)));
 
 export const sliceP = definePrimitive<SliceParams>({
   name: "slice",
@@ -27,15 +28,33 @@ export const sliceP = definePrimitive<SliceParams>({
     const s = x!.shape;
     const { start_indices: lo, limit_indices: hi, strides: st } = p;
     const okBox =
-      lo.length === s.length && hi.length === s.length && (st === null || (st.length === s.length && st.every((k) => Number.isInteger(k) && k >= 1))) &&
-      s.every((n, i) => Number.isInteger(lo[i]) && Number.isInteger(hi[i]) && 0 <= lo[i]! && lo[i]! <= hi[i]! && hi[i]! <= n);
+      lo.length === s.length &&
+      hi.length === s.length &&
+      (st === null || (st.length === s.length && st.every((k) => Number.isInteger(k) && k >= 1))) &&
+      s.every(
+        (n, i) => Number.isInteger(lo[i]) && Number.isInteger(hi[i]) && 0 <= lo[i]! && lo[i]! <= hi[i]! && hi[i]! <= n,
+      );
     return okBox
-      ? E.right(new ShapedArray(s.map((_, i) => lengthOf(p, i)), x!.dtype))
-      : E.left(new ShapeError(`slice: start (${lo.join(", ")}), limit (${hi.join(", ")}) and strides (${st?.join(", ") ?? "1"}) do not describe a box inside shape ${fmtShape(s)}`));
+      ? E.right(
+          new ShapedArray(
+            s.map((_, i) => lengthOf(p, i)),
+            x!.dtype,
+          ),
+        )
+      : E.left(
+          new ShapeError(
+            `slice: start (${lo.join(", ")}), limit (${hi.join(", ")}) and strides (${st?.join(", ") ?? "1"}) do not describe a box inside shape ${fmtShape(s)}`,
+          ),
+        );
   },
   impl: ([x], p, out) => {
     const st = stridesOf(x!.shape);
-    return strided(x!, st.map((s, i) => s * stepOf(p, i)), p.start_indices.reduce((o, l, i) => o + l * st[i]!, 0), out);
+    return strided(
+      x!,
+      st.map((s, i) => s * stepOf(p, i)),
+      p.start_indices.reduce((o, l, i) => o + l * st[i]!, 0),
+      out,
+    );
   },
   jvp: ([t], _, __, p) => slice(t!, p.start_indices, p.limit_indices, p.strides), // linear
   // put the cotangent back where it came from, zeros around and between
@@ -49,7 +68,10 @@ export const sliceP = definePrimitive<SliceParams>({
       const shape = randomShape(choose);
       const lo = shape.map((n) => choose(n));
       const hi = shape.map((n, i) => lo[i]! + choose(n - lo[i]! + 1));
-      return { avals: [new ShapedArray(shape, "float64")], params: { start_indices: lo, limit_indices: hi, strides: choose(2) ? shape.map(() => 1 + choose(2)) : null } };
+      return {
+        avals: [new ShapedArray(shape, "float64")],
+        params: { start_indices: lo, limit_indices: hi, strides: choose(2) ? shape.map(() => 1 + choose(2)) : null },
+      };
     },
   },
 });
@@ -63,8 +85,14 @@ export function slicePadding(shape: readonly number[], p: SliceParams): [number,
 }
 
 /** Skips the identity slice (the whole box, unit strides). */
-export function slice(x: Tensor, start: readonly number[], limit: readonly number[], strides: readonly number[] | null = null): Tensor {
+export function slice(
+  x: Tensor,
+  start: readonly number[],
+  limit: readonly number[],
+  strides: readonly number[] | null = null,
+): Tensor {
   const st = strides && strides.some((k) => k !== 1) ? [...strides] : null;
-  if (!st && start.every((s) => s === 0) && limit.length === x.ndim && limit.every((l, i) => l === x.shape[i])) return x;
+  if (!st && start.every((s) => s === 0) && limit.length === x.ndim && limit.every((l, i) => l === x.shape[i]))
+    return x;
   return bind1(sliceP, [x], { start_indices: [...start], limit_indices: [...limit], strides: st });
 }

@@ -14,18 +14,33 @@ export interface TransposeParams {
   permutation: readonly number[];
 }
 
-const isPermutation = (p: readonly number[], n: number) => p.length === n && [...p].sort((a, b) => a - b).every((v, i) => v === i);
+const isPermutation = (p: readonly number[], n: number) =>
+  p.length === n && [...p].sort((a, b) => a - b).every((v, i) => v === i);
 const inverse = (p: readonly number[]) => p.map((_, i) => p.indexOf(i));
 
 export const transposeP = definePrimitive<TransposeParams>({
   name: "transpose",
   abstractEval: ([x], { permutation: p }) =>
     isPermutation(p, x!.ndim)
-      ? E.right(new ShapedArray(p.map((a) => x!.shape[a]!), x!.dtype))
-      : E.left(new ShapeError(`transpose: (${p.join(", ")}) is not a permutation of the axes of shape ${fmtShape(x!.shape)}`)),
+      ? E.right(
+          new ShapedArray(
+            p.map((a) => x!.shape[a]!),
+            x!.dtype,
+          ),
+        )
+      : E.left(
+          new ShapeError(
+            `transpose: (${p.join(", ")}) is not a permutation of the axes of shape ${fmtShape(x!.shape)}`,
+          ),
+        ),
   impl: ([x], { permutation: p }, out) => {
     const s = stridesOf(x!.shape);
-    return strided(x!, p.map((a) => s[a]!), 0, out);
+    return strided(
+      x!,
+      p.map((a) => s[a]!),
+      0,
+      out,
+    );
   },
   jvp: ([t], _, __, { permutation }) => transpose(t!, permutation), // linear
   transpose: (ct, _, { permutation }) => [transpose(ct, inverse(permutation))],
@@ -42,4 +57,6 @@ export const transposeP = definePrimitive<TransposeParams>({
 
 /** Skips the identity permutation. */
 export const transpose = (x: Tensor, permutation: readonly number[]): Tensor =>
-  permutation.length === x.ndim && permutation.every((p, i) => p === i) ? x : bind1(transposeP, [x], { permutation: [...permutation] });
+  permutation.length === x.ndim && permutation.every((p, i) => p === i)
+    ? x
+    : bind1(transposeP, [x], { permutation: [...permutation] });
