@@ -1,7 +1,8 @@
 // fast-check arbitraries: a primitive's TestSpec turned into readable random cases (shapes, params, values).
 import fc from "fast-check";
 import type { DType } from "tracegrad";
-import type { Choose, Primitive, TestSpec } from "../src/core/primitive.js";
+import type { Primitive } from "../src/ir/jaxpr.js";
+import type { Choose, TestSpec } from "../src/ir/rules.js";
 
 /** A shape and dtype as plain data, so counterexamples print readably. */
 export interface AvalData {

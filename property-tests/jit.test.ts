@@ -23,8 +23,8 @@ import {
   vjp,
   vmap,
 } from "tracegrad";
-import type { JitParams } from "../src/primitives/call/jit.js";
-import { primitives } from "../src/primitives/registry.js";
+import type { JitParams } from "../src/higher_order/jit_call.js";
+import { primitives } from "../src/higher_order/registry.js";
 import { type PrimCase, isFloatDType, primCase } from "./arbitraries.js";
 import { runs, seed } from "./config.js";
 import { knownBug } from "./known_bugs.js";

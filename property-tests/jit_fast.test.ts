@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Atom, type ClosedJaxpr, type Tensor, type Var, grad, jacrev, jit, np } from "tracegrad";
-import { bind } from "../src/core/trace.js";
+import { bind } from "../src/ir/trace.js";
 import type { DotParams } from "../src/primitives/linalg/dot_general.js";
 import { seed } from "./config.js";
 import { expectBitwise, tensorOf } from "./numerics.js";

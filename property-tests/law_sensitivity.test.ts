@@ -2,10 +2,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ShapedArray, Tensor } from "tracegrad";
-import { isUndefined } from "../src/core/primitive.js";
-import { bind1 } from "../src/core/trace.js";
-import { addTangents, cos, fullLike, mul, neg, sin, stopGradient, sub } from "../src/primitives/lax.js";
-import { primitives } from "../src/primitives/registry.js";
+import { isUndefined } from "../src/ir/rules.js";
+import { bind1 } from "../src/ir/trace.js";
+import { addTangents, cos, fullLike, mul, neg, sin, stopGradient, sub } from "../src/primitives/index.js";
+import { primitives } from "../src/higher_order/registry.js";
 import { PRIMITIVE_LAWS, type Prim, type PrimLaw, SEED, lawProperty } from "./laws.js";
 
 const prim = (name: string): Prim => {

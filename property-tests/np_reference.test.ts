@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type DType, type Index, ShapeError, type Tensor, TracegradError, grad, nn, np, vjp } from "tracegrad";
-import type { Choose } from "../src/core/primitive.js";
+import type { Choose } from "../src/ir/rules.js";
 import { chooser, gridFloat } from "./arbitraries.js";
 import { runs, seed } from "./config.js";
 import { tensorOf } from "./numerics.js";

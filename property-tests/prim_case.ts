@@ -1,7 +1,7 @@
 // A PrimCase made concrete: input tensors, the primitive as a function, and its float-input restriction for autodiff.
 import type { Tensor } from "tracegrad";
-import type { Primitive } from "../src/core/primitive.js";
-import { bind } from "../src/core/trace.js";
+import type { Primitive } from "../src/ir/jaxpr.js";
+import { bind } from "../src/ir/trace.js";
 import { type PrimCase, isFloatDType } from "./arbitraries.js";
 import { tensorOf } from "./numerics.js";
 

@@ -3,7 +3,7 @@ import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
-import { primitives } from "../src/primitives/registry.js";
+import { primitives } from "../src/higher_order/registry.js";
 import { runs } from "./config.js";
 import { knownBug } from "./known_bugs.js";
 import { PRIMITIVE_LAWS, SEED, firstCase, lawProperty } from "./laws.js";
@@ -24,7 +24,7 @@ describe("registry", () => {
   it.each(modules)("%s loads as the first module (fresh module graph)", async (path) => {
     vi.resetModules();
     await expect(import(/* @vite-ignore */ path)).resolves.toBeTypeOf("object");
-    const { primitives: fresh } = await import("../src/primitives/registry.js");
+    const { primitives: fresh } = await import("../src/higher_order/registry.js");
     expect(fresh.length).toBe(primitives.length);
   });
 });

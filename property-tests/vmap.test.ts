@@ -2,10 +2,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Tensor, evalJaxpr, grad, hessian, jacfwd, jacrev, jvp, makeJaxpr, np, vjp, vmap } from "tracegrad";
-import { bind1 } from "../src/core/trace.js";
+import { bind1 } from "../src/ir/trace.js";
 import { moveAxis } from "../src/primitives/batching.js";
-import { concatenate, neg, slice } from "../src/primitives/lax.js";
-import { primitives } from "../src/primitives/registry.js";
+import { concatenate, neg, slice } from "../src/primitives/index.js";
+import { primitives } from "../src/higher_order/registry.js";
 import { runs } from "./config.js";
 import { knownBug } from "./known_bugs.js";
 import { EXACT_TOL, expectBitwise, expectClose, tensorOf, valuesOf } from "./numerics.js";

@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import { expect } from "vitest";
 import { type DType, ShapedArray, type Tensor, evalJaxpr, makeJaxpr, vmap } from "tracegrad";
-import { bind } from "../src/core/trace.js";
+import { bind } from "../src/ir/trace.js";
 import { type AvalData, type PrimSlices, chooser, gridFloats, primSlices, specOf } from "./arbitraries.js";
 import { seed } from "./config.js";
 import type { Prim } from "./laws.js";

@@ -1,5 +1,5 @@
 // The public `lax` namespace: primitives one-to-one (no broadcasting, no promotion), as JAX's lax.
-import * as p from "./primitives/lax.js";
+import * as p from "./primitives/index.js";
 
 /**
  * Direct access to primitives, as JAX's `lax`: operands must be tensors already agreeing in shape and dtype (no broadcasting, no promotion).

@@ -1,7 +1,7 @@
 // The interpreter: runs a jaxpr equation by equation, binding each primitive at the current trace.
 import type { Tensor } from "../core/tensor.js";
 import { TracegradError } from "../core/errors.js";
-import { bind } from "../core/trace.js";
+import { bind } from "./trace.js";
 import type { Atom, Jaxpr, Var } from "./jaxpr.js";
 
 /**

@@ -1,9 +1,14 @@
-// The IR: variables, literals, equations and jaxprs (closed over their constants).
+// The IR: variables, literals, equations and jaxprs, and the Primitive interface every equation carries, with all
+// the rules and declarations transforms and passes read. One file, since these types refer to each other.
+import type * as E from "fp-ts/Either";
 import type { ShapedArray } from "../core/aval.js";
-import type { Primitive } from "../core/primitive.js";
+import type { TypedArray } from "../core/dtype.js";
+import type { TracegradError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import type { TreeDef } from "../core/tree.js";
-import { printJaxpr } from "./pprint.js";
+import type { Lowering } from "../lowering/rules.js";
+import { fmtLit, varName } from "./pprint.js";
+import type { LinearArg, Tangents, TestSpec } from "./rules.js";
 
 /**
  * A variable bound once: an input, a constant or an equation output (compared by identity; named when printed).
@@ -30,13 +35,13 @@ export class Lit {
 export type Atom = Var | Lit;
 
 /** One equation: `outs = prim[params] inputs`. @example makeJaxpr((x: Tensor) => x.sum())(np.ones([3])).jaxpr.eqns[0]!.prim.name // "reduce_sum" */
-export interface Eqn {
+export interface Eqn<P = unknown> {
   /** The primitive applied; `prim.name` is what prints. */
-  readonly prim: Primitive<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- params are per primitive
+  readonly prim: Primitive<P>;
   /** Its operands. */
   readonly inputs: readonly Atom[];
-  /** Its metadata, typed per primitive (printed in brackets: `reduce_sum[axes=(0,)]`). */
-  readonly params: unknown;
+  /** Its metadata, of its primitive's params type (printed in brackets: `reduce_sum[axes=(0,)]`). */
+  readonly params: P;
   /** The variables it binds. */
   readonly outs: readonly Var[];
 }
@@ -52,7 +57,7 @@ export class Jaxpr {
     readonly eqns: readonly Eqn[],
     readonly outs: readonly Atom[],
   ) {}
-  /** JAX-style text, as `pprint.ts` prints it. */
+  /** JAX-style text. */
   toString(): string {
     return printJaxpr(this);
   }
@@ -82,4 +87,120 @@ export class ClosedJaxpr {
   toString(): string {
     return printJaxpr(this.jaxpr);
   }
+}
+
+/**
+ * How a primitive's derivative is given: the same primitive on tangents (linear; transpose declared), the product
+ * rule of a bilinear map, zero everywhere, a formula per input (elementwise), or a rule of its own.
+ */
+export type AdFamily = "linear" | "bilinear" | "zero" | "formula" | "rule";
+
+/**
+ * For a partialEval rule: records the unknown part as an equation; `inputs` are known values (become
+ * constants of the jaxpr being built) or the unknown inputs by position (`{ unknown: i }`).
+ */
+export type StageUnknown = <Q>(
+  prim: Primitive<Q>,
+  inputs: (Tensor | { unknown: number })[],
+  params: Q,
+  outAvals: ShapedArray[],
+) => Tensor[];
+
+/** What a simplification rule may ask about the jaxpr around its equation. */
+export interface SimplifyCtx {
+  /** The kept equation that produced `a`, when it is an equation of `prim` (so its params have `prim`'s type). */
+  producerOf<Q>(a: Atom, prim: Primitive<Q>): Eqn<Q> | undefined;
+  /** The value every element of `a` has, when compile time knows it (a literal, a constant, a broadcast of one). */
+  splat(a: Atom): number | undefined;
+}
+
+/** Where a primitive that carries jaxprs keeps them in its params, so every pass can walk into them. */
+export interface SubJaxprs<P> {
+  /** The closed jaxprs of these params, in a fixed order. */
+  get(params: P): readonly ClosedJaxpr[];
+  /** These params with the jaxprs replaced (same order; each with the interface it replaces). */
+  set(params: P, jaxprs: readonly ClosedJaxpr[]): P;
+  /** The equation is a call: its one jaxpr applied to its inputs, so inlining may put the body in its place. */
+  readonly call?: boolean;
+}
+
+/** A registered primitive: its rules, and the declarations transforms and passes read (never its name). */
+export interface Primitive<P = unknown> {
+  readonly name: string;
+  /** Output avals, or a typed error naming the primitive and the shapes. */
+  abstractEval(avals: ShapedArray[], params: P): E.Either<TracegradError, ShapedArray[]>;
+  /** Output avals, throwing the typed error on bad input. */
+  check(avals: ShapedArray[], params: P): ShapedArray[];
+  /** Eager kernel on concrete tensors. */
+  impl(args: Tensor[], params: P, outAvals: ShapedArray[]): Tensor[];
+  /**
+   * Optional: the kernel writing every element of its results into `dests` (of the outputs' dtypes and sizes), which
+   * jit passes for values that stay inside a call, from buffers it keeps across calls. Never aliases an input.
+   */
+  implInto?(args: Tensor[], params: P, outAvals: ShapedArray[], dests: TypedArray[]): void;
+
+  /** Which family of derivative rules it belongs to (laws check that "zero" derivatives vanish). */
+  readonly adFamily: AdFamily;
+  /** Output tangents given input tangents (null: a symbolic zero); rules use user-level ops. */
+  jvp(tangents: (Tensor | null)[], primals: Tensor[], outs: Tensor[], params: P, t: Tangents): (Tensor | null)[];
+  /** Cotangent per input for the linear inputs (UndefinedPrimal); required for linear primitives. */
+  transpose?(cts: (Tensor | null)[], args: LinearArg[], params: P): (Tensor | null)[];
+  /** Optional: primal and tangent outputs together (jit: one call instead of two). */
+  jvpFull?(primals: Tensor[], tangents: (Tensor | null)[], params: P): [Tensor[], (Tensor | null)[]];
+  /** Optional: how partial evaluation splits the primitive when only some inputs are known (jit). */
+  partialEval?(known: (Tensor | undefined)[], avals: ShapedArray[], params: P, stage: StageUnknown): Tensor[];
+  /**
+   * vmap: the batched outputs and where their batch axes are, given inputs whose batch axis is `dims[i]`
+   * (null: not batched; at least one is batched). Rules use user-level ops and never loop over the batch.
+   */
+  batch(args: Tensor[], dims: (number | null)[], params: P): [Tensor[], (number | null)[]];
+
+  /** Operand order does not change the result, bit for bit (CSE may match swapped operands). */
+  readonly commutative?: boolean;
+  /** The result is operand 0's data under a new shape, the same elements in the same order (reshape): no copy. */
+  readonly view?: boolean;
+  /** Every element of the result is an element of operand 0, repeated (a broadcast): a splat stays a splat. */
+  readonly repeats?: boolean;
+  /**
+   * Simplifications exact in IEEE arithmetic (x·1, −(−x), transpose∘transpose, …): an atom that replaces the result,
+   * an equation that computes it more simply (binding the same output), or undefined to keep the equation.
+   */
+  simplify?(e: Eqn<P>, ctx: SimplifyCtx): Atom | Eqn<P> | undefined;
+  /** The jaxprs it carries (jit; later cond, scan, …). */
+  readonly jaxprs?: SubJaxprs<P>;
+  /** Code generation for jit's fused loops and eager's generated kernels; its fields give the fusion class. */
+  readonly lowering?: Lowering<P>;
+
+  /** Params as jaxprs print them. */
+  formatParams(params: P): string;
+  /** How property tests draw its cases. */
+  readonly testing: TestSpec<P> | undefined;
+}
+
+const ONE_LINE = 100;
+
+/** JAX's text of a jaxpr; nested jaxprs (in params) print inside it, indented. */
+export function printJaxpr(j: Jaxpr): string {
+  const names = new Map<Var, string>();
+  const name = (v: Var) => {
+    let n = names.get(v);
+    if (n === undefined) names.set(v, (n = varName(names.size)));
+    return n;
+  };
+  const atom = (a: Atom) =>
+    a._tag === "Lit" ? `${fmtLit(a.value.item(), a.aval.dtype)}:${a.aval.toString()}` : name(a);
+  const binder = (v: Var) => `${name(v)}:${v.aval.toString()}`;
+  const consts = j.constvars.map(binder).join(" ");
+  const ins = j.invars.map(binder).join(" ");
+  const eqns = j.eqns.map((e) => {
+    const ins = e.inputs.map(atom).join(" ");
+    const outs = e.outs.map(binder).join(" ");
+    return `${outs} = ${e.prim.name}${e.prim.formatParams(e.params)}${ins ? ` ${ins}` : ""}`;
+  });
+  const head = `{ lambda ${consts ? `${consts} ` : ""}; ${ins}.`;
+  const outs = `(${j.outs.map(atom).join(", ")})`;
+  const one = `${head} let ${eqns.join("; ")}${eqns.length ? " " : ""}in ${outs} }`;
+  if (one.length <= ONE_LINE && !one.includes("\n")) return one;
+  const body = eqns.map((e) => `    ${e.replace(/\n/g, "\n    ")}`).join("\n");
+  return `${head} let\n${body}\n  in ${outs} }`;
 }

@@ -1,9 +1,10 @@
-// Typechecking a jaxpr: every variable bound once before use, every equation's types re-derived.
+// Typechecking a jaxpr: every variable bound once before use, every equation's types re-derived, and the same for
+// the jaxprs equations carry (each checked on its own; the equation's shape rule checks how it is called).
 import * as E from "fp-ts/Either";
 import { pipe } from "fp-ts/function";
+import type { ShapedArray } from "../core/aval.js";
 import { TracegradError } from "../core/errors.js";
 import type { Atom, Jaxpr, Var } from "./jaxpr.js";
-import type { ShapedArray } from "../core/aval.js";
 
 /**
  * Checks `jaxpr`; Right with its output types, or Left with the first inconsistency found (an fp-ts Either).
@@ -11,19 +12,18 @@ import type { ShapedArray } from "../core/aval.js";
  * typecheckJaxpr(new Jaxpr([], [], [], [new Var(new ShapedArray([], "float32"))]))._tag // "Left"
  */
 export function typecheckJaxpr(jaxpr: Jaxpr): E.Either<TracegradError, ShapedArray[]> {
+  return check(jaxpr, "typecheckJaxpr: ");
+}
+
+function check(jaxpr: Jaxpr, at: string): E.Either<TracegradError, ShapedArray[]> {
   const bound = new Set<Var>();
+  const fail = (why: string) => E.left(new TracegradError(`${at}${why}`));
   const bindVar = (v: Var, where: string): E.Either<TracegradError, Var> =>
-    bound.has(v)
-      ? E.left(new TracegradError(`typecheckJaxpr: variable of type ${v.aval.toString()} bound twice (${where})`))
-      : (bound.add(v), E.right(v));
+    bound.has(v) ? fail(`variable of type ${v.aval.toString()} bound twice (${where})`) : (bound.add(v), E.right(v));
   const use = (a: Atom, where: string): E.Either<TracegradError, ShapedArray> =>
     a._tag === "Lit" || bound.has(a)
       ? E.right(a.aval)
-      : E.left(
-          new TracegradError(
-            `typecheckJaxpr: ${where} uses a variable of type ${a.aval.toString()} before it is bound`,
-          ),
-        );
+      : fail(`${where} uses a variable of type ${a.aval.toString()} before it is bound`);
 
   const binders = [...jaxpr.constvars, ...jaxpr.invars];
   const init = pipe(
@@ -37,14 +37,15 @@ export function typecheckJaxpr(jaxpr: Jaxpr): E.Either<TracegradError, ShapedArr
         const where = `equation ${i} (${e.prim.name})`;
         const ins = E.sequenceArray(e.inputs.map((a) => use(a, where)));
         if (E.isLeft(ins)) return ins;
+        const inner = (e.prim.jaxprs?.get(e.params) ?? []).map((j, k) => check(j.jaxpr, `${at}${where}, jaxpr ${k}: `));
+        const bad = inner.find(E.isLeft);
+        if (bad) return bad;
         const outs = e.prim.abstractEval([...ins.right], e.params);
         if (E.isLeft(outs)) return outs;
         if (outs.right.length !== e.outs.length || outs.right.some((a, j) => !a.equals(e.outs[j]!.aval))) {
-          return E.left(
-            new TracegradError(
-              `typecheckJaxpr: ${where} declares outputs ${e.outs.map((v) => v.aval.toString()).join(", ")} ` +
-                `but its inputs give ${outs.right.map(String).join(", ")}`,
-            ),
+          return fail(
+            `${where} declares outputs ${e.outs.map((v) => v.aval.toString()).join(", ")} ` +
+              `but its inputs give ${outs.right.map(String).join(", ")}`,
           );
         }
         for (const v of e.outs) {

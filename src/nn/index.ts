@@ -2,7 +2,7 @@
 import { TracegradError } from "../core/errors.js";
 import type { ArrayLike, Tensor } from "../core/tensor.js";
 import { normalizeAxes } from "../core/shape.js";
-import * as lax from "../primitives/lax.js";
+import * as lax from "../primitives/index.js";
 import { asTensor } from "../numpy/convert.js";
 import * as np from "../numpy/elementwise.js";
 import { sum } from "../numpy/reductions.js";

@@ -3,7 +3,7 @@ import { type DType, checkDType, convertData, dtypeOfTypedArray, promote, weakDT
 import { ShapeError, TracegradError } from "../core/errors.js";
 import { broadcastShapes, checkShape, shapeEq } from "../core/shape.js";
 import { type ArrayLike, Tensor } from "../core/tensor.js";
-import { broadcastInDim, concatenate, convertElementType, reshape, scalar } from "../primitives/lax.js";
+import { broadcastInDim, concatenate, convertElementType, reshape, scalar } from "../primitives/index.js";
 
 const isScalar = (x: unknown): x is number | boolean => typeof x === "number" || typeof x === "boolean";
 /** A row of a nested array: a JS array or a typed array inside one. */

@@ -1,7 +1,7 @@
 // Elementwise np functions: broadcasting, promotion, and int → float where the math needs floats.
 import { isFloat } from "../core/dtype.js";
 import type { ArrayLike, Tensor } from "../core/tensor.js";
-import * as lax from "../primitives/lax.js";
+import * as lax from "../primitives/index.js";
 import { broadcastShapes } from "../core/shape.js";
 import { asTensor, broadcastTo, operands } from "./convert.js";
 

@@ -1,5 +1,5 @@
-// The `np` namespace, and the Tensor methods that forward to it.
-import { installTensorOps } from "../core/tensor.js";
+// The `np` namespace, and the operations Tensor methods forward to.
+import type { TensorOps } from "../core/tensor.js";
 import { array, broadcastTo } from "./convert.js";
 import { arange, eye, full, linspace, ones, onesLike, zeros, zerosLike } from "./creation.js";
 import * as ew from "./elementwise.js";
@@ -72,4 +72,5 @@ export const np = {
   astype,
 };
 
-installTensorOps({ ...np, index, at });
+/** What Tensor's methods forward to (connected in src/install.ts). */
+export const tensorOps: TensorOps = { ...np, index, at };

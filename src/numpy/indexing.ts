@@ -1,10 +1,10 @@
 // NumPy-style indexing (x.slice(...)) and functional updates (x.at(...).set/add/mul), as plans of primitives.
 import { fmtShape, ShapeError, TracegradError } from "../core/errors.js";
 import { type ArrayLike, type AtUpdate, type Index, Tensor } from "../core/tensor.js";
-import * as lax from "../primitives/lax.js";
-import { slicePadding } from "../primitives/structure/slice.js";
+import * as lax from "../primitives/index.js";
+import { slicePadding } from "../primitives/structure/slice_and_pad.js";
 import { asTensor, broadcastTo, promoted } from "./convert.js";
-import { checkedIndex } from "../primitives/structure/gather.js";
+import { checkedIndex } from "../primitives/structure/gather_and_scatter.js";
 
 /** How an index maps x to the result: slice → rev → gather → reshape → (transpose). */
 interface Plan {

@@ -2,7 +2,7 @@
 import { ShapeError, fmtShape } from "../core/errors.js";
 import { broadcastShapes } from "../core/shape.js";
 import type { ArrayLike, Tensor } from "../core/tensor.js";
-import * as lax from "../primitives/lax.js";
+import * as lax from "../primitives/index.js";
 import { broadcastTo, promoted } from "./convert.js";
 import { multiply } from "./elementwise.js";
 

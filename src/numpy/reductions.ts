@@ -3,7 +3,7 @@ import { isFloat } from "../core/dtype.js";
 import { ShapeError, TracegradError, fmtShape } from "../core/errors.js";
 import { normalizeAxes, normalizeAxis } from "../core/shape.js";
 import type { ArrayLike, ReduceOpts, Tensor } from "../core/tensor.js";
-import * as lax from "../primitives/lax.js";
+import * as lax from "../primitives/index.js";
 import { asTensor } from "./convert.js";
 
 function reduction(op: string, f: (x: Tensor, axes: readonly number[]) => Tensor, prep: (t: Tensor) => Tensor) {

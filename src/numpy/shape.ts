@@ -3,7 +3,7 @@ import { checkDType, type DType } from "../core/dtype.js";
 import { ShapeError, TracegradError, fmtShape } from "../core/errors.js";
 import { normalizeAxes, normalizeAxis, sizeOf } from "../core/shape.js";
 import type { ArrayLike } from "../core/tensor.js";
-import * as lax from "../primitives/lax.js";
+import * as lax from "../primitives/index.js";
 import { Tensor } from "../core/tensor.js";
 import { array, asTensor, promoted } from "./convert.js";
 import { index } from "./indexing.js";

@@ -1,29 +1,12 @@
-// Shared vmap machinery for primitive rules: moving and inserting batch axes, and the rule families.
-// Imports no primitive (primitive modules name these families while the module graph initialises);
-// the two operations it applies are installed by lax.ts.
-import type { Primitive } from "../core/primitive.js";
+// Shared vmap machinery for primitive rules: inserting and lining up batch axes, and the elementwise family
+// (moveAxis is in structure/transpose.ts, the reductions' family in reduce/axes.ts).
 import type { Tensor } from "../core/tensor.js";
-import { bind1 } from "../core/trace.js";
+import type { Primitive } from "../ir/jaxpr.js";
+import { bind1 } from "../ir/trace.js";
+import { broadcastInDim } from "./structure/broadcast_and_sum.js";
+import { moveAxis } from "./structure/transpose.js";
 
-interface BatchingOps {
-  transpose(x: Tensor, permutation: readonly number[]): Tensor;
-  broadcastInDim(x: Tensor, shape: readonly number[], dims: readonly number[]): Tensor;
-}
-let ops: BatchingOps | undefined;
-/** @internal Called once by lax.ts. */
-export const installBatchingOps = (o: BatchingOps): void => {
-  ops = o;
-};
-const transpose = (x: Tensor, p: readonly number[]) => ops!.transpose(x, p);
-const broadcastInDim = (x: Tensor, s: readonly number[], d: readonly number[]) => ops!.broadcastInDim(x, s, d);
-
-/** `x` with axis `from` moved to position `to`. */
-export function moveAxis(x: Tensor, from: number, to: number): Tensor {
-  if (from === to) return x;
-  const order = x.shape.map((_, i) => i).filter((i) => i !== from);
-  order.splice(to, 0, from);
-  return transpose(x, order);
-}
+export { moveAxis } from "./structure/transpose.js";
 
 /** The batch size, read off the first batched argument. */
 export const batchSize = (args: readonly Tensor[], dims: readonly (number | null)[]): number => {
@@ -60,15 +43,4 @@ export function vectorized<P>(
     ),
     d,
   ];
-}
-
-/** Primitives over `axes` of one operand (reductions, argmax): batch axis first, axes shifted past it. */
-export function reduceBatch<P extends { axes: readonly number[] }>(
-  args: Tensor[],
-  dims: (number | null)[],
-  params: P,
-  self: Primitive<P>,
-): [Tensor, number | null] {
-  const x = moveAxis(args[0]!, dims[0]!, 0);
-  return [bind1(self, [x], { ...params, axes: params.axes.map((a) => a + 1) }), 0];
 }

@@ -12,13 +12,14 @@ import {
   numLeaves,
   unflatten,
 } from "../core/tree.js";
-import { fullLike, zerosLike } from "../primitives/lax.js";
+import { fullLike, zerosLike } from "../primitives/index.js";
 import {
   checkArgnums,
   flatFunction,
   flattenTensors,
   fnName,
   matchTree,
+  named,
   partialArgs,
   requireFloatInputs,
 } from "./flat.js";
@@ -207,10 +208,4 @@ export function valueAndGrad(f: AnyFn, opts: GradOptions = {}): AnyFn {
     return hasAux ? [[r.value, r.aux], r.grads] : [r.value, r.grads];
   };
   return named(g, `valueAndGrad(${fnName(f)})`);
-}
-
-/** Sets `f.name` (error messages and jaxprs name the function), returning `f`. */
-export function named<F extends AnyFn>(f: F, name: string): F {
-  Object.defineProperty(f, "name", { value: name });
-  return f;
 }

@@ -2,9 +2,9 @@
 import { isFloat } from "../core/dtype.js";
 import { DTypeError, ShapeError, TracegradError, fmtShape } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
-import { conversionCount } from "../core/trace.js";
+import { conversionCount } from "../ir/trace.js";
 import { type TreeDef, flatten, treeDefEqual, treeDefString, unflatten } from "../core/tree.js";
-import { scalar } from "../primitives/lax.js";
+import { scalar } from "../primitives/index.js";
 
 /** A pytree leaf as a tensor: JS numbers are float32, booleans bool. */
 export function leafTensor(op: string, x: unknown, where: string): Tensor {
@@ -115,3 +115,9 @@ export function matchTree(op: string, what: string, tree: unknown, def: TreeDef,
 }
 
 export const fnName = (f: Function): string => f.name || "<anonymous>"; // eslint-disable-line @typescript-eslint/ban-types
+
+/** Sets `f.name` (error messages and jaxprs name the function), returning `f`. */
+export function named<F extends (...args: never[]) => unknown>(f: F, name: string): F {
+  Object.defineProperty(f, "name", { value: name });
+  return f;
+}

@@ -3,9 +3,17 @@ import { type DType, allocate, isFloat } from "../core/dtype.js";
 import { DTypeError } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
 import { type LooseAt, type TreeDef, unflatten } from "../core/tree.js";
-import { reshape, transpose, zeros } from "../primitives/lax.js";
-import { type GradOf, named } from "./autodiff.js";
-import { checkArgnums, flatFunction, flattenTensors, fnName, partialArgs, requireFloatInputs } from "./flat.js";
+import { reshape, transpose, zeros } from "../primitives/index.js";
+import type { GradOf } from "./autodiff.js";
+import {
+  checkArgnums,
+  flatFunction,
+  flattenTensors,
+  fnName,
+  named,
+  partialArgs,
+  requireFloatInputs,
+} from "./flat.js";
 import { linearizeFlat } from "./linearize.js";
 import { vmapFlat } from "./vmap.js";
 

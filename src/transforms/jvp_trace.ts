@@ -1,9 +1,14 @@
 // Forward mode: JVP tracers carry a primal and a tangent (null is a symbolic zero).
 import type { ShapedArray } from "../core/aval.js";
 import { isFloat } from "../core/dtype.js";
-import type { Primitive } from "../core/primitive.js";
 import type { Tensor } from "../core/tensor.js";
-import { Trace, Tracer, bind, fullRaise, withMain } from "../core/trace.js";
+import type { Primitive } from "../ir/jaxpr.js";
+import type { Tangents } from "../ir/rules.js";
+import { bind, fullRaise, Trace, Tracer, withMain } from "../ir/trace.js";
+import { addTangents, zerosLike } from "../primitives/index.js";
+
+/** The symbolic-zero arithmetic this trace hands to derivative rules. */
+const tangentOps: Tangents = { zerosLike, add: addTangents };
 
 export class JVPTracer extends Tracer {
   constructor(
@@ -35,7 +40,7 @@ export class JVPTrace extends Trace {
     }
     const outs = bind(prim, primals, params);
     if (tangents.every((t) => t === null)) return outs.map((o) => new JVPTracer(this, o, null));
-    const touts = prim.jvp(tangents, primals, outs, params);
+    const touts = prim.jvp(tangents, primals, outs, params, tangentOps);
     return outs.map((o, i) => new JVPTracer(this, o, isFloat(o.dtype) ? (touts[i] ?? null) : null));
   }
 }

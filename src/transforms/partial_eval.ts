@@ -1,8 +1,8 @@
 // Partial evaluation: known values are computed now, unknown ones (tangents) are recorded into a jaxpr.
 import type { ShapedArray } from "../core/aval.js";
-import type { Primitive, StageUnknown } from "../core/primitive.js";
+import type { Primitive, StageUnknown } from "../ir/jaxpr.js";
 import type { Tensor } from "../core/tensor.js";
-import { Trace, Tracer, bind } from "../core/trace.js";
+import { Trace, Tracer, bind } from "../ir/trace.js";
 import { JaxprBuilder } from "../ir/build.js";
 
 export class PETracer extends Tracer {

@@ -1,13 +1,12 @@
 // vmap: batch tracers carry a value and the axis its batch lives on; each primitive's batch rule maps it once.
 import { ShapedArray } from "../core/aval.js";
 import { ShapeError, TracegradError, fmtShape } from "../core/errors.js";
-import type { Primitive } from "../core/primitive.js";
+import type { Primitive } from "../ir/jaxpr.js";
 import type { Tensor } from "../core/tensor.js";
-import { Trace, Tracer, bind, fullRaise, withMain } from "../core/trace.js";
+import { Trace, Tracer, bind, fullRaise, withMain } from "../ir/trace.js";
 import { type TensorTree, flatten, isPlainObject, unflatten } from "../core/tree.js";
 import { batchedAt, moveAxis } from "../primitives/batching.js";
-import { named } from "./autodiff.js";
-import { flatFunction, fnName, leafTensor } from "./flat.js";
+import { flatFunction, fnName, leafTensor, named } from "./flat.js";
 
 export class BatchTracer extends Tracer {
   constructor(

@@ -1,7 +1,10 @@
 // The WebAssembly kernels, instantiated on first use: one module over one memory that grows as needed.
 // Undefined where WebAssembly SIMD is unavailable (the JS kernels then run). Nothing here runs at import time.
+import type { Strides3 } from "../primitives/eager_backend.js";
 import { MR, NR, sgemmModule } from "./sgemm.js";
 import { MAX_ARGS, type Pool, hardwareThreads, startPool } from "./threads.js";
+
+export type { Strides3 } from "../primitives/eager_backend.js";
 
 /** job(a, aRow, aK, bSrc, bSk, bSn, n, bp, cp, mPanels, k, ldc, j0, j1): see sgemm.ts. */
 type Job = (...args: number[]) => void;
@@ -162,8 +165,6 @@ export function memoryViews(w: WasmKernels, bytes: number): { f32: Float32Array;
 /** A float32 view of at least `floats` elements of the kernels' memory (valid until the next call). */
 export const heap = (w: WasmKernels, floats: number): Float32Array => memoryViews(w, floats * 4).f32;
 
-/** Element strides of an operand viewed as [batch, rows, cols]. */
-export type Strides3 = readonly [number, number, number];
 
 /**
  * out[b] = A[b]·B[b] in float32, for A viewed as [nb, m, k] and B as [nb, k, n] with element strides `as` and

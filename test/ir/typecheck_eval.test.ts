@@ -16,8 +16,8 @@ import {
 } from "tracegrad";
 import { Lit } from "../../src/ir/jaxpr.js";
 import { addP } from "../../src/primitives/elementwise/add.js";
-import { sinP } from "../../src/primitives/elementwise/sin.js";
-import { reduceSumP } from "../../src/primitives/reduce/reduce_sum.js";
+import { sinP } from "../../src/primitives/elementwise/sin_cos.js";
+import { reduceSumP } from "../../src/primitives/structure/broadcast_and_sum.js";
 import { catchError, expectClose } from "../helpers.js";
 
 const f32 = (...shape: number[]) => new ShapedArray(shape, "float32");

@@ -3,7 +3,7 @@ import * as E from "fp-ts/Either";
 import { describe, expect, it } from "vitest";
 // Load the public entry first: importing the registry on its own trips an import cycle (rules.ts ↔ lax.ts).
 import "tracegrad";
-import { primitives } from "../../src/primitives/registry.js";
+import { primitives } from "../../src/higher_order/registry.js";
 import { rng } from "../helpers.js";
 
 describe("registry", () => {

@@ -1,7 +1,7 @@
 // checkGrads: passes for correct derivatives (orders 1–2, pytrees, float32), throws GradientCheckError with both values otherwise.
 import { describe, expect, it } from "vitest";
 import { GradientCheckError, type Tensor, TracegradError, checkGrads, np, stopGradient } from "tracegrad";
-import { traceDepth } from "../../src/core/trace.js";
+import { traceDepth } from "../../src/ir/trace.js";
 import { catchError } from "../helpers.js";
 
 const f64 = (v: number[]) => np.array(v, { dtype: "float64" });

@@ -19,7 +19,7 @@ import {
   valueAndGrad,
   vjp,
 } from "tracegrad";
-import { traceDepth } from "../../src/core/trace.js";
+import { traceDepth } from "../../src/ir/trace.js";
 import { catchError, expectTensor } from "../helpers.js";
 
 afterEach(() => {

@@ -15,7 +15,7 @@ import {
   vjp,
   vmap,
 } from "tracegrad";
-import { traceDepth } from "../../src/core/trace.js";
+import { traceDepth } from "../../src/ir/trace.js";
 import { catchError, expectClose, expectTensor } from "../helpers.js";
 
 afterEach(() => {

@@ -21,7 +21,7 @@ import {
   vjp,
   vmap,
 } from "tracegrad";
-import { traceDepth } from "../../src/core/trace.js";
+import { traceDepth } from "../../src/ir/trace.js";
 import { catchError, expectClose, expectTensor } from "../helpers.js";
 
 const f64 = (v: number | number[] | number[][] | number[][][]) => np.array(v, { dtype: "float64" });

@@ -1,14 +1,14 @@
-// Eager execution's WebAssembly SIMD kernels (src/wasm/elementwise.ts eagerWasmLoop, used by core/primitive.ts):
+// Eager execution's WebAssembly SIMD kernels (src/wasm/eager.ts eagerWasmLoop, used by primitives/define.ts):
 // long float32 operands of arithmetic, comparisons and selects run as wasm loops. These operations round exactly as
 // eager's JS kernels do, so results must be bitwise equal with the kernels on and off (setWasmDisabled), specials
 // included; the approximate vectorised functions (exp, log, tanh, logistic) never replace eager's own kernels.
 import { afterEach, describe, expect, it } from "vitest";
-import { type Tensor, lax, np } from "tracegrad";
+import { type DType, type Tensor, lax, np } from "tracegrad";
 import { mulberry32 as rng } from "../../src/core/random.js";
 import { addP } from "../../src/primitives/elementwise/add.js";
 import { expP } from "../../src/primitives/elementwise/exp.js";
 import { selectP } from "../../src/primitives/elementwise/select.js";
-import { eagerWasmLoop } from "../../src/wasm/elementwise.js";
+import { eagerWasmLoop } from "../../src/wasm/eager.js";
 import { setWasmDisabled, wasmKernels } from "../../src/wasm/runtime.js";
 
 afterEach(() => setWasmDisabled(false));
@@ -61,12 +61,12 @@ describe("eager float32 elementwise kernels in WebAssembly", () => {
   });
 
   it("which operations and sizes take the wasm loop", () => {
-    /** A kernel for these operands when they have `size` elements (eager's choice in core/primitive.ts). */
+    /** A kernel for these operands when they have `size` elements (eager's choice in primitives/define.ts). */
     const eagerWasmKernel = (
       prim: Parameters<typeof eagerWasmLoop>[0],
       _params: object,
-      dtypes: string[],
-      out: string,
+      dtypes: DType[],
+      out: DType,
       size: number,
     ) => {
       const w = eagerWasmLoop(prim, dtypes, out);

@@ -1,10 +1,11 @@
-// Inlining: jit calls inside a jaxpr being compiled are replaced by their bodies, so the other passes and
-// fusion see across call boundaries (recursively, for nested calls).
+// Inlining: calls (equations whose primitive declares its one jaxpr a call, as jit's) inside a jaxpr being compiled
+// are replaced by their bodies, so the other passes and fusion see across call boundaries (recursively, for nested
+// calls).
 import type { Tensor } from "../../core/tensor.js";
-import { type Atom, ClosedJaxpr, type Eqn, Jaxpr, Var } from "../jaxpr.js";
+import { type Atom, type ClosedJaxpr, type Eqn, Jaxpr, Var } from "../jaxpr.js";
 import type { Program } from "./rewrite.js";
 
-const isCall = (e: Eqn) => e.prim.name === "jit" && (e.params as { jaxpr?: unknown }).jaxpr instanceof ClosedJaxpr;
+const isCall = (e: Eqn) => e.prim.jaxprs?.call === true;
 
 export function inlineCalls(p: Program): Program {
   if (!p.jaxpr.eqns.some(isCall)) return p;
@@ -17,7 +18,7 @@ export function inlineCalls(p: Program): Program {
       eqns.push({ ...e, inputs });
       return [...e.outs];
     }
-    const inner = (e.params as { jaxpr: ClosedJaxpr }).jaxpr;
+    const inner: ClosedJaxpr = e.prim.jaxprs!.get(e.params)[0]!;
     const env = new Map<Var, Atom>();
     inner.jaxpr.constvars.forEach((v, i) => {
       const nv = new Var(v.aval);

@@ -1,29 +1,29 @@
 // The comparisons eq ne lt le gt ge: bool results, zero derivative.
-import { definePrimitive } from "../../core/primitive.js";
 import type { Tensor } from "../../core/tensor.js";
-import { bind1 } from "../../core/trace.js";
-import { mapBinary } from "../kernels.js";
-import { elementwise, elementwiseTesting } from "../rules.js";
+import { bind1 } from "../../ir/trace.js";
+import type { SimdOp } from "../../lowering/encode.js";
+import { simdCompare } from "../../lowering/simd.js";
 import { vectorized } from "../batching.js";
-import type { SimdOp } from "../../wasm/encode.js";
-import { simdCompare } from "../../wasm/vecops.js";
+import { definePrimitive, zeroDerivative } from "../define.js";
+import { mapBinary } from "../kernels.js";
+import { elementwise, elementwiseTesting, type NoParams } from "../shape_rules.js";
 
-function comparison(name: string, f: (a: number, b: number) => boolean, op: string, simd: SimdOp) {
-  return definePrimitive<object>({
+/** `symmetric`: operand order does not matter (eq, ne; NaN compares the same either way). */
+function comparison(name: string, f: (a: number, b: number) => boolean, op: string, simd: SimdOp, symmetric = false) {
+  return definePrimitive<NoParams>({
     name,
     abstractEval: elementwise(name, "any", "bool"),
     impl: ([x, y], _, out) => mapBinary(x!, y!, out, (a, b) => (f(a, b) ? 1 : 0)),
-    jvp: () => null, // piecewise constant
-    emitNeedsRounded: true,
-    emit: ([x, y]) => `(${x} ${op} ${y} ? 1 : 0)`,
-    emitWasm: simdCompare(simd),
+    ad: zeroDerivative(), // piecewise constant
     batch: vectorized,
-    testing: elementwiseTesting(2, { zeroDerivative: true }),
+    commutative: symmetric,
+    lowering: { emit: ([x, y]) => `(${x} ${op} ${y} ? 1 : 0)`, discontinuous: true, wasm: simdCompare(simd) },
+    testing: elementwiseTesting(2),
   });
 }
 
-export const eqP = comparison("eq", (a, b) => a === b, "===", "f32x4.eq");
-export const neP = comparison("ne", (a, b) => a !== b, "!==", "f32x4.ne");
+export const eqP = comparison("eq", (a, b) => a === b, "===", "f32x4.eq", true);
+export const neP = comparison("ne", (a, b) => a !== b, "!==", "f32x4.ne", true);
 export const ltP = comparison("lt", (a, b) => a < b, "<", "f32x4.lt");
 export const leP = comparison("le", (a, b) => a <= b, "<=", "f32x4.le");
 export const gtP = comparison("gt", (a, b) => a > b, ">", "f32x4.gt");

@@ -1,13 +1,14 @@
 // convert_element_type: changes dtype (float → int32 truncates toward zero); linear between floats.
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../../core/aval.js";
-import { type DType, convertData, isFloat } from "../../core/dtype.js";
-import { definePrimitive } from "../../core/primitive.js";
+import { convertData, type DType } from "../../core/dtype.js";
 import { Tensor } from "../../core/tensor.js";
-import { bind1 } from "../../core/trace.js";
-import { data } from "../kernels.js";
-import { randomShape } from "../rules.js";
+import { identityOnSameType } from "../../ir/passes/simplify.js";
+import { bind1 } from "../../ir/trace.js";
 import { vectorized } from "../batching.js";
+import { definePrimitive, linear } from "../define.js";
+import { data } from "../kernels.js";
+import { randomShape } from "../shape_rules.js";
 
 export interface ConvertParams {
   new_dtype: DType;
@@ -19,13 +20,16 @@ export const convertElementTypeP = definePrimitive<ConvertParams>({
   impl: ([x], { new_dtype }, out) =>
     x!.dtype === new_dtype ? x! : Tensor._of(convertData(data(x!), new_dtype), out.shape, new_dtype),
   // linear between float dtypes; no tangent flows into or out of integers
-  jvp: ([t], [x], out) => (isFloat(x!.dtype) && isFloat(out.dtype) ? convertElementType(t!, out.dtype) : null),
-  transpose: (ct, [x]) => [convertElementType(ct, x!.aval.dtype)],
-  // float → int32 truncates toward zero; → bool is "non-zero and not NaN" (jit rounds to the target after)
-  emitNeedsRounded: true,
-  emit: ([x], { new_dtype }) =>
-    new_dtype === "int32" ? `Math.trunc(${x})` : new_dtype === "bool" ? `(${x} !== 0 && ${x} === ${x} ? 1 : 0)` : x!,
+  ad: linear((ct, [x]) => [convertElementType(ct, x!.aval.dtype)]),
   batch: vectorized,
+  simplify: identityOnSameType,
+  lowering: {
+    // float → int32 truncates toward zero; → bool is "non-zero and not NaN" (jit rounds to the target after)
+    emit: ([x], { new_dtype }) =>
+      new_dtype === "int32" ? `Math.trunc(${x})` : new_dtype === "bool" ? `(${x} !== 0 && ${x} === ${x} ? 1 : 0)` : x!,
+    discontinuous: true,
+    cast: true,
+  },
   testing: {
     // float64 → float64 exercises the derivative laws; the others the conversion kernels (zero derivative).
     sample: (choose) => {

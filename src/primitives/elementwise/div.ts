@@ -1,29 +1,41 @@
 // div: x / y (linear in x); int32 division truncates toward zero, as lax.div.
 import { TracegradError } from "../../core/errors.js";
-import { definePrimitive, isUndefined } from "../../core/primitive.js";
 import type { Tensor } from "../../core/tensor.js";
-import { bind1 } from "../../core/trace.js";
-import { mapBinary } from "../kernels.js";
-import { simdOp } from "../../wasm/vecops.js";
-import { addTangents, mul, neg } from "../lax.js";
-import { elementwise, elementwiseTesting } from "../rules.js";
+import { dropUnit } from "../../ir/passes/simplify.js";
+import { isUndefined } from "../../ir/rules.js";
+import { bind1 } from "../../ir/trace.js";
+import { simdOp } from "../../lowering/simd.js";
 import { vectorized } from "../batching.js";
+import { definePrimitive, formula } from "../define.js";
+import { mapBinary } from "../kernels.js";
+import { elementwise, elementwiseTesting, type NoParams } from "../shape_rules.js";
+import { mul } from "./mul.js";
+import { neg } from "./neg.js";
 
-export const divP = definePrimitive<object>({
+export const divP = definePrimitive<NoParams>({
   name: "div",
   abstractEval: elementwise("div", "numeric"),
   impl: ([x, y], _, out) =>
     mapBinary(x!, y!, out, out.dtype === "int32" ? (a, b) => Math.trunc(a / b) : (a, b) => a / b),
-  // d(x/y) = dx/y − (x/y)·dy/y
-  jvp: ([tx, ty], [, y], out) => addTangents(tx ? div(tx, y!) : null, ty ? neg(div(mul(ty, out), y!)) : null),
-  transpose: (ct, [x, y]) => {
-    if (!isUndefined(x) || isUndefined(y))
-      throw new TracegradError("div: only linear in its numerator; cannot transpose with respect to the denominator");
-    return [div(ct, y), null];
+  ad: {
+    // d(x/y) = dx/y − (x/y)·dy/y
+    ...formula<NoParams>(
+      (tx, [, y]) => div(tx, y!),
+      (ty, [, y], out) => neg(div(mul(ty, out), y!)),
+    ),
+    transpose: (ct, [x, y]) => {
+      if (!isUndefined(x!) || isUndefined(y!))
+        throw new TracegradError("div: only linear in its numerator; cannot transpose with respect to the denominator");
+      return [div(ct, y), null];
+    },
   },
-  emit: ([x, y], _, [a]) => (a!.dtype === "int32" ? `Math.trunc(${x} / ${y})` : `(${x} / ${y})`),
-  emitWasm: simdOp("f32x4.div"),
   batch: vectorized,
+  // x/1 = x
+  simplify: dropUnit((v) => v === 1, "right"),
+  lowering: {
+    emit: ([x, y], _, [a]) => (a!.dtype === "int32" ? `Math.trunc(${x} / ${y})` : `(${x} / ${y})`),
+    wasm: simdOp("f32x4.div"),
+  },
   testing: elementwiseTesting(2, {
     domain: [
       [-2, 2],

@@ -1,11 +1,14 @@
 // erf: the error function (|error| < 1e-13).
-import { definePrimitive } from "../../core/primitive.js";
 import type { Tensor } from "../../core/tensor.js";
-import { bind1 } from "../../core/trace.js";
-import { mapUnary } from "../kernels.js";
-import { elementwise, elementwiseTesting } from "../rules.js";
-import { exp, fullLike, mul, neg } from "../lax.js";
+import { bind1 } from "../../ir/trace.js";
 import { vectorized } from "../batching.js";
+import { fullLike } from "../constants.js";
+import { definePrimitive, formula } from "../define.js";
+import { mapUnary } from "../kernels.js";
+import { elementwise, elementwiseTesting, type NoParams } from "../shape_rules.js";
+import { exp } from "./exp.js";
+import { mul } from "./mul.js";
+import { neg } from "./neg.js";
 
 /** erf by its Taylor series for |x| < 2.5, and 1 − erfc by Lentz's continued fraction beyond. */
 function erfKernel(x: number): number {
@@ -41,12 +44,12 @@ function erfKernel(x: number): number {
   return Math.sign(x) * (1 - erfc);
 }
 
-export const erfP = definePrimitive<object>({
+export const erfP = definePrimitive<NoParams>({
   name: "erf",
   abstractEval: elementwise("erf", "float"),
   impl: ([x], _, out) => mapUnary(x!, out, erfKernel),
   // d erf x = 2/√π·e^(−x²)·dx
-  jvp: ([t], [x]) => mul(t!, mul(fullLike(x!, 2 / Math.sqrt(Math.PI)), exp(neg(mul(x!, x!))))),
+  ad: formula((t, [x]) => mul(t, mul(fullLike(x!, 2 / Math.sqrt(Math.PI)), exp(neg(mul(x!, x!)))))),
   batch: vectorized,
   testing: elementwiseTesting(1, { domain: [-3, 3] }),
 });

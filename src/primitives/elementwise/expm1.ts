@@ -1,20 +1,21 @@
 // expm1: eˣ − 1, accurate near 0.
-import { definePrimitive } from "../../core/primitive.js";
 import type { Tensor } from "../../core/tensor.js";
-import { bind1 } from "../../core/trace.js";
-import { mapUnary } from "../kernels.js";
-import { elementwise, elementwiseTesting } from "../rules.js";
-import { add, fullLike, mul } from "../lax.js";
+import { bind1 } from "../../ir/trace.js";
 import { vectorized } from "../batching.js";
+import { fullLike } from "../constants.js";
+import { definePrimitive, formula } from "../define.js";
+import { mapUnary } from "../kernels.js";
+import { elementwise, elementwiseTesting, type NoParams } from "../shape_rules.js";
+import { add } from "./add.js";
+import { mul } from "./mul.js";
 
-export const expm1P = definePrimitive<object>({
+export const expm1P = definePrimitive<NoParams>({
   name: "expm1",
   abstractEval: elementwise("expm1", "float"),
   impl: ([x], _, out) => mapUnary(x!, out, Math.expm1),
-  // d (eˣ − 1) = eˣ·dx
-  jvp: ([t], _, out) => mul(t!, add(out, fullLike(out, 1))),
-  emit: ([x]) => `Math.expm1(${x})`,
+  ad: formula((t, _, out) => mul(t, add(out, fullLike(out, 1)))), // d (eˣ − 1) = eˣ·dx
   batch: vectorized,
+  lowering: { emit: ([x]) => `Math.expm1(${x})` },
   testing: elementwiseTesting(1),
 });
 

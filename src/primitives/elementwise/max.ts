@@ -1,6 +1,6 @@
 // max: elementwise maximum (rules shared with min in minmax.ts).
 import type { Tensor } from "../../core/tensor.js";
-import { bind1 } from "../../core/trace.js";
+import { bind1 } from "../../ir/trace.js";
 import { minmax } from "./minmax.js";
 
 export const maxP = minmax("max", (a, b) => a > b, ">");

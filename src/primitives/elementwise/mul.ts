@@ -1,28 +1,32 @@
 // mul: x · y (bilinear).
 import { TracegradError } from "../../core/errors.js";
-import { definePrimitive, isUndefined } from "../../core/primitive.js";
 import type { Tensor } from "../../core/tensor.js";
-import { bind1 } from "../../core/trace.js";
-import { mapBinary } from "../kernels.js";
-import { simdOp } from "../../wasm/vecops.js";
-import { addTangents } from "../lax.js";
-import { elementwise, elementwiseTesting } from "../rules.js";
+import { dropUnit } from "../../ir/passes/simplify.js";
+import { isUndefined } from "../../ir/rules.js";
+import { bind1 } from "../../ir/trace.js";
+import { simdOp } from "../../lowering/simd.js";
 import { vectorized } from "../batching.js";
+import { bilinear, definePrimitive } from "../define.js";
+import { mapBinary } from "../kernels.js";
+import { elementwise, elementwiseTesting, type NoParams } from "../shape_rules.js";
 
-export const mulP = definePrimitive<object>({
+export const mulP = definePrimitive<NoParams>({
   name: "mul",
   abstractEval: elementwise("mul", "numeric"),
   impl: ([x, y], _, out) => mapBinary(x!, y!, out, out.dtype === "int32" ? Math.imul : (a, b) => a * b),
-  // d(x·y) = dx·y + x·dy
-  jvp: ([tx, ty], [x, y]) => addTangents(tx ? mul(tx, y!) : null, ty ? mul(x!, ty) : null),
-  transpose: (ct, [x, y]) => {
-    if (isUndefined(x) && isUndefined(y))
+  ad: bilinear((ct, [x, y]) => {
+    if (isUndefined(x!) && isUndefined(y!))
       throw new TracegradError("mul: cannot transpose a product of two linear values (it is not linear)");
-    return [isUndefined(x) ? mul(ct, y as Tensor) : null, isUndefined(y) ? mul(x as Tensor, ct) : null];
-  },
-  emit: ([x, y], _, [a]) => (a!.dtype === "int32" ? `Math.imul(${x}, ${y})` : `(${x} * ${y})`),
-  emitWasm: simdOp("f32x4.mul"),
+    return [isUndefined(x!) ? mul(ct, y as Tensor) : null, isUndefined(y!) ? mul(x as Tensor, ct) : null];
+  }),
   batch: vectorized,
+  commutative: true,
+  // x·1 = 1·x = x (not x·0: NaN·0 is NaN)
+  simplify: dropUnit((v) => v === 1, "either"),
+  lowering: {
+    emit: ([x, y], _, [a]) => (a!.dtype === "int32" ? `Math.imul(${x}, ${y})` : `(${x} * ${y})`),
+    wasm: simdOp("f32x4.mul"),
+  },
   testing: elementwiseTesting(2),
 });
 

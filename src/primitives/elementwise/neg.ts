@@ -1,21 +1,21 @@
 // neg: −x (linear).
-import { definePrimitive } from "../../core/primitive.js";
 import type { Tensor } from "../../core/tensor.js";
-import { bind1 } from "../../core/trace.js";
-import { mapUnary } from "../kernels.js";
-import { elementwise, elementwiseTesting } from "../rules.js";
+import { bind1 } from "../../ir/trace.js";
+import { simdOp } from "../../lowering/simd.js";
 import { vectorized } from "../batching.js";
-import { simdOp } from "../../wasm/vecops.js";
+import { definePrimitive, linear } from "../define.js";
+import { mapUnary } from "../kernels.js";
+import { elementwise, elementwiseTesting, type NoParams } from "../shape_rules.js";
 
-export const negP = definePrimitive<object>({
+export const negP = definePrimitive<NoParams>({
   name: "neg",
   abstractEval: elementwise("neg", "numeric"),
   impl: ([x], _, out) => mapUnary(x!, out, (v) => -v),
-  jvp: ([t]) => neg(t!), // d(−x) = −dx
-  transpose: (ct) => [neg(ct)],
-  emit: ([x]) => `(-${x})`,
-  emitWasm: simdOp("f32x4.neg"),
+  ad: linear((ct) => [neg(ct)]),
   batch: vectorized,
+  // −(−x) = x
+  simplify: (e, ctx) => ctx.producerOf(e.inputs[0]!, e.prim)?.inputs[0],
+  lowering: { emit: ([x]) => `(-${x})`, wasm: simdOp("f32x4.neg") },
   testing: elementwiseTesting(1),
 });
 

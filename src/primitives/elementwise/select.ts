@@ -1,19 +1,20 @@
 // select: pred ? onTrue : onFalse elementwise (linear in the two branches).
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../../core/aval.js";
-import { DTypeError, ShapeError, fmtShape } from "../../core/errors.js";
-import { definePrimitive, isUndefined } from "../../core/primitive.js";
+import { allocate } from "../../core/dtype.js";
+import { DTypeError, fmtShape, ShapeError } from "../../core/errors.js";
 import { shapeEq } from "../../core/shape.js";
 import { Tensor } from "../../core/tensor.js";
-import { bind1 } from "../../core/trace.js";
-import { allocate } from "../../core/dtype.js";
-import { data } from "../kernels.js";
-import { zerosLike } from "../lax.js";
-import { elementwise, randomShape } from "../rules.js";
+import { isUndefined } from "../../ir/rules.js";
+import { bind1 } from "../../ir/trace.js";
+import { simdSelect } from "../../lowering/simd.js";
 import { vectorized } from "../batching.js";
-import { simdSelect } from "../../wasm/vecops.js";
+import { zerosLike } from "../constants.js";
+import { definePrimitive, linear } from "../define.js";
+import { data } from "../kernels.js";
+import { elementwise, type NoParams, randomShape } from "../shape_rules.js";
 
-export const selectP = definePrimitive<object>({
+export const selectP = definePrimitive<NoParams>({
   name: "select",
   abstractEval: ([p, x, y]) => {
     if (!p || !x || !y) return E.left(new ShapeError("select: takes a predicate and two branches"));
@@ -31,18 +32,21 @@ export const selectP = definePrimitive<object>({
     return Tensor._of(d, out.shape, out.dtype);
   },
   // d select(p, x, y) = select(p, dx, dy)
-  jvp: ([, tx, ty], [p, x, y]) => select(p!, tx ?? zerosLike(x!), ty ?? zerosLike(y!)),
-  transpose: (ct, [p, x, y]) => {
-    const z = zerosLike(ct);
-    return [
-      null,
-      isUndefined(x) ? select(p as Tensor, ct, z) : null,
-      isUndefined(y) ? select(p as Tensor, z, ct) : null,
-    ];
-  },
-  emit: ([p, x, y]) => `(${p} ? ${x} : ${y})`,
-  emitWasm: simdSelect,
+  ad: linear(
+    (ct, [p, x, y]) => {
+      const z = zerosLike(ct);
+      return [
+        null,
+        isUndefined(x!) ? select(p as Tensor, ct, z) : null,
+        isUndefined(y!) ? select(p as Tensor, z, ct) : null,
+      ];
+    },
+    { linearIn: [1, 2] },
+  ),
   batch: vectorized,
+  // select(p, x, x) = x
+  simplify: (e) => (e.inputs[1] === e.inputs[2] ? e.inputs[1] : undefined),
+  lowering: { emit: ([p, x, y]) => `(${p} ? ${x} : ${y})`, wasm: simdSelect },
   testing: {
     sample: (choose) => {
       const s = randomShape(choose);

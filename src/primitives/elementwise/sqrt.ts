@@ -1,21 +1,22 @@
 // sqrt: square root.
-import { definePrimitive } from "../../core/primitive.js";
 import type { Tensor } from "../../core/tensor.js";
-import { bind1 } from "../../core/trace.js";
-import { mapUnary } from "../kernels.js";
-import { simdOp } from "../../wasm/vecops.js";
-import { div, fullLike, mul } from "../lax.js";
-import { elementwise, elementwiseTesting } from "../rules.js";
+import { bind1 } from "../../ir/trace.js";
+import { simdOp } from "../../lowering/simd.js";
 import { vectorized } from "../batching.js";
+import { fullLike } from "../constants.js";
+import { definePrimitive, formula } from "../define.js";
+import { mapUnary } from "../kernels.js";
+import { elementwise, elementwiseTesting, type NoParams } from "../shape_rules.js";
+import { div } from "./div.js";
+import { mul } from "./mul.js";
 
-export const sqrtP = definePrimitive<object>({
+export const sqrtP = definePrimitive<NoParams>({
   name: "sqrt",
   abstractEval: elementwise("sqrt", "float"),
   impl: ([x], _, out) => mapUnary(x!, out, Math.sqrt),
-  jvp: ([t], _, out) => div(mul(t!, fullLike(out, 0.5)), out), // d √x = dx / (2√x)
-  emit: ([x]) => `Math.sqrt(${x})`,
-  emitWasm: simdOp("f32x4.sqrt"),
+  ad: formula((t, _, out) => div(mul(t, fullLike(out, 0.5)), out)), // d √x = dx / (2√x)
   batch: vectorized,
+  lowering: { emit: ([x]) => `Math.sqrt(${x})`, wasm: simdOp("f32x4.sqrt") },
   testing: elementwiseTesting(1, { domain: [0.2, 3] }),
 });
 

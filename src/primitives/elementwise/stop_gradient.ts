@@ -1,18 +1,21 @@
 // stop_gradient: the identity, with derivative zero.
-import { definePrimitive } from "../../core/primitive.js";
 import type { Tensor } from "../../core/tensor.js";
-import { bind1 } from "../../core/trace.js";
-import { elementwise, elementwiseTesting } from "../rules.js";
+import { identityOnSameType } from "../../ir/passes/simplify.js";
+import { bind1 } from "../../ir/trace.js";
 import { vectorized } from "../batching.js";
+import { definePrimitive, zeroDerivative } from "../define.js";
+import { elementwise, elementwiseTesting, type NoParams } from "../shape_rules.js";
 
-export const stopGradientP = definePrimitive<object>({
+export const stopGradientP = definePrimitive<NoParams>({
   name: "stop_gradient",
   abstractEval: elementwise("stop_gradient", "any"),
   impl: ([x]) => x!,
-  jvp: () => null,
-  emit: ([x]) => x!,
+  ad: zeroDerivative(),
   batch: vectorized,
-  testing: elementwiseTesting(1, { zeroDerivative: true }),
+  // compiled programs are differentiated already: here it is the identity
+  simplify: identityOnSameType,
+  lowering: { emit: ([x]) => x! },
+  testing: elementwiseTesting(1),
 });
 
 /**

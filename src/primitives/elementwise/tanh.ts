@@ -1,22 +1,23 @@
 // tanh: hyperbolic tangent.
-import { definePrimitive } from "../../core/primitive.js";
 import type { Tensor } from "../../core/tensor.js";
-import { bind1 } from "../../core/trace.js";
-import { mapUnary } from "../kernels.js";
-import { simdFn } from "../../wasm/vecops.js";
-import { vtanh } from "../../wasm/vecmath.js";
-import { fullLike, mul, sub } from "../lax.js";
-import { elementwise, elementwiseTesting } from "../rules.js";
+import { bind1 } from "../../ir/trace.js";
+import { simdFn } from "../../lowering/simd.js";
+import { vtanh } from "../../lowering/simd_math.js";
 import { vectorized } from "../batching.js";
+import { fullLike } from "../constants.js";
+import { definePrimitive, formula } from "../define.js";
+import { mapUnary } from "../kernels.js";
+import { elementwise, elementwiseTesting, type NoParams } from "../shape_rules.js";
+import { mul } from "./mul.js";
+import { sub } from "./sub.js";
 
-export const tanhP = definePrimitive<object>({
+export const tanhP = definePrimitive<NoParams>({
   name: "tanh",
   abstractEval: elementwise("tanh", "float"),
   impl: ([x], _, out) => mapUnary(x!, out, Math.tanh),
-  jvp: ([t], _, out) => mul(t!, sub(fullLike(out, 1), mul(out, out))), // d tanh x = (1 − tanh² x)·dx
-  emit: ([x]) => `Math.tanh(${x})`,
-  emitWasm: simdFn(vtanh),
+  ad: formula((t, _, out) => mul(t, sub(fullLike(out, 1), mul(out, out)))), // d tanh x = (1 − tanh² x)·dx
   batch: vectorized,
+  lowering: { emit: ([x]) => `Math.tanh(${x})`, wasm: simdFn(vtanh) },
   testing: elementwiseTesting(1),
 });
 

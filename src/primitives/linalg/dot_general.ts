@@ -1,18 +1,17 @@
 // dot_general: tensor contraction with batch dimensions (bilinear). Result axes: batch, lhs free, rhs free.
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../../core/aval.js";
-import { type TypedArray, allocateFilledLater } from "../../core/dtype.js";
-import { DTypeError, ShapeError, fmtShape } from "../../core/errors.js";
-import { definePrimitive, isUndefined, type LinearArg } from "../../core/primitive.js";
+import { allocateFilledLater, type TypedArray } from "../../core/dtype.js";
+import { DTypeError, fmtShape, ShapeError } from "../../core/errors.js";
 import { sizeOf, stridesOf } from "../../core/shape.js";
 import { Tensor } from "../../core/tensor.js";
-import { bind1 } from "../../core/trace.js";
+import { isUndefined, type LinearArg } from "../../ir/rules.js";
+import { bind1 } from "../../ir/trace.js";
+import { bilinear, definePrimitive } from "../define.js";
+import { eagerBackend, type Strides3 } from "../eager_backend.js";
 import { batchedMatmul, data } from "../kernels.js";
-import { addTangents, transpose as transposeOp } from "../lax.js";
-import { randomShape } from "../rules.js";
-import { transposeP } from "../structure/transpose.js";
-import { moveAxis } from "../batching.js";
-import { type Strides3, sgemm, wasmKernels } from "../../wasm/runtime.js";
+import { randomShape } from "../shape_rules.js";
+import { moveAxis, transpose as transposeOp, transposeP } from "../structure/transpose.js";
 
 /** ((lhs contracting, rhs contracting), (lhs batch, rhs batch)), as JAX. */
 export type DimensionNumbers = readonly [
@@ -69,8 +68,6 @@ function viewStrides(x: Tensor, groups: readonly (readonly number[])[]): [TypedA
   return [data(x), out as unknown as Strides3];
 }
 const contiguous = (x: Tensor, order: number[]) => data(permuted(x, order));
-/** Operands and result that would not fit in 32-bit WebAssembly memory (4 GiB, with room for padding) take the JS kernel. */
-const tooLarge = (l: Tensor, r: Tensor, out: ShapedArray) => 4 * (l.size + 2 * r.size + 2 * out.size) > 3.5 * 2 ** 30;
 
 /** Eager copy of `x` with axes in `order` (skips the copy when already in order). */
 const permuted = (x: Tensor, order: number[]) =>
@@ -119,7 +116,7 @@ function transposeSide(
   );
 }
 
-/** The product into `c` (every element written): WebAssembly SIMD for float32, the JS kernel otherwise. */
+/** The product into `c` (every element written): the backend's kernel for float32 where it fits, the JS one otherwise. */
 function matmulInto(
   [l, r]: Tensor[],
   { dimension_numbers: [[lc, rc], [lb, rb]] }: DotParams,
@@ -130,12 +127,12 @@ function matmulInto(
   const rf = freeDims(r!.ndim, rc, rb);
   const size = (x: Tensor, ds: number[] | readonly number[]) => sizeOf(ds.map((d) => x.shape[d]!));
   const [nb, m, k, n] = [size(l!, lb), size(l!, lf), size(l!, lc), size(r!, rf)];
-  const w = out.dtype === "float32" ? wasmKernels() : undefined;
-  if (w && !tooLarge(l!, r!, out)) {
+  const simd = out.dtype === "float32" ? eagerBackend() : undefined;
+  if (simd?.ready() && simd.fitsMatmul(l!.size, r!.size, out.size)) {
     // the kernel reads through strides, so a transposed operand needs no copy when its axis groups merge
     const lv = viewStrides(l!, [lb, lf, lc]) ?? [contiguous(l!, [...lb, ...lf, ...lc]), [m * k, k, 1] as const];
     const rv = viewStrides(r!, [rb, rc, rf]) ?? [contiguous(r!, [...rb, ...rc, ...rf]), [k * n, n, 1] as const];
-    sgemm(w, lv[0] as Float32Array, lv[1], rv[0] as Float32Array, rv[1], nb, m, k, n, c as Float32Array);
+    simd.matmul(lv[0] as Float32Array, lv[1], rv[0] as Float32Array, rv[1], nb, m, k, n, c as Float32Array);
   } else
     batchedMatmul(data(permuted(l!, [...lb, ...lf, ...lc])), data(permuted(r!, [...rb, ...rc, ...rf])), nb, m, k, n, c);
 }
@@ -150,9 +147,7 @@ export const dotGeneralP = definePrimitive<DotParams>({
   },
   implInto: matmulInto,
   // d(x·y) = dx·y + x·dy
-  jvp: ([tl, tr], [l, r], _, { dimension_numbers: dn }) =>
-    addTangents(tl ? dotGeneral(tl, r!, dn) : null, tr ? dotGeneral(l!, tr, dn) : null),
-  transpose: (ct, [l, r], { dimension_numbers: [[lc, rc], [lb, rb]] }) => {
+  ad: bilinear((ct, [l, r], { dimension_numbers: [[lc, rc], [lb, rb]] }) => {
     const nb = lb.length;
     const lfN = freeDims(l!.aval.ndim, lc, lb).length;
     const rfN = freeDims(r!.aval.ndim, rc, rb).length;
@@ -179,7 +174,7 @@ export const dotGeneralP = definePrimitive<DotParams>({
           )
         : null,
     ];
-  },
+  }),
   formatParams: ({ dimension_numbers: [[lc, rc], [lb, rb]] }) =>
     `[dimension_numbers=(([${lc}], [${rc}]), ([${lb}], [${rb}]))]`,
   // a batched operand's batch axis becomes a batch dimension (both) or its first free axis (one)

@@ -2,13 +2,13 @@
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../../core/aval.js";
 import { allocate } from "../../core/dtype.js";
-import { ShapeError, fmtShape } from "../../core/errors.js";
-import { definePrimitive } from "../../core/primitive.js";
+import { fmtShape, ShapeError } from "../../core/errors.js";
 import { stridesOf } from "../../core/shape.js";
 import { Tensor } from "../../core/tensor.js";
+import { definePrimitive, zeroDerivative } from "../define.js";
 import { data, stridedCopy } from "../kernels.js";
-import { randomShape } from "../rules.js";
-import { reduceBatch } from "../batching.js";
+import { randomShape } from "../shape_rules.js";
+import { reduceBatch } from "./axes.js";
 
 export interface ArgParams {
   axes: readonly [number];
@@ -49,7 +49,7 @@ export function argExtremum(name: string, better: (v: number, best: number) => b
       }
       return Tensor._of(res, out.shape, "int32");
     },
-    jvp: () => null, // integer-valued
+    ad: zeroDerivative(), // integer-valued
     batch: reduceBatch,
     testing: {
       sample: (choose) => {
@@ -60,7 +60,6 @@ export function argExtremum(name: string, better: (v: number, best: number) => b
           params: { axes: [choose(shape.length)], index_dtype: "int32" },
         };
       },
-      zeroDerivative: true,
     },
   });
 }

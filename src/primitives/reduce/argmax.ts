@@ -1,6 +1,6 @@
 // argmax: index of the first maximum along an axis (rules shared with argmin in arg_extremum.ts).
 import type { Tensor } from "../../core/tensor.js";
-import { bind1 } from "../../core/trace.js";
+import { bind1 } from "../../ir/trace.js";
 import { argExtremum } from "./arg_extremum.js";
 
 export const argmaxP = argExtremum("argmax", (v, best) => v > best || v !== v);

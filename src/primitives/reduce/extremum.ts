@@ -1,12 +1,13 @@
 // The reduce_max / reduce_min family: kernel and tie-splitting derivative shared by both.
 import type { ShapedArray } from "../../core/aval.js";
-import { definePrimitive } from "../../core/primitive.js";
-
-// Helpers called while this module initialises come before lax.js, whose import may re-enter this family.
+import { definePrimitive, rule } from "../define.js";
+import { convertElementType } from "../elementwise/convert_element_type.js";
+import { eq } from "../elementwise/compare.js";
+import { div } from "../elementwise/div.js";
+import { mul } from "../elementwise/mul.js";
 import { reduce } from "../kernels.js";
-import { type AxesParams, keptDims, reduceTesting, reducedAval } from "./axes.js";
-import { reduceBatch } from "../batching.js";
-import { broadcastInDim, convertElementType, div, eq, mul, reduceSum } from "../lax.js";
+import { broadcastInDim, reduceSum } from "../structure/broadcast_and_sum.js";
+import { type AxesParams, keptDims, reduceBatch, reducedAval, reduceTesting } from "./axes.js";
 
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
@@ -21,14 +22,17 @@ export function extremum(name: string, sign: 1 | -1) {
     abstractEval: ([x], { axes }) => reducedAval(name, x!, axes),
     impl: ([x], { axes }, out) => reduce(x!, axes, out, identity(out.dtype, sign), (a, v) => (better(v, a) ? v : a)),
     // d max = mean of dx over the positions that attain the extremum
-    jvp: ([t], [x], out, { axes }) => {
+    ad: rule(([t], [x], out, { axes }) => {
       const at = convertElementType(eq(x!, broadcastInDim(out, x!.shape, keptDims(x!.ndim, axes))), x!.dtype);
       return div(reduceSum(mul(t!, at), axes), reduceSum(at, axes));
-    },
+    }),
     batch: reduceBatch,
-    emitReduce: {
-      init: (dtype) => identity(dtype, sign),
-      step: (acc, v) => `(${v} ${sign > 0 ? ">" : "<"} ${acc} || ${v} !== ${v} ? ${v} : ${acc})`,
+    lowering: {
+      reduce: {
+        axes: (p) => p.axes,
+        init: (dtype) => identity(dtype, sign),
+        step: (acc, v) => `(${v} ${sign > 0 ? ">" : "<"} ${acc} || ${v} !== ${v} ? ${v} : ${acc})`,
+      },
     },
     testing: reduceTesting({ distinct: true }),
   });

@@ -1,11 +1,17 @@
 // reduce_prod: product over axes. Its derivative uses products of all-but-one element, so zeros are exact.
-import { definePrimitive } from "../../core/primitive.js";
 import type { Tensor } from "../../core/tensor.js";
-import { bind1 } from "../../core/trace.js";
+import { bind1 } from "../../ir/trace.js";
+import { full, zeros } from "../constants.js";
+import { definePrimitive, rule } from "../define.js";
+import { mul } from "../elementwise/mul.js";
 import { reduce } from "../kernels.js";
-import { type AxesParams, keptDims, reduceTesting, reducedAval } from "./axes.js";
-import { concatenate, full, mul, reduceSum, reshape, rev, slice, transpose, zeros } from "../lax.js";
-import { reduceBatch } from "../batching.js";
+import { reduceSum } from "../structure/broadcast_and_sum.js";
+import { concatenate } from "../structure/concatenate.js";
+import { reshape } from "../structure/reshape.js";
+import { rev } from "../structure/rev.js";
+import { slice } from "../structure/slice_and_pad.js";
+import { transpose } from "../structure/transpose.js";
+import { type AxesParams, keptDims, reduceBatch, reducedAval, reduceTesting } from "./axes.js";
 
 /** Along the last axis: the product of the elements before each position (1 for the first), by doubling. */
 function exclusivePrefixProduct(x: Tensor): Tensor {
@@ -34,7 +40,7 @@ export const reduceProdP = definePrimitive<AxesParams>({
   abstractEval: ([x], { axes }) => reducedAval("reduce_prod", x!, axes),
   impl: ([x], { axes }, out) => reduce(x!, axes, out, 1, out.dtype === "int32" ? Math.imul : (a, v) => a * v),
   // d ∏ xᵢ = Σᵢ dxᵢ · ∏_{j≠i} xⱼ, with ∏_{j≠i} = (product before i)·(product after i)
-  jvp: ([t], [x], out, { axes }) => {
+  ad: rule(([t], [x], out, { axes }) => {
     const kept = keptDims(x!.ndim, axes);
     const lead = kept.map((d) => x!.shape[d]!);
     const n = axes.reduce((a, d) => a * x!.shape[d]!, 1);
@@ -44,7 +50,7 @@ export const reduceProdP = definePrimitive<AxesParams>({
     const last = lead.length;
     const others = mul(exclusivePrefixProduct(xs), rev(exclusivePrefixProduct(rev(xs, [last])), [last]));
     return reduceSum(mul(flat(t!), others), [last]);
-  },
+  }),
   batch: reduceBatch,
   testing: reduceTesting({ domain: [-1.5, 1.5] }),
 });

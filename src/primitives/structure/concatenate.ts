@@ -2,15 +2,16 @@
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../../core/aval.js";
 import { allocate } from "../../core/dtype.js";
-import { DTypeError, ShapeError, fmtShape } from "../../core/errors.js";
-import { definePrimitive, isUndefined } from "../../core/primitive.js";
+import { DTypeError, fmtShape, ShapeError } from "../../core/errors.js";
 import { sizeOf } from "../../core/shape.js";
 import { Tensor } from "../../core/tensor.js";
-import { bind1 } from "../../core/trace.js";
+import { isUndefined } from "../../ir/rules.js";
+import { bind1 } from "../../ir/trace.js";
+import { batchedAt, batchSize } from "../batching.js";
+import { definePrimitive, linear } from "../define.js";
 import { data } from "../kernels.js";
-import { slice, zerosLike } from "../lax.js";
-import { randomShape } from "../rules.js";
-import { batchSize, batchedAt } from "../batching.js";
+import { randomShape } from "../shape_rules.js";
+import { slice } from "./slice_and_pad.js";
 
 export interface ConcatenateParams {
   dimension: number;
@@ -50,13 +51,8 @@ export const concatenateP = definePrimitive<ConcatenateParams>({
     }
     return Tensor._of(dst, out.shape, out.dtype);
   },
-  jvp: (ts, xs, _, { dimension }) =>
-    concatenate(
-      ts.map((t, i) => t ?? zerosLike(xs[i]!)),
-      dimension,
-    ), // linear
   // each operand receives its own stretch of the cotangent
-  transpose: (ct, xs, { dimension: d }) => {
+  ad: linear((ct, xs, { dimension: d }) => {
     let start = 0;
     return xs.map((x) => {
       const s = x.aval.shape;
@@ -65,7 +61,7 @@ export const concatenateP = definePrimitive<ConcatenateParams>({
       start += s[d]!;
       return isUndefined(x) ? slice(ct, lo, hi) : null;
     });
-  },
+  }),
   batch: (xs, dims, { dimension }) => {
     const size = batchSize(xs, dims);
     return [

@@ -1,13 +1,13 @@
 // iota: 0, 1, 2, … along `dimension` of `shape`, built in the IR instead of captured as a constant.
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../../core/aval.js";
-import { type DType, allocate } from "../../core/dtype.js";
-import { ShapeError, TracegradError, fmtShape } from "../../core/errors.js";
-import { definePrimitive } from "../../core/primitive.js";
+import { allocate, type DType } from "../../core/dtype.js";
+import { fmtShape, ShapeError, TracegradError } from "../../core/errors.js";
 import { stridesOf } from "../../core/shape.js";
 import { Tensor } from "../../core/tensor.js";
-import { bind1 } from "../../core/trace.js";
-import { randomShape } from "../rules.js";
+import { bind1 } from "../../ir/trace.js";
+import { definePrimitive, zeroDerivative } from "../define.js";
+import { randomShape } from "../shape_rules.js";
 
 export interface IotaParams {
   dtype: DType;
@@ -27,7 +27,7 @@ export const iotaP = definePrimitive<IotaParams>({
     for (let i = 0; i < d.length; i++) d[i] = Math.floor(i / stride) % n;
     return Tensor._of(d, out.shape, out.dtype);
   },
-  jvp: () => null, // no inputs
+  ad: zeroDerivative(), // no inputs
   batch: () => {
     throw new TracegradError("iota: has no operands, so vmap never batches it");
   },
@@ -37,7 +37,6 @@ export const iotaP = definePrimitive<IotaParams>({
       if (shape.length === 0) shape.push(1 + choose(3));
       return { avals: [], params: { dtype: "float64", shape, dimension: choose(shape.length) } };
     },
-    zeroDerivative: true,
   },
 });
 

@@ -1,14 +1,16 @@
-// reshape: the same elements in row-major order under a new shape (linear; eagerly shares the data).
+// reshape: the same elements in row-major order under a new shape (linear; a view: eagerly and under jit it shares
+// the operand's data).
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../../core/aval.js";
-import { ShapeError, fmtShape } from "../../core/errors.js";
-import { definePrimitive } from "../../core/primitive.js";
+import { fmtShape, ShapeError } from "../../core/errors.js";
 import { sizeOf } from "../../core/shape.js";
 import { Tensor } from "../../core/tensor.js";
-import { bind1 } from "../../core/trace.js";
+import { identityOnSameType, remade } from "../../ir/passes/simplify.js";
+import { bind1 } from "../../ir/trace.js";
+import { definePrimitive, linear } from "../define.js";
 import { data } from "../kernels.js";
-import { randomShape } from "../rules.js";
-import { moveAxis } from "../batching.js";
+import { randomShape } from "../shape_rules.js";
+import { moveAxis } from "./transpose.js";
 
 export interface ReshapeParams {
   new_sizes: readonly number[];
@@ -25,11 +27,16 @@ export const reshapeP = definePrimitive<ReshapeParams>({
           ),
         ),
   impl: ([x], _, out) => Tensor._of(data(x!), out.shape, out.dtype),
-  jvp: ([t], _, __, { new_sizes }) => reshape(t!, new_sizes), // linear
-  transpose: (ct, [x]) => [reshape(ct, x!.aval.shape)],
+  view: true,
+  ad: linear((ct, [x]) => [reshape(ct, x!.aval.shape)]),
   batch: ([x], [d], { new_sizes }) => {
     const b = moveAxis(x!, d!, 0);
     return [reshape(b, [b.shape[0]!, ...new_sizes]), 0];
+  },
+  // a reshape to the same shape is none; reshape∘reshape is one reshape
+  simplify: (e, ctx) => {
+    const inner = ctx.producerOf(e.inputs[0]!, e.prim);
+    return identityOnSameType(e, ctx) ?? (inner && remade(e, [inner.inputs[0]!], e.params));
   },
   testing: {
     sample: (choose) => {

@@ -1,14 +1,14 @@
 // rev: reverses the order of elements along the given dimensions (linear; its own transpose).
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../../core/aval.js";
-import { ShapeError, fmtShape } from "../../core/errors.js";
-import { definePrimitive } from "../../core/primitive.js";
+import { fmtShape, ShapeError } from "../../core/errors.js";
 import { stridesOf } from "../../core/shape.js";
 import type { Tensor } from "../../core/tensor.js";
-import { bind1 } from "../../core/trace.js";
+import { bind1 } from "../../ir/trace.js";
+import { definePrimitive, linear } from "../define.js";
 import { strided } from "../kernels.js";
-import { randomShape } from "../rules.js";
-import { moveAxis } from "../batching.js";
+import { randomShape } from "../shape_rules.js";
+import { moveAxis } from "./transpose.js";
 
 export interface RevParams {
   dimensions: readonly number[];
@@ -32,8 +32,7 @@ export const revP = definePrimitive<RevParams>({
       out,
     );
   },
-  jvp: ([t], _, __, { dimensions }) => rev(t!, dimensions), // linear
-  transpose: (ct, _, { dimensions }) => [rev(ct, dimensions)],
+  ad: linear((ct, _, { dimensions }) => [rev(ct, dimensions)]),
   batch: ([x], [d], { dimensions }) => [
     rev(
       moveAxis(x!, d!, 0),

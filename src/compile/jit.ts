@@ -1,16 +1,15 @@
 // jit: trace once per input signature into a closed jaxpr, optimise and compile it, and call it through the
 // jit primitive so every other transform composes with it.
 import { TracegradError } from "../core/errors.js";
-import type { ShapedArray } from "../core/aval.js";
 import { Tensor } from "../core/tensor.js";
-import { Tracer, atBase, bind } from "../core/trace.js";
-import { type LooseArgs, type TensorTree, type TreeDef, isPlainObject, unflatten } from "../core/tree.js";
+import { isPlainObject, type LooseArgs, type TensorTree, type TreeDef, unflatten } from "../core/tree.js";
+import { type Float32Mode, jitP } from "../higher_order/jit_call.js";
 import { stageFlat } from "../ir/build.js";
 import { ClosedJaxpr, Jaxpr } from "../ir/jaxpr.js";
-import { type Executable, type Float32Mode, compiledSource, executable, optimized } from "../compile/executable.js";
-import { jitP } from "../primitives/call/jit.js";
-import { named } from "./autodiff.js";
-import { flattenTensors, fnName } from "./flat.js";
+import { atBase, bind, Tracer } from "../ir/trace.js";
+import { flattenTensors, fnName, named } from "../transforms/flat.js";
+import { compiledSource, executable, optimized } from "./executable.js";
+import { type Entry, MISS, SignatureCache } from "./jit_cache.js";
 
 export interface JitOptions {
   /** Arguments that are plain JS values baked into the trace (retraced when they change). */
@@ -36,11 +35,6 @@ export interface Jitted<A extends unknown[], R> {
   (...args: LooseArgs<A>): TensorTree<R>;
   lower(...args: LooseArgs<A>): Lowered;
   readonly cacheSize: number;
-}
-
-interface Entry {
-  closed: ClosedJaxpr;
-  outTree: TreeDef;
 }
 
 /** Text identifying a static argument's value; throws for values that cannot be compared by value. */
@@ -87,32 +81,13 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
   const float32 = opts.float32 ?? "fast";
   if (float32 !== "fast" && float32 !== "exact")
     throw new TracegradError(`jit(${name}): float32 must be "fast" or "exact", got ${JSON.stringify(float32)}`);
-  const cache = new Map<string, Entry>();
+  const cache = new SignatureCache(maxEntries);
   const noStatics =
     opts.staticArgnums === undefined || (Array.isArray(opts.staticArgnums) && opts.staticArgnums.length === 0);
-  /** The most recently used key, and moving a key there (Map order is the LRU order). */
-  let mru: string | undefined;
-  const touch = (key: string) => {
-    const e = cache.get(key)!;
-    cache.delete(key);
-    cache.set(key, e);
-    mru = key;
-  };
-  /** The last signature called eagerly with flat tensor arguments: such calls skip flattening, keys and bind. */
-  let last: { key: string; avals: ShapedArray[]; run: Executable; out: (r: Tensor[]) => unknown } | undefined;
 
+  /** The call's signature, its program (traced now if new) and its flat inputs. */
   const prepare = (args: unknown[]) => {
-    const spec = opts.staticArgnums ?? [];
-    const statics = (typeof spec === "number" ? [spec] : [...spec]).map((i) => {
-      if (!Number.isInteger(i) || i < -args.length || i >= args.length) {
-        throw new TracegradError(
-          `jit(${name}): staticArgnums ${i} is out of range for a call with ${args.length} argument${args.length === 1 ? "" : "s"}`,
-        );
-      }
-      return i < 0 ? i + args.length : i;
-    });
-    if (new Set(statics).size !== statics.length)
-      throw new TracegradError(`jit(${name}): staticArgnums names an argument twice (${JSON.stringify(spec)})`);
+    const statics = staticPositions(name, opts.staticArgnums ?? [], args.length);
     const keyParts = statics.map((i) => staticKey(args[i], `${i}`));
     const dynamic = args.filter((_, i) => !statics.includes(i));
     const [xs, inTree] = flattenTensors(`jit(${name})`, dynamic, "the arguments");
@@ -120,100 +95,92 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
     const key = JSON.stringify([inTree, xs.map((x) => x.aval.toString()), keyParts]);
     let entry = cache.get(key);
     let hoisted: Tensor[] = [];
-    if (entry) touch(key);
-    else {
-      let outTree: TreeDef | undefined;
-      const traced = stageFlat(
-        "jit",
-        name,
-        (...ts) => {
-          const dyn = unflatten(inTree, ts) as unknown[];
-          const full: unknown[] = [];
-          for (let i = 0, d = 0; i < args.length; i++) full.push(statics.includes(i) ? args[i] : dyn[d++]);
-          const [outs, def] = flattenTensors(`jit(${name})`, f(...(full as A)), "the function's output");
-          outTree = def;
-          return outs;
-        },
-        xs.map((x) => x.aval),
-      );
-      // values captured from enclosing transforms are tracers: they become explicit inputs, and such traces
-      // are not cached (the tracers belong to this call only)
-      const isTracer = traced.consts.map((c) => c instanceof Tracer);
-      hoisted = traced.consts.filter((_, i) => isTracer[i]);
-      const j = traced.jaxpr;
-      const closed = new ClosedJaxpr(
-        new Jaxpr(
-          j.constvars.filter((_, i) => !isTracer[i]),
-          [...j.constvars.filter((_, i) => isTracer[i]), ...j.invars],
-          j.eqns,
-          j.outs,
-        ),
-        traced.consts.filter((_, i) => !isTracer[i]),
-      );
-      entry = { closed, outTree: outTree! };
-      if (hoisted.length === 0) {
-        cache.set(key, entry);
-        mru = key;
-        if (cache.size > maxEntries) {
-          const evicted = cache.keys().next().value!;
-          cache.delete(evicted);
-          if (last?.key === evicted) last = undefined;
-        }
-      }
+    if (!entry) {
+      ({ entry, hoisted } = traceSignature(name, f as (...a: unknown[]) => unknown, args, statics, inTree, xs));
+      // a trace that captured tracers belongs to this call only
+      if (hoisted.length === 0) cache.set(key, entry);
     }
-    return {
-      key,
-      closed: entry.closed,
-      outTree: entry.outTree,
-      inTree,
-      cached: cache.get(key) === entry,
-      ins: [...hoisted, ...xs],
-    };
+    return { key, entry, inTree, ins: [...hoisted, ...xs] };
   };
 
   const fn = named((...args: LooseArgs<A>) => {
-    const base = noStatics && atBase();
-    if (base && last && args.length === last.avals.length) {
-      let hit = true;
-      for (let i = 0; i < args.length; i++) {
-        const a = args[i];
-        if (
-          !(a instanceof Tensor) ||
-          a._data === null ||
-          (a._aval !== last.avals[i] && !a._aval.equals(last.avals[i]!))
-        ) {
-          hit = false;
-          break;
-        }
-      }
-      if (hit) {
-        if (mru !== last.key) touch(last.key); // keep the LRU order exact
-        return last.out(last.run(args as unknown as Tensor[])) as TensorTree<R>;
-      }
+    const eager = noStatics && atBase();
+    if (eager) {
+      const r = cache.callFast(args);
+      if (r !== MISS) return r as TensorTree<R>;
     }
-    const { key, closed, outTree, inTree, cached, ins } = prepare(args);
-    if (
-      base &&
-      cached &&
-      inTree.kind === "array" &&
-      inTree.children.every((c) => c.kind === "leaf") &&
-      args.every((a) => a instanceof Tensor)
-    ) {
-      const single = outTree.kind === "leaf";
-      last = {
+    const { key, entry, inTree, ins } = prepare(args);
+    const flat = inTree.kind === "array" && inTree.children.every((c) => c.kind === "leaf");
+    if (eager && cache.holds(key, entry) && flat && args.every((a) => a instanceof Tensor)) {
+      cache.setFast(
         key,
-        avals: ins.map((x) => x.aval),
-        run: executable(closed, float32),
-        out: single ? (r) => r[0] : (r) => unflatten(outTree, r),
-      };
+        ins.map((x) => x.aval),
+        executable(entry.closed, float32),
+        entry.outTree,
+      );
     }
-    return unflatten(outTree, bind(jitP, ins, { name, jaxpr: closed, float32 })) as TensorTree<R>;
+    return unflatten(entry.outTree, bind(jitP, ins, { name, jaxpr: entry.closed, float32 })) as TensorTree<R>;
   }, `jit(${name})`);
   const lower = (...args: LooseArgs<A>): Lowered => {
-    const { closed } = prepare(args);
+    const { closed } = prepare(args).entry;
     const p = optimized(closed);
     return { jaxpr: new ClosedJaxpr(p.jaxpr, p.consts), source: compiledSource(closed, float32) };
   };
   Object.defineProperty(fn, "cacheSize", { get: () => cache.size });
   return Object.assign(fn, { lower }) as unknown as Jitted<A, R>;
+}
+
+/** The positions of the static arguments, checked against the call. */
+function staticPositions(name: string, spec: number | readonly number[], nargs: number): number[] {
+  const statics = (typeof spec === "number" ? [spec] : [...spec]).map((i) => {
+    if (!Number.isInteger(i) || i < -nargs || i >= nargs) {
+      throw new TracegradError(
+        `jit(${name}): staticArgnums ${i} is out of range for a call with ${nargs} argument${nargs === 1 ? "" : "s"}`,
+      );
+    }
+    return i < 0 ? i + nargs : i;
+  });
+  if (new Set(statics).size !== statics.length)
+    throw new TracegradError(`jit(${name}): staticArgnums names an argument twice (${JSON.stringify(spec)})`);
+  return statics;
+}
+
+/**
+ * Traces `f` for one signature into a closed jaxpr. Values captured from enclosing transforms are tracers: they
+ * become the program's leading inputs (`hoisted`), passed with the arguments.
+ */
+function traceSignature(
+  name: string,
+  f: (...a: unknown[]) => unknown,
+  args: unknown[],
+  statics: number[],
+  inTree: TreeDef,
+  xs: Tensor[],
+): { entry: Entry; hoisted: Tensor[] } {
+  let outTree: TreeDef | undefined;
+  const traced = stageFlat(
+    "jit",
+    name,
+    (...ts) => {
+      const dyn = unflatten(inTree, ts) as unknown[];
+      const full: unknown[] = [];
+      for (let i = 0, d = 0; i < args.length; i++) full.push(statics.includes(i) ? args[i] : dyn[d++]);
+      const [outs, def] = flattenTensors(`jit(${name})`, f(...full), "the function's output");
+      outTree = def;
+      return outs;
+    },
+    xs.map((x) => x.aval),
+  );
+  const isTracer = traced.consts.map((c) => c instanceof Tracer);
+  const j = traced.jaxpr;
+  const closed = new ClosedJaxpr(
+    new Jaxpr(
+      j.constvars.filter((_, i) => !isTracer[i]),
+      [...j.constvars.filter((_, i) => isTracer[i]), ...j.invars],
+      j.eqns,
+      j.outs,
+    ),
+    traced.consts.filter((_, i) => !isTracer[i]),
+  );
+  return { entry: { closed, outTree: outTree! }, hoisted: traced.consts.filter((_, i) => isTracer[i]) };
 }

@@ -1,17 +1,20 @@
-// gather: NumPy's take along one axis, optionally per batch (linear in the operand; transposes to scatter_add).
-// Leading `batch_dims` axes are shared by operand and indices; out-of-range indices throw.
+// gather and scatter_add, each the other's transpose (so they live together). gather is NumPy's take along one axis
+// (linear in the operand); scatter_add puts `updates` into zeros of `shape` at `indices` along `axis`, adding where
+// indices repeat (linear in the updates). Optionally per batch: leading `batch_dims` axes are shared by operand and
+// indices. Out-of-range indices throw.
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../../core/aval.js";
 import { allocate } from "../../core/dtype.js";
-import { DTypeError, ShapeError, TracegradError, fmtShape } from "../../core/errors.js";
-import { type Choose, definePrimitive } from "../../core/primitive.js";
+import { DTypeError, fmtShape, ShapeError, TracegradError } from "../../core/errors.js";
 import { shapeEq, sizeOf } from "../../core/shape.js";
 import { Tensor } from "../../core/tensor.js";
-import { bind1 } from "../../core/trace.js";
+import type { Choose } from "../../ir/rules.js";
+import { bind1 } from "../../ir/trace.js";
+import { batchedAt, batchSize } from "../batching.js";
+import { definePrimitive, linear } from "../define.js";
 import { data } from "../kernels.js";
-import { randomShape } from "../rules.js";
-import { scatterAdd } from "../lax.js";
-import { batchSize, batchedAt, moveAxis } from "../batching.js";
+import { randomShape } from "../shape_rules.js";
+import { moveAxis } from "./transpose.js";
 
 export interface GatherParams {
   axis: number;
@@ -98,8 +101,9 @@ export const gatherP = definePrimitive<GatherParams>({
     );
     return Tensor._of(dst, out.shape, out.dtype);
   },
-  jvp: ([t], [, i], _, { axis, batch_dims }) => gather(t!, i!, axis, batch_dims), // linear in the operand
-  transpose: (ct, [x, i], { axis, batch_dims }) => [scatterAdd(ct, i as Tensor, axis, x!.aval.shape, batch_dims), null],
+  ad: linear((ct, [x, i], { axis, batch_dims }) => [scatterAdd(ct, i as Tensor, axis, x!.aval.shape, batch_dims), null], {
+    linearIn: [0],
+  }),
   // an unbatched table with batched indices needs no copy; otherwise both get a leading batch dim
   batch: ([x, i], [dx, di], { axis, batch_dims: nb }) => {
     if (dx === null && nb === 0) return [gather(x!, moveAxis(i!, di!, 0), axis, 0), axis];
@@ -122,3 +126,63 @@ export const gatherP = definePrimitive<GatherParams>({
 
 export const gather = (x: Tensor, indices: Tensor, axis: number, batchDims = 0): Tensor =>
   bind1(gatherP, [x, indices], { axis, batch_dims: batchDims });
+
+export interface ScatterParams {
+  axis: number;
+  shape: readonly number[];
+  batch_dims: number;
+}
+
+export const scatterAddP = definePrimitive<ScatterParams>({
+  name: "scatter_add",
+  abstractEval: ([u, i], { axis, shape, batch_dims }) =>
+    E.chain((want: number[]) =>
+      shapeEq(u!.shape, want)
+        ? E.right(new ShapedArray(shape, u!.dtype))
+        : E.left(
+            new ShapeError(
+              `scatter_add: updates of shape ${fmtShape(u!.shape)} do not fit indices ${fmtShape(i!.shape)} on axis ${axis} of ${fmtShape(shape)} (expected ${fmtShape(want)})`,
+            ),
+          ),
+    )(gatheredShape("scatter_add", shape, i!, axis, batch_dims)),
+  impl: ([u, i], { axis, shape, batch_dims }, out) => {
+    const inner = sizeOf(shape.slice(axis + 1));
+    const [src, dst] = [data(u!), allocate(out.dtype, out.size)];
+    forEachIndex("scatter_add", shape, axis, batch_dims, data(i!), (g, s) => {
+      for (let q = 0; q < inner; q++) dst[s * inner + q]! += src[g * inner + q]!;
+    });
+    return Tensor._of(dst, out.shape, out.dtype);
+  },
+  ad: linear((ct, [, i], { axis, batch_dims }) => [gather(ct, i as Tensor, axis, batch_dims), null], { linearIn: [0] }),
+  batch: ([u, i], [du, di], { axis, shape, batch_dims: nb }) => {
+    if (di === null && nb === 0) {
+      const ub = moveAxis(u!, du!, 0);
+      return [scatterAdd(ub, i!, axis + 1, [ub.shape[0]!, ...shape], 0), 0];
+    }
+    const size = batchSize([u!, i!], [du!, di!]);
+    return [
+      scatterAdd(batchedAt(u!, du!, 0, size), batchedAt(i!, di!, 0, size), axis + 1, [size, ...shape], nb + 1),
+      0,
+    ];
+  },
+  testing: {
+    sample: (choose) => {
+      const { shape, axis, nb, idx } = takeCase(choose);
+      const n = shape[axis]!;
+      const updates = [...shape.slice(0, axis), ...idx.slice(nb), ...shape.slice(axis + 1)];
+      return {
+        avals: [new ShapedArray(updates, "float64"), new ShapedArray(idx, "int32")],
+        params: { axis, shape, batch_dims: nb },
+        domains: [undefined, [-n, n - 1]],
+      };
+    },
+  },
+});
+
+export const scatterAdd = (
+  updates: Tensor,
+  indices: Tensor,
+  axis: number,
+  shape: readonly number[],
+  batchDims = 0,
+): Tensor => bind1(scatterAddP, [updates, indices], { axis, shape: [...shape], batch_dims: batchDims });

@@ -1,8 +1,8 @@
 // The trace stack: levels, tracers, and `bind`, which routes every primitive to the innermost trace.
-import type { ShapedArray } from "./aval.js";
-import { ConcretizationError, UnexpectedTracerError } from "./errors.js";
-import type { Primitive } from "./primitive.js";
-import { Tensor } from "./tensor.js";
+import type { ShapedArray } from "../core/aval.js";
+import { ConcretizationError, UnexpectedTracerError } from "../core/errors.js";
+import { Tensor } from "../core/tensor.js";
+import type { Primitive } from "./jaxpr.js";
 
 /** One active transform on the stack; tracers point at it and die with it. */
 export class MainTrace {
@@ -142,25 +142,17 @@ export function fullLower(x: Tensor): Tensor {
   return x;
 }
 
+const avalsOf = (args: readonly Tensor[]) => args.map((a) => a.aval);
+
 /** Applies a primitive: validates shapes and dtypes, then lets the innermost trace interpret it. */
 export function bind<P>(prim: Primitive<P>, args: Tensor[], params: P): Tensor[] {
   if (stack.length === 1) {
     // no transform is active, so a tracer here escaped its own (assertAlive throws): run the kernel directly
     for (const a of args) if (a instanceof Tracer) assertAlive(a);
-    return prim.impl(
-      args,
-      params,
-      prim.check(
-        args.map((a) => a.aval),
-        params,
-      ),
-    );
+    return prim.impl(args, params, prim.check(avalsOf(args), params));
   }
   const trace = topTrace(args);
-  const outAvals = prim.check(
-    args.map((a) => a.aval),
-    params,
-  );
+  const outAvals = prim.check(avalsOf(args), params);
   const ins = args.map((a) => fullRaise(trace, a));
   return trace.processPrimitive(prim, ins, params, outAvals).map(fullLower);
 }

@@ -1,15 +1,19 @@
-// broadcast_in_dim: places the operand's axes at `broadcast_dimensions` of `shape`, repeating size-1 axes (linear).
+// broadcast_in_dim and reduce_sum, each the other's transpose (so they live together). broadcast_in_dim places the
+// operand's axes at `broadcast_dimensions` of `shape`, repeating size-1 axes; reduce_sum sums over `axes`. Both linear.
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../../core/aval.js";
-import { ShapeError, fmtShape } from "../../core/errors.js";
-import { definePrimitive } from "../../core/primitive.js";
+import { fmtShape, ShapeError } from "../../core/errors.js";
 import { shapeEq, stridesOf } from "../../core/shape.js";
 import type { Tensor } from "../../core/tensor.js";
-import { bind1 } from "../../core/trace.js";
-import { strided } from "../kernels.js";
-import { reduceSum, reshape } from "../lax.js";
-import { randomShape } from "../rules.js";
-import { moveAxis } from "../batching.js";
+import { remade } from "../../ir/passes/simplify.js";
+import { bind1 } from "../../ir/trace.js";
+import { simdOp } from "../../lowering/simd.js";
+import { definePrimitive, linear } from "../define.js";
+import { reduce, strided } from "../kernels.js";
+import { type AxesParams, keptDims, reduceBatch, reducedAval, reduceTesting } from "../reduce/axes.js";
+import { randomShape } from "../shape_rules.js";
+import { reshape } from "./reshape.js";
+import { moveAxis } from "./transpose.js";
 
 export interface BroadcastParams {
   shape: readonly number[];
@@ -41,19 +45,28 @@ export const broadcastInDimP = definePrimitive<BroadcastParams>({
     dims.forEach((d, i) => (strides[d] = x!.shape[i] === 1 ? 0 : inStrides[i]!));
     return strided(x!, strides, 0, out);
   },
-  jvp: ([t], _, __, params) => broadcastInDim(t!, params.shape, params.broadcast_dimensions), // linear
-  // sum the cotangent over every axis the broadcast created or stretched
-  transpose: (ct, [x], { shape, broadcast_dimensions: dims }) => {
+  // the cotangent summed over every axis the broadcast created or stretched
+  ad: linear((ct, [x], { shape, broadcast_dimensions: dims }) => {
     const xs = x!.aval.shape;
     const axes = shape
       .map((_, d) => d)
       .filter((d) => !dims.includes(d) || (xs[dims.indexOf(d)] === 1 && shape[d] !== 1));
     return [reshape(reduceSum(ct, axes), xs)];
-  },
+  }),
   batch: ([x], [d], { shape, broadcast_dimensions: dims }) => {
     const b = moveAxis(x!, d!, 0);
     return [broadcastInDim(b, [b.shape[0]!, ...shape], [0, ...dims.map((k) => k + 1)]), 0];
   },
+  repeats: true,
+  // broadcast∘broadcast is one broadcast
+  simplify: (e, ctx) => {
+    const inner = ctx.producerOf(e.inputs[0]!, e.prim);
+    if (!inner) return undefined;
+    const { shape, broadcast_dimensions: outer } = e.params;
+    const dims = inner.params.broadcast_dimensions.map((d) => outer[d]!);
+    return remade(e, [inner.inputs[0]!], { shape, broadcast_dimensions: dims });
+  },
+  lowering: { broadcast: { dims: (p) => p.broadcast_dimensions } },
   testing: {
     sample: (choose) => {
       const shape = randomShape(choose);
@@ -69,3 +82,16 @@ export const broadcastInDim = (x: Tensor, shape: readonly number[], dims: readon
   x.ndim === shape.length && shapeEq(x.shape, shape) && dims.every((d, i) => d === i)
     ? x
     : bind1(broadcastInDimP, [x], { shape: [...shape], broadcast_dimensions: [...dims] });
+
+export const reduceSumP = definePrimitive<AxesParams>({
+  name: "reduce_sum",
+  abstractEval: ([x], { axes }) => reducedAval("reduce_sum", x!, axes),
+  impl: ([x], { axes }, out) => reduce(x!, axes, out, 0, (a, v) => a + v),
+  // the sum's cotangent is copied back to every summed position
+  ad: linear((ct, [x], { axes }) => [broadcastInDim(ct, x!.aval.shape, keptDims(x!.aval.ndim, axes))]),
+  batch: reduceBatch,
+  lowering: { reduce: { axes: (p) => p.axes, init: () => 0, step: (acc, v) => `${acc} + ${v}`, wasm: simdOp("f32x4.add") } },
+  testing: reduceTesting(),
+});
+
+export const reduceSum = (x: Tensor, axes: readonly number[]): Tensor => bind1(reduceSumP, [x], { axes });

@@ -1,11 +1,13 @@
-// Shared builders for primitive rules: dtype/shape checks and test cases.
-// Imports no primitive, so every primitive file can call it while modules initialise (helpers that apply primitives live in lax.ts).
+// Shared builders for primitives' shape/dtype rules and test cases (no primitive is applied here).
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../core/aval.js";
 import { type DType, isFloat } from "../core/dtype.js";
 import { DTypeError, ShapeError, type TracegradError, fmtShape } from "../core/errors.js";
-import type { Choose, TestSpec } from "../core/primitive.js";
 import { shapeEq } from "../core/shape.js";
+import type { Choose, TestSpec } from "../ir/rules.js";
+
+/** The params of primitives that have none (most elementwise ones). */
+export type NoParams = Record<string, never>;
 
 /** Which dtypes an elementwise primitive accepts. */
 export type Kinds = "float" | "numeric" | "any";
@@ -57,10 +59,7 @@ export function randomShape(choose: Choose, maxRank = 3): number[] {
 }
 
 /** Test cases for an elementwise primitive of `arity` float64 inputs. */
-export function elementwiseTesting(
-  arity: number,
-  extra: Omit<TestSpec<Record<string, never>>, "sample"> = {},
-): TestSpec<Record<string, never>> {
+export function elementwiseTesting(arity: number, extra: Omit<TestSpec<NoParams>, "sample"> = {}): TestSpec<NoParams> {
   return {
     sample: (choose) => {
       const shape = randomShape(choose);

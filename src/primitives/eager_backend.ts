@@ -1,0 +1,38 @@
+// Faster eager kernels that a backend above this layer provides (the WebAssembly one: wasm/eager.ts). This layer
+// defines what it calls; src/install.ts connects the backend once. Until then, or where the backend cannot run
+// (no WebAssembly SIMD, or turned off), the primitives' JS kernels run and give the same bits.
+import type { DType } from "../core/dtype.js";
+import type { Primitive } from "../ir/jaxpr.js";
+
+/** Element strides of an operand viewed as [batch, rows, cols]. */
+export type Strides3 = readonly [number, number, number];
+
+/** A loop computing one elementwise primitive over whole arrays, bit for bit as its JS kernel. */
+export interface EagerLoop {
+  run(ins: (Float32Array | Uint8Array)[], out: Float32Array | Uint8Array): void;
+  /** Elements from which it is faster than the JS kernel. */
+  readonly minSize: number;
+}
+
+export interface EagerBackend {
+  /** Whether its kernels can run now. */
+  ready(): boolean;
+  /** The fewest elements any of its loops pays from: shorter arrays need not ask for one. */
+  readonly minElements: number;
+  /** The loop for `prim` on float32 lanes (bool masks) with these dtypes, or undefined where it has none. */
+  loop(prim: Primitive, inDtypes: readonly DType[], outDtype: DType): EagerLoop | undefined;
+  /** Whether a float32 product of operands and a result of these sizes fits its memory. */
+  fitsMatmul(aSize: number, bSize: number, outSize: number): boolean;
+  /** float32 out[b] = A[b]·B[b], A viewed as [nb, m, k] and B as [nb, k, n] through element strides. */
+  matmul(a: Float32Array, as: Strides3, b: Float32Array, bs: Strides3, nb: number, m: number, k: number, n: number, out: Float32Array): void;
+}
+
+let provided: EagerBackend | undefined;
+
+/** @internal Connects the backend (src/install.ts). */
+export function provideEagerBackend(b: EagerBackend): void {
+  provided = b;
+}
+
+/** The connected backend, if any (ask `ready()` before using it). */
+export const eagerBackend = (): EagerBackend | undefined => provided;
