@@ -10,17 +10,17 @@
 //
 // To add a benchmark: write a Suite in bench/suites/ (see harness.ts) and list it in `suites` below.
 import { execSync } from "node:child_process";
-import { checkTargets, compare, machine, table, targetTable, type Suite, type TargetResult } from "./harness.js";
+import { setThreads, wasmKernels } from "../src/wasm/runtime.js";
+import { checkTargets, compare, machine, type Suite, type TargetResult, table, targetTable } from "./harness.js";
 import { chain } from "./suites/chain.js";
 import { eagerOverhead } from "./suites/eager-overhead.js";
 import { firstCall } from "./suites/first-call.js";
+import { libVersions, tfWasmInfo } from "./suites/libs.js";
 import { matmul } from "./suites/matmul.js";
 import { mlpStep } from "./suites/mlp-step.js";
 import { perExampleGrads } from "./suites/per-example-grads.js";
 import { perExampleJit } from "./suites/per-example-jit.js";
 import { toy } from "./suites/toy.js";
-import { libVersions, tfWasmInfo } from "./suites/libs.js";
-import { setThreads, wasmKernels } from "../src/wasm/runtime.js";
 
 // first-call runs first, so that its first sample is the first jit(MLP step) call in the process
 const suites: Suite[] = [

@@ -9,7 +9,7 @@
 // both partials. `valueAndGrad` returns the value and the gradient from one trace.
 //
 // Run: npx tsx examples/01-autograd-toy.ts
-import { grad, np, valueAndGrad, type Tensor } from "tracegrad";
+import { grad, np, type Tensor, valueAndGrad } from "tracegrad";
 
 function check(name: string, got: Tensor, want: number, tol = 1e-5): void {
   const v = Number(got.item());

@@ -10,7 +10,7 @@
 // zero_grad(), no dispose(): every step builds new immutable tensors and the GC frees the old ones.
 //
 // Run: npx tsx examples/02-linear-regression.ts
-import { grad, np, tree, valueAndGrad, type Tensor } from "tracegrad";
+import { grad, np, type Tensor, tree, valueAndGrad } from "tracegrad";
 
 function fail(msg: string): never {
   console.error(`02-linear-regression: ${msg}`);

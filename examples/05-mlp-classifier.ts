@@ -19,7 +19,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { jit, nn, np, tree, valueAndGrad, type Tensor } from "tracegrad";
+import { jit, nn, np, type Tensor, tree, valueAndGrad } from "tracegrad";
 import { gaussianFrom, mulberry32 } from "./lib/random.js";
 
 function fail(msg: string): never {
@@ -188,7 +188,7 @@ function lossSvg(values: number[]): string {
   s += `<polyline points="${pts}" fill="none" stroke="#1f77b4" stroke-width="2"/>\n`;
   s += `<text x="${m.left + pw / 2}" y="${H - 12}" text-anchor="middle">training step</text>\n`;
   s += `<text transform="translate(18 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">loss</text>\n`;
-  return s + "</svg>\n";
+  return `${s}</svg>\n`;
 }
 
 // Decision regions: the predicted class on a grid over the plane, then the data points on top.
@@ -244,7 +244,7 @@ function regionsSvg(p: Params): string {
     s += `<rect x="${lx - 6}" y="${ly - 10}" width="70" height="18" fill="white" fill-opacity="0.8"/>\n`;
     s += `<circle cx="${lx}" cy="${ly}" r="4" fill="${point[c]}"/><text x="${lx + 10}" y="${ly + 4}">class ${c}</text>\n`;
   });
-  return s + "</svg>\n";
+  return `${s}</svg>\n`;
 }
 
 const lossPath = join(outDir, "05-loss.svg");

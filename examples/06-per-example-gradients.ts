@@ -22,7 +22,7 @@
 // It exits with code 1 if any check fails.
 //
 // Run: npx tsx examples/06-per-example-gradients.ts
-import { grad, jacfwd, jacrev, nn, np, tree, vmap, type Tensor } from "tracegrad";
+import { grad, jacfwd, jacrev, nn, np, type Tensor, tree, vmap } from "tracegrad";
 import { gaussianFrom, mulberry32 } from "./lib/random.js";
 
 let failures = 0;

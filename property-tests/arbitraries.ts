@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import type { DType } from "tracegrad";
 import type { Primitive } from "../src/ir/jaxpr.js";
-import type { Choose, TestSpec } from "../src/ir/rules.js";
+import type { Choose, TestSpec } from "../src/ir/rule_types.js";
 
 /** A shape and dtype as plain data, so counterexamples print readably. */
 export interface AvalData {

@@ -4,47 +4,47 @@
 // eager kernels do, so the comparisons are bit for bit —
 // except the sign of zeros in derivatives of order ≥ 2 taken through jit (see expectSameUpToZeroSign).
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
 import * as E from "fp-ts/Either";
 import {
-  type JitOptions,
-  type Jaxpr,
-  ShapedArray,
-  type Tensor,
   evalJaxpr,
   grad,
   hessian,
+  type Jaxpr,
+  type JitOptions,
   jacfwd,
   jacrev,
   jit as jitFast,
   jvp,
   makeJaxpr,
+  ShapedArray,
+  type Tensor,
   typecheckJaxpr,
   vjp,
   vmap,
 } from "tracegrad";
+import { describe, expect, it } from "vitest";
 import type { JitParams } from "../src/higher_order/jit_call.js";
 import { primitives } from "../src/higher_order/registry.js";
-import { type PrimCase, isFloatDType, primCase } from "./arbitraries.js";
+import { isFloatDType, type PrimCase, primCase } from "./arbitraries.js";
 import { runs, seed } from "./config.js";
 import { knownBug } from "./known_bugs.js";
-import { type Prim, firstCase } from "./laws.js";
+import { firstCase, type Prim } from "./laws.js";
 import { expectAllSame, expectBitwise, expectSame, tensorOf } from "./numerics.js";
 import { concrete } from "./prim_case.js";
 import {
   KINKED_OPS,
   LINEAR_OPS,
+  linearFn,
   type ProgramCase,
+  programCase,
   SMOOTH_OPS,
   type SmoothOp,
-  linearFn,
-  programCase,
   programLaw as sharedLaw,
   show,
   smoothFn,
   tensorsOf,
 } from "./programs.js";
-import { type VmapPrimCase, batchedInputs, normAxis, primFn, vmapApplies, vmapPrimCase } from "./vmap_laws.js";
+import { batchedInputs, normAxis, primFn, type VmapPrimCase, vmapApplies, vmapPrimCase } from "./vmap_laws.js";
 
 const SEED = seed(0x717ced);
 

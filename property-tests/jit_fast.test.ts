@@ -2,9 +2,9 @@
 // programs: (a) float64 programs are unaffected — bit for bit equal to "exact" mode and to eager; (b) float32 results
 // stay within a first-order rounding-error bound of the float64 evaluation, derived per program from its own
 // sensitivities; (c) a program that is one fused loop of float ops computes exactly fround(float64 program).
-import fc from "fast-check";
+import type fc from "fast-check";
+import { type Atom, type ClosedJaxpr, grad, jacrev, jit, np, type Tensor, type Var } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { type Atom, type ClosedJaxpr, type Tensor, type Var, grad, jacrev, jit, np } from "tracegrad";
 import { bind } from "../src/ir/trace.js";
 import type { DotParams } from "../src/primitives/linalg/dot_general.js";
 import { seed } from "./config.js";
@@ -12,10 +12,10 @@ import { expectBitwise, tensorOf } from "./numerics.js";
 import {
   KINKED_OPS,
   type ProgramCase,
-  SMOOTH_OPS,
-  type SmoothOp,
   programCase,
   programLaw,
+  SMOOTH_OPS,
+  type SmoothOp,
   show,
   smoothFn,
   tensorsOf,

@@ -8,8 +8,8 @@
 // write into an earlier call's results: intermediate buffers are reused only within a call), and
 // jit(grad(Σ f)) must equal grad(Σ f) bit for bit. A few example-based checks show that fusion really happens.
 import fc from "fast-check";
+import { type DType, grad, type Jaxpr, jit, lax, nn, np, type Tensor } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { type DType, type Jaxpr, type Tensor, grad, jit, lax, nn, np } from "tracegrad";
 import { runs, seed } from "./config.js";
 import { expectAllSame, expectBitwise, expectSame } from "./numerics.js";
 

@@ -1,12 +1,12 @@
 // The laws can fail: deliberately broken copies of real primitives (mutants) are caught by the law meant for them, and pass the others listed.
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
 import { ShapedArray, Tensor } from "tracegrad";
-import { isUndefined } from "../src/ir/rules.js";
+import { describe, expect, it } from "vitest";
+import { primitives } from "../src/higher_order/registry.js";
+import { isUndefined } from "../src/ir/rule_types.js";
 import { bind1 } from "../src/ir/trace.js";
 import { addTangents, cos, fullLike, mul, neg, sin, stopGradient, sub } from "../src/primitives/index.js";
-import { primitives } from "../src/higher_order/registry.js";
-import { PRIMITIVE_LAWS, type Prim, type PrimLaw, SEED, lawProperty } from "./laws.js";
+import { lawProperty, PRIMITIVE_LAWS, type Prim, type PrimLaw, SEED } from "./laws.js";
 
 const prim = (name: string): Prim => {
   const p = primitives.find((q) => q.name === name);

@@ -1,18 +1,18 @@
 // The primitive laws as data: what each checks, which cases it applies to, and how many runs it gets.
 import fc from "fast-check";
+import { evalJaxpr, grad, jvp, makeJaxpr, ShapedArray, type Tensor, vjp } from "tracegrad";
 import { expect } from "vitest";
-import { ShapedArray, type Tensor, evalJaxpr, grad, jvp, makeJaxpr, vjp } from "tracegrad";
 import type { Primitive } from "../src/ir/jaxpr.js";
-import { type PrimCase, chooser, isFloatDType, primCase, specOf } from "./arbitraries.js";
+import { chooser, isFloatDType, type PrimCase, primCase, specOf } from "./arbitraries.js";
 import { seed } from "./config.js";
 import {
-  FD_TOL,
-  FLOAT32_TOL,
   centralDifference,
   expectBitwise,
   expectClose,
   expectIdentity,
   expectZero,
+  FD_TOL,
+  FLOAT32_TOL,
   innerProduct,
   valuesOf,
 } from "./numerics.js";

@@ -2,13 +2,13 @@
 // library itself): broadcasting of random compatible shapes, every axis subset with and without keepdims,
 // NumPy indexing and .at updates, and the numerically stable nn functions over |x| up to 1000.
 import fc from "fast-check";
+import { type DType, grad, type Index, nn, np, ShapeError, type Tensor, TracegradError, vjp } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { type DType, type Index, ShapeError, type Tensor, TracegradError, grad, nn, np, vjp } from "tracegrad";
-import type { Choose } from "../src/ir/rules.js";
+import type { Choose } from "../src/ir/rule_types.js";
 import { chooser, gridFloat } from "./arbitraries.js";
 import { runs, seed } from "./config.js";
-import { tensorOf } from "./numerics.js";
 import * as R from "./np_reference.js";
+import { tensorOf } from "./numerics.js";
 
 const SEED = seed(0x5eed_1d);
 const assertProp = <T>(arb: fc.Arbitrary<T>, body: (t: T) => void, numRuns: number): void => {

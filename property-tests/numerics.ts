@@ -1,6 +1,7 @@
 // Independent numerical helpers: tensors from plain data, float64 central differences, inner products, tolerant compares.
+
+import { type DType, np, type Tensor } from "tracegrad";
 import { expect } from "vitest";
-import { type DType, Tensor, np } from "tracegrad";
 
 /** Tolerances of a compare: |actual − expected| ≤ atol·max(1, ‖expected‖∞) + rtol·|expected|. */
 export interface Tol {

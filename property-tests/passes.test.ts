@@ -1,7 +1,7 @@
 // The IR passes change no result bit: optimize(jaxpr) ≡ jaxpr on random programs, their gradients and JVPs.
 import fc from "fast-check";
+import { evalJaxpr, grad, jvp, makeJaxpr, type Tensor } from "tracegrad";
 import { describe, it } from "vitest";
-import { type Tensor, evalJaxpr, grad, jvp, makeJaxpr } from "tracegrad";
 import { optimize } from "../src/ir/passes/index.js";
 import { runs, seed } from "./config.js";
 import { expectBitwise } from "./numerics.js";

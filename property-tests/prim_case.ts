@@ -2,7 +2,7 @@
 import type { Tensor } from "tracegrad";
 import type { Primitive } from "../src/ir/jaxpr.js";
 import { bind } from "../src/ir/trace.js";
-import { type PrimCase, isFloatDType } from "./arbitraries.js";
+import { isFloatDType, type PrimCase } from "./arbitraries.js";
 import { tensorOf } from "./numerics.js";
 
 export interface Concrete {

@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from "vitest";
 import { primitives } from "../src/higher_order/registry.js";
 import { runs } from "./config.js";
 import { knownBug } from "./known_bugs.js";
-import { PRIMITIVE_LAWS, SEED, firstCase, lawProperty } from "./laws.js";
+import { firstCase, lawProperty, PRIMITIVE_LAWS, SEED } from "./laws.js";
 
 describe("registry", () => {
   it("every primitive declares a TestSpec and a unique name", () => {

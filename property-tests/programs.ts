@@ -1,10 +1,10 @@
 // Random straight-line programs over np ops (smooth ones, and linear ones) as plain data, their arbitraries and interpreters.
 import fc from "fast-check";
+import { lax, np, stopGradient, type Tensor } from "tracegrad";
 import { it } from "vitest";
+import { gridFloat, gridFloats } from "./arbitraries.js";
 import { runs } from "./config.js";
 import { knownBug } from "./known_bugs.js";
-import { type Tensor, lax, np, stopGradient } from "tracegrad";
-import { gridFloat, gridFloats } from "./arbitraries.js";
 import { tensorOf } from "./numerics.js";
 
 export const SMOOTH_OPS = [

@@ -1,11 +1,9 @@
 // Transform laws on randomly composed functions: grad∘grad, jacfwd/jacrev/hessian, linear transposes, HVPs, checkGrads.
-import fc from "fast-check";
-import { describe, expect } from "vitest";
+import type fc from "fast-check";
 import {
-  GradientCheckError,
-  type Tensor,
   checkGrads,
   evalJaxpr,
+  GradientCheckError,
   grad,
   hessian,
   jacfwd,
@@ -14,20 +12,22 @@ import {
   linearize,
   makeJaxpr,
   stopGradient,
+  type Tensor,
   vjp,
 } from "tracegrad";
+import { describe, expect } from "vitest";
 import { seed } from "./config.js";
-import { EXACT_TOL, FD_TOL, centralDifference, expectBitwise, expectClose, tensorOf, valuesOf } from "./numerics.js";
+import { centralDifference, EXACT_TOL, expectBitwise, expectClose, FD_TOL, tensorOf, valuesOf } from "./numerics.js";
 import {
   KINKED_OPS,
   LINEAR_OPS,
   type LinearOp,
-  type ProgramCase,
-  SMOOTH_OPS,
-  type SmoothOp,
   linearFn,
+  type ProgramCase,
   programCase,
   programLaw,
+  SMOOTH_OPS,
+  type SmoothOp,
   show,
   smoothFn,
   tensorsOf,

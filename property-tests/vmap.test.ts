@@ -1,33 +1,30 @@
 // vmap laws: one registry-driven law per property for every primitive, and composition laws on random programs.
 import fc from "fast-check";
+import { evalJaxpr, grad, hessian, jacfwd, jacrev, jvp, makeJaxpr, np, type Tensor, vjp, vmap } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { type Tensor, evalJaxpr, grad, hessian, jacfwd, jacrev, jvp, makeJaxpr, np, vjp, vmap } from "tracegrad";
+import { primitives } from "../src/higher_order/registry.js";
 import { bind1 } from "../src/ir/trace.js";
 import { moveAxis } from "../src/primitives/batching.js";
 import { concatenate, neg, slice } from "../src/primitives/index.js";
-import { primitives } from "../src/higher_order/registry.js";
 import { runs } from "./config.js";
 import { knownBug } from "./known_bugs.js";
+import type { Prim } from "./laws.js";
 import { EXACT_TOL, expectBitwise, expectClose, tensorOf, valuesOf } from "./numerics.js";
 import {
   KINKED_OPS,
   type ProgramCase,
-  SMOOTH_OPS,
   programCase,
   programLaw,
+  SMOOTH_OPS,
   show,
   smoothFn,
   tensorsOf,
 } from "./programs.js";
-import type { Prim } from "./laws.js";
 import {
   type BatchedProgram,
-  DOMAIN,
-  VMAP_PRIM_LAWS,
-  type VmapPrimLaw,
-  VMAP_SEED,
-  batchOf,
   batchedProgram,
+  batchOf,
+  DOMAIN,
   exampleOf,
   expectStackedClose,
   fromPool,
@@ -36,8 +33,11 @@ import {
   nestedProgram,
   normAxis,
   pickAxis,
-  stackValues,
   stackedTensor,
+  stackValues,
+  VMAP_PRIM_LAWS,
+  VMAP_SEED,
+  type VmapPrimLaw,
   vmapApplies,
   vmapLawProperty,
 } from "./vmap_laws.js";

@@ -1,13 +1,13 @@
 // vmap laws as data: batches stacked in plain JS (independent of the library), the registry-driven
 // primitive laws, and random batched programs for the composition laws.
 import fc from "fast-check";
+import { type DType, evalJaxpr, makeJaxpr, ShapedArray, type Tensor, vmap } from "tracegrad";
 import { expect } from "vitest";
-import { type DType, ShapedArray, type Tensor, evalJaxpr, makeJaxpr, vmap } from "tracegrad";
 import { bind } from "../src/ir/trace.js";
-import { type AvalData, type PrimSlices, chooser, gridFloats, primSlices, specOf } from "./arbitraries.js";
+import { type AvalData, chooser, gridFloats, type PrimSlices, primSlices, specOf } from "./arbitraries.js";
 import { seed } from "./config.js";
 import type { Prim } from "./laws.js";
-import { EXACT_TOL, type Tol, expectBitwise, expectClose, tensorOf, valuesOf } from "./numerics.js";
+import { EXACT_TOL, expectBitwise, expectClose, type Tol, tensorOf, valuesOf } from "./numerics.js";
 import { type ProgramCase, programCase } from "./programs.js";
 
 export const VMAP_SEED = seed(0x5a3b1e);

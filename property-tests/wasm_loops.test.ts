@@ -19,11 +19,11 @@
 // min(−0, +0) = +0, so a program computing both min(a, b) and min(b, a) of signed zeros differed from eager
 // (PROPERTY_SEED=1 reached it; shrunk: v3 = min(x + x, x · bias), v6 = min(x · bias, x + x)).
 import fc from "fast-check";
-import { values } from "../test/wasm/data.js";
+import { jit, lax, nn, np, type Tensor } from "tracegrad";
 import { afterAll, describe, expect, it } from "vitest";
-import { type Tensor, jit, lax, nn, np } from "tracegrad";
-import { wasmKernels } from "../src/wasm/runtime.js";
 import { mulberry32 } from "../src/core/random.js";
+import { wasmKernels } from "../src/wasm/runtime.js";
+import { values } from "../test/wasm/data.js";
 import { runs, seed } from "./config.js";
 
 const SEED = seed(0x5e1ec7);

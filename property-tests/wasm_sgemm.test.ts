@@ -4,12 +4,12 @@
 // from +0, over the flattened contraction in dimension-number order), (b) the JS kernel (float64 accumulation)
 // within the float32 error bound (k + 2)·u·Σ|a·b|, and (c) jit of the same function, bit for bit.
 import fc from "fast-check";
+import { jit, lax, np, type Tensor } from "tracegrad";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Tensor, jit, lax, np } from "tracegrad";
-import { setWasmDisabled, wasmKernels } from "../src/wasm/runtime.js";
-import { runs, seed } from "./config.js";
 import { mulberry32 as rng } from "../src/core/random.js";
-import { type Ref, U, bitwiseDiff, reference } from "../test/wasm/reference.js";
+import { setWasmDisabled, wasmKernels } from "../src/wasm/runtime.js";
+import { bitwiseDiff, type Ref, reference, U } from "../test/wasm/reference.js";
+import { runs, seed } from "./config.js";
 
 const SEED = seed(0x5_9e_3d);
 

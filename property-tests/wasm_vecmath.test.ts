@@ -18,8 +18,8 @@
 // The suite prints its own per-function maxima ("max ulp seen") when it finishes.
 // The ulp criterion treats ±0 as one point, so the sign of zero is checked by the special values (tanh(−0) = −0).
 import fc from "fast-check";
+import { jit, lax, np, type Tensor } from "tracegrad";
 import { afterAll, describe, expect, it } from "vitest";
-import { type Tensor, jit, lax, np } from "tracegrad";
 import { wasmKernels } from "../src/wasm/runtime.js";
 import { runs, seed } from "./config.js";
 
@@ -182,7 +182,7 @@ const EDGE_CENTRES: number[] = [
   1.0000001,
   0.9999999,
   1.5,
-  0.7071067811865476,
+  Math.SQRT1_2,
   0.70710677,
   1e-38,
   1e-40,

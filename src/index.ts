@@ -3,37 +3,37 @@ import { install } from "./install.js";
 
 install();
 
-export { Tensor, type ArrayLike, type ReduceOpts, type Index, type AtUpdate } from "./core/tensor.js";
+export { type JitOptions, type Jitted, jit, type Lowered } from "./compile/jit.js";
+export { ShapedArray } from "./core/aval.js";
 export type { DType } from "./core/dtype.js";
 export {
-  TracegradError,
-  ShapeError,
-  DTypeError,
   ConcretizationError,
-  UnexpectedTracerError,
-  GradientError,
+  DTypeError,
   GradientCheckError,
+  GradientError,
+  ShapeError,
+  TracegradError,
+  UnexpectedTracerError,
 } from "./core/errors.js";
+export { type ArrayLike, type AtUpdate, type Index, type ReduceOpts, Tensor } from "./core/tensor.js";
 export {
-  tree,
-  type TreeDef,
-  type TensorTree,
   type Leaf,
   type Loose,
   type LooseArgs,
   type LooseAt,
+  type TensorTree,
+  type TreeDef,
+  tree,
 } from "./core/tree.js";
-export { np } from "./numpy/index.js";
-export { nn } from "./nn/index.js";
-export { lax } from "./lax.js";
-export { stopGradient } from "./primitives/index.js";
-export { jvp, vjp, grad, valueAndGrad, linearize, type GradOf, type GradOptions } from "./transforms/autodiff.js";
-export { jacfwd, jacrev, hessian, type JacOptions, type JacobianOf } from "./transforms/jacobian.js";
-export { makeJaxpr } from "./transforms/make_jaxpr.js";
-export { vmap, type VmapOptions, type AxisSpec } from "./transforms/vmap.js";
-export { jit, type JitOptions, type Jitted, type Lowered } from "./compile/jit.js";
-export { checkGrads, type CheckGradsOptions } from "./transforms/check_grads.js";
-export { ClosedJaxpr, Jaxpr, Var, Lit, type Eqn, type Atom } from "./ir/jaxpr.js";
 export { evalJaxpr } from "./ir/eval.js";
+export { type Atom, ClosedJaxpr, type Eqn, Jaxpr, Lit, Var } from "./ir/jaxpr.js";
 export { typecheckJaxpr } from "./ir/typecheck.js";
-export { ShapedArray } from "./core/aval.js";
+export { lax } from "./lax.js";
+export { nn } from "./nn/index.js";
+export { np } from "./numpy/index.js";
+export { stopGradient } from "./primitives/index.js";
+export { type GradOf, type GradOptions, grad, jvp, linearize, valueAndGrad, vjp } from "./transforms/autodiff.js";
+export { type CheckGradsOptions, checkGrads } from "./transforms/check_grads.js";
+export { hessian, type JacOptions, type JacobianOf, jacfwd, jacrev } from "./transforms/jacobian.js";
+export { makeJaxpr } from "./transforms/make_jaxpr.js";
+export { type AxisSpec, type VmapOptions, vmap } from "./transforms/vmap.js";

@@ -1,6 +1,7 @@
 // Shared test helpers: tolerant comparison of tensors against plain-JS expectations.
-import { expect } from "vitest";
+
 import { Tensor } from "tracegrad";
+import { expect } from "vitest";
 
 export type Nested = number | boolean | Nested[];
 
@@ -67,8 +68,7 @@ export function catchError<E extends Error>(f: () => unknown, cls: abstract new 
   return caught as E;
 }
 
-/** A small deterministic PRNG (mulberry32), so random cases are reproducible. */
-export { mulberry32 as rng } from "../src/core/random.js";
-
 // row-major strides and multi-indices: the independent references' own
 export { stridesOf as strides, unravel } from "../property-tests/np_reference.js";
+/** A small deterministic PRNG (mulberry32), so random cases are reproducible. */
+export { mulberry32 as rng } from "../src/core/random.js";

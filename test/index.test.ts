@@ -1,6 +1,7 @@
 // The public entry point: every export API.md lists (todo where not implemented yet).
-import { describe, expect, it } from "vitest";
+
 import * as tg from "tracegrad";
+import { describe, expect, it } from "vitest";
 
 describe("exports", () => {
   it("the transforms present so far are functions", () => {

@@ -1,5 +1,5 @@
 // Seeded data for the benchmark suites: every run, and every case within a run, sees the same numbers.
-import { np, tree, type Tensor } from "tracegrad";
+import { np, type Tensor, tree } from "tracegrad";
 import { mulberry32 } from "../../src/core/random.js";
 
 export { mulberry32 };

@@ -2,7 +2,7 @@
 // the plain JS loop that does the same work (allocate the output, add).
 import type { Case, Suite } from "../harness.js";
 import { normal } from "./data.js";
-import { jax, loadJax, loadTf, tf, toJax, toTf, useTf, type TfBackend } from "./libs.js";
+import { jax, loadJax, loadTf, type TfBackend, tf, toJax, toTf, useTf } from "./libs.js";
 
 /** Operations per timed sample, per case, so that a sample takes a few milliseconds. */
 function counts(n: number): { js: number; tracegrad: number; jax: number; tf: number } {

@@ -2,7 +2,7 @@
 // TensorFlow.js on wasm and on cpu.
 import { grad, jit, np, type Tensor } from "tracegrad";
 import type { Case, Suite } from "../harness.js";
-import { jax, loadJax, loadTf, tf, toJax, useTf, type TfBackend } from "./libs.js";
+import { jax, loadJax, loadTf, type TfBackend, tf, toJax, useTf } from "./libs.js";
 import {
   batch,
   dims,

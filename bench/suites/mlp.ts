@@ -1,6 +1,6 @@
 // The MLP training step shared by the mlp-step and first-call suites: 784-256-256-10 (ReLU), batch 128,
 // softmax cross-entropy averaged over the batch, value + gradient + one SGD step, in tracegrad, jax-js and TensorFlow.js.
-import { nn, np, tree, valueAndGrad, type Tensor } from "tracegrad";
+import { nn, np, type Tensor, tree, valueAndGrad } from "tracegrad";
 import { maxAbsDiff, normal } from "./data.js";
 import { jax, tf, toJax, toTf } from "./libs.js";
 

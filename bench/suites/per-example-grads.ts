@@ -1,5 +1,5 @@
 // Per-example gradients of an MLP loss: vmap(grad) vs a JS loop of grad, and one batched grad.
-import { grad, nn, np, tree, vmap, type Tensor } from "tracegrad";
+import { grad, nn, np, type Tensor, tree, vmap } from "tracegrad";
 import type { Suite } from "../harness.js";
 import { maxAbsDiff, normal } from "./data.js";
 

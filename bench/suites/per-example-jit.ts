@@ -1,8 +1,8 @@
 // Per-example gradients under jit: tracegrad jit(vmap(grad(loss))) vs jax-js jit(vmap(grad(loss))), batch 128.
-import { grad, jit, np, vmap, type Tensor } from "tracegrad";
+import { grad, jit, np, type Tensor, vmap } from "tracegrad";
 import type { Case, Suite } from "../harness.js";
 import { jax, loadJax, toJax } from "./libs.js";
-import { batch, dims, loss, perExampleData, type Params } from "./per-example-grads.js";
+import { batch, dims, loss, type Params, perExampleData } from "./per-example-grads.js";
 
 const keys = ["w1", "b1", "w2", "b2", "w3", "b3"] as const;
 type JArray = jax.numpy.Array;

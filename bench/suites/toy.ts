@@ -1,7 +1,7 @@
 // Scalar toy z(x, y) = x·y + x/y at (5, 2) (examples/01): value and both partials per call, or the partials only.
-import { grad, jit, np, valueAndGrad, type Tensor } from "tracegrad";
+import { grad, jit, np, type Tensor, valueAndGrad } from "tracegrad";
 import type { Case, Suite } from "../harness.js";
-import { jax, loadJax, loadTf, tf, useTf, type TfBackend } from "./libs.js";
+import { jax, loadJax, loadTf, type TfBackend, tf, useTf } from "./libs.js";
 
 const X = 5;
 const Y = 2;

@@ -5,7 +5,10 @@ import { compileFn } from "../lowering/js.js";
 let warned = false;
 
 /** compileFn, warning once that jit falls back to the interpreter when code generation is refused. */
-export function compileRefusedOnce<F extends (...a: never[]) => unknown>(params: readonly string[], body: string): F | undefined {
+export function compileRefusedOnce<F extends (...a: never[]) => unknown>(
+  params: readonly string[],
+  body: string,
+): F | undefined {
   return compileFn<F>(params, body, (e) => {
     if (warned) return;
     warned = true;

@@ -1,9 +1,10 @@
 // Executables for jit: a closed jaxpr optimised (ir/passes), scheduled into fused loops and kernel calls with its
 // buffers planned (plan.ts), and linked into one generated function (link.ts); cached per jaxpr and float32 mode.
+
+import type { Float32Mode } from "../higher_order/jit_call.js";
 import { evalJaxpr } from "../ir/eval.js";
 import type { ClosedJaxpr } from "../ir/jaxpr.js";
 import { optimize, type Program } from "../ir/passes/index.js";
-import type { Float32Mode } from "../higher_order/jit_call.js";
 import { type Executable, link } from "./link.js";
 import { planBuffers, schedule } from "./plan.js";
 

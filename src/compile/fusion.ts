@@ -5,7 +5,14 @@
 import { shapeEq, sizeOf } from "../core/shape.js";
 import type { Float32Mode } from "../higher_order/jit_call.js";
 import type { Eqn, Jaxpr, Var } from "../ir/jaxpr.js";
-import { isScalarBroadcast, type LoopSpec, type Read, SIMD_MIN_ELEMENTS, wasmFusible, wasmLoop } from "../wasm/loops.js";
+import {
+  isScalarBroadcast,
+  type LoopSpec,
+  type Read,
+  SIMD_MIN_ELEMENTS,
+  wasmFusible,
+  wasmLoop,
+} from "../wasm/loops.js";
 import { type FusedGroup, jsLoop } from "./js_loop.js";
 
 export type { FusedGroup } from "./js_loop.js";
@@ -51,10 +58,14 @@ function splits(e: Eqn): Split[] {
     const out: Split[] = [];
     // over trailing axes: one accumulator per outer iteration; over leading ones: one per inner position (read by j)
     if (axes.every((a, k) => a === inShape.length - r + k)) {
-      const trailing = { inner: sizeOf(inShape.slice(inShape.length - r)), outer: sizeOf(inShape.slice(0, inShape.length - r)) };
+      const trailing = {
+        inner: sizeOf(inShape.slice(inShape.length - r)),
+        outer: sizeOf(inShape.slice(0, inShape.length - r)),
+      };
       out.push({ at: trailing, index: undefined });
     }
-    if (axes.every((a, k) => a === k)) out.push({ at: { inner: sizeOf(inShape.slice(r)), outer: sizeOf(inShape.slice(0, r)) }, index: "j" });
+    if (axes.every((a, k) => a === k))
+      out.push({ at: { inner: sizeOf(inShape.slice(r)), outer: sizeOf(inShape.slice(0, r)) }, index: "j" });
     return out;
   }
   if (fusible(e)) return [{ at: ANY_SPLIT, index: undefined }];
@@ -84,7 +95,8 @@ export function fuse(run: FusionRun, later: (v: Var) => boolean, mode: Float32Mo
   const inner = run.inner ?? size;
   const outer = run.outer ?? 1;
   const split = run.inner !== undefined ? { outer: run.outer!, inner } : undefined;
-  const onSplit = (sp: Split) => split !== undefined && sp.at !== ANY_SPLIT && sp.at.inner === inner && sp.at.outer === outer;
+  const onSplit = (sp: Split) =>
+    split !== undefined && sp.at !== ANY_SPLIT && sp.at.inner === inner && sp.at.outer === outer;
   const spec: LoopSpec = {
     eqns: run.eqns,
     size,
@@ -93,13 +105,22 @@ export function fuse(run: FusionRun, later: (v: Var) => boolean, mode: Float32Mo
     column: (e) => !splits(e).some((sp) => sp.index === undefined && onSplit(sp)),
     later,
   };
-  const storesScalar = run.eqns.some((e) => e.outs[0]!.aval.size !== size && !e.prim.lowering?.reduce && later(e.outs[0]!));
+  const storesScalar = run.eqns.some(
+    (e) => e.outs[0]!.aval.size !== size && !e.prim.lowering?.reduce && later(e.outs[0]!),
+  );
   if (mode === "fast" && size >= SIMD_MIN_ELEMENTS && !storesScalar && wasmFusible(spec)) {
     // the wasm loop copies its inputs in before it writes: any buffer may be shared
     const loop = wasmLoop(spec);
     if (loop) {
       const shared = (xs: Var[]) => xs.map(() => true);
-      return { ...loop, inPlace: shared(loop.ins), outInPlace: shared(loop.outs), fn: loop.fn as FusedGroup["fn"], outer, inner };
+      return {
+        ...loop,
+        inPlace: shared(loop.ins),
+        outInPlace: shared(loop.outs),
+        fn: loop.fn as FusedGroup["fn"],
+        outer,
+        inner,
+      };
     }
   }
   return jsLoop(spec, outer, inner, mode);

@@ -71,7 +71,11 @@ export class SignatureCache {
     if (!fast || args.length !== fast.avals.length) return MISS;
     for (let i = 0; i < args.length; i++) {
       const a = args[i];
-      if (!(a instanceof Tensor) || a._data === null || (a._aval !== fast.avals[i] && !a._aval.equals(fast.avals[i]!))) {
+      if (
+        !(a instanceof Tensor) ||
+        a._data === null ||
+        (a._aval !== fast.avals[i] && !a._aval.equals(fast.avals[i]!))
+      ) {
         return MISS;
       }
     }

@@ -135,13 +135,13 @@ export function jsLoop(s: LoopSpec, outer: number, inner: number, mode: Float32M
         .filter((l) => l !== "")
         .join("\n");
   const source = `function fused(${params.join(", ")}) {\n${code[0]!.length ? `${indent(code[0]!, 2)}\n` : ""}${loop}\n}`;
-  const fn = compileFn(params, source);
+  const fn = compileLoop(params, source);
   if (!fn) return undefined;
   const outInPlace = [...stored.map(() => true), ...accs.map((a) => !a.column)];
   return { ins, inPlace, outs, outInPlace, source, fn, outer, inner };
 }
 
-const compileFn = (params: string[], source: string) =>
+const compileLoop = (params: string[], source: string) =>
   compileRefusedOnce<(...a: (number | TypedArray)[]) => void>(
     params,
     source.slice(source.indexOf("{") + 1, source.lastIndexOf("}")),

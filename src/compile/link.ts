@@ -7,7 +7,7 @@ import { Tensor } from "../core/tensor.js";
 import type { Atom, Jaxpr, Var } from "../ir/jaxpr.js";
 import { compileRefusedOnce } from "./codegen.js";
 import type { FusedGroup } from "./fusion.js";
-import type { Buffer, BufferPlan, Schedule } from "./plan.js";
+import type { BufferPlan, Placement, Schedule } from "./plan.js";
 
 export type Executable = (args: readonly Tensor[]) => Tensor[];
 
@@ -17,7 +17,7 @@ interface Arena {
   make(): TypedArray[];
 }
 
-type Kernel = ((ins: Tensor[]) => Tensor[]) | ((ins: Tensor[], outs: TypedArray[]) => void);
+type KernelCall = ((ins: Tensor[]) => Tensor[]) | ((ins: Tensor[], outs: TypedArray[]) => void);
 
 /** The executable and its source (the fused loops, then the function that calls them); undefined without codegen. */
 export function link(
@@ -27,7 +27,7 @@ export function link(
   plan: BufferPlan,
 ): { run: Executable; source: string } | undefined {
   // the generated function's free variables: name in the source → what it holds
-  const kernels: Kernel[] = [];
+  const kernels: KernelCall[] = [];
   const loops: FusedGroup["fn"][] = [];
   const literals: Tensor[] = [];
   const avals: ShapedArray[] = [];
@@ -45,7 +45,11 @@ export function link(
 
   const lines: string[] = [];
   const ids = new Map<Var, number>();
-  const id = (v: Var) => ids.get(v) ?? (ids.set(v, ids.size), ids.size - 1);
+  const id = (v: Var) => {
+    let n = ids.get(v);
+    if (n === undefined) ids.set(v, (n = ids.size));
+    return n;
+  };
   const hasTensor = new Set<Var>();
   const hasData = new Set<Var>();
   const tensorOf = (a: Atom): string => {
@@ -67,7 +71,7 @@ export function link(
     lines.push(`const v${id(v)} = ${expr};`);
     hasTensor.add(v);
   };
-  const buffer = (v: Var, b: Buffer, comment = "") => {
+  const buffer = (v: Var, b: Placement, comment = "") => {
     const expr = {
       view: () => dataOf((b as { of: Var }).of),
       arena: () => `P[${(b as { slot: number }).slot}]`,
@@ -85,18 +89,22 @@ export function link(
       const g = s.group;
       const ins = g.ins.map(dataOf);
       // outputs written all loop long first (they take no buffer of this loop's inputs), then the others
-      for (const inPlace of [false, true]) g.outs.forEach((v, j) => g.outInPlace[j] === inPlace && buffer(v, plan.buffers.get(v)!));
+      for (const inPlace of [false, true])
+        g.outs.forEach((v, j) => g.outInPlace[j] === inPlace && buffer(v, plan.placements.get(v)!));
       const outs = g.outs.map((v) => `d${id(v)}`);
       lines.push(`F[${loops.push(g.fn) - 1}](${[g.outer, g.inner, ...ins, ...outs].join(", ")});`);
       return;
     }
     const e = s.eqn;
     const outAvals = e.outs.map((v) => v.aval);
-    const view = plan.buffers.get(e.outs[0]!);
+    const view = plan.placements.get(e.outs[0]!);
     if (view?.kind === "view") {
       buffer(e.outs[0]!, view, ` // ${e.prim.name}`);
     } else if (plan.intoArena.has(e)) {
-      const dests = e.outs.map((v) => (buffer(v, plan.buffers.get(v)!), `d${id(v)}`));
+      const dests = e.outs.map((v) => {
+        buffer(v, plan.placements.get(v)!);
+        return `d${id(v)}`;
+      });
       const [implInto, params] = [e.prim.implInto!, e.params];
       const into = (ins: Tensor[], outs: TypedArray[]) => implInto(ins, params, outAvals, outs);
       lines.push(
@@ -105,7 +113,9 @@ export function link(
     } else {
       const [impl, params] = [e.prim.impl, e.params];
       const kernel = (ins: Tensor[]) => impl(ins, params, outAvals);
-      lines.push(`const r${k} = K[${kernels.push(kernel) - 1}]([${e.inputs.map(tensorOf).join(", ")}]); // ${e.prim.name}`);
+      lines.push(
+        `const r${k} = K[${kernels.push(kernel) - 1}]([${e.inputs.map(tensorOf).join(", ")}]); // ${e.prim.name}`,
+      );
       e.outs.forEach((v, j) => tensor(v, `r${k}[${j}]`));
     }
   });

@@ -41,14 +41,14 @@ export function schedule(jaxpr: Jaxpr, mode: Float32Mode): Schedule | undefined 
  * kernel results): its operand's data (a view), a slot of the arena, the arena buffer of a value that died before
  * it, or a fresh array.
  */
-export type Buffer =
+export type Placement =
   | { kind: "view"; of: Var }
   | { kind: "arena"; slot: number }
   | { kind: "reused"; of: Var }
   | { kind: "fresh" };
 
 export interface BufferPlan {
-  buffers: Map<Var, Buffer>;
+  placements: Map<Var, Placement>;
   /** The arena's buffers, by slot. */
   arena: { dtype: DType; size: number }[];
   /** Kernel equations that write their results into arena slots (implInto) instead of returning tensors. */
@@ -64,26 +64,29 @@ export function planBuffers(jaxpr: Jaxpr, { steps, lastUse }: Schedule): BufferP
   const viewed = new Set<Var>();
   const staysInCall = (v: Var) => !kernelRead.has(v) && !returned.has(v) && !viewed.has(v);
 
-  const buffers = new Map<Var, Buffer>();
+  const placements = new Map<Var, Placement>();
   const arena: { dtype: DType; size: number }[] = [];
   const intoArena = new Set<Eqn>();
-  const arenaSlot = (v: Var): Buffer => ({ kind: "arena", slot: arena.push({ dtype: v.aval.dtype, size: v.aval.size }) - 1 });
+  const arenaSlot = (v: Var): Placement => ({
+    kind: "arena",
+    slot: arena.push({ dtype: v.aval.dtype, size: v.aval.size }) - 1,
+  });
   /** Values whose arena buffer is free again (their value is dead), by dtype and size. */
   const free = new Map<string, Var[]>();
   const bufKey = (v: Var) => `${v.aval.dtype}:${v.aval.size}`;
-  const ownsArenaBuffer = (v: Var) => ["arena", "reused"].includes(buffers.get(v)?.kind ?? "");
+  const ownsArenaBuffer = (v: Var) => ["arena", "reused"].includes(placements.get(v)?.kind ?? "");
 
   steps.forEach((s, k) => {
     if ("eqn" in s) {
       const e = s.eqn;
       if (e.prim.view && e.inputs[0]!._tag === "Var") {
         // row-major data is the same in any shape: a view, whose buffer is never reused (it is shared)
-        buffers.set(e.outs[0]!, { kind: "view", of: e.inputs[0] });
+        placements.set(e.outs[0]!, { kind: "view", of: e.inputs[0] });
         viewed.add(e.outs[0]!);
       } else if (e.prim.implInto && e.outs.every(staysInCall)) {
         // results only fused loops read: the kernel writes them into arena buffers
         intoArena.add(e);
-        for (const v of e.outs) buffers.set(v, arenaSlot(v));
+        for (const v of e.outs) placements.set(v, arenaSlot(v));
       }
       return;
     }
@@ -92,7 +95,7 @@ export function planBuffers(jaxpr: Jaxpr, { steps, lastUse }: Schedule): BufferP
     // dies here (each element is read before it is written) — unless that input is read again in every outer
     // iteration (not in place), or the output is written all loop long (a column accumulator: allocated first)
     const place = (v: Var) =>
-      buffers.set(v, staysInCall(v) ? (popFree(free, bufKey(v)) ?? arenaSlot(v)) : { kind: "fresh" });
+      placements.set(v, staysInCall(v) ? (popFree(free, bufKey(v)) ?? arenaSlot(v)) : { kind: "fresh" });
     g.outs.forEach((v, j) => !g.outInPlace[j] && place(v));
     const notInPlace = new Set(g.ins.filter((_, j) => !g.inPlace[j]));
     for (const v of new Set(g.ins)) {
@@ -103,10 +106,10 @@ export function planBuffers(jaxpr: Jaxpr, { steps, lastUse }: Schedule): BufferP
     }
     g.outs.forEach((v, j) => g.outInPlace[j] && place(v));
   });
-  return { buffers, arena, intoArena };
+  return { placements, arena, intoArena };
 }
 
-function popFree(free: Map<string, Var[]>, key: string): Buffer | undefined {
+function popFree(free: Map<string, Var[]>, key: string): Placement | undefined {
   const v = free.get(key)?.pop();
   return v && { kind: "reused", of: v };
 }

@@ -1,7 +1,7 @@
 // Tensor: the one array type users see; concrete (TypedArray data) or, as the Tracer subclass, traced.
 import { ShapedArray } from "./aval.js";
-import { type DType, type TypedArray, allocate, formatNumber } from "./dtype.js";
-import { ShapeError, TracegradError, fmtShape } from "./errors.js";
+import { allocate, type DType, formatNumber, type TypedArray } from "./dtype.js";
+import { fmtShape, ShapeError, TracegradError } from "./errors.js";
 import type { Shape } from "./shape.js";
 
 /**
@@ -320,7 +320,7 @@ function formatData(t: Tensor): string {
   const a = t.toArray();
   const rec = (x: Nested, depth: number): string =>
     Array.isArray(x)
-      ? `[${x.map((e) => rec(e, depth + 1)).join(depth === t.ndim - 1 ? ", " : ",\n" + " ".repeat(8 + depth))}]`
+      ? `[${x.map((e) => rec(e, depth + 1)).join(depth === t.ndim - 1 ? ", " : `,\n${" ".repeat(8 + depth)}`)}]`
       : formatNumber(Number(x), t.dtype);
   return rec(a, 0);
 }

@@ -1,6 +1,6 @@
 // Pytrees: nested arrays and plain objects whose leaves are tensors, numbers or booleans.
 import { TracegradError } from "./errors.js";
-import { type ArrayLike, type NestedNumbers, Tensor } from "./tensor.js";
+import type { ArrayLike, NestedNumbers, Tensor } from "./tensor.js";
 
 /** A leaf of a pytree (`null` and `undefined` are empty subtrees, not leaves). */
 export type Leaf = Tensor | number | boolean;
@@ -154,8 +154,8 @@ export function treeDefString(d: TreeDef): string {
 }
 
 /** Applies `fn` leafwise to trees of the same structure as the first (a TracegradError names any mismatch). */
-export function treeMap<T>(fn: (...leaves: any[]) => unknown, tree: T, ...rest: unknown[]): TensorTree<T> {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
+export function treeMap<T>(fn: (...leaves: never[]) => unknown, tree: T, ...rest: unknown[]): TensorTree<T> {
+  const apply = fn as (...leaves: unknown[]) => unknown;
   const [leaves, def] = flatten(tree);
   const others = rest.map((r, k) => {
     const [l, d] = flatten(r);
@@ -168,7 +168,7 @@ export function treeMap<T>(fn: (...leaves: any[]) => unknown, tree: T, ...rest: 
   });
   return unflatten(
     def,
-    leaves.map((x, i) => fn(x, ...others.map((o) => o[i]))),
+    leaves.map((x, i) => apply(x, ...others.map((o) => o[i]))),
   ) as TensorTree<T>;
 }
 

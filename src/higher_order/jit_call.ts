@@ -5,7 +5,7 @@ import { TracegradError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import { evalJaxpr } from "../ir/eval.js";
 import type { ClosedJaxpr, Primitive } from "../ir/jaxpr.js";
-import { isUndefined } from "../ir/rules.js";
+import { isUndefined } from "../ir/rule_types.js";
 import { bind } from "../ir/trace.js";
 import { definePrimitiveN } from "../primitives/define.js";
 import { batchJaxpr, jvpJaxpr, partialEvalJaxpr, transposeJaxpr } from "../transforms/jaxpr_rules.js";

@@ -1,7 +1,7 @@
-// The one list of every primitive, first-order (primitives/registry.ts) and those that carry jaxprs: property tests
-// iterate it, so a primitive added to either list is covered by every law.
+// The registry: every primitive, first-order (listed in primitives/first_order.ts) and those that carry jaxprs (listed
+// here). Property tests iterate it, so a primitive added to either list is covered by every law.
 import type { Primitive } from "../ir/jaxpr.js";
-import { firstOrderPrimitives } from "../primitives/registry.js";
+import { firstOrderPrimitives } from "../primitives/first_order.js";
 import { jitP } from "./jit_call.js";
 
 export const primitives: readonly Primitive[] = [...firstOrderPrimitives, jitP as Primitive];

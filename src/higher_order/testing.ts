@@ -4,9 +4,9 @@
 import type { ShapedArray } from "../core/aval.js";
 import { stageFlat } from "../ir/build.js";
 import { ClosedJaxpr } from "../ir/jaxpr.js";
-import type { Choose } from "../ir/rules.js";
+import type { Choose } from "../ir/rule_types.js";
 import { bind } from "../ir/trace.js";
-import { firstOrderPrimitives } from "../primitives/registry.js";
+import { firstOrderPrimitives } from "../primitives/first_order.js";
 
 const bodies = () => firstOrderPrimitives.filter((p) => p.adFamily !== "zero" && p.testing && !p.testing.distinct);
 

@@ -1,10 +1,10 @@
 // Turning traced programs into jaxprs: the equation recorder shared by staging and partial evaluation.
 import type { ShapedArray } from "../core/aval.js";
 import { TracegradError } from "../core/errors.js";
+import type { Tensor } from "../core/tensor.js";
 import type { Primitive } from "./jaxpr.js";
-import { Tensor } from "../core/tensor.js";
-import { Trace, Tracer, fullRaise, withMain } from "./trace.js";
 import { type Atom, type Eqn, Jaxpr, Lit, Var } from "./jaxpr.js";
+import { fullRaise, Trace, Tracer, withMain } from "./trace.js";
 
 interface Recorded {
   prim: Primitive<unknown>;

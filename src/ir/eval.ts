@@ -1,8 +1,9 @@
 // The interpreter: runs a jaxpr equation by equation, binding each primitive at the current trace.
-import type { Tensor } from "../core/tensor.js";
+
 import { TracegradError } from "../core/errors.js";
-import { bind } from "./trace.js";
+import type { Tensor } from "../core/tensor.js";
 import type { Atom, Jaxpr, Var } from "./jaxpr.js";
+import { bind } from "./trace.js";
 
 /**
  * Evaluates `jaxpr` on constants and arguments; works under any transform since it binds primitives.

@@ -8,7 +8,7 @@ import type { Tensor } from "../core/tensor.js";
 import type { TreeDef } from "../core/tree.js";
 import type { Lowering } from "../lowering/rules.js";
 import { fmtLit, varName } from "./pprint.js";
-import type { LinearArg, Tangents, TestSpec } from "./rules.js";
+import type { LinearArg, Tangents, TestSpec } from "./rule_types.js";
 
 /**
  * A variable bound once: an input, a constant or an equation output (compared by identity; named when printed).

@@ -18,8 +18,11 @@ export function typecheckJaxpr(jaxpr: Jaxpr): E.Either<TracegradError, ShapedArr
 function check(jaxpr: Jaxpr, at: string): E.Either<TracegradError, ShapedArray[]> {
   const bound = new Set<Var>();
   const fail = (why: string) => E.left(new TracegradError(`${at}${why}`));
-  const bindVar = (v: Var, where: string): E.Either<TracegradError, Var> =>
-    bound.has(v) ? fail(`variable of type ${v.aval.toString()} bound twice (${where})`) : (bound.add(v), E.right(v));
+  const bindVar = (v: Var, where: string): E.Either<TracegradError, Var> => {
+    if (bound.has(v)) return fail(`variable of type ${v.aval.toString()} bound twice (${where})`);
+    bound.add(v);
+    return E.right(v);
+  };
   const use = (a: Atom, where: string): E.Either<TracegradError, ShapedArray> =>
     a._tag === "Lit" || bound.has(a)
       ? E.right(a.aval)

@@ -16,7 +16,6 @@ function horner(c: Code, v: number, coef: readonly number[]): void {
 /** lane mask ? a : b, all three locals. */
 const select = (c: Code, a: number, b: number, mask: number) => c.get(a).get(b).get(mask).simd("v128.bitselect");
 
-const LOG2E = 1.4426950408889634;
 const LN2_HI = 0.693359375;
 const LN2_LO = -2.1219444e-4;
 
@@ -29,7 +28,7 @@ export const vexp: VecFn = (c, x) => {
   const out = c.local("v128");
   // clamp so that 2^n below stays representable in two factors; NaN is restored at the end
   c.get(x).f32x4(-104).simd("f32x4.pmax").f32x4(89).simd("f32x4.pmin").set(xc);
-  c.get(xc).f32x4(LOG2E).simd("f32x4.mul").simd("f32x4.nearest").set(n);
+  c.get(xc).f32x4(Math.LOG2E).simd("f32x4.mul").simd("f32x4.nearest").set(n);
   c.get(xc)
     .get(n)
     .f32x4(LN2_HI)
@@ -53,8 +52,6 @@ export const vexp: VecFn = (c, x) => {
   select(c, out, x, k1).set(out);
   return out;
 };
-
-const SQRT_HALF = 0.7071067811865475244;
 
 export const vlog: VecFn = (c, x) => {
   const xs = c.local("v128");
@@ -81,7 +78,7 @@ export const vlog: VecFn = (c, x) => {
     .set(e);
   c.get(xs).i32x4(0x807fffff).simd("v128.and").i32x4(0x3f000000).simd("v128.or").set(m);
   // m < √½: m ← 2m − 1, e ← e − 1; else m ← m − 1
-  c.get(m).f32x4(SQRT_HALF).simd("f32x4.lt").set(mask);
+  c.get(m).f32x4(Math.SQRT1_2).simd("f32x4.lt").set(mask);
   c.get(m).get(m).get(mask).simd("v128.and").simd("f32x4.add").f32x4(1).simd("f32x4.sub").set(m);
   c.get(e).f32x4(1).get(mask).simd("v128.and").simd("f32x4.sub").set(e);
   c.get(m).get(m).simd("f32x4.mul").set(z);

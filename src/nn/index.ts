@@ -1,12 +1,12 @@
 // The `nn` namespace: activations, softmax family and oneHot, composed from np functions and primitives.
 import { TracegradError } from "../core/errors.js";
-import type { ArrayLike, Tensor } from "../core/tensor.js";
 import { normalizeAxes } from "../core/shape.js";
-import * as lax from "../primitives/index.js";
+import type { ArrayLike, Tensor } from "../core/tensor.js";
 import { asTensor } from "../numpy/convert.js";
 import * as np from "../numpy/elementwise.js";
+import { expandDims } from "../numpy/manipulation.js";
 import { sum } from "../numpy/reductions.js";
-import { expandDims } from "../numpy/shape.js";
+import * as lax from "../primitives/index.js";
 
 const floatTensor = (x: ArrayLike): Tensor => {
   const t = asTensor(x);

@@ -1,5 +1,5 @@
 // Converting user data (numbers, nested arrays, typed arrays, tensors) to tensors, with weak typing of JS scalars.
-import { type DType, checkDType, convertData, dtypeOfTypedArray, promote, weakDType } from "../core/dtype.js";
+import { checkDType, convertData, type DType, dtypeOfTypedArray, promote, weakDType } from "../core/dtype.js";
 import { ShapeError, TracegradError } from "../core/errors.js";
 import { broadcastShapes, checkShape, shapeEq } from "../core/shape.js";
 import { type ArrayLike, Tensor } from "../core/tensor.js";

@@ -1,5 +1,5 @@
 // Creating tensors: zeros, ones, full, arange, linspace, eye, and the *Like forms.
-import { type DType, allocate, checkDType } from "../core/dtype.js";
+import { allocate, checkDType, type DType } from "../core/dtype.js";
 import { TracegradError } from "../core/errors.js";
 import { checkShape, sizeOf } from "../core/shape.js";
 import { type ArrayLike, Tensor } from "../core/tensor.js";

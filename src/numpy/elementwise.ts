@@ -1,8 +1,8 @@
 // Elementwise np functions: broadcasting, promotion, and int → float where the math needs floats.
 import { isFloat } from "../core/dtype.js";
+import { broadcastShapes } from "../core/shape.js";
 import type { ArrayLike, Tensor } from "../core/tensor.js";
 import * as lax from "../primitives/index.js";
-import { broadcastShapes } from "../core/shape.js";
 import { asTensor, broadcastTo, operands } from "./convert.js";
 
 const toFloat = (t: Tensor): Tensor => (isFloat(t.dtype) ? t : lax.convertElementType(t, "float32"));

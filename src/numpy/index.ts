@@ -3,10 +3,10 @@ import type { TensorOps } from "../core/tensor.js";
 import { array, broadcastTo } from "./convert.js";
 import { arange, eye, full, linspace, ones, onesLike, zeros, zerosLike } from "./creation.js";
 import * as ew from "./elementwise.js";
-import { dot, matmul, outer } from "./linalg.js";
 import { at, index } from "./indexing.js";
+import { dot, matmul, outer } from "./linalg.js";
+import { astype, concatenate, expandDims, reshape, slice, squeeze, stack, take, transpose } from "./manipulation.js";
 import { argmax, argmin, max, mean, min, prod, sum } from "./reductions.js";
-import { astype, concatenate, expandDims, reshape, slice, squeeze, stack, take, transpose } from "./shape.js";
 
 /**
  * NumPy-style functions, as `jax.numpy`: broadcasting and dtype promotion everywhere, every argument an ArrayLike.

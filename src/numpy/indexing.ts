@@ -2,9 +2,9 @@
 import { fmtShape, ShapeError, TracegradError } from "../core/errors.js";
 import { type ArrayLike, type AtUpdate, type Index, Tensor } from "../core/tensor.js";
 import * as lax from "../primitives/index.js";
+import { checkedIndex } from "../primitives/structure/gather_and_scatter.js";
 import { slicePadding } from "../primitives/structure/slice_and_pad.js";
 import { asTensor, broadcastTo, promoted } from "./convert.js";
-import { checkedIndex } from "../primitives/structure/gather_and_scatter.js";
 
 /** How an index maps x to the result: slice → rev → gather → reshape → (transpose). */
 interface Plan {
@@ -55,16 +55,21 @@ function plan(op: string, shape: readonly number[], idx: readonly Index[]): Plan
   const p: Plan = { start: [], limit: [], strides: [], reversed: [], boxShape: [], gatheredShape: [], finalShape: [] };
   const advanced: number[] = []; // entry positions of tensor and number indices (NumPy's advanced indices, when a tensor is present)
   let ax = 0;
-  const whole = (n: number) => {
-    p.start.push(0), p.limit.push(n), p.strides.push(1), p.boxShape.push(n);
+  /** One axis of the strided box: elements lo, lo + step, … below hi, `size` of them. */
+  const box = (lo: number, hi: number, step: number, size: number) => {
+    p.start.push(lo);
+    p.limit.push(hi);
+    p.strides.push(step);
+    p.boxShape.push(size);
   };
+  const whole = (n: number) => box(0, n, 1, n);
   idx.forEach((e, k) => {
     if (e === null) return p.finalShape.push(1);
     const n = shape[ax]!;
     if (typeof e === "number") {
       if (!Number.isInteger(e)) throw new TracegradError(`${op}: index ${e} on axis ${ax} is not a whole number`);
       const j = checkedIndex(op, e, n, ax);
-      p.start.push(j), p.limit.push(j + 1), p.strides.push(1), p.boxShape.push(1);
+      box(j, j + 1, 1, 1);
       advanced.push(k);
     } else if (e instanceof Tensor) {
       if (e.dtype !== "int32")
@@ -76,10 +81,7 @@ function plan(op: string, shape: readonly number[], idx: readonly Index[]): Plan
     } else if (Array.isArray(e)) {
       const { start, step, count } = rangeOf(op, e, n, ax);
       const lo = step > 0 ? start : count > 0 ? start + (count - 1) * step : 0;
-      p.start.push(lo),
-        p.limit.push(count > 0 ? lo + (count - 1) * Math.abs(step) + 1 : lo),
-        p.strides.push(Math.abs(step)),
-        p.boxShape.push(count);
+      box(lo, count > 0 ? lo + (count - 1) * Math.abs(step) + 1 : lo, Math.abs(step), count);
       if (step < 0) p.reversed.push(ax);
       p.finalShape.push(count);
     } else {

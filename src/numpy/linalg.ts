@@ -1,5 +1,5 @@
 // dot, matmul and outer with NumPy semantics, lowered to dot_general.
-import { ShapeError, fmtShape } from "../core/errors.js";
+import { fmtShape, ShapeError } from "../core/errors.js";
 import { broadcastShapes } from "../core/shape.js";
 import type { ArrayLike, Tensor } from "../core/tensor.js";
 import * as lax from "../primitives/index.js";

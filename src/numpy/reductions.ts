@@ -1,6 +1,6 @@
 // Reductions with NumPy's axis/keepdims semantics.
 import { isFloat } from "../core/dtype.js";
-import { ShapeError, TracegradError, fmtShape } from "../core/errors.js";
+import { fmtShape, ShapeError, TracegradError } from "../core/errors.js";
 import { normalizeAxes, normalizeAxis } from "../core/shape.js";
 import type { ArrayLike, ReduceOpts, Tensor } from "../core/tensor.js";
 import * as lax from "../primitives/index.js";

@@ -1,5 +1,5 @@
 // Constants in programs: a concrete scalar, and values broadcast from one (one broadcast of a literal in the IR).
-import { type DType, allocate } from "../core/dtype.js";
+import { allocate, type DType } from "../core/dtype.js";
 import { Tensor } from "../core/tensor.js";
 import { broadcastInDim } from "./structure/broadcast_and_sum.js";
 

@@ -2,16 +2,16 @@
 // families its derivative comes from: linear, bilinear, zero, a formula per input, or a rule of its own.
 import * as E from "fp-ts/Either";
 import type { ShapedArray } from "../core/aval.js";
-import { type DType, isFloat, type TypedArray, allocateFilledLater } from "../core/dtype.js";
+import { allocateFilledLater, type DType, isFloat, type TypedArray } from "../core/dtype.js";
 import type { TracegradError } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
 import type { AdFamily, Atom, Eqn, Primitive, SimplifyCtx } from "../ir/jaxpr.js";
 import { formatParamsDefault } from "../ir/pprint.js";
-import type { LinearArg, Tangents, TestSpec } from "../ir/rules.js";
+import type { LinearArg, Tangents, TestSpec } from "../ir/rule_types.js";
 import { bind1 } from "../ir/trace.js";
 import type { Lowering } from "../lowering/rules.js";
 import { type EagerLoop, eagerBackend } from "./eager_backend.js";
-import { type Kernel, generatedKernel } from "./generated_kernels.js";
+import { generatedKernel, type Kernel } from "./generated_kernels.js";
 
 /** A transpose rule: the cotangent of each linear input (UndefinedPrimal), null for the others. */
 export type TransposeRule<P> = (ct: Tensor, args: LinearArg[], params: P) => (Tensor | null)[];
@@ -19,7 +19,14 @@ export type TransposeRule<P> = (ct: Tensor, args: LinearArg[], params: P) => (Te
 /** How a single-output primitive's derivative is given; build it with one of the families below. */
 export interface Derivative<P> {
   readonly family: AdFamily;
-  jvp(tangents: (Tensor | null)[], primals: Tensor[], out: Tensor, params: P, self: Primitive<P>, t: Tangents): Tensor | null;
+  jvp(
+    tangents: (Tensor | null)[],
+    primals: Tensor[],
+    out: Tensor,
+    params: P,
+    self: Primitive<P>,
+    t: Tangents,
+  ): Tensor | null;
   readonly transpose?: TransposeRule<P>;
 }
 
@@ -132,7 +139,9 @@ export function definePrimitive<P>(def: PrimitiveDef<P>): Primitive<P> {
     name: def.name,
     abstractEval,
     check: (avals, params) => orThrow(abstractEval(avals, params)),
-    impl: def.lowering?.emit ? generatedImpl(def, () => self) : (args, params, outAvals) => [def.impl(args, params, outAvals[0]!)],
+    impl: def.lowering?.emit
+      ? generatedImpl(def, () => self)
+      : (args, params, outAvals) => [def.impl(args, params, outAvals[0]!)],
     adFamily: ad.family,
     jvp: (tangents, primals, outs, params, t) => [ad.jvp(tangents, primals, outs[0]!, params, self, t)],
     batch: (args, dims, params) => {

@@ -24,7 +24,17 @@ export interface EagerBackend {
   /** Whether a float32 product of operands and a result of these sizes fits its memory. */
   fitsMatmul(aSize: number, bSize: number, outSize: number): boolean;
   /** float32 out[b] = A[b]·B[b], A viewed as [nb, m, k] and B as [nb, k, n] through element strides. */
-  matmul(a: Float32Array, as: Strides3, b: Float32Array, bs: Strides3, nb: number, m: number, k: number, n: number, out: Float32Array): void;
+  matmul(
+    a: Float32Array,
+    as: Strides3,
+    b: Float32Array,
+    bs: Strides3,
+    nb: number,
+    m: number,
+    k: number,
+    n: number,
+    out: Float32Array,
+  ): void;
 }
 
 let provided: EagerBackend | undefined;

@@ -1,6 +1,6 @@
 // Eager CPU kernels shared by primitives: strided copies, reductions, elementwise maps, batched matmul.
 import type { ShapedArray } from "../core/aval.js";
-import { type TypedArray, allocate } from "../core/dtype.js";
+import { allocate, type TypedArray } from "../core/dtype.js";
 import { type Shape, sizeOf, stridesOf } from "../core/shape.js";
 import { Tensor } from "../core/tensor.js";
 

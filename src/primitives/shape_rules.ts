@@ -2,9 +2,9 @@
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../core/aval.js";
 import { type DType, isFloat } from "../core/dtype.js";
-import { DTypeError, ShapeError, type TracegradError, fmtShape } from "../core/errors.js";
+import { DTypeError, fmtShape, ShapeError, type TracegradError } from "../core/errors.js";
 import { shapeEq } from "../core/shape.js";
-import type { Choose, TestSpec } from "../ir/rules.js";
+import type { Choose, TestSpec } from "../ir/rule_types.js";
 
 /** The params of primitives that have none (most elementwise ones). */
 export type NoParams = Record<string, never>;

@@ -1,19 +1,20 @@
 // The public autodiff transforms: jvp, linearize, vjp, grad, valueAndGrad.
 import { isFloat } from "../core/dtype.js";
-import { DTypeError, GradientError, TracegradError, fmtShape } from "../core/errors.js";
+import { DTypeError, fmtShape, GradientError, TracegradError } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
 import {
+  flatten,
+  isPlainObject,
   type Loose,
   type LooseArgs,
   type LooseAt,
-  type TensorTree,
-  flatten,
-  isPlainObject,
   numLeaves,
+  type TensorTree,
   unflatten,
 } from "../core/tree.js";
 import { fullLike, zerosLike } from "../primitives/index.js";
 import {
+  type AnyFn,
   checkArgnums,
   flatFunction,
   flattenTensors,
@@ -27,7 +28,6 @@ import { jvpFlat } from "./jvp_trace.js";
 import { linearizeFlat } from "./linearize.js";
 
 type Fn = (...args: never[]) => unknown;
-type AnyFn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /**
  * Forward mode: `f` at `primals` and its directional derivative along `tangents` (both arrays, one entry per argument).

@@ -1,10 +1,10 @@
 // Transposition of linear jaxprs: one reverse sweep over the equations, accumulating cotangents.
 import { TracegradError } from "../core/errors.js";
-import { type LinearArg, UndefinedPrimal } from "../ir/rules.js";
 import type { Tensor } from "../core/tensor.js";
 import type { Atom, Jaxpr, Var } from "../ir/jaxpr.js";
-import { add } from "../primitives/index.js";
+import { type LinearArg, UndefinedPrimal } from "../ir/rule_types.js";
 import { bind } from "../ir/trace.js";
+import { add } from "../primitives/index.js";
 
 /**
  * Cotangents of the jaxpr's inputs given cotangents of its outputs (null: zero). The jaxpr must be

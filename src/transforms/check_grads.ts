@@ -26,7 +26,8 @@ export interface CheckGradsOptions {
   seed?: number;
 }
 
-type Fn = (...args: any[]) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** A function of any arguments, called here with the ones given to checkGrads. */
+type Fn = (...args: unknown[]) => unknown;
 
 const values = (t: Tensor): Float64Array => Float64Array.from(t.toTypedArray());
 const lowest = (ts: readonly Tensor[]): DType => (ts.some((t) => t.dtype === "float32") ? "float32" : "float64");
@@ -94,7 +95,11 @@ const fmt = (a: Float64Array) =>
  * @example checkGrads((x: Tensor) => x.sin().sum(), [np.array([0.5, 1], { dtype: "float64" })]) // undefined
  * checkGrads((x: Tensor) => stopGradient(x).mul(x).sum(), [np.array([0.5, 1], { dtype: "float64" })]) // throws GradientCheckError
  */
-export function checkGrads(f: Fn, args: readonly unknown[], opts: CheckGradsOptions = {}): void {
+export function checkGrads(
+  f: (...args: never[]) => unknown,
+  args: readonly unknown[],
+  opts: CheckGradsOptions = {},
+): void {
   if (!Array.isArray(args)) throw new TracegradError("checkGrads: args must be an array of positional arguments");
   const { order = 2, modes = ["fwd", "rev"] } = opts;
   const rand = mulberry32(opts.seed ?? 0);
@@ -137,5 +142,5 @@ export function checkGrads(f: Fn, args: readonly unknown[], opts: CheckGradsOpti
       if (k > 1) run((...x: unknown[]) => vjp(g, ...x)[1](u as never), a, k - 1, `the VJP of ${label}`);
     }
   };
-  run(f, [...args], order, `'${fnName(f)}'`);
+  run(f as Fn, [...args], order, `'${fnName(f)}'`);
 }

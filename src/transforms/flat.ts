@@ -1,9 +1,9 @@
 // The pytree boundary of every transform: arguments to flat tensor lists and back, with typed errors.
 import { isFloat } from "../core/dtype.js";
-import { DTypeError, ShapeError, TracegradError, fmtShape } from "../core/errors.js";
+import { DTypeError, fmtShape, ShapeError, TracegradError } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
+import { flatten, type TreeDef, treeDefEqual, treeDefString, unflatten } from "../core/tree.js";
 import { conversionCount } from "../ir/trace.js";
-import { type TreeDef, flatten, treeDefEqual, treeDefString, unflatten } from "../core/tree.js";
 import { scalar } from "../primitives/index.js";
 
 /** A pytree leaf as a tensor: JS numbers are float32, booleans bool. */
@@ -42,17 +42,20 @@ export function flatFunction(op: string, f: (...args: never[]) => unknown, inTre
   return { g, box };
 }
 
+/**
+ * Any function, as the implementations behind the transforms' typed signatures take and return them (the overloads
+ * users see are typed; these bodies pass user functions and arguments through untouched).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the untyped implementation signature behind typed overloads
+export type AnyFn = (...args: any[]) => any;
+
 /** `f` as a function of the arguments at positions `nums` only, the others fixed to `args`. */
-export function partialArgs<R>(
-  f: (...args: any[]) => R,
-  args: readonly unknown[],
-  nums: readonly number[],
-): (...diff: unknown[]) => R {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
-  return (...diff) => {
+export function partialArgs<R>(f: (...args: never[]) => R, args: readonly unknown[], nums: readonly number[]) {
+  const call = f as (...args: unknown[]) => R;
+  return (...diff: unknown[]): R => {
     const full = [...args];
     nums.forEach((n, k) => (full[n] = diff[k]));
-    return f(...full);
+    return call(...full);
   };
 }
 
@@ -114,7 +117,7 @@ export function matchTree(op: string, what: string, tree: unknown, def: TreeDef,
   });
 }
 
-export const fnName = (f: Function): string => f.name || "<anonymous>"; // eslint-disable-line @typescript-eslint/ban-types
+export const fnName = (f: { name: string }): string => f.name || "<anonymous>";
 
 /** Sets `f.name` (error messages and jaxprs name the function), returning `f`. */
 export function named<F extends (...args: never[]) => unknown>(f: F, name: string): F {

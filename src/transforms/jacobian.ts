@@ -1,11 +1,12 @@
 // jacfwd, jacrev, hessian: full Jacobians from one linearization, with vmap pushing all basis vectors through it at once.
-import { type DType, allocate, isFloat } from "../core/dtype.js";
+import { allocate, type DType, isFloat } from "../core/dtype.js";
 import { DTypeError } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
 import { type LooseAt, type TreeDef, unflatten } from "../core/tree.js";
 import { reshape, transpose, zeros } from "../primitives/index.js";
 import type { GradOf } from "./autodiff.js";
 import {
+  type AnyFn,
   checkArgnums,
   flatFunction,
   flattenTensors,
@@ -34,7 +35,6 @@ export type JacobianOf<R, In> = R extends Tensor | number
     : R extends object
       ? { [K in keyof R]: JacobianOf<R[K], In> }
       : never;
-type AnyFn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** The standard basis of a shape, stacked: [n, ...shape] with a 1 at (i, i) (a constant under tracing). */
 function basis(shape: readonly number[], dtype: DType): Tensor {
@@ -50,9 +50,8 @@ function toBlock(stacked: Tensor, lead: readonly number[], shape: readonly numbe
   return reshape(moved, [...lead, ...shape]);
 }
 
-function jacobian(op: "jacfwd" | "jacrev", f: AnyFn, argnums: number | readonly number[]) {
-  return (...args: any[]): any => {
-    // eslint-disable-line @typescript-eslint/no-explicit-any
+function jacobian(op: "jacfwd" | "jacrev", f: AnyFn, argnums: number | readonly number[]): AnyFn {
+  return (...args: unknown[]): unknown => {
     const nums = checkArgnums(op, argnums, args.length);
     const [xs, inTree] = flattenTensors(
       op,

@@ -63,7 +63,7 @@ export function jvpJaxpr(kind: string, name: string, j: ClosedJaxpr, nonzero: re
 }
 
 /** `j` split by which inputs are unknown (partial evaluation). */
-export interface Split {
+export interface PartialJaxprs {
   /** Known inputs → known outputs, then residuals. */
   known: ClosedJaxpr;
   /** Residuals, then unknown inputs → unknown outputs. */
@@ -74,7 +74,12 @@ export interface Split {
   nKnownOuts: number;
 }
 
-export function partialEvalJaxpr(kind: string, name: string, j: ClosedJaxpr, unknownIn: readonly boolean[]): Split {
+export function partialEvalJaxpr(
+  kind: string,
+  name: string,
+  j: ClosedJaxpr,
+  unknownIn: readonly boolean[],
+): PartialJaxprs {
   return memo(j, `pe:${bits(unknownIn)}`, () => {
     let outUnknown: boolean[] = [];
     let unknown!: Jaxpr;
@@ -90,7 +95,9 @@ export function partialEvalJaxpr(kind: string, name: string, j: ClosedJaxpr, unk
           (t) => {
             const pe = t as PETrace;
             let k = 0;
-            const ins = j.inAvals.map((a, i) => (unknownIn[i] ? pe.unknown(a) : (pe.lift(knownArgs[k++]!) as PETracer)));
+            const ins = j.inAvals.map((a, i) =>
+              unknownIn[i] ? pe.unknown(a) : (pe.lift(knownArgs[k++]!) as PETracer),
+            );
             const outs = asFunction(j)(...ins).map((o) => fullRaise(pe, o) as PETracer);
             outUnknown = outs.map((o) => o.value === undefined);
             const built = pe.builder.build(
@@ -98,7 +105,12 @@ export function partialEvalJaxpr(kind: string, name: string, j: ClosedJaxpr, unk
               outs.filter((o) => o.value === undefined),
             );
             // the unknown part's constants (residuals) become its leading inputs
-            unknown = new Jaxpr([], [...built.jaxpr.constvars, ...built.jaxpr.invars], built.jaxpr.eqns, built.jaxpr.outs);
+            unknown = new Jaxpr(
+              [],
+              [...built.jaxpr.constvars, ...built.jaxpr.invars],
+              built.jaxpr.eqns,
+              built.jaxpr.outs,
+            );
             const knownOuts = outs.filter((o) => o.value !== undefined).map((o) => o.value!);
             nKnownOuts = knownOuts.length;
             return [...knownOuts, ...built.consts];

@@ -3,7 +3,7 @@ import type { ShapedArray } from "../core/aval.js";
 import { isFloat } from "../core/dtype.js";
 import type { Tensor } from "../core/tensor.js";
 import type { Primitive } from "../ir/jaxpr.js";
-import type { Tangents } from "../ir/rules.js";
+import type { Tangents } from "../ir/rule_types.js";
 import { bind, fullRaise, Trace, Tracer, withMain } from "../ir/trace.js";
 import { addTangents, zerosLike } from "../primitives/index.js";
 

@@ -1,9 +1,9 @@
 // makeJaxpr: traces a function, for the shapes and dtypes passed, into a printable closed jaxpr.
 import { ShapedArray } from "../core/aval.js";
-import { fullRaise, withMain } from "../ir/trace.js";
 import type { LooseArgs } from "../core/tree.js";
 import { StagingTrace } from "../ir/build.js";
 import { ClosedJaxpr } from "../ir/jaxpr.js";
+import { fullRaise, withMain } from "../ir/trace.js";
 import { flatFunction, flattenTensors, fnName } from "./flat.js";
 
 /**

@@ -1,9 +1,9 @@
 // Partial evaluation: known values are computed now, unknown ones (tangents) are recorded into a jaxpr.
 import type { ShapedArray } from "../core/aval.js";
-import type { Primitive, StageUnknown } from "../ir/jaxpr.js";
 import type { Tensor } from "../core/tensor.js";
-import { Trace, Tracer, bind } from "../ir/trace.js";
 import { JaxprBuilder } from "../ir/build.js";
+import type { Primitive, StageUnknown } from "../ir/jaxpr.js";
+import { bind, Trace, Tracer } from "../ir/trace.js";
 
 export class PETracer extends Tracer {
   constructor(

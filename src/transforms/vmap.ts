@@ -1,10 +1,10 @@
 // vmap: batch tracers carry a value and the axis its batch lives on; each primitive's batch rule maps it once.
 import { ShapedArray } from "../core/aval.js";
-import { ShapeError, TracegradError, fmtShape } from "../core/errors.js";
-import type { Primitive } from "../ir/jaxpr.js";
+import { fmtShape, ShapeError, TracegradError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
-import { Trace, Tracer, bind, fullRaise, withMain } from "../ir/trace.js";
-import { type TensorTree, flatten, isPlainObject, unflatten } from "../core/tree.js";
+import { flatten, isPlainObject, type TensorTree, unflatten } from "../core/tree.js";
+import type { Primitive } from "../ir/jaxpr.js";
+import { bind, fullRaise, Trace, Tracer, withMain } from "../ir/trace.js";
 import { batchedAt, moveAxis } from "../primitives/batching.js";
 import { flatFunction, fnName, leafTensor, named } from "./flat.js";
 
@@ -77,7 +77,8 @@ function expandAxes(
       else if (isPlainObject(v)) for (const k of Object.keys(v).sort()) walk(v[k], `${p}.${k}`);
       else out.push({ axis: spec, path: p });
     };
-    return walk(value, path);
+    walk(value, path);
+    return;
   }
   const mismatch = (kind: string) =>
     new TracegradError(

@@ -73,7 +73,7 @@ export function wasmLoop(s: LoopSpec): WasmLoop | undefined {
   if (!w) return undefined;
   const io = loopIO(s);
   const { code, listing } = emitFunction(s, io);
-  const run = instantiate(w, code);
+  const run = instantiateLoop(w, code);
   if (!run) return undefined;
   const layout: Layout = {
     ins: io.ins,
@@ -86,7 +86,7 @@ export function wasmLoop(s: LoopSpec): WasmLoop | undefined {
   return {
     ins: io.ins.map((x) => x.v),
     outs: io.outs,
-    source: describe(s, io, listing),
+    source: loopSource(s, io, listing),
     fn: (outer, inner, ...arrays) => call(w, loop, layout, outer * inner, arrays),
   };
 }
@@ -166,7 +166,16 @@ function emitFunction(s: LoopSpec, io: LoopIO): { code: Code; listing: string[] 
   const zero = c.local("v128");
   c.f32x4(0).set(zero);
   // column sums start at zero
-  sums.forEach((_, q) => overRow((b) => b.get(outPtr(stored.length + q)).get(jo).op("i32.add").get(zero).simdMem("v128.store")));
+  sums.forEach((_, q) =>
+    overRow((b) =>
+      b
+        .get(outPtr(stored.length + q))
+        .get(jo)
+        .op("i32.add")
+        .get(zero)
+        .simdMem("v128.store"),
+    ),
+  );
   c.i32(0).set(fo);
   c.for(
     row,
@@ -208,7 +217,14 @@ function emitFunction(s: LoopSpec, io: LoopIO): { code: Code; listing: string[] 
             listing.push(`  %${k} = ${isScalarBroadcast(e) ? "splat" : e.prim.name} ${e.inputs.map(name).join(" ")}`);
           }
         }
-        stored.forEach((v, j) => storeLanes(b, lane.get(v)!, v.aval.dtype === "bool", () => b.get(outPtr(j)).get(v.aval.dtype === "bool" ? bo : fo).op("i32.add")));
+        stored.forEach((v, j) =>
+          storeLanes(b, lane.get(v)!, v.aval.dtype === "bool", () =>
+            b
+              .get(outPtr(j))
+              .get(v.aval.dtype === "bool" ? bo : fo)
+              .op("i32.add"),
+          ),
+        );
         b.get(fo).i32(16).op("i32.add").set(fo);
       });
     },
@@ -253,18 +269,15 @@ function storeLanes(c: Code, l: number, mask: boolean, address: () => void): voi
     return;
   }
   // masks to bytes 0/1: narrow the lanes twice (all bits set stays −1), keep bit 0, store four bytes
-  c.get(l)
-    .get(l)
-    .simd("i16x8.narrow_i32x4_s")
-    .get(l)
-    .get(l)
-    .simd("i16x8.narrow_i32x4_s")
-    .simd("i8x16.narrow_i16x8_s");
+  c.get(l).get(l).simd("i16x8.narrow_i32x4_s").get(l).get(l).simd("i16x8.narrow_i32x4_s").simd("i8x16.narrow_i16x8_s");
   c.i32x4(0x01010101).simd("v128.and").simdLaneMem("v128.store32_lane", 0);
 }
 
 /** Step 3: the module over the kernels' memory and its `run`, or undefined where it does not validate. */
-function instantiate(w: WasmKernels, code: Code): { run: (...a: number[]) => void; module: WebAssembly.Module } | undefined {
+function instantiateLoop(
+  w: WasmKernels,
+  code: Code,
+): { run: (...a: number[]) => void; module: WebAssembly.Module } | undefined {
   try {
     const module = new WebAssembly.Module(
       assemble({
@@ -280,7 +293,7 @@ function instantiate(w: WasmKernels, code: Code): { run: (...a: number[]) => voi
 }
 
 /** Step 4: the loop's text for `lower().source`: its inputs and how each is read, its equations and its stores. */
-function describe(s: LoopSpec, io: LoopIO, listing: string[]): string {
+function loopSource(s: LoopSpec, io: LoopIO, listing: string[]): string {
   const shape = s.split ? `${s.split.outer} rows × ${s.split.inner}` : `${s.size} elements`;
   const params = [...io.ins.map((_, k) => `in${k}`), ...io.outs.map((_, j) => `out${j}`)];
   const name = (v: Var) => `%${s.eqns.findIndex((e) => e.outs[0] === v)}`;
@@ -288,7 +301,9 @@ function describe(s: LoopSpec, io: LoopIO, listing: string[]): string {
   return [
     `// WebAssembly SIMD loop over f32x4 lanes (float32 "fast" mode), ${shape}`,
     `function fused(outer, inner, ${params.join(", ")}) {`,
-    ...io.ins.map((x, k) => `  // in${k}: ${x.mask ? "bool" : "float32"}, read ${x.read === "0" ? "once" : `by ${x.read}`}`),
+    ...io.ins.map(
+      (x, k) => `  // in${k}: ${x.mask ? "bool" : "float32"}, read ${x.read === "0" ? "once" : `by ${x.read}`}`,
+    ),
     ...listing,
     stores,
     "}",
@@ -325,8 +340,14 @@ function call(
     align16(read === "i" ? (mask ? padded : 4 * padded) : read === "j" ? 4 * l.inner : read === "o" ? 4 * l.rows : 4);
   const at: number[] = [];
   let end = 0;
-  l.ins.forEach((x) => (at.push(end), (end += bytes(x.read, x.mask))));
-  l.outs.forEach((o) => (at.push(end), (end += o.column ? align16(4 * l.inner) : bytes("i", o.mask))));
+  for (const x of l.ins) {
+    at.push(end);
+    end += bytes(x.read, x.mask);
+  }
+  for (const o of l.outs) {
+    at.push(end);
+    end += o.column ? align16(4 * l.inner) : bytes("i", o.mask);
+  }
   const { f32, u8 } = memoryViews(w, end);
   l.ins.forEach((x, k) => {
     const a = arrays[k]!;

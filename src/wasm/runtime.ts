@@ -2,7 +2,7 @@
 // Undefined where WebAssembly SIMD is unavailable (the JS kernels then run). Nothing here runs at import time.
 import type { Strides3 } from "../primitives/eager_backend.js";
 import { MR, NR, sgemmModule } from "./sgemm.js";
-import { MAX_ARGS, type Pool, hardwareThreads, startPool } from "./threads.js";
+import { hardwareThreads, MAX_ARGS, type Pool, startPool } from "./threads.js";
 
 export type { Strides3 } from "../primitives/eager_backend.js";
 
@@ -164,7 +164,6 @@ export function memoryViews(w: WasmKernels, bytes: number): { f32: Float32Array;
 
 /** A float32 view of at least `floats` elements of the kernels' memory (valid until the next call). */
 export const heap = (w: WasmKernels, floats: number): Float32Array => memoryViews(w, floats * 4).f32;
-
 
 /**
  * out[b] = A[b]·B[b] in float32, for A viewed as [nb, m, k] and B as [nb, k, n] with element strides `as` and

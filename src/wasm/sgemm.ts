@@ -3,7 +3,7 @@
 // micro-kernel keeps f32x4 accumulators; k is split into blocks of KC so a B panel stays in L1 while A streams.
 // Each C element sums over k in order, in float32, with the same block boundaries whatever the shape's other
 // sizes or the thread count, so results do not depend on how the work is split.
-import { Code, assemble } from "../lowering/encode.js";
+import { assemble, Code } from "../lowering/encode.js";
 
 export const MR = 4;
 export const NR = 8;

@@ -1,13 +1,14 @@
 // `npm run test:browser`: the WebAssembly kernels and Web Worker threads in headless Chromium, in a page served
 // cross-origin isolated (COOP/COEP), so SharedArrayBuffer exists. Needs a Chromium binary (Debian: apt-get install
 // chromium; or set CHROMIUM=/path). Not part of `npm test`: CI machines have no browser.
-import { createServer } from "node:http";
+
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "tsup";
 import { chromium } from "playwright-core";
+import { build } from "tsup";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const out = mkdtempSync(path.join(tmpdir(), "tracegrad-browser-"));

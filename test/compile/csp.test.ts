@@ -1,8 +1,9 @@
 // Where a Content-Security-Policy forbids code generation (`new Function` throws EvalError), jit interprets its
 // optimised program and says so once per process; eager elementwise kernels fall back silently. Each test loads a
 // fresh copy of the library (module state: the warned-once flag, kernel caches) with Function replaced.
+
+import { grad, jit, np, type Tensor } from "tracegrad";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { type Tensor, grad, jit, np } from "tracegrad";
 
 type Lib = typeof import("../../src/index.js");
 

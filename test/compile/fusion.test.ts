@@ -1,8 +1,9 @@
 // Fused loops of jit against independent references: plain JS loops (float64, or float32 rounded where the mode
 // says: "exact" after every operation, "fast" only where a value is stored) and hand-computed numbers; eager only
 // where the claim is "same as eager". Also buffer planning across calls and the eager fast path's cache behaviour.
+
+import { type DType, grad, jit, np, type Tensor, tree } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { type DType, Tensor, grad, jit, np, tree } from "tracegrad";
 
 const F = Math.fround;
 type Arr = ArrayLike<number>;

@@ -1,7 +1,7 @@
 // Tensor: accessors, toArray/item/toTypedArray, toString, JS conversions, chaining methods, immutability.
 import { inspect } from "node:util";
+import { ConcretizationError, np, ShapeError, Tensor, TracegradError } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { ConcretizationError, ShapeError, Tensor, TracegradError, np } from "tracegrad";
 import { catchError, expectClose, expectTensor } from "../helpers.js";
 
 describe("accessors", () => {

@@ -1,6 +1,7 @@
 // Pytrees: flatten / unflatten / map / leaves / structure over nested arrays, objects, null and undefined.
+
+import { np, type Tensor, TracegradError, tree } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { Tensor, TracegradError, np, tree } from "tracegrad";
 import { catchError, expectTensor } from "../helpers.js";
 
 describe("tree.flatten and tree.unflatten", () => {

@@ -1,8 +1,9 @@
 // IR passes, tested on printed jaxprs: DCE, CSE, constant folding, exact algebraic simplification.
+
+import { evalJaxpr, grad, Jaxpr, jit, makeJaxpr, np, type Tensor, Var } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { Jaxpr, type Tensor, Var, evalJaxpr, grad, jit, makeJaxpr, np } from "tracegrad";
-import { cse, dce, fold, optimize, simplify } from "../../src/ir/passes/index.js";
 import type { Program } from "../../src/ir/passes/index.js";
+import { cse, dce, fold, optimize, simplify } from "../../src/ir/passes/index.js";
 
 const traced = (f: (...xs: Tensor[]) => Tensor, ...xs: Tensor[]): Program => {
   const c = makeJaxpr(f)(...xs);

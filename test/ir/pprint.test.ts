@@ -1,6 +1,7 @@
 // IR printing: makeJaxpr output for plain, differentiated, closed-over and multi-output functions (inline snapshots).
+
+import { grad, jvp, makeJaxpr, np, type Tensor } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { type Tensor, grad, jvp, makeJaxpr, np } from "tracegrad";
 import { varName } from "../../src/ir/pprint.js";
 
 const f = (x: Tensor) => x.sin().sum();

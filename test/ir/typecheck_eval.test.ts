@@ -1,19 +1,19 @@
 // typecheckJaxpr (Right with output avals / Left on hand-built bad jaxprs) and evalJaxpr (reproduces eager results).
 import * as E from "fp-ts/Either";
-import { describe, expect, it } from "vitest";
 import {
   type Eqn,
+  evalJaxpr,
+  grad,
   Jaxpr,
+  makeJaxpr,
+  np,
   ShapedArray,
   type Tensor,
   TracegradError,
-  Var,
-  evalJaxpr,
-  grad,
-  makeJaxpr,
-  np,
   typecheckJaxpr,
+  Var,
 } from "tracegrad";
+import { describe, expect, it } from "vitest";
 import { Lit } from "../../src/ir/jaxpr.js";
 import { addP } from "../../src/primitives/elementwise/add.js";
 import { sinP } from "../../src/primitives/elementwise/sin_cos.js";

@@ -1,6 +1,7 @@
 // nn activations: hand-checked values, dtypes, derivatives at kinks as JAX defines them, and stability at |x| = 1000.
+
+import { type DType, grad, jvp, nn, np, type Tensor } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { type DType, type Tensor, grad, jvp, nn, np } from "tracegrad";
 import { expectClose, expectTensor, valuesOf } from "../helpers.js";
 
 const f64 = (v: number | number[]) => np.array(v, { dtype: "float64" });

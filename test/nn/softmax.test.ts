@@ -1,7 +1,8 @@
 // nn.softmax / logSoftmax / logsumexp and nn.oneHot: hand-checked values, axes, stability at |x| = 1000, masked
 // (−∞) logits, gradients, and errors.
+
+import { type DType, grad, hessian, jacrev, jvp, nn, np, ShapeError, type Tensor, TracegradError } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { type DType, ShapeError, type Tensor, TracegradError, grad, hessian, jacrev, jvp, nn, np } from "tracegrad";
 import { catchError, expectClose, expectTensor, valuesOf } from "../helpers.js";
 
 const f64 = (v: number[] | number[][]) => np.array(v, { dtype: "float64" });

@@ -1,6 +1,7 @@
 // NumPy broadcasting of binary ops and np.where vs a plain-JS reference on random compatible shape pairs.
+
+import { grad, np, ShapeError, type Tensor } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { ShapeError, type Tensor, grad, np } from "tracegrad";
 import { catchError, expectClose, rng, strides, unravel, valuesOf } from "../helpers.js";
 
 /** Reference NumPy broadcast of two shapes, or undefined if incompatible. */

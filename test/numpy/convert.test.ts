@@ -1,6 +1,7 @@
 // np.array from numbers, booleans, nested arrays, typed arrays and tensors; dtype promotion and weak typing of JS numbers.
+
+import { DTypeError, np, ShapeError, type Tensor, TracegradError } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { DTypeError, ShapeError, type Tensor, TracegradError, np } from "tracegrad";
 import { catchError, expectClose, expectTensor } from "../helpers.js";
 
 describe("np.array", () => {

@@ -1,6 +1,7 @@
 // Creation functions: zeros, ones, full, zerosLike, onesLike, arange, linspace, eye — shapes, dtypes, values.
+
+import { np, ShapeError, TracegradError } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { ShapeError, TracegradError, np } from "tracegrad";
 import { catchError, expectClose, expectTensor } from "../helpers.js";
 
 describe("zeros, ones, full", () => {

@@ -1,6 +1,7 @@
 // Elementwise np functions not covered elsewhere: comparisons, where, clip, abs, square, astype (truncation), NaN handling.
+
+import { DTypeError, grad, jvp, np, type Tensor } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { DTypeError, type Tensor, grad, jvp, np } from "tracegrad";
 import { catchError, expectClose, expectTensor } from "../helpers.js";
 
 describe("comparisons", () => {

@@ -1,10 +1,7 @@
 // NumPy indexing x.slice(...) and JAX-style functional updates x.at(...).set/add/mul: hand-checked values, their
 // derivatives (transposes to pad / scatter-add), behaviour under transforms, and errors.
-import { describe, expect, it } from "vitest";
+
 import {
-  ShapeError,
-  type Tensor,
-  TracegradError,
   evalJaxpr,
   grad,
   jacfwd,
@@ -12,8 +9,12 @@ import {
   jvp,
   makeJaxpr,
   np,
+  ShapeError,
+  type Tensor,
+  TracegradError,
   vjp,
 } from "tracegrad";
+import { describe, expect, it } from "vitest";
 import { catchError, expectTensor } from "../helpers.js";
 
 /** x[i, j, k] = 12i + 4j + k, shape [2, 3, 4]. */

@@ -1,6 +1,7 @@
 // np.matmul (batched, broadcast batch dims, 1-D operands), np.dot (N-D rule), np.outer, vs plain-JS loops.
+
+import { grad, np, ShapeError, type Tensor } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { ShapeError, type Tensor, grad, np } from "tracegrad";
 import { catchError, expectClose, expectTensor, rng, strides, unravel, valuesOf } from "../helpers.js";
 
 /** A float64 tensor of `shape` with small random integer entries, and its data. */

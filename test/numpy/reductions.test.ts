@@ -1,6 +1,7 @@
 // Reductions sum / mean / max / min with axis (number, array, negative) and keepdims, vs a plain-JS reference.
+
+import { np, ShapeError, type Tensor } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { ShapeError, type Tensor, np } from "tracegrad";
 import { catchError, expectClose, expectTensor, strides, unravel } from "../helpers.js";
 
 /** Plain-JS reduction of a row-major array over `axes`, returning [shape, values]. */

@@ -1,6 +1,7 @@
 // Shape functions: reshape (−1), transpose, expandDims, squeeze, broadcastTo, concatenate, stack — values and gradients.
+
+import { grad, np, ShapeError, type Tensor, TracegradError } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { ShapeError, type Tensor, TracegradError, grad, np } from "tracegrad";
 import { catchError, expectTensor, strides, unravel, valuesOf } from "../helpers.js";
 
 const a6 = () => np.arange(6); // int32 [0 … 5]

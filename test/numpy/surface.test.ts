@@ -1,8 +1,9 @@
 // The np surface beyond the basics: log1p expm1 tan sign prod argmax argmin take slice — values and dtypes;
 // derivatives as JAX defines them (subgradients at kinks, zero derivatives, transposes); and every kind of bad input
 // raising a typed error that names the function, the bad value and what to do instead.
+
+import { DTypeError, grad, jvp, makeJaxpr, nn, np, ShapeError, type Tensor, TracegradError, vjp } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { DTypeError, ShapeError, type Tensor, TracegradError, grad, jvp, makeJaxpr, nn, np, vjp } from "tracegrad";
 import { catchError, expectClose, expectTensor, valuesOf } from "../helpers.js";
 
 const f64 = (v: Parameters<typeof np.array>[0]) => np.array(v, { dtype: "float64" });

@@ -1,6 +1,7 @@
 // lax primitives used directly: no broadcasting or promotion, typed shape/dtype errors, kernels and derivative rules by hand.
+
+import { type ArrayLike, DTypeError, grad, jvp, lax, np, ShapeError, type Tensor, TracegradError } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { type ArrayLike, DTypeError, ShapeError, type Tensor, TracegradError, grad, jvp, lax, np } from "tracegrad";
 import { catchError, expectTensor, valuesOf } from "../helpers.js";
 
 const i32 = (v: number[]) => np.array(v, { dtype: "int32" });

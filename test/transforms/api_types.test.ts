@@ -1,6 +1,7 @@
 // Type-level checks: transforms applied directly to np/nn functions typecheck (no TS2589) and keep precise types.
+
+import { grad, hessian, jacrev, jvp, nn, np, type Tensor, valueAndGrad, vjp } from "tracegrad";
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { type Tensor, grad, hessian, jacrev, jvp, np, nn, valueAndGrad, vjp } from "tracegrad";
 
 describe("transforms of np/nn functions (parameters typed ArrayLike)", () => {
   it("grad, valueAndGrad, jacrev, vjp and jvp accept them and return Tensors", () => {

@@ -1,6 +1,7 @@
 // checkGrads: passes for correct derivatives (orders 1–2, pytrees, float32), throws GradientCheckError with both values otherwise.
+
+import { checkGrads, GradientCheckError, np, stopGradient, type Tensor, TracegradError } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { GradientCheckError, type Tensor, TracegradError, checkGrads, np, stopGradient } from "tracegrad";
 import { traceDepth } from "../../src/ir/trace.js";
 import { catchError } from "../helpers.js";
 

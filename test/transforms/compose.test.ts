@@ -1,6 +1,7 @@
 // Composition of transforms (higher order, closures over tracers), JS control flow under grad/jvp, stopGradient, tie-splitting.
+
+import { grad, hessian, jacfwd, jacrev, jvp, linearize, np, stopGradient, Tensor, valueAndGrad, vjp } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { Tensor, grad, hessian, jacfwd, jacrev, jvp, linearize, np, stopGradient, valueAndGrad, vjp } from "tracegrad";
 import { expectClose, expectTensor } from "../helpers.js";
 
 const f64 = (v: number | number[] | number[][]) => np.array(v, { dtype: "float64" });

@@ -1,13 +1,9 @@
 // Typed errors with useful messages, and a clean trace stack (library still usable) after every one of them.
-import { afterEach, describe, expect, it } from "vitest";
+
 import {
   ConcretizationError,
   DTypeError,
   GradientError,
-  ShapeError,
-  Tensor,
-  TracegradError,
-  UnexpectedTracerError,
   grad,
   jacfwd,
   jacrev,
@@ -16,9 +12,14 @@ import {
   linearize,
   makeJaxpr,
   np,
+  ShapeError,
+  type Tensor,
+  TracegradError,
+  UnexpectedTracerError,
   valueAndGrad,
   vjp,
 } from "tracegrad";
+import { afterEach, describe, expect, it } from "vitest";
 import { traceDepth } from "../../src/ir/trace.js";
 import { catchError, expectTensor } from "../helpers.js";
 

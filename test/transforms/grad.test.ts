@@ -1,6 +1,7 @@
 // grad and valueAndGrad: values against hand derivatives, argnums, hasAux, pytree arguments, JS-number arguments, types.
+
+import { grad, np, Tensor, valueAndGrad } from "tracegrad";
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { Tensor, grad, np, valueAndGrad } from "tracegrad";
 import { expectClose, expectTensor } from "../helpers.js";
 
 const f64 = (v: number | number[] | number[][]) => np.array(v, { dtype: "float64" });

@@ -1,6 +1,7 @@
 // jacfwd, jacrev, hessian: shapes [...out.shape, ...in.shape] and values vs hand / plain-JS Jacobians.
+
+import { hessian, jacfwd, jacrev, np, type Tensor } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { type Tensor, hessian, jacfwd, jacrev, np } from "tracegrad";
 import { expectClose, expectTensor, unravel } from "../helpers.js";
 
 const f64 = (v: number | number[] | number[][]) => np.array(v, { dtype: "float64" });

@@ -1,20 +1,21 @@
 // jit: one trace per input signature (cache, LRU eviction, staticArgnums), lower(), composition with the other
 // transforms (nested jit, closures over outer tracers, grad/vmap through jit), pytrees, and its typed errors.
-import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
+
 import {
   ConcretizationError,
-  Tensor,
-  TracegradError,
-  UnexpectedTracerError,
   evalJaxpr,
   grad,
   jit,
   jvp,
   makeJaxpr,
   np,
+  type Tensor,
+  TracegradError,
+  UnexpectedTracerError,
   vjp,
   vmap,
 } from "tracegrad";
+import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
 import { traceDepth } from "../../src/ir/trace.js";
 import { catchError, expectClose, expectTensor } from "../helpers.js";
 

@@ -1,6 +1,7 @@
 // Graph scale: a 100,000-op chain does not overflow the stack; a diamond DAG's gradient IR grows linearly, not 2^n.
+
+import { grad, makeJaxpr, np, type Tensor } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { type Tensor, grad, makeJaxpr, np } from "tracegrad";
 
 const f64 = (v: number) => np.array(v, { dtype: "float64" });
 

@@ -1,6 +1,7 @@
 // vjp, jvp and linearize: values, pytree primals / tangents / cotangents, non-float inputs.
+
+import { jvp, linearize, np, type Tensor, vjp } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { type Tensor, jvp, linearize, np, vjp } from "tracegrad";
 import { expectClose, expectTensor } from "../helpers.js";
 
 const f64 = (v: number | number[] | number[][]) => np.array(v, { dtype: "float64" });

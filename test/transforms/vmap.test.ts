@@ -1,13 +1,9 @@
 // vmap: inAxes/outAxes (numbers, negative, null, pytree prefixes), unbatched outputs, composition with every
 // transform, no loop over the batch, and typed errors that leave the trace stack clean.
-import { afterEach, describe, expect, it } from "vitest";
+
 import {
   ConcretizationError,
   GradientError,
-  ShapeError,
-  Tensor,
-  TracegradError,
-  UnexpectedTracerError,
   grad,
   hessian,
   jacfwd,
@@ -17,10 +13,15 @@ import {
   makeJaxpr,
   nn,
   np,
+  ShapeError,
+  type Tensor,
+  TracegradError,
+  UnexpectedTracerError,
   valueAndGrad,
   vjp,
   vmap,
 } from "tracegrad";
+import { afterEach, describe, expect, it } from "vitest";
 import { traceDepth } from "../../src/ir/trace.js";
 import { catchError, expectClose, expectTensor } from "../helpers.js";
 

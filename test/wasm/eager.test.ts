@@ -2,8 +2,9 @@
 // long float32 operands of arithmetic, comparisons and selects run as wasm loops. These operations round exactly as
 // eager's JS kernels do, so results must be bitwise equal with the kernels on and off (setWasmDisabled), specials
 // included; the approximate vectorised functions (exp, log, tanh, logistic) never replace eager's own kernels.
+
+import { type DType, lax, np, type Tensor } from "tracegrad";
 import { afterEach, describe, expect, it } from "vitest";
-import { type DType, type Tensor, lax, np } from "tracegrad";
 import { mulberry32 as rng } from "../../src/core/random.js";
 import { addP } from "../../src/primitives/elementwise/add.js";
 import { expP } from "../../src/primitives/elementwise/exp.js";

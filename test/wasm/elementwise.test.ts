@@ -13,11 +13,11 @@
 // under either policy, the arithmetic programs here return e^x of their first input as one more output, computed
 // in the same fused run (`withExp`); their arithmetic outputs must then be bitwise equal to eager.
 import os from "node:os";
+import { grad, jit, lax, np, type Tensor } from "tracegrad";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Tensor, grad, jit, lax, np } from "tracegrad";
-import { setThreads, setWasmDisabled, threadsReady, wasmKernels } from "../../src/wasm/runtime.js";
-import { MAX_F32, MIN_NORMAL, MIN_SUB, bitwise, show, uniform, values } from "./data.js";
 import { mulberry32 as rng } from "../../src/core/random.js";
+import { setThreads, setWasmDisabled, threadsReady, wasmKernels } from "../../src/wasm/runtime.js";
+import { bitwise, MAX_F32, MIN_NORMAL, MIN_SUB, show, uniform, values } from "./data.js";
 
 afterEach(() => setWasmDisabled(false));
 

@@ -17,11 +17,11 @@
 // width is not a multiple of 4, and row sums, stay in JS. Where a test claims wasm it asserts the source, so it cannot
 // pass vacuously on the JS path (where fast mode computes in double precision and need not be bitwise equal to eager).
 import os from "node:os";
+import { grad, jit, lax, nn, np, type Tensor } from "tracegrad";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { type Tensor, grad, jit, lax, nn, np } from "tracegrad";
-import { setThreads, threadsReady, wasmKernels } from "../../src/wasm/runtime.js";
-import { MAX_F32, MIN_NORMAL, MIN_SUB, bitwise, show, uniform, values } from "./data.js";
 import { mulberry32 as rng } from "../../src/core/random.js";
+import { setThreads, threadsReady, wasmKernels } from "../../src/wasm/runtime.js";
+import { bitwise, MAX_F32, MIN_NORMAL, MIN_SUB, show, uniform, values } from "./data.js";
 
 afterEach(() => setThreads(undefined));
 afterAll(() => setThreads(undefined));

@@ -1,7 +1,7 @@
 // The WebAssembly encoder (src/wasm/encode.ts): LEB128 against hand-computed bytes, and small modules assembled
 // with Code/assemble that must validate and compute the right values over an imported `env.memory`.
 import { describe, expect, it } from "vitest";
-import { Code, type ModuleSpec, assemble, sleb, uleb } from "../../src/lowering/encode.js";
+import { assemble, Code, type ModuleSpec, sleb, uleb } from "../../src/lowering/encode.js";
 import { sgemmModule } from "../../src/wasm/sgemm.js";
 
 // ───────────────────────────── LEB128 ─────────────────────────────

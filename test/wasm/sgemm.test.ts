@@ -5,8 +5,9 @@
 import { spawnSync } from "node:child_process";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
+import { jit, lax, np, type Tensor } from "tracegrad";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { type Tensor, jit, lax, np } from "tracegrad";
+import { mulberry32 as rng } from "../../src/core/random.js";
 import {
   type Strides3,
   setThreads,
@@ -16,8 +17,7 @@ import {
   wasmKernels,
 } from "../../src/wasm/runtime.js";
 import { KC, MC_PANELS, MR, NR } from "../../src/wasm/sgemm.js";
-import { mulberry32 as rng } from "../../src/core/random.js";
-import { type DN, type Data, type Ref, U, bitwiseDiff, reference, sizeOf } from "./reference.js";
+import { bitwiseDiff, type Data, type DN, type Ref, reference, sizeOf, U } from "./reference.js";
 
 afterEach(() => {
   setThreads(undefined);

@@ -2,7 +2,7 @@
 // returning an incomplete result, waits for every worker first, and the pool keeps working afterwards.
 import os from "node:os";
 import { describe, expect, it } from "vitest";
-import { Code, assemble } from "../../src/lowering/encode.js";
+import { assemble, Code } from "../../src/lowering/encode.js";
 import { newKind, setThreads, splitWork, threadsReady, wasmKernels } from "../../src/wasm/runtime.js";
 
 /** run(count, address, slot): reads an i32 at `address` (a trap past the memory's end), then stores 1 at `slot`. */

@@ -1,6 +1,6 @@
 // Common-subexpression elimination: an equation identical to an earlier one (primitive, params, inputs) reuses it.
 import type { Atom, ClosedJaxpr } from "../jaxpr.js";
-import { type Program, onSubjaxprs, rewrite } from "./rewrite.js";
+import { onSubjaxprs, type Program, rewrite } from "./rewrite.js";
 
 /** Text that identifies an atom: variables by identity, literals by dtype and exact bits (−0 ≠ 0, NaN = NaN). */
 function atomKey(a: Atom, ids: Map<object, number>): string {

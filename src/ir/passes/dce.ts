@@ -1,7 +1,7 @@
 // Dead-code elimination: every primitive is pure, so equations whose outputs nothing uses are dropped, also inside
 // the jaxprs equations carry (their inputs and outputs stay: the equation's interface does not change).
 import { type Atom, type ClosedJaxpr, type Eqn, Jaxpr, type Var } from "../jaxpr.js";
-import { type Program, onSubjaxprs, pruneConsts, withSubjaxprs } from "./rewrite.js";
+import { onSubjaxprs, type Program, pruneConsts, withSubjaxprs } from "./rewrite.js";
 
 export function dce(p: Program, inner: (j: ClosedJaxpr) => ClosedJaxpr = onSubjaxprs(dce)): Program {
   const live = new Set<Atom>(p.jaxpr.outs);

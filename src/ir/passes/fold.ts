@@ -2,7 +2,7 @@
 // Only single-element results: folding a broadcast would bake a big constant in, and an empty result is no literal.
 // An equation that carries jaxprs is never folded (it may run a loop at compile time); its jaxprs are folded inside.
 import { type ClosedJaxpr, Lit } from "../jaxpr.js";
-import { type Program, onSubjaxprs, rewrite } from "./rewrite.js";
+import { onSubjaxprs, type Program, rewrite } from "./rewrite.js";
 
 export function fold(p: Program, inner: (j: ClosedJaxpr) => ClosedJaxpr = onSubjaxprs(fold)): Program {
   return rewrite(

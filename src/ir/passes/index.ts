@@ -5,7 +5,7 @@ import { cse } from "./cse.js";
 import { dce } from "./dce.js";
 import { fold } from "./fold.js";
 import { inlineCalls } from "./inline.js";
-import { type Program, onSubjaxprs, rewrite } from "./rewrite.js";
+import { onSubjaxprs, type Program, rewrite } from "./rewrite.js";
 import { simplify } from "./simplify.js";
 
 export type { Program } from "./rewrite.js";
@@ -24,5 +24,9 @@ export function optimize(p: Program, maxRounds = 8): Program {
     cur = next;
     if (same) break;
   }
-  return rewrite(cur, (e) => ({ eqn: e }), onSubjaxprs((q) => optimize(q, maxRounds)));
+  return rewrite(
+    cur,
+    (e) => ({ eqn: e }),
+    onSubjaxprs((q) => optimize(q, maxRounds)),
+  );
 }

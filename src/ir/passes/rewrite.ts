@@ -114,6 +114,8 @@ export function pruneConsts(p: Program): Program {
   });
   if (lits.size === 0 && keep.length === p.jaxpr.constvars.length) return p;
   const sub = (a: Atom) => (a._tag === "Var" ? (lits.get(a) ?? a) : a);
-  const eqns = p.jaxpr.eqns.map((e) => (e.inputs.some((a) => lits.has(a as Var)) ? { ...e, inputs: e.inputs.map(sub) } : e));
+  const eqns = p.jaxpr.eqns.map((e) =>
+    e.inputs.some((a) => lits.has(a as Var)) ? { ...e, inputs: e.inputs.map(sub) } : e,
+  );
   return { jaxpr: new Jaxpr(keep, p.jaxpr.invars, eqns, p.jaxpr.outs.map(sub)), consts: vals };
 }

@@ -3,7 +3,7 @@
 // broadcast∘broadcast, conversions to the same type. Not x·0 (NaN·0 = NaN) and not x + (+0) (−0 + 0 = +0, so 1/x
 // would change sign). This file holds the pass and the rule builders primitives declare them with.
 import type { Atom, ClosedJaxpr, Eqn, SimplifyCtx } from "../jaxpr.js";
-import { type Program, type RewriteCtx, onSubjaxprs, rewrite } from "./rewrite.js";
+import { onSubjaxprs, type Program, type RewriteCtx, rewrite } from "./rewrite.js";
 
 /** A primitive's simplification rule (see Primitive.simplify). */
 export type SimplifyRule = <P>(e: Eqn<P>, ctx: SimplifyCtx) => Atom | Eqn<P> | undefined;

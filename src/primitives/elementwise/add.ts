@@ -1,7 +1,7 @@
 // add: x + y (linear in both).
 import type { Tensor } from "../../core/tensor.js";
 import { dropUnit } from "../../ir/passes/simplify.js";
-import { isUndefined } from "../../ir/rules.js";
+import { isUndefined } from "../../ir/rule_types.js";
 import { bind1 } from "../../ir/trace.js";
 import { simdOp } from "../../lowering/simd.js";
 import { vectorized } from "../batching.js";

@@ -20,7 +20,8 @@ export const powP = definePrimitive<NoParams>({
   // d xʸ = y·xʸ⁻¹·dx + log(x)·xʸ·dy, with JAX's conventions at 0: the dx term is 0 where y = 0,
   // and the dy term uses log(1) where x = 0 (so 0ʸ has a finite y-derivative).
   ad: formula(
-    (tx, [x, y]) => mul(tx, select(eq(y!, fullLike(y!, 0)), fullLike(y!, 0), mul(y!, pow(x!, sub(y!, fullLike(y!, 1)))))),
+    (tx, [x, y]) =>
+      mul(tx, select(eq(y!, fullLike(y!, 0)), fullLike(y!, 0), mul(y!, pow(x!, sub(y!, fullLike(y!, 1)))))),
     (ty, [x], out) => mul(ty, mul(log(select(eq(x!, fullLike(x!, 0)), fullLike(x!, 1), x!)), out)),
   ),
   batch: vectorized,

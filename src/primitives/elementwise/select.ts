@@ -5,7 +5,7 @@ import { allocate } from "../../core/dtype.js";
 import { DTypeError, fmtShape, ShapeError } from "../../core/errors.js";
 import { shapeEq } from "../../core/shape.js";
 import { Tensor } from "../../core/tensor.js";
-import { isUndefined } from "../../ir/rules.js";
+import { isUndefined } from "../../ir/rule_types.js";
 import { bind1 } from "../../ir/trace.js";
 import { simdSelect } from "../../lowering/simd.js";
 import { vectorized } from "../batching.js";

@@ -5,7 +5,7 @@ import { allocateFilledLater, type TypedArray } from "../../core/dtype.js";
 import { DTypeError, fmtShape, ShapeError } from "../../core/errors.js";
 import { sizeOf, stridesOf } from "../../core/shape.js";
 import { Tensor } from "../../core/tensor.js";
-import { isUndefined, type LinearArg } from "../../ir/rules.js";
+import { isUndefined, type LinearArg } from "../../ir/rule_types.js";
 import { bind1 } from "../../ir/trace.js";
 import { bilinear, definePrimitive } from "../define.js";
 import { eagerBackend, type Strides3 } from "../eager_backend.js";

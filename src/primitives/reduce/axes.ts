@@ -4,7 +4,7 @@ import { ShapedArray } from "../../core/aval.js";
 import { fmtShape, ShapeError, type TracegradError } from "../../core/errors.js";
 import type { Tensor } from "../../core/tensor.js";
 import type { Primitive } from "../../ir/jaxpr.js";
-import type { Choose, TestSpec } from "../../ir/rules.js";
+import type { Choose, TestSpec } from "../../ir/rule_types.js";
 import { bind1 } from "../../ir/trace.js";
 import { randomShape } from "../shape_rules.js";
 import { moveAxis } from "../structure/transpose.js";

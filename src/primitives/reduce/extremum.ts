@@ -1,8 +1,8 @@
 // The reduce_max / reduce_min family: kernel and tie-splitting derivative shared by both.
 import type { ShapedArray } from "../../core/aval.js";
 import { definePrimitive, rule } from "../define.js";
-import { convertElementType } from "../elementwise/convert_element_type.js";
 import { eq } from "../elementwise/compare.js";
+import { convertElementType } from "../elementwise/convert_element_type.js";
 import { div } from "../elementwise/div.js";
 import { mul } from "../elementwise/mul.js";
 import { reduce } from "../kernels.js";

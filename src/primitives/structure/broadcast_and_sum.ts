@@ -90,7 +90,9 @@ export const reduceSumP = definePrimitive<AxesParams>({
   // the sum's cotangent is copied back to every summed position
   ad: linear((ct, [x], { axes }) => [broadcastInDim(ct, x!.aval.shape, keptDims(x!.aval.ndim, axes))]),
   batch: reduceBatch,
-  lowering: { reduce: { axes: (p) => p.axes, init: () => 0, step: (acc, v) => `${acc} + ${v}`, wasm: simdOp("f32x4.add") } },
+  lowering: {
+    reduce: { axes: (p) => p.axes, init: () => 0, step: (acc, v) => `${acc} + ${v}`, wasm: simdOp("f32x4.add") },
+  },
   testing: reduceTesting(),
 });
 

@@ -5,7 +5,7 @@ import { allocate } from "../../core/dtype.js";
 import { DTypeError, fmtShape, ShapeError } from "../../core/errors.js";
 import { sizeOf } from "../../core/shape.js";
 import { Tensor } from "../../core/tensor.js";
-import { isUndefined } from "../../ir/rules.js";
+import { isUndefined } from "../../ir/rule_types.js";
 import { bind1 } from "../../ir/trace.js";
 import { batchedAt, batchSize } from "../batching.js";
 import { definePrimitive, linear } from "../define.js";

@@ -8,7 +8,7 @@ import { allocate } from "../../core/dtype.js";
 import { DTypeError, fmtShape, ShapeError, TracegradError } from "../../core/errors.js";
 import { shapeEq, sizeOf } from "../../core/shape.js";
 import { Tensor } from "../../core/tensor.js";
-import type { Choose } from "../../ir/rules.js";
+import type { Choose } from "../../ir/rule_types.js";
 import { bind1 } from "../../ir/trace.js";
 import { batchedAt, batchSize } from "../batching.js";
 import { definePrimitive, linear } from "../define.js";
@@ -101,9 +101,12 @@ export const gatherP = definePrimitive<GatherParams>({
     );
     return Tensor._of(dst, out.shape, out.dtype);
   },
-  ad: linear((ct, [x, i], { axis, batch_dims }) => [scatterAdd(ct, i as Tensor, axis, x!.aval.shape, batch_dims), null], {
-    linearIn: [0],
-  }),
+  ad: linear(
+    (ct, [x, i], { axis, batch_dims }) => [scatterAdd(ct, i as Tensor, axis, x!.aval.shape, batch_dims), null],
+    {
+      linearIn: [0],
+    },
+  ),
   // an unbatched table with batched indices needs no copy; otherwise both get a leading batch dim
   batch: ([x, i], [dx, di], { axis, batch_dims: nb }) => {
     if (dx === null && nb === 0) return [gather(x!, moveAxis(i!, di!, 0), axis, 0), axis];

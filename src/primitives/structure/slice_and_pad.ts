@@ -7,7 +7,7 @@ import { allocate } from "../../core/dtype.js";
 import { DTypeError, fmtShape, ShapeError } from "../../core/errors.js";
 import { stridesOf } from "../../core/shape.js";
 import { Tensor } from "../../core/tensor.js";
-import { isUndefined } from "../../ir/rules.js";
+import { isUndefined } from "../../ir/rule_types.js";
 import { bind1 } from "../../ir/trace.js";
 import { batchedAt, batchSize } from "../batching.js";
 import { scalar, zerosLike } from "../constants.js";
@@ -99,7 +99,7 @@ export function slice(
   limit: readonly number[],
   strides: readonly number[] | null = null,
 ): Tensor {
-  const st = strides && strides.some((k) => k !== 1) ? [...strides] : null;
+  const st = strides?.some((k) => k !== 1) ? [...strides] : null;
   if (!st && start.every((s) => s === 0) && limit.length === x.ndim && limit.every((l, i) => l === x.shape[i]))
     return x;
   return bind1(sliceP, [x], { start_indices: [...start], limit_indices: [...limit], strides: st });
@@ -116,7 +116,7 @@ const paddedSize = (n: number, [lo, hi, interior]: readonly [number, number, num
 export const padP = definePrimitive<PadParams>({
   name: "pad",
   abstractEval: ([x, v], { padding_config: cfg }) => {
-    if (!v || v.ndim !== 0) return E.left(new ShapeError("pad: the padding value must be a scalar"));
+    if (v?.ndim !== 0) return E.left(new ShapeError("pad: the padding value must be a scalar"));
     if (v.dtype !== x!.dtype)
       return E.left(new DTypeError(`pad: padding value dtype ${v.dtype} differs from operand dtype ${x!.dtype}`));
     if (cfg.length !== x!.ndim || cfg.some((c) => c.some((k) => !Number.isInteger(k) || k < 0))) {

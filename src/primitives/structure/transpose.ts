@@ -31,7 +31,9 @@ export const transposeP = definePrimitive<TransposeParams>({
           ),
         )
       : E.left(
-          new ShapeError(`transpose: (${p.join(", ")}) is not a permutation of the axes of shape ${fmtShape(x!.shape)}`),
+          new ShapeError(
+            `transpose: (${p.join(", ")}) is not a permutation of the axes of shape ${fmtShape(x!.shape)}`,
+          ),
         ),
   impl: ([x], { permutation: p }, out) => {
     const s = stridesOf(x!.shape);

@@ -1,5 +1,5 @@
-// The one list of first-order primitives (those that carry jaxprs are listed in higher_order/registry.ts): property
-// tests iterate it, so a primitive added here is covered by every law.
+// Every first-order primitive (the registry, higher_order/registry.ts, adds those that carry jaxprs): property tests
+// iterate the registry, so a primitive listed here is covered by every law.
 import type { Primitive } from "../ir/jaxpr.js";
 import { absP } from "./elementwise/abs.js";
 import { addP } from "./elementwise/add.js";
@@ -42,8 +42,51 @@ import { transposeP } from "./structure/transpose.js";
 
 /** Every first-order primitive, typed as the registry sees them (params differ per primitive). */
 export const firstOrderPrimitives: readonly Primitive[] = [
-  negP, addP, subP, mulP, divP, expP, logP, sinP, cosP, tanhP, sqrtP, powP, maxP, minP,
-  eqP, neP, ltP, leP, gtP, geP, selectP, stopGradientP, convertElementTypeP,
-  reduceSumP, reduceMaxP, reduceMinP, broadcastInDimP, reshapeP, transposeP, concatenateP, sliceP, dotGeneralP,
-  log1pP, expm1P, tanP, logisticP, erfP, absP, signP, reduceProdP, argmaxP, argminP, revP, padP, gatherP, scatterAddP, iotaP,
+  negP,
+  addP,
+  subP,
+  mulP,
+  divP,
+  expP,
+  logP,
+  sinP,
+  cosP,
+  tanhP,
+  sqrtP,
+  powP,
+  maxP,
+  minP,
+  eqP,
+  neP,
+  ltP,
+  leP,
+  gtP,
+  geP,
+  selectP,
+  stopGradientP,
+  convertElementTypeP,
+  reduceSumP,
+  reduceMaxP,
+  reduceMinP,
+  broadcastInDimP,
+  reshapeP,
+  transposeP,
+  concatenateP,
+  sliceP,
+  dotGeneralP,
+  log1pP,
+  expm1P,
+  tanP,
+  logisticP,
+  erfP,
+  absP,
+  signP,
+  reduceProdP,
+  argmaxP,
+  argminP,
+  revP,
+  padP,
+  gatherP,
+  scatterAddP,
+  iotaP,
 ];

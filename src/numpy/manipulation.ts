@@ -1,10 +1,10 @@
 // Shape functions: reshape (with −1), transpose, expandDims, squeeze, concatenate, stack, astype.
 import { checkDType, type DType } from "../core/dtype.js";
-import { ShapeError, TracegradError, fmtShape } from "../core/errors.js";
+import { fmtShape, ShapeError, TracegradError } from "../core/errors.js";
 import { normalizeAxes, normalizeAxis, sizeOf } from "../core/shape.js";
 import type { ArrayLike } from "../core/tensor.js";
-import * as lax from "../primitives/index.js";
 import { Tensor } from "../core/tensor.js";
+import * as lax from "../primitives/index.js";
 import { array, asTensor, promoted } from "./convert.js";
 import { index } from "./indexing.js";
 
