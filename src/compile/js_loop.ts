@@ -42,39 +42,60 @@ function rounded(expr: string, dtype: DType, exact: boolean): string {
 /** The loop for `s` split into `outer` × `inner` (a flat loop: inner is its size); undefined without code generation. */
 export function jsLoop(s: LoopSpec, outer: number, inner: number, mode: Float32Mode): FusedGroup | undefined {
   const exact = mode === "exact";
-  const { size, split, later } = s;
-  // code by loop level: 0 before the loop, 1 per outer iteration, 2 per element
-  const code: string[][] = [[], [], []];
-  /** A value's JS name, its loop level, and whether it holds exactly its dtype's value (already rounded). */
-  type Value = { name: string; level: number; rounded: boolean };
-  const produced = new Map<Var, Value>();
-  const ins: Var[] = [];
-  const inPlace: boolean[] = [];
-  /** Reductions: over trailing axes, a scalar per outer iteration; over leading ones (column), the output at j. */
-  const accs: { v: Var; reduce: ReduceLowering<unknown>; arg: string; column: boolean }[] = [];
+  const body = translate(s, exact);
+  const stored = s.eqns
+    .filter((e) => !e.prim.lowering?.reduce)
+    .map((e) => e.outs[0]!)
+    .filter(s.later);
+  const outs = [...stored, ...body.accs.map((a) => a.v)];
+  const params = ["outer", "inner", ...body.ins.map((_, k) => `in${k}`), ...outs.map((_, j) => `out${j}`)];
+  const source = `function fused(${params.join(", ")}) {\n${loopText(s, body, stored, exact)}\n}`;
+  const fn = compileLoop(params, source);
+  if (!fn) return undefined;
+  const outInPlace = [...stored.map(() => true), ...body.accs.map((a) => !a.column)];
+  return { ins: body.ins, inPlace: body.inPlace, outs, outInPlace, source, fn, outer, inner };
+}
+
+/** A value's JS name, its loop level, and whether it holds exactly its dtype's value (already rounded). */
+type Value = { name: string; level: number; rounded: boolean };
+/** A reduction: over trailing axes, a scalar per outer iteration; over leading ones (column), the output at j. */
+type Accumulator = { v: Var; reduce: ReduceLowering<unknown>; arg: string; column: boolean };
+
+/** The run's equations as JS statements by loop level: 0 before the loop, 1 per outer iteration, 2 per element. */
+interface Translated {
+  code: string[][];
+  produced: Map<Var, Value>;
+  ins: Var[];
+  /** Whether input k may share a buffer with an output (it is not read by j, again in every outer iteration). */
+  inPlace: boolean[];
+  accs: Accumulator[];
+}
+
+function translate(s: LoopSpec, exact: boolean): Translated {
+  const t: Translated = { code: [[], [], []], produced: new Map(), ins: [], inPlace: [], accs: [] };
   const input = (a: Var, index: Read): Value => {
-    const k = ins.push(a) - 1;
+    const k = t.ins.push(a) - 1;
     // an input read by j is read again in every outer iteration, after outputs indexed by o were written
-    inPlace.push(index !== "j");
+    t.inPlace.push(index !== "j");
     const level = index === "0" ? 0 : index === "o" ? 1 : 2;
-    code[level]!.push(`const x${k} = in${k}[${index}];`);
+    t.code[level]!.push(`const x${k} = in${k}[${index}];`);
     return { name: `x${k}`, level, rounded: true };
   };
   const read = (a: Atom): Value => {
     if (a._tag === "Lit") return { name: literal(Number(a.value._data![0])), level: 0, rounded: true };
-    let r = produced.get(a);
-    if (!r) produced.set(a, (r = input(a, a.aval.size === 1 ? "0" : "i")));
+    let r = t.produced.get(a);
+    if (!r) t.produced.set(a, (r = input(a, a.aval.size === 1 ? "0" : "i")));
     return r;
   };
   s.eqns.forEach((e, k) => {
     const v = e.outs[0]!;
     const lowering = e.prim.lowering!;
     if (lowering.reduce) {
-      accs.push({ v, reduce: lowering.reduce, arg: read(e.inputs[0]!).name, column: s.column(e) });
+      t.accs.push({ v, reduce: lowering.reduce, arg: read(e.inputs[0]!).name, column: s.column(e) });
       return;
     }
     if (lowering.broadcast && !isScalarBroadcast(e)) {
-      produced.set(v, input(e.inputs[0] as Var, s.broadcastRead(e)));
+      t.produced.set(v, input(e.inputs[0] as Var, s.broadcastRead(e)));
       return;
     }
     const args = e.inputs.map(read);
@@ -91,33 +112,35 @@ export function jsLoop(s: LoopSpec, outer: number, inner: number, mode: Float32M
     const exactHere = exact || lowering.cast === true;
     // computed where its operands first all exist: values not depending on the element are hoisted
     const level = Math.max(0, ...args.map((a) => a.level));
-    code[level]!.push(`const t${k} = ${rounded(expr, v.aval.dtype, exactHere)};`);
-    produced.set(v, { name: `t${k}`, level, rounded: v.aval.dtype !== "float32" || exactHere });
+    t.code[level]!.push(`const t${k} = ${rounded(expr, v.aval.dtype, exactHere)};`);
+    t.produced.set(v, { name: `t${k}`, level, rounded: v.aval.dtype !== "float32" || exactHere });
   });
-  const stored = s.eqns
-    .filter((e) => !e.prim.lowering?.reduce)
-    .map((e) => e.outs[0]!)
-    .filter(later);
-  const outs = [...stored, ...accs.map((a) => a.v)];
-  const params = ["outer", "inner", ...ins.map((_, k) => `in${k}`), ...outs.map((_, j) => `out${j}`)];
-  const accName = (a: (typeof accs)[number], j: number) => (a.column ? `out${stored.length + j}[j]` : `acc${j}`);
-  const accStep = (a: (typeof accs)[number], j: number) =>
+  return t;
+}
+
+/** The function body: hoisted code, then a flat loop over i or a loop over o with an inner loop over j. */
+function loopText(s: LoopSpec, { code, produced, accs }: Translated, stored: Var[], exact: boolean): string {
+  const accName = (a: Accumulator, j: number) => (a.column ? `out${stored.length + j}[j]` : `acc${j}`);
+  const accStep = (a: Accumulator, j: number) =>
     `${accName(a, j)} = ${rounded(a.reduce.step(accName(a, j), a.arg), a.v.aval.dtype, exact)};`;
-  const init = (a: (typeof accs)[number]) => literal(a.reduce.init(a.v.aval.dtype));
+  const init = (a: Accumulator) => literal(a.reduce.init(a.v.aval.dtype));
   const scalarAccs = accs.flatMap((a, j) => (a.column ? [] : [{ a, j }]));
   const columnInits = accs.flatMap((a, j) =>
     a.column ? [`for (let j = 0; j < inner; j++) out${stored.length + j}[j] = ${init(a)};`] : [],
   );
   // a size-1 value in a larger loop is stored once, before it (it is computed there)
-  const once = (v: Var) => v.aval.size === 1 && size !== 1;
-  code[0]!.push(...stored.flatMap((v, j) => (once(v) ? [`out${j}[0] = ${produced.get(v)!.name};`] : [])));
+  const once = (v: Var) => v.aval.size === 1 && s.size !== 1;
+  const before = [
+    ...code[0]!,
+    ...stored.flatMap((v, j) => (once(v) ? [`out${j}[0] = ${produced.get(v)!.name};`] : [])),
+  ];
   const perElement = [
     ...code[2]!,
     ...stored.flatMap((v, j) => (once(v) ? [] : [`out${j}[i] = ${produced.get(v)!.name};`])),
     ...accs.map(accStep),
   ];
   const indent = (lines: string[], n: number) => lines.map((l) => " ".repeat(n) + l).join("\n");
-  const loop = !split
+  const loop = !s.split
     ? `  for (let i = 0; i < inner; i++) {\n${indent(perElement, 4)}\n  }`
     : [
         ...columnInits.map((l) => `  ${l}`),
@@ -134,11 +157,7 @@ export function jsLoop(s: LoopSpec, outer: number, inner: number, mode: Float32M
       ]
         .filter((l) => l !== "")
         .join("\n");
-  const source = `function fused(${params.join(", ")}) {\n${code[0]!.length ? `${indent(code[0]!, 2)}\n` : ""}${loop}\n}`;
-  const fn = compileLoop(params, source);
-  if (!fn) return undefined;
-  const outInPlace = [...stored.map(() => true), ...accs.map((a) => !a.column)];
-  return { ins, inPlace, outs, outInPlace, source, fn, outer, inner };
+  return `${before.length ? `${indent(before, 2)}\n` : ""}${loop}`;
 }
 
 const compileLoop = (params: string[], source: string) =>

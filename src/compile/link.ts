@@ -1,15 +1,35 @@
 // Linking: a scheduled, buffer-planned program becomes one generated function over local variables, which calls the
-// fused loops directly and pre-resolved kernels for everything else. Its free variables are a few arrays (below,
-// `scope`); the source names values vN (tensors) and dN (their data).
+// fused loops directly and pre-resolved kernels for everything else. The source names values vN (tensors) and dN
+// (their data); its free variables are the arrays of `RunSource.scope`.
 import type { ShapedArray } from "../core/aval.js";
 import { allocate, allocateFilledLater, type TypedArray } from "../core/dtype.js";
 import { Tensor } from "../core/tensor.js";
-import type { Atom, Jaxpr, Var } from "../ir/jaxpr.js";
+import type { Atom, Eqn, Jaxpr, Var } from "../ir/jaxpr.js";
 import { compileRefusedOnce } from "./codegen.js";
 import type { FusedGroup } from "./fusion.js";
 import type { BufferPlan, Placement, Schedule } from "./plan.js";
 
 export type Executable = (args: readonly Tensor[]) => Tensor[];
+
+/** The executable and its source (the fused loops, then the function that calls them); undefined without codegen. */
+export function link(
+  jaxpr: Jaxpr,
+  consts: readonly Tensor[],
+  { steps }: Schedule,
+  plan: BufferPlan,
+): { run: Executable; source: string } | undefined {
+  const src = new RunSource(plan, consts);
+  jaxpr.constvars.forEach((v, i) => src.tensor(v, `C[${i}]`));
+  jaxpr.invars.forEach((v, i) => src.tensor(v, `A[${i}]`));
+  steps.forEach((s, k) => ("group" in s ? src.loop(s.group) : src.kernel(s.eqn, k)));
+  const body = src.finish(jaxpr.outs);
+  const make = compileRefusedOnce<(...free: unknown[]) => Executable>(Object.keys(src.scope), `return ${body};`);
+  if (!make) return undefined;
+  const loopSources = steps
+    .flatMap((s) => ("group" in s ? [s.group.source] : []))
+    .map((src, j) => src.replace("function fused(", `function F${j}(`));
+  return { run: make(...Object.values(src.scope)), source: [...loopSources, body].join("\n\n") };
+}
 
 /** Buffers of a call's values that stay inside it, kept for the next call; `free` while no call holds them. */
 interface Arena {
@@ -19,122 +39,113 @@ interface Arena {
 
 type KernelCall = ((ins: Tensor[]) => Tensor[]) | ((ins: Tensor[], outs: TypedArray[]) => void);
 
-/** The executable and its source (the fused loops, then the function that calls them); undefined without codegen. */
-export function link(
-  jaxpr: Jaxpr,
-  consts: readonly Tensor[],
-  { steps }: Schedule,
-  plan: BufferPlan,
-): { run: Executable; source: string } | undefined {
-  // the generated function's free variables: name in the source → what it holds
-  const kernels: KernelCall[] = [];
-  const loops: FusedGroup["fn"][] = [];
-  const literals: Tensor[] = [];
-  const avals: ShapedArray[] = [];
-  const arena: Arena = { free: undefined, make: () => plan.arena.map(({ dtype, size }) => allocate(dtype, size)) };
-  const scope = {
-    T: Tensor,
-    AV: avals,
-    C: [...consts],
-    L: literals,
-    K: kernels,
-    F: loops,
-    Z: arena,
-    N: allocateFilledLater,
-  };
+/** The source of `run(A)`, line by line, and the values it refers to. */
+class RunSource {
+  private readonly lines: string[] = [];
+  private readonly kernels: KernelCall[] = [];
+  private readonly loops: FusedGroup["fn"][] = [];
+  private readonly literals: Tensor[] = [];
+  private readonly avals: ShapedArray[] = [];
+  private readonly ids = new Map<Var, number>();
+  private readonly hasTensor = new Set<Var>();
+  private readonly hasData = new Set<Var>();
+  /** The generated function's free variables: name in the source → what it holds. */
+  readonly scope: Record<string, unknown>;
 
-  const lines: string[] = [];
-  const ids = new Map<Var, number>();
-  const id = (v: Var) => {
-    let n = ids.get(v);
-    if (n === undefined) ids.set(v, (n = ids.size));
+  constructor(
+    private readonly plan: BufferPlan,
+    consts: readonly Tensor[],
+  ) {
+    const arena: Arena = { free: undefined, make: () => plan.arena.map(({ dtype, size }) => allocate(dtype, size)) };
+    this.scope = {
+      T: Tensor, // to wrap loop outputs
+      AV: this.avals, // their shapes and dtypes
+      C: [...consts], // the program's constants
+      L: this.literals, // its literals, as tensors for kernels
+      K: this.kernels, // kernel calls
+      F: this.loops, // fused loops
+      Z: arena, // buffers kept across calls
+      N: allocateFilledLater, // fresh outputs
+    };
+  }
+
+  private id(v: Var): number {
+    let n = this.ids.get(v);
+    if (n === undefined) this.ids.set(v, (n = this.ids.size));
     return n;
-  };
-  const hasTensor = new Set<Var>();
-  const hasData = new Set<Var>();
-  const tensorOf = (a: Atom): string => {
-    if (a._tag === "Lit") return `L[${literals.push(a.value) - 1}]`;
-    if (!hasTensor.has(a)) {
-      lines.push(`const v${id(a)} = new T(AV[${avals.push(a.aval) - 1}], d${id(a)});`);
-      hasTensor.add(a);
-    }
-    return `v${id(a)}`;
-  };
-  const dataOf = (v: Var): string => {
-    if (!hasData.has(v)) {
-      lines.push(`const d${id(v)} = v${id(v)}._data;`);
-      hasData.add(v);
-    }
-    return `d${id(v)}`;
-  };
-  const tensor = (v: Var, expr: string) => {
-    lines.push(`const v${id(v)} = ${expr};`);
-    hasTensor.add(v);
-  };
-  const buffer = (v: Var, b: Placement, comment = "") => {
-    const expr = {
-      view: () => dataOf((b as { of: Var }).of),
-      arena: () => `P[${(b as { slot: number }).slot}]`,
-      reused: () => `d${id((b as { of: Var }).of)}`,
-      fresh: () => `N("${v.aval.dtype}", ${v.aval.size})`,
-    }[b.kind]();
-    lines.push(`const d${id(v)} = ${expr};${comment}`);
-    hasData.add(v);
-  };
+  }
 
-  jaxpr.constvars.forEach((v, i) => tensor(v, `C[${i}]`));
-  jaxpr.invars.forEach((v, i) => tensor(v, `A[${i}]`));
-  steps.forEach((s, k) => {
-    if ("group" in s) {
-      const g = s.group;
-      const ins = g.ins.map(dataOf);
-      // outputs written all loop long first (they take no buffer of this loop's inputs), then the others
-      for (const inPlace of [false, true])
-        g.outs.forEach((v, j) => g.outInPlace[j] === inPlace && buffer(v, plan.placements.get(v)!));
-      const outs = g.outs.map((v) => `d${id(v)}`);
-      lines.push(`F[${loops.push(g.fn) - 1}](${[g.outer, g.inner, ...ins, ...outs].join(", ")});`);
-      return;
+  /** `v` bound to a tensor expression. */
+  tensor(v: Var, expr: string): void {
+    this.lines.push(`const v${this.id(v)} = ${expr};`);
+    this.hasTensor.add(v);
+  }
+
+  /** The name of `a` as a tensor (a loop output is wrapped the first time a kernel or the caller needs it). */
+  private tensorOf(a: Atom): string {
+    if (a._tag === "Lit") return `L[${this.literals.push(a.value) - 1}]`;
+    if (!this.hasTensor.has(a)) this.tensor(a, `new T(AV[${this.avals.push(a.aval) - 1}], d${this.id(a)})`);
+    return `v${this.id(a)}`;
+  }
+
+  /** The name of `v`'s data. */
+  private dataOf(v: Var): string {
+    if (!this.hasData.has(v)) {
+      this.lines.push(`const d${this.id(v)} = v${this.id(v)}._data;`);
+      this.hasData.add(v);
     }
-    const e = s.eqn;
+    return `d${this.id(v)}`;
+  }
+
+  /** `v`'s data where the plan places it. */
+  private place(v: Var, comment = ""): string {
+    const p: Placement = this.plan.placements.get(v)!;
+    const expr =
+      p.kind === "view"
+        ? this.dataOf(p.of)
+        : p.kind === "arena"
+          ? `P[${p.slot}]`
+          : p.kind === "reused"
+            ? `d${this.id(p.of)}`
+            : `N("${v.aval.dtype}", ${v.aval.size})`;
+    this.lines.push(`const d${this.id(v)} = ${expr};${comment}`);
+    this.hasData.add(v);
+    return `d${this.id(v)}`;
+  }
+
+  /** A fused loop: outputs written all loop long are placed first (they take no buffer of this loop's inputs). */
+  loop(g: FusedGroup): void {
+    const ins = g.ins.map((v) => this.dataOf(v));
+    for (const inPlace of [false, true]) g.outs.forEach((v, j) => g.outInPlace[j] === inPlace && this.place(v));
+    const outs = g.outs.map((v) => `d${this.id(v)}`);
+    this.lines.push(`F[${this.loops.push(g.fn) - 1}](${[g.outer, g.inner, ...ins, ...outs].join(", ")});`);
+  }
+
+  /** Equation k as a kernel call: a view of its operand, a kernel writing into arena buffers, or one returning tensors. */
+  kernel(e: Eqn, k: number): void {
     const outAvals = e.outs.map((v) => v.aval);
-    const view = plan.placements.get(e.outs[0]!);
-    if (view?.kind === "view") {
-      buffer(e.outs[0]!, view, ` // ${e.prim.name}`);
-    } else if (plan.intoArena.has(e)) {
-      const dests = e.outs.map((v) => {
-        buffer(v, plan.placements.get(v)!);
-        return `d${id(v)}`;
-      });
+    const args = () => `[${e.inputs.map((a) => this.tensorOf(a)).join(", ")}]`;
+    if (this.plan.placements.get(e.outs[0]!)?.kind === "view") {
+      this.place(e.outs[0]!, ` // ${e.prim.name}`);
+    } else if (this.plan.intoArena.has(e)) {
+      const dests = e.outs.map((v) => this.place(v));
       const [implInto, params] = [e.prim.implInto!, e.params];
       const into = (ins: Tensor[], outs: TypedArray[]) => implInto(ins, params, outAvals, outs);
-      lines.push(
-        `K[${kernels.push(into) - 1}]([${e.inputs.map(tensorOf).join(", ")}], [${dests.join(", ")}]); // ${e.prim.name}`,
-      );
+      this.lines.push(`K[${this.kernels.push(into) - 1}](${args()}, [${dests.join(", ")}]); // ${e.prim.name}`);
     } else {
       const [impl, params] = [e.prim.impl, e.params];
-      const kernel = (ins: Tensor[]) => impl(ins, params, outAvals);
-      lines.push(
-        `const r${k} = K[${kernels.push(kernel) - 1}]([${e.inputs.map(tensorOf).join(", ")}]); // ${e.prim.name}`,
-      );
-      e.outs.forEach((v, j) => tensor(v, `r${k}[${j}]`));
+      const call = (ins: Tensor[]) => impl(ins, params, outAvals);
+      this.lines.push(`const r${k} = K[${this.kernels.push(call) - 1}](${args()}); // ${e.prim.name}`);
+      e.outs.forEach((v, j) => this.tensor(v, `r${k}[${j}]`));
     }
-  });
-  const result = `return [${jaxpr.outs.map(tensorOf).join(", ")}];`;
-  if (plan.arena.length) {
-    // a call takes the arena and gives it back when done: a call made while another runs gets a fresh one
-    lines.unshift("const P = Z.free ?? Z.make();", "Z.free = undefined;");
-    lines.push("Z.free = P;");
   }
-  lines.push(result);
 
-  const body = `return function run(A) {\n  ${lines.join("\n  ")}\n};`;
-  const make = compileRefusedOnce<(...free: unknown[]) => Executable>(Object.keys(scope), body);
-  if (!make) return undefined;
-  const loopSources = steps
-    .flatMap((s) => ("group" in s ? [s.group.source] : []))
-    .map((src, j) => src.replace("function fused(", `function F${j}(`));
-  return {
-    run: make(...Object.values(scope)),
-    source: [...loopSources, `function run(A) {\n  ${lines.join("\n  ")}\n}`].join("\n\n"),
-  };
+  /** The whole function, returning `outs`; a call takes the arena and gives it back (a concurrent call makes its own). */
+  finish(outs: readonly Atom[]): string {
+    const result = `return [${outs.map((a) => this.tensorOf(a)).join(", ")}];`;
+    const lines = this.plan.arena.length
+      ? ["const P = Z.free ?? Z.make();", "Z.free = undefined;", ...this.lines, "Z.free = P;", result]
+      : [...this.lines, result];
+    return `function run(A) {\n  ${lines.join("\n  ")}\n}`;
+  }
 }

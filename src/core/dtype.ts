@@ -6,7 +6,7 @@ export type DType = "float32" | "float64" | "int32" | "bool";
 
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
-export const DTYPES: readonly DType[] = ["bool", "int32", "float32", "float64"];
+const DTYPES: readonly DType[] = ["bool", "int32", "float32", "float64"];
 
 const SHORT: Record<DType, string> = { float32: "f32", float64: "f64", int32: "i32", bool: "bool" };
 /** JAX's short dtype names, as jaxprs print them. */
@@ -14,7 +14,7 @@ export const shortName = (d: DType): string => SHORT[d];
 
 export const isFloat = (d: DType): boolean => d === "float32" || d === "float64";
 
-export function isDType(x: unknown): x is DType {
+function isDType(x: unknown): x is DType {
   return typeof x === "string" && (DTYPES as readonly string[]).includes(x);
 }
 

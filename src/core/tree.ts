@@ -154,7 +154,7 @@ export function treeDefString(d: TreeDef): string {
 }
 
 /** Applies `fn` leafwise to trees of the same structure as the first (a TracegradError names any mismatch). */
-export function treeMap<T>(fn: (...leaves: never[]) => unknown, tree: T, ...rest: unknown[]): TensorTree<T> {
+function treeMap<T>(fn: (...leaves: never[]) => unknown, tree: T, ...rest: unknown[]): TensorTree<T> {
   const apply = fn as (...leaves: unknown[]) => unknown;
   const [leaves, def] = flatten(tree);
   const others = rest.map((r, k) => {

@@ -180,7 +180,7 @@ export interface Primitive<P = unknown> {
 const ONE_LINE = 100;
 
 /** JAX's text of a jaxpr; nested jaxprs (in params) print inside it, indented. */
-export function printJaxpr(j: Jaxpr): string {
+function printJaxpr(j: Jaxpr): string {
   const names = new Map<Var, string>();
   const name = (v: Var) => {
     let n = names.get(v);

@@ -77,7 +77,7 @@ const stack: MainTrace[] = [base];
 /** The staging trace (makeJaxpr, jit) that even operations on constants go to. */
 let dynamic: MainTrace = base;
 
-export function assertAlive(t: Tracer): void {
+function assertAlive(t: Tracer): void {
   const m = t._trace.main;
   if (!m.alive) {
     throw new UnexpectedTracerError(

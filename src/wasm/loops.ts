@@ -132,104 +132,162 @@ function loopIO(s: LoopSpec): LoopIO {
  * the equations for the loop's source text.
  */
 function emitFunction(s: LoopSpec, io: LoopIO): { code: Code; listing: string[] } {
-  const { ins, stored, sums, rowVectors } = io;
-  const c = new Code(["i32", ...Array.from({ length: ins.length + io.outs.length }, () => "i32" as const)]);
-  const ptr = (k: number) => 1 + k;
-  const outPtr = (j: number) => 1 + ins.length + j;
-  // the row, the byte offset within a row (j), the float's byte offset over all (i), and the bool's (i / 4)
-  const [row, jo, fo, bo] = [c.local("i32"), c.local("i32"), c.local("i32"), c.local("i32")];
+  const f = new LoopFunction(s, io);
+  f.read("0");
+  f.zeroColumnSums();
+  f.overRows(() => {
+    f.read("o");
+    f.overRow(() => {
+      f.startVector();
+      f.read("j");
+      f.read("i");
+      s.eqns.forEach((e, k) => f.equation(e, k));
+      f.store();
+    });
+  });
+  return { code: f.code, listing: f.listing };
+}
+
+/** The function being emitted: its locals, the lanes each value is in, and the listing so far. */
+class LoopFunction {
+  readonly code: Code;
+  readonly listing: string[] = [];
+  /** Locals: the row; the byte offset within a row (j); the byte offset over all of a float (i) and of a bool (i/4). */
+  private readonly row: number;
+  private readonly jo: number;
+  private readonly fo: number;
+  private readonly bo: number;
   /** Lanes of values, and of inputs as each read gives them (one vector may be read both by o and by j). */
-  const lane = new Map<Var, number>();
-  const inputLane = new Map<Input, number>();
-  const load = (x: Input, address: () => void) => {
-    const l = loadLanes(c, x, address);
-    inputLane.set(x, l);
-    if (x.read === "0" || x.read === "i") lane.set(x.v, l);
-  };
-  const byRead = (read: Read) => ins.map((x, k) => ({ x, k })).filter(({ x }) => x.read === read);
-  const listing: string[] = [];
-  const name = (a: Atom) => {
-    if (a._tag === "Lit") return String(a.value.item());
-    const k = ins.findIndex((x) => x.v === a);
-    return k >= 0 ? `%in${k}` : `%${s.eqns.findIndex((e) => e.outs[0] === a)}`;
-  };
-  const overRow = (body: (c: Code) => void) =>
-    c.for(
-      jo,
+  private readonly lane = new Map<Var, number>();
+  private readonly inputLane = new Map<Input, number>();
+
+  constructor(
+    private readonly s: LoopSpec,
+    private readonly io: LoopIO,
+  ) {
+    const c = (this.code = new Code([
+      "i32",
+      ...Array.from({ length: io.ins.length + io.outs.length }, () => "i32" as const),
+    ]));
+    [this.row, this.jo, this.fo, this.bo] = [c.local("i32"), c.local("i32"), c.local("i32"), c.local("i32")];
+  }
+
+  private ptr = (k: number) => 1 + k;
+  private outPtr = (j: number) => 1 + this.io.ins.length + j;
+
+  /** Loads the inputs read this way, each from its address: once, at the row, at j, at i. */
+  read(how: Read): void {
+    const { code: c, row, jo, fo, bo } = this;
+    this.io.ins.forEach((x, k) => {
+      if (x.read !== how) return;
+      const address = {
+        "0": () => c.get(this.ptr(k)),
+        o: () => c.get(this.ptr(k)).get(row).i32(2).op("i32.shl").op("i32.add"),
+        j: () => c.get(this.ptr(k)).get(jo).op("i32.add"),
+        i: () =>
+          c
+            .get(this.ptr(k))
+            .get(x.mask ? bo : fo)
+            .op("i32.add"),
+      }[how];
+      const l = loadLanes(c, x, address);
+      this.inputLane.set(x, l);
+      if (how === "0" || how === "i") this.lane.set(x.v, l);
+    });
+  }
+
+  /** At each vector: the bool byte offset, i / 4. */
+  startVector(): void {
+    this.code.get(this.fo).i32(2).op("i32.shr_u").set(this.bo);
+  }
+
+  /** Column sums start at zero. */
+  zeroColumnSums(): void {
+    const zero = this.code.local("v128");
+    this.code.f32x4(0).set(zero);
+    this.io.sums.forEach((_, q) =>
+      this.overRow(() =>
+        this.code
+          .get(this.outPtr(this.io.stored.length + q))
+          .get(this.jo)
+          .op("i32.add")
+          .get(zero)
+          .simdMem("v128.store"),
+      ),
+    );
+    this.code.i32(0).set(this.fo);
+  }
+
+  /** `body` for each row (the function's first argument counts them). */
+  overRows(body: () => void): void {
+    this.code.for(
+      this.row,
       (x) => x.i32(0),
-      (x) => x.i32(16 * rowVectors),
+      (x) => x.get(0),
+      1,
+      body,
+    );
+  }
+
+  /** `body` for each vector of a row. */
+  overRow(body: () => void): void {
+    this.code.for(
+      this.jo,
+      (x) => x.i32(0),
+      (x) => x.i32(16 * this.io.rowVectors),
       16,
       body,
     );
+  }
 
-  byRead("0").forEach(({ x, k }) => load(x, () => c.get(ptr(k))));
-  const zero = c.local("v128");
-  c.f32x4(0).set(zero);
-  // column sums start at zero
-  sums.forEach((_, q) =>
-    overRow((b) =>
-      b
-        .get(outPtr(stored.length + q))
-        .get(jo)
-        .op("i32.add")
-        .get(zero)
-        .simdMem("v128.store"),
-    ),
-  );
-  c.i32(0).set(fo);
-  c.for(
-    row,
-    (x) => x.i32(0),
-    (x) => x.get(0),
-    1,
-    () => {
-      byRead("o").forEach(({ x, k }) => load(x, () => c.get(ptr(k)).get(row).i32(2).op("i32.shl").op("i32.add")));
-      overRow((b) => {
-        b.get(fo).i32(2).op("i32.shr_u").set(bo);
-        byRead("j").forEach(({ x, k }) => load(x, () => b.get(ptr(k)).get(jo).op("i32.add")));
-        byRead("i").forEach(({ x, k }) =>
-          load(x, () =>
-            b
-              .get(ptr(k))
-              .get(x.mask ? bo : fo)
-              .op("i32.add"),
-          ),
-        );
-        const arg = (a: Atom) => (a._tag === "Lit" ? literalLanes(b, a) : lane.get(a)!);
-        for (const [k, e] of s.eqns.entries()) {
-          const v = e.outs[0]!;
-          const reduce = e.prim.lowering?.reduce;
-          if (isBroadcast(e)) {
-            const read = s.broadcastRead(e);
-            lane.set(v, inputLane.get(ins.find((x) => x.v === e.inputs[0] && x.read === read)!)!);
-            listing.push(`  %${k} = ${name(e.inputs[0]!)} read by ${read}`);
-          } else if (reduce) {
-            // a column sum: the row's accumulators, loaded, stepped and stored back
-            const at = outPtr(stored.length + sums.indexOf(v));
-            const acc = b.local("v128");
-            b.get(at).get(jo).op("i32.add").simdMem("v128.load").set(acc);
-            const sum = reduce.wasm!(b, [acc, arg(e.inputs[0]!)]);
-            b.get(at).get(jo).op("i32.add").get(sum).simdMem("v128.store");
-            listing.push(`  %${k} = column ${e.prim.name} ${name(e.inputs[0]!)}`);
-          } else {
-            const args = e.inputs.map(arg);
-            lane.set(v, isScalarBroadcast(e) ? args[0]! : e.prim.lowering!.wasm!(b, args));
-            listing.push(`  %${k} = ${isScalarBroadcast(e) ? "splat" : e.prim.name} ${e.inputs.map(name).join(" ")}`);
-          }
-        }
-        stored.forEach((v, j) =>
-          storeLanes(b, lane.get(v)!, v.aval.dtype === "bool", () =>
-            b
-              .get(outPtr(j))
-              .get(v.aval.dtype === "bool" ? bo : fo)
-              .op("i32.add"),
-          ),
-        );
-        b.get(fo).i32(16).op("i32.add").set(fo);
-      });
-    },
-  );
-  return { code: c, listing };
+  /** Equation k's lanes: a broadcast's operand as read, a column sum's accumulators stepped, or the operation. */
+  equation(e: Eqn, k: number): void {
+    const { code: c, s, io, jo } = this;
+    const v = e.outs[0]!;
+    const reduce = e.prim.lowering?.reduce;
+    if (isBroadcast(e)) {
+      const read = s.broadcastRead(e);
+      this.lane.set(v, this.inputLane.get(io.ins.find((x) => x.v === e.inputs[0] && x.read === read)!)!);
+      this.listing.push(`  %${k} = ${this.name(e.inputs[0]!)} read by ${read}`);
+    } else if (reduce) {
+      const at = this.outPtr(io.stored.length + io.sums.indexOf(v));
+      const acc = c.local("v128");
+      c.get(at).get(jo).op("i32.add").simdMem("v128.load").set(acc);
+      const sum = reduce.wasm!(c, [acc, this.arg(e.inputs[0]!)]);
+      c.get(at).get(jo).op("i32.add").get(sum).simdMem("v128.store");
+      this.listing.push(`  %${k} = column ${e.prim.name} ${this.name(e.inputs[0]!)}`);
+    } else {
+      const args = e.inputs.map((a) => this.arg(a));
+      this.lane.set(v, isScalarBroadcast(e) ? args[0]! : e.prim.lowering!.wasm!(c, args));
+      const op = isScalarBroadcast(e) ? "splat" : e.prim.name;
+      this.listing.push(`  %${k} = ${op} ${e.inputs.map((a) => this.name(a)).join(" ")}`);
+    }
+  }
+
+  /** Stores the values read after the loop, then moves i on by one vector. */
+  store(): void {
+    const { code: c, fo, bo } = this;
+    this.io.stored.forEach((v, j) => {
+      const mask = v.aval.dtype === "bool";
+      storeLanes(c, this.lane.get(v)!, mask, () =>
+        c
+          .get(this.outPtr(j))
+          .get(mask ? bo : fo)
+          .op("i32.add"),
+      );
+    });
+    c.get(fo).i32(16).op("i32.add").set(fo);
+  }
+
+  private arg(a: Atom): number {
+    return a._tag === "Lit" ? literalLanes(this.code, a) : this.lane.get(a)!;
+  }
+
+  private name(a: Atom): string {
+    if (a._tag === "Lit") return String(a.value.item());
+    const k = this.io.ins.findIndex((x) => x.v === a);
+    return k >= 0 ? `%in${k}` : `%${this.s.eqns.findIndex((e) => e.outs[0] === a)}`;
+  }
 }
 
 /** Loads an input's lanes from the address `address` pushes: float32 as they are; bool bytes as masks (all bits set). */

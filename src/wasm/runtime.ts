@@ -163,7 +163,7 @@ export function memoryViews(w: WasmKernels, bytes: number): { f32: Float32Array;
 }
 
 /** A float32 view of at least `floats` elements of the kernels' memory (valid until the next call). */
-export const heap = (w: WasmKernels, floats: number): Float32Array => memoryViews(w, floats * 4).f32;
+const heap = (w: WasmKernels, floats: number): Float32Array => memoryViews(w, floats * 4).f32;
 
 /**
  * out[b] = A[b]·B[b] in float32, for A viewed as [nb, m, k] and B as [nb, k, n] with element strides `as` and

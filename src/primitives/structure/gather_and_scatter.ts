@@ -60,7 +60,7 @@ export function gatheredShape(
 }
 
 /** Visits (row of the gathered layout, row of the full layout) pairs; rows are `inner` elements long. */
-export function forEachIndex(
+function forEachIndex(
   op: string,
   full: readonly number[],
   axis: number,
