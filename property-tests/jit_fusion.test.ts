@@ -1,4 +1,4 @@
-// jit's loop fusion (src/compile/fuse.ts, src/compile/executable.ts) on random programs built to stress it:
+// jit's loop fusion (src/compile/fusion.ts, src/compile/plan.ts) on random programs built to stress it:
 // elementwise chains over domains of rank 0–4 with sides 0–5; operands broadcast into the domain along leading,
 // trailing, middle or mixed axes (by NumPy broadcasting, np.broadcastTo and lax.broadcastInDim); reductions
 // (sum, max, min, mean, logsumexp, softmax- and layernorm-like stages) over trailing and non-trailing axes with

@@ -1,4 +1,4 @@
-// Registry-driven primitive laws: one generic test per law, run for every primitive in src/primitives/registry.ts.
+// Registry-driven primitive laws: one generic test per law, run for every primitive in src/higher_order/registry.ts.
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";

@@ -1,4 +1,4 @@
-// jit's WebAssembly SIMD loops (src/wasm/elementwise.ts, chosen in src/compile/fuse.ts) on random programs: a DAG of
+// jit's WebAssembly SIMD loops (src/wasm/loops.ts, chosen in src/compile/fusion.ts) on random programs: a DAG of
 // 2–8 float32 operations over a [rows, cols] input x (cols a multiple of 4), built from add sub mul div max min neg abs
 // sqrt, comparisons (eq ne lt le gt ge) feeding np.where / lax.select, nn.relu, and np.where on a bool input (full
 // [rows, cols] or size-1); operands are earlier values, a second full input y, a bias row [cols] (read by the inner

@@ -1,4 +1,4 @@
-// The WebAssembly SIMD exp, log, tanh and logistic (src/wasm/vecmath.ts), reached the way users reach them: jit of
+// The WebAssembly SIMD exp, log, tanh and logistic (src/lowering/simd_math.ts), reached the way users reach them: jit of
 // the function on a float32 tensor of ≥ 256 elements in the default float32 "fast" mode, which compiles the flat
 // fused run to one wasm loop over f32x4 lanes. Inputs are arbitrary float32 BIT PATTERNS (the whole range: ±0,
 // subnormals, normals, ±Inf, NaNs with any payload and sign). Claim checked: each result is within 4 ulp of the

@@ -1,4 +1,4 @@
-// Helpers for the primitives' WebAssembly emitters (Lowering.emitWasm): each reads its operands from v128
+// Helpers for the primitives' WebAssembly emitters (Lowering.wasm): each reads its operands from v128
 // locals of float32 lanes and returns the local holding its result.
 import type { Code, SimdOp } from "./encode.js";
 import type { VecFn } from "./simd_math.js";

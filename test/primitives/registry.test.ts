@@ -1,7 +1,7 @@
 // The primitive registry: unique names, complete rules, and sample cases that typecheck.
 import * as E from "fp-ts/Either";
 import { describe, expect, it } from "vitest";
-// Load the public entry first: importing the registry on its own trips an import cycle (rules.ts ↔ lax.ts).
+// The public entry first, as users load the library (it connects the layers: src/install.ts).
 import "tracegrad";
 import { primitives } from "../../src/higher_order/registry.js";
 import { rng } from "../helpers.js";

@@ -1,6 +1,6 @@
-// jit's WebAssembly SIMD loops (src/wasm/elementwise.ts, chosen in src/compile/fuse.ts): in float32 "fast" mode a
+// jit's WebAssembly SIMD loops (src/wasm/loops.ts, chosen in src/compile/fusion.ts): in float32 "fast" mode a
 // flat fused run (no reductions, no non-scalar broadcasts) of ≥ 256 float32 elements whose equations all have an
-// emitWasm rule compiles to one wasm loop over f32x4 lanes. Its arithmetic (add sub mul div neg abs sqrt max min) is
+// lowering.wasm rule compiles to one wasm loop over f32x4 lanes. Its arithmetic (add sub mul div neg abs sqrt max min) is
 // IEEE float32 per operation, which is what eager computes (each op in float64, rounded to float32: the same
 // correctly rounded result for + − × ÷ √), so such programs must be BITWISE equal to eager and to "exact" mode,
 // NaN, ±Inf, ±0 and subnormals included, for any length (tail lanes: lengths that are not multiples of 4).
@@ -8,7 +8,7 @@
 // are compared with "exact" mode within a tolerance derived from the chain's conditioning.
 //
 // Routing note: whether fast mode sends a run of arithmetic ALONE to wasm is a performance policy (the working tree
-// this was written against only picks wasm when the run also has a transcendental — "costly" emitWasm — since plain
+// this was written against only picks wasm when the run also has a transcendental — "costly" lowering.wasm — since plain
 // arithmetic runs as fast in JS as copying operands into wasm memory). So that the arithmetic is checked in wasm
 // under either policy, the arithmetic programs here return e^x of their first input as one more output, computed
 // in the same fused run (`withExp`); their arithmetic outputs must then be bitwise equal to eager.

@@ -1,4 +1,4 @@
-// jit's WebAssembly SIMD loops beyond flat arithmetic (src/wasm/elementwise.ts, chosen in src/compile/fuse.ts), in
+// jit's WebAssembly SIMD loops beyond flat arithmetic (src/wasm/loops.ts, chosen in src/compile/fusion.ts), in
 // float32 "fast" mode: loops split into outer × inner (inner a multiple of 4) that read broadcast operands by the inner
 // index j (a bias row), by the outer index o (a per-row value [rows, 1]) or by the flat index; column sums (reduce_sum
 // over leading axes, accumulated per column in row order); bool lane masks from comparisons (eq ne lt le gt ge),
