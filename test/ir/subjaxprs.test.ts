@@ -105,6 +105,16 @@ describe("the other passes walk into the jaxprs equations carry", () => {
   const x = np.array(0.25); // 0-d, so scalars need no broadcast
   const callOf = (h: (x: Tensor) => Tensor) => program(makeJaxpr((y: Tensor) => jit(h)(y).add(1))(x));
   const body = (p: Program) => inner(p.jaxpr.eqns.find((e) => e.prim.jaxprs)!)[0]!.jaxpr;
+  /** `p` with its calls made equations of `prim` instead. */
+  const withCallsAs = (p: Program, prim: Primitive<unknown>): Program => ({
+    jaxpr: new Jaxpr(
+      p.jaxpr.constvars,
+      p.jaxpr.invars,
+      p.jaxpr.eqns.map((e) => (e.prim.jaxprs ? { ...e, prim } : e)),
+      p.jaxpr.outs,
+    ),
+    consts: p.consts,
+  });
 
   it("CSE inside a call: sin x computed once", () => {
     const p = callOf((y) => y.sin().add(y.sin()));
@@ -142,16 +152,10 @@ describe("the other passes walk into the jaxprs equations carry", () => {
       name: "opaque_call",
       jaxprs: { ...jitP.jaxprs!, call: false } as NonNullable<Primitive<unknown>["jaxprs"]>,
     };
-    const p = callOf((y) => y.mul(1).sin().add(y.mul(1).sin()));
-    const retagged: Program = {
-      jaxpr: new Jaxpr(
-        p.jaxpr.constvars,
-        p.jaxpr.invars,
-        p.jaxpr.eqns.map((e) => (e.prim.jaxprs ? { ...e, prim: opaque } : e)),
-        p.jaxpr.outs,
-      ),
-      consts: p.consts,
-    };
+    const retagged = withCallsAs(
+      callOf((y) => y.mul(1).sin().add(y.mul(1).sin())),
+      opaque,
+    );
     expect(inlineCalls(retagged)).toBe(retagged);
     const o = optimize(retagged);
     expect(o.jaxpr.eqns.map((e) => e.prim.name)).toEqual(["opaque_call", "add"]);
@@ -160,16 +164,10 @@ describe("the other passes walk into the jaxprs equations carry", () => {
 
   it("inlining asks the primitive: any primitive that declares its jaxpr a call is inlined, whatever its name", () => {
     const renamed: Primitive<unknown> = { ...(jitP as Primitive<unknown>), name: "my_call" };
-    const p = callOf((y) => y.sin());
-    const retagged: Program = {
-      jaxpr: new Jaxpr(
-        p.jaxpr.constvars,
-        p.jaxpr.invars,
-        p.jaxpr.eqns.map((e) => (e.prim.jaxprs ? { ...e, prim: renamed } : e)),
-        p.jaxpr.outs,
-      ),
-      consts: p.consts,
-    };
+    const retagged = withCallsAs(
+      callOf((y) => y.sin()),
+      renamed,
+    );
     expect(inlineCalls(retagged).jaxpr.eqns.map((e) => e.prim.name)).toEqual(["sin", "add"]);
   });
 });
