@@ -14,7 +14,6 @@ export { log1p } from "./elementwise/log1p.js";
 export { logistic } from "./elementwise/logistic.js";
 export { max } from "./elementwise/max.js";
 export { min } from "./elementwise/min.js";
-export { balancedEq } from "./elementwise/minmax.js";
 export { mul } from "./elementwise/mul.js";
 export { neg } from "./elementwise/neg.js";
 export { pow } from "./elementwise/pow.js";

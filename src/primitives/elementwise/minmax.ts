@@ -11,7 +11,7 @@ import { mul } from "./mul.js";
 import { select } from "./select.js";
 
 /** 1 where x = z and y ≠ z, ½ where all three meet, else 0: how max/min split a derivative at ties. */
-export function balancedEq(x: Tensor, z: Tensor, y: Tensor): Tensor {
+function balancedEq(x: Tensor, z: Tensor, y: Tensor): Tensor {
   const one = fullLike(x, 1);
   return select(eq(x, z), select(eq(y, z), fullLike(x, 0.5), one), fullLike(x, 0));
 }
