@@ -4,4 +4,4 @@ import type { Primitive } from "../ir/jaxpr.js";
 import { firstOrderPrimitives } from "../primitives/first_order.js";
 import { jitP } from "./jit_call.js";
 
-export const primitives: readonly Primitive[] = [...firstOrderPrimitives, jitP as Primitive];
+export const primitives: readonly Primitive[] = [...firstOrderPrimitives, jitP];

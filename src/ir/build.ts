@@ -19,7 +19,7 @@ export class JaxprBuilder {
   private consts = new Map<Tracer, Tensor>();
 
   addEqn<P>(prim: Primitive<P>, inputs: Tensor[], params: P, outs: Tracer[]): void {
-    this.eqns.push({ prim: prim as Primitive<unknown>, inputs, params, outs });
+    this.eqns.push({ prim, inputs, params, outs });
   }
   addConst(t: Tracer, value: Tensor): void {
     this.consts.set(t, value);

@@ -204,7 +204,7 @@ function generatedImpl<P>(def: PrimitiveDef<P>, prim: () => Primitive<P>): Primi
       if (backend && n >= backend.minElements && backend.ready()) {
         let loop = loops.get(code);
         if (loop === undefined && !loops.has(code)) {
-          loops.set(code, (loop = backend.loop(prim() as Primitive, dtypesOf(args), out.dtype)));
+          loops.set(code, (loop = backend.loop(prim(), dtypesOf(args), out.dtype)));
         }
         if (loop && n >= loop.minSize) {
           const data = allocateFilledLater(out.dtype, n) as Float32Array | Uint8Array;

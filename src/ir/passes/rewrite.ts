@@ -39,7 +39,7 @@ export function rewrite(p: Program, rule: Rule, inner?: (j: ClosedJaxpr) => Clos
     // the one place an equation's params are given their primitive's type: its primitive is the one asked for
     producerOf: <Q>(a: Atom, prim: Primitive<Q>) => {
       const e = producer(a);
-      return e?.prim === (prim as Primitive) ? (e as Eqn<Q>) : undefined;
+      return e?.prim === prim ? (e as Eqn<Q>) : undefined;
     },
     value: (a) => (a._tag === "Lit" ? a.value : constVals.get(a)),
   };
