@@ -128,7 +128,8 @@ export function fuse(run: FusionRun, later: (v: Var) => boolean, mode: Float32Mo
 
 /**
  * Splits a jaxpr's equations, in order, into kernels and fusion runs: elementwise equations and broadcasts over one
- * domain, and reductions of that domain over trailing or leading axes, under one outer × inner split, as long as nothing in
+ * domain, and reductions of that domain over trailing or leading axes, under one outer × inner split, as long as
+ * nothing in
  * the run reads a reduction's result (it is complete only when the loop ends).
  */
 export function fusionRuns(jaxpr: Jaxpr): (Eqn | FusionRun)[] {

@@ -47,8 +47,10 @@ function staticKey(v: unknown, where: string): string {
     (isPlainObject(x) && Object.values(x).every(ok));
   if (!ok(v)) {
     throw new TracegradError(
-      `jit: static argument ${where} is not hashable (${v === null ? "null" : typeof v === "object" ? (v.constructor?.name ?? "object") : typeof v}); ` +
-        `static arguments must be numbers, strings, booleans, null, or arrays/objects of them — pass tensors as ordinary arguments`,
+      `jit: static argument ${where} is not hashable ` +
+        `(${v === null ? "null" : typeof v === "object" ? (v.constructor?.name ?? "object") : typeof v}); ` +
+        `static arguments must be numbers, strings, booleans, null, or arrays/objects of them — pass tensors as ` +
+        `ordinary arguments`,
     );
   }
   return valueKey(v);

@@ -10,16 +10,24 @@ import type { ReduceLowering } from "../lowering/rules.js";
 import { isScalarBroadcast, type LoopSpec, type Read } from "../wasm/loops.js";
 import { compileRefusedOnce } from "./codegen.js";
 
-/** One fused loop: reads `ins` (full arrays, size-1 scalars, or broadcast operands), writes its materialised `outs` into buffers it is given. */
+/**
+ * One fused loop: reads `ins` (full arrays, size-1 scalars, or broadcast operands), writes its materialised `outs` into
+ * buffers it is given.
+ */
 export interface FusedGroup {
   ins: Var[];
   /** Whether input k is read before any output element it could share a buffer with is written (not read by j). */
   inPlace: boolean[];
   outs: Var[];
-  /** Whether output j may take the buffer of an input this loop reads for the last time (not a column accumulator: written all loop long). */
+  /**
+   * Whether output j may take the buffer of an input this loop reads for the last time (not a column accumulator:
+   * written all loop long).
+   */
   outInPlace: boolean[];
   source: string;
-  /** The generated function itself: (outer, inner, ...ins, ...bufs); `outs[j]` gets `bufs[j]` (of its size and dtype). */
+  /**
+   * The generated function itself: (outer, inner, ...ins, ...bufs); `outs[j]` gets `bufs[j]` (of its size and dtype).
+   */
   fn: (...a: (number | TypedArray)[]) => void;
   outer: number;
   inner: number;
@@ -39,7 +47,9 @@ function rounded(expr: string, dtype: DType, exact: boolean): string {
   }
 }
 
-/** The loop for `s` split into `outer` × `inner` (a flat loop: inner is its size); undefined without code generation. */
+/**
+ * The loop for `s` split into `outer` × `inner` (a flat loop: inner is its size); undefined without code generation.
+ */
 export function jsLoop(s: LoopSpec, outer: number, inner: number, mode: Float32Mode): FusedGroup | undefined {
   const exact = mode === "exact";
   const body = translate(s, exact);

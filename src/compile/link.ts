@@ -121,7 +121,9 @@ class RunSource {
     this.lines.push(`F[${this.loops.push(g.fn) - 1}](${[g.outer, g.inner, ...ins, ...outs].join(", ")});`);
   }
 
-  /** Equation k as a kernel call: a view of its operand, a kernel writing into arena buffers, or one returning tensors. */
+  /**
+   * Equation k as a kernel call: a view of its operand, a kernel writing into arena buffers, or one returning tensors.
+   */
   kernel(e: Eqn, k: number): void {
     const outAvals = e.outs.map((v) => v.aval);
     const args = () => `[${e.inputs.map((a) => this.tensorOf(a)).join(", ")}]`;
@@ -140,7 +142,9 @@ class RunSource {
     }
   }
 
-  /** The whole function, returning `outs`; a call takes the arena and gives it back (a concurrent call makes its own). */
+  /**
+   * The whole function, returning `outs`; a call takes the arena and gives it back (a concurrent call makes its own).
+   */
   finish(outs: readonly Atom[]): string {
     const result = `return [${outs.map((a) => this.tensorOf(a)).join(", ")}];`;
     const lines = this.plan.arena.length

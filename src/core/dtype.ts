@@ -1,7 +1,10 @@
 // Dtypes, their storage, and the promotion lattice bool < int32 < float32 < float64.
 import { DTypeError } from "./errors.js";
 
-/** The element types a tensor can hold; float32 is the default float, as in JAX. @example np.arange(3).astype("float64").dtype // "float64" */
+/**
+ * The element types a tensor can hold; float32 is the default float, as in JAX.
+ * @example np.arange(3).astype("float64").dtype // "float64"
+ */
 export type DType = "float32" | "float64" | "int32" | "bool";
 
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;

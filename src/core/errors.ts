@@ -13,7 +13,8 @@ export class TracegradError extends Error {
 
 /**
  * Incompatible shapes; the message names the operation and every shape involved.
- * @example np.add(np.ones([2]), np.ones([3])) // throws ShapeError: np.add: shapes [2] and [3] cannot be broadcast together
+ * @example np.add(np.ones([2]), np.ones([3]))
+ * // throws ShapeError: np.add: shapes [2] and [3] cannot be broadcast together
  */
 export class ShapeError extends TracegradError {}
 
@@ -24,7 +25,8 @@ export class ShapeError extends TracegradError {}
 export class DTypeError extends TracegradError {}
 
 /**
- * A traced value was used where a concrete JS value is needed (while jit, makeJaxpr or vmap traces); use np.where instead of JS control flow.
+ * A traced value was used where a concrete JS value is needed (while jit, makeJaxpr or vmap traces); use np.where
+ * instead of JS control flow.
  * @example makeJaxpr((x: Tensor) => (+x > 0 ? x : x.neg()))(1) // throws ConcretizationError: needs a concrete value
  */
 export class ConcretizationError extends TracegradError {}
@@ -38,13 +40,15 @@ export class UnexpectedTracerError extends TracegradError {}
 
 /**
  * `grad` of a function whose output is not a scalar (or is a pytree); the message suggests `.sum()` or `jacrev`.
- * @example grad((x: Tensor) => x.mul(2))(np.ones([2])) // throws GradientError: must return a scalar (shape []), got shape [2]
+ * @example grad((x: Tensor) => x.mul(2))(np.ones([2]))
+ * // throws GradientError: must return a scalar (shape []), got shape [2]
  */
 export class GradientError extends TracegradError {}
 
 /**
  * Thrown by `checkGrads` when analytic and numerical derivatives disagree; the message gives both.
- * @example checkGrads((x: Tensor) => stopGradient(x).mul(x), [0.5]) // throws GradientCheckError: disagrees with finite differences
+ * @example checkGrads((x: Tensor) => stopGradient(x).mul(x), [0.5])
+ * // throws GradientCheckError: disagrees with finite differences
  */
 export class GradientCheckError extends TracegradError {}
 

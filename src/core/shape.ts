@@ -24,7 +24,8 @@ export function checkShape(op: string, shape: unknown): number[] {
   for (const d of shape) {
     if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
       throw new ShapeError(
-        `${op}: invalid dimension ${String(d)} in shape [${shape.map(String).join(", ")}]; dimensions are whole numbers ≥ 0`,
+        `${op}: invalid dimension ${String(d)} in shape [${shape.map(String).join(", ")}]; dimensions are whole ` +
+          `numbers ≥ 0`,
       );
     }
   }
@@ -63,7 +64,8 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
       else {
         throw new ShapeError(
           `${op}: shapes ${shapes.map(fmtShape).join(" and ")} cannot be broadcast together ` +
-            `(axis ${j - ndim} has sizes ${out[j]} and ${d}); make the sizes equal or 1, e.g. with reshape or expandDims`,
+            `(axis ${j - ndim} has sizes ${out[j]} and ${d}); make the sizes equal or 1, e.g. with reshape or ` +
+            `expandDims`,
         );
       }
     }

@@ -5,7 +5,8 @@ import { fmtShape, ShapeError, TracegradError } from "./errors.js";
 import type { Shape } from "./shape.js";
 
 /**
- * Anything a tensor-taking function accepts: a Tensor, a JS number or boolean (weakly typed), nested arrays or a typed array.
+ * Anything a tensor-taking function accepts: a Tensor, a JS number or boolean (weakly typed), nested arrays or a typed
+ * array.
  * @example np.add([[1], [2]], 10).toArray() // [[11], [12]]
  */
 export type ArrayLike = Tensor | number | boolean | NestedNumbers | ArrayLikeTyped;
@@ -28,11 +29,20 @@ export type Index = number | readonly (number | null | undefined)[] | null | Ten
  * @example np.arange(3).at(np.array([0, 0], { dtype: "int32" })).add(1) // Tensor([2, 1, 2], dtype=int32)
  */
 export interface AtUpdate {
-  /** Indexed positions replaced by `v` (broadcast); with repeated indices the last one wins, as NumPy. @example np.zeros([2, 2]).at(0).set([1, 2]).toArray() // [[1, 2], [0, 0]] */
+  /**
+   * Indexed positions replaced by `v` (broadcast); with repeated indices the last one wins, as NumPy.
+   * @example np.zeros([2, 2]).at(0).set([1, 2]).toArray() // [[1, 2], [0, 0]]
+   */
   set(v: ArrayLike): Tensor;
-  /** `v` added at the indexed positions (repeated indices add repeatedly). @example np.ones([3]).at([1, 3]).add(10) // Tensor([1, 11, 11], dtype=float32) */
+  /**
+   * `v` added at the indexed positions (repeated indices add repeatedly).
+   * @example np.ones([3]).at([1, 3]).add(10) // Tensor([1, 11, 11], dtype=float32)
+   */
   add(v: ArrayLike): Tensor;
-  /** Indexed positions multiplied by `v` (repeated indices multiply repeatedly). @example np.arange(3).at(-1).mul(5) // Tensor([0, 1, 10], dtype=int32) */
+  /**
+   * Indexed positions multiplied by `v` (repeated indices multiply repeatedly).
+   * @example np.arange(3).at(-1).mul(5) // Tensor([0, 1, 10], dtype=int32)
+   */
   mul(v: ArrayLike): Tensor;
 }
 
@@ -165,7 +175,8 @@ export class Tensor {
     const t = this._concrete("item()");
     if (t.size !== 1) {
       throw new ShapeError(
-        `item(): needs a tensor with exactly one element, got shape ${fmtShape(t.shape)}; index or reduce it first (e.g. .sum())`,
+        `item(): needs a tensor with exactly one element, got shape ${fmtShape(t.shape)}; index or reduce it first ` +
+          `(e.g. .sum())`,
       );
     }
     return t.dtype === "bool" ? t._data![0] !== 0 : t._data![0]!;
@@ -198,7 +209,8 @@ export class Tensor {
     if (hint === "string") return this.toString();
     if (hint === "default" && this._data === null) {
       throw new TracegradError(
-        `JS '+' or '==' on a traced ${this.aval.toString()} tensor would turn it into a plain number and cut it out of the computation; ` +
+        `JS '+' or '==' on a traced ${this.aval.toString()} tensor would turn it into a plain number and cut it out ` +
+          `of the computation; ` +
           `use x.add(y) or np.add, np.equal(x, y), or +x === v for a control-flow test`,
       );
     }
@@ -207,13 +219,17 @@ export class Tensor {
       if (hint === "default") return this.toString(); // "x = " + t
       throw new ShapeError(
         `converting a tensor of shape ${fmtShape(t.shape)} to a JS number is ambiguous; ` +
-          `use .item() on a size-1 tensor, a reduction such as .sum(), or np functions such as np.greater for elementwise comparisons`,
+          `use .item() on a size-1 tensor, a reduction such as .sum(), or np functions such as np.greater for ` +
+          `elementwise comparisons`,
       );
     }
     return Number(t._data![0]);
   }
 
-  /** `np.add(this, y)`; a JS number is weakly typed, as in JAX (int32 + 1 stays int32, int32 + 0.5 is float32). @example np.arange(2).add(1) // Tensor([1, 2], dtype=int32) */
+  /**
+   * `np.add(this, y)`; a JS number is weakly typed, as in JAX (int32 + 1 stays int32, int32 + 0.5 is float32).
+   * @example np.arange(2).add(1) // Tensor([1, 2], dtype=int32)
+   */
   add(y: ArrayLike): Tensor {
     return np().add(this, y);
   }
@@ -225,7 +241,10 @@ export class Tensor {
   mul(y: ArrayLike): Tensor {
     return np().multiply(this, y);
   }
-  /** `np.divide(this, y)`: true division (integers give float32). @example np.arange(3).div(2) // Tensor([0, 0.5, 1], dtype=float32) */
+  /**
+   * `np.divide(this, y)`: true division (integers give float32).
+   * @example np.arange(3).div(2) // Tensor([0, 0.5, 1], dtype=float32)
+   */
   div(y: ArrayLike): Tensor {
     return np().divide(this, y);
   }
@@ -285,7 +304,10 @@ export class Tensor {
   reshape(shape: readonly number[]): Tensor {
     return np().reshape(this, shape);
   }
-  /** `np.transpose(this, axes)` (reverses the axes by default). @example np.zeros([2, 3]).transpose().shape // [3, 2] */
+  /**
+   * `np.transpose(this, axes)` (reverses the axes by default).
+   * @example np.zeros([2, 3]).transpose().shape // [3, 2]
+   */
   transpose(axes?: readonly number[]): Tensor {
     return np().transpose(this, axes);
   }
@@ -293,7 +315,10 @@ export class Tensor {
   matmul(y: ArrayLike): Tensor {
     return np().matmul(this, y);
   }
-  /** `np.astype(this, dtype)` (float → int32 truncates toward zero). @example np.array([1.7, -1.7]).astype("int32") // Tensor([1, -1], dtype=int32) */
+  /**
+   * `np.astype(this, dtype)` (float → int32 truncates toward zero).
+   * @example np.array([1.7, -1.7]).astype("int32") // Tensor([1, -1], dtype=int32)
+   */
   astype(dtype: DType): Tensor {
     return np().astype(this, dtype);
   }

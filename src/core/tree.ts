@@ -7,7 +7,8 @@ export type Leaf = Tensor | number | boolean;
 
 /**
  * The structure of a pytree, without its leaves (object keys sorted, as JAX sorts dict keys).
- * @example tree.structure({ b: 1, a: 2 }) // { kind: "object", keys: ["a", "b"], children: [{ kind: "leaf" }, { kind: "leaf" }] }
+ * @example tree.structure({ b: 1, a: 2 })
+ * // { kind: "object", keys: ["a", "b"], children: [{ kind: "leaf" }, { kind: "leaf" }] }
  */
 export type TreeDef =
   | { readonly kind: "leaf" }
@@ -19,7 +20,8 @@ export type TreeDef =
 type Same<A, B> = 0 extends 1 & A ? false : [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
 /**
- * `T` with every leaf replaced by a Tensor: the type of gradients, tangents and cotangents of `T` (`TensorTree<{ w: number[] }>` is `{ w: Tensor[] }`).
+ * `T` with every leaf replaced by a Tensor: the type of gradients, tangents and cotangents of `T` (`TensorTree<{ w:
+ * number[] }>` is `{ w: Tensor[] }`).
  * Parameters typed `ArrayLike` (np/nn functions) give a Tensor; the recursive `NestedNumbers` stays opaque.
  */
 export type TensorTree<T> =
@@ -37,7 +39,10 @@ export type TensorTree<T> =
               ? { [K in keyof T]: TensorTree<T[K]> }
               : T;
 
-/** What a transform accepts where `f` takes `T`: tensor leaves may be given as JS numbers (`Loose<{ w: Tensor }>` is `{ w: Tensor | number }`). */
+/**
+ * What a transform accepts where `f` takes `T`: tensor leaves may be given as JS numbers (`Loose<{ w: Tensor }>` is `{
+ * w: Tensor | number }`).
+ */
 export type Loose<T> =
   Same<T, ArrayLike> extends true
     ? ArrayLike
@@ -178,16 +183,27 @@ function treeMap<T>(fn: (...leaves: never[]) => unknown, tree: T, ...rest: unkno
  */
 export const tree = {
   /**
-   * Applies `fn` leafwise across trees of one structure, e.g. an SGD step `tree.map((p, g) => p.sub(g.mul(0.1)), params, grads)`.
-   * @example tree.map((p: Tensor, g: Tensor) => p.sub(g), { w: np.array(3) }, { w: np.array(1) }) // { w: Tensor(2, dtype=float32) }
+   * Applies `fn` leafwise across trees of one structure, e.g. an SGD step `tree.map((p, g) => p.sub(g.mul(0.1)),
+   * params, grads)`.
+   * @example tree.map((p: Tensor, g: Tensor) => p.sub(g), { w: np.array(3) }, { w: np.array(1) })
+   * // { w: Tensor(2, dtype=float32) }
    */
   map: treeMap,
   /** `[leaves, treedef]`. @example tree.flatten([1, { x: 2 }, null])[0] // [1, 2] */
   flatten: (t: unknown): [unknown[], TreeDef] => flatten(t),
-  /** Rebuilds a tree of structure `def` from `leaves` (inverse of `flatten`). @example tree.unflatten(tree.structure({ a: [0, 0], b: 0 }), [1, 2, 3]) // { a: [1, 2], b: 3 } */
+  /**
+   * Rebuilds a tree of structure `def` from `leaves` (inverse of `flatten`).
+   * @example tree.unflatten(tree.structure({ a: [0, 0], b: 0 }), [1, 2, 3]) // { a: [1, 2], b: 3 }
+   */
   unflatten: <L>(def: TreeDef, leaves: readonly L[]): unknown => unflatten(def, leaves),
-  /** The leaves in flatten order. @example tree.leaves([np.array(1), { b: 2, a: 3 }]) // [Tensor(1, dtype=float32), 3, 2] */
+  /**
+   * The leaves in flatten order.
+   * @example tree.leaves([np.array(1), { b: 2, a: 3 }]) // [Tensor(1, dtype=float32), 3, 2]
+   */
   leaves: (t: unknown): unknown[] => flatten(t)[0],
-  /** The structure alone. @example tree.structure([1, 2]) // { kind: "array", children: [{ kind: "leaf" }, { kind: "leaf" }] } */
+  /**
+   * The structure alone.
+   * @example tree.structure([1, 2]) // { kind: "array", children: [{ kind: "leaf" }, { kind: "leaf" }] }
+   */
   structure: (t: unknown): TreeDef => flatten(t)[1],
 };

@@ -46,7 +46,8 @@ export const jitP: Primitive<JitParams> = definePrimitiveN<JitParams>({
       ? E.right(jaxpr.outAvals)
       : E.left(
           new TracegradError(
-            `jit(${name}): called with ${avals.map(String).join(", ")}, but it was traced for ${jaxpr.inAvals.map(String).join(", ")}`,
+            `jit(${name}): called with ${avals.map(String).join(", ")}, but it was traced for ` +
+              `${jaxpr.inAvals.map(String).join(", ")}`,
           ),
         ),
   impl: (args, { jaxpr, float32 }) => runCall(jaxpr, float32, args),

@@ -7,7 +7,8 @@ import { bind } from "./trace.js";
 
 /**
  * Evaluates `jaxpr` on constants and arguments; works under any transform since it binds primitives.
- * @example const { jaxpr, consts } = makeJaxpr((x: Tensor) => x.mul(x))(np.ones([2])); evalJaxpr(jaxpr, consts, [np.array([2, 3])]) // [Tensor([4, 9], dtype=float32)]
+ * @example const { jaxpr, consts } = makeJaxpr((x: Tensor) => x.mul(x))(np.ones([2]));
+ * evalJaxpr(jaxpr, consts, [np.array([2, 3])]) // [Tensor([4, 9], dtype=float32)]
  */
 export function evalJaxpr(jaxpr: Jaxpr, consts: readonly Tensor[], args: readonly Tensor[]): Tensor[] {
   if (consts.length !== jaxpr.constvars.length || args.length !== jaxpr.invars.length) {

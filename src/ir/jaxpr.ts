@@ -20,7 +20,10 @@ export class Var {
   constructor(readonly aval: ShapedArray) {}
 }
 
-/** A scalar constant written inline, printed as `2.0:f32[]`. @example makeJaxpr((x: Tensor) => x.mul(2))(1).jaxpr.eqns[0]!.inputs[1]!._tag // "Lit" */
+/**
+ * A scalar constant written inline, printed as `2.0:f32[]`.
+ * @example makeJaxpr((x: Tensor) => x.mul(2))(1).jaxpr.eqns[0]!.inputs[1]!._tag // "Lit"
+ */
 export class Lit {
   /** Discriminant of the Atom union. */
   readonly _tag = "Lit";
@@ -31,10 +34,16 @@ export class Lit {
   }
 }
 
-/** An equation input or jaxpr output: a Var or an inline Lit, told apart by `_tag`. @example makeJaxpr((x: Tensor) => x.mul(2))(1).jaxpr.eqns[0]!.inputs.map((a) => a._tag) // ["Var", "Lit"] */
+/**
+ * An equation input or jaxpr output: a Var or an inline Lit, told apart by `_tag`.
+ * @example makeJaxpr((x: Tensor) => x.mul(2))(1).jaxpr.eqns[0]!.inputs.map((a) => a._tag) // ["Var", "Lit"]
+ */
 export type Atom = Var | Lit;
 
-/** One equation: `outs = prim[params] inputs`. @example makeJaxpr((x: Tensor) => x.sum())(np.ones([3])).jaxpr.eqns[0]!.prim.name // "reduce_sum" */
+/**
+ * One equation: `outs = prim[params] inputs`.
+ * @example makeJaxpr((x: Tensor) => x.sum())(np.ones([3])).jaxpr.eqns[0]!.prim.name // "reduce_sum"
+ */
 export interface Eqn<P = unknown> {
   /** The primitive applied; `prim.name` is what prints. */
   readonly prim: Primitive<P>;
@@ -64,8 +73,10 @@ export class Jaxpr {
 }
 
 /**
- * A jaxpr with the values of its constvars, and the pytree structure of its inputs and outputs (what `makeJaxpr` returns).
- * @example const cj = makeJaxpr((x: Tensor) => x.add(np.array([1, 2])))(np.ones([2])); String(cj) // "{ lambda a:f32[2] ; b:f32[2]. let c:f32[2] = add b a in (c) }"
+ * A jaxpr with the values of its constvars, and the pytree structure of its inputs and outputs (what `makeJaxpr`
+ * returns).
+ * @example const cj = makeJaxpr((x: Tensor) => x.add(np.array([1, 2])))(np.ones([2])); String(cj)
+ * // "{ lambda a:f32[2] ; b:f32[2]. let c:f32[2] = add b a in (c) }"
  * cj.consts // [Tensor([1, 2], dtype=float32)]
  */
 export class ClosedJaxpr {
@@ -75,11 +86,17 @@ export class ClosedJaxpr {
     readonly inTree?: TreeDef,
     readonly outTree?: TreeDef,
   ) {}
-  /** Types of the inputs (not the constants). @example makeJaxpr((x: Tensor) => x.sum())(np.ones([3])).inAvals.map(String) // ["f32[3]"] */
+  /**
+   * Types of the inputs (not the constants).
+   * @example makeJaxpr((x: Tensor) => x.sum())(np.ones([3])).inAvals.map(String) // ["f32[3]"]
+   */
   get inAvals(): ShapedArray[] {
     return this.jaxpr.invars.map((v) => v.aval);
   }
-  /** Types of the outputs. @example makeJaxpr((x: Tensor) => x.sum())(np.ones([3])).outAvals.map(String) // ["f32[]"] */
+  /**
+   * Types of the outputs.
+   * @example makeJaxpr((x: Tensor) => x.sum())(np.ones([3])).outAvals.map(String) // ["f32[]"]
+   */
   get outAvals(): ShapedArray[] {
     return this.jaxpr.outs.map((v) => v.aval);
   }

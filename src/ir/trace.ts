@@ -48,7 +48,8 @@ export abstract class Tracer extends Tensor {
     const m = this._trace.main;
     throw new ConcretizationError(
       `${why} needs a concrete value, but this ${this.aval.toString()} value is abstract while ${m.kind} traces ` +
-        `function '${m.fnName}'. JS control flow (if/?:, > <, Number(), item(), toArray()) cannot depend on traced values; ` +
+        `function '${m.fnName}'. JS control flow (if/?:, > <, Number(), item(), toArray()) cannot depend on traced ` +
+        `values; ` +
         `use np.where(cond, x, y) to choose values elementwise, or move the decision outside the traced function.`,
     );
   }
@@ -127,7 +128,8 @@ export function fullRaise(trace: Trace, x: Tensor): Tensor {
   assertAlive(x);
   if (x._trace.main.level < trace.main.level) return trace.lift(x);
   throw new UnexpectedTracerError(
-    `a tracer of ${x._trace.main.kind} (level ${x._trace.main.level}) reached ${trace.main.kind} (level ${trace.main.level}) ` +
+    `a tracer of ${x._trace.main.kind} (level ${x._trace.main.level}) reached ${trace.main.kind} (level ` +
+      `${trace.main.level}) ` +
       `from an inner transformation; a traced value escaped its function — return it instead of storing it`,
   );
 }

@@ -11,7 +11,9 @@ export type WasmEmit = ((c: Code, args: number[]) => number) & {
   costly?: boolean;
   /** Results within a few ulp rather than rounded as eager's JS kernels round them (eager keeps its own kernel). */
   approximate?: boolean;
-  /** Which operands are bool lane masks (all bits set: true), and whether the result is one; others are float32 lanes. */
+  /**
+   * Which operands are bool lane masks (all bits set: true), and whether the result is one; others are float32 lanes.
+   */
   masks?: { in?: readonly number[]; out?: boolean };
 };
 

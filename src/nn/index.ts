@@ -13,10 +13,16 @@ const floatTensor = (x: ArrayLike): Tensor => {
   return t.dtype === "float32" || t.dtype === "float64" ? t : lax.convertElementType(t, "float32");
 };
 
-/** max(x, 0) with relu′(0) = 0 as in JAX; NaN stays NaN. @example nn.relu([-1, 0, 2]) // Tensor([0, 0, 2], dtype=float32) */
+/**
+ * max(x, 0) with relu′(0) = 0 as in JAX; NaN stays NaN.
+ * @example nn.relu([-1, 0, 2]) // Tensor([0, 0, 2], dtype=float32)
+ */
 export const relu = (x: ArrayLike): Tensor => np.where(np.lessEqual(x, 0), 0, x);
 
-/** 1 / (1 + e⁻ˣ), without overflow (the `logistic` primitive). @example nn.sigmoid([0, 1000, -1000]) // Tensor([0.5, 1, 0], dtype=float32) */
+/**
+ * 1 / (1 + e⁻ˣ), without overflow (the `logistic` primitive).
+ * @example nn.sigmoid([0, 1000, -1000]) // Tensor([0.5, 1, 0], dtype=float32)
+ */
 export const sigmoid = (x: ArrayLike): Tensor => lax.logistic(floatTensor(x));
 
 /**
@@ -32,7 +38,10 @@ export const softplus = (x: ArrayLike): Tensor => {
   return np.where(pos, np.add(xp, np.log1p(np.exp(np.negative(xp)))), np.log1p(np.exp(xn)));
 };
 
-/** log σ(x) = −softplus(−x), finite for large |x|. @example nn.logSigmoid([0, -1000]) // Tensor([-0.6931472, -1000], dtype=float32) */
+/**
+ * log σ(x) = −softplus(−x), finite for large |x|.
+ * @example nn.logSigmoid([0, -1000]) // Tensor([-0.6931472, -1000], dtype=float32)
+ */
 export const logSigmoid = (x: ArrayLike): Tensor => np.negative(softplus(np.negative(x)));
 
 /** Hyperbolic tangent (`np.tanh`). @example nn.tanh([0, 1]) // Tensor([0, 0.7615942], dtype=float32) */
@@ -92,7 +101,10 @@ export function softmax(x: ArrayLike, opts: AxisOpts = {}): Tensor {
   return np.divide(e, sum(e, { axis, keepdims: true }));
 }
 
-/** x − logsumexp(x) along `axis` (default −1), computed from the max-shifted input. @example nn.logSoftmax([0, 0]) // Tensor([-0.6931472, -0.6931472], dtype=float32) */
+/**
+ * x − logsumexp(x) along `axis` (default −1), computed from the max-shifted input.
+ * @example nn.logSoftmax([0, 0]) // Tensor([-0.6931472, -0.6931472], dtype=float32)
+ */
 export function logSoftmax(x: ArrayLike, opts: AxisOpts = {}): Tensor {
   const t = floatTensor(x);
   const axis = normalizeAxes("nn.logSoftmax", opts.axis ?? -1, t.ndim);

@@ -24,7 +24,8 @@ function parseNested(
     if (depth === shape.length) {
       if (isRow(x))
         throw new ShapeError(
-          `${op}: ragged nested array: element [${path.join(", ")}] is an array, but its siblings are numbers; every row must have the same nesting depth`,
+          `${op}: ragged nested array: element [${path.join(", ")}] is an array, but its siblings are numbers; ` +
+            `every row must have the same nesting depth`,
         );
       if (x instanceof Tensor) {
         tensors = true;
@@ -32,16 +33,17 @@ function parseNested(
       }
       if (typeof x === "number") allBool = false;
       else if (typeof x !== "boolean") {
-        throw new TracegradError(
-          `${op}: element [${path.join(", ")}] is ${x === null ? "null" : typeof x === "string" ? `the string ${JSON.stringify(x)}` : `of type ${typeof x}`}; expected numbers or booleans`,
-        );
+        const what =
+          x === null ? "null" : typeof x === "string" ? `the string ${JSON.stringify(x)}` : `of type ${typeof x}`;
+        throw new TracegradError(`${op}: element [${path.join(", ")}] is ${what}; expected numbers or booleans`);
       }
       values.push(Number(x));
       return;
     }
     if (!isRow(x) || x.length !== shape[depth]) {
       throw new ShapeError(
-        `${op}: ragged nested array: at [${path.join(", ")}] expected ${shape[depth]} elements like the first row, got ${isRow(x) ? x.length : "a scalar"}; every row must have the same length`,
+        `${op}: ragged nested array: at [${path.join(", ")}] expected ${shape[depth]} elements like the first row, ` +
+          `got ${isRow(x) ? x.length : "a scalar"}; every row must have the same length`,
       );
     }
     Array.from(x as globalThis.ArrayLike<unknown>).forEach((e, i) => walk(e, depth + 1, [...path, i]));
@@ -89,12 +91,14 @@ function arrayFor(op: string, data: ArrayLike, dtypeOpt: DType | undefined): Ten
   }
   if (ArrayBuffer.isView(data)) {
     throw new TracegradError(
-      `${op}: ${data.constructor.name} is not supported; use Float32Array, Float64Array, Int32Array or Uint8Array (bool), or convert with Array.from(...)`,
+      `${op}: ${data.constructor.name} is not supported; use Float32Array, Float64Array, Int32Array or Uint8Array ` +
+        `(bool), or convert with Array.from(...)`,
     );
   }
   if (!Array.isArray(data))
     throw new TracegradError(
-      `${op}: cannot make a tensor from ${data === null ? "null" : typeof data}; pass numbers, booleans, nested arrays, typed arrays or tensors`,
+      `${op}: cannot make a tensor from ${data === null ? "null" : typeof data}; pass numbers, booleans, nested ` +
+        `arrays, typed arrays or tensors`,
     );
   const { values, shape, allBool, tensors } = parseNested(op, data);
   if (tensors) return stackNested(op, data, dtype);
@@ -109,7 +113,10 @@ export function asTensor(x: ArrayLike, like?: DType, op = "np.array"): Tensor {
   return arrayFor(op, x, undefined);
 }
 
-/** `x` broadcast to `shape` by NumPy rules (trailing axes aligned). @example np.broadcastTo([1, 2], [2, 2]).toArray() // [[1, 2], [1, 2]] */
+/**
+ * `x` broadcast to `shape` by NumPy rules (trailing axes aligned).
+ * @example np.broadcastTo([1, 2], [2, 2]).toArray() // [[1, 2], [1, 2]]
+ */
 export function broadcastTo(x: ArrayLike, shape: readonly number[]): Tensor {
   checkShape("np.broadcastTo", shape);
   const t = asTensor(x);

@@ -5,7 +5,10 @@ import { checkShape, sizeOf } from "../core/shape.js";
 import { type ArrayLike, Tensor } from "../core/tensor.js";
 import { asTensor } from "./convert.js";
 
-/** The `{ dtype }` option of creation functions. @example np.zeros([2], { dtype: "int32" }) // Tensor([0, 0], dtype=int32) */
+/**
+ * The `{ dtype }` option of creation functions.
+ * @example np.zeros([2], { dtype: "int32" }) // Tensor([0, 0], dtype=int32)
+ */
 export interface DTypeOpt {
   dtype?: DType;
 }
@@ -20,7 +23,10 @@ function filled(op: string, shape: readonly number[], value: number | boolean, o
   const d = dt(op, opts, typeof value === "boolean" ? "bool" : "float32");
   return Tensor._of(allocate(d, sizeOf(s)).fill(Number(value)), s, d);
 }
-/** A tensor of `shape` filled with `value` (float32 for a number, bool for a boolean, unless `dtype` says otherwise). @example np.full([2], 7) // Tensor([7, 7], dtype=float32) */
+/**
+ * A tensor of `shape` filled with `value` (float32 for a number, bool for a boolean, unless `dtype` says otherwise).
+ * @example np.full([2], 7) // Tensor([7, 7], dtype=float32)
+ */
 export const full = (shape: readonly number[], value: number | boolean, opts: DTypeOpt = {}): Tensor =>
   filled("np.full", shape, value, opts);
 /** Zeros of `shape` (float32 by default). @example np.zeros([2, 3]).shape // [2, 3] */
@@ -65,7 +71,10 @@ export function arange(start: number, ...rest: (number | DTypeOpt | undefined)[]
   return Tensor._of(out, [n], d);
 }
 
-/** `num` (default 50) evenly spaced values from start to stop inclusive, float32 by default. @example np.linspace(0, 1, 5) // Tensor([0, 0.25, 0.5, 0.75, 1], dtype=float32) */
+/**
+ * `num` (default 50) evenly spaced values from start to stop inclusive, float32 by default.
+ * @example np.linspace(0, 1, 5) // Tensor([0, 0.25, 0.5, 0.75, 1], dtype=float32)
+ */
 export function linspace(start: number, stop: number, num = 50, opts: DTypeOpt = {}): Tensor {
   if (!Number.isInteger(num) || num < 0)
     throw new TracegradError(`np.linspace: num must be a whole number ≥ 0, got ${num}`);
@@ -76,7 +85,10 @@ export function linspace(start: number, stop: number, num = 50, opts: DTypeOpt =
   return Tensor._of(out, [num], d);
 }
 
-/** The n×m identity (m = n by default), float32 by default. @example np.eye(2, 3).toArray() // [[1, 0, 0], [0, 1, 0]] */
+/**
+ * The n×m identity (m = n by default), float32 by default.
+ * @example np.eye(2, 3).toArray() // [[1, 0, 0], [0, 1, 0]]
+ */
 export function eye(n: number, m: number = n, opts: DTypeOpt = {}): Tensor {
   checkShape("np.eye", [n, m]);
   const d = dt("np.eye", opts, "float32");

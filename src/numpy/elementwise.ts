@@ -19,19 +19,31 @@ const binary =
     return f(prep(a!), prep(b!));
   };
 
-/** x + y, broadcasting; a JS number is weakly typed, as in JAX (int32 + 1 stays int32, int32 + 0.5 is float32). @example np.add(np.arange(2), 1) // Tensor([1, 2], dtype=int32) */
+/**
+ * x + y, broadcasting; a JS number is weakly typed, as in JAX (int32 + 1 stays int32, int32 + 0.5 is float32).
+ * @example np.add(np.arange(2), 1) // Tensor([1, 2], dtype=int32)
+ */
 export const add = binary("np.add", lax.add);
 /** x − y, broadcasting. @example np.subtract([5, 5], [1, 2]) // Tensor([4, 3], dtype=float32) */
 export const subtract = binary("np.subtract", lax.sub);
 /** x · y, broadcasting. @example np.multiply(np.arange(3), 2.5) // Tensor([0, 2.5, 5], dtype=float32) */
 export const multiply = binary("np.multiply", lax.mul);
-/** True division x / y, broadcasting (integers give float32). @example np.divide(np.arange(3), 2) // Tensor([0, 0.5, 1], dtype=float32) */
+/**
+ * True division x / y, broadcasting (integers give float32).
+ * @example np.divide(np.arange(3), 2) // Tensor([0, 0.5, 1], dtype=float32)
+ */
 export const divide = binary("np.divide", lax.div, toFloat);
 /** xʸ in floating point, broadcasting. @example np.power(2, np.arange(4)) // Tensor([1, 2, 4, 8], dtype=float32) */
 export const power = binary("np.power", lax.pow, toFloat);
-/** Elementwise maximum, broadcasting; at ties each side gets half the gradient (JAX). @example np.maximum([1, 5], [3, 2]) // Tensor([3, 5], dtype=float32) */
+/**
+ * Elementwise maximum, broadcasting; at ties each side gets half the gradient (JAX).
+ * @example np.maximum([1, 5], [3, 2]) // Tensor([3, 5], dtype=float32)
+ */
 export const maximum = binary("np.maximum", lax.max);
-/** Elementwise minimum, broadcasting; at ties each side gets half the gradient (JAX). @example np.minimum([1, 5], 3) // Tensor([1, 3], dtype=float32) */
+/**
+ * Elementwise minimum, broadcasting; at ties each side gets half the gradient (JAX).
+ * @example np.minimum([1, 5], 3) // Tensor([1, 3], dtype=float32)
+ */
 export const minimum = binary("np.minimum", lax.min);
 
 /** −x. @example np.negative([1, -2]) // Tensor([-1, 2], dtype=float32) */
@@ -63,7 +75,10 @@ export const log1p = unaryFloat(lax.log1p);
 export const expm1 = unaryFloat(lax.expm1);
 /** Tangent. @example np.tan([0, Math.PI / 4]) // Tensor([0, 1], dtype=float32) */
 export const tan = unaryFloat(lax.tan);
-/** Clamps x to [lo, hi] (`minimum(maximum(x, lo), hi)`, broadcasting). @example np.clip([-2, 0.5, 3], 0, 1) // Tensor([0, 0.5, 1], dtype=float32) */
+/**
+ * Clamps x to [lo, hi] (`minimum(maximum(x, lo), hi)`, broadcasting).
+ * @example np.clip([-2, 0.5, 3], 0, 1) // Tensor([0, 0.5, 1], dtype=float32)
+ */
 export const clip = (x: ArrayLike, lo: ArrayLike, hi: ArrayLike): Tensor => {
   const [t, l, h] = operands("np.clip", [x, lo, hi]).map(numeric);
   return lax.min(lax.max(t!, l!), h!);
@@ -84,7 +99,8 @@ export const greater = compare("np.greater", lax.gt);
 export const greaterEqual = compare("np.greaterEqual", lax.ge);
 
 /**
- * `cond ? x : y` elementwise, broadcasting all three (non-bool `cond` means `cond != 0`); the traceable replacement for JS control flow.
+ * `cond ? x : y` elementwise, broadcasting all three (non-bool `cond` means `cond != 0`); the traceable replacement for
+ * JS control flow.
  * @example const x = np.array([-1, 2]); np.where(np.greater(x, 0), x, 0) // Tensor([0, 2], dtype=float32)
  */
 export function where(cond: ArrayLike, x: ArrayLike, y: ArrayLike): Tensor {

@@ -53,7 +53,8 @@ function plan(op: string, shape: readonly number[], idx: readonly Index[]): Plan
   if (idx.filter((e) => e instanceof Tensor).length > 1)
     throw new TracegradError(`${op}: at most one tensor index is supported; index one axis at a time`);
   const p: Plan = { start: [], limit: [], strides: [], reversed: [], boxShape: [], gatheredShape: [], finalShape: [] };
-  const advanced: number[] = []; // entry positions of tensor and number indices (NumPy's advanced indices, when a tensor is present)
+  // entry positions of tensor and number indices (NumPy's advanced indices, when a tensor is present)
+  const advanced: number[] = [];
   let ax = 0;
   /** One axis of the strided box: elements lo, lo + step, … below hi, `size` of them. */
   const box = (lo: number, hi: number, step: number, size: number) => {
@@ -86,7 +87,8 @@ function plan(op: string, shape: readonly number[], idx: readonly Index[]): Plan
       p.finalShape.push(count);
     } else {
       throw new TracegradError(
-        `${op}: unsupported index ${String(e)} on axis ${ax}; use a number, [start, stop, step], null or an int32 tensor`,
+        `${op}: unsupported index ${String(e)} on axis ${ax}; use a number, [start, stop, step], null or an int32 ` +
+          `tensor`,
       );
     }
     ax++;
@@ -206,7 +208,8 @@ export function at(x: ArrayLike, idx: readonly Index[]): AtUpdate {
     const [, u] = promoted([t0, v]);
     if (!broadcastable(u!.shape, target))
       throw new ShapeError(
-        `at(...).${op}: a value of shape ${fmtShape(u!.shape)} does not broadcast to the indexed shape ${fmtShape(target)}`,
+        `at(...).${op}: a value of shape ${fmtShape(u!.shape)} does not broadcast to the indexed shape ` +
+          `${fmtShape(target)}`,
       );
     return broadcastTo(lax.convertElementType(u!, t.dtype), target);
   };

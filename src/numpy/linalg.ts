@@ -19,7 +19,8 @@ export function matmul(x: ArrayLike, y: ArrayLike): Tensor {
   let b = numeric(b0!);
   if (a.ndim === 0 || b.ndim === 0)
     throw new ShapeError(
-      `np.matmul: operands must be at least 1-D, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}; use np.multiply for scalars`,
+      `np.matmul: operands must be at least 1-D, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}; use ` +
+        `np.multiply for scalars`,
     );
   const aVec = a.ndim === 1;
   const bVec = b.ndim === 1;
@@ -29,7 +30,8 @@ export function matmul(x: ArrayLike, y: ArrayLike): Tensor {
   const [k2, n] = b.shape.slice(-2) as [number, number];
   if (k !== k2) {
     throw new ShapeError(
-      `np.matmul: shapes ${fmtShape(a0!.shape)} and ${fmtShape(b0!.shape)} are not aligned: the contracted axes have sizes ${k} and ${k2}`,
+      `np.matmul: shapes ${fmtShape(a0!.shape)} and ${fmtShape(b0!.shape)} are not aligned: the contracted axes ` +
+        `have sizes ${k} and ${k2}`,
     );
   }
   const batch = broadcastShapes(
@@ -61,7 +63,8 @@ export function dot(x: ArrayLike, y: ArrayLike): Tensor {
   const kb = b.ndim === 1 ? 0 : b.ndim - 2;
   if (a.shape[ka] !== b.shape[kb]) {
     throw new ShapeError(
-      `np.dot: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} are not aligned: axis ${ka} of the first has size ${a.shape[ka]}, axis ${kb} of the second has ${b.shape[kb]}`,
+      `np.dot: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} are not aligned: axis ${ka} of the first has ` +
+        `size ${a.shape[ka]}, axis ${kb} of the second has ${b.shape[kb]}`,
     );
   }
   return lax.dotGeneral(numeric(a), numeric(b), [

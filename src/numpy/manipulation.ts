@@ -8,7 +8,10 @@ import * as lax from "../primitives/index.js";
 import { array, asTensor, promoted } from "./convert.js";
 import { index } from "./indexing.js";
 
-/** The same elements (row-major) under a new shape; one entry may be −1 (inferred). @example np.reshape(np.arange(6), [3, -1]).shape // [3, 2] */
+/**
+ * The same elements (row-major) under a new shape; one entry may be −1 (inferred).
+ * @example np.reshape(np.arange(6), [3, -1]).shape // [3, 2]
+ */
 export function reshape(x: ArrayLike, shape: readonly number[]): Tensor {
   const t = asTensor(x);
   if (!Array.isArray(shape)) throw new TracegradError(`np.reshape: shape must be an array, got ${String(shape)}`);
@@ -23,37 +26,49 @@ export function reshape(x: ArrayLike, shape: readonly number[]): Tensor {
   const known = sizeOf(shape.filter((d) => d !== -1));
   if (holes === 1 && known === 0)
     throw new ShapeError(
-      `np.reshape: cannot infer the −1 in ${fmtShape(shape)}: the other dimensions multiply to 0; give every dimension explicitly`,
+      `np.reshape: cannot infer the −1 in ${fmtShape(shape)}: the other dimensions multiply to 0; give every ` +
+        `dimension explicitly`,
     );
   const filled = shape.map((d) => (d === -1 ? t.size / known : d));
   if (sizeOf(filled) !== t.size || filled.some((d) => !Number.isInteger(d))) {
     throw new ShapeError(
-      `np.reshape: cannot reshape an array of shape ${fmtShape(t.shape)} (${t.size} elements) into shape ${fmtShape(shape)}; the new dimensions must multiply to ${t.size} (one may be −1 to infer it)`,
+      `np.reshape: cannot reshape an array of shape ${fmtShape(t.shape)} (${t.size} elements) into shape ` +
+        `${fmtShape(shape)}; the new dimensions must multiply to ${t.size} (one may be −1 to infer it)`,
     );
   }
   return lax.reshape(t, filled);
 }
 
-/** Permutes axes: result axis i is axis `axes[i]` (reverses them by default). @example np.transpose(np.zeros([2, 3, 4]), [1, 0, 2]).shape // [3, 2, 4] */
+/**
+ * Permutes axes: result axis i is axis `axes[i]` (reverses them by default).
+ * @example np.transpose(np.zeros([2, 3, 4]), [1, 0, 2]).shape // [3, 2, 4]
+ */
 export function transpose(x: ArrayLike, axes?: readonly number[]): Tensor {
   const t = asTensor(x);
   const perm = axes ? axes.map((a) => normalizeAxis("np.transpose", a, t.ndim)) : t.shape.map((_, i) => t.ndim - 1 - i);
   if (perm.length !== t.ndim || new Set(perm).size !== perm.length) {
     throw new ShapeError(
-      `np.transpose: axes (${axes?.join(", ")}) are not a permutation of the ${t.ndim} axes of shape ${fmtShape(t.shape)}`,
+      `np.transpose: axes (${axes?.join(", ")}) are not a permutation of the ${t.ndim} axes of shape ` +
+        `${fmtShape(t.shape)}`,
     );
   }
   return lax.transpose(t, perm);
 }
 
-/** Inserts an axis of size 1 at `axis` (negative counts from the end of the result). @example np.expandDims([1, 2], -1).shape // [2, 1] */
+/**
+ * Inserts an axis of size 1 at `axis` (negative counts from the end of the result).
+ * @example np.expandDims([1, 2], -1).shape // [2, 1]
+ */
 export function expandDims(x: ArrayLike, axis: number): Tensor {
   const t = asTensor(x);
   const a = normalizeAxis("np.expandDims", axis, t.ndim + 1);
   return lax.reshape(t, [...t.shape.slice(0, a), 1, ...t.shape.slice(a)]);
 }
 
-/** Removes axes of size 1 (all of them, or those named; naming a larger axis is a ShapeError). @example np.squeeze(np.zeros([1, 2, 1]), 0).shape // [2, 1] */
+/**
+ * Removes axes of size 1 (all of them, or those named; naming a larger axis is a ShapeError).
+ * @example np.squeeze(np.zeros([1, 2, 1]), 0).shape // [2, 1]
+ */
 export function squeeze(x: ArrayLike, axis?: number | readonly number[]): Tensor {
   const t = asTensor(x);
   const axes =
@@ -68,7 +83,10 @@ export function squeeze(x: ArrayLike, axis?: number | readonly number[]): Tensor
   );
 }
 
-/** Joins tensors along an existing axis (default 0), promoting dtypes. @example np.concatenate([[1, 2], [3]]) // Tensor([1, 2, 3], dtype=float32) */
+/**
+ * Joins tensors along an existing axis (default 0), promoting dtypes.
+ * @example np.concatenate([[1, 2], [3]]) // Tensor([1, 2, 3], dtype=float32)
+ */
 export function concatenate(xs: readonly ArrayLike[], axis = 0): Tensor {
   if (xs.length === 0) throw new TracegradError("np.concatenate: needs at least one array");
   const ts = promoted(xs);
@@ -85,7 +103,10 @@ export function concatenate(xs: readonly ArrayLike[], axis = 0): Tensor {
   return lax.concatenate(ts, a);
 }
 
-/** Joins tensors of one shape along a new axis (default 0). @example np.stack([[1, 2], [3, 4]], 1).toArray() // [[1, 3], [2, 4]] */
+/**
+ * Joins tensors of one shape along a new axis (default 0).
+ * @example np.stack([[1, 2], [3, 4]], 1).toArray() // [[1, 3], [2, 4]]
+ */
 export function stack(xs: readonly ArrayLike[], axis = 0): Tensor {
   if (xs.length === 0) throw new TracegradError("np.stack: needs at least one array");
   const ts = promoted(xs);
@@ -141,7 +162,8 @@ export function slice(x: ArrayLike, starts: readonly number[], ends: readonly nu
   const t = asTensor(x);
   if (starts.length !== ends.length || starts.length > t.ndim) {
     throw new ShapeError(
-      `np.slice: starts (${starts.length}) and ends (${ends.length}) need one entry per leading axis of shape ${fmtShape(t.shape)}`,
+      `np.slice: starts (${starts.length}) and ends (${ends.length}) need one entry per leading axis of shape ` +
+        `${fmtShape(t.shape)}`,
     );
   }
   return index(
@@ -150,6 +172,9 @@ export function slice(x: ArrayLike, starts: readonly number[], ends: readonly nu
   );
 }
 
-/** Converts dtype (float → int32 truncates toward zero; float → float is differentiable). @example np.astype([1.9, -1.9], "int32") // Tensor([1, -1], dtype=int32) */
+/**
+ * Converts dtype (float → int32 truncates toward zero; float → float is differentiable).
+ * @example np.astype([1.9, -1.9], "int32") // Tensor([1, -1], dtype=int32)
+ */
 export const astype = (x: ArrayLike, dtype: DType): Tensor =>
   lax.convertElementType(asTensor(x), checkDType("astype", dtype));

@@ -21,9 +21,15 @@ function reduction(op: string, f: (x: Tensor, axes: readonly number[]) => Tensor
 }
 const boolToInt = (t: Tensor) => (t.dtype === "bool" ? lax.convertElementType(t, "int32") : t);
 
-/** Sum over `axis` (all axes by default); bool counts as int32. @example np.sum([[1, 2], [3, 4]], { axis: 0 }) // Tensor([4, 6], dtype=float32) */
+/**
+ * Sum over `axis` (all axes by default); bool counts as int32.
+ * @example np.sum([[1, 2], [3, 4]], { axis: 0 }) // Tensor([4, 6], dtype=float32)
+ */
 export const sum = reduction("np.sum", lax.reduceSum, boolToInt);
-/** Product over `axis`; the gradient is exact where elements are zero. @example np.prod([[1, 2], [3, 4]], { axis: -1 }) // Tensor([2, 12], dtype=float32) */
+/**
+ * Product over `axis`; the gradient is exact where elements are zero.
+ * @example np.prod([[1, 2], [3, 4]], { axis: -1 }) // Tensor([2, 12], dtype=float32)
+ */
 export const prod = reduction("np.prod", lax.reduceProd, boolToInt);
 
 /** max/min have no identity: reducing an empty axis is an error, as in NumPy and JAX. */
@@ -32,13 +38,20 @@ const nonEmpty =
     const empty = axes.filter((a) => x.shape[a] === 0);
     if (empty.length)
       throw new ShapeError(
-        `${op}: cannot reduce the empty axis ${empty[0]} of shape ${fmtShape(x.shape)} (no identity); reduce a non-empty axis or use np.where with a default`,
+        `${op}: cannot reduce the empty axis ${empty[0]} of shape ${fmtShape(x.shape)} (no identity); reduce a ` +
+          `non-empty axis or use np.where with a default`,
       );
     return f(x, axes);
   };
-/** Maximum over `axis` (all by default); tied maxima share the gradient equally (JAX). @example np.max([[1, 5], [3, 2]]) // Tensor(5, dtype=float32) */
+/**
+ * Maximum over `axis` (all by default); tied maxima share the gradient equally (JAX).
+ * @example np.max([[1, 5], [3, 2]]) // Tensor(5, dtype=float32)
+ */
 export const max = reduction("np.max", nonEmpty("np.max", lax.reduceMax), (t) => t);
-/** Minimum over `axis` (all by default); tied minima share the gradient equally (JAX). @example np.min([[1, 5], [3, 2]], { axis: 1 }) // Tensor([1, 2], dtype=float32) */
+/**
+ * Minimum over `axis` (all by default); tied minima share the gradient equally (JAX).
+ * @example np.min([[1, 5], [3, 2]], { axis: 1 }) // Tensor([1, 2], dtype=float32)
+ */
 export const min = reduction("np.min", nonEmpty("np.min", lax.reduceMin), (t) => t);
 
 /**
@@ -47,10 +60,16 @@ export const min = reduction("np.min", nonEmpty("np.min", lax.reduceMin), (t) =>
  * np.argmax([[1, 5], [7, 2]], { axis: 1 }) // Tensor([1, 0], dtype=int32)
  */
 export const argmax = (x: ArrayLike, opts: ArgOpts = {}): Tensor => argReduce("np.argmax", lax.argmax, x, opts);
-/** Index (int32) of the first minimum along `axis`, or in the flattened array when no axis is given. @example np.argmin([3, 1, 1]) // Tensor(1, dtype=int32) */
+/**
+ * Index (int32) of the first minimum along `axis`, or in the flattened array when no axis is given.
+ * @example np.argmin([3, 1, 1]) // Tensor(1, dtype=int32)
+ */
 export const argmin = (x: ArrayLike, opts: ArgOpts = {}): Tensor => argReduce("np.argmin", lax.argmin, x, opts);
 
-/** Options of argmax/argmin: one axis (NumPy), or none for the flattened array. @example np.argmax([[1, 5]], { axis: 1, keepdims: true }).shape // [1, 1] */
+/**
+ * Options of argmax/argmin: one axis (NumPy), or none for the flattened array.
+ * @example np.argmax([[1, 5]], { axis: 1, keepdims: true }).shape // [1, 1]
+ */
 export interface ArgOpts {
   axis?: number;
   keepdims?: boolean;
@@ -70,7 +89,10 @@ function argReduce(op: string, f: (x: Tensor, axis: number) => Tensor, x: ArrayL
   return lax.reshape(r, flat ? t.shape.map(() => 1) : t.shape.map((s, i) => (i === axis ? 1 : s)));
 }
 
-/** Arithmetic mean over `axis` (all by default); integers give float32. @example np.mean([[1, 2], [3, 4]], { axis: 1 }) // Tensor([1.5, 3.5], dtype=float32) */
+/**
+ * Arithmetic mean over `axis` (all by default); integers give float32.
+ * @example np.mean([[1, 2], [3, 4]], { axis: 1 }) // Tensor([1.5, 3.5], dtype=float32)
+ */
 export function mean(x: ArrayLike, opts: ReduceOpts = {}): Tensor {
   const t0 = asTensor(x);
   const t = isFloat(t0.dtype) ? t0 : lax.convertElementType(t0, "float32");

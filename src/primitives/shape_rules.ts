@@ -19,7 +19,8 @@ function checkKinds(name: string, kinds: Kinds, avals: ShapedArray[]): Tracegrad
   for (const a of avals) {
     if (!accepts(kinds, a.dtype)) {
       return new DTypeError(
-        `${name}: got dtype ${a.dtype}, which it does not accept (it takes ${kindText[kinds]}); convert with astype first`,
+        `${name}: got dtype ${a.dtype}, which it does not accept (it takes ${kindText[kinds]}); convert with astype ` +
+          `first`,
       );
     }
   }
@@ -35,14 +36,16 @@ export function elementwise(name: string, kinds: Kinds, outDType?: DType) {
       if (!shapeEq(a.shape, b.shape)) {
         return E.left(
           new ShapeError(
-            `${name}: operands must have equal shapes, got ${avals.map((x) => fmtShape(x.shape)).join(" and ")}; np functions broadcast, lax primitives do not`,
+            `${name}: operands must have equal shapes, got ${avals.map((x) => fmtShape(x.shape)).join(" and ")}; np ` +
+              `functions broadcast, lax primitives do not`,
           ),
         );
       }
       if (a.dtype !== b.dtype) {
         return E.left(
           new DTypeError(
-            `${name}: operands must have equal dtypes, got ${avals.map((x) => x.dtype).join(" and ")}; convert with astype first`,
+            `${name}: operands must have equal dtypes, got ${avals.map((x) => x.dtype).join(" and ")}; convert with ` +
+              `astype first`,
           ),
         );
       }

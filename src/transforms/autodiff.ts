@@ -69,7 +69,8 @@ export function linearize<A extends unknown[], R>(
 
 /**
  * Reverse mode: the output of `f` and a function mapping an output cotangent to one cotangent per primal.
- * @example const [y, back] = vjp((a: Tensor, b: Tensor) => a.mul(b), 2, 3); back(1) // [Tensor(3, dtype=float32), Tensor(2, dtype=float32)]
+ * @example const [y, back] = vjp((a: Tensor, b: Tensor) => a.mul(b), 2, 3); back(1)
+ * // [Tensor(3, dtype=float32), Tensor(2, dtype=float32)]
  */
 export function vjp<A extends unknown[], R>(
   f: (...args: A) => R,
@@ -91,7 +92,8 @@ export function vjp<A extends unknown[], R>(
 
 /**
  * Options of `grad` and `valueAndGrad`.
- * @example grad((a: Tensor, b: Tensor) => a.mul(b), { argnums: [0, 1] })(2, 3) // [Tensor(3, dtype=float32), Tensor(2, dtype=float32)]
+ * @example grad((a: Tensor, b: Tensor) => a.mul(b), { argnums: [0, 1] })(2, 3)
+ * // [Tensor(3, dtype=float32), Tensor(2, dtype=float32)]
  */
 export interface GradOptions<N extends number | readonly number[] = number | readonly number[]> {
   /** Which positional argument(s) to differentiate; an array gives a tuple of gradients. Default 0. */
@@ -100,7 +102,10 @@ export interface GradOptions<N extends number | readonly number[] = number | rea
   hasAux?: boolean;
 }
 
-/** Gradient type for `argnums`: the argument's own pytree type with Tensor leaves, or a tuple of them (e.g. `GradOf<[{ w: Tensor }, Tensor], 0>` is `{ w: Tensor }`). */
+/**
+ * Gradient type for `argnums`: the argument's own pytree type with Tensor leaves, or a tuple of them (e.g. `GradOf<[{
+ * w: Tensor }, Tensor], 0>` is `{ w: Tensor }`).
+ */
 export type GradOf<A extends unknown[], N> = N extends number
   ? TensorTree<A[N]>
   : N extends readonly number[]
@@ -127,16 +132,16 @@ function valueAndGradImpl(op: string, f: AnyFn, args: unknown[], argnums: number
     let value = fixed(...diff);
     if (hasAux) {
       if (!Array.isArray(value) || value.length !== 2) {
-        throw new TracegradError(
-          `${op}: with hasAux, '${fnName(f)}' must return [value, aux], got ${Array.isArray(value) ? `an array of length ${value.length}` : typeof value}`,
-        );
+        const got = Array.isArray(value) ? `an array of length ${value.length}` : typeof value;
+        throw new TracegradError(`${op}: with hasAux, '${fnName(f)}' must return [value, aux], got ${got}`);
       }
       [auxLeaves, auxDef] = flatten(value[1]);
       value = value[0];
     }
     if (Array.isArray(value) || isPlainObject(value)) {
       throw new GradientError(
-        `${op}: '${fnName(f)}' must return one scalar tensor, got a pytree; use jacrev or vjp for several outputs${hasAux ? "" : ", or hasAux: true to return [value, aux]"}`,
+        `${op}: '${fnName(f)}' must return one scalar tensor, got a pytree; use jacrev or vjp for several ` +
+          `outputs${hasAux ? "" : ", or hasAux: true to return [value, aux]"}`,
       );
     }
     return [value, ...auxLeaves.filter((l) => l instanceof Tensor)];
@@ -148,7 +153,8 @@ function valueAndGradImpl(op: string, f: AnyFn, args: unknown[], argnums: number
     throw new DTypeError(`${op}: '${fnName(f)}' returned dtype ${out.dtype}; gradients need a float32/float64 output`);
   if (out.ndim !== 0) {
     throw new GradientError(
-      `${op}: '${fnName(f)}' must return a scalar (shape []), got shape ${fmtShape(out.shape)}; reduce it (e.g. .sum() or .mean()), or use jacrev/vjp for non-scalar outputs`,
+      `${op}: '${fnName(f)}' must return a scalar (shape []), got shape ${fmtShape(out.shape)}; reduce it (e.g. ` +
+        `.sum() or .mean()), or use jacrev/vjp for non-scalar outputs`,
     );
   }
   const cts = linear.transpose([fullLike(out, 1), ...primalsOut.slice(1).map(() => null)]);

@@ -48,7 +48,8 @@ export function backwardPass(
     if (outCts.every((c) => c === null)) continue;
     if (!e.prim.transpose) {
       throw new TracegradError(
-        `reverse-mode differentiation: primitive '${e.prim.name}' has no transpose rule, yet it appears linearly in a tangent computation`,
+        `reverse-mode differentiation: primitive '${e.prim.name}' has no transpose rule, yet it appears linearly in ` +
+          `a tangent computation`,
       );
     }
     const args: LinearArg[] = e.inputs.map((a) =>

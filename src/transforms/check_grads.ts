@@ -8,8 +8,10 @@ import { jvp, vjp } from "./autodiff.js";
 import { flattenTensors, fnName } from "./flat.js";
 
 /**
- * Options of `checkGrads`; tolerances default to float32 2e-3 or float64 1e-5 (by the lowest float dtype of the arguments).
- * @example checkGrads((x: Tensor) => x.exp().sum(), [np.array([0.5, 1])], { order: 1, modes: ["rev"], atol: 1e-2 }) // undefined
+ * Options of `checkGrads`; tolerances default to float32 2e-3 or float64 1e-5 (by the lowest float dtype of the
+ * arguments).
+ * @example checkGrads((x: Tensor) => x.exp().sum(), [np.array([0.5, 1])], { order: 1, modes: ["rev"], atol: 1e-2 })
+ * // undefined
  */
 export interface CheckGradsOptions {
   /** Highest derivative order checked (default 2). */
@@ -79,7 +81,8 @@ function compare(what: string, analytic: Float64Array[], numeric: Float64Array[]
       if (!(err <= atol + rtol * Math.abs(n[k]!))) {
         throw new GradientCheckError(
           `checkGrads: ${what} disagrees with finite differences at output leaf ${i}, element ${k}: ` +
-            `analytic ${a[k]} vs numerical ${n[k]} (|diff| ${err.toExponential(2)} > atol ${atol} + rtol ${rtol}·|numerical|). ` +
+            `analytic ${a[k]} vs numerical ${n[k]} (|diff| ${err.toExponential(2)} > atol ${atol} + rtol ` +
+            `${rtol}·|numerical|). ` +
             `Analytic ${fmt(a)}, numerical ${fmt(n)}`,
         );
       }
@@ -93,7 +96,8 @@ const fmt = (a: Float64Array) =>
  * Checks forward- and reverse-mode derivatives of `f` at `args` against central finite differences,
  * along random directions, up to `order`; throws GradientCheckError with both values on mismatch.
  * @example checkGrads((x: Tensor) => x.sin().sum(), [np.array([0.5, 1], { dtype: "float64" })]) // undefined
- * checkGrads((x: Tensor) => stopGradient(x).mul(x).sum(), [np.array([0.5, 1], { dtype: "float64" })]) // throws GradientCheckError
+ * checkGrads((x: Tensor) => stopGradient(x).mul(x).sum(), [np.array([0.5, 1], { dtype: "float64" })])
+ * // throws GradientCheckError
  */
 export function checkGrads(
   f: (...args: never[]) => unknown,

@@ -13,7 +13,8 @@ export function leafTensor(op: string, x: unknown, where: string): Tensor {
   if (typeof x === "boolean") return scalar(x, "bool");
   const kind = x === null ? "null" : typeof x === "object" ? (x.constructor?.name ?? "object") : typeof x;
   throw new TracegradError(
-    `${op}: ${where} has a leaf of type ${kind}; pytree leaves must be Tensors, numbers or booleans (convert data with np.array)`,
+    `${op}: ${where} has a leaf of type ${kind}; pytree leaves must be Tensors, numbers or booleans (convert data ` +
+      `with np.array)`,
   );
 }
 
@@ -31,8 +32,10 @@ export function flatFunction(op: string, f: (...args: never[]) => unknown, inTre
     const result = f(...args);
     if (conversionCount() !== before && flatten(result)[0].some((l) => typeof l === "number")) {
       throw new TracegradError(
-        `${op}: '${name}' returned a plain JS number after reading a traced value as a number (Number(x), +x, or JS * - / on a tensor). ` +
-          `JS arithmetic cuts values out of the computation, so its derivative would silently be zero; use tensor methods (x.mul(y)) or np functions`,
+        `${op}: '${name}' returned a plain JS number after reading a traced value as a number (Number(x), +x, or JS ` +
+          `* - / on a tensor). ` +
+          `JS arithmetic cuts values out of the computation, so its derivative would silently be zero; use tensor ` +
+          `methods (x.mul(y)) or np functions`,
       );
     }
     const [outs, def] = flattenTensors(op, result, "the function's output");
@@ -68,7 +71,8 @@ export function checkArgnums(op: string, argnums: number | readonly number[], na
   return list.map((a) => {
     if (!Number.isInteger(a) || a < -nargs || a >= nargs) {
       throw new TracegradError(
-        `${op}: argnums ${a} is out of range for a call with ${nargs} positional argument${nargs === 1 ? "" : "s"} (valid: 0 … ${nargs - 1})`,
+        `${op}: argnums ${a} is out of range for a call with ${nargs} positional argument${nargs === 1 ? "" : "s"} ` +
+          `(valid: 0 … ${nargs - 1})`,
       );
     }
     const n = a < 0 ? a + nargs : a;
@@ -86,7 +90,8 @@ export function requireFloatInputs(op: string, xs: readonly Tensor[], argOf: (le
   xs.forEach((x, i) => {
     if (!isFloat(x.dtype)) {
       throw new DTypeError(
-        `${op}: ${argOf(i)} has dtype ${x.dtype}; derivatives are only defined for float32/float64 inputs. Convert it with astype("float32"), or leave it out of argnums`,
+        `${op}: ${argOf(i)} has dtype ${x.dtype}; derivatives are only defined for float32/float64 inputs. Convert ` +
+          `it with astype("float32"), or leave it out of argnums`,
       );
     }
   });
@@ -97,7 +102,8 @@ export function matchTree(op: string, what: string, tree: unknown, def: TreeDef,
   const [raw, d] = flatten(tree);
   if (!treeDefEqual(d, def)) {
     throw new TracegradError(
-      `${op}: the ${what} must have the structure ${treeDefString(def)} of the values they belong to, got ${treeDefString(d)}`,
+      `${op}: the ${what} must have the structure ${treeDefString(def)} of the values they belong to, got ` +
+        `${treeDefString(d)}`,
     );
   }
   return raw.map((l, i) => {
@@ -105,12 +111,14 @@ export function matchTree(op: string, what: string, tree: unknown, def: TreeDef,
     const t = typeof l === "number" ? scalar(l, ref.dtype) : leafTensor(op, l, `the ${what}`);
     if (t.ndim !== ref.ndim || t.shape.some((s, k) => s !== ref.shape[k])) {
       throw new ShapeError(
-        `${op}: leaf ${i} of the ${what} has shape ${fmtShape(t.shape)}, but the value it belongs to has shape ${fmtShape(ref.shape)}`,
+        `${op}: leaf ${i} of the ${what} has shape ${fmtShape(t.shape)}, but the value it belongs to has shape ` +
+          `${fmtShape(ref.shape)}`,
       );
     }
     if (t.dtype !== ref.dtype && isFloat(ref.dtype)) {
       throw new DTypeError(
-        `${op}: leaf ${i} of the ${what} has dtype ${t.dtype}, but the value it belongs to is ${ref.dtype}; convert it with astype("${ref.dtype}")`,
+        `${op}: leaf ${i} of the ${what} has dtype ${t.dtype}, but the value it belongs to is ${ref.dtype}; convert ` +
+          `it with astype("${ref.dtype}")`,
       );
     }
     return t;

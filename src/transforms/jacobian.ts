@@ -1,4 +1,5 @@
-// jacfwd, jacrev, hessian: full Jacobians from one linearization, with vmap pushing all basis vectors through it at once.
+// jacfwd, jacrev, hessian: full Jacobians from one linearization, with vmap pushing all basis vectors through it at
+// once.
 import { allocate, type DType, isFloat } from "../core/dtype.js";
 import { DTypeError } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
@@ -20,14 +21,18 @@ import { vmapFlat } from "./vmap.js";
 
 /**
  * Options of `jacfwd`, `jacrev` and `hessian`.
- * @example jacrev((a: Tensor, b: Tensor) => a.mul(b), { argnums: [0, 1] })(2, 3) // [Tensor(3, dtype=float32), Tensor(2, dtype=float32)]
+ * @example jacrev((a: Tensor, b: Tensor) => a.mul(b), { argnums: [0, 1] })(2, 3)
+ * // [Tensor(3, dtype=float32), Tensor(2, dtype=float32)]
  */
 export interface JacOptions<N extends number | readonly number[] = number | readonly number[]> {
   /** Which positional argument(s) to differentiate; default 0. */
   argnums?: N;
 }
 
-/** Each output leaf of `R` replaced by `In` (the Jacobian blocks for the differentiated inputs): `JacobianOf<[Tensor, Tensor], Tensor>` is `[Tensor, Tensor]`. */
+/**
+ * Each output leaf of `R` replaced by `In` (the Jacobian blocks for the differentiated inputs): `JacobianOf<[Tensor,
+ * Tensor], Tensor>` is `[Tensor, Tensor]`.
+ */
 export type JacobianOf<R, In> = R extends Tensor | number
   ? In
   : R extends readonly unknown[]
@@ -101,7 +106,8 @@ function jacobian(op: "jacfwd" | "jacrev", f: AnyFn, argnums: number | readonly 
 }
 
 /**
- * Jacobian by forward mode (all input basis vectors pushed through the JVP at once, by vmap), shape `[...out.shape, ...in.shape]`.
+ * Jacobian by forward mode (all input basis vectors pushed through the JVP at once, by vmap), shape `[...out.shape,
+ * ...in.shape]`.
  * @example jacfwd((x: Tensor) => x.mul(x))(np.array([1, 2])).toArray() // [[2, 0], [0, 4]]
  */
 export function jacfwd<A extends unknown[], R, const N extends number | readonly number[] = 0>(
@@ -112,7 +118,8 @@ export function jacfwd<A extends unknown[], R, const N extends number | readonly
 }
 
 /**
- * Jacobian by reverse mode (all output basis vectors pulled back through the VJP at once, by vmap), shape `[...out.shape, ...in.shape]`.
+ * Jacobian by reverse mode (all output basis vectors pulled back through the VJP at once, by vmap), shape
+ * `[...out.shape, ...in.shape]`.
  * @example jacrev((x: Tensor) => x.sum())(np.array([1, 2])) // Tensor([1, 1], dtype=float32)
  * jacrev((x: Tensor) => np.outer(x, x))(np.array([1, 2])).shape // [2, 2, 2]
  */

@@ -47,7 +47,8 @@ export class BatchTrace extends Trace {
       // a batch rule must agree with the primitive's shape rule for one example
       if (!t.aval.equals(outAvals[i]!)) {
         throw new TracegradError(
-          `internal: the batch rule of '${prim.name}' produced ${o.aval.toString()} batched at ${outDims[i]}, but one example should be ${outAvals[i]!.toString()}`,
+          `internal: the batch rule of '${prim.name}' produced ${o.aval.toString()} batched at ${outDims[i]}, but ` +
+            `one example should be ${outAvals[i]!.toString()}`,
         );
       }
       return t;
@@ -57,7 +58,8 @@ export class BatchTrace extends Trace {
 
 /**
  * Axis spec: a number (negative counts from the end), null (not mapped), or a pytree prefix of the values it describes.
- * @example vmap((p: { w: Tensor; b: Tensor }) => p.w.add(p.b), { inAxes: [{ w: 0, b: null }] })({ w: np.ones([3, 2]), b: np.array([1, 2]) }).shape // [3, 2]
+ * @example const f = vmap((p: { w: Tensor; b: Tensor }) => p.w.add(p.b), { inAxes: [{ w: 0, b: null }] });
+ * f({ w: np.ones([3, 2]), b: np.array([1, 2]) }).shape // [3, 2]
  */
 export type AxisSpec = number | null | readonly AxisSpec[] | { readonly [key: string]: AxisSpec };
 
@@ -82,7 +84,8 @@ function expandAxes(
   }
   const mismatch = (kind: string) =>
     new TracegradError(
-      `vmap: ${what} at ${path} is ${kind}, but the value there is ${describe(value)}; ${what} must be a number, null, or a prefix of the structure`,
+      `vmap: ${what} at ${path} is ${kind}, but the value there is ${describe(value)}; ${what} must be a number, ` +
+        `null, or a prefix of the structure`,
     );
   if (Array.isArray(spec)) {
     if (!Array.isArray(value) || value.length !== spec.length) throw mismatch(`an array of length ${spec.length}`);
@@ -120,7 +123,8 @@ export interface VmapOptions {
 /**
  * Maps `f` over a batch axis without a loop (JAX's vmap): every primitive is applied once to the whole batch.
  * @example vmap((x: Tensor) => x.sum())(np.ones([4, 3])) // Tensor([3, 3, 3, 3], dtype=float32)
- * vmap((x: Tensor, y: Tensor) => np.dot(x, y), { inAxes: [0, null] })(np.ones([2, 3]), np.array([1, 2, 3])) // Tensor([6, 6], dtype=float32)
+ * vmap((x: Tensor, y: Tensor) => np.dot(x, y), { inAxes: [0, null] })(np.ones([2, 3]), np.array([1, 2, 3]))
+ * // Tensor([6, 6], dtype=float32)
  */
 export function vmap<A extends unknown[], R>(
   f: (...args: A) => R,
@@ -139,11 +143,13 @@ export function vmap<A extends unknown[], R>(
       if (axis === null) return null;
       if (x.ndim === 0)
         throw new ShapeError(
-          `vmap: ${path} is a scalar (shape []), so it has no axis ${axis} to map over; give it inAxes null, or pass a batch of values`,
+          `vmap: ${path} is a scalar (shape []), so it has no axis ${axis} to map over; give it inAxes null, or ` +
+            `pass a batch of values`,
         );
       if (!Number.isInteger(axis) || axis < -x.ndim || axis >= x.ndim) {
         throw new ShapeError(
-          `vmap: inAxes gives axis ${axis} for ${path}, of shape ${fmtShape(x.shape)} (rank ${x.ndim}); valid axes are ${-x.ndim} … ${x.ndim - 1}`,
+          `vmap: inAxes gives axis ${axis} for ${path}, of shape ${fmtShape(x.shape)} (rank ${x.ndim}); valid axes ` +
+            `are ${-x.ndim} … ${x.ndim - 1}`,
         );
       }
       return axis < 0 ? axis + x.ndim : axis;
@@ -155,8 +161,9 @@ export function vmap<A extends unknown[], R>(
       );
     const size = mapped[0]!.size;
     if (mapped.some((m) => m.size !== size)) {
+      const sizes = mapped.map((m) => `${specs[m.i]!.path} axis ${m.a} has size ${m.size}`).join(", ");
       throw new ShapeError(
-        `vmap: mapped axes of '${name}' have different sizes: ${mapped.map((m) => `${specs[m.i]!.path} axis ${m.a} has size ${m.size}`).join(", ")}; every mapped axis must have the same size`,
+        `vmap: mapped axes of '${name}' have different sizes: ${sizes}; every mapped axis must have the same size`,
       );
     }
     const { g, box } = flatFunction("vmap", f as (...a: never[]) => unknown, inTree, name);

@@ -290,7 +290,9 @@ class LoopFunction {
   }
 }
 
-/** Loads an input's lanes from the address `address` pushes: float32 as they are; bool bytes as masks (all bits set). */
+/**
+ * Loads an input's lanes from the address `address` pushes: float32 as they are; bool bytes as masks (all bits set).
+ */
 function loadLanes(c: Code, x: Input, address: () => void): number {
   const l = c.local("v128");
   address();
@@ -355,7 +357,8 @@ function loopSource(s: LoopSpec, io: LoopIO, listing: string[]): string {
   const shape = s.split ? `${s.split.outer} rows × ${s.split.inner}` : `${s.size} elements`;
   const params = [...io.ins.map((_, k) => `in${k}`), ...io.outs.map((_, j) => `out${j}`)];
   const name = (v: Var) => `%${s.eqns.findIndex((e) => e.outs[0] === v)}`;
-  const stores = `  stores ${io.stored.map(name).join(" ")}${io.sums.length ? `; column sums ${io.sums.map(name).join(" ")}` : ""}`;
+  const sums = io.sums.length ? `; column sums ${io.sums.map(name).join(" ")}` : "";
+  const stores = `  stores ${io.stored.map(name).join(" ")}${sums}`;
   return [
     `// WebAssembly SIMD loop over f32x4 lanes (float32 "fast" mode), ${shape}`,
     `function fused(outer, inner, ${params.join(", ")}) {`,

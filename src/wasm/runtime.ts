@@ -74,7 +74,9 @@ export function setThreads(n: number | undefined): void {
 /** Threads a kernel may use now. */
 const allowed = () => Math.min(threads ?? hardwareThreads(), hardwareThreads(), 8);
 
-/** The worker pool (one worker per further hardware thread), started on first use; its workers take jobs once started. */
+/**
+ * The worker pool (one worker per further hardware thread), started on first use; its workers take jobs once started.
+ */
 function workers(w: WasmKernels): Pool | undefined {
   if (poolFor !== w) {
     poolFor = w;
@@ -206,7 +208,8 @@ export function sgemm(
   f.set(b, bOff);
   const perThread = m * n * k >= PARALLEL_MIN ? 1 : Infinity;
   for (let q = 0; q < nb; q++) {
-    // column panels [j0, j1), packed and computed by whichever thread takes them: each C element is computed the same way by any
+    // column panels [j0, j1), packed and computed by whichever thread takes them: each C element is computed the same
+    // way by any
     splitChunks(w, np, perThread, w.job, [
       4 * (aOff + q * sab),
       4 * sm,

@@ -11,7 +11,10 @@ export const KC = 256;
 /** Row panels per L2 block: MC_PANELS·MR rows of A for one k block. */
 export const MC_PANELS = 32;
 
-/** The module: `job` packs and multiplies a range of column panels (what each thread runs); `gemm` and `packB` are its parts. */
+/**
+ * The module: `job` packs and multiplies a range of column panels (what each thread runs); `gemm` and `packB` are its
+ * parts.
+ */
 export function sgemmModule(opts: { fma: boolean; shared: boolean; maxPages: number }): Uint8Array<ArrayBuffer> {
   return assemble({
     memory: { initial: 1, maximum: opts.maxPages, shared: opts.shared },
@@ -157,7 +160,9 @@ function macro(fma: boolean): Code {
   return c;
 }
 
-/** gemm(a, aRow, aK, bp, cp, mPanels, nPanels, k, ldc, bpStride) — function 1: macro over every KC block of k, in order. */
+/**
+ * gemm(a, aRow, aK, bp, cp, mPanels, nPanels, k, ldc, bpStride) — function 1: macro over every KC block of k, in order.
+ */
 function gemm(): Code {
   const g = new Code(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
   const [A, AROW, AK, BP, CP, MP, NP, K, LDC, BPS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
@@ -177,7 +182,8 @@ function gemm(): Code {
         .get(CP)
         .get(MP)
         .get(NP);
-      x.get(K).get(pc).op("i32.sub").i32(KC).get(K).get(pc).op("i32.sub").i32(KC).op("i32.lt_s").op("select"); // min(KC, k − pc)
+      // min(KC, k − pc)
+      x.get(K).get(pc).op("i32.sub").i32(KC).get(K).get(pc).op("i32.sub").i32(KC).op("i32.lt_s").op("select");
       x.get(LDC).get(pc).i32(0).op("i32.ne").get(BPS).call(0);
     },
   );

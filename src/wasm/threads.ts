@@ -76,7 +76,12 @@ const WORKER_CODE = `
       const chunk = c[b + 5], units = c[b + 6];
       try {
         if (chunk === 0) kinds[kind](...args);
-        else for (let start = Atomics.add(c, counter, 1) * chunk; start < units; start = Atomics.add(c, counter, 1) * chunk) kinds[kind](...args, start, Math.min(units, start + chunk));
+        else {
+          // chunks from the shared counter until none is left
+          let start;
+          while ((start = Atomics.add(c, counter, 1) * chunk) < units)
+            kinds[kind](...args, start, Math.min(units, start + chunk));
+        }
       } catch {
         Atomics.store(c, b + 8, 1);
       }
@@ -134,7 +139,8 @@ export function startPool(n: number, memory: WebAssembly.Memory, module: WebAsse
       if (wt) {
         const { port1, port2 } = new wt.MessageChannel();
         const w = new wt.Worker(
-          `${WORKER_CODE} const wt = require("node:worker_threads"); const { memory, module, ctl, index, port } = wt.workerData; setup(memory, module, ctl, index); loop(wt.receiveMessageOnPort, port);`,
+          `${WORKER_CODE} const wt = require("node:worker_threads"); const { memory, module, ctl, index, port } = ` +
+            `wt.workerData; setup(memory, module, ctl, index); loop(wt.receiveMessageOnPort, port);`,
           { eval: true, workerData: { memory, module, ctl: ctl.buffer, index, port: port2 }, transferList: [port2] },
         );
         w.unref();
@@ -150,7 +156,8 @@ export function startPool(n: number, memory: WebAssembly.Memory, module: WebAsse
         const w = new W(
           url.createObjectURL(
             new Blob([
-              `${WORKER_CODE} onmessage = (e) => { if (kinds === undefined) setup(e.data.memory, e.data.module, e.data.ctl, e.data.index); else install(e.data); loop(); };`,
+              `${WORKER_CODE} onmessage = (e) => { if (kinds === undefined) setup(e.data.memory, e.data.module, ` +
+                `e.data.ctl, e.data.index); else install(e.data); loop(); };`,
             ]),
           ),
         );

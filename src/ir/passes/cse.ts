@@ -27,7 +27,10 @@ function paramsKey(params: unknown, ids: Map<object, number>): string {
   });
 }
 
-/** Equations are equal when their primitives (by identity), params and inputs are; a commutative primitive's inputs in any order. */
+/**
+ * Equations are equal when their primitives (by identity), params and inputs are; a commutative primitive's inputs in
+ * any order.
+ */
 export function cse(p: Program, inner: (j: ClosedJaxpr) => ClosedJaxpr = onSubjaxprs(cse)): Program {
   const ids = new Map<object, number>();
   const seen = new Map<string, Atom[]>();

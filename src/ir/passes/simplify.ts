@@ -28,7 +28,9 @@ export const dropUnit =
     return undefined;
   };
 
-/** The result is the operand when the types agree (a conversion to the same dtype, stop_gradient after differentiation). */
+/**
+ * The result is the operand when the types agree (a conversion to the same dtype, stop_gradient after differentiation).
+ */
 export const identityOnSameType: SimplifyRule = (e) => (sameType(e.inputs[0]!, e) ? e.inputs[0] : undefined);
 
 /** The same equation computing its result from other inputs and params (a composition folded into one step). */

@@ -30,7 +30,8 @@ function check(l: ShapedArray, r: ShapedArray, [[lc, rc], [lb, rb]]: DimensionNu
   const bad = (why: string) =>
     E.left(
       new ShapeError(
-        `dot_general: ${why} (lhs ${fmtShape(l.shape)}, rhs ${fmtShape(r.shape)}, contracting (${lc}) with (${rc}), batch (${lb}) with (${rb}))`,
+        `dot_general: ${why} (lhs ${fmtShape(l.shape)}, rhs ${fmtShape(r.shape)}, contracting (${lc}) with (${rc}), ` +
+          `batch (${lb}) with (${rb}))`,
       ),
     );
   if (l.dtype !== r.dtype || l.dtype === "bool")
@@ -116,7 +117,9 @@ function transposeSide(
   );
 }
 
-/** The product into `c` (every element written): the backend's kernel for float32 where it fits, the JS one otherwise. */
+/**
+ * The product into `c` (every element written): the backend's kernel for float32 where it fits, the JS one otherwise.
+ */
 function matmulInto(
   [l, r]: Tensor[],
   { dimension_numbers: [[lc, rc], [lb, rb]] }: DotParams,

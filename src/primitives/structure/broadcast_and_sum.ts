@@ -26,7 +26,8 @@ export const broadcastInDimP = definePrimitive<BroadcastParams>({
     const bad = (why: string) =>
       E.left(
         new ShapeError(
-          `broadcast_in_dim: cannot broadcast shape ${fmtShape(x!.shape)} to ${fmtShape(shape)} with broadcast_dimensions (${dims.join(", ")}): ${why}`,
+          `broadcast_in_dim: cannot broadcast shape ${fmtShape(x!.shape)} to ${fmtShape(shape)} with ` +
+            `broadcast_dimensions (${dims.join(", ")}): ${why}`,
         ),
       );
     if (dims.length !== x!.ndim) return bad("one dimension is needed per operand axis");

@@ -52,7 +52,8 @@ export function gatheredShape(
   ) {
     return E.left(
       new ShapeError(
-        `${op}: axis ${axis} with ${nb} batch dims does not fit operand ${fmtShape(full)} and indices ${fmtShape(idx.shape)}`,
+        `${op}: axis ${axis} with ${nb} batch dims does not fit operand ${fmtShape(full)} and indices ` +
+          `${fmtShape(idx.shape)}`,
       ),
     );
   }
@@ -144,7 +145,8 @@ export const scatterAddP = definePrimitive<ScatterParams>({
         ? E.right(new ShapedArray(shape, u!.dtype))
         : E.left(
             new ShapeError(
-              `scatter_add: updates of shape ${fmtShape(u!.shape)} do not fit indices ${fmtShape(i!.shape)} on axis ${axis} of ${fmtShape(shape)} (expected ${fmtShape(want)})`,
+              `scatter_add: updates of shape ${fmtShape(u!.shape)} do not fit indices ${fmtShape(i!.shape)} on axis ` +
+                `${axis} of ${fmtShape(shape)} (expected ${fmtShape(want)})`,
             ),
           ),
     )(gatheredShape("scatter_add", shape, i!, axis, batch_dims)),

@@ -23,7 +23,8 @@ export const reshapeP = definePrimitive<ReshapeParams>({
       ? E.right(new ShapedArray(new_sizes, x!.dtype))
       : E.left(
           new ShapeError(
-            `reshape: cannot reshape shape ${fmtShape(x!.shape)} (${x!.size} elements) to ${fmtShape(new_sizes)} (${sizeOf(new_sizes)} elements)`,
+            `reshape: cannot reshape shape ${fmtShape(x!.shape)} (${x!.size} elements) to ${fmtShape(new_sizes)} ` +
+              `(${sizeOf(new_sizes)} elements)`,
           ),
         ),
   impl: ([x], _, out) => Tensor._of(data(x!), out.shape, out.dtype),

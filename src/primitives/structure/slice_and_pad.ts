@@ -52,7 +52,8 @@ export const sliceP = definePrimitive<SliceParams>({
         )
       : E.left(
           new ShapeError(
-            `slice: start (${lo.join(", ")}), limit (${hi.join(", ")}) and strides (${st?.join(", ") ?? "1"}) do not describe a box inside shape ${fmtShape(s)}`,
+            `slice: start (${lo.join(", ")}), limit (${hi.join(", ")}) and strides (${st?.join(", ") ?? "1"}) do ` +
+              `not describe a box inside shape ${fmtShape(s)}`,
           ),
         );
   },
@@ -122,7 +123,8 @@ export const padP = definePrimitive<PadParams>({
     if (cfg.length !== x!.ndim || cfg.some((c) => c.some((k) => !Number.isInteger(k) || k < 0))) {
       return E.left(
         new ShapeError(
-          `pad: padding_config ${JSON.stringify(cfg)} needs one [lo, hi, interior] of whole numbers ≥ 0 per axis of shape ${fmtShape(x!.shape)}`,
+          `pad: padding_config ${JSON.stringify(cfg)} needs one [lo, hi, interior] of whole numbers ≥ 0 per axis of ` +
+            `shape ${fmtShape(x!.shape)}`,
         ),
       );
     }
