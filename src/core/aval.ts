@@ -19,7 +19,10 @@ export class ShapedArray {
   get size(): number {
     return sizeOf(this.shape);
   }
-  /** Same shape and dtype. @example makeJaxpr((x: Tensor) => x)(np.ones([3])).inAvals[0]!.equals(new ShapedArray([3], "float32")) // true */
+  /**
+   * Same shape and dtype.
+   * @example makeJaxpr((x: Tensor) => x)(np.ones([3])).inAvals[0]!.equals(new ShapedArray([3], "float32")) // true
+   */
   equals(o: ShapedArray): boolean {
     return this.dtype === o.dtype && shapeEq(this.shape, o.shape);
   }
