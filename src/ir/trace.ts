@@ -144,7 +144,8 @@ export function fullLower(x: Tensor): Tensor {
   return x;
 }
 
-const avalsOf = (args: readonly Tensor[]) => args.map((a) => a.aval);
+/** The shapes and dtypes of `args`. */
+export const avalsOf = (args: readonly Tensor[]) => args.map((a) => a.aval);
 
 /** Applies a primitive: validates shapes and dtypes, then lets the innermost trace interpret it. */
 export function bind<P>(prim: Primitive<P>, args: Tensor[], params: P): Tensor[] {

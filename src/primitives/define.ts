@@ -8,7 +8,7 @@ import { Tensor } from "../core/tensor.js";
 import type { AdFamily, Atom, Eqn, Primitive, SimplifyCtx } from "../ir/jaxpr.js";
 import { formatParamsDefault } from "../ir/pprint.js";
 import type { LinearArg, Tangents, TestSpec } from "../ir/rule_types.js";
-import { bind1 } from "../ir/trace.js";
+import { avalsOf, bind1 } from "../ir/trace.js";
 import type { Lowering } from "../lowering/rules.js";
 import { type EagerLoop, eagerBackend } from "./eager_backend.js";
 import { generatedKernel, type Kernel } from "./generated_kernels.js";
@@ -231,5 +231,4 @@ function generatedImpl<P>(def: PrimitiveDef<P>, prim: () => Primitive<P>): Primi
   };
 }
 
-const avalsOf = (args: readonly Tensor[]) => args.map((a) => a.aval);
 const dtypesOf = (args: readonly Tensor[]) => args.map((a) => a._aval.dtype);
