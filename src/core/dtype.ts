@@ -9,7 +9,7 @@ export type DType = "float32" | "float64" | "int32" | "bool";
 
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
-const DTYPES: readonly DType[] = ["bool", "int32", "float32", "float64"];
+export const DTYPES: readonly DType[] = ["bool", "int32", "float32", "float64"];
 
 const SHORT: Record<DType, string> = { float32: "f32", float64: "f64", int32: "i32", bool: "bool" };
 /** JAX's short dtype names, as jaxprs print them. */

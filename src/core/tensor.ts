@@ -57,32 +57,41 @@ export interface ReduceOpts {
   keepdims?: boolean;
 }
 
-/** The methods `Tensor` forwards to the `np` layer; installed by it to break the import cycle. */
-export interface TensorOps {
-  add(a: ArrayLike, b: ArrayLike): Tensor;
-  subtract(a: ArrayLike, b: ArrayLike): Tensor;
-  multiply(a: ArrayLike, b: ArrayLike): Tensor;
-  divide(a: ArrayLike, b: ArrayLike): Tensor;
-  power(a: ArrayLike, b: ArrayLike): Tensor;
-  negative(a: ArrayLike): Tensor;
-  exp(a: ArrayLike): Tensor;
-  log(a: ArrayLike): Tensor;
-  sin(a: ArrayLike): Tensor;
-  cos(a: ArrayLike): Tensor;
-  tanh(a: ArrayLike): Tensor;
-  sqrt(a: ArrayLike): Tensor;
-  abs(a: ArrayLike): Tensor;
-  sum(a: ArrayLike, o?: ReduceOpts): Tensor;
-  mean(a: ArrayLike, o?: ReduceOpts): Tensor;
-  max(a: ArrayLike, o?: ReduceOpts): Tensor;
-  min(a: ArrayLike, o?: ReduceOpts): Tensor;
-  reshape(a: ArrayLike, shape: readonly number[]): Tensor;
-  transpose(a: ArrayLike, axes?: readonly number[]): Tensor;
-  matmul(a: ArrayLike, b: ArrayLike): Tensor;
-  astype(a: ArrayLike, dtype: DType): Tensor;
-  index(a: ArrayLike, idx: readonly Index[]): Tensor;
-  at(a: ArrayLike, idx: readonly Index[]): AtUpdate;
-}
+/** A reduction's trailing argument: the options, or the axis (a number, an array, or null for all) positionally. */
+export type AxisArg = number | readonly number[] | null | ReduceOpts;
+
+/** The names of Tensor's methods that forward to the `np` layer (e.g. `sum` to `np.sum`, `sub` to `np.subtract`). */
+export type MethodName =
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "pow"
+  | "neg"
+  | "exp"
+  | "log"
+  | "sin"
+  | "cos"
+  | "tanh"
+  | "sqrt"
+  | "abs"
+  | "sum"
+  | "mean"
+  | "max"
+  | "min"
+  | "reshape"
+  | "transpose"
+  | "matmul"
+  | "astype"
+  | "slice";
+
+/**
+ * What Tensor's methods call, installed by the `np` layer (which sits above core): each checks `self` and the
+ * method's arguments, naming the method in its errors.
+ */
+export type TensorOps = { readonly [K in MethodName]: (self: Tensor, ...args: unknown[]) => Tensor } & {
+  readonly at: (self: Tensor, ...idx: unknown[]) => AtUpdate;
+};
 
 let ops: TensorOps | undefined;
 /** @internal */
@@ -230,97 +239,97 @@ export class Tensor {
    * `np.add(this, y)`; a JS number is weakly typed, as in JAX (int32 + 1 stays int32, int32 + 0.5 is float32).
    * @example np.arange(2).add(1) // Tensor([1, 2], dtype=int32)
    */
-  add(y: ArrayLike): Tensor {
-    return np().add(this, y);
+  add(...y: [y: ArrayLike]): Tensor {
+    return np().add(this, ...y);
   }
   /** `np.subtract(this, y)`. @example np.array([3, 4]).sub([1, 1]) // Tensor([2, 3], dtype=float32) */
-  sub(y: ArrayLike): Tensor {
-    return np().subtract(this, y);
+  sub(...y: [y: ArrayLike]): Tensor {
+    return np().sub(this, ...y);
   }
   /** `np.multiply(this, y)`. @example np.array([1, 2]).mul(np.array([[1], [10]])).toArray() // [[1, 2], [10, 20]] */
-  mul(y: ArrayLike): Tensor {
-    return np().multiply(this, y);
+  mul(...y: [y: ArrayLike]): Tensor {
+    return np().mul(this, ...y);
   }
   /**
    * `np.divide(this, y)`: true division (integers give float32).
    * @example np.arange(3).div(2) // Tensor([0, 0.5, 1], dtype=float32)
    */
-  div(y: ArrayLike): Tensor {
-    return np().divide(this, y);
+  div(...y: [y: ArrayLike]): Tensor {
+    return np().div(this, ...y);
   }
   /** `np.power(this, y)`. @example np.array([2, 3]).pow(2) // Tensor([4, 9], dtype=float32) */
-  pow(y: ArrayLike): Tensor {
-    return np().power(this, y);
+  pow(...y: [y: ArrayLike]): Tensor {
+    return np().pow(this, ...y);
   }
   /** `np.negative(this)`. @example np.array([1, -2]).neg() // Tensor([-1, 2], dtype=float32) */
-  neg(): Tensor {
-    return np().negative(this);
+  neg(...none: []): Tensor {
+    return np().neg(this, ...none);
   }
   /** `np.exp(this)`. @example np.array(0).exp() // Tensor(1, dtype=float32) */
-  exp(): Tensor {
-    return np().exp(this);
+  exp(...none: []): Tensor {
+    return np().exp(this, ...none);
   }
   /** `np.log(this)`, the natural logarithm. @example np.array(1).log() // Tensor(0, dtype=float32) */
-  log(): Tensor {
-    return np().log(this);
+  log(...none: []): Tensor {
+    return np().log(this, ...none);
   }
   /** `np.sin(this)`. @example np.array(0).sin() // Tensor(0, dtype=float32) */
-  sin(): Tensor {
-    return np().sin(this);
+  sin(...none: []): Tensor {
+    return np().sin(this, ...none);
   }
   /** `np.cos(this)`. @example np.array(0).cos() // Tensor(1, dtype=float32) */
-  cos(): Tensor {
-    return np().cos(this);
+  cos(...none: []): Tensor {
+    return np().cos(this, ...none);
   }
   /** `np.tanh(this)`. @example np.array(0).tanh() // Tensor(0, dtype=float32) */
-  tanh(): Tensor {
-    return np().tanh(this);
+  tanh(...none: []): Tensor {
+    return np().tanh(this, ...none);
   }
   /** `np.sqrt(this)`. @example np.array([4, 9]).sqrt() // Tensor([2, 3], dtype=float32) */
-  sqrt(): Tensor {
-    return np().sqrt(this);
+  sqrt(...none: []): Tensor {
+    return np().sqrt(this, ...none);
   }
   /** `np.abs(this)`. @example np.array([-1, 2]).abs() // Tensor([1, 2], dtype=float32) */
-  abs(): Tensor {
-    return np().abs(this);
+  abs(...none: []): Tensor {
+    return np().abs(this, ...none);
   }
-  /** `np.sum(this, opts)`. @example np.ones([2, 3]).sum({ axis: 1 }) // Tensor([3, 3], dtype=float32) */
-  sum(opts?: ReduceOpts): Tensor {
-    return np().sum(this, opts);
+  /** `np.sum(this, axisOrOpts)`. @example np.ones([2, 3]).sum({ axis: 1 }) // Tensor([3, 3], dtype=float32) */
+  sum(...axisOrOpts: [axisOrOpts?: AxisArg]): Tensor {
+    return np().sum(this, ...axisOrOpts);
   }
-  /** `np.mean(this, opts)`; integers give float32. @example np.arange(4).mean() // Tensor(1.5, dtype=float32) */
-  mean(opts?: ReduceOpts): Tensor {
-    return np().mean(this, opts);
+  /** `np.mean(this, axisOrOpts)`; integers give float32. @example np.arange(4).mean() // Tensor(1.5, dtype=float32) */
+  mean(...axisOrOpts: [axisOrOpts?: AxisArg]): Tensor {
+    return np().mean(this, ...axisOrOpts);
   }
-  /** `np.max(this, opts)`. @example np.array([[1, 5], [3, 2]]).max({ axis: 0 }) // Tensor([3, 5], dtype=float32) */
-  max(opts?: ReduceOpts): Tensor {
-    return np().max(this, opts);
+  /** `np.max(this, axisOrOpts)`. @example np.array([[1, 5], [3, 2]]).max({ axis: 0 }) // Tensor([3, 5], dtype=float32) */
+  max(...axisOrOpts: [axisOrOpts?: AxisArg]): Tensor {
+    return np().max(this, ...axisOrOpts);
   }
-  /** `np.min(this, opts)`. @example np.array([[1, 5], [3, 2]]).min({ axis: 1 }) // Tensor([1, 2], dtype=float32) */
-  min(opts?: ReduceOpts): Tensor {
-    return np().min(this, opts);
+  /** `np.min(this, axisOrOpts)`. @example np.array([[1, 5], [3, 2]]).min({ axis: 1 }) // Tensor([1, 2], dtype=float32) */
+  min(...axisOrOpts: [axisOrOpts?: AxisArg]): Tensor {
+    return np().min(this, ...axisOrOpts);
   }
   /** `np.reshape(this, shape)`; one entry may be −1. @example np.arange(6).reshape([2, -1]).shape // [2, 3] */
-  reshape(shape: readonly number[]): Tensor {
-    return np().reshape(this, shape);
+  reshape(...shape: [shape: readonly number[]]): Tensor {
+    return np().reshape(this, ...shape);
   }
   /**
    * `np.transpose(this, axes)` (reverses the axes by default).
    * @example np.zeros([2, 3]).transpose().shape // [3, 2]
    */
-  transpose(axes?: readonly number[]): Tensor {
-    return np().transpose(this, axes);
+  transpose(...axes: [axes?: readonly number[] | null]): Tensor {
+    return np().transpose(this, ...axes);
   }
   /** `np.matmul(this, y)`. @example np.ones([2, 3]).matmul(np.ones([3])) // Tensor([3, 3], dtype=float32) */
-  matmul(y: ArrayLike): Tensor {
-    return np().matmul(this, y);
+  matmul(...y: [y: ArrayLike]): Tensor {
+    return np().matmul(this, ...y);
   }
   /**
    * `np.astype(this, dtype)` (float → int32 truncates toward zero).
    * @example np.array([1.7, -1.7]).astype("int32") // Tensor([1, -1], dtype=int32)
    */
-  astype(dtype: DType): Tensor {
-    return np().astype(this, dtype);
+  astype(...dtype: [dtype: DType]): Tensor {
+    return np().astype(this, ...dtype);
   }
   /**
    * NumPy indexing: a number picks (and drops the axis), `[start?, stop?, step?]` ranges, `null` adds an
@@ -329,14 +338,14 @@ export class Tensor {
    * x.slice([], [0, 3, 2]).toArray() // [[0, 2], [3, 5]]
    */
   slice(...idx: Index[]): Tensor {
-    return np().index(this, idx);
+    return np().slice(this, ...idx);
   }
   /**
    * Functional updates as JAX's `.at[]`: `.set(v)`, `.add(v)`, `.mul(v)` return new tensors. Differentiable.
    * @example np.zeros([3]).at(1).set(5) // Tensor([0, 5, 0], dtype=float32)
    */
   at(...idx: Index[]): AtUpdate {
-    return np().at(this, idx);
+    return np().at(this, ...idx);
   }
 }
 

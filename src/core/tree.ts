@@ -78,36 +78,91 @@ export function isPlainObject(x: unknown): x is Record<string, unknown> {
   return p === Object.prototype || p === null;
 }
 
-/** Leaves in order (arrays by index, objects by sorted key) and the structure. */
-export function flatten(tree: unknown): [unknown[], TreeDef] {
-  const leaves: unknown[] = [];
-  // Iterative-enough: pytrees are shallow; recursion depth is the nesting depth, not the leaf count.
-  const rec = (t: unknown): TreeDef => {
-    if (t === null || t === undefined) return { kind: "none", value: t };
-    if (Array.isArray(t)) return { kind: "array", children: t.map(rec) };
-    if (isPlainObject(t)) {
-      const keys = Object.keys(t).sort();
-      return { kind: "object", keys, children: keys.map((k) => rec(t[k])) };
-    }
-    leaves.push(t);
-    return LEAF;
-  };
-  const def = rec(tree);
-  return [leaves, def];
+/** A path into a pytree as `tree.keystr` prints it: `.layers[1].w` (object keys by name, array entries by index). */
+export const keystr = (path: readonly (string | number)[]): string =>
+  path.map((k) => (typeof k === "number" ? `[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`)).join("");
+
+/** A node being read or built: its children so far and the position of the next one. */
+interface Frame {
+  readonly node: readonly unknown[] | Record<string, unknown>;
+  readonly keys: readonly string[] | null;
+  readonly children: TreeDef[];
+  i: number;
 }
 
-export function numLeaves(def: TreeDef): number {
-  switch (def.kind) {
-    case "leaf":
-      return 1;
-    case "none":
-      return 0;
-    default:
-      return def.children.reduce((a, c) => a + numLeaves(c), 0);
+/**
+ * Leaves in order (arrays by index, objects by sorted key) and the structure. Read without recursion (any depth); a
+ * pytree that contains itself is a TracegradError naming where (`op` names the function it was passed to).
+ */
+export function flatten(tree: unknown, op = "tree.flatten"): [unknown[], TreeDef] {
+  const leaves: unknown[] = [];
+  const stack: Frame[] = [];
+  const open = (t: unknown): TreeDef | undefined => {
+    if (t === null || t === undefined) return { kind: "none", value: t };
+    const isArray = Array.isArray(t);
+    if (!isArray && !isPlainObject(t)) {
+      leaves.push(t);
+      return LEAF;
+    }
+    if (stack.some((f) => f.node === t)) {
+      throw new TracegradError(
+        `${op}: the pytree contains itself (at ${keystr(stack.map(key))}); ` +
+          `pytrees must be trees of arrays, objects and leaves`,
+      );
+    }
+    stack.push({ node: t, keys: isArray ? null : Object.keys(t).sort(), children: [], i: 0 });
+    return undefined;
+  };
+  const root = open(tree);
+  if (root) return [leaves, root];
+  for (;;) {
+    const f = stack[stack.length - 1]!;
+    const n = f.keys ? f.keys.length : (f.node as unknown[]).length;
+    if (f.i === n) {
+      stack.pop();
+      const def: TreeDef = f.keys
+        ? { kind: "object", keys: f.keys, children: f.children }
+        : { kind: "array", children: f.children };
+      if (stack.length === 0) return [leaves, def];
+      stack[stack.length - 1]!.children.push(def);
+      continue;
+    }
+    const child = f.keys ? (f.node as Record<string, unknown>)[f.keys[f.i]!] : (f.node as unknown[])[f.i];
+    f.i++;
+    const d = open(child);
+    if (d) f.children.push(d);
   }
 }
 
-/** Rebuilds a pytree of structure `def` from `leaves`. */
+/** The key of the child a frame is reading (its last one). */
+const key = (f: Frame): string | number => (f.keys ? f.keys[f.i - 1]! : f.i - 1);
+
+/** Each node of `def` in flatten order, with its path; without recursion. */
+function* nodes(def: TreeDef): Generator<[TreeDef, (string | number)[]]> {
+  const stack: [TreeDef, (string | number)[]][] = [[def, []]];
+  while (stack.length) {
+    const [d, path] = stack.pop()!;
+    yield [d, path];
+    if (d.kind === "array" || d.kind === "object")
+      for (let i = d.children.length - 1; i >= 0; i--)
+        stack.push([d.children[i]!, [...path, d.kind === "array" ? i : d.keys[i]!]]);
+  }
+}
+
+export function numLeaves(def: TreeDef): number {
+  let n = 0;
+  for (const [d] of nodes(def)) if (d.kind === "leaf") n++;
+  return n;
+}
+
+/** The path of each leaf, in flatten order (`[0].w` for the `w` of the first argument). */
+export function leafPaths(def: TreeDef): string[] {
+  const out: string[] = [];
+  for (const [d, path] of nodes(def)) if (d.kind === "leaf") out.push(keystr(path));
+  return out;
+}
+
+/** Rebuilds a pytree of structure `def` from `leaves`, without recursion. */
 export function unflatten<L>(def: TreeDef, leaves: readonly L[]): unknown {
   const n = numLeaves(def);
   if (n !== leaves.length) {
@@ -115,55 +170,73 @@ export function unflatten<L>(def: TreeDef, leaves: readonly L[]): unknown {
       `tree.unflatten: the structure ${treeDefString(def)} has ${n} leaves, got ${leaves.length}`,
     );
   }
-  let i = 0;
-  const rec = (d: TreeDef): unknown => {
-    switch (d.kind) {
-      case "leaf":
-        return leaves[i++];
-      case "none":
-        return d.value;
-      case "array":
-        return d.children.map(rec);
-      case "object": {
-        const o: Record<string, unknown> = {};
-        d.keys.forEach((k, j) => (o[k] = rec(d.children[j]!)));
-        return o;
-      }
+  let next = 0;
+  const leafOrNone = (d: TreeDef): unknown => (d.kind === "leaf" ? leaves[next++] : (d as { value: unknown }).value);
+  if (def.kind === "leaf" || def.kind === "none") return leafOrNone(def);
+  type Build = { def: TreeDef & { children: readonly TreeDef[] }; out: unknown[]; i: number };
+  const stack: Build[] = [{ def, out: [], i: 0 }];
+  for (;;) {
+    const b = stack[stack.length - 1]!;
+    if (b.i === b.def.children.length) {
+      stack.pop();
+      const built: unknown =
+        b.def.kind === "object" ? Object.fromEntries(b.def.keys.map((k, j) => [k, b.out[j]])) : b.out;
+      if (stack.length === 0) return built;
+      stack[stack.length - 1]!.out.push(built);
+      continue;
     }
-  };
-  return rec(def);
+    const c = b.def.children[b.i++]!;
+    if (c.kind === "array" || c.kind === "object") stack.push({ def: c, out: [], i: 0 });
+    else b.out.push(leafOrNone(c));
+  }
 }
 
 export function treeDefEqual(a: TreeDef, b: TreeDef): boolean {
-  if (a.kind !== b.kind) return false;
-  if (a.kind === "leaf") return true;
-  if (a.kind === "none") return true;
-  const bc = (b as { children: readonly TreeDef[] }).children;
-  if (a.children.length !== bc.length) return false;
-  if (a.kind === "object" && (b.kind !== "object" || a.keys.some((k, i) => k !== b.keys[i]))) return false;
-  return a.children.every((c, i) => treeDefEqual(c, bc[i]!));
+  const stack: [TreeDef, TreeDef][] = [[a, b]];
+  while (stack.length) {
+    const [x, y] = stack.pop()!;
+    if (x.kind !== y.kind) return false;
+    if (x.kind === "leaf" || x.kind === "none") continue;
+    const yc = (y as { children: readonly TreeDef[] }).children;
+    if (x.children.length !== yc.length) return false;
+    if (x.kind === "object" && (y.kind !== "object" || x.keys.some((k, i) => k !== y.keys[i]))) return false;
+    x.children.forEach((c, i) => stack.push([c, yc[i]!]));
+  }
+  return true;
 }
 
-/** Text of a structure, `*` for leaves: `{a: *, b: [*, *]}`. */
-export function treeDefString(d: TreeDef): string {
-  switch (d.kind) {
-    case "leaf":
-      return "*";
-    case "none":
-      return String(d.value);
-    case "array":
-      return `[${d.children.map(treeDefString).join(", ")}]`;
-    case "object":
-      return `{${d.keys.map((k, i) => `${k}: ${treeDefString(d.children[i]!)}`).join(", ")}}`;
+/**
+ * Text of a structure, `*` for leaves: `{a: *, b: [*, *]}`; with `exact`, keys are quoted (JSON strings), so the text
+ * identifies the structure (jit's cache key).
+ */
+export function treeDefString(d: TreeDef, exact = false): string {
+  const out: string[] = [];
+  const stack: (TreeDef | string)[] = [d];
+  while (stack.length) {
+    const t = stack.pop()!;
+    if (typeof t === "string") out.push(t);
+    else if (t.kind === "leaf") out.push("*");
+    else if (t.kind === "none") out.push(String(t.value));
+    else {
+      const kids = t.children;
+      stack.push(t.kind === "array" ? "]" : "}");
+      for (let i = kids.length - 1; i >= 0; i--) {
+        stack.push(kids[i]!);
+        if (t.kind === "object") stack.push(`${exact ? JSON.stringify(t.keys[i]) : t.keys[i]}: `);
+        if (i > 0) stack.push(", ");
+      }
+      stack.push(t.kind === "array" ? "[" : "{");
+    }
   }
+  return out.join("");
 }
 
 /** Applies `fn` leafwise to trees of the same structure as the first (a TracegradError names any mismatch). */
 function treeMap<T>(fn: (...leaves: never[]) => unknown, tree: T, ...rest: unknown[]): TensorTree<T> {
   const apply = fn as (...leaves: unknown[]) => unknown;
-  const [leaves, def] = flatten(tree);
+  const [leaves, def] = flatten(tree, "tree.map");
   const others = rest.map((r, k) => {
-    const [l, d] = flatten(r);
+    const [l, d] = flatten(r, "tree.map");
     if (!treeDefEqual(def, d)) {
       throw new TracegradError(
         `tree.map: tree ${k + 2} has structure ${treeDefString(d)}, expected ${treeDefString(def)} like the first`,

@@ -1,12 +1,21 @@
 // The `nn` namespace: activations, softmax family and oneHot, composed from np functions and primitives.
-import { TracegradError } from "../core/errors.js";
 import { normalizeAxes } from "../core/shape.js";
 import type { ArrayLike, Tensor } from "../core/tensor.js";
 import { asTensor } from "../numpy/convert.js";
 import * as np from "../numpy/elementwise.js";
 import { expandDims } from "../numpy/manipulation.js";
 import { sum } from "../numpy/reductions.js";
+import { array, axes, bool, count, guard, options, orNull } from "../core/validate.js";
 import * as lax from "../primitives/index.js";
+
+interface AxisOpts {
+  axis?: number | readonly number[];
+}
+/** An axis option (positional as NumPy), and the public form of functions taking one. */
+const axisOption = options({ axis: orNull(axes()) }, "axis");
+type AxisArg = number | readonly number[] | null | AxisOpts;
+type Unary = (x: ArrayLike) => Tensor;
+const unary = (name: string, f: (x: ArrayLike) => Tensor): Unary => guard(name, [array("x")], f);
 
 const floatTensor = (x: ArrayLike): Tensor => {
   const t = asTensor(x);
@@ -17,42 +26,47 @@ const floatTensor = (x: ArrayLike): Tensor => {
  * max(x, 0) with relu′(0) = 0 as in JAX; NaN stays NaN.
  * @example nn.relu([-1, 0, 2]) // Tensor([0, 0, 2], dtype=float32)
  */
-export const relu = (x: ArrayLike): Tensor => np.where(np.lessEqual(x, 0), 0, x);
+export const relu = unary("nn.relu", (x) => np.where(np.lessEqual(x, 0), 0, x));
 
 /**
  * 1 / (1 + e⁻ˣ), without overflow (the `logistic` primitive).
  * @example nn.sigmoid([0, 1000, -1000]) // Tensor([0.5, 1, 0], dtype=float32)
  */
-export const sigmoid = (x: ArrayLike): Tensor => lax.logistic(floatTensor(x));
+export const sigmoid = unary("nn.sigmoid", (x) => lax.logistic(floatTensor(x)));
 
 /**
  * log(1 + eˣ): x + log1p(e⁻ˣ) for x > 0, log1p(eˣ) otherwise. Each branch sees a clamped input, so the
  * untaken one stays finite (no NaN gradient) and every derivative order is smooth (softplus″(0) = ¼).
  * @example nn.softplus([0, 1000, -1000]) // Tensor([0.6931472, 1000, 0], dtype=float32)
  */
-export const softplus = (x: ArrayLike): Tensor => {
+export const softplus = unary("nn.softplus", (x) => {
   const t = floatTensor(x);
   const pos = np.greater(t, 0);
   const xp = np.where(pos, t, 0);
   const xn = np.where(pos, 0, t);
   return np.where(pos, np.add(xp, np.log1p(np.exp(np.negative(xp)))), np.log1p(np.exp(xn)));
-};
+});
 
 /**
  * log σ(x) = −softplus(−x), finite for large |x|.
  * @example nn.logSigmoid([0, -1000]) // Tensor([-0.6931472, -1000], dtype=float32)
  */
-export const logSigmoid = (x: ArrayLike): Tensor => np.negative(softplus(np.negative(x)));
+export const logSigmoid = unary("nn.logSigmoid", (x) => np.negative(softplus(np.negative(x))));
 
 /** Hyperbolic tangent (`np.tanh`). @example nn.tanh([0, 1]) // Tensor([0, 0.7615942], dtype=float32) */
-export const tanh = (x: ArrayLike): Tensor => np.tanh(x);
+export const tanh = unary("nn.tanh", (x) => np.tanh(x));
 
 /**
  * GELU: the tanh approximation by default (as JAX); `approximate: false` is x·Φ(x) with erf.
  * @example nn.gelu([0, 1]) // Tensor([0, 0.841192], dtype=float32)
  * nn.gelu([0, 1], { approximate: false }) // Tensor([0, 0.8413447], dtype=float32)
  */
-export function gelu(x: ArrayLike, opts: { approximate?: boolean } = {}): Tensor {
+export const gelu: (x: ArrayLike, approximate?: boolean | { approximate?: boolean }) => Tensor = guard(
+  "nn.gelu",
+  [array("x"), options({ approximate: bool("approximate") }, "approximate")],
+  geluImpl,
+);
+function geluImpl(x: ArrayLike, opts: { approximate?: boolean }): Tensor {
   const t = floatTensor(x);
   if (opts.approximate === false)
     return np.multiply(np.multiply(t, 0.5), np.add(lax.erf(np.multiply(t, Math.SQRT1_2)), 1));
@@ -60,9 +74,6 @@ export function gelu(x: ArrayLike, opts: { approximate?: boolean } = {}): Tensor
   return np.multiply(np.multiply(t, 0.5), np.add(np.tanh(inner), 1));
 }
 
-interface AxisOpts {
-  axis?: number | readonly number[];
-}
 
 /** The max over `axes` (normalised) as a constant shift with kept dims; 0 where not finite (all −∞, or empty). */
 function shiftOf(t: Tensor, axes: readonly number[]): Tensor {
@@ -77,7 +88,9 @@ function shiftOf(t: Tensor, axes: readonly number[]): Tensor {
  * log Σ eˣ over `axis` (all axes by default), stable for large |x|; the shift has no gradient (as JAX).
  * @example nn.logsumexp([1000, 1000]) // Tensor(1000.6932, dtype=float32)
  */
-export function logsumexp(x: ArrayLike, opts: AxisOpts & { keepdims?: boolean } = {}): Tensor {
+export const logsumexp: (x: ArrayLike, axis?: AxisArg | { axis?: number | readonly number[] | null; keepdims?: boolean }) => Tensor =
+  guard("nn.logsumexp", [array("x"), options({ axis: orNull(axes()), keepdims: bool("keepdims") }, "axis")], logsumexpImpl);
+function logsumexpImpl(x: ArrayLike, opts: AxisOpts & { keepdims?: boolean }): Tensor {
   const t = floatTensor(x);
   const axes = normalizeAxes("nn.logsumexp", opts.axis, t.ndim);
   const m = shiftOf(t, axes);
@@ -94,7 +107,8 @@ export function logsumexp(x: ArrayLike, opts: AxisOpts & { keepdims?: boolean } 
  * eˣ / Σ eˣ along `axis` (default −1), shifted by the max so large inputs do not overflow.
  * @example nn.softmax([[0, 0], [1000, 1000]]).toArray() // [[0.5, 0.5], [0.5, 0.5]]
  */
-export function softmax(x: ArrayLike, opts: AxisOpts = {}): Tensor {
+export const softmax: (x: ArrayLike, axis?: AxisArg) => Tensor = guard("nn.softmax", [array("x"), axisOption], softmaxImpl);
+function softmaxImpl(x: ArrayLike, opts: AxisOpts): Tensor {
   const t = floatTensor(x);
   const axis = normalizeAxes("nn.softmax", opts.axis ?? -1, t.ndim);
   const e = np.exp(np.subtract(t, shiftOf(t, axis)));
@@ -105,7 +119,12 @@ export function softmax(x: ArrayLike, opts: AxisOpts = {}): Tensor {
  * x − logsumexp(x) along `axis` (default −1), computed from the max-shifted input.
  * @example nn.logSoftmax([0, 0]) // Tensor([-0.6931472, -0.6931472], dtype=float32)
  */
-export function logSoftmax(x: ArrayLike, opts: AxisOpts = {}): Tensor {
+export const logSoftmax: (x: ArrayLike, axis?: AxisArg) => Tensor = guard(
+  "nn.logSoftmax",
+  [array("x"), axisOption],
+  logSoftmaxImpl,
+);
+function logSoftmaxImpl(x: ArrayLike, opts: AxisOpts): Tensor {
   const t = floatTensor(x);
   const axis = normalizeAxes("nn.logSoftmax", opts.axis ?? -1, t.ndim);
   const shifted = np.subtract(t, shiftOf(t, axis));
@@ -116,9 +135,12 @@ export function logSoftmax(x: ArrayLike, opts: AxisOpts = {}): Tensor {
  * float32 one-hot vectors along a new last axis; labels outside [0, numClasses) give all zeros (as JAX).
  * @example nn.oneHot([0, 2, 5], 3).toArray() // [[1, 0, 0], [0, 0, 1], [0, 0, 0]]
  */
-export function oneHot(labels: ArrayLike, numClasses: number): Tensor {
-  if (!Number.isInteger(numClasses) || numClasses < 0)
-    throw new TracegradError(`nn.oneHot: numClasses must be a whole number ≥ 0, got ${numClasses}`);
+export const oneHot: (labels: ArrayLike, numClasses: number) => Tensor = guard(
+  "nn.oneHot",
+  [array("labels"), count("numClasses")],
+  oneHotImpl,
+);
+function oneHotImpl(labels: ArrayLike, numClasses: number): Tensor {
   const l = asTensor(labels);
   const classes = lax.iota(l.dtype === "bool" ? "int32" : l.dtype, [numClasses]);
   return lax.convertElementType(np.equal(expandDims(l, -1), classes), "float32");

@@ -1,62 +1,19 @@
 // Converting user data (numbers, nested arrays, typed arrays, tensors) to tensors, with weak typing of JS scalars.
 import { checkDType, convertData, type DType, dtypeOfTypedArray, promote, weakDType } from "../core/dtype.js";
 import { ShapeError, TracegradError } from "../core/errors.js";
-import { broadcastShapes, checkShape, shapeEq } from "../core/shape.js";
+import { parsedNested } from "../core/nested.js";
+import { array as arrayParam, describe, dtype, guard, options, shape as shapeParam } from "../core/validate.js";
+import { broadcastShapes, shapeEq } from "../core/shape.js";
 import { type ArrayLike, Tensor } from "../core/tensor.js";
 import { broadcastInDim, concatenate, convertElementType, reshape, scalar } from "../primitives/index.js";
 
 const isScalar = (x: unknown): x is number | boolean => typeof x === "number" || typeof x === "boolean";
-/** A row of a nested array: a JS array or a typed array inside one. */
-const isRow = (x: unknown): x is globalThis.ArrayLike<unknown> =>
-  Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView));
-
-/** Row-major values and shape of a nested array; throws on ragged or non-numeric data. */
-function parseNested(
-  op: string,
-  data: readonly unknown[],
-): { values: number[]; shape: number[]; allBool: boolean; tensors: boolean } {
-  const shape: number[] = [];
-  for (let x: unknown = data; isRow(x); x = x[0]) shape.push(x.length);
-  const values: number[] = [];
-  let allBool = true;
-  let tensors = false;
-  const walk = (x: unknown, depth: number, path: number[]) => {
-    if (depth === shape.length) {
-      if (isRow(x))
-        throw new ShapeError(
-          `${op}: ragged nested array: element [${path.join(", ")}] is an array, but its siblings are numbers; ` +
-            `every row must have the same nesting depth`,
-        );
-      if (x instanceof Tensor) {
-        tensors = true;
-        return;
-      }
-      if (typeof x === "number") allBool = false;
-      else if (typeof x !== "boolean") {
-        const what =
-          x === null ? "null" : typeof x === "string" ? `the string ${JSON.stringify(x)}` : `of type ${typeof x}`;
-        throw new TracegradError(`${op}: element [${path.join(", ")}] is ${what}; expected numbers or booleans`);
-      }
-      values.push(Number(x));
-      return;
-    }
-    if (!isRow(x) || x.length !== shape[depth]) {
-      throw new ShapeError(
-        `${op}: ragged nested array: at [${path.join(", ")}] expected ${shape[depth]} elements like the first row, ` +
-          `got ${isRow(x) ? x.length : "a scalar"}; every row must have the same length`,
-      );
-    }
-    Array.from(x as globalThis.ArrayLike<unknown>).forEach((e, i) => walk(e, depth + 1, [...path, i]));
-  };
-  walk(data, 0, []);
-  return { values, shape, allBool: allBool && values.length > 0, tensors };
-}
 
 /** Stacks a nested array that contains tensors (differentiable). */
 function stackNested(op: string, data: unknown, dtype?: DType): Tensor {
-  if (!Array.isArray(data)) return array(data as ArrayLike, dtype ? { dtype } : {});
+  if (!Array.isArray(data)) return arrayFor(op, data as ArrayLike, dtype);
   const parts = data.map((d) => stackNested(op, d, dtype));
-  if (parts.length === 0) return array([], dtype ? { dtype } : {});
+  if (parts.length === 0) return arrayFor(op, [], dtype);
   const dt = parts.map((p) => p.dtype).reduce(promote);
   const first = parts[0]!.shape;
   for (const p of parts)
@@ -69,15 +26,27 @@ function stackNested(op: string, data: unknown, dtype?: DType): Tensor {
 }
 
 /**
+ * The `{ dtype }` option of creation functions; the dtype may also be given positionally (`np.zeros([2], "int32")`).
+ * @example np.zeros([2], { dtype: "int32" }) // Tensor([0, 0], dtype=int32)
+ */
+export interface DTypeOpt {
+  dtype?: DType;
+}
+/** The options slot of creation functions: `{ dtype }`, or the dtype itself. */
+export const dtypeOption = options({ dtype: dtype() }, "dtype");
+
+/**
  * A tensor from numbers, booleans, nested arrays, typed arrays or tensors. JS numbers give float32 unless
  * `dtype` says otherwise; booleans give bool; an Int32Array gives int32.
  * @example np.array([[1, 2], [3, 4]]).shape // [2, 2]
- * np.array([1, 2], { dtype: "int32" }) // Tensor([1, 2], dtype=int32)
+ * np.array([1, 2], "int32") // Tensor([1, 2], dtype=int32)
  * np.array([true, false]) // Tensor([true, false], dtype=bool)
  */
-export function array(data: ArrayLike, opts: { dtype?: DType } = {}): Tensor {
-  return arrayFor("np.array", data, opts.dtype);
-}
+export const array: (data: ArrayLike, dtype?: DType | DTypeOpt) => Tensor = guard(
+  "np.array",
+  [arrayParam("data"), dtypeOption],
+  (data: ArrayLike, opts: DTypeOpt) => arrayFor("np.array", data, opts.dtype),
+);
 
 /** `array`, with errors naming `op` (the function the data was passed to). */
 function arrayFor(op: string, data: ArrayLike, dtypeOpt: DType | undefined): Tensor {
@@ -97,10 +66,10 @@ function arrayFor(op: string, data: ArrayLike, dtypeOpt: DType | undefined): Ten
   }
   if (!Array.isArray(data))
     throw new TracegradError(
-      `${op}: cannot make a tensor from ${data === null ? "null" : typeof data}; pass numbers, booleans, nested ` +
-        `arrays, typed arrays or tensors`,
+      `${op}: cannot make a tensor from ${describe(data)}; pass numbers, booleans, nested arrays, typed arrays or ` +
+        `tensors`,
     );
-  const { values, shape, allBool, tensors } = parseNested(op, data);
+  const { values, shape, allBool, tensors } = parsedNested(op, data);
   if (tensors) return stackNested(op, data, dtype);
   const dt = dtype ?? (allBool ? "bool" : "float32");
   return Tensor._of(convertData(values, dt), shape, dt);
@@ -117,8 +86,14 @@ export function asTensor(x: ArrayLike, like?: DType, op = "np.array"): Tensor {
  * `x` broadcast to `shape` by NumPy rules (trailing axes aligned).
  * @example np.broadcastTo([1, 2], [2, 2]).toArray() // [[1, 2], [1, 2]]
  */
-export function broadcastTo(x: ArrayLike, shape: readonly number[]): Tensor {
-  checkShape("np.broadcastTo", shape);
+export const broadcastTo: (x: ArrayLike, shape: readonly number[]) => Tensor = guard(
+  "np.broadcastTo",
+  [arrayParam("x"), shapeParam()],
+  (x: ArrayLike, shape: number[]) => broadcastToShape(x, shape),
+);
+
+/** `broadcastTo` for shapes the caller has checked. */
+function broadcastToShape(x: ArrayLike, shape: readonly number[]): Tensor {
   const t = asTensor(x);
   if (shapeEq(t.shape, shape)) return t;
   const out = broadcastShapes("np.broadcastTo", t.shape, shape);
@@ -155,5 +130,5 @@ export function operands(op: string, xs: readonly ArrayLike[]): Tensor[] {
   }
   const ts = promoted(xs, op);
   const shape = broadcastShapes(op, ...ts.map((t) => t.shape));
-  return ts.map((t) => broadcastTo(t, shape));
+  return ts.map((t) => broadcastToShape(t, shape));
 }

@@ -2,22 +2,22 @@
 import { isFloat } from "../core/dtype.js";
 import { broadcastShapes } from "../core/shape.js";
 import type { ArrayLike, Tensor } from "../core/tensor.js";
+import { array, guard } from "../core/validate.js";
 import * as lax from "../primitives/index.js";
 import { asTensor, broadcastTo, operands } from "./convert.js";
 
 const toFloat = (t: Tensor): Tensor => (isFloat(t.dtype) ? t : lax.convertElementType(t, "float32"));
 const numeric = (t: Tensor): Tensor => (t.dtype === "bool" ? lax.convertElementType(t, "int32") : t);
 
-const unaryFloat =
-  (f: (t: Tensor) => Tensor) =>
-  (x: ArrayLike): Tensor =>
-    f(toFloat(asTensor(x)));
-const binary =
-  (op: string, f: (a: Tensor, b: Tensor) => Tensor, prep: (t: Tensor) => Tensor = numeric) =>
-  (x: ArrayLike, y: ArrayLike): Tensor => {
+type Unary = (x: ArrayLike) => Tensor;
+type Binary = (x: ArrayLike, y: ArrayLike) => Tensor;
+const unary = (op: string, f: (x: ArrayLike) => Tensor): Unary => guard(op, [array("x")], f);
+const unaryFloat = (op: string, f: (t: Tensor) => Tensor): Unary => unary(op, (x) => f(toFloat(asTensor(x))));
+const binary = (op: string, f: (a: Tensor, b: Tensor) => Tensor, prep: (t: Tensor) => Tensor = numeric): Binary =>
+  guard(op, [array("x"), array("y")], (x: ArrayLike, y: ArrayLike): Tensor => {
     const [a, b] = operands(op, [x, y]);
     return f(prep(a!), prep(b!));
-  };
+  });
 
 /**
  * x + y, broadcasting; a JS number is weakly typed, as in JAX (int32 + 1 stays int32, int32 + 0.5 is float32).
@@ -47,42 +47,46 @@ export const maximum = binary("np.maximum", lax.max);
 export const minimum = binary("np.minimum", lax.min);
 
 /** −x. @example np.negative([1, -2]) // Tensor([-1, 2], dtype=float32) */
-export const negative = (x: ArrayLike): Tensor => lax.neg(numeric(asTensor(x)));
+export const negative = unary("np.negative", (x) => lax.neg(numeric(asTensor(x))));
 /** eˣ (integers give float32). @example np.exp([0, 1]) // Tensor([1, 2.7182817], dtype=float32) */
-export const exp = unaryFloat(lax.exp);
+export const exp = unaryFloat("np.exp", lax.exp);
 /** Natural logarithm. @example np.log([1, 0]) // Tensor([0, -Infinity], dtype=float32) */
-export const log = unaryFloat(lax.log);
+export const log = unaryFloat("np.log", lax.log);
 /** Square root. @example np.sqrt([4, 2]) // Tensor([2, 1.4142135], dtype=float32) */
-export const sqrt = unaryFloat(lax.sqrt);
+export const sqrt = unaryFloat("np.sqrt", lax.sqrt);
 /** Sine. @example np.sin([0, Math.PI / 2]) // Tensor([0, 1], dtype=float32) */
-export const sin = unaryFloat(lax.sin);
+export const sin = unaryFloat("np.sin", lax.sin);
 /** Cosine. @example np.cos([0, Math.PI]) // Tensor([1, -1], dtype=float32) */
-export const cos = unaryFloat(lax.cos);
+export const cos = unaryFloat("np.cos", lax.cos);
 /** Hyperbolic tangent. @example np.tanh([0, 1]) // Tensor([0, 0.7615942], dtype=float32) */
-export const tanh = unaryFloat(lax.tanh);
+export const tanh = unaryFloat("np.tanh", lax.tanh);
 /** x² (integers stay integers). @example np.square(np.arange(3)) // Tensor([0, 1, 4], dtype=int32) */
-export const square = (x: ArrayLike): Tensor => {
+export const square = unary("np.square", (x) => {
   const t = numeric(asTensor(x));
   return lax.mul(t, t);
-};
+});
 /** |x|; the derivative is sign(x), so 0 at 0. @example np.abs([-1.5, 2]) // Tensor([1.5, 2], dtype=float32) */
-export const abs = (x: ArrayLike): Tensor => lax.abs(numeric(asTensor(x)));
+export const abs = unary("np.abs", (x) => lax.abs(numeric(asTensor(x))));
 /** −1, 0 or 1 by sign (derivative zero). @example np.sign([-3, 0, 2]) // Tensor([-1, 0, 1], dtype=float32) */
-export const sign = (x: ArrayLike): Tensor => lax.sign(numeric(asTensor(x)));
+export const sign = unary("np.sign", (x) => lax.sign(numeric(asTensor(x))));
 /** log(1 + x), accurate for small x. @example np.log1p(1e-8) // Tensor(1e-8, dtype=float32) */
-export const log1p = unaryFloat(lax.log1p);
+export const log1p = unaryFloat("np.log1p", lax.log1p);
 /** eˣ − 1, accurate for small x. @example np.expm1(1e-8) // Tensor(1e-8, dtype=float32) */
-export const expm1 = unaryFloat(lax.expm1);
+export const expm1 = unaryFloat("np.expm1", lax.expm1);
 /** Tangent. @example np.tan([0, Math.PI / 4]) // Tensor([0, 1], dtype=float32) */
-export const tan = unaryFloat(lax.tan);
+export const tan = unaryFloat("np.tan", lax.tan);
 /**
  * Clamps x to [lo, hi] (`minimum(maximum(x, lo), hi)`, broadcasting).
  * @example np.clip([-2, 0.5, 3], 0, 1) // Tensor([0, 0.5, 1], dtype=float32)
  */
-export const clip = (x: ArrayLike, lo: ArrayLike, hi: ArrayLike): Tensor => {
-  const [t, l, h] = operands("np.clip", [x, lo, hi]).map(numeric);
-  return lax.min(lax.max(t!, l!), h!);
-};
+export const clip: (x: ArrayLike, lo: ArrayLike, hi: ArrayLike) => Tensor = guard(
+  "np.clip",
+  [array("x"), array("lo"), array("hi")],
+  (x: ArrayLike, lo: ArrayLike, hi: ArrayLike) => {
+    const [t, l, h] = operands("np.clip", [x, lo, hi]).map(numeric);
+    return lax.min(lax.max(t!, l!), h!);
+  },
+);
 
 const compare = (op: string, f: (a: Tensor, b: Tensor) => Tensor) => binary(op, f, (t) => t);
 /** x == y elementwise (bool; zero gradient). @example np.equal([1, 2], [1, 3]) // Tensor([true, false], dtype=bool) */
@@ -103,10 +107,14 @@ export const greaterEqual = compare("np.greaterEqual", lax.ge);
  * JS control flow.
  * @example const x = np.array([-1, 2]); np.where(np.greater(x, 0), x, 0) // Tensor([0, 2], dtype=float32)
  */
-export function where(cond: ArrayLike, x: ArrayLike, y: ArrayLike): Tensor {
-  const c0 = asTensor(cond);
-  const c = c0.dtype === "bool" ? c0 : lax.ne(c0, lax.zerosLike(c0));
-  const [a, b] = operands("np.where", [x, y]);
-  const shape = broadcastShapes("np.where", c.shape, a!.shape);
-  return lax.select(broadcastTo(c, shape), broadcastTo(a!, shape), broadcastTo(b!, shape));
-}
+export const where: (cond: ArrayLike, x: ArrayLike, y: ArrayLike) => Tensor = guard(
+  "np.where",
+  [array("cond"), array("x"), array("y")],
+  (cond: ArrayLike, x: ArrayLike, y: ArrayLike) => {
+    const c0 = asTensor(cond);
+    const c = c0.dtype === "bool" ? c0 : lax.ne(c0, lax.zerosLike(c0));
+    const [a, b] = operands("np.where", [x, y]);
+    const shape = broadcastShapes("np.where", c.shape, a!.shape);
+    return lax.select(broadcastTo(c, shape), broadcastTo(a!, shape), broadcastTo(b!, shape));
+  },
+);

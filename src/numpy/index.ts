@@ -1,5 +1,6 @@
 // The `np` namespace, and the operations Tensor methods forward to.
 import type { TensorOps } from "../core/tensor.js";
+import { asMethod } from "../core/validate.js";
 import { array, broadcastTo } from "./convert.js";
 import { arange, eye, full, linspace, ones, onesLike, zeros, zerosLike } from "./creation.js";
 import * as ew from "./elementwise.js";
@@ -72,5 +73,33 @@ export const np = {
   astype,
 };
 
-/** What Tensor's methods forward to (connected in src/install.ts). */
-export const tensorOps: TensorOps = { ...np, index, at };
+const methods: Record<keyof TensorOps, unknown> = {
+  add: np.add,
+  sub: np.subtract,
+  mul: np.multiply,
+  div: np.divide,
+  pow: np.power,
+  neg: np.negative,
+  exp: np.exp,
+  log: np.log,
+  sin: np.sin,
+  cos: np.cos,
+  tanh: np.tanh,
+  sqrt: np.sqrt,
+  abs: np.abs,
+  sum: np.sum,
+  mean: np.mean,
+  max: np.max,
+  min: np.min,
+  reshape: np.reshape,
+  transpose: np.transpose,
+  matmul: np.matmul,
+  astype: np.astype,
+  slice: index,
+  at,
+};
+
+/** What Tensor's methods forward to (connected in src/install.ts): the np functions, checked as `Tensor.<method>`. */
+export const tensorOps = Object.fromEntries(
+  Object.entries(methods).map(([k, f]) => [k, asMethod(f, `Tensor.${k}`)]),
+) as unknown as TensorOps;

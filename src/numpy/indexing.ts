@@ -1,6 +1,7 @@
 // NumPy-style indexing (x.slice(...)) and functional updates (x.at(...).set/add/mul), as plans of primitives.
 import { fmtShape, ShapeError, TracegradError } from "../core/errors.js";
 import { type ArrayLike, type AtUpdate, type Index, Tensor } from "../core/tensor.js";
+import { array, guard, indexEntry, rest } from "../core/validate.js";
 import * as lax from "../primitives/index.js";
 import { checkedIndex } from "../primitives/structure/gather_and_scatter.js";
 import { slicePadding } from "../primitives/structure/slice_and_pad.js";
@@ -191,13 +192,22 @@ function productOfRepeats(r: Tensor, p: Plan, same: Tensor): Tensor {
 const resultShape = (p: Plan) => (p.perm ? p.perm.map((i) => p.finalShape[i]!) : p.finalShape);
 
 /** `x.slice(...idx)`: NumPy basic indexing plus one int32 tensor index; differentiable. */
-export function index(x: ArrayLike, idx: readonly Index[]): Tensor {
-  const t = asTensor(x);
-  return apply(t, plan("slice", t.shape, idx));
-}
+export const index: (x: ArrayLike, ...idx: Index[]) => Tensor = guard(
+  "slice",
+  [array("x"), rest(indexEntry())],
+  (x: ArrayLike, ...idx: Index[]) => {
+    const t = asTensor(x);
+    return apply(t, plan("slice", t.shape, idx));
+  },
+);
 
 /** `x.at(...idx)`: the set/add/mul updates of JAX's `.at[]`, as plans of primitives; differentiable. */
-export function at(x: ArrayLike, idx: readonly Index[]): AtUpdate {
+export const at: (x: ArrayLike, ...idx: Index[]) => AtUpdate = guard(
+  "at",
+  [array("x"), rest(indexEntry())],
+  (x: ArrayLike, ...idx: Index[]) => updates(x, idx),
+);
+function updates(x: ArrayLike, idx: readonly Index[]): AtUpdate {
   const t0 = asTensor(x);
   // bool updates run in int32 (so repeated indices cannot overflow a Uint8 lane) and convert back
   const t = t0.dtype === "bool" ? lax.convertElementType(t0, "int32") : t0;
@@ -230,16 +240,17 @@ export function at(x: ArrayLike, idx: readonly Index[]): AtUpdate {
     }
     return { vals: scatterBack(vals, p, t.shape), hit: indexed(scatterBack(ones, p, t.shape)) };
   };
+  const update = (name: string, f: (v: ArrayLike) => Tensor) => guard<(v: ArrayLike) => Tensor>(`at(...).${name}`, [array("v")], f);
   return {
-    add: (v) => back(lax.add(t, place(values("add", v), p, t.shape))),
-    set: (v) => {
+    add: update("add", (v) => back(lax.add(t, place(values("add", v), p, t.shape)))),
+    set: update("set", (v) => {
       const { vals, hit } = writers("set", v, (r) => r);
       return back(lax.select(hit, vals, t));
-    },
-    mul: (v) => {
+    }),
+    mul: update("mul", (v) => {
       const { vals, hit } = writers("mul", v, (r, same) => productOfRepeats(r, p, same));
       return back(lax.select(hit, lax.mul(t, vals), t));
-    },
+    }),
   };
 }
 

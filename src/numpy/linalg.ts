@@ -2,6 +2,7 @@
 import { fmtShape, ShapeError } from "../core/errors.js";
 import { broadcastShapes } from "../core/shape.js";
 import type { ArrayLike, Tensor } from "../core/tensor.js";
+import { array, guard } from "../core/validate.js";
 import * as lax from "../primitives/index.js";
 import { broadcastTo, promoted } from "./convert.js";
 import { multiply } from "./elementwise.js";
@@ -13,7 +14,8 @@ const numeric = (t: Tensor) => (t.dtype === "bool" ? lax.convertElementType(t, "
  * Matrix product with NumPy's rules: batch dims broadcast, 1-D operands are promoted then squeezed.
  * @example np.matmul(np.ones([5, 2, 3]), np.ones([3, 4])).shape // [5, 2, 4]
  */
-export function matmul(x: ArrayLike, y: ArrayLike): Tensor {
+export const matmul: (x: ArrayLike, y: ArrayLike) => Tensor = guard("np.matmul", [array("x"), array("y")], matmulImpl);
+function matmulImpl(x: ArrayLike, y: ArrayLike): Tensor {
   const [a0, b0] = promoted([x, y]);
   let a = numeric(a0!);
   let b = numeric(b0!);
@@ -56,7 +58,8 @@ export function matmul(x: ArrayLike, y: ArrayLike): Tensor {
  * @example np.dot([1, 2], [3, 4]) // Tensor(11, dtype=float32)
  * np.dot(np.ones([2, 3, 4]), np.ones([5, 4, 6])).shape // [2, 3, 5, 6]
  */
-export function dot(x: ArrayLike, y: ArrayLike): Tensor {
+export const dot: (x: ArrayLike, y: ArrayLike) => Tensor = guard("np.dot", [array("x"), array("y")], dotImpl);
+function dotImpl(x: ArrayLike, y: ArrayLike): Tensor {
   const [a, b] = promoted([x, y]) as [Tensor, Tensor];
   if (a.ndim === 0 || b.ndim === 0) return multiply(a, b);
   const ka = a.ndim - 1;
@@ -74,7 +77,8 @@ export function dot(x: ArrayLike, y: ArrayLike): Tensor {
 }
 
 /** Outer product of the flattened operands. @example np.outer([1, 2], [1, 10]).toArray() // [[1, 10], [2, 20]] */
-export function outer(x: ArrayLike, y: ArrayLike): Tensor {
+export const outer: (x: ArrayLike, y: ArrayLike) => Tensor = guard("np.outer", [array("x"), array("y")], outerImpl);
+function outerImpl(x: ArrayLike, y: ArrayLike): Tensor {
   const [a, b] = promoted([x, y]) as [Tensor, Tensor];
   return multiply(lax.reshape(a, [a.size, 1]), lax.reshape(b, [1, b.size]));
 }

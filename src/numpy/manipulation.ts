@@ -1,27 +1,43 @@
 // Shape functions: reshape (with −1), transpose, expandDims, squeeze, concatenate, stack, astype.
-import { checkDType, type DType } from "../core/dtype.js";
+import type { DType } from "../core/dtype.js";
 import { fmtShape, ShapeError, TracegradError } from "../core/errors.js";
 import { normalizeAxes, normalizeAxis, sizeOf } from "../core/shape.js";
 import type { ArrayLike } from "../core/tensor.js";
 import { Tensor } from "../core/tensor.js";
+import {
+  array as arrayParam,
+  arrays,
+  axes,
+  axis as axisParam,
+  dtype as dtypeParam,
+  guard,
+  ints,
+  newShape,
+  nullable,
+  options,
+  orNull,
+} from "../core/validate.js";
 import * as lax from "../primitives/index.js";
 import { array, asTensor, promoted } from "./convert.js";
+
+/** An optional axis option. */
+interface AxisOpt {
+  axis?: number | readonly number[];
+}
 import { index } from "./indexing.js";
 
 /**
  * The same elements (row-major) under a new shape; one entry may be −1 (inferred).
  * @example np.reshape(np.arange(6), [3, -1]).shape // [3, 2]
  */
-export function reshape(x: ArrayLike, shape: readonly number[]): Tensor {
+export const reshape: (x: ArrayLike, shape: readonly number[]) => Tensor = guard(
+  "np.reshape",
+  [arrayParam("x"), newShape()],
+  (x: ArrayLike, shape: number[]) => reshapeTo(x, shape),
+);
+function reshapeTo(x: ArrayLike, shape: readonly number[]): Tensor {
   const t = asTensor(x);
-  if (!Array.isArray(shape)) throw new TracegradError(`np.reshape: shape must be an array, got ${String(shape)}`);
   const holes = shape.filter((d) => d === -1).length;
-  for (const d of shape) {
-    if (!Number.isInteger(d) || d < -1)
-      throw new ShapeError(
-        `np.reshape: invalid dimension ${d} in ${fmtShape(shape)}; use whole numbers ≥ 0, or one −1`,
-      );
-  }
   if (holes > 1) throw new ShapeError(`np.reshape: only one dimension may be −1, got ${fmtShape(shape)}`);
   const known = sizeOf(shape.filter((d) => d !== -1));
   if (holes === 1 && known === 0)
@@ -43,7 +59,11 @@ export function reshape(x: ArrayLike, shape: readonly number[]): Tensor {
  * Permutes axes: result axis i is axis `axes[i]` (reverses them by default).
  * @example np.transpose(np.zeros([2, 3, 4]), [1, 0, 2]).shape // [3, 2, 4]
  */
-export function transpose(x: ArrayLike, axes?: readonly number[]): Tensor {
+export const transpose: (x: ArrayLike, axes?: readonly number[] | null | { axes?: readonly number[] | null }) => Tensor =
+  guard("np.transpose", [arrayParam("x"), options({ axes: orNull(ints("axes")) }, "axes")], (x: ArrayLike, o: { axes?: number[] }) =>
+    permute(x, o.axes),
+  );
+function permute(x: ArrayLike, axes?: readonly number[]): Tensor {
   const t = asTensor(x);
   const perm = axes ? axes.map((a) => normalizeAxis("np.transpose", a, t.ndim)) : t.shape.map((_, i) => t.ndim - 1 - i);
   if (perm.length !== t.ndim || new Set(perm).size !== perm.length) {
@@ -59,17 +79,26 @@ export function transpose(x: ArrayLike, axes?: readonly number[]): Tensor {
  * Inserts an axis of size 1 at `axis` (negative counts from the end of the result).
  * @example np.expandDims([1, 2], -1).shape // [2, 1]
  */
-export function expandDims(x: ArrayLike, axis: number): Tensor {
-  const t = asTensor(x);
-  const a = normalizeAxis("np.expandDims", axis, t.ndim + 1);
-  return lax.reshape(t, [...t.shape.slice(0, a), 1, ...t.shape.slice(a)]);
-}
+export const expandDims: (x: ArrayLike, axis: number) => Tensor = guard(
+  "np.expandDims",
+  [arrayParam("x"), axisParam()],
+  (x: ArrayLike, axis: number) => {
+    const t = asTensor(x);
+    const a = normalizeAxis("np.expandDims", axis, t.ndim + 1);
+    return lax.reshape(t, [...t.shape.slice(0, a), 1, ...t.shape.slice(a)]);
+  },
+);
 
 /**
  * Removes axes of size 1 (all of them, or those named; naming a larger axis is a ShapeError).
  * @example np.squeeze(np.zeros([1, 2, 1]), 0).shape // [2, 1]
  */
-export function squeeze(x: ArrayLike, axis?: number | readonly number[]): Tensor {
+export const squeeze: (x: ArrayLike, axis?: number | readonly number[] | null | AxisOpt) => Tensor = guard(
+  "np.squeeze",
+  [arrayParam("x"), options({ axis: orNull(axes()) }, "axis")],
+  (x: ArrayLike, o: AxisOpt) => squeezeAxes(x, o.axis),
+);
+function squeezeAxes(x: ArrayLike, axis?: number | readonly number[]): Tensor {
   const t = asTensor(x);
   const axes =
     axis === undefined ? t.shape.flatMap((s, i) => (s === 1 ? [i] : [])) : normalizeAxes("np.squeeze", axis, t.ndim);
@@ -87,8 +116,14 @@ export function squeeze(x: ArrayLike, axis?: number | readonly number[]): Tensor
  * Joins tensors along an existing axis (default 0), promoting dtypes.
  * @example np.concatenate([[1, 2], [3]]) // Tensor([1, 2, 3], dtype=float32)
  */
-export function concatenate(xs: readonly ArrayLike[], axis = 0): Tensor {
-  if (xs.length === 0) throw new TracegradError("np.concatenate: needs at least one array");
+export const concatenate: (xs: readonly ArrayLike[], axis?: number | null | { axis?: number | null }) => Tensor = guard(
+  "np.concatenate",
+  [arrays("xs"), options({ axis: nullable(axisParam()) }, "axis")],
+  (xs: ArrayLike[], o: { axis?: number | null }) => join(xs, o.axis === undefined ? 0 : o.axis),
+);
+/** Joins along `axis`; null joins the flattened arrays, as NumPy. */
+function join(xs: readonly ArrayLike[], axis: number | null): Tensor {
+  if (axis === null) return join(promoted(xs).map((t) => lax.reshape(t, [t.size])), 0);
   const ts = promoted(xs);
   const nd = ts[0]!.ndim;
   if (nd === 0) throw new ShapeError("np.concatenate: zero-dimensional arrays cannot be concatenated; use np.stack");
@@ -107,8 +142,12 @@ export function concatenate(xs: readonly ArrayLike[], axis = 0): Tensor {
  * Joins tensors of one shape along a new axis (default 0).
  * @example np.stack([[1, 2], [3, 4]], 1).toArray() // [[1, 3], [2, 4]]
  */
-export function stack(xs: readonly ArrayLike[], axis = 0): Tensor {
-  if (xs.length === 0) throw new TracegradError("np.stack: needs at least one array");
+export const stack: (xs: readonly ArrayLike[], axis?: number | { axis?: number }) => Tensor = guard(
+  "np.stack",
+  [arrays("xs"), options({ axis: axisParam() }, "axis")],
+  (xs: ArrayLike[], o: { axis?: number }) => stackAlong(xs, o.axis ?? 0),
+);
+function stackAlong(xs: readonly ArrayLike[], axis: number): Tensor {
   const ts = promoted(xs);
   const s = ts[0]!.shape;
   for (const t of ts) {
@@ -130,7 +169,12 @@ export function stack(xs: readonly ArrayLike[], axis = 0): Tensor {
  * @example np.take(np.array([10, 20, 30]), [2, 0]) // Tensor([30, 10], dtype=float32)
  * np.take([[1, 2], [3, 4]], [-1], { axis: 1 }).toArray() // [[2], [4]]
  */
-export function take(x: ArrayLike, indices: ArrayLike, opts: { axis?: number } = {}): Tensor {
+export const take: (x: ArrayLike, indices: ArrayLike, axis?: number | null | { axis?: number | null }) => Tensor = guard(
+  "np.take",
+  [arrayParam("x"), arrayParam("indices"), options({ axis: orNull(axisParam()) }, "axis")],
+  (x: ArrayLike, indices: ArrayLike, opts: { axis?: number }) => takeAlong(x, indices, opts),
+);
+function takeAlong(x: ArrayLike, indices: ArrayLike, opts: { axis?: number }): Tensor {
   const t = asTensor(x);
   const idx = indexTensor("np.take", indices);
   if (opts.axis === undefined) return lax.gather(lax.reshape(t, [t.size]), idx, 0);
@@ -158,7 +202,12 @@ function indexTensor(op: string, indices: ArrayLike): Tensor {
  * bounds clamp; missing trailing axes are whole).
  * @example np.slice(np.arange(10).reshape([2, 5]), [0, 1], [1, -1]).toArray() // [[1, 2, 3]]
  */
-export function slice(x: ArrayLike, starts: readonly number[], ends: readonly number[]): Tensor {
+export const slice: (x: ArrayLike, starts: readonly number[], ends: readonly number[]) => Tensor = guard(
+  "np.slice",
+  [arrayParam("x"), ints("starts"), ints("ends")],
+  (x: ArrayLike, starts: number[], ends: number[]) => box(x, starts, ends),
+);
+function box(x: ArrayLike, starts: readonly number[], ends: readonly number[]): Tensor {
   const t = asTensor(x);
   if (starts.length !== ends.length || starts.length > t.ndim) {
     throw new ShapeError(
@@ -166,15 +215,15 @@ export function slice(x: ArrayLike, starts: readonly number[], ends: readonly nu
         `${fmtShape(t.shape)}`,
     );
   }
-  return index(
-    t,
-    starts.map((s, i) => [s, ends[i]!]),
-  );
+  return index(t, ...starts.map((s, i) => [s, ends[i]!]));
 }
 
 /**
  * Converts dtype (float → int32 truncates toward zero; float → float is differentiable).
  * @example np.astype([1.9, -1.9], "int32") // Tensor([1, -1], dtype=int32)
  */
-export const astype = (x: ArrayLike, dtype: DType): Tensor =>
-  lax.convertElementType(asTensor(x), checkDType("astype", dtype));
+export const astype: (x: ArrayLike, dtype: DType) => Tensor = guard(
+  "np.astype",
+  [arrayParam("x"), dtypeParam()],
+  (x: ArrayLike, dtype: DType) => lax.convertElementType(asTensor(x), dtype),
+);

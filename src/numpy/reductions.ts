@@ -1,13 +1,19 @@
 // Reductions with NumPy's axis/keepdims semantics.
 import { isFloat } from "../core/dtype.js";
-import { fmtShape, ShapeError, TracegradError } from "../core/errors.js";
+import { fmtShape, ShapeError } from "../core/errors.js";
 import { normalizeAxes, normalizeAxis } from "../core/shape.js";
 import type { ArrayLike, ReduceOpts, Tensor } from "../core/tensor.js";
+import { array, axes, axis, bool, guard, options, orNull } from "../core/validate.js";
 import * as lax from "../primitives/index.js";
 import { asTensor } from "./convert.js";
 
+/** A reduction's options: `{ axis, keepdims }`, or the axis (a number, an array, or null for all) positionally. */
+export const reduceOptions = options({ axis: orNull(axes()), keepdims: bool("keepdims") }, "axis");
+/** A reduction's public form: the options object, or its axis positionally (`np.sum(x, 0)`, `np.sum(x, [0, 1])`). */
+export type Reduction = (x: ArrayLike, axisOrOpts?: number | readonly number[] | null | ReduceOpts) => Tensor;
+
 function reduction(op: string, f: (x: Tensor, axes: readonly number[]) => Tensor, prep: (t: Tensor) => Tensor) {
-  return (x: ArrayLike, opts: ReduceOpts = {}): Tensor => {
+  return guard<Reduction>(op, [array("x"), reduceOptions], (x: ArrayLike, opts: ReduceOpts): Tensor => {
     const t = prep(asTensor(x));
     const axes = normalizeAxes(op, opts.axis, t.ndim);
     const r = f(t, axes);
@@ -17,7 +23,7 @@ function reduction(op: string, f: (x: Tensor, axes: readonly number[]) => Tensor
           t.shape.map((s, i) => (axes.includes(i) ? 1 : s)),
         )
       : r;
-  };
+  });
 }
 const boolToInt = (t: Tensor) => (t.dtype === "bool" ? lax.convertElementType(t, "int32") : t);
 
@@ -55,18 +61,6 @@ export const max = reduction("np.max", nonEmpty("np.max", lax.reduceMax), (t) =>
 export const min = reduction("np.min", nonEmpty("np.min", lax.reduceMin), (t) => t);
 
 /**
- * Index (int32) of the first maximum along `axis`, or in the flattened array when no axis is given.
- * @example np.argmax([[1, 5], [7, 2]]) // Tensor(2, dtype=int32)
- * np.argmax([[1, 5], [7, 2]], { axis: 1 }) // Tensor([1, 0], dtype=int32)
- */
-export const argmax = (x: ArrayLike, opts: ArgOpts = {}): Tensor => argReduce("np.argmax", lax.argmax, x, opts);
-/**
- * Index (int32) of the first minimum along `axis`, or in the flattened array when no axis is given.
- * @example np.argmin([3, 1, 1]) // Tensor(1, dtype=int32)
- */
-export const argmin = (x: ArrayLike, opts: ArgOpts = {}): Tensor => argReduce("np.argmin", lax.argmin, x, opts);
-
-/**
  * Options of argmax/argmin: one axis (NumPy), or none for the flattened array.
  * @example np.argmax([[1, 5]], { axis: 1, keepdims: true }).shape // [1, 1]
  */
@@ -74,11 +68,29 @@ export interface ArgOpts {
   axis?: number;
   keepdims?: boolean;
 }
+const argOptions = options({ axis: orNull(axis()), keepdims: bool("keepdims") }, "axis");
+/** argmax/argmin's public form: the options object, or the axis positionally (`np.argmax(x, -1)`). */
+export type ArgReduction = (x: ArrayLike, axisOrOpts?: number | null | ArgOpts) => Tensor;
+
+/**
+ * Index (int32) of the first maximum along `axis`, or in the flattened array when no axis is given.
+ * @example np.argmax([[1, 5], [7, 2]]) // Tensor(2, dtype=int32)
+ * np.argmax([[1, 5], [7, 2]], { axis: 1 }) // Tensor([1, 0], dtype=int32)
+ */
+export const argmax: ArgReduction = guard("np.argmax", [array("x"), argOptions], (x: ArrayLike, o: ArgOpts) =>
+  argReduce("np.argmax", lax.argmax, x, o),
+);
+/**
+ * Index (int32) of the first minimum along `axis`, or in the flattened array when no axis is given.
+ * @example np.argmin([3, 1, 1]) // Tensor(1, dtype=int32)
+ */
+export const argmin: ArgReduction = guard("np.argmin", [array("x"), argOptions], (x: ArrayLike, o: ArgOpts) =>
+  argReduce("np.argmin", lax.argmin, x, o),
+);
+
 
 function argReduce(op: string, f: (x: Tensor, axis: number) => Tensor, x: ArrayLike, opts: ArgOpts): Tensor {
   const t = asTensor(x);
-  if (opts.axis !== undefined && typeof opts.axis !== "number")
-    throw new TracegradError(`${op}: axis must be a single number, got ${JSON.stringify(opts.axis)}`);
   const flat = opts.axis === undefined;
   const src = flat ? lax.reshape(t, [t.size]) : t;
   const axis = flat ? 0 : normalizeAxis(op, opts.axis!, t.ndim);
@@ -93,11 +105,11 @@ function argReduce(op: string, f: (x: Tensor, axis: number) => Tensor, x: ArrayL
  * Arithmetic mean over `axis` (all by default); integers give float32.
  * @example np.mean([[1, 2], [3, 4]], { axis: 1 }) // Tensor([1.5, 3.5], dtype=float32)
  */
-export function mean(x: ArrayLike, opts: ReduceOpts = {}): Tensor {
+export const mean: Reduction = guard("np.mean", [array("x"), reduceOptions], (x: ArrayLike, opts: ReduceOpts) => {
   const t0 = asTensor(x);
   const t = isFloat(t0.dtype) ? t0 : lax.convertElementType(t0, "float32");
   const axes = normalizeAxes("np.mean", opts.axis, t.ndim);
   const count = axes.reduce((n, a) => n * t.shape[a]!, 1);
   const s = sum(t, opts);
   return lax.div(s, lax.fullLike(s, count));
-}
+});

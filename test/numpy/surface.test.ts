@@ -84,7 +84,7 @@ describe("argmax, argmin", () => {
     );
     expect(catchError(() => np.argmin(np.zeros([2, 0]), { axis: 1 }), ShapeError).message).toMatch(/np\.argmin.*empty/);
     expect(catchError(() => np.argmax(x, { axis: [0] as never }), TracegradError).message).toMatch(
-      /np\.argmax: axis must be a single number, got \[0\]/,
+      /np\.argmax: axis must be an integer, got an array of length 1/,
     );
   });
 });
@@ -339,9 +339,9 @@ describe("bad input: a typed error naming the function, the bad value, and what 
       [[Symbol("s")], /np\.array: element \[0\] is of type symbol/],
       [
         "abc",
-        /np\.array: cannot make a tensor from string; pass numbers, booleans, nested arrays, typed arrays or tensors/,
+        /np\.array: data must be an array: a tensor, a number, a boolean, nested arrays of numbers, or a typed array, got the string "abc"/,
       ],
-      [null, /np\.array: cannot make a tensor from null/],
+      [null, /np\.array: data must be an array: .*, got null/],
       [undefined, /np\.array: cannot make a tensor from undefined/],
       [{ length: 2 }, /np\.array: cannot make a tensor from object/],
     ];
@@ -362,7 +362,7 @@ describe("bad input: a typed error naming the function, the bad value, and what 
       catchError(() => np.ones([bad, 2]), ShapeError);
     }
     expect(catchError(() => np.reshape(np.zeros([6]), [NaN, 6]), ShapeError).message).toMatch(
-      /np\.reshape: invalid dimension NaN in \[NaN, 6\]; use whole numbers ≥ 0, or one −1/,
+      /np\.reshape: invalid dimension NaN in shape \[NaN, 6\]; use whole numbers ≥ 0, or one −1/,
     );
     expect(catchError(() => np.reshape(np.zeros([6]), [-2, -3]), ShapeError).message).toMatch(
       /np\.reshape: invalid dimension -2/,
@@ -370,7 +370,7 @@ describe("bad input: a typed error naming the function, the bad value, and what 
     expect(catchError(() => np.reshape(np.zeros([6]), [1.5, 4]), ShapeError).message).toMatch(
       /np\.reshape: invalid dimension 1\.5/,
     );
-    expect(catchError(() => np.eye(-1), ShapeError).message).toMatch(/np\.eye: invalid dimension -1/);
+    expect(catchError(() => np.eye(-1), ShapeError).message).toMatch(/np\.eye: n must be a whole number ≥ 0 .*got the number -1/);
     expect(catchError(() => np.eye(2, 1.5), ShapeError).message).toMatch(/np\.eye: invalid dimension 1\.5/);
     expect(catchError(() => np.linspace(0, 1, 2.5), TracegradError).message).toMatch(
       /np\.linspace: num must be a whole number ≥ 0, got 2\.5/,
@@ -505,8 +505,8 @@ describe("bad input: a typed error naming the function, the bad value, and what 
       ["np.arange", () => np.arange(3, { dtype: "float16" as never })],
       ["np.linspace", () => np.linspace(0, 1, 3, { dtype: "float16" as never })],
       ["np.eye", () => np.eye(2, 2, { dtype: "float16" as never })],
-      ["astype", () => np.astype([1], "float16" as never)],
-      ["astype", () => np.zeros([1]).astype("float16" as never)],
+      ["np.astype", () => np.astype([1], "float16" as never)],
+      ["Tensor.astype", () => np.zeros([1]).astype("float16" as never)],
     ];
     for (const [name, f] of cases) {
       expect(catchError(f, DTypeError).message, name).toMatch(

@@ -1,0 +1,430 @@
+// The public boundary: every exported function checks its arguments with validators composed per signature (fp-ts
+// Either), before it computes. A signature is data: the fuzz suite reads it to put junk into every slot.
+import * as E from "fp-ts/Either";
+import { pipe } from "fp-ts/function";
+import { DTYPES, type DType } from "./dtype.js";
+import { DTypeError, ShapeError, TracegradError } from "./errors.js";
+import { checkedNested, MAX_ELEMENTS, MAX_RANK } from "./nested.js";
+import { Tensor } from "./tensor.js";
+import { isPlainObject } from "./tree.js";
+
+/** Where a value was passed: the function (as users call it) and the argument's name. */
+export interface At {
+  readonly fn: string;
+  readonly arg: string;
+}
+
+export type Checked<A> = E.Either<TracegradError, A>;
+
+/**
+ * What an argument slot holds. The fuzz suite makes valid values and junk from the kind; an `options` slot lists its
+ * fields, and may take its first field positionally (NumPy's `np.sum(x, 0)`).
+ */
+export type Kind =
+  | "array"
+  | "arrays"
+  | "tensor"
+  | "shape"
+  | "newShape"
+  | "axis"
+  | "axes"
+  | "ints"
+  | "int"
+  | "count"
+  | "number"
+  | "scalar"
+  | "dtype"
+  | "bool"
+  | "index"
+  | "fn"
+  | "pytree"
+  | "args"
+  | "treedef"
+  | "choice"
+  | "padConfig"
+  | "dimensionNumbers"
+  | "options";
+
+/** One argument slot of a public function. */
+export interface Param<A = unknown> {
+  readonly name: string;
+  readonly kind: Kind;
+  /** May be left out (undefined). */
+  readonly optional: boolean;
+  /** Takes all remaining arguments, each checked by `check`. */
+  readonly rest: boolean;
+  /** An options slot's fields, and the one that may be given positionally. */
+  readonly fields?: Readonly<Record<string, Param>>;
+  readonly positional?: string;
+  /** The values a `choice` slot accepts. */
+  readonly choices?: readonly unknown[];
+  check(v: unknown, at: At): Checked<A>;
+}
+
+/** A public function's name and argument slots; kept for every guarded function (see `signatureOf`). */
+export interface Signature {
+  readonly name: string;
+  readonly params: readonly Param[];
+  /** What runs on the checked arguments (so a method can check the same slots under its own name). */
+  readonly impl: (...args: never[]) => unknown;
+  readonly prepare?: (args: unknown[]) => unknown[];
+}
+
+/** Text for a value in a message: `the string "abc"`, `a Date`, `a tensor f32[2,3]`, `an array of length 3`. */
+export function describe(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  switch (typeof v) {
+    case "number":
+      return `the number ${Object.is(v, -0) ? "-0" : v}`;
+    case "string":
+      return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+    case "boolean":
+      return `the boolean ${v}`;
+    case "bigint":
+      return `the bigint ${v}n`;
+    case "symbol":
+      return "a symbol";
+    case "function":
+      return v.name ? `the function ${v.name}` : "a function";
+  }
+  if (v instanceof Tensor) return `a tensor ${v.aval.toString()}`;
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}${"length" in v ? ` of length ${v.length}` : ""}`;
+  if (isPlainObject(v)) {
+    const keys = Object.keys(v);
+    return keys.length === 0
+      ? "an empty object"
+      : `an object with keys {${keys.slice(0, 6).join(", ")}${keys.length > 6 ? ", …" : ""}}`;
+  }
+  const ctor = (v as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof ctor === "string" && ctor ? `a ${ctor}` : "an object";
+}
+
+/** The value of a Right; throws the error of a Left. */
+export function unwrap<A>(r: Checked<A>): A {
+  if (E.isLeft(r)) throw r.left;
+  return r.right;
+}
+
+type ErrorClass = new (message: string) => TracegradError;
+
+/** A Left saying that `at` must be `expected`, and what it got. */
+export function fail<A = never>(at: At, expected: string, v: unknown, cls: ErrorClass = TracegradError): Checked<A> {
+  return E.left(new cls(`${at.fn}: ${at.arg} must be ${expected}, got ${describe(v)}`));
+}
+
+const param = <A>(name: string, kind: Kind, check: (v: unknown, at: At) => Checked<A>): Param<A> => ({
+  name,
+  kind,
+  optional: false,
+  rest: false,
+  check,
+});
+
+/** The same slot, optional: `undefined` passes (as `undefined`); `dflt` replaces it when given. */
+export function optional<A>(p: Param<A>, dflt?: A): Param<A | undefined> {
+  return {
+    ...p,
+    optional: true,
+    check: (v, at) => (v === undefined ? E.right(dflt) : p.check(v, at)),
+  };
+}
+
+/** The slot takes every remaining argument. */
+export const rest = <A>(p: Param<A>): Param<A> => ({ ...p, rest: true });
+
+/** Also accepts `null`, as `undefined` (NumPy's `axis=None`). */
+export const orNull = <A>(p: Param<A>): Param<A | undefined> => ({
+  ...p,
+  check: (v, at) => (v === null ? E.right(undefined) : p.check(v, at)),
+});
+
+/** Also accepts `null`, kept as `null` (where it means something of its own, as `concatenate`'s flattening). */
+export const nullable = <A>(p: Param<A>): Param<A | null> => ({
+  ...p,
+  check: (v, at) => (v === null ? E.right(null) : p.check(v, at)),
+});
+
+const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
+
+/** A list of `each`, read without recursion; names the position of a bad element. */
+function listOf<A>(v: unknown, at: At, expected: string, each: (x: unknown) => x is A, item: string): Checked<A[]> {
+  if (!Array.isArray(v)) return fail(at, expected, v);
+  for (let i = 0; i < v.length; i++) if (!each(v[i])) return fail({ fn: at.fn, arg: `${at.arg}[${i}]` }, item, v[i]);
+  return E.right(v as A[]);
+}
+
+/** ArrayLike: a tensor, a JS number or boolean, a typed array, or nested arrays of them (any depth, no cycles). */
+export const array = (name: string): Param<ArrayLikeChecked> =>
+  param(name, "array", (v, at) => {
+    if (v instanceof Tensor || typeof v === "number" || typeof v === "boolean") return E.right(v);
+    if (Array.isArray(v) || ArrayBuffer.isView(v)) return checkedNested(at, v);
+    return fail(at, "an array: a tensor, a number, a boolean, nested arrays of numbers, or a typed array", v);
+  });
+/** What `array` lets through (the nested arrays it has checked). */
+export type ArrayLikeChecked = Tensor | number | boolean | readonly unknown[] | ArrayBufferView;
+
+/** A non-empty list of arrays. */
+export const arrays = (name: string): Param<ArrayLikeChecked[]> =>
+  param(name, "arrays", (v, at) => {
+    if (Array.isArray(v) && v.length === 0)
+      return E.left(new TracegradError(`${at.fn}: needs at least one array (${at.arg} is empty)`));
+    if (!Array.isArray(v)) return fail(at, "an array of arrays", v);
+    const one = array(name);
+    for (let i = 0; i < v.length; i++) {
+      const r = one.check(v[i], { fn: at.fn, arg: `${at.arg}[${i}]` });
+      if (E.isLeft(r)) return r;
+    }
+    return E.right(v as ArrayLikeChecked[]);
+  });
+
+/** A tensor itself (lax's index operands). */
+export const tensor = (name: string): Param<Tensor> =>
+  param(name, "tensor", (v, at) => (v instanceof Tensor ? E.right(v) : fail(at, "a Tensor", v)));
+
+/** A shape: whole, non-negative dimensions whose product fits the element limit. */
+export const shape = (name = "shape"): Param<number[]> =>
+  param(name, "shape", (v, at) => pipe(dims(v, at, isDim, "dimensions are whole numbers ≥ 0"), E.chain(sized(at))));
+const isDim = (d: unknown): d is number => isInt(d) && d >= 0;
+
+/** An array of dimensions, each passing `ok`; a ShapeError names the first bad one. */
+function dims(v: unknown, at: At, ok: (d: unknown) => d is number, rule: string): Checked<number[]> {
+  if (!Array.isArray(v)) return fail(at, "an array of dimensions", v);
+  const bad = v.findIndex((d) => !ok(d));
+  if (bad < 0) return E.right(v as number[]);
+  const text = v.length > 8 ? `${v.slice(0, 8).map(String).join(", ")}, …` : v.map(String).join(", ");
+  return E.left(
+    new ShapeError(`${at.fn}: invalid dimension ${describeDim(v[bad])} in ${at.arg} [${text}]; ${rule}`),
+  );
+}
+const describeDim = (d: unknown) => (typeof d === "number" ? String(d) : describe(d));
+
+/** np.reshape's target: as `shape`, but one entry may be −1. */
+export const newShape = (name = "shape"): Param<number[]> =>
+  param(name, "newShape", (v, at) => {
+    const r = dims(
+      v,
+      at,
+      (d): d is number => isInt(d) && d >= -1,
+      "use whole numbers ≥ 0, or one −1",
+    );
+    return pipe(
+      r,
+      E.chain((s) => sized(at)(s.filter((d) => d !== -1))),
+      E.chain(() => r),
+    );
+  });
+
+/** A ShapeError when `s` has more than MAX_RANK axes or more than MAX_ELEMENTS elements. */
+const sized =
+  (at: At) =>
+  (s: number[]): Checked<number[]> => {
+    if (s.length > MAX_RANK)
+      return E.left(new ShapeError(`${at.fn}: ${at.arg} has ${s.length} axes, more than the limit of ${MAX_RANK}`));
+    let n = 1;
+    for (const d of s) n *= d;
+    if (n > MAX_ELEMENTS || s.some((d) => d > MAX_ELEMENTS))
+      return E.left(
+        new ShapeError(
+          `${at.fn}: ${at.arg} [${s.join(", ")}] has ${n} elements, more than the limit of ${MAX_ELEMENTS} (2³¹ − 1)`,
+        ),
+      );
+    return E.right(s);
+  };
+
+/** A number that is not a whole one, where an axis was expected: a ShapeError, as an axis out of range. */
+const fractionalAxis = (at: At, v: number) =>
+  E.left(
+    new ShapeError(`${at.fn}: ${at.arg} ${v} is out of range: axes are whole numbers (negative ones count from the end)`),
+  );
+
+/** One axis (an integer; its range is checked against the array). */
+export const axis = (name = "axis"): Param<number> =>
+  param(name, "axis", (v, at) =>
+    isInt(v) ? E.right(v) : typeof v === "number" ? fractionalAxis(at, v) : fail(at, "an integer", v),
+  );
+
+/** An axis or a list of axes. */
+export const axes = (name = "axis"): Param<number | number[]> =>
+  param(name, "axes", (v, at): Checked<number | number[]> => {
+    if (isInt(v)) return E.right(v);
+    if (typeof v === "number") return fractionalAxis(at, v);
+    if (Array.isArray(v)) {
+      const bad = v.findIndex((a) => !isInt(a));
+      if (bad >= 0 && typeof v[bad] === "number") return fractionalAxis({ fn: at.fn, arg: `${at.arg}[${bad}]` }, v[bad]);
+    }
+    return listOf(v, at, "an integer or an array of integers", isInt, "an integer");
+  });
+
+/** A list of integers (permutations, starts, strides, dimension lists). */
+export const ints = (name: string): Param<number[]> =>
+  param(name, "ints", (v, at) => listOf(v, at, "an array of integers", isInt, "an integer"));
+
+/** An integer. */
+export const int = (name: string): Param<number> =>
+  param(name, "int", (v, at) => (isInt(v) ? E.right(v) : fail(at, "an integer", v)));
+
+/** A whole number ≥ 0 that fits the element limit (counts and sizes). */
+export const count = (name: string): Param<number> =>
+  param(name, "count", (v, at) =>
+    isInt(v) && v >= 0 && v <= MAX_ELEMENTS
+      ? E.right(v)
+      : fail(at, `a whole number ≥ 0 (at most ${MAX_ELEMENTS})`, v, isInt(v) ? ShapeError : TracegradError),
+  );
+
+/** A JS number (NaN and ±∞ included unless `finite`). */
+export const number = (name: string, finite = false): Param<number> =>
+  param(name, "number", (v, at) =>
+    typeof v === "number" && (!finite || Number.isFinite(v))
+      ? E.right(v)
+      : fail(at, finite ? "a finite number" : "a number", v),
+  );
+
+/** A JS number or boolean (a fill value). */
+export const scalar = (name: string): Param<number | boolean> =>
+  param(name, "scalar", (v, at) =>
+    typeof v === "number" || typeof v === "boolean" ? E.right(v) : fail(at, "a number or a boolean", v),
+  );
+
+/** A dtype name. */
+export const dtype = (name = "dtype"): Param<DType> =>
+  param(name, "dtype", (v, at) => {
+    if (typeof v === "string" && (DTYPES as readonly string[]).includes(v)) return E.right(v as DType);
+    if (typeof v === "string")
+      return E.left(new DTypeError(`${at.fn}: unknown dtype ${JSON.stringify(v)}; use one of ${DTYPES.join(", ")}`));
+    return fail(at, `a dtype name (one of ${DTYPES.join(", ")})`, v, DTypeError);
+  });
+
+/** A boolean. */
+export const bool = (name: string): Param<boolean> =>
+  param(name, "bool", (v, at) => (typeof v === "boolean" ? E.right(v) : fail(at, "true or false", v)));
+
+/** One of a few values (strings or numbers). */
+export function choice<A extends string | number>(name: string, values: readonly A[]): Param<A> {
+  const p = param(name, "choice", (v, at) =>
+    values.includes(v as A) ? E.right(v as A) : fail(at, `one of ${values.map((c) => JSON.stringify(c)).join(", ")}`, v),
+  );
+  return { ...p, choices: values };
+}
+
+/** A function. */
+// biome-ignore lint/complexity/noBannedTypes: any function is accepted here; its use decides its type
+export const fn = (name = "f"): Param<Function> =>
+  param(name, "fn", (v, at) => (typeof v === "function" ? E.right(v) : fail(at, "a function", v)));
+
+/** Anything a slot checks elsewhere (pytrees are read by `flatten`, which names bad leaves by path). */
+export const anything = (name: string, kind: Kind): Param<unknown> => param(name, kind, (v) => E.right(v));
+
+/**
+ * A trailing options object with these fields; unknown names and wrong types are errors. When `positional` names a
+ * field, a value that is not a plain object is that field given positionally (`np.sum(x, 0)`, `np.zeros(s, "int32")`).
+ */
+export function options<F extends Record<string, Param>>(
+  fields: F,
+  positional?: keyof F & string,
+): Param<{ [K in keyof F]?: F[K] extends Param<infer A> ? A : never }> {
+  const names = Object.keys(fields);
+  type Out = { [K in keyof F]?: F[K] extends Param<infer A> ? A : never };
+  const check = (v: unknown, at: At): Checked<Out> => {
+    if (v === undefined) return E.right({});
+    if (!isPlainObject(v)) {
+      const object = `an options object {${names.map((n) => `${n}?`).join(", ")}}`;
+      if (positional === undefined) return fail(at, object, v);
+      const r = fields[positional]!.check(v, { fn: at.fn, arg: positional });
+      if (E.isRight(r)) return E.right((r.right === undefined ? {} : { [positional]: r.right }) as Out);
+      return E.left(new (r.left.constructor as ErrorClass)(`${r.left.message}; or pass ${object}`));
+    }
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) {
+      const f = fields[k];
+      if (!f) {
+        const near = names.find((n) => n.toLowerCase() === k.toLowerCase());
+        return E.left(
+          new TracegradError(
+            `${at.fn}: unknown option ${JSON.stringify(k)}${near ? ` (did you mean "${near}"?)` : ""}; the options ` +
+              `are ${names.length ? names.join(", ") : "none"}`,
+          ),
+        );
+      }
+      const r = optional(f).check(v[k], { fn: at.fn, arg: k });
+      if (E.isLeft(r)) return r;
+      if (r.right !== undefined) out[k] = r.right;
+    }
+    return E.right(out as Out);
+  };
+  return { name: "options", kind: "options", optional: true, rest: false, fields, positional, check };
+}
+
+const signatures = new WeakMap<object, Signature>();
+
+/** The signature a guarded function checks its arguments against (the fuzz suite's input). */
+export const signatureOf = (f: unknown): Signature | undefined =>
+  typeof f === "function" ? signatures.get(f) : undefined;
+
+/** Checks `args` against `params`: each slot in turn, then that nothing is left over. */
+export function checkArgs(name: string, params: readonly Param[], args: readonly unknown[]): Checked<unknown[]> {
+  const out: unknown[] = [];
+  let i = 0;
+  for (const p of params) {
+    if (p.rest) {
+      for (; i < args.length; i++) {
+        const r = p.check(args[i], { fn: name, arg: `${p.name}[${out.length}]` });
+        if (E.isLeft(r)) return r;
+        out.push(r.right);
+      }
+      return E.right(out);
+    }
+    const v = args[i++];
+    if (v === undefined && !p.optional)
+      return E.left(new TracegradError(`${name}: argument ${p.name} is missing (got undefined)`));
+    const r = p.check(v, { fn: name, arg: p.name });
+    if (E.isLeft(r)) return r;
+    out.push(r.right);
+  }
+  if (args.length > params.length) {
+    const extra = args.length - params.length;
+    // a method's `this` is not an argument its caller counts
+    const own = params.filter((p) => p.name !== "this").map((p) => p.name);
+    const got = args.length - (params.length - own.length);
+    return E.left(
+      new TracegradError(
+        `${name}: takes at most ${own.length} argument${own.length === 1 ? "" : "s"}` +
+          `${own.length ? ` (${own.join(", ")})` : ""}, got ${got}; ` +
+          `${extra === 1 ? "the last one" : `the last ${extra}`} would be ignored`,
+      ),
+    );
+  }
+  return E.right(out);
+}
+
+/**
+ * `impl` behind a check of its arguments: a typed error (the Left) is thrown before anything is computed; `impl`
+ * receives the checked values. `prepare` rearranges the arguments first (an options object that may come early).
+ */
+export function guard<F extends (...args: never[]) => unknown>(
+  name: string,
+  params: readonly Param[],
+  impl: (...args: never[]) => unknown,
+  prepare?: (args: unknown[]) => unknown[],
+): F {
+  const call = impl as (...args: unknown[]) => unknown;
+  const g = (...args: unknown[]) => {
+    const r = checkArgs(name, params, prepare ? prepare(args) : args);
+    if (E.isLeft(r)) throw r.left;
+    return call(...r.right);
+  };
+  Object.defineProperty(g, "name", { value: name.slice(name.lastIndexOf(".") + 1) });
+  signatures.set(g, { name, params, impl, ...(prepare && { prepare }) });
+  return g as unknown as F;
+}
+
+/** A guarded function as the method `name` of its first argument (`np.sum` as `Tensor.sum`). */
+export function asMethod(f: unknown, name: string): (self: Tensor, ...args: unknown[]) => never {
+  const sig = signatureOf(f);
+  if (!sig) throw new TracegradError(`internal: ${name} forwards to a function without a signature`);
+  const [self, ...params] = sig.params;
+  return guard(name, [{ ...self!, name: "this" }, ...params], sig.impl, sig.prepare);
+}
+
+/** One entry of `x.slice(...)`/`x.at(...)`: a position, `[start?, stop?, step?]`, null (new axis), or a tensor. */
+export const indexEntry = (name = "index"): Param<unknown> => anything(name, "index");
