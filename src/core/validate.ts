@@ -269,7 +269,12 @@ export const count = (name: string): Param<number> =>
   param(name, "count", (v, at) =>
     isInt(v) && v >= 0 && v <= MAX_ELEMENTS
       ? E.right(v)
-      : fail(at, `a whole number ≥ 0 (at most ${MAX_ELEMENTS})`, v, isInt(v) ? ShapeError : TracegradError),
+      : fail(
+          at,
+          isInt(v) && v > 0 ? `at most ${MAX_ELEMENTS}` : "a whole number ≥ 0",
+          v,
+          typeof v === "number" ? ShapeError : TracegradError,
+        ),
   );
 
 /** A JS number (NaN and ±∞ included unless `finite`). */

@@ -243,7 +243,7 @@ describe("errors name the function and the bad value", () => {
   it("nn.oneHot: numClasses must be a whole number ≥ 0", () => {
     for (const n of [-1, 2.5, NaN]) {
       expect(catchError(() => nn.oneHot([0], n), TracegradError).message).toMatch(
-        new RegExp(`nn\\.oneHot: numClasses must be a whole number ≥ 0.*, got the number ${n}`),
+        new RegExp(`nn\\.oneHot: numClasses must be a whole number ≥ 0, got the number ${n}`),
       );
     }
   });
