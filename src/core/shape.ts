@@ -3,6 +3,9 @@ import { fmtShape, ShapeError, TracegradError } from "./errors.js";
 
 export type Shape = readonly number[];
 
+/** A shape as users pass it: an array of dimensions, or one whole number for a 1-D shape (NumPy's `zeros(3)`). */
+export type ShapeLike = number | readonly number[];
+
 export const sizeOf = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
 
 export function stridesOf(shape: Shape): number[] {

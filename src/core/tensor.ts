@@ -2,7 +2,7 @@
 import { ShapedArray } from "./aval.js";
 import { allocate, type DType, formatNumber, type TypedArray } from "./dtype.js";
 import { fmtShape, ShapeError, TracegradError } from "./errors.js";
-import type { Shape } from "./shape.js";
+import type { Shape, ShapeLike } from "./shape.js";
 
 /**
  * Anything a tensor-taking function accepts: a Tensor, a JS number or boolean (weakly typed), nested arrays or a typed
@@ -310,7 +310,7 @@ export class Tensor {
     return np().min(this, ...axisOrOpts);
   }
   /** `np.reshape(this, shape)`; one entry may be −1. @example np.arange(6).reshape([2, -1]).shape // [2, 3] */
-  reshape(...shape: [shape: readonly number[]]): Tensor {
+  reshape(...shape: [shape: ShapeLike]): Tensor {
     return np().reshape(this, ...shape);
   }
   /**

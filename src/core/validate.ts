@@ -189,7 +189,9 @@ const isDim = (d: unknown): d is number => isInt(d) && d >= 0;
 
 /** An array of dimensions, each passing `ok`; a ShapeError names the first bad one. */
 function dims(v: unknown, at: At, ok: (d: unknown) => d is number, rule: string): Checked<number[]> {
-  if (!Array.isArray(v)) return fail(at, "an array of dimensions", v);
+  // a lone whole number is a 1-D shape, as NumPy's `zeros(3)`
+  if (typeof v === "number") return dims([v], at, ok, rule);
+  if (!Array.isArray(v)) return fail(at, "an array of dimensions (or one whole number)", v);
   const bad = v.findIndex((d) => !ok(d));
   if (bad < 0) return E.right(v as number[]);
   const text = v.length > 8 ? `${v.slice(0, 8).map(String).join(", ")}, …` : v.map(String).join(", ");

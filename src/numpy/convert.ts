@@ -4,6 +4,7 @@ import { ShapeError, TracegradError } from "../core/errors.js";
 import { parsedNested } from "../core/nested.js";
 import { array as arrayParam, describe, dtype, guard, options, shape as shapeParam } from "../core/validate.js";
 import { broadcastShapes, shapeEq } from "../core/shape.js";
+import type { ShapeLike } from "../core/shape.js";
 import { type ArrayLike, Tensor } from "../core/tensor.js";
 import { broadcastInDim, concatenate, convertElementType, reshape, scalar } from "../primitives/index.js";
 
@@ -86,7 +87,7 @@ export function asTensor(x: ArrayLike, like?: DType, op = "np.array"): Tensor {
  * `x` broadcast to `shape` by NumPy rules (trailing axes aligned).
  * @example np.broadcastTo([1, 2], [2, 2]).toArray() // [[1, 2], [1, 2]]
  */
-export const broadcastTo: (x: ArrayLike, shape: readonly number[]) => Tensor = guard(
+export const broadcastTo: (x: ArrayLike, shape: ShapeLike) => Tensor = guard(
   "np.broadcastTo",
   [arrayParam("x"), shapeParam()],
   (x: ArrayLike, shape: number[]) => broadcastToShape(x, shape),

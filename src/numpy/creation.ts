@@ -2,6 +2,7 @@
 import { allocate, type DType } from "../core/dtype.js";
 import { TracegradError } from "../core/errors.js";
 import { sizeOf } from "../core/shape.js";
+import type { ShapeLike } from "../core/shape.js";
 import { type ArrayLike, Tensor } from "../core/tensor.js";
 import { isPlainObject } from "../core/tree.js";
 import {
@@ -33,19 +34,19 @@ const filled = (shape: readonly number[], value: number | boolean, opts: DTypeOp
  * A tensor of `shape` filled with `value` (float32 for a number, bool for a boolean, unless `dtype` says otherwise).
  * @example np.full([2], 7) // Tensor([7, 7], dtype=float32)
  */
-export const full: (shape: readonly number[], value: number | boolean, dtype?: DTypeArg) => Tensor = guard(
+export const full: (shape: ShapeLike, value: number | boolean, dtype?: DTypeArg) => Tensor = guard(
   "np.full",
   [shapeParam(), scalar("value"), dtypeOption],
   filled,
 );
 /** Zeros of `shape` (float32 by default). @example np.zeros([2, 3], "int32").dtype // "int32" */
-export const zeros: (shape: readonly number[], dtype?: DTypeArg) => Tensor = guard(
+export const zeros: (shape: ShapeLike, dtype?: DTypeArg) => Tensor = guard(
   "np.zeros",
   [shapeParam(), dtypeOption],
   (s: number[], o: DTypeOpt) => filled(s, 0, o),
 );
 /** Ones of `shape` (float32 by default). @example np.ones([2]) // Tensor([1, 1], dtype=float32) */
-export const ones: (shape: readonly number[], dtype?: DTypeArg) => Tensor = guard(
+export const ones: (shape: ShapeLike, dtype?: DTypeArg) => Tensor = guard(
   "np.ones",
   [shapeParam(), dtypeOption],
   (s: number[], o: DTypeOpt) => filled(s, 1, o),

@@ -2,6 +2,7 @@
 import type { DType } from "../core/dtype.js";
 import { fmtShape, ShapeError, TracegradError } from "../core/errors.js";
 import { normalizeAxes, normalizeAxis, sizeOf } from "../core/shape.js";
+import type { ShapeLike } from "../core/shape.js";
 import type { ArrayLike } from "../core/tensor.js";
 import { Tensor } from "../core/tensor.js";
 import {
@@ -30,7 +31,7 @@ import { index } from "./indexing.js";
  * The same elements (row-major) under a new shape; one entry may be −1 (inferred).
  * @example np.reshape(np.arange(6), [3, -1]).shape // [3, 2]
  */
-export const reshape: (x: ArrayLike, shape: readonly number[]) => Tensor = guard(
+export const reshape: (x: ArrayLike, shape: ShapeLike) => Tensor = guard(
   "np.reshape",
   [arrayParam("x"), newShape()],
   (x: ArrayLike, shape: number[]) => reshapeTo(x, shape),

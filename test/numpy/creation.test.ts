@@ -37,7 +37,8 @@ describe("zeros, ones, full", () => {
   it("reject invalid shapes", () => {
     expect(catchError(() => np.zeros([2, -1]), ShapeError).message).toMatch(/np\.zeros: invalid dimension -1/);
     catchError(() => np.ones([1.5]), ShapeError);
-    catchError(() => np.zeros(3 as never), TracegradError);
+    catchError(() => np.zeros(-3), ShapeError);
+    catchError(() => np.zeros({ 0: 3 } as never), TracegradError);
   });
 });
 

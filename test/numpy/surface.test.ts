@@ -381,8 +381,10 @@ describe("bad input: a typed error naming the function, the bad value, and what 
     expect(catchError(() => np.broadcastTo(np.zeros([2]), [NaN]), ShapeError).message).toMatch(
       /np\.broadcastTo: .*\[NaN\]/,
     );
-    expect(catchError(() => np.zeros(3 as never), TracegradError).message).toMatch(
-      /shape must be an array of dimensions, got 3/,
+    // a whole number is a 1-D shape, as in NumPy; anything else is not a shape
+    expect(np.zeros(3).toArray()).toEqual([0, 0, 0]);
+    expect(catchError(() => np.zeros("3" as never), TracegradError).message).toMatch(
+      /np\.zeros: shape must be an array of dimensions \(or one whole number\), got the string "3"/,
     );
   });
 
