@@ -28,10 +28,9 @@ export {
 export { evalJaxpr } from "./ir/eval.js";
 export { type Atom, ClosedJaxpr, type Eqn, Jaxpr, Lit, Var } from "./ir/jaxpr.js";
 export { typecheckJaxpr } from "./ir/typecheck.js";
-export { lax } from "./lax.js";
+export { lax, stopGradient } from "./lax.js";
 export { nn } from "./nn/index.js";
 export { np } from "./numpy/index.js";
-export { stopGradient } from "./primitives/index.js";
 export { type GradOf, type GradOptions, grad, jvp, linearize, valueAndGrad, vjp } from "./transforms/autodiff.js";
 export { type CheckGradsOptions, checkGrads } from "./transforms/check_grads.js";
 export { hessian, type JacOptions, type JacobianOf, jacfwd, jacrev } from "./transforms/jacobian.js";

@@ -1,5 +1,90 @@
-// The public `lax` namespace: primitives one-to-one (no broadcasting, no promotion), as JAX's lax.
+// The public `lax` namespace: primitives one-to-one (no broadcasting, no promotion), as JAX's lax; each checks its
+// arguments at the boundary.
+import * as E from "fp-ts/Either";
+import type { DType } from "./core/dtype.js";
+import { Tensor } from "./core/tensor.js";
+import { flatten, unflatten } from "./core/tree.js";
+import {
+  type At,
+  array,
+  arrays,
+  count,
+  dtype,
+  fail,
+  guard,
+  int,
+  ints,
+  optional,
+  type Param,
+  shape,
+} from "./core/validate.js";
+import { asTensor } from "./numpy/convert.js";
 import * as p from "./primitives/index.js";
+import { flattenTensors } from "./transforms/flat.js";
+
+type In = Parameters<typeof asTensor>[0];
+/** Operands as tensors; JS numbers are weakly typed (they take the dtype of the first tensor operand, as in JAX). */
+function operands(xs: readonly In[]): Tensor[] {
+  const like = xs.find((x): x is Tensor => x instanceof Tensor);
+  return xs.map((x) => asTensor(x, like?.dtype));
+}
+/** `lax.<name>` over `n` array operands, then `extra` slots passed through. */
+function op<F>(name: string, arrayNames: readonly string[], f: (...args: never[]) => Tensor, extra: Param[] = []): F {
+  return guard<F & ((...args: never[]) => unknown)>(
+    `lax.${name}`,
+    [...arrayNames.map((a) => array(a)), ...extra],
+    (...args: unknown[]) => {
+      const ts = operands(args.slice(0, arrayNames.length) as In[]);
+      return (f as (...a: unknown[]) => Tensor)(...ts, ...args.slice(arrayNames.length));
+    },
+  );
+}
+type Un = (x: In) => Tensor;
+type Bin = (x: In, y: In) => Tensor;
+const un = (name: string, f: (x: Tensor) => Tensor): Un => op(name, ["x"], f);
+const bin = (name: string, f: (x: Tensor, y: Tensor) => Tensor): Bin => op(name, ["x", "y"], f);
+
+/** dot_general's `[[lhsContract, rhsContract], [lhsBatch, rhsBatch]]`, four lists of integers. */
+const dimensionNumbers: Param<p.DimensionNumbers> = {
+  ...ints("dimensionNumbers"),
+  kind: "dimensionNumbers",
+  check: (v: unknown, at: At) => {
+    const lists = (x: unknown) =>
+      Array.isArray(x) && x.length === 2 && x.every((l) => ints("").check(l, at)._tag === "Right");
+    return Array.isArray(v) && v.length === 2 && v.every(lists)
+      ? E.right(v as unknown as p.DimensionNumbers)
+      : fail(at, "[[lhsContract, rhsContract], [lhsBatch, rhsBatch]], four arrays of integers", v);
+  },
+};
+/** pad's `[lo, hi, interior]` per axis. */
+const padConfig: Param<[number, number, number][]> = {
+  ...ints("config"),
+  kind: "padConfig",
+  check: (v: unknown, at: At) => {
+    const triple = (x: unknown) => Array.isArray(x) && x.length === 3 && x.every(Number.isInteger);
+    return Array.isArray(v) && v.every(triple)
+      ? E.right(v as [number, number, number][])
+      : fail(at, "an array of [lo, hi, interior] integer triples, one per axis", v);
+  },
+};
+
+/**
+ * The identity with derivative zero, over every leaf of a pytree of arrays (JAX's `stop_gradient`); also the top-level
+ * `stopGradient`.
+ * @example grad((x: Tensor) => stopGradient(x).mul(x))(3) // Tensor(3, dtype=float32)
+ * stopGradient({ w: [1, 2] }) // { w: [Tensor(1, dtype=float32), Tensor(2, dtype=float32)] }
+ */
+export const stopGradient: <T>(x: T) => T extends In ? Tensor : unknown = guard(
+  "stopGradient",
+  [{ ...array("x"), kind: "pytree", check: (v: unknown) => E.right(v) }],
+  (x: unknown) => {
+    if (Array.isArray(x) && !flatten(x, "stopGradient")[0].some((l) => typeof l === "object"))
+      return p.stopGradient(asTensor(x as In)); // nested numbers are one array
+    const [leaves, def] = flattenTensors("stopGradient", x, "x");
+    const out = leaves.map((l) => p.stopGradient(l));
+    return def.kind === "leaf" ? out[0] : unflatten(def, out);
+  },
+);
 
 /**
  * Direct access to primitives, as JAX's `lax`: operands must be tensors already agreeing in shape and dtype (no
@@ -12,112 +97,155 @@ export const lax = {
    * The identity with derivative zero (the top-level `stopGradient`).
    * @example grad((x: Tensor) => lax.stopGradient(x).mul(x))(3) // Tensor(3, dtype=float32)
    */
-  stopGradient: p.stopGradient,
+  stopGradient,
   // elementwise: int32 `div` truncates toward zero; `pow` takes floats only; `max`/`min` split the derivative equally
   // at ties
-  add: p.add,
-  sub: p.sub,
-  mul: p.mul,
-  div: p.div,
-  neg: p.neg,
-  exp: p.exp,
-  log: p.log,
-  sin: p.sin,
-  cos: p.cos,
-  tanh: p.tanh,
-  sqrt: p.sqrt,
-  pow: p.pow,
-  max: p.max,
-  min: p.min,
+  add: bin("add", p.add),
+  sub: bin("sub", p.sub),
+  mul: bin("mul", p.mul),
+  div: bin("div", p.div),
+  neg: un("neg", p.neg),
+  exp: un("exp", p.exp),
+  log: un("log", p.log),
+  sin: un("sin", p.sin),
+  cos: un("cos", p.cos),
+  tanh: un("tanh", p.tanh),
+  sqrt: un("sqrt", p.sqrt),
+  pow: bin("pow", p.pow),
+  max: bin("max", p.max),
+  min: bin("min", p.min),
   // comparisons: bool results, zero derivative
-  eq: p.eq,
-  ne: p.ne,
-  lt: p.lt,
-  le: p.le,
-  gt: p.gt,
-  ge: p.ge,
+  eq: bin("eq", p.eq),
+  ne: bin("ne", p.ne),
+  lt: bin("lt", p.lt),
+  le: bin("le", p.le),
+  gt: bin("gt", p.gt),
+  ge: bin("ge", p.ge),
   /**
    * `pred ? onTrue : onFalse` elementwise (`pred` bool, all of one shape).
    * @example lax.select(np.array([true, false]), np.array([1, 2]), np.array([3, 4])) // Tensor([1, 4], dtype=float32)
    */
-  select: p.select,
+  select: op<(pred: In, onTrue: In, onFalse: In) => Tensor>("select", ["pred", "onTrue", "onFalse"], p.select),
   /**
    * Changes dtype; float → int32 truncates toward zero.
    * @example lax.convertElementType(np.array([1.7, -1.7]), "int32") // Tensor([1, -1], dtype=int32)
    */
-  convertElementType: p.convertElementType,
+  convertElementType: op<(x: In, newDtype: DType) => Tensor>("convertElementType", ["x"], p.convertElementType, [
+    dtype("newDtype"),
+  ]),
   /**
    * Sum over `axes` (dropped; no keepdims).
    * @example lax.reduceSum(np.ones([2, 3]), [0]) // Tensor([2, 2, 2], dtype=float32)
    */
-  reduceSum: p.reduceSum,
-  reduceMax: p.reduceMax,
-  reduceMin: p.reduceMin, // as reduceSum; ties split the derivative equally
+  reduceSum: op<(x: In, axes: readonly number[]) => Tensor>("reduceSum", ["x"], p.reduceSum, [ints("axes")]),
+  reduceMax: op<(x: In, axes: readonly number[]) => Tensor>("reduceMax", ["x"], p.reduceMax, [ints("axes")]),
+  // as reduceSum; ties split the derivative equally
+  reduceMin: op<(x: In, axes: readonly number[]) => Tensor>("reduceMin", ["x"], p.reduceMin, [ints("axes")]),
   /**
    * Operand axis i becomes result axis `dims[i]` of `shape`; size-1 axes repeat.
    * @example lax.broadcastInDim(np.array([1, 2]), [3, 2], [1]).toArray() // [[1, 2], [1, 2], [1, 2]]
    */
-  broadcastInDim: p.broadcastInDim,
+  broadcastInDim: op<(x: In, shape: readonly number[], dims: readonly number[]) => Tensor>(
+    "broadcastInDim",
+    ["x"],
+    p.broadcastInDim,
+    [shape(), ints("dims")],
+  ),
   /** Row-major reshape to a fully given shape (no −1). @example lax.reshape(np.arange(6), [2, 3]).shape // [2, 3] */
-  reshape: p.reshape,
+  reshape: op<(x: In, shape: readonly number[]) => Tensor>("reshape", ["x"], p.reshape, [shape()]),
   /**
    * Result axis i is operand axis `permutation[i]`.
    * @example lax.transpose(np.zeros([2, 3, 4]), [2, 0, 1]).shape // [4, 2, 3]
    */
-  transpose: p.transpose,
+  transpose: op<(x: In, permutation: readonly number[]) => Tensor>("transpose", ["x"], p.transpose, [
+    ints("permutation"),
+  ]),
   /**
    * Joins along `dimension`.
    * @example lax.concatenate([np.arange(2), np.arange(1)], 0) // Tensor([0, 1, 0], dtype=int32)
    */
-  concatenate: p.concatenate,
+  concatenate: guard<(xs: readonly In[], dimension: number) => Tensor>(
+    "lax.concatenate",
+    [arrays("xs"), int("dimension")],
+    (xs: In[], d: number) => p.concatenate(operands(xs), d),
+  ),
   /**
    * Elements `start`, `start + stride`, … below `limit` on each axis.
    * @example lax.slice(np.arange(6), [1], [6], [2]) // Tensor([1, 3, 5], dtype=int32)
    */
-  slice: p.slice,
+  slice: op<(x: In, start: readonly number[], limit: readonly number[], strides?: readonly number[] | null) => Tensor>(
+    "slice",
+    ["x"],
+    p.slice,
+    [ints("start"), ints("limit"), optional(ints("strides"))],
+  ),
   /**
    * Contraction with batch dims, `[[lhsContract, rhsContract], [lhsBatch, rhsBatch]]` as JAX; result axes: batch, lhs
    * free, rhs free.
    * @example lax.dotGeneral(np.ones([5, 2, 3]), np.ones([5, 3, 4]), [[[2], [1]], [[0], [0]]]).shape // [5, 2, 4]
    */
-  dotGeneral: p.dotGeneral,
+  dotGeneral: op<(x: In, y: In, dimensionNumbers: p.DimensionNumbers) => Tensor>(
+    "dotGeneral",
+    ["x", "y"],
+    p.dotGeneral,
+    [dimensionNumbers],
+  ),
   // more elementwise: `logistic` is the sigmoid; `sign` and comparisons have zero derivative; abs′(0) = 0
-  log1p: p.log1p,
-  expm1: p.expm1,
-  tan: p.tan,
-  logistic: p.logistic,
-  erf: p.erf,
-  abs: p.abs,
-  sign: p.sign,
-  reduceProd: p.reduceProd, // as reduceSum; the derivative is exact where elements are zero
+  log1p: un("log1p", p.log1p),
+  expm1: un("expm1", p.expm1),
+  tan: un("tan", p.tan),
+  logistic: un("logistic", p.logistic),
+  erf: un("erf", p.erf),
+  abs: un("abs", p.abs),
+  sign: un("sign", p.sign),
+  // as reduceSum; the derivative is exact where elements are zero
+  reduceProd: op<(x: In, axes: readonly number[]) => Tensor>("reduceProd", ["x"], p.reduceProd, [ints("axes")]),
   /**
    * int32 index of the first maximum along one axis.
    * @example lax.argmax(np.array([[1, 3], [4, 2]]), 1) // Tensor([1, 0], dtype=int32)
    */
-  argmax: p.argmax,
-  argmin: p.argmin, // as argmax, for the first minimum
+  argmax: op<(x: In, axis: number) => Tensor>("argmax", ["x"], p.argmax, [int("axis")]),
+  // as argmax, for the first minimum
+  argmin: op<(x: In, axis: number) => Tensor>("argmin", ["x"], p.argmin, [int("axis")]),
   /** Reverses the given axes. @example lax.rev(np.arange(3), [0]) // Tensor([2, 1, 0], dtype=int32) */
-  rev: p.rev,
+  rev: op<(x: In, dimensions: readonly number[]) => Tensor>("rev", ["x"], p.rev, [ints("dimensions")]),
   /**
    * Pads with the scalar `value`: `[lo, hi, interior]` per axis.
    * @example lax.pad(np.array([1, 2]), np.array(0), [[1, 2, 1]]) // Tensor([0, 1, 0, 2, 0, 0], dtype=float32)
    */
-  pad: p.pad,
+  pad: op<(x: In, value: In, config: readonly (readonly [number, number, number])[]) => Tensor>(
+    "pad",
+    ["x", "value"],
+    p.pad,
+    [padConfig],
+  ),
   /**
    * Takes int32 `indices` along `axis` (optionally per leading batch dim); out-of-range indices throw.
    * @example lax.gather(np.array([10, 20, 30]), np.array([2, 0], { dtype: "int32" }), 0)
    * // Tensor([30, 10], dtype=float32)
    */
-  gather: p.gather,
+  gather: op<(x: In, indices: In, axis: number, batchDims?: number) => Tensor>("gather", ["x", "indices"], p.gather, [
+    int("axis"),
+    optional(count("batchDims"), 0),
+  ]),
   /**
    * Zeros of `shape` with `updates` added at `indices` along `axis` (repeats accumulate); gather's transpose.
    * @example lax.scatterAdd(np.array([1, 1]), np.array([2, 2], { dtype: "int32" }), 0, [3])
    * // Tensor([0, 0, 2], dtype=float32)
    */
-  scatterAdd: p.scatterAdd,
+  scatterAdd: op<(updates: In, indices: In, axis: number, shape: readonly number[], batchDims?: number) => Tensor>(
+    "scatterAdd",
+    ["updates", "indices"],
+    p.scatterAdd,
+    [int("axis"), shape(), optional(count("batchDims"), 0)],
+  ),
   /**
    * 0, 1, 2, … along `dimension` of `shape`.
    * @example lax.iota("int32", [2, 3], 1).toArray() // [[0, 1, 2], [0, 1, 2]]
    */
-  iota: p.iota,
+  iota: guard<(dtype: DType, shape: readonly number[], dimension?: number) => Tensor>(
+    "lax.iota",
+    [dtype(), shape(), optional(int("dimension"), 0)],
+    p.iota,
+  ),
 };

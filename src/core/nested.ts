@@ -33,7 +33,8 @@ export function readNested(at: At, data: readonly unknown[]): Checked<ParsedNest
   const shape: number[] = [];
   const onPath: unknown[] = [];
   for (let x: unknown = data; isRow(x); x = x[0]) {
-    if (onPath.includes(x)) return bad(`the nested array contains itself (at ${where(shape.map(() => 0))}); arrays must be trees`);
+    if (onPath.includes(x))
+      return bad(`the nested array contains itself (at ${where(shape.map(() => 0))}); arrays must be trees`);
     if (shape.length === MAX_RANK)
       return bad(`the nested array is more than ${MAX_RANK} levels deep; tensors have at most ${MAX_RANK} axes`);
     onPath.push(x);

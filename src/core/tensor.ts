@@ -301,11 +301,11 @@ export class Tensor {
   mean(...axisOrOpts: [axisOrOpts?: AxisArg]): Tensor {
     return np().mean(this, ...axisOrOpts);
   }
-  /** `np.max(this, axisOrOpts)`. @example np.array([[1, 5], [3, 2]]).max({ axis: 0 }) // Tensor([3, 5], dtype=float32) */
+  /** `np.max(this, axisOrOpts)`. @example np.array([[1, 5], [3, 2]]).max(0) // Tensor([3, 5], dtype=float32) */
   max(...axisOrOpts: [axisOrOpts?: AxisArg]): Tensor {
     return np().max(this, ...axisOrOpts);
   }
-  /** `np.min(this, axisOrOpts)`. @example np.array([[1, 5], [3, 2]]).min({ axis: 1 }) // Tensor([1, 2], dtype=float32) */
+  /** `np.min(this, axisOrOpts)`. @example np.array([[1, 5], [3, 2]]).min(1) // Tensor([1, 2], dtype=float32) */
   min(...axisOrOpts: [axisOrOpts?: AxisArg]): Tensor {
     return np().min(this, ...axisOrOpts);
   }

@@ -80,7 +80,9 @@ export function isPlainObject(x: unknown): x is Record<string, unknown> {
 
 /** A path into a pytree as `tree.keystr` prints it: `.layers[1].w` (object keys by name, array entries by index). */
 export const keystr = (path: readonly (string | number)[]): string =>
-  path.map((k) => (typeof k === "number" ? `[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`)).join("");
+  path
+    .map((k) => (typeof k === "number" ? `[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`))
+    .join("");
 
 /** A node being read or built: its children so far and the position of the next one. */
 interface Frame {

@@ -195,21 +195,14 @@ function dims(v: unknown, at: At, ok: (d: unknown) => d is number, rule: string)
   const bad = v.findIndex((d) => !ok(d));
   if (bad < 0) return E.right(v as number[]);
   const text = v.length > 8 ? `${v.slice(0, 8).map(String).join(", ")}, …` : v.map(String).join(", ");
-  return E.left(
-    new ShapeError(`${at.fn}: invalid dimension ${describeDim(v[bad])} in ${at.arg} [${text}]; ${rule}`),
-  );
+  return E.left(new ShapeError(`${at.fn}: invalid dimension ${describeDim(v[bad])} in ${at.arg} [${text}]; ${rule}`));
 }
 const describeDim = (d: unknown) => (typeof d === "number" ? String(d) : describe(d));
 
 /** np.reshape's target: as `shape`, but one entry may be −1. */
 export const newShape = (name = "shape"): Param<number[]> =>
   param(name, "newShape", (v, at) => {
-    const r = dims(
-      v,
-      at,
-      (d): d is number => isInt(d) && d >= -1,
-      "use whole numbers ≥ 0, or one −1",
-    );
+    const r = dims(v, at, (d): d is number => isInt(d) && d >= -1, "use whole numbers ≥ 0, or one −1");
     return pipe(
       r,
       E.chain((s) => sized(at)(s.filter((d) => d !== -1))),
@@ -237,7 +230,9 @@ const sized =
 /** A number that is not a whole one, where an axis was expected: a ShapeError, as an axis out of range. */
 const fractionalAxis = (at: At, v: number) =>
   E.left(
-    new ShapeError(`${at.fn}: ${at.arg} ${v} is out of range: axes are whole numbers (negative ones count from the end)`),
+    new ShapeError(
+      `${at.fn}: ${at.arg} ${v} is out of range: axes are whole numbers (negative ones count from the end)`,
+    ),
   );
 
 /** One axis (an integer; its range is checked against the array). */
@@ -253,7 +248,8 @@ export const axes = (name = "axis"): Param<number | number[]> =>
     if (typeof v === "number") return fractionalAxis(at, v);
     if (Array.isArray(v)) {
       const bad = v.findIndex((a) => !isInt(a));
-      if (bad >= 0 && typeof v[bad] === "number") return fractionalAxis({ fn: at.fn, arg: `${at.arg}[${bad}]` }, v[bad]);
+      if (bad >= 0 && typeof v[bad] === "number")
+        return fractionalAxis({ fn: at.fn, arg: `${at.arg}[${bad}]` }, v[bad]);
     }
     return listOf(v, at, "an integer or an array of integers", isInt, "an integer");
   });
@@ -309,7 +305,9 @@ export const bool = (name: string): Param<boolean> =>
 /** One of a few values (strings or numbers). */
 export function choice<A extends string | number>(name: string, values: readonly A[]): Param<A> {
   const p = param(name, "choice", (v, at) =>
-    values.includes(v as A) ? E.right(v as A) : fail(at, `one of ${values.map((c) => JSON.stringify(c)).join(", ")}`, v),
+    values.includes(v as A)
+      ? E.right(v as A)
+      : fail(at, `one of ${values.map((c) => JSON.stringify(c)).join(", ")}`, v),
   );
   return { ...p, choices: values };
 }

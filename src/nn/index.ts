@@ -1,11 +1,11 @@
 // The `nn` namespace: activations, softmax family and oneHot, composed from np functions and primitives.
 import { normalizeAxes } from "../core/shape.js";
 import type { ArrayLike, Tensor } from "../core/tensor.js";
+import { array, axes, bool, count, guard, options, orNull } from "../core/validate.js";
 import { asTensor } from "../numpy/convert.js";
 import * as np from "../numpy/elementwise.js";
 import { expandDims } from "../numpy/manipulation.js";
 import { sum } from "../numpy/reductions.js";
-import { array, axes, bool, count, guard, options, orNull } from "../core/validate.js";
 import * as lax from "../primitives/index.js";
 
 interface AxisOpts {
@@ -74,7 +74,6 @@ function geluImpl(x: ArrayLike, opts: { approximate?: boolean }): Tensor {
   return np.multiply(np.multiply(t, 0.5), np.add(np.tanh(inner), 1));
 }
 
-
 /** The max over `axes` (normalised) as a constant shift with kept dims; 0 where not finite (all −∞, or empty). */
 function shiftOf(t: Tensor, axes: readonly number[]): Tensor {
   const m = lax.reshape(
@@ -88,8 +87,14 @@ function shiftOf(t: Tensor, axes: readonly number[]): Tensor {
  * log Σ eˣ over `axis` (all axes by default), stable for large |x|; the shift has no gradient (as JAX).
  * @example nn.logsumexp([1000, 1000]) // Tensor(1000.6932, dtype=float32)
  */
-export const logsumexp: (x: ArrayLike, axis?: AxisArg | { axis?: number | readonly number[] | null; keepdims?: boolean }) => Tensor =
-  guard("nn.logsumexp", [array("x"), options({ axis: orNull(axes()), keepdims: bool("keepdims") }, "axis")], logsumexpImpl);
+export const logsumexp: (
+  x: ArrayLike,
+  axis?: AxisArg | { axis?: number | readonly number[] | null; keepdims?: boolean },
+) => Tensor = guard(
+  "nn.logsumexp",
+  [array("x"), options({ axis: orNull(axes()), keepdims: bool("keepdims") }, "axis")],
+  logsumexpImpl,
+);
 function logsumexpImpl(x: ArrayLike, opts: AxisOpts & { keepdims?: boolean }): Tensor {
   const t = floatTensor(x);
   const axes = normalizeAxes("nn.logsumexp", opts.axis, t.ndim);
@@ -107,7 +112,11 @@ function logsumexpImpl(x: ArrayLike, opts: AxisOpts & { keepdims?: boolean }): T
  * eˣ / Σ eˣ along `axis` (default −1), shifted by the max so large inputs do not overflow.
  * @example nn.softmax([[0, 0], [1000, 1000]]).toArray() // [[0.5, 0.5], [0.5, 0.5]]
  */
-export const softmax: (x: ArrayLike, axis?: AxisArg) => Tensor = guard("nn.softmax", [array("x"), axisOption], softmaxImpl);
+export const softmax: (x: ArrayLike, axis?: AxisArg) => Tensor = guard(
+  "nn.softmax",
+  [array("x"), axisOption],
+  softmaxImpl,
+);
 function softmaxImpl(x: ArrayLike, opts: AxisOpts): Tensor {
   const t = floatTensor(x);
   const axis = normalizeAxes("nn.softmax", opts.axis ?? -1, t.ndim);

@@ -1,8 +1,8 @@
 // Creating tensors: zeros, ones, full, arange, linspace, eye, and the *Like forms.
 import { allocate, type DType } from "../core/dtype.js";
 import { TracegradError } from "../core/errors.js";
-import { sizeOf } from "../core/shape.js";
 import type { ShapeLike } from "../core/shape.js";
+import { sizeOf } from "../core/shape.js";
 import { type ArrayLike, Tensor } from "../core/tensor.js";
 import { isPlainObject } from "../core/tree.js";
 import {
@@ -110,20 +110,24 @@ export interface LinspaceOpts {
  * @example np.linspace(0, 1, 5) // Tensor([0, 0.25, 0.5, 0.75, 1], dtype=float32)
  * np.linspace(0, 1, 4, false) // Tensor([0, 0.25, 0.5, 0.75], dtype=float32)
  */
-export const linspace: (start: number, stop: number, num?: number, endpoint?: boolean | LinspaceOpts) => Tensor =
-  guard(
-    "np.linspace",
-    [number("start"), number("stop"), optional(count("num"), 50), options({ endpoint: bool("endpoint"), dtype: dtype() }, "endpoint")],
-    (start: number, stop: number, num: number, opts: LinspaceOpts) => {
-      const endpoint = opts.endpoint ?? true;
-      const d = opts.dtype ?? "float32";
-      const out = allocate(d, num);
-      const div = endpoint ? num - 1 : num;
-      const step = div > 0 ? (stop - start) / div : 0;
-      for (let i = 0; i < num; i++) out[i] = endpoint && i === num - 1 && num > 1 ? stop : start + i * step;
-      return Tensor._of(out, [num], d);
-    },
-  );
+export const linspace: (start: number, stop: number, num?: number, endpoint?: boolean | LinspaceOpts) => Tensor = guard(
+  "np.linspace",
+  [
+    number("start"),
+    number("stop"),
+    optional(count("num"), 50),
+    options({ endpoint: bool("endpoint"), dtype: dtype() }, "endpoint"),
+  ],
+  (start: number, stop: number, num: number, opts: LinspaceOpts) => {
+    const endpoint = opts.endpoint ?? true;
+    const d = opts.dtype ?? "float32";
+    const out = allocate(d, num);
+    const div = endpoint ? num - 1 : num;
+    const step = div > 0 ? (stop - start) / div : 0;
+    for (let i = 0; i < num; i++) out[i] = endpoint && i === num - 1 && num > 1 ? stop : start + i * step;
+    return Tensor._of(out, [num], d);
+  },
+);
 
 /** Options of `eye`: the diagonal `k` (the positional form; above the main one when positive), and the dtype. */
 export interface EyeOpts {

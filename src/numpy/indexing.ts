@@ -240,7 +240,8 @@ function updates(x: ArrayLike, idx: readonly Index[]): AtUpdate {
     }
     return { vals: scatterBack(vals, p, t.shape), hit: indexed(scatterBack(ones, p, t.shape)) };
   };
-  const update = (name: string, f: (v: ArrayLike) => Tensor) => guard<(v: ArrayLike) => Tensor>(`at(...).${name}`, [array("v")], f);
+  const update = (name: string, f: (v: ArrayLike) => Tensor) =>
+    guard<(v: ArrayLike) => Tensor>(`at(...).${name}`, [array("v")], f);
   return {
     add: update("add", (v) => back(lax.add(t, place(values("add", v), p, t.shape)))),
     set: update("set", (v) => {

@@ -1,8 +1,8 @@
 // Shape functions: reshape (with −1), transpose, expandDims, squeeze, concatenate, stack, astype.
 import type { DType } from "../core/dtype.js";
 import { fmtShape, ShapeError, TracegradError } from "../core/errors.js";
-import { normalizeAxes, normalizeAxis, sizeOf } from "../core/shape.js";
 import type { ShapeLike } from "../core/shape.js";
+import { normalizeAxes, normalizeAxis, sizeOf } from "../core/shape.js";
 import type { ArrayLike } from "../core/tensor.js";
 import { Tensor } from "../core/tensor.js";
 import {
@@ -25,6 +25,7 @@ import { array, asTensor, promoted } from "./convert.js";
 interface AxisOpt {
   axis?: number | readonly number[];
 }
+
 import { index } from "./indexing.js";
 
 /**
@@ -60,10 +61,14 @@ function reshapeTo(x: ArrayLike, shape: readonly number[]): Tensor {
  * Permutes axes: result axis i is axis `axes[i]` (reverses them by default).
  * @example np.transpose(np.zeros([2, 3, 4]), [1, 0, 2]).shape // [3, 2, 4]
  */
-export const transpose: (x: ArrayLike, axes?: readonly number[] | null | { axes?: readonly number[] | null }) => Tensor =
-  guard("np.transpose", [arrayParam("x"), options({ axes: orNull(ints("axes")) }, "axes")], (x: ArrayLike, o: { axes?: number[] }) =>
-    permute(x, o.axes),
-  );
+export const transpose: (
+  x: ArrayLike,
+  axes?: readonly number[] | null | { axes?: readonly number[] | null },
+) => Tensor = guard(
+  "np.transpose",
+  [arrayParam("x"), options({ axes: orNull(ints("axes")) }, "axes")],
+  (x: ArrayLike, o: { axes?: number[] }) => permute(x, o.axes),
+);
 function permute(x: ArrayLike, axes?: readonly number[]): Tensor {
   const t = asTensor(x);
   const perm = axes ? axes.map((a) => normalizeAxis("np.transpose", a, t.ndim)) : t.shape.map((_, i) => t.ndim - 1 - i);
@@ -124,7 +129,11 @@ export const concatenate: (xs: readonly ArrayLike[], axis?: number | null | { ax
 );
 /** Joins along `axis`; null joins the flattened arrays, as NumPy. */
 function join(xs: readonly ArrayLike[], axis: number | null): Tensor {
-  if (axis === null) return join(promoted(xs).map((t) => lax.reshape(t, [t.size])), 0);
+  if (axis === null)
+    return join(
+      promoted(xs).map((t) => lax.reshape(t, [t.size])),
+      0,
+    );
   const ts = promoted(xs);
   const nd = ts[0]!.ndim;
   if (nd === 0) throw new ShapeError("np.concatenate: zero-dimensional arrays cannot be concatenated; use np.stack");
@@ -170,11 +179,12 @@ function stackAlong(xs: readonly ArrayLike[], axis: number): Tensor {
  * @example np.take(np.array([10, 20, 30]), [2, 0]) // Tensor([30, 10], dtype=float32)
  * np.take([[1, 2], [3, 4]], [-1], { axis: 1 }).toArray() // [[2], [4]]
  */
-export const take: (x: ArrayLike, indices: ArrayLike, axis?: number | null | { axis?: number | null }) => Tensor = guard(
-  "np.take",
-  [arrayParam("x"), arrayParam("indices"), options({ axis: orNull(axisParam()) }, "axis")],
-  (x: ArrayLike, indices: ArrayLike, opts: { axis?: number }) => takeAlong(x, indices, opts),
-);
+export const take: (x: ArrayLike, indices: ArrayLike, axis?: number | null | { axis?: number | null }) => Tensor =
+  guard(
+    "np.take",
+    [arrayParam("x"), arrayParam("indices"), options({ axis: orNull(axisParam()) }, "axis")],
+    (x: ArrayLike, indices: ArrayLike, opts: { axis?: number }) => takeAlong(x, indices, opts),
+  );
 function takeAlong(x: ArrayLike, indices: ArrayLike, opts: { axis?: number }): Tensor {
   const t = asTensor(x);
   const idx = indexTensor("np.take", indices);

@@ -88,7 +88,6 @@ export const argmin: ArgReduction = guard("np.argmin", [array("x"), argOptions],
   argReduce("np.argmin", lax.argmin, x, o),
 );
 
-
 function argReduce(op: string, f: (x: Tensor, axis: number) => Tensor, x: ArrayLike, opts: ArgOpts): Tensor {
   const t = asTensor(x);
   const flat = opts.axis === undefined;

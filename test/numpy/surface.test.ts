@@ -370,8 +370,12 @@ describe("bad input: a typed error naming the function, the bad value, and what 
     expect(catchError(() => np.reshape(np.zeros([6]), [1.5, 4]), ShapeError).message).toMatch(
       /np\.reshape: invalid dimension 1\.5/,
     );
-    expect(catchError(() => np.eye(-1), ShapeError).message).toMatch(/np\.eye: n must be a whole number ≥ 0, got the number -1/);
-    expect(catchError(() => np.eye(2, 1.5), ShapeError).message).toMatch(/np\.eye: m must be a whole number ≥ 0, got the number 1\.5/);
+    expect(catchError(() => np.eye(-1), ShapeError).message).toMatch(
+      /np\.eye: n must be a whole number ≥ 0, got the number -1/,
+    );
+    expect(catchError(() => np.eye(2, 1.5), ShapeError).message).toMatch(
+      /np\.eye: m must be a whole number ≥ 0, got the number 1\.5/,
+    );
     expect(catchError(() => np.linspace(0, 1, 2.5), TracegradError).message).toMatch(
       /np\.linspace: num must be a whole number ≥ 0, got the number 2\.5/,
     );
