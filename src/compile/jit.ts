@@ -3,6 +3,7 @@
 import { TracegradError } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
 import { isPlainObject, type LooseArgs, type TensorTree, type TreeDef, unflatten } from "../core/tree.js";
+import { argnums, choice, count, fn, guard, options } from "../core/validate.js";
 import { type Float32Mode, jitP } from "../higher_order/jit_call.js";
 import { stageFlat } from "../ir/build.js";
 import { ClosedJaxpr, Jaxpr } from "../ir/jaxpr.js";
@@ -70,19 +71,29 @@ function valueKey(v: unknown): string {
     .join(",")}}`;
 }
 
+const MODES: readonly Float32Mode[] = ["fast", "exact"];
+
 /**
  * Compiles `f` for each input signature (pytree structure, shapes, dtypes, static values) on first call
  * and reuses it; side effects in `f` happen only while tracing.
  * @example const f = jit((x) => x.sin().sum()); f(np.ones([3])) // traced and compiled once
  */
-export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptions = {}): Jitted<A, R> {
+export const jit: <A extends unknown[], R>(f: (...args: A) => R, opts?: JitOptions) => Jitted<A, R> = guard(
+  "jit",
+  [
+    fn(),
+    options({
+      staticArgnums: argnums("staticArgnums"),
+      cacheSize: count("cacheSize"),
+      float32: choice("float32", MODES),
+    }),
+  ],
+  jitImpl,
+);
+function jitImpl<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptions): Jitted<A, R> {
   const name = fnName(f);
   const maxEntries = opts.cacheSize ?? 64;
-  if (!Number.isInteger(maxEntries) || maxEntries < 0)
-    throw new TracegradError(`jit(${name}): cacheSize must be a whole number ≥ 0 (0 keeps nothing), got ${maxEntries}`);
   const float32 = opts.float32 ?? "fast";
-  if (float32 !== "fast" && float32 !== "exact")
-    throw new TracegradError(`jit(${name}): float32 must be "fast" or "exact", got ${JSON.stringify(float32)}`);
   const cache = new SignatureCache(maxEntries);
   const noStatics =
     opts.staticArgnums === undefined || (Array.isArray(opts.staticArgnums) && opts.staticArgnums.length === 0);

@@ -1,5 +1,10 @@
 // Pytrees: nested arrays and plain objects whose leaves are tensors, numbers or booleans.
+import * as E from "fp-ts/Either";
 import { TracegradError } from "./errors.js";
+import { type At, anything, fail, fn, guard, isPlainObject, type Param, rest } from "./validate.js";
+
+export { isPlainObject } from "./validate.js";
+
 import type { ArrayLike, NestedNumbers, Tensor } from "./tensor.js";
 
 /** A leaf of a pytree (`null` and `undefined` are empty subtrees, not leaves). */
@@ -71,12 +76,6 @@ export type LooseAt<A extends readonly unknown[], N> = {
 };
 
 const LEAF: TreeDef = { kind: "leaf" };
-
-export function isPlainObject(x: unknown): x is Record<string, unknown> {
-  if (x === null || typeof x !== "object") return false;
-  const p = Object.getPrototypeOf(x);
-  return p === Object.prototype || p === null;
-}
 
 /** A path into a pytree as `tree.keystr` prints it: `.layers[1].w` (object keys by name, array entries by index). */
 export const keystr = (path: readonly (string | number)[]): string =>
@@ -263,22 +262,67 @@ export const tree = {
    * @example tree.map((p: Tensor, g: Tensor) => p.sub(g), { w: np.array(3) }, { w: np.array(1) })
    * // { w: Tensor(2, dtype=float32) }
    */
-  map: treeMap,
+  map: guard<typeof treeMap>("tree.map", [fn("fn"), pytree("tree"), rest(pytree("rest"))], treeMap),
   /** `[leaves, treedef]`. @example tree.flatten([1, { x: 2 }, null])[0] // [1, 2] */
-  flatten: (t: unknown): [unknown[], TreeDef] => flatten(t),
+  flatten: guard<(t: unknown) => [unknown[], TreeDef]>("tree.flatten", [pytree("tree")], (t: unknown) =>
+    flatten(t, "tree.flatten"),
+  ),
   /**
    * Rebuilds a tree of structure `def` from `leaves` (inverse of `flatten`).
    * @example tree.unflatten(tree.structure({ a: [0, 0], b: 0 }), [1, 2, 3]) // { a: [1, 2], b: 3 }
    */
-  unflatten: <L>(def: TreeDef, leaves: readonly L[]): unknown => unflatten(def, leaves),
+  unflatten: guard<<L>(def: TreeDef, leaves: readonly L[]) => unknown>(
+    "tree.unflatten",
+    [treedef("treedef"), { ...anything("leaves", "args"), check: leafList }],
+    unflatten,
+  ),
   /**
    * The leaves in flatten order.
    * @example tree.leaves([np.array(1), { b: 2, a: 3 }]) // [Tensor(1, dtype=float32), 3, 2]
    */
-  leaves: (t: unknown): unknown[] => flatten(t)[0],
+  leaves: guard<(t: unknown) => unknown[]>(
+    "tree.leaves",
+    [pytree("tree")],
+    (t: unknown) => flatten(t, "tree.leaves")[0],
+  ),
   /**
    * The structure alone.
    * @example tree.structure([1, 2]) // { kind: "array", children: [{ kind: "leaf" }, { kind: "leaf" }] }
    */
-  structure: (t: unknown): TreeDef => flatten(t)[1],
+  structure: guard<(t: unknown) => TreeDef>(
+    "tree.structure",
+    [pytree("tree")],
+    (t: unknown) => flatten(t, "tree.structure")[1],
+  ),
 };
+
+/** A pytree argument: anything (`flatten` reads it, naming a cycle). */
+function pytree(name: string): Param<unknown> {
+  return anything(name, "pytree");
+}
+
+function leafList(v: unknown, at: At) {
+  return Array.isArray(v) ? E.right(v) : fail(at, "an array of leaves", v);
+}
+
+/** A structure from `tree.flatten` or `tree.structure`, checked node by node without recursion. */
+function treedef(name: string): Param<TreeDef> {
+  const kinds = ["leaf", "none", "array", "object"];
+  const check = (v: unknown, at: At) => {
+    const stack: unknown[] = [v];
+    let seen = 0;
+    while (stack.length) {
+      const d = stack.pop() as Record<string, unknown> | undefined;
+      if (++seen > 1e7 || !isPlainObject(d) || !kinds.includes(d.kind as string))
+        return fail(at, "a structure from tree.flatten or tree.structure", v);
+      if (d.kind === "array" || d.kind === "object") {
+        const c = d.children;
+        const keysOk = d.kind === "array" || (Array.isArray(d.keys) && d.keys.length === (c as unknown[])?.length);
+        if (!Array.isArray(c) || !keysOk) return fail(at, "a structure from tree.flatten or tree.structure", v);
+        stack.push(...c);
+      }
+    }
+    return E.right(v as TreeDef);
+  };
+  return { ...anything(name, "treedef"), check };
+}

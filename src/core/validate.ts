@@ -6,7 +6,13 @@ import { DTYPES, type DType } from "./dtype.js";
 import { DTypeError, ShapeError, TracegradError } from "./errors.js";
 import { checkedNested, MAX_ELEMENTS, MAX_RANK } from "./nested.js";
 import { Tensor } from "./tensor.js";
-import { isPlainObject } from "./tree.js";
+
+/** An object literal (or `Object.create(null)`): a pytree node, or an options object. */
+export function isPlainObject(x: unknown): x is Record<string, unknown> {
+  if (x === null || typeof x !== "object") return false;
+  const p = Object.getPrototypeOf(x);
+  return p === Object.prototype || p === null;
+}
 
 /** Where a value was passed: the function (as users call it) and the argument's name. */
 export interface At {
@@ -316,6 +322,21 @@ export function choice<A extends string | number>(name: string, values: readonly
 // biome-ignore lint/complexity/noBannedTypes: any function is accepted here; its use decides its type
 export const fn = (name = "f"): Param<Function> =>
   param(name, "fn", (v, at) => (typeof v === "function" ? E.right(v) : fail(at, "a function", v)));
+
+/** Which positional arguments a transform differentiates or keeps static: an integer or a list of integers. */
+export const argnums = (name = "argnums"): Param<number | number[]> =>
+  param(
+    name,
+    "axes",
+    (v, at): Checked<number | number[]> =>
+      isInt(v) ? E.right(v) : listOf(v, at, "an integer or an array of integers", isInt, "an integer"),
+  );
+
+/** A transform's list of positional arguments (`jvp(f, [x], [t])`, `checkGrads(f, [x])`). */
+export const argList = (name: string): Param<unknown[]> =>
+  param(name, "args", (v, at) =>
+    Array.isArray(v) ? E.right(v) : fail(at, `an array with one entry per positional argument (e.g. [x])`, v),
+  );
 
 /** Anything a slot checks elsewhere (pytrees are read by `flatten`, which names bad leaves by path). */
 export const anything = (name: string, kind: Kind): Param<unknown> => param(name, kind, (v) => E.right(v));

@@ -12,6 +12,7 @@ import {
   type TensorTree,
   unflatten,
 } from "../core/tree.js";
+import { anything, argList, argnums, bool, fn, guard, options, rest } from "../core/validate.js";
 import { fullLike, zerosLike } from "../primitives/index.js";
 import {
   type AnyFn,
@@ -33,7 +34,12 @@ type Fn = (...args: never[]) => unknown;
  * Forward mode: `f` at `primals` and its directional derivative along `tangents` (both arrays, one entry per argument).
  * @example jvp((x: Tensor) => x.sin(), [0], [1]) // [Tensor(0, dtype=float32), Tensor(1, dtype=float32)]
  */
-export function jvp<A extends unknown[], R>(
+export const jvp: <A extends unknown[], R>(
+  f: (...args: A) => R,
+  primals: LooseArgs<A>,
+  tangents: LooseArgs<A>,
+) => [TensorTree<R>, TensorTree<R>] = guard("jvp", [fn(), argList("primals"), argList("tangents")], jvpImpl);
+function jvpImpl<A extends unknown[], R>(
   f: (...args: A) => R,
   primals: LooseArgs<A>,
   tangents: LooseArgs<A>,
@@ -50,7 +56,15 @@ export function jvp<A extends unknown[], R>(
  * The output of `f` at `primals` and its linear tangent map, evaluated without re-running `f` (JAX's `linearize`).
  * @example const [y, fJvp] = linearize((x: Tensor) => x.exp(), 1); fJvp(2) // Tensor(5.4365635, dtype=float32)
  */
-export function linearize<A extends unknown[], R>(
+export const linearize: <A extends unknown[], R>(
+  f: (...args: A) => R,
+  ...primals: LooseArgs<A>
+) => [TensorTree<R>, (...tangents: LooseArgs<A>) => TensorTree<R>] = guard(
+  "linearize",
+  [fn(), rest(anything("primals", "pytree"))],
+  linearizeImpl,
+);
+function linearizeImpl<A extends unknown[], R>(
   f: (...args: A) => R,
   ...primals: LooseArgs<A>
 ): [TensorTree<R>, (...tangents: LooseArgs<A>) => TensorTree<R>] {
@@ -72,7 +86,15 @@ export function linearize<A extends unknown[], R>(
  * @example const [y, back] = vjp((a: Tensor, b: Tensor) => a.mul(b), 2, 3); back(1)
  * // [Tensor(3, dtype=float32), Tensor(2, dtype=float32)]
  */
-export function vjp<A extends unknown[], R>(
+export const vjp: <A extends unknown[], R>(
+  f: (...args: A) => R,
+  ...primals: LooseArgs<A>
+) => [TensorTree<R>, (cotangent: Loose<TensorTree<R>>) => TensorTree<A>] = guard(
+  "vjp",
+  [fn(), rest(anything("primals", "pytree"))],
+  vjpImpl,
+);
+function vjpImpl<A extends unknown[], R>(
   f: (...args: A) => R,
   ...primals: LooseArgs<A>
 ): [TensorTree<R>, (cotangent: Loose<TensorTree<R>>) => TensorTree<A>] {
@@ -114,8 +136,11 @@ export type GradOf<A extends unknown[], N> = N extends number
 
 type Scalar = Tensor | number;
 
+/** grad's and valueAndGrad's options; argnums may be given positionally. */
+const gradOptions = options({ argnums: argnums(), hasAux: bool("hasAux") }, "argnums");
+
 /** Shared by grad and valueAndGrad: value, gradients (per argnum) and aux. */
-function valueAndGradImpl(op: string, f: AnyFn, args: unknown[], argnums: number | readonly number[], hasAux: boolean) {
+function gradients(op: string, f: AnyFn, args: unknown[], argnums: number | readonly number[], hasAux: boolean) {
   const nums = checkArgnums(op, argnums, args.length);
   const [xs, inTree] = flattenTensors(
     op,
@@ -178,18 +203,23 @@ function valueAndGradImpl(op: string, f: AnyFn, args: unknown[], argnums: number
  * @example grad((x: Tensor) => x.mul(x).sum())(np.array([1, 2])) // Tensor([2, 4], dtype=float32)
  * grad((p: { w: Tensor }) => p.w.sin())({ w: np.array(0) }) // { w: Tensor(1, dtype=float32) }
  */
-export function grad<A extends unknown[], const N extends number | readonly number[] = 0>(
-  f: (...args: A) => Scalar,
-  opts?: { argnums?: N; hasAux?: false },
-): (...args: LooseAt<A, N>) => GradOf<A, N>;
-export function grad<A extends unknown[], Aux, const N extends number | readonly number[] = 0>(
-  f: (...args: A) => readonly [Scalar, Aux],
-  opts: { argnums?: N; hasAux: true },
-): (...args: LooseAt<A, N>) => [GradOf<A, N>, Aux];
-export function grad(f: AnyFn, opts: GradOptions = {}): AnyFn {
+export const grad: Grad = guard("grad", [fn(), gradOptions], gradImpl);
+
+/** `grad`'s forms: options `{ argnums, hasAux }`, or argnums positionally (`grad(f, 1)`, as JAX). */
+export interface Grad {
+  <A extends unknown[], const N extends number | readonly number[] = 0>(
+    f: (...args: A) => Scalar,
+    opts?: N | { argnums?: N; hasAux?: false },
+  ): (...args: LooseAt<A, N>) => GradOf<A, N>;
+  <A extends unknown[], Aux, const N extends number | readonly number[] = 0>(
+    f: (...args: A) => readonly [Scalar, Aux],
+    opts: { argnums?: N; hasAux: true },
+  ): (...args: LooseAt<A, N>) => [GradOf<A, N>, Aux];
+}
+function gradImpl(f: AnyFn, opts: GradOptions): AnyFn {
   const { argnums = 0, hasAux = false } = opts;
   const g = (...args: unknown[]) => {
-    const r = valueAndGradImpl("grad", f, args, argnums, hasAux);
+    const r = gradients("grad", f, args, argnums, hasAux);
     return hasAux ? [r.grads, r.aux] : r.grads;
   };
   return named(g, `grad(${fnName(f)})`);
@@ -199,18 +229,23 @@ export function grad(f: AnyFn, opts: GradOptions = {}): AnyFn {
  * `[value, grads]` from one forward and one backward pass (with hasAux: `[[value, aux], grads]`).
  * @example valueAndGrad((x: Tensor) => x.mul(x))(3) // [Tensor(9, dtype=float32), Tensor(6, dtype=float32)]
  */
-export function valueAndGrad<A extends unknown[], const N extends number | readonly number[] = 0>(
-  f: (...args: A) => Scalar,
-  opts?: { argnums?: N; hasAux?: false },
-): (...args: LooseAt<A, N>) => [Tensor, GradOf<A, N>];
-export function valueAndGrad<A extends unknown[], Aux, const N extends number | readonly number[] = 0>(
-  f: (...args: A) => readonly [Scalar, Aux],
-  opts: { argnums?: N; hasAux: true },
-): (...args: LooseAt<A, N>) => [[Tensor, Aux], GradOf<A, N>];
-export function valueAndGrad(f: AnyFn, opts: GradOptions = {}): AnyFn {
+export const valueAndGrad: ValueAndGrad = guard("valueAndGrad", [fn(), gradOptions], valueAndGradImpl);
+
+/** `valueAndGrad`'s forms, as `grad`'s. */
+export interface ValueAndGrad {
+  <A extends unknown[], const N extends number | readonly number[] = 0>(
+    f: (...args: A) => Scalar,
+    opts?: N | { argnums?: N; hasAux?: false },
+  ): (...args: LooseAt<A, N>) => [Tensor, GradOf<A, N>];
+  <A extends unknown[], Aux, const N extends number | readonly number[] = 0>(
+    f: (...args: A) => readonly [Scalar, Aux],
+    opts: { argnums?: N; hasAux: true },
+  ): (...args: LooseAt<A, N>) => [[Tensor, Aux], GradOf<A, N>];
+}
+function valueAndGradImpl(f: AnyFn, opts: GradOptions): AnyFn {
   const { argnums = 0, hasAux = false } = opts;
   const g = (...args: unknown[]) => {
-    const r = valueAndGradImpl("valueAndGrad", f, args, argnums, hasAux);
+    const r = gradients("valueAndGrad", f, args, argnums, hasAux);
     return hasAux ? [[r.value, r.aux], r.grads] : [r.value, r.grads];
   };
   return named(g, `valueAndGrad(${fnName(f)})`);

@@ -1,9 +1,11 @@
 // checkGrads: derivatives of a user's function against central differences, recursively to `order`.
+import * as E from "fp-ts/Either";
 import { type DType, isFloat } from "../core/dtype.js";
-import { GradientCheckError, TracegradError } from "../core/errors.js";
+import { GradientCheckError } from "../core/errors.js";
 import { mulberry32 } from "../core/random.js";
 import { Tensor } from "../core/tensor.js";
 import { flatten, unflatten } from "../core/tree.js";
+import { type At, anything, argList, count, fail, fn, guard, int, number, options } from "../core/validate.js";
 import { jvp, vjp } from "./autodiff.js";
 import { flattenTensors, fnName } from "./flat.js";
 
@@ -99,12 +101,33 @@ const fmt = (a: Float64Array) =>
  * checkGrads((x: Tensor) => stopGradient(x).mul(x).sum(), [np.array([0.5, 1], { dtype: "float64" })])
  * // throws GradientCheckError
  */
-export function checkGrads(
+export const checkGrads: (
   f: (...args: never[]) => unknown,
   args: readonly unknown[],
-  opts: CheckGradsOptions = {},
-): void {
-  if (!Array.isArray(args)) throw new TracegradError("checkGrads: args must be an array of positional arguments");
+  opts?: CheckGradsOptions,
+) => void = guard(
+  "checkGrads",
+  [
+    fn(),
+    argList("args"),
+    options({
+      order: count("order"),
+      modes: { ...anything("modes", "choice"), check: checkModes },
+      eps: number("eps", true),
+      atol: number("atol", true),
+      rtol: number("rtol", true),
+      seed: int("seed"),
+    }),
+  ],
+  checkGradsImpl,
+);
+function checkModes(v: unknown, at: At) {
+  return Array.isArray(v) && v.every((m) => m === "fwd" || m === "rev")
+    ? E.right(v as ("fwd" | "rev")[])
+    : fail(at, 'an array of "fwd" and "rev"', v);
+}
+
+function checkGradsImpl(f: (...args: never[]) => unknown, args: readonly unknown[], opts: CheckGradsOptions): void {
   const { order = 2, modes = ["fwd", "rev"] } = opts;
   const rand = mulberry32(opts.seed ?? 0);
   const dt = lowest(flattenTensors("checkGrads", args, "the arguments")[0]);

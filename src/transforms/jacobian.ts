@@ -4,6 +4,7 @@ import { allocate, type DType, isFloat } from "../core/dtype.js";
 import { DTypeError } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
 import { type LooseAt, type TreeDef, unflatten } from "../core/tree.js";
+import { argnums, fn, guard, options } from "../core/validate.js";
 import { reshape, transpose, zeros } from "../primitives/index.js";
 import type { GradOf } from "./autodiff.js";
 import {
@@ -28,6 +29,7 @@ export interface JacOptions<N extends number | readonly number[] = number | read
   /** Which positional argument(s) to differentiate; default 0. */
   argnums?: N;
 }
+const jacOptions = options({ argnums: argnums() }, "argnums");
 
 /**
  * Each output leaf of `R` replaced by `In` (the Jacobian blocks for the differentiated inputs): `JacobianOf<[Tensor,
@@ -110,12 +112,14 @@ function jacobian(op: "jacfwd" | "jacrev", f: AnyFn, argnums: number | readonly 
  * ...in.shape]`.
  * @example jacfwd((x: Tensor) => x.mul(x))(np.array([1, 2])).toArray() // [[2, 0], [0, 4]]
  */
-export function jacfwd<A extends unknown[], R, const N extends number | readonly number[] = 0>(
+export const jacfwd: <A extends unknown[], R, const N extends number | readonly number[] = 0>(
   f: (...args: A) => R,
-  opts: JacOptions<N> = {},
-): (...args: LooseAt<A, N>) => JacobianOf<R, GradOf<A, N>> {
-  return named(jacobian("jacfwd", f, opts.argnums ?? 0), `jacfwd(${fnName(f)})`);
-}
+  opts?: N | JacOptions<N>,
+) => (...args: LooseAt<A, N>) => JacobianOf<R, GradOf<A, N>> = guard(
+  "jacfwd",
+  [fn(), jacOptions],
+  (f: AnyFn, opts: JacOptions) => named(jacobian("jacfwd", f, opts.argnums ?? 0), `jacfwd(${fnName(f)})`),
+);
 
 /**
  * Jacobian by reverse mode (all output basis vectors pulled back through the VJP at once, by vmap), shape
@@ -123,21 +127,28 @@ export function jacfwd<A extends unknown[], R, const N extends number | readonly
  * @example jacrev((x: Tensor) => x.sum())(np.array([1, 2])) // Tensor([1, 1], dtype=float32)
  * jacrev((x: Tensor) => np.outer(x, x))(np.array([1, 2])).shape // [2, 2, 2]
  */
-export function jacrev<A extends unknown[], R, const N extends number | readonly number[] = 0>(
+export const jacrev: <A extends unknown[], R, const N extends number | readonly number[] = 0>(
   f: (...args: A) => R,
-  opts: JacOptions<N> = {},
-): (...args: LooseAt<A, N>) => JacobianOf<R, GradOf<A, N>> {
-  return named(jacobian("jacrev", f, opts.argnums ?? 0), `jacrev(${fnName(f)})`);
-}
+  opts?: N | JacOptions<N>,
+) => (...args: LooseAt<A, N>) => JacobianOf<R, GradOf<A, N>> = guard(
+  "jacrev",
+  [fn(), jacOptions],
+  (f: AnyFn, opts: JacOptions) => named(jacobian("jacrev", f, opts.argnums ?? 0), `jacrev(${fnName(f)})`),
+);
 
 /**
  * Second derivatives, `jacfwd(jacrev(f))` as in JAX: shape `[...out.shape, ...in.shape, ...in.shape]`.
  * @example hessian((x: Tensor) => x.pow(3).sum())(np.array([1, 2])).toArray() // [[6, 0], [0, 12]]
  */
-export function hessian<A extends unknown[], R, const N extends number | readonly number[] = 0>(
+export const hessian: <A extends unknown[], R, const N extends number | readonly number[] = 0>(
   f: (...args: A) => R,
-  opts: JacOptions<N> = {},
-): (...args: LooseAt<A, N>) => JacobianOf<JacobianOf<R, GradOf<A, N>>, GradOf<A, N>> {
+  opts?: N | JacOptions<N>,
+) => (...args: LooseAt<A, N>) => JacobianOf<JacobianOf<R, GradOf<A, N>>, GradOf<A, N>> = guard(
+  "hessian",
+  [fn(), jacOptions],
+  hessianImpl,
+);
+function hessianImpl(f: AnyFn, opts: JacOptions): AnyFn {
   const argnums = opts.argnums ?? 0;
   return named(
     jacobian("jacfwd", named(jacobian("jacrev", f, argnums), `jacrev(${fnName(f)})`), argnums),

@@ -1,6 +1,8 @@
 // makeJaxpr: traces a function, for the shapes and dtypes passed, into a printable closed jaxpr.
+
 import { ShapedArray } from "../core/aval.js";
 import type { LooseArgs } from "../core/tree.js";
+import { fn, guard } from "../core/validate.js";
 import { StagingTrace } from "../ir/build.js";
 import { ClosedJaxpr } from "../ir/jaxpr.js";
 import { fullRaise, withMain } from "../ir/trace.js";
@@ -11,7 +13,9 @@ import { flatFunction, flattenTensors, fnName } from "./flat.js";
  * @example String(makeJaxpr((x: Tensor) => x.sin().sum())(np.ones([3])))
  * // "{ lambda ; a:f32[3]. let b:f32[3] = sin a; c:f32[] = reduce_sum[axes=(0,)] b in (c) }"
  */
-export function makeJaxpr<A extends unknown[]>(f: (...args: A) => unknown): (...args: LooseArgs<A>) => ClosedJaxpr {
+export const makeJaxpr: <A extends unknown[]>(f: (...args: A) => unknown) => (...args: LooseArgs<A>) => ClosedJaxpr =
+  guard("makeJaxpr", [fn()], makeJaxprImpl);
+function makeJaxprImpl<A extends unknown[]>(f: (...args: A) => unknown): (...args: LooseArgs<A>) => ClosedJaxpr {
   return (...args: LooseArgs<A>) => {
     const [xs, inTree] = flattenTensors("makeJaxpr", args, "the arguments");
     const { g, box } = flatFunction("makeJaxpr", f as (...a: never[]) => unknown, inTree);

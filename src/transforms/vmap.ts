@@ -3,6 +3,7 @@ import { ShapedArray } from "../core/aval.js";
 import { fmtShape, ShapeError, TracegradError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import { flatten, isPlainObject, type TensorTree, unflatten } from "../core/tree.js";
+import { anything, fn, guard, options } from "../core/validate.js";
 import type { Primitive } from "../ir/jaxpr.js";
 import { bind, fullRaise, Trace, Tracer, withMain } from "../ir/trace.js";
 import { batchedAt, moveAxis } from "../primitives/batching.js";
@@ -126,10 +127,15 @@ export interface VmapOptions {
  * vmap((x: Tensor, y: Tensor) => np.dot(x, y), { inAxes: [0, null] })(np.ones([2, 3]), np.array([1, 2, 3]))
  * // Tensor([6, 6], dtype=float32)
  */
-export function vmap<A extends unknown[], R>(
+export const vmap: <A extends unknown[], R>(
   f: (...args: A) => R,
-  opts: VmapOptions = {},
-): (...args: A) => TensorTree<R> {
+  inAxes?: AxisSpec | VmapOptions,
+) => (...args: A) => TensorTree<R> = guard(
+  "vmap",
+  [fn(), options({ inAxes: anything("inAxes", "pytree"), outAxes: anything("outAxes", "pytree") }, "inAxes")],
+  vmapImpl,
+);
+function vmapImpl<A extends unknown[], R>(f: (...args: A) => R, opts: VmapOptions): (...args: A) => TensorTree<R> {
   const { inAxes = 0, outAxes = 0 } = opts;
   const name = fnName(f);
   return named((...args: A) => {
