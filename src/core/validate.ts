@@ -328,9 +328,11 @@ export const argnums = (name = "argnums"): Param<number | number[]> =>
   param(
     name,
     "axes",
+    // the transform checks the range against the call, naming the argument count
     (v, at): Checked<number | number[]> =>
-      isInt(v) ? E.right(v) : listOf(v, at, "an integer or an array of integers", isInt, "an integer"),
+      typeof v === "number" ? E.right(v) : listOf(v, at, "an integer or an array of integers", isNum, "a number"),
   );
+const isNum = (v: unknown): v is number => typeof v === "number";
 
 /** A transform's list of positional arguments (`jvp(f, [x], [t])`, `checkGrads(f, [x])`). */
 export const argList = (name: string): Param<unknown[]> =>
