@@ -2,7 +2,7 @@
 // jit primitive so every other transform composes with it.
 import { TracegradError } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
-import { isPlainObject, type LooseArgs, type TensorTree, type TreeDef, unflatten } from "../core/tree.js";
+import { flatten, type LooseArgs, type TensorTree, type TreeDef, treeDefString, unflatten } from "../core/tree.js";
 import { argnums, choice, count, fn, guard, options } from "../core/validate.js";
 import { type Float32Mode, jitP } from "../higher_order/jit_call.js";
 import { stageFlat } from "../ir/build.js";
@@ -38,38 +38,29 @@ export interface Jitted<A extends unknown[], R> {
   readonly cacheSize: number;
 }
 
-/** Text identifying a static argument's value; throws for values that cannot be compared by value. */
+/**
+ * Text identifying a static argument's value (read as a pytree: any depth, cycles are errors); throws for values that
+ * cannot be compared by value. Numbers keep NaN, ±∞ and -0 apart from null; object keys are sorted.
+ */
 function staticKey(v: unknown, where: string): string {
-  const ok = (x: unknown): boolean =>
-    x === null ||
-    x === undefined ||
-    ["number", "string", "boolean", "bigint"].includes(typeof x) ||
-    (Array.isArray(x) && x.every(ok)) ||
-    (isPlainObject(x) && Object.values(x).every(ok));
-  if (!ok(v)) {
+  const [leaves, def] = flatten(v, `jit: static argument ${where}`);
+  const keys = leaves.map((x) => {
+    if (typeof x === "number") return Number.isNaN(x) ? "NaN" : Object.is(x, -0) ? "0" : String(x);
+    if (typeof x === "bigint") return `${x}n`;
+    if (typeof x === "string" || typeof x === "boolean") return JSON.stringify(x);
     throw new TracegradError(
-      `jit: static argument ${where} is not hashable ` +
-        `(${v === null ? "null" : typeof v === "object" ? (v.constructor?.name ?? "object") : typeof v}); ` +
-        `static arguments must be numbers, strings, booleans, null, or arrays/objects of them — pass tensors as ` +
-        `ordinary arguments`,
+      `jit: static argument ${where} is not hashable (${kindOf(x)}); static arguments must be numbers, ` +
+        `strings, booleans, null, or arrays/objects of them — pass tensors as ordinary arguments`,
     );
-  }
-  return valueKey(v);
+  });
+  return `${treeDefString(def, true)}|${keys.join(",")}`;
 }
 
-/** Exact text of plain data: numbers keep NaN, ±∞ and their bits apart from null; object keys in sorted order. */
-function valueKey(v: unknown): string {
-  if (typeof v === "number") return Number.isNaN(v) ? "NaN" : Object.is(v, -0) ? "0" : String(v);
-  if (typeof v === "bigint") return `${v}n`;
-  if (typeof v === "string") return JSON.stringify(v);
-  if (v === null || v === undefined || typeof v === "boolean") return String(v);
-  if (Array.isArray(v)) return `[${v.map(valueKey).join(",")}]`;
-  const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${valueKey(o[k])}`)
-    .join(",")}}`;
-}
+/** A value's class name, or its JS type. */
+const kindOf = (x: unknown): string =>
+  typeof x === "object" && x !== null
+    ? ((x as { constructor?: { name?: string } }).constructor?.name ?? "object")
+    : typeof x;
 
 const MODES: readonly Float32Mode[] = ["fast", "exact"];
 
@@ -105,7 +96,7 @@ function jitImpl<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptions)
     const dynamic = args.filter((_, i) => !statics.includes(i));
     const [xs, inTree] = flattenTensors(`jit(${name})`, dynamic, "the arguments");
     // the structure as JSON (object keys quoted, so unusual key names cannot collide)
-    const key = JSON.stringify([inTree, xs.map((x) => x.aval.toString()), keyParts]);
+    const key = JSON.stringify([treeDefString(inTree, true), xs.map((x) => x.aval.toString()), keyParts]);
     let entry = cache.get(key);
     let hoisted: Tensor[] = [];
     if (!entry) {

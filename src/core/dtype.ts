@@ -1,5 +1,5 @@
 // Dtypes, their storage, and the promotion lattice bool < int32 < float32 < float64.
-import { DTypeError } from "./errors.js";
+import { DTypeError, ShapeError } from "./errors.js";
 
 /**
  * The element types a tensor can hold; float32 is the default float, as in JAX.
@@ -40,6 +40,22 @@ export function weakDType(d: DType, v: number | boolean): DType {
 }
 
 export function allocate(d: DType, n: number): TypedArray {
+  try {
+    return allocateRaw(d, n);
+  } catch (e) {
+    throw outOfMemory(d, n, e);
+  }
+}
+
+/** The engine's RangeError for an array it cannot allocate, as a ShapeError that says how large it was. */
+function outOfMemory(d: DType, n: number, e: unknown): unknown {
+  if (!(e instanceof RangeError)) return e;
+  return new ShapeError(
+    `cannot allocate ${n} ${d} elements (${n * BYTES[d]} bytes): ${e.message}; use smaller arrays or batch the work`,
+  );
+}
+
+function allocateRaw(d: DType, n: number): TypedArray {
   switch (d) {
     case "float32":
       return new Float32Array(n);
@@ -78,7 +94,12 @@ export function allocateFilledLater(d: DType, n: number): TypedArray {
   const buffer = (globalThis as { Buffer?: Unzeroed }).Buffer;
   const bytes = n * BYTES[d];
   if (!buffer || bytes < UNZEROED_MIN) return allocate(d, n);
-  const u = buffer.allocUnsafeSlow(bytes);
+  let u: Uint8Array;
+  try {
+    u = buffer.allocUnsafeSlow(bytes);
+  } catch (e) {
+    throw outOfMemory(d, n, e);
+  }
   switch (d) {
     case "float32":
       return new Float32Array(u.buffer, u.byteOffset, n);

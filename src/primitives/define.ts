@@ -3,7 +3,8 @@
 import * as E from "fp-ts/Either";
 import type { ShapedArray } from "../core/aval.js";
 import { allocateFilledLater, type DType, isFloat, type TypedArray } from "../core/dtype.js";
-import type { TracegradError } from "../core/errors.js";
+import { ShapeError, type TracegradError } from "../core/errors.js";
+import { MAX_ELEMENTS } from "../core/nested.js";
 import { Tensor } from "../core/tensor.js";
 import type { AdFamily, Atom, Eqn, Primitive, SimplifyCtx } from "../ir/jaxpr.js";
 import { formatParamsDefault } from "../ir/pprint.js";
@@ -138,7 +139,7 @@ export function definePrimitive<P>(def: PrimitiveDef<P>): Primitive<P> {
   const self: Primitive<P> = {
     name: def.name,
     abstractEval,
-    check: (avals, params) => orThrow(abstractEval(avals, params)),
+    check: (avals, params) => orThrow(def.name, abstractEval(avals, params)),
     impl: def.lowering?.emit
       ? generatedImpl(def, () => self)
       : (args, params, outAvals) => [def.impl(args, params, outAvals[0]!)],
@@ -169,11 +170,18 @@ export function definePrimitive<P>(def: PrimitiveDef<P>): Primitive<P> {
 
 /** A primitive with several outputs, or that carries jaxprs, defined directly in the general form (jit). */
 export function definePrimitiveN<P>(prim: Omit<Primitive<P>, "check">): Primitive<P> {
-  return { ...prim, check: (avals, params) => orThrow(prim.abstractEval(avals, params)) };
+  return { ...prim, check: (avals, params) => orThrow(prim.name, prim.abstractEval(avals, params)) };
 }
 
-function orThrow<A>(r: E.Either<TracegradError, A>): A {
+/** The output types, or the shape rule's typed error; a result too large to allocate is a ShapeError here. */
+function orThrow(name: string, r: E.Either<TracegradError, ShapedArray[]>): ShapedArray[] {
   if (E.isLeft(r)) throw r.left;
+  for (const a of r.right) {
+    if (a.size > MAX_ELEMENTS)
+      throw new ShapeError(
+        `${name}: the result ${a.toString()} would have ${a.size} elements, more than the limit of ${MAX_ELEMENTS}`,
+      );
+  }
   return r.right;
 }
 

@@ -2,7 +2,7 @@
 import { ShapedArray } from "../core/aval.js";
 import { fmtShape, ShapeError, TracegradError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
-import { flatten, isPlainObject, type TensorTree, unflatten } from "../core/tree.js";
+import { flatten, isPlainObject, leafPaths, type TensorTree, unflatten } from "../core/tree.js";
 import { anything, fn, guard, options } from "../core/validate.js";
 import type { Primitive } from "../ir/jaxpr.js";
 import { bind, fullRaise, Trace, Tracer, withMain } from "../ir/trace.js";
@@ -64,42 +64,44 @@ export class BatchTrace extends Trace {
  */
 export type AxisSpec = number | null | readonly AxisSpec[] | { readonly [key: string]: AxisSpec };
 
-/** Expands a prefix spec over `value`'s leaves (flatten order), with a path per leaf for messages. */
+/** Expands a prefix spec over `value`'s leaves (flatten order), with a path per leaf for messages; no recursion. */
 function expandAxes(
   what: string,
-  spec: unknown,
-  value: unknown,
-  path: string,
+  spec0: unknown,
+  value0: unknown,
+  path0: string,
   out: { axis: number | null; path: string }[],
 ): void {
-  if (value === null || value === undefined) return;
-  if (spec === null || typeof spec === "number") {
-    const walk = (v: unknown, p: string): void => {
-      if (v === null || v === undefined) return;
-      if (Array.isArray(v)) v.forEach((e, i) => walk(e, `${p}[${i}]`));
-      else if (isPlainObject(v)) for (const k of Object.keys(v).sort()) walk(v[k], `${p}.${k}`);
-      else out.push({ axis: spec, path: p });
-    };
-    walk(value, path);
-    return;
-  }
-  const mismatch = (kind: string) =>
-    new TracegradError(
-      `vmap: ${what} at ${path} is ${kind}, but the value there is ${describe(value)}; ${what} must be a number, ` +
-        `null, or a prefix of the structure`,
-    );
-  if (Array.isArray(spec)) {
-    if (!Array.isArray(value) || value.length !== spec.length) throw mismatch(`an array of length ${spec.length}`);
-    spec.forEach((s, i) => expandAxes(what, s, value[i], `${path}[${i}]`, out));
-  } else if (isPlainObject(spec)) {
-    const keys = Object.keys(spec).sort();
-    if (!isPlainObject(value) || Object.keys(value).sort().join() !== keys.join())
-      throw mismatch(`an object with keys {${keys.join(", ")}}`);
-    for (const k of keys) expandAxes(what, spec[k], value[k], `${path}.${k}`, out);
-  } else {
-    throw new TracegradError(
-      `vmap: ${what} at ${path} must be a number, null, an array or an object, got ${describe(spec)}`,
-    );
+  const stack: [unknown, unknown, string][] = [[spec0, value0, path0]];
+  while (stack.length) {
+    const [spec, value, path] = stack.pop()!;
+    if (value === null || value === undefined) continue;
+    if (spec === null || typeof spec === "number") {
+      for (const p of leafPaths(flatten(value, "vmap")[1])) out.push({ axis: spec, path: path + p });
+      continue;
+    }
+    const mismatch = (kind: string) =>
+      new TracegradError(
+        `vmap: ${what} at ${path} is ${kind}, but the value there is ${describe(value)}; ${what} must be a number, ` +
+          `null, or a prefix of the structure`,
+      );
+    const next: [unknown, unknown, string][] = [];
+    if (Array.isArray(spec)) {
+      if (!Array.isArray(value) || value.length !== spec.length) throw mismatch(`an array of length ${spec.length}`);
+      spec.forEach((s, i) => next.push([s, value[i], `${path}[${i}]`]));
+    } else if (isPlainObject(spec)) {
+      const keys = Object.keys(spec).sort();
+      if (!isPlainObject(value) || Object.keys(value).sort().join() !== keys.join())
+        throw mismatch(`an object with keys {${keys.join(", ")}}`);
+      for (const k of keys) next.push([spec[k], value[k], `${path}.${k}`]);
+    } else {
+      throw new TracegradError(
+        `vmap: ${what} at ${path} must be a number, null, an array or an object, got ${describe(spec)}`,
+      );
+    }
+    if (stack.length + next.length > 1e6 || (out.length === 0 && path.length > 1e6))
+      throw new TracegradError(`vmap: ${what} is nested too deeply (or contains itself)`);
+    stack.push(...next.reverse());
   }
 }
 
