@@ -8,7 +8,7 @@ import { type Float32Mode, jitP } from "../higher_order/jit_call.js";
 import { stageFlat } from "../ir/build.js";
 import { ClosedJaxpr, Jaxpr } from "../ir/jaxpr.js";
 import { atBase, bind, Tracer } from "../ir/trace.js";
-import { flattenTensors, fnName, named } from "../transforms/flat.js";
+import { flattenTensors, fnName, named, tracing } from "../transforms/flat.js";
 import { compiledSource, executable, optimized } from "./executable.js";
 import { type Entry, MISS, SignatureCache } from "./jit_cache.js";
 
@@ -162,18 +162,20 @@ function traceSignature(
   xs: Tensor[],
 ): { entry: Entry; hoisted: Tensor[] } {
   let outTree: TreeDef | undefined;
-  const traced = stageFlat(
-    "jit",
-    name,
-    (...ts) => {
-      const dyn = unflatten(inTree, ts) as unknown[];
-      const full: unknown[] = [];
-      for (let i = 0, d = 0; i < args.length; i++) full.push(statics.includes(i) ? args[i] : dyn[d++]);
-      const [outs, def] = flattenTensors(`jit(${name})`, f(...full), "the function's output");
-      outTree = def;
-      return outs;
-    },
-    xs.map((x) => x.aval),
+  const traced = tracing("jit", name, () =>
+    stageFlat(
+      "jit",
+      name,
+      (...ts) => {
+        const dyn = unflatten(inTree, ts) as unknown[];
+        const full: unknown[] = [];
+        for (let i = 0, d = 0; i < args.length; i++) full.push(statics.includes(i) ? args[i] : dyn[d++]);
+        const [outs, def] = flattenTensors(`jit(${name})`, f(...full), "the function's output");
+        outTree = def;
+        return outs;
+      },
+      xs.map((x) => x.aval),
+    ),
   );
   const isTracer = traced.consts.map((c) => c instanceof Tracer);
   const j = traced.jaxpr;

@@ -8,7 +8,6 @@ import {
   type Loose,
   type LooseArgs,
   type LooseAt,
-  numLeaves,
   type TensorTree,
   unflatten,
 } from "../core/tree.js";
@@ -16,6 +15,7 @@ import { anything, argList, argnums, bool, fn, guard, options, rest } from "../c
 import { fullLike, zerosLike } from "../primitives/index.js";
 import {
   type AnyFn,
+  argumentLeaves,
   checkArgnums,
   flatFunction,
   flattenTensors,
@@ -24,6 +24,7 @@ import {
   named,
   partialArgs,
   requireFloatInputs,
+  tracing,
 } from "./flat.js";
 import { jvpFlat } from "./jvp_trace.js";
 import { linearizeFlat } from "./linearize.js";
@@ -47,7 +48,7 @@ function jvpImpl<A extends unknown[], R>(
   const [xs, inTree] = flattenTensors("jvp", primals, "primals");
   const ts = matchTree("jvp", "tangents", tangents, inTree, xs);
   const { g, box } = flatFunction("jvp", f as Fn, inTree);
-  const [outs, touts] = jvpFlat("jvp", fnName(f), g, xs, ts);
+  const [outs, touts] = tracing("jvp", fnName(f), () => jvpFlat("jvp", fnName(f), g, xs, ts));
   const tangentsOut = touts.map((t, i) => t ?? zerosLike(outs[i]!));
   return [unflatten(box.outTree!, outs) as TensorTree<R>, unflatten(box.outTree!, tangentsOut) as TensorTree<R>];
 }
@@ -70,7 +71,7 @@ function linearizeImpl<A extends unknown[], R>(
 ): [TensorTree<R>, (...tangents: LooseArgs<A>) => TensorTree<R>] {
   const [xs, inTree] = flattenTensors("linearize", primals, "primals");
   const { g, box } = flatFunction("linearize", f as Fn, inTree);
-  const { primalsOut, linear } = linearizeFlat("linearize", fnName(f), g, xs);
+  const { primalsOut, linear } = tracing("linearize", fnName(f), () => linearizeFlat("linearize", fnName(f), g, xs));
   const fLin = (...tangents: LooseArgs<A>) => {
     const ts = matchTree("linearize", "tangents", tangents, inTree, xs);
     return unflatten(
@@ -100,7 +101,7 @@ function vjpImpl<A extends unknown[], R>(
 ): [TensorTree<R>, (cotangent: Loose<TensorTree<R>>) => TensorTree<A>] {
   const [xs, inTree] = flattenTensors("vjp", primals, "primals");
   const { g, box } = flatFunction("vjp", f as Fn, inTree);
-  const { primalsOut, linear } = linearizeFlat("vjp", fnName(f), g, xs);
+  const { primalsOut, linear } = tracing("vjp", fnName(f), () => linearizeFlat("vjp", fnName(f), g, xs));
   const outTree = box.outTree!;
   const vjpFn = (cotangent: Loose<TensorTree<R>>) => {
     const cts = matchTree("vjp", "cotangent", cotangent, outTree, primalsOut);
@@ -147,9 +148,8 @@ function gradients(op: string, f: AnyFn, args: unknown[], argnums: number | read
     nums.map((n) => args[n]),
     "the differentiated arguments",
   );
-  const leafArg =
-    inTree.kind === "array" ? inTree.children.flatMap((c, k) => new Array<number>(numLeaves(c)).fill(nums[k]!)) : [];
-  requireFloatInputs(op, xs, (i) => `argument ${leafArg[i]}`);
+  const names = argumentLeaves(nums, inTree);
+  requireFloatInputs(op, xs, (i) => names[i]!);
   let auxLeaves: unknown[] = [];
   let auxDef = flatten(undefined)[1];
   const fixed = partialArgs(f, args, nums);
@@ -172,7 +172,7 @@ function gradients(op: string, f: AnyFn, args: unknown[], argnums: number | read
     return [value, ...auxLeaves.filter((l) => l instanceof Tensor)];
   };
   const { g } = flatFunction(op, inner as Fn, inTree, fnName(f));
-  const { primalsOut, linear } = linearizeFlat(op, fnName(f), g, xs);
+  const { primalsOut, linear } = tracing(op, fnName(f), () => linearizeFlat(op, fnName(f), g, xs));
   const out = primalsOut[0]!;
   if (!isFloat(out.dtype))
     throw new DTypeError(`${op}: '${fnName(f)}' returned dtype ${out.dtype}; gradients need a float32/float64 output`);

@@ -1,26 +1,52 @@
 // The pytree boundary of every transform: arguments to flat tensor lists and back, with typed errors.
 import { isFloat } from "../core/dtype.js";
-import { DTypeError, fmtShape, ShapeError, TracegradError } from "../core/errors.js";
+import { DTypeError, fmtShape, GradientCheckError, ShapeError, TracegradError } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
-import { flatten, type TreeDef, treeDefEqual, treeDefString, unflatten } from "../core/tree.js";
+import { flatten, leafPaths, type TreeDef, treeDefEqual, treeDefString, unflatten } from "../core/tree.js";
+import { describe } from "../core/validate.js";
 import { conversionCount } from "../ir/trace.js";
 import { scalar } from "../primitives/index.js";
 
-/** A pytree leaf as a tensor: JS numbers are float32, booleans bool. */
-export function leafTensor(op: string, x: unknown, where: string): Tensor {
+/** A pytree leaf as a tensor: JS numbers are float32, booleans bool; `where` (or its thunk) names the leaf. */
+export function leafTensor(op: string, x: unknown, where: string | (() => string)): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x === "number") return scalar(x, "float32");
   if (typeof x === "boolean") return scalar(x, "bool");
-  const kind = x === null ? "null" : typeof x === "object" ? (x.constructor?.name ?? "object") : typeof x;
   throw new TracegradError(
-    `${op}: ${where} has a leaf of type ${kind}; pytree leaves must be Tensors, numbers or booleans (convert data ` +
-      `with np.array)`,
+    `${op}: ${typeof where === "string" ? where : where()} is ${describe(x)}; pytree leaves must be Tensors, numbers ` +
+      `or booleans (convert data with np.array)`,
   );
 }
 
+/** The tensor leaves of a pytree argument; a bad leaf is named by its path (`the arguments at [0].w`). */
 export function flattenTensors(op: string, tree: unknown, where: string): [Tensor[], TreeDef] {
-  const [leaves, def] = flatten(tree);
-  return [leaves.map((l) => leafTensor(op, l, where)), def];
+  const [leaves, def] = flatten(tree, op);
+  let paths: string[] | undefined;
+  const at = (i: number) => () => `a leaf of ${where} (at ${((paths ??= leafPaths(def)))[i] || "the root"})`;
+  return [leaves.map((l, i) => (l instanceof Tensor ? l : leafTensor(op, l, at(i)))), def];
+}
+
+/** Names of the leaves of the differentiated arguments `nums` (flattened as one list): `argument 0.layers[1].w`. */
+export function argumentLeaves(nums: readonly number[], inTree: TreeDef): string[] {
+  if (inTree.kind !== "array") return [];
+  return inTree.children.flatMap((c, k) => leafPaths(c).map((p) => `argument ${nums[k]}${p}`));
+}
+
+/**
+ * Runs a transform's trace of `name`; a TracegradError raised inside (by the user's function calling the library)
+ * says which transform was tracing, and `detail` adds what the transform knows (vmap: the batched shapes). Errors of
+ * the user's own code pass through unchanged.
+ */
+export function tracing<R>(op: string, name: string, body: () => R, detail?: () => string): R {
+  try {
+    return body();
+  } catch (e) {
+    if (e instanceof TracegradError && !(e instanceof GradientCheckError) && !e.message.startsWith(`${op}`)) {
+      const note = `(raised while ${op} traced '${name}'${detail ? `; ${detail()}` : ""})`;
+      if (!e.message.includes(note)) e.message = `${e.message}\n${note}`;
+    }
+    throw e;
+  }
 }
 
 /** Runs `f` on the pytree rebuilt from flat tensors and returns the flat output; `outTree` is read after a call. */
@@ -99,25 +125,27 @@ export function requireFloatInputs(op: string, xs: readonly Tensor[], argOf: (le
 
 /** Checks a user-supplied tangent or cotangent tree against the values it belongs to (JS numbers adopt their dtype). */
 export function matchTree(op: string, what: string, tree: unknown, def: TreeDef, like: readonly Tensor[]): Tensor[] {
-  const [raw, d] = flatten(tree);
+  const [raw, d] = flatten(tree, op);
   if (!treeDefEqual(d, def)) {
     throw new TracegradError(
       `${op}: the ${what} must have the structure ${treeDefString(def)} of the values they belong to, got ` +
         `${treeDefString(d)}`,
     );
   }
+  const names = leafPaths(def).map((p) => (p ? `leaf ${p}` : "the leaf"));
   return raw.map((l, i) => {
     const ref = like[i]!;
-    const t = typeof l === "number" ? scalar(l, ref.dtype) : leafTensor(op, l, `the ${what}`);
+    const t = typeof l === "number" ? scalar(l, ref.dtype) : leafTensor(op, l, () => `${names[i]} of the ${what}`);
     if (t.ndim !== ref.ndim || t.shape.some((s, k) => s !== ref.shape[k])) {
       throw new ShapeError(
-        `${op}: leaf ${i} of the ${what} has shape ${fmtShape(t.shape)}, but the value it belongs to has shape ` +
+        `${op}: ${names[i]} of the ${what} has shape ${fmtShape(t.shape)}, but the value it belongs to has shape ` +
           `${fmtShape(ref.shape)}`,
       );
     }
     if (t.dtype !== ref.dtype && isFloat(ref.dtype)) {
       throw new DTypeError(
-        `${op}: leaf ${i} of the ${what} has dtype ${t.dtype}, but the value it belongs to is ${ref.dtype}; convert ` +
+        `${op}: ${names[i]} of the ${what} has dtype ${t.dtype}, but the value it belongs to is ${ref.dtype}; ` +
+          `convert ` +
           `it with astype("${ref.dtype}")`,
       );
     }

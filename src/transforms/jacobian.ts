@@ -9,6 +9,7 @@ import { reshape, transpose, zeros } from "../primitives/index.js";
 import type { GradOf } from "./autodiff.js";
 import {
   type AnyFn,
+  argumentLeaves,
   checkArgnums,
   flatFunction,
   flattenTensors,
@@ -16,6 +17,7 @@ import {
   named,
   partialArgs,
   requireFloatInputs,
+  tracing,
 } from "./flat.js";
 import { linearizeFlat } from "./linearize.js";
 import { vmapFlat } from "./vmap.js";
@@ -57,7 +59,8 @@ function toBlock(stacked: Tensor, lead: readonly number[], shape: readonly numbe
   return reshape(moved, [...lead, ...shape]);
 }
 
-function jacobian(op: "jacfwd" | "jacrev", f: AnyFn, argnums: number | readonly number[]): AnyFn {
+/** The Jacobian of `f` by forward or reverse mode; `op` (jacfwd, jacrev or hessian) names errors. */
+function jacobian(op: string, mode: "fwd" | "rev", f: AnyFn, argnums: number | readonly number[]): AnyFn {
   return (...args: unknown[]): unknown => {
     const nums = checkArgnums(op, argnums, args.length);
     const [xs, inTree] = flattenTensors(
@@ -65,9 +68,10 @@ function jacobian(op: "jacfwd" | "jacrev", f: AnyFn, argnums: number | readonly 
       nums.map((n) => args[n]),
       "the differentiated arguments",
     );
-    requireFloatInputs(op, xs, (i) => `input leaf ${i}`);
+    const names = argumentLeaves(nums, inTree);
+    requireFloatInputs(op, xs, (i) => names[i]!);
     const { g, box } = flatFunction(op, partialArgs(f, args, nums), inTree, fnName(f));
-    const { primalsOut: ys, linear } = linearizeFlat(op, fnName(f), g, xs);
+    const { primalsOut: ys, linear } = tracing(op, fnName(f), () => linearizeFlat(op, fnName(f), g, xs));
     ys.forEach((y, i) => {
       if (!isFloat(y.dtype))
         throw new DTypeError(
@@ -78,7 +82,7 @@ function jacobian(op: "jacfwd" | "jacrev", f: AnyFn, argnums: number | readonly 
     // its basis through the tangent map) or per output (jacrev, its basis through the transposed map)
     const blocks: Tensor[][] = ys.map(() => []);
     const fill = (t: Tensor | null, like: Tensor) => t ?? zeros(like.shape, like.dtype);
-    if (op === "jacfwd") {
+    if (mode === "fwd") {
       xs.forEach((x, i) => {
         const cols = vmapFlat(
           op,
@@ -118,7 +122,7 @@ export const jacfwd: <A extends unknown[], R, const N extends number | readonly 
 ) => (...args: LooseAt<A, N>) => JacobianOf<R, GradOf<A, N>> = guard(
   "jacfwd",
   [fn(), jacOptions],
-  (f: AnyFn, opts: JacOptions) => named(jacobian("jacfwd", f, opts.argnums ?? 0), `jacfwd(${fnName(f)})`),
+  (f: AnyFn, opts: JacOptions) => named(jacobian("jacfwd", "fwd", f, opts.argnums ?? 0), `jacfwd(${fnName(f)})`),
 );
 
 /**
@@ -133,7 +137,7 @@ export const jacrev: <A extends unknown[], R, const N extends number | readonly 
 ) => (...args: LooseAt<A, N>) => JacobianOf<R, GradOf<A, N>> = guard(
   "jacrev",
   [fn(), jacOptions],
-  (f: AnyFn, opts: JacOptions) => named(jacobian("jacrev", f, opts.argnums ?? 0), `jacrev(${fnName(f)})`),
+  (f: AnyFn, opts: JacOptions) => named(jacobian("jacrev", "rev", f, opts.argnums ?? 0), `jacrev(${fnName(f)})`),
 );
 
 /**
@@ -151,7 +155,7 @@ export const hessian: <A extends unknown[], R, const N extends number | readonly
 function hessianImpl(f: AnyFn, opts: JacOptions): AnyFn {
   const argnums = opts.argnums ?? 0;
   return named(
-    jacobian("jacfwd", named(jacobian("jacrev", f, argnums), `jacrev(${fnName(f)})`), argnums),
+    jacobian("hessian", "fwd", named(jacobian("hessian", "rev", f, argnums), `jacrev(${fnName(f)})`), argnums),
     `hessian(${fnName(f)})`,
   );
 }

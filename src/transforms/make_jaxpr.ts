@@ -6,7 +6,7 @@ import { fn, guard } from "../core/validate.js";
 import { StagingTrace } from "../ir/build.js";
 import { ClosedJaxpr } from "../ir/jaxpr.js";
 import { fullRaise, withMain } from "../ir/trace.js";
-import { flatFunction, flattenTensors, fnName } from "./flat.js";
+import { flatFunction, flattenTensors, fnName, tracing } from "./flat.js";
 
 /**
  * Traces `f` for the shapes and dtypes of these arguments into its IR; `String(jaxpr)` prints it JAX-style.
@@ -19,18 +19,20 @@ function makeJaxprImpl<A extends unknown[]>(f: (...args: A) => unknown): (...arg
   return (...args: LooseArgs<A>) => {
     const [xs, inTree] = flattenTensors("makeJaxpr", args, "the arguments");
     const { g, box } = flatFunction("makeJaxpr", f as (...a: never[]) => unknown, inTree);
-    return withMain(
-      "makeJaxpr",
-      fnName(f),
-      (m) => new StagingTrace(m),
-      (t) => {
-        const trace = t as StagingTrace;
-        const ins = xs.map((x) => trace.newArg(new ShapedArray(x.shape, x.dtype)));
-        const outs = g(...ins).map((o) => fullRaise(trace, o));
-        const { jaxpr, consts } = trace.builder.build(ins, outs);
-        return new ClosedJaxpr(jaxpr, consts, inTree, box.outTree);
-      },
-      { dynamic: true },
+    return tracing("makeJaxpr", fnName(f), () =>
+      withMain(
+        "makeJaxpr",
+        fnName(f),
+        (m) => new StagingTrace(m),
+        (t) => {
+          const trace = t as StagingTrace;
+          const ins = xs.map((x) => trace.newArg(new ShapedArray(x.shape, x.dtype)));
+          const outs = g(...ins).map((o) => fullRaise(trace, o));
+          const { jaxpr, consts } = trace.builder.build(ins, outs);
+          return new ClosedJaxpr(jaxpr, consts, inTree, box.outTree);
+        },
+        { dynamic: true },
+      ),
     );
   };
 }

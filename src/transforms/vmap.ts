@@ -7,7 +7,7 @@ import { anything, fn, guard, options } from "../core/validate.js";
 import type { Primitive } from "../ir/jaxpr.js";
 import { bind, fullRaise, Trace, Tracer, withMain } from "../ir/trace.js";
 import { batchedAt, moveAxis } from "../primitives/batching.js";
-import { flatFunction, fnName, leafTensor, named } from "./flat.js";
+import { flatFunction, fnName, leafTensor, named, tracing } from "./flat.js";
 
 export class BatchTracer extends Tracer {
   constructor(
@@ -175,20 +175,36 @@ function vmapImpl<A extends unknown[], R>(f: (...args: A) => R, opts: VmapOption
       );
     }
     const { g, box } = flatFunction("vmap", f as (...a: never[]) => unknown, inTree, name);
-    return withMain(
+    // shapes in messages from inside are per example; say what they are batched
+    const batched = () => {
+      const shown = mapped.slice(0, 4).map(({ i, a }) => {
+        const x = xs[i]!;
+        const one = x.shape.filter((_, k) => k !== a);
+        return `${specs[i]!.path} is ${fmtShape(x.shape)} batched, ${fmtShape(one)} per example`;
+      });
+      const more = mapped.length > 4 ? "; …" : "";
+      return `shapes there are per example; mapping an axis of size ${size}: ${shown.join("; ")}${more}`;
+    };
+    return tracing(
       "vmap",
       name,
-      (m) => new BatchTrace(m),
-      (trace) => {
-        const ins = xs.map((x, i) => (axes[i] === null ? x : new BatchTracer(trace, x, axes[i]!)));
-        const outs = g(...ins).map((o) => fullRaise(trace, o) as BatchTracer);
-        const outSpecs: { axis: number | null; path: string }[] = [];
-        expandAxes("outAxes", outAxes, unflatten(box.outTree!, outs), "output", outSpecs);
-        return unflatten(
-          box.outTree!,
-          outs.map((o, i) => placeBatch(o, outSpecs[i]!, size)),
-        ) as TensorTree<R>;
-      },
+      () =>
+        withMain(
+          "vmap",
+          name,
+          (m) => new BatchTrace(m),
+          (trace) => {
+            const ins = xs.map((x, i) => (axes[i] === null ? x : new BatchTracer(trace, x, axes[i]!)));
+            const outs = g(...ins).map((o) => fullRaise(trace, o) as BatchTracer);
+            const outSpecs: { axis: number | null; path: string }[] = [];
+            expandAxes("outAxes", outAxes, unflatten(box.outTree!, outs), "output", outSpecs);
+            return unflatten(
+              box.outTree!,
+              outs.map((o, i) => placeBatch(o, outSpecs[i]!, size)),
+            ) as TensorTree<R>;
+          },
+        ),
+      batched,
     );
   }, `vmap(${name})`);
 }
