@@ -353,18 +353,26 @@ export function options<F extends Record<string, Param>>(
 ): Param<{ [K in keyof F]?: F[K] extends Param<infer A> ? A : never }> {
   const names = Object.keys(fields);
   type Out = { [K in keyof F]?: F[K] extends Param<infer A> ? A : never };
+  const checks: Record<string, Param["check"]> = Object.fromEntries(names.map((n) => [n, optional(fields[n]!).check]));
+  // the places of each field, per function this options slot belongs to (built once, not per call)
+  const places = new Map<string, Record<string, At>>();
+  const placesOf = (fn: string) => {
+    let m = places.get(fn);
+    if (!m) places.set(fn, (m = Object.fromEntries(names.map((n) => [n, { fn, arg: n }]))));
+    return m;
+  };
   const check = (v: unknown, at: At): Checked<Out> => {
     if (v === undefined) return E.right({});
     if (!isPlainObject(v)) {
       const object = `an options object {${names.map((n) => `${n}?`).join(", ")}}`;
       if (positional === undefined) return fail(at, object, v);
-      const r = fields[positional]!.check(v, { fn: at.fn, arg: positional });
+      const r = fields[positional]!.check(v, placesOf(at.fn)[positional]!);
       if (E.isRight(r)) return E.right((r.right === undefined ? {} : { [positional]: r.right }) as Out);
       return E.left(new (r.left.constructor as ErrorClass)(`${r.left.message}; or pass ${object}`));
     }
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(v)) {
-      const f = fields[k];
+      const f = checks[k];
       if (!f) {
         const near = names.find((n) => n.toLowerCase() === k.toLowerCase());
         return E.left(
@@ -374,7 +382,7 @@ export function options<F extends Record<string, Param>>(
           ),
         );
       }
-      const r = optional(f).check(v[k], { fn: at.fn, arg: k });
+      const r = f(v[k], placesOf(at.fn)[k]!);
       if (E.isLeft(r)) return r;
       if (r.right !== undefined) out[k] = r.right;
     }
@@ -390,10 +398,16 @@ export const signatureOf = (f: unknown): Signature | undefined =>
   typeof f === "function" ? signatures.get(f) : undefined;
 
 /** Checks `args` against `params`: each slot in turn, then that nothing is left over. */
-export function checkArgs(name: string, params: readonly Param[], args: readonly unknown[]): Checked<unknown[]> {
+export function checkArgs(
+  name: string,
+  params: readonly Param[],
+  args: readonly unknown[],
+  places: readonly At[] = params.map((p) => ({ fn: name, arg: p.name })),
+): Checked<unknown[]> {
   const out: unknown[] = [];
   let i = 0;
-  for (const p of params) {
+  for (let k = 0; k < params.length; k++) {
+    const p = params[k]!;
     if (p.rest) {
       for (; i < args.length; i++) {
         const r = p.check(args[i], { fn: name, arg: `${p.name}[${out.length}]` });
@@ -405,7 +419,7 @@ export function checkArgs(name: string, params: readonly Param[], args: readonly
     const v = args[i++];
     if (v === undefined && !p.optional)
       return E.left(new TracegradError(`${name}: argument ${p.name} is missing (got undefined)`));
-    const r = p.check(v, { fn: name, arg: p.name });
+    const r = p.check(v, places[k]!);
     if (E.isLeft(r)) return r;
     out.push(r.right);
   }
@@ -436,8 +450,9 @@ export function guard<F extends (...args: never[]) => unknown>(
   prepare?: (args: unknown[]) => unknown[],
 ): F {
   const call = impl as (...args: unknown[]) => unknown;
+  const places = params.map((p) => ({ fn: name, arg: p.name }));
   const g = (...args: unknown[]) => {
-    const r = checkArgs(name, params, prepare ? prepare(args) : args);
+    const r = checkArgs(name, params, prepare ? prepare(args) : args, places);
     if (E.isLeft(r)) throw r.left;
     return call(...r.right);
   };

@@ -11,8 +11,10 @@ describe("leaf paths", () => {
       /^grad: argument 0\.layers\[1\]\.w has dtype int32/,
     );
     expect(
-      catchError(() => grad((_a: Tensor, b: { c: Tensor }) => b.c.sum(), 1)(1, { c: np.arange(2) }), DTypeError)
-        .message,
+      catchError(
+        () => grad((_a: Tensor, b: { c: Tensor }) => b.c.sum(), 1)(np.ones([]), { c: np.arange(2) }),
+        DTypeError,
+      ).message,
     ).toMatch(/^grad: argument 1\.c has dtype int32/);
   });
 
@@ -53,7 +55,7 @@ describe("the transform that was tracing", () => {
 
   it("the user's own errors pass through unchanged", () => {
     const mine = new RangeError("mine");
-    const f = () => {
+    const f = (_x: unknown): Tensor => {
       throw mine;
     };
     for (const t of [() => grad(f)(1), () => vmap(f)(np.ones([2])), () => jit(f)(1), () => makeJaxpr(f)(1)]) {
