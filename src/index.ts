@@ -25,14 +25,12 @@ export {
   type TreeDef,
   tree,
 } from "./core/tree.js";
-export { evalJaxpr } from "./ir/eval.js";
 export { type Atom, ClosedJaxpr, type Eqn, Jaxpr, Lit, Var } from "./ir/jaxpr.js";
-export { typecheckJaxpr } from "./ir/typecheck.js";
 export { lax, stopGradient } from "./lax.js";
 export { nn } from "./nn/index.js";
 export { np } from "./numpy/index.js";
 export { type GradOf, type GradOptions, grad, jvp, linearize, valueAndGrad, vjp } from "./transforms/autodiff.js";
 export { type CheckGradsOptions, checkGrads } from "./transforms/check_grads.js";
 export { hessian, type JacOptions, type JacobianOf, jacfwd, jacrev } from "./transforms/jacobian.js";
-export { makeJaxpr } from "./transforms/make_jaxpr.js";
+export { evalJaxpr, makeJaxpr, typecheckJaxpr } from "./transforms/make_jaxpr.js";
 export { type AxisSpec, type VmapOptions, vmap } from "./transforms/vmap.js";

@@ -161,7 +161,8 @@ export class Tensor {
    * Nested JS arrays (a plain number or boolean for a 0-d tensor); throws ConcretizationError on a traced tensor.
    * @example np.eye(2).toArray() // [[1, 0], [0, 1]]
    */
-  toArray(): Nested {
+  toArray(...none: []): Nested {
+    noArguments("toArray", none);
     const t = this._concrete("toArray()");
     const data = t._data!;
     const shape = t.shape;
@@ -180,7 +181,8 @@ export class Tensor {
    * The number (or boolean) of a size-1 tensor; a ShapeError for any other size.
    * @example np.array([[7]]).item() // 7
    */
-  item(): number | boolean {
+  item(...none: []): number | boolean {
+    noArguments("item", none);
     const t = this._concrete("item()");
     if (t.size !== 1) {
       throw new ShapeError(
@@ -195,7 +197,8 @@ export class Tensor {
    * A copy of the data in row-major order (Float32Array, Float64Array, Int32Array, or Uint8Array for bool).
    * @example np.eye(2).toTypedArray() // Float32Array [1, 0, 0, 1]
    */
-  toTypedArray(): TypedArray {
+  toTypedArray(...none: []): TypedArray {
+    noArguments("toTypedArray", none);
     return this._concrete("toTypedArray()")._data!.slice();
   }
 
@@ -347,6 +350,12 @@ export class Tensor {
   at(...idx: Index[]): AtUpdate {
     return np().at(this, ...idx);
   }
+}
+
+/** Methods that take nothing say so instead of ignoring what they were given. */
+function noArguments(method: string, args: readonly unknown[]): void {
+  if (args.length > 0)
+    throw new TracegradError(`Tensor.${method}: takes no arguments, got ${args.length}; they would be ignored`);
 }
 
 function formatData(t: Tensor): string {

@@ -46,6 +46,7 @@ export type Kind =
   | "pytree"
   | "args"
   | "treedef"
+  | "jaxpr"
   | "choice"
   | "padConfig"
   | "dimensionNumbers"
