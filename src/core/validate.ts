@@ -431,8 +431,7 @@ export function checkArgs(
     const got = args.length - (params.length - own.length);
     return E.left(
       new TracegradError(
-        `${name}: takes at most ${own.length} argument${own.length === 1 ? "" : "s"}` +
-          `${own.length ? ` (${own.join(", ")})` : ""}, got ${got}; ` +
+        `${name}: takes ${own.length ? `at most ${own.length} argument${own.length === 1 ? "" : "s"} (${own.join(", ")})` : "no arguments"}, got ${got}; ` +
           `${extra === 1 ? "the last one" : `the last ${extra}`} would be ignored`,
       ),
     );
