@@ -429,9 +429,12 @@ export function checkArgs(
     // a method's `this` is not an argument its caller counts
     const own = params.filter((p) => p.name !== "this").map((p) => p.name);
     const got = args.length - (params.length - own.length);
+    const takes = own.length
+      ? `at most ${own.length} argument${own.length === 1 ? "" : "s"} (${own.join(", ")})`
+      : "no arguments";
     return E.left(
       new TracegradError(
-        `${name}: takes ${own.length ? `at most ${own.length} argument${own.length === 1 ? "" : "s"} (${own.join(", ")})` : "no arguments"}, got ${got}; ` +
+        `${name}: takes ${takes}, got ${got}; ` +
           `${extra === 1 ? "the last one" : `the last ${extra}`} would be ignored`,
       ),
     );
