@@ -1,10 +1,10 @@
 // Reading nested JS arrays of numbers without recursion: any depth and cycles give typed errors, and the element
 // count is checked before anything is allocated.
 import * as E from "fp-ts/Either";
+import type { At, Checked } from "./checked.js";
 import { dtypeOfTypedArray } from "./dtype.js";
 import { ShapeError, TracegradError } from "./errors.js";
 import { Tensor } from "./tensor.js";
-import type { At, Checked } from "./validate.js";
 
 /** Most axes a tensor may have (NumPy 2's limit). */
 export const MAX_RANK = 64;

@@ -1,7 +1,10 @@
 // The public boundary: every exported function checks its arguments with validators composed per signature (fp-ts
 // Either), before it computes. A signature is data: the fuzz suite reads it to put junk into every slot.
+export type { At, Checked } from "./checked.js";
+
 import * as E from "fp-ts/Either";
 import { pipe } from "fp-ts/function";
+import type { At, Checked } from "./checked.js";
 import { DTYPES, type DType } from "./dtype.js";
 import { DTypeError, ShapeError, TracegradError } from "./errors.js";
 import { checkedNested, MAX_ELEMENTS, MAX_RANK } from "./nested.js";
@@ -13,14 +16,6 @@ export function isPlainObject(x: unknown): x is Record<string, unknown> {
   const p = Object.getPrototypeOf(x);
   return p === Object.prototype || p === null;
 }
-
-/** Where a value was passed: the function (as users call it) and the argument's name. */
-export interface At {
-  readonly fn: string;
-  readonly arg: string;
-}
-
-export type Checked<A> = E.Either<TracegradError, A>;
 
 /**
  * What an argument slot holds. The fuzz suite makes valid values and junk from the kind; an `options` slot lists its
