@@ -79,6 +79,8 @@ export function readNested(at: At, data: readonly unknown[]): Checked<ParsedNest
       allBool = false;
     } else if (typeof e === "boolean") values.push(e ? 1 : 0);
     else if (e instanceof Tensor) tensors = true;
+    else if (isRow(e) && rows.includes(e))
+      return bad(`the nested array contains itself (at ${where(path)}); arrays must be trees`);
     else if (isRow(e))
       return bad(
         `ragged nested array: element ${where(path)} is an array, but its siblings are numbers; every row must ` +

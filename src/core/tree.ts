@@ -98,6 +98,7 @@ interface Frame {
 export function flatten(tree: unknown, op = "tree.flatten"): [unknown[], TreeDef] {
   const leaves: unknown[] = [];
   const stack: Frame[] = [];
+  const onPath = new Set<unknown>();
   const open = (t: unknown): TreeDef | undefined => {
     if (t === null || t === undefined) return { kind: "none", value: t };
     const isArray = Array.isArray(t);
@@ -105,12 +106,13 @@ export function flatten(tree: unknown, op = "tree.flatten"): [unknown[], TreeDef
       leaves.push(t);
       return LEAF;
     }
-    if (stack.some((f) => f.node === t)) {
+    if (onPath.has(t)) {
       throw new TracegradError(
         `${op}: the pytree contains itself (at ${keystr(stack.map(key))}); ` +
           `pytrees must be trees of arrays, objects and leaves`,
       );
     }
+    onPath.add(t);
     stack.push({ node: t, keys: isArray ? null : Object.keys(t).sort(), children: [], i: 0 });
     return undefined;
   };
@@ -121,6 +123,7 @@ export function flatten(tree: unknown, op = "tree.flatten"): [unknown[], TreeDef
     const n = f.keys ? f.keys.length : (f.node as unknown[]).length;
     if (f.i === n) {
       stack.pop();
+      onPath.delete(f.node);
       const def: TreeDef = f.keys
         ? { kind: "object", keys: f.keys, children: f.children }
         : { kind: "array", children: f.children };
@@ -138,28 +141,43 @@ export function flatten(tree: unknown, op = "tree.flatten"): [unknown[], TreeDef
 /** The key of the child a frame is reading (its last one). */
 const key = (f: Frame): string | number => (f.keys ? f.keys[f.i - 1]! : f.i - 1);
 
-/** Each node of `def` in flatten order, with its path; without recursion. */
-function* nodes(def: TreeDef): Generator<[TreeDef, (string | number)[]]> {
-  const stack: [TreeDef, (string | number)[]][] = [[def, []]];
+/** A node of a structure and how it was reached (its parent's visit and its key there), so paths cost nothing. */
+interface Visit {
+  readonly def: TreeDef;
+  readonly parent: Visit | null;
+  readonly key: string | number;
+}
+
+/** Each node of `def` in flatten order; without recursion. */
+function* nodes(def: TreeDef): Generator<Visit> {
+  const stack: Visit[] = [{ def, parent: null, key: "" }];
   while (stack.length) {
-    const [d, path] = stack.pop()!;
-    yield [d, path];
+    const v = stack.pop()!;
+    yield v;
+    const d = v.def;
     if (d.kind === "array" || d.kind === "object")
       for (let i = d.children.length - 1; i >= 0; i--)
-        stack.push([d.children[i]!, [...path, d.kind === "array" ? i : d.keys[i]!]]);
+        stack.push({ def: d.children[i]!, parent: v, key: d.kind === "array" ? i : d.keys[i]! });
   }
+}
+
+/** The keys from the root to a visited node. */
+function pathOf(v: Visit): (string | number)[] {
+  const path: (string | number)[] = [];
+  for (let u: Visit | null = v; u?.parent; u = u.parent) path.push(u.key);
+  return path.reverse();
 }
 
 export function numLeaves(def: TreeDef): number {
   let n = 0;
-  for (const [d] of nodes(def)) if (d.kind === "leaf") n++;
+  for (const v of nodes(def)) if (v.def.kind === "leaf") n++;
   return n;
 }
 
 /** The path of each leaf, in flatten order (`[0].w` for the `w` of the first argument). */
 export function leafPaths(def: TreeDef): string[] {
   const out: string[] = [];
-  for (const [d, path] of nodes(def)) if (d.kind === "leaf") out.push(keystr(path));
+  for (const v of nodes(def)) if (v.def.kind === "leaf") out.push(keystr(pathOf(v)));
   return out;
 }
 

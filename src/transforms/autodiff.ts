@@ -169,6 +169,8 @@ function gradients(op: string, f: AnyFn, args: unknown[], argnums: number | read
           `outputs${hasAux ? "" : ", or hasAux: true to return [value, aux]"}`,
       );
     }
+    if (value === null || value === undefined)
+      throw new GradientError(`${op}: '${fnName(f)}' must return one scalar tensor, got ${value}`);
     return [value, ...auxLeaves.filter((l) => l instanceof Tensor)];
   };
   const { g } = flatFunction(op, inner as Fn, inTree, fnName(f));
