@@ -22,7 +22,7 @@ import * as lax from "../primitives/index.js";
 import { array, asTensor, promoted } from "./convert.js";
 
 /** An optional axis option. */
-interface AxisOpt {
+export interface AxisOpt {
   axis?: number | readonly number[];
 }
 
