@@ -8,8 +8,12 @@ import { Tensor } from "./tensor.js";
 
 /** Most axes a tensor may have (NumPy 2's limit). */
 export const MAX_RANK = 64;
-/** Most elements a tensor may have: 2³¹ − 1, the largest length every engine's typed arrays and indices support. */
-export const MAX_ELEMENTS = 2 ** 31 - 1;
+/**
+ * Most elements a tensor may have: 2²⁸ (1 GiB of float32, 2 GiB of float64). Larger arrays are beyond what CPU
+ * kernels in JS get through in reasonable time (filling 2³¹ elements takes minutes), so a request for one is almost
+ * always a mistake, reported before anything is allocated rather than found as a hang or an out-of-memory kill.
+ */
+export const MAX_ELEMENTS = 2 ** 28;
 
 /** Row-major values and shape of a nested array; `tensors` when some leaves are tensors (then `values` is partial). */
 export interface ParsedNested {

@@ -196,7 +196,8 @@ function dims(v: unknown, at: At, ok: (d: unknown) => d is number, rule: string)
   if (!Array.isArray(v)) return fail(at, "an array of dimensions (or one whole number)", v);
   const bad = v.findIndex((d) => !ok(d));
   if (bad < 0) return E.right(v as number[]);
-  const text = v.length > 8 ? `${v.slice(0, 8).map(String).join(", ")}, …` : v.map(String).join(", ");
+  // describeDim, not String: a dimension may itself be a (deep or cyclic) array
+  const text = v.length > 8 ? `${v.slice(0, 8).map(describeDim).join(", ")}, …` : v.map(describeDim).join(", ");
   return E.left(new ShapeError(`${at.fn}: invalid dimension ${describeDim(v[bad])} in ${at.arg} [${text}]; ${rule}`));
 }
 const describeDim = (d: unknown) => (typeof d === "number" ? String(d) : describe(d));
@@ -223,7 +224,8 @@ const sized =
     if (n > MAX_ELEMENTS || s.some((d) => d > MAX_ELEMENTS))
       return E.left(
         new ShapeError(
-          `${at.fn}: ${at.arg} [${s.join(", ")}] has ${n} elements, more than the limit of ${MAX_ELEMENTS} (2³¹ − 1)`,
+          `${at.fn}: ${at.arg} [${s.join(", ")}] has ${n} elements, more than the limit of ${MAX_ELEMENTS} (2²⁸); ` +
+            `split the work into smaller arrays`,
         ),
       );
     return E.right(s);
