@@ -14,8 +14,6 @@ interface AxisOpts {
 /** An axis option (positional as NumPy), and the public form of functions taking one. */
 const axisOption = options({ axis: orNull(axes()) }, "axis");
 type AxisArg = number | readonly number[] | null | AxisOpts;
-type Unary = (x: ArrayLike) => Tensor;
-const unary = (name: string, f: (x: ArrayLike) => Tensor): Unary => guard(name, [array("x")], f);
 
 const floatTensor = (x: ArrayLike): Tensor => {
   const t = asTensor(x);
@@ -26,20 +24,20 @@ const floatTensor = (x: ArrayLike): Tensor => {
  * max(x, 0) with relu′(0) = 0 as in JAX; NaN stays NaN.
  * @example nn.relu([-1, 0, 2]) // Tensor([0, 0, 2], dtype=float32)
  */
-export const relu = unary("nn.relu", (x) => np.where(np.lessEqual(x, 0), 0, x));
+export const relu = np.unary("nn.relu", (x) => np.where(np.lessEqual(x, 0), 0, x));
 
 /**
  * 1 / (1 + e⁻ˣ), without overflow (the `logistic` primitive).
  * @example nn.sigmoid([0, 1000, -1000]) // Tensor([0.5, 1, 0], dtype=float32)
  */
-export const sigmoid = unary("nn.sigmoid", (x) => lax.logistic(floatTensor(x)));
+export const sigmoid = np.unary("nn.sigmoid", (x) => lax.logistic(floatTensor(x)));
 
 /**
  * log(1 + eˣ): x + log1p(e⁻ˣ) for x > 0, log1p(eˣ) otherwise. Each branch sees a clamped input, so the
  * untaken one stays finite (no NaN gradient) and every derivative order is smooth (softplus″(0) = ¼).
  * @example nn.softplus([0, 1000, -1000]) // Tensor([0.6931472, 1000, 0], dtype=float32)
  */
-export const softplus = unary("nn.softplus", (x) => {
+export const softplus = np.unary("nn.softplus", (x) => {
   const t = floatTensor(x);
   const pos = np.greater(t, 0);
   const xp = np.where(pos, t, 0);
@@ -51,10 +49,10 @@ export const softplus = unary("nn.softplus", (x) => {
  * log σ(x) = −softplus(−x), finite for large |x|.
  * @example nn.logSigmoid([0, -1000]) // Tensor([-0.6931472, -1000], dtype=float32)
  */
-export const logSigmoid = unary("nn.logSigmoid", (x) => np.negative(softplus(np.negative(x))));
+export const logSigmoid = np.unary("nn.logSigmoid", (x) => np.negative(softplus(np.negative(x))));
 
 /** Hyperbolic tangent (`np.tanh`). @example nn.tanh([0, 1]) // Tensor([0, 0.7615942], dtype=float32) */
-export const tanh = unary("nn.tanh", (x) => np.tanh(x));
+export const tanh = np.unary("nn.tanh", (x) => np.tanh(x));
 
 /**
  * GELU: the tanh approximation by default (as JAX); `approximate: false` is x·Φ(x) with erf.

@@ -9,9 +9,11 @@ import { asTensor, broadcastTo, operands } from "./convert.js";
 const toFloat = (t: Tensor): Tensor => (isFloat(t.dtype) ? t : lax.convertElementType(t, "float32"));
 const numeric = (t: Tensor): Tensor => (t.dtype === "bool" ? lax.convertElementType(t, "int32") : t);
 
-type Unary = (x: ArrayLike) => Tensor;
+/** A one-array np or nn function. */
+export type Unary = (x: ArrayLike) => Tensor;
 type Binary = (x: ArrayLike, y: ArrayLike) => Tensor;
-const unary = (op: string, f: (x: ArrayLike) => Tensor): Unary => guard(op, [array("x")], f);
+/** `f` checked as the public one-array function `op`. */
+export const unary = (op: string, f: (x: ArrayLike) => Tensor): Unary => guard(op, [array("x")], f);
 const unaryFloat = (op: string, f: (t: Tensor) => Tensor): Unary => unary(op, (x) => f(toFloat(asTensor(x))));
 const binary = (op: string, f: (a: Tensor, b: Tensor) => Tensor, prep: (t: Tensor) => Tensor = numeric): Binary =>
   guard(op, [array("x"), array("y")], (x: ArrayLike, y: ArrayLike): Tensor => {
