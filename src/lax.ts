@@ -2,22 +2,10 @@
 // arguments at the boundary.
 import * as E from "fp-ts/Either";
 import type { DType } from "./core/dtype.js";
+import { array, arrays, count, dtype, int, ints, shape } from "./core/params.js";
 import { Tensor } from "./core/tensor.js";
 import { flatten, unflatten } from "./core/tree.js";
-import {
-  type At,
-  array,
-  arrays,
-  count,
-  dtype,
-  fail,
-  guard,
-  int,
-  ints,
-  optional,
-  type Param,
-  shape,
-} from "./core/validate.js";
+import { type At, fail, guard, optional, type Param } from "./core/validate.js";
 import { asTensor } from "./numpy/convert.js";
 import * as p from "./primitives/index.js";
 import { flattenTensors } from "./transforms/flat.js";

@@ -1,9 +1,10 @@
 // jit: trace once per input signature into a closed jaxpr, optimise and compile it, and call it through the
 // jit primitive so every other transform composes with it.
 import { TracegradError } from "../core/errors.js";
+import { argnums, choice, count, fn } from "../core/params.js";
 import { Tensor } from "../core/tensor.js";
 import { flatten, type LooseArgs, type TensorTree, type TreeDef, treeDefString, unflatten } from "../core/tree.js";
-import { argnums, choice, count, fn, guard, options } from "../core/validate.js";
+import { guard, options } from "../core/validate.js";
 import { type Float32Mode, jitP } from "../higher_order/jit_call.js";
 import { stageFlat } from "../ir/build.js";
 import { ClosedJaxpr, Jaxpr } from "../ir/jaxpr.js";

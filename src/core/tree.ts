@@ -1,7 +1,8 @@
 // Pytrees: nested arrays and plain objects whose leaves are tensors, numbers or booleans.
 import * as E from "fp-ts/Either";
 import { TracegradError } from "./errors.js";
-import { type At, anything, fail, fn, guard, isPlainObject, type Param, rest } from "./validate.js";
+import { anything, fn } from "./params.js";
+import { type At, fail, guard, isPlainObject, type Param, rest } from "./validate.js";
 
 export { isPlainObject } from "./validate.js";
 

@@ -1,7 +1,9 @@
 // The `nn` namespace: activations, softmax family and oneHot, composed from np functions and primitives.
+
+import { array, axes, bool, count } from "../core/params.js";
 import { normalizeAxes } from "../core/shape.js";
 import type { ArrayLike, Tensor } from "../core/tensor.js";
-import { array, axes, bool, count, guard, options, orNull } from "../core/validate.js";
+import { guard, options, orNull } from "../core/validate.js";
 import { asTensor } from "../numpy/convert.js";
 import * as np from "../numpy/elementwise.js";
 import { expandDims } from "../numpy/manipulation.js";

@@ -2,10 +2,11 @@
 import { checkDType, convertData, type DType, dtypeOfTypedArray, promote, weakDType } from "../core/dtype.js";
 import { ShapeError, TracegradError } from "../core/errors.js";
 import { parsedNested } from "../core/nested.js";
+import { array as arrayParam, dtype, shape as shapeParam } from "../core/params.js";
 import type { ShapeLike } from "../core/shape.js";
 import { broadcastShapes, shapeEq } from "../core/shape.js";
 import { type ArrayLike, Tensor } from "../core/tensor.js";
-import { array as arrayParam, describe, dtype, guard, options, shape as shapeParam } from "../core/validate.js";
+import { describe, guard, options } from "../core/validate.js";
 import { broadcastInDim, concatenate, convertElementType, reshape, scalar } from "../primitives/index.js";
 
 const isScalar = (x: unknown): x is number | boolean => typeof x === "number" || typeof x === "boolean";

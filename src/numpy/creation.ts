@@ -1,24 +1,12 @@
 // Creating tensors: zeros, ones, full, arange, linspace, eye, and the *Like forms.
 import { allocate, type DType } from "../core/dtype.js";
 import { TracegradError } from "../core/errors.js";
+import { array, bool, count, dtype, int, number, scalar, shape as shapeParam } from "../core/params.js";
 import type { ShapeLike } from "../core/shape.js";
 import { sizeOf } from "../core/shape.js";
 import { type ArrayLike, Tensor } from "../core/tensor.js";
 import { isPlainObject } from "../core/tree.js";
-import {
-  array,
-  bool,
-  count,
-  dtype,
-  guard,
-  int,
-  number,
-  optional,
-  options,
-  scalar,
-  shape as shapeParam,
-  unwrap,
-} from "../core/validate.js";
+import { guard, optional, options, unwrap } from "../core/validate.js";
 import { asTensor, type DTypeOpt, dtypeOption } from "./convert.js";
 
 export type { DTypeOpt } from "./convert.js";

@@ -1,8 +1,9 @@
 // Elementwise np functions: broadcasting, promotion, and int → float where the math needs floats.
 import { isFloat } from "../core/dtype.js";
+import { array } from "../core/params.js";
 import { broadcastShapes } from "../core/shape.js";
 import type { ArrayLike, Tensor } from "../core/tensor.js";
-import { array, guard } from "../core/validate.js";
+import { guard } from "../core/validate.js";
 import * as lax from "../primitives/index.js";
 import { asTensor, broadcastTo, operands } from "./convert.js";
 

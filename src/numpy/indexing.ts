@@ -1,7 +1,8 @@
 // NumPy-style indexing (x.slice(...)) and functional updates (x.at(...).set/add/mul), as plans of primitives.
 import { fmtShape, ShapeError, TracegradError } from "../core/errors.js";
+import { array, indexEntry } from "../core/params.js";
 import { type ArrayLike, type AtUpdate, type Index, Tensor } from "../core/tensor.js";
-import { array, guard, indexEntry, rest } from "../core/validate.js";
+import { guard, rest } from "../core/validate.js";
 import * as lax from "../primitives/index.js";
 import { checkedIndex } from "../primitives/structure/gather_and_scatter.js";
 import { slicePadding } from "../primitives/structure/slice_and_pad.js";

@@ -1,8 +1,9 @@
 // dot, matmul and outer with NumPy semantics, lowered to dot_general.
 import { fmtShape, ShapeError } from "../core/errors.js";
+import { array } from "../core/params.js";
 import { broadcastShapes } from "../core/shape.js";
 import type { ArrayLike, Tensor } from "../core/tensor.js";
-import { array, guard } from "../core/validate.js";
+import { guard } from "../core/validate.js";
 import * as lax from "../primitives/index.js";
 import { broadcastTo, promoted } from "./convert.js";
 import { multiply } from "./elementwise.js";

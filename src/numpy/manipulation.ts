@@ -1,32 +1,29 @@
 // Shape functions: reshape (with −1), transpose, expandDims, squeeze, concatenate, stack, astype.
 import type { DType } from "../core/dtype.js";
 import { fmtShape, ShapeError, TracegradError } from "../core/errors.js";
-import type { ShapeLike } from "../core/shape.js";
-import { normalizeAxes, normalizeAxis, sizeOf } from "../core/shape.js";
-import type { ArrayLike } from "../core/tensor.js";
-import { Tensor } from "../core/tensor.js";
 import {
   array as arrayParam,
   arrays,
   axes,
   axis as axisParam,
   dtype as dtypeParam,
-  guard,
   ints,
   newShape,
-  nullable,
-  options,
-  orNull,
-} from "../core/validate.js";
+} from "../core/params.js";
+import type { ShapeLike } from "../core/shape.js";
+import { normalizeAxes, normalizeAxis, sizeOf } from "../core/shape.js";
+import type { ArrayLike } from "../core/tensor.js";
+import { Tensor } from "../core/tensor.js";
+import { guard, nullable, options, orNull } from "../core/validate.js";
 import * as lax from "../primitives/index.js";
 import { array, asTensor, promoted } from "./convert.js";
+
+import { index } from "./indexing.js";
 
 /** An optional axis option. */
 export interface AxisOpt {
   axis?: number | readonly number[];
 }
-
-import { index } from "./indexing.js";
 
 /**
  * The same elements (row-major) under a new shape; one entry may be −1 (inferred).

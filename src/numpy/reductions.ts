@@ -1,9 +1,10 @@
 // Reductions with NumPy's axis/keepdims semantics.
 import { isFloat } from "../core/dtype.js";
 import { fmtShape, ShapeError } from "../core/errors.js";
+import { array, axes, axis, bool } from "../core/params.js";
 import { normalizeAxes, normalizeAxis } from "../core/shape.js";
 import type { ArrayLike, ReduceOpts, Tensor } from "../core/tensor.js";
-import { array, axes, axis, bool, guard, options, orNull } from "../core/validate.js";
+import { guard, options, orNull } from "../core/validate.js";
 import * as lax from "../primitives/index.js";
 import { asTensor } from "./convert.js";
 

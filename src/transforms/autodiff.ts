@@ -1,6 +1,7 @@
 // The public autodiff transforms: jvp, linearize, vjp, grad, valueAndGrad.
 import { isFloat } from "../core/dtype.js";
 import { DTypeError, fmtShape, GradientError, TracegradError } from "../core/errors.js";
+import { anything, argList, argnums, bool, fn } from "../core/params.js";
 import { Tensor } from "../core/tensor.js";
 import {
   flatten,
@@ -11,7 +12,7 @@ import {
   type TensorTree,
   unflatten,
 } from "../core/tree.js";
-import { anything, argList, argnums, bool, fn, guard, options, rest } from "../core/validate.js";
+import { guard, options, rest } from "../core/validate.js";
 import { fullLike, zerosLike } from "../primitives/index.js";
 import {
   type AnyFn,

@@ -2,10 +2,11 @@
 import * as E from "fp-ts/Either";
 import { type DType, isFloat } from "../core/dtype.js";
 import { GradientCheckError } from "../core/errors.js";
+import { anything, argList, count, fn, int, number } from "../core/params.js";
 import { mulberry32 } from "../core/random.js";
 import { Tensor } from "../core/tensor.js";
 import { flatten, unflatten } from "../core/tree.js";
-import { type At, anything, argList, count, fail, fn, guard, int, number, options } from "../core/validate.js";
+import { type At, fail, guard, options } from "../core/validate.js";
 import { jvp, vjp } from "./autodiff.js";
 import { flattenTensors, fnName } from "./flat.js";
 

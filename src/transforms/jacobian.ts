@@ -2,9 +2,10 @@
 // once.
 import { allocate, type DType, isFloat } from "../core/dtype.js";
 import { DTypeError } from "../core/errors.js";
+import { argnums, fn } from "../core/params.js";
 import { Tensor } from "../core/tensor.js";
 import { type LooseAt, type TreeDef, unflatten } from "../core/tree.js";
-import { argnums, fn, guard, options } from "../core/validate.js";
+import { guard, options } from "../core/validate.js";
 import { reshape, transpose, zeros } from "../primitives/index.js";
 import type { GradOf } from "./autodiff.js";
 import {

@@ -3,9 +3,10 @@
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../core/aval.js";
 import { DTypeError, ShapeError, TracegradError } from "../core/errors.js";
+import { anything, argList, fn } from "../core/params.js";
 import { Tensor } from "../core/tensor.js";
 import type { LooseArgs } from "../core/tree.js";
-import { type At, anything, argList, fail, fn, guard, type Param } from "../core/validate.js";
+import { type At, fail, guard, type Param } from "../core/validate.js";
 import { StagingTrace } from "../ir/build.js";
 import { evalJaxpr as evaluate } from "../ir/eval.js";
 import { ClosedJaxpr, Jaxpr } from "../ir/jaxpr.js";

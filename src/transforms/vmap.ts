@@ -1,9 +1,10 @@
 // vmap: batch tracers carry a value and the axis its batch lives on; each primitive's batch rule maps it once.
 import { ShapedArray } from "../core/aval.js";
 import { fmtShape, ShapeError, TracegradError } from "../core/errors.js";
+import { anything, fn } from "../core/params.js";
 import type { Tensor } from "../core/tensor.js";
 import { flatten, isPlainObject, leafPaths, type TensorTree, unflatten } from "../core/tree.js";
-import { anything, fn, guard, options } from "../core/validate.js";
+import { guard, options } from "../core/validate.js";
 import type { Primitive } from "../ir/jaxpr.js";
 import { bind, fullRaise, Trace, Tracer, withMain } from "../ir/trace.js";
 import { batchedAt, moveAxis } from "../primitives/batching.js";
