@@ -112,19 +112,24 @@ function jacobian(op: string, mode: "fwd" | "rev", f: AnyFn, argnums: number | r
   };
 }
 
+/** jacfwd's and jacrev's type: argnums in an options object or positionally. */
+export type Jac = <A extends unknown[], R, const N extends number | readonly number[] = 0>(
+  f: (...args: A) => R,
+  opts?: N | JacOptions<N>,
+) => (...args: LooseAt<A, N>) => JacobianOf<R, GradOf<A, N>>;
+
+/** The public transform `op`, checked at the boundary. */
+const jacTransform = (op: string, mode: "fwd" | "rev"): Jac =>
+  guard(op, [fn(), jacOptions], (f: AnyFn, opts: JacOptions) =>
+    named(jacobian(op, mode, f, opts.argnums ?? 0), `${op}(${fnName(f)})`),
+  );
+
 /**
  * Jacobian by forward mode (all input basis vectors pushed through the JVP at once, by vmap), shape `[...out.shape,
  * ...in.shape]`.
  * @example jacfwd((x: Tensor) => x.mul(x))(np.array([1, 2])).toArray() // [[2, 0], [0, 4]]
  */
-export const jacfwd: <A extends unknown[], R, const N extends number | readonly number[] = 0>(
-  f: (...args: A) => R,
-  opts?: N | JacOptions<N>,
-) => (...args: LooseAt<A, N>) => JacobianOf<R, GradOf<A, N>> = guard(
-  "jacfwd",
-  [fn(), jacOptions],
-  (f: AnyFn, opts: JacOptions) => named(jacobian("jacfwd", "fwd", f, opts.argnums ?? 0), `jacfwd(${fnName(f)})`),
-);
+export const jacfwd: Jac = jacTransform("jacfwd", "fwd");
 
 /**
  * Jacobian by reverse mode (all output basis vectors pulled back through the VJP at once, by vmap), shape
@@ -132,14 +137,7 @@ export const jacfwd: <A extends unknown[], R, const N extends number | readonly 
  * @example jacrev((x: Tensor) => x.sum())(np.array([1, 2])) // Tensor([1, 1], dtype=float32)
  * jacrev((x: Tensor) => np.outer(x, x))(np.array([1, 2])).shape // [2, 2, 2]
  */
-export const jacrev: <A extends unknown[], R, const N extends number | readonly number[] = 0>(
-  f: (...args: A) => R,
-  opts?: N | JacOptions<N>,
-) => (...args: LooseAt<A, N>) => JacobianOf<R, GradOf<A, N>> = guard(
-  "jacrev",
-  [fn(), jacOptions],
-  (f: AnyFn, opts: JacOptions) => named(jacobian("jacrev", "rev", f, opts.argnums ?? 0), `jacrev(${fnName(f)})`),
-);
+export const jacrev: Jac = jacTransform("jacrev", "rev");
 
 /**
  * Second derivatives, `jacfwd(jacrev(f))` as in JAX: shape `[...out.shape, ...in.shape, ...in.shape]`.
