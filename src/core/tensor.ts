@@ -51,8 +51,8 @@ export interface AtUpdate {
  * @example np.ones([2, 3]).sum({ axis: -1, keepdims: true }).shape // [2, 1]
  */
 export interface ReduceOpts {
-  /** Axis or axes to reduce (negative counts from the end); all axes by default. */
-  axis?: number | readonly number[];
+  /** Axis or axes to reduce (negative counts from the end); all axes by default or when null. */
+  axis?: number | readonly number[] | null;
   /** Keep reduced axes with size 1, so the result broadcasts against the input. */
   keepdims?: boolean;
 }

@@ -2,7 +2,7 @@
 
 import { array, axes, bool, count } from "../core/params.js";
 import { normalizeAxes } from "../core/shape.js";
-import type { ArrayLike, Tensor } from "../core/tensor.js";
+import type { ArrayLike, AxisArg, Tensor } from "../core/tensor.js";
 import { guard, options, orNull } from "../core/validate.js";
 import { asTensor } from "../numpy/convert.js";
 import * as np from "../numpy/elementwise.js";
@@ -11,11 +11,12 @@ import { sum } from "../numpy/reductions.js";
 import * as lax from "../primitives/index.js";
 
 interface AxisOpts {
-  axis?: number | readonly number[];
+  axis?: number | readonly number[] | null;
 }
+/** softmax's and logSoftmax's trailing argument: `{ axis }`, or the axis positionally. */
+type AxisOnly = number | readonly number[] | null | AxisOpts;
 /** An axis option (positional as NumPy), and the public form of functions taking one. */
 const axisOption = options({ axis: orNull(axes()) }, "axis");
-type AxisArg = number | readonly number[] | null | AxisOpts;
 
 const floatTensor = (x: ArrayLike): Tensor => {
   const t = asTensor(x);
@@ -87,10 +88,7 @@ function shiftOf(t: Tensor, axes: readonly number[]): Tensor {
  * log Σ eˣ over `axis` (all axes by default), stable for large |x|; the shift has no gradient (as JAX).
  * @example nn.logsumexp([1000, 1000]) // Tensor(1000.6932, dtype=float32)
  */
-export const logsumexp: (
-  x: ArrayLike,
-  axis?: AxisArg | { axis?: number | readonly number[] | null; keepdims?: boolean },
-) => Tensor = guard(
+export const logsumexp: (x: ArrayLike, axis?: AxisArg) => Tensor = guard(
   "nn.logsumexp",
   [array("x"), options({ axis: orNull(axes()), keepdims: bool("keepdims") }, "axis")],
   logsumexpImpl,
@@ -112,7 +110,7 @@ function logsumexpImpl(x: ArrayLike, opts: AxisOpts & { keepdims?: boolean }): T
  * eˣ / Σ eˣ along `axis` (default −1), shifted by the max so large inputs do not overflow.
  * @example nn.softmax([[0, 0], [1000, 1000]]).toArray() // [[0.5, 0.5], [0.5, 0.5]]
  */
-export const softmax: (x: ArrayLike, axis?: AxisArg) => Tensor = guard(
+export const softmax: (x: ArrayLike, axis?: AxisOnly) => Tensor = guard(
   "nn.softmax",
   [array("x"), axisOption],
   softmaxImpl,
@@ -128,7 +126,7 @@ function softmaxImpl(x: ArrayLike, opts: AxisOpts): Tensor {
  * x − logsumexp(x) along `axis` (default −1), computed from the max-shifted input.
  * @example nn.logSoftmax([0, 0]) // Tensor([-0.6931472, -0.6931472], dtype=float32)
  */
-export const logSoftmax: (x: ArrayLike, axis?: AxisArg) => Tensor = guard(
+export const logSoftmax: (x: ArrayLike, axis?: AxisOnly) => Tensor = guard(
   "nn.logSoftmax",
   [array("x"), axisOption],
   logSoftmaxImpl,

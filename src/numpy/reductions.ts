@@ -3,7 +3,7 @@ import { isFloat } from "../core/dtype.js";
 import { fmtShape, ShapeError } from "../core/errors.js";
 import { array, axes, axis, bool } from "../core/params.js";
 import { normalizeAxes, normalizeAxis } from "../core/shape.js";
-import type { ArrayLike, ReduceOpts, Tensor } from "../core/tensor.js";
+import type { ArrayLike, AxisArg, ReduceOpts, Tensor } from "../core/tensor.js";
 import { guard, options, orNull } from "../core/validate.js";
 import * as lax from "../primitives/index.js";
 import { asTensor } from "./convert.js";
@@ -11,7 +11,7 @@ import { asTensor } from "./convert.js";
 /** A reduction's options: `{ axis, keepdims }`, or the axis (a number, an array, or null for all) positionally. */
 export const reduceOptions = options({ axis: orNull(axes()), keepdims: bool("keepdims") }, "axis");
 /** A reduction's public form: the options object, or its axis positionally (`np.sum(x, 0)`, `np.sum(x, [0, 1])`). */
-export type Reduction = (x: ArrayLike, axisOrOpts?: number | readonly number[] | null | ReduceOpts) => Tensor;
+export type Reduction = (x: ArrayLike, axisOrOpts?: AxisArg) => Tensor;
 
 function reduction(op: string, f: (x: Tensor, axes: readonly number[]) => Tensor, prep: (t: Tensor) => Tensor) {
   return guard<Reduction>(op, [array("x"), reduceOptions], (x: ArrayLike, opts: ReduceOpts): Tensor => {
