@@ -7,6 +7,7 @@ import { Tensor } from "./core/tensor.js";
 import { flatten, unflatten } from "./core/tree.js";
 import { type At, fail, guard, optional, type Param } from "./core/validate.js";
 import { asTensor } from "./numpy/convert.js";
+import { indexTensor } from "./numpy/manipulation.js";
 import * as p from "./primitives/index.js";
 import { flattenTensors } from "./transforms/flat.js";
 
@@ -23,6 +24,10 @@ function op<F>(name: string, arrayNames: readonly string[], f: (...args: never[]
     [...arrayNames.map((a) => array(a)), ...extra],
     (...args: unknown[]) => {
       const ts = operands(args.slice(0, arrayNames.length) as In[]);
+      // integer indices given as JS numbers are int32, as np.take's
+      arrayNames.forEach((a, i) => {
+        if (a === "indices" && !(args[i] instanceof Tensor)) ts[i] = indexTensor(`lax.${name}`, args[i] as In);
+      });
       return (f as (...a: unknown[]) => Tensor)(...ts, ...args.slice(arrayNames.length));
     },
   );

@@ -190,7 +190,7 @@ function takeAlong(x: ArrayLike, indices: ArrayLike, opts: { axis?: number }): T
 }
 
 /** Integer indices as int32: JS numbers must be whole; tensors must already be int32. */
-function indexTensor(op: string, indices: ArrayLike): Tensor {
+export function indexTensor(op: string, indices: ArrayLike): Tensor {
   if (indices instanceof Tensor) {
     if (indices.dtype !== "int32")
       throw new TracegradError(`${op}: indices must be int32, got ${indices.dtype}; convert with astype("int32")`);

@@ -226,3 +226,13 @@ describe("derivative rules through lax", () => {
     expect(e.message).toMatch(/primitive 'sin' has no transpose rule/);
   });
 });
+
+describe("lax index operands given as JS arrays", () => {
+  it("are int32 indices for gather and scatterAdd; a fractional one is a typed error", () => {
+    expectTensor(lax.gather(np.array([10, 20, 30]), [2, 0], 0), [30, 10], "float32");
+    expectTensor(lax.scatterAdd(np.array([1, 1]), [2, 2], 0, [3]), [0, 0, 2], "float32");
+    expect(catchError(() => lax.gather(np.array([10, 20, 30]), [0.5], 0), TracegradError).message).toMatch(
+      /^lax\.gather: index 0\.5 is not a whole number/,
+    );
+  });
+});
