@@ -1,5 +1,5 @@
 // Shape arithmetic: sizes, strides, axis normalisation, NumPy broadcasting.
-import { fmtShape, ShapeError, TracegradError } from "./errors.js";
+import { fmtShape, ShapeError } from "./errors.js";
 
 export type Shape = readonly number[];
 
@@ -19,21 +19,6 @@ export function stridesOf(shape: Shape): number[] {
 }
 
 export const shapeEq = (a: Shape, b: Shape): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
-
-/** Validates a user-supplied shape: whole, non-negative, finite dimensions. */
-export function checkShape(op: string, shape: unknown): number[] {
-  if (!Array.isArray(shape))
-    throw new TracegradError(`${op}: shape must be an array of dimensions, got ${String(shape)}`);
-  for (const d of shape) {
-    if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
-      throw new ShapeError(
-        `${op}: invalid dimension ${String(d)} in shape [${shape.map(String).join(", ")}]; dimensions are whole ` +
-          `numbers ≥ 0`,
-      );
-    }
-  }
-  return shape as number[];
-}
 
 /** Maps a possibly negative axis into [0, ndim). */
 export function normalizeAxis(op: string, axis: number, ndim: number): number {

@@ -100,9 +100,9 @@ function expandAxes(
         `vmap: ${what} at ${path} must be a number, null, an array or an object, got ${describe(spec)}`,
       );
     }
-    if (stack.length + next.length > 1e6 || (out.length === 0 && path.length > 1e6))
-      throw new TracegradError(`vmap: ${what} is nested too deeply (or contains itself)`);
-    stack.push(...next.reverse());
+    // the value was flattened already (finite, no cycles), so the spec walk ends with it; a loop, not
+    // push(...next), since a spread of a long array overflows the stack
+    for (let i = next.length - 1; i >= 0; i--) stack.push(next[i]!);
   }
 }
 
