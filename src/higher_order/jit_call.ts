@@ -32,6 +32,9 @@ export type CallRunner = (jaxpr: ClosedJaxpr, float32: Float32Mode, args: Tensor
 /** The compiled executable, which compile/ provides (src/install.ts connects it); until then, the interpreter. */
 let runCall: CallRunner = (j, _, args) => evalJaxpr(j.jaxpr, j.consts, args);
 
+/** A closed jaxpr run by its compiled executable (control-flow bodies run eagerly this way). */
+export const runCompiled: CallRunner = (j, float32, args) => runCall(j, float32, args);
+
 /** @internal Connects how jit calls run (src/install.ts). */
 export function provideCallRunner(r: CallRunner): void {
   runCall = r;
@@ -58,7 +61,7 @@ export const jitP: Primitive<JitParams> = definePrimitiveN<JitParams>({
     const nonzero = tangents.map((t) => t !== null);
     const outs = bind(jitP, [...primals, ...(tangents.filter((t) => t !== null) as Tensor[])], {
       name: `jvp(${name})`,
-      jaxpr: jvpJaxpr(KIND, name, jaxpr, nonzero),
+      jaxpr: jvpJaxpr(KIND, name, jaxpr, nonzero).jaxpr,
       float32,
     });
     const m = jaxpr.outAvals.length;
@@ -106,7 +109,7 @@ export const jitP: Primitive<JitParams> = definePrimitiveN<JitParams>({
       jaxpr,
       dims,
       args.map((a) => a.aval),
-    );
+    ).jaxpr;
     const outs = bind(jitP, args, { name: `vmap(${name})`, jaxpr: bJ, float32 });
     return [outs, outs.map(() => 0)];
   },

@@ -90,7 +90,7 @@ function jacobian(op: string, mode: "fwd" | "rev", f: AnyFn, argnums: number | r
           (e) => linear.apply(xs.map((_, k) => (k === i ? e! : null))).map((t, o) => fill(t, ys[o]!)),
           [basis(x.shape, x.dtype)],
           [0],
-        );
+        ).outs;
         cols.forEach((c, o) => blocks[o]!.push(toBlock(c, ys[o]!.shape, x.shape, true)));
       });
     } else {
@@ -100,7 +100,7 @@ function jacobian(op: string, mode: "fwd" | "rev", f: AnyFn, argnums: number | r
           (e) => linear.transpose(ys.map((_, k) => (k === o ? e! : null))).map((c, i) => fill(c, xs[i]!)),
           [basis(y.shape, y.dtype)],
           [0],
-        );
+        ).outs;
         rows.forEach((r, i) => blocks[o]!.push(toBlock(r, y.shape, xs[i]!.shape, false)));
       });
     }

@@ -33,33 +33,50 @@ export const traceClosed = (
 
 const derived = new WeakMap<ClosedJaxpr, Map<string, unknown>>();
 /** `make()` once per source jaxpr and key. */
-function memo<T>(j: ClosedJaxpr, key: string, make: () => T): T {
+export function memo<T>(j: ClosedJaxpr, key: string, make: () => T): T {
   let m = derived.get(j);
   if (!m) derived.set(j, (m = new Map()));
   if (!m.has(key)) m.set(key, make());
   return m.get(key) as T;
 }
-const bits = (xs: readonly boolean[]) => xs.map((x) => (x ? 1 : 0)).join("");
+export const bits = (xs: readonly boolean[]) => xs.map((x) => (x ? 1 : 0)).join("");
+
+/** A derived jaxpr, and which of its optional outputs it has (nonzero tangents, batched outputs). */
+export interface Derived {
+  jaxpr: ClosedJaxpr;
+  /** Per output of the source: whether the derived jaxpr has the optional output for it. */
+  has: boolean[];
+}
 
 /**
  * JVP of `j`: inputs are its primals, then the tangents of the inputs marked `nonzero`; outputs are its primal
- * outputs, then their tangents (zeros where symbolic, so the interface is fixed).
+ * outputs, then the tangents of the outputs in `has`: those that are not symbolically zero, and those marked
+ * `instantiate` (as zeros). Loops find their carries' tangents by a fixpoint over `has`.
  */
-export function jvpJaxpr(kind: string, name: string, j: ClosedJaxpr, nonzero: readonly boolean[]): ClosedJaxpr {
+export function jvpJaxpr(
+  kind: string,
+  name: string,
+  j: ClosedJaxpr,
+  nonzero: readonly boolean[],
+  instantiate: readonly boolean[] = j.outAvals.map(() => true),
+): Derived {
   const n = j.inAvals.length;
-  return memo(j, `jvp:${bits(nonzero)}`, () =>
-    traceClosed(
+  return memo(j, `jvp:${bits(nonzero)}:${bits(instantiate)}`, () => {
+    let has: boolean[] = [];
+    const jaxpr = traceClosed(
       kind,
       name,
       (...xs) => {
         let k = n;
         const ts = nonzero.map((nz) => (nz ? xs[k++]! : null));
         const [po, to] = jvpFlat("jvp", name, asFunction(j), xs.slice(0, n), ts);
-        return [...po, ...to.map((t, i) => t ?? zerosLike(po[i]!))];
+        has = to.map((t, i) => t !== null || instantiate[i] === true);
+        return [...po, ...to.flatMap((t, i) => (has[i] ? [t ?? zerosLike(po[i]!)] : []))];
       },
       [...j.inAvals, ...j.inAvals.filter((_, i) => nonzero[i])],
-    ),
-  );
+    );
+    return { jaxpr, has };
+  });
 }
 
 /** `j` split by which inputs are unknown (partial evaluation). */
@@ -74,13 +91,15 @@ export interface PartialJaxprs {
   nKnownOuts: number;
 }
 
+/** `j` split by which inputs are unknown; outputs marked `instantiate` are unknown even when known (as residuals). */
 export function partialEvalJaxpr(
   kind: string,
   name: string,
   j: ClosedJaxpr,
   unknownIn: readonly boolean[],
+  instantiate: readonly boolean[] = [],
 ): PartialJaxprs {
-  return memo(j, `pe:${bits(unknownIn)}`, () => {
+  return memo(j, `pe:${bits(unknownIn)}:${bits(instantiate)}`, () => {
     let outUnknown: boolean[] = [];
     let unknown!: Jaxpr;
     let nKnownOuts = 0;
@@ -98,7 +117,10 @@ export function partialEvalJaxpr(
             const ins = j.inAvals.map((a, i) =>
               unknownIn[i] ? pe.unknown(a) : (pe.lift(knownArgs[k++]!) as PETracer),
             );
-            const outs = asFunction(j)(...ins).map((o) => fullRaise(pe, o) as PETracer);
+            const outs = asFunction(j)(...ins).map((o, i) => {
+              const t = fullRaise(pe, o) as PETracer;
+              return instantiate[i] ? pe.instantiate(t) : t;
+            });
             outUnknown = outs.map((o) => o.value === undefined);
             const built = pe.builder.build(
               ins.filter((_, i) => unknownIn[i]),
@@ -150,16 +172,31 @@ export function transposeJaxpr(
   );
 }
 
-/** `j` batched: inputs of these avals batched at `dims` (null: not batched); outputs batched at axis 0. */
+/**
+ * `j` batched: inputs of these avals batched at `dims` (null: not batched); outputs in `has` (batched, or marked
+ * `force`) come out batched at axis 0, the others unbatched. Loops find their batched carries by a fixpoint over it.
+ */
 export function batchJaxpr(
   kind: string,
   name: string,
   j: ClosedJaxpr,
   dims: readonly (number | null)[],
   avals: readonly ShapedArray[],
-): ClosedJaxpr {
+  force: readonly boolean[] = j.outAvals.map(() => true),
+): Derived {
   // the batch size is part of the batched avals, so it is part of the key
-  return memo(j, `b:${dims.join(",")}:${avals.map(String).join(",")}`, () =>
-    traceClosed(kind, name, (...xs) => vmapFlat(name, asFunction(j), xs, dims), avals),
-  );
+  return memo(j, `b:${dims.join(",")}:${avals.map(String).join(",")}:${bits(force)}`, () => {
+    let has: boolean[] = [];
+    const jaxpr = traceClosed(
+      kind,
+      name,
+      (...xs) => {
+        const r = vmapFlat(name, asFunction(j), xs, dims, force);
+        has = r.batched;
+        return r.outs;
+      },
+      avals,
+    );
+    return { jaxpr, has };
+  });
 }

@@ -225,13 +225,18 @@ function placeBatch(o: BatchTracer, { axis, path }: { axis: number | null; path:
   return batchedAt(o.val, o.bdim, axis < 0 ? axis + rank : axis, size);
 }
 
-/** vmap over flat lists for internal use (Jacobians): inputs batched at `axes`, outputs batched at 0. */
+/**
+ * vmap over flat lists for internal use (Jacobians, the jaxprs loops carry): inputs batched at `axes`; outputs batched
+ * at 0 where they depend on the batch or are marked `force` (default: all), the others unbatched (`batched` says
+ * which).
+ */
 export function vmapFlat(
   name: string,
   f: (...xs: Tensor[]) => Tensor[],
   xs: readonly Tensor[],
   axes: readonly (number | null)[],
-): Tensor[] {
+  force?: readonly boolean[],
+): { outs: Tensor[]; batched: boolean[] } {
   const size = xs[axes.findIndex((a) => a !== null)]!.shape[axes.find((a) => a !== null)!]!;
   return withMain(
     "vmap",
@@ -239,10 +244,14 @@ export function vmapFlat(
     (m) => new BatchTrace(m),
     (trace) => {
       const ins = xs.map((x, i) => (axes[i] === null ? x : new BatchTracer(trace, x, axes[i]!)));
-      return f(...ins).map((o) => {
-        const b = fullRaise(trace, o) as BatchTracer;
-        return b.bdim === null ? batchedAt(b.val, null, 0, size) : moveAxis(b.val, b.bdim, 0);
-      });
+      const outs = f(...ins).map((o) => fullRaise(trace, o) as BatchTracer);
+      const batched = outs.map((b, i) => b.bdim !== null || (force?.[i] ?? true));
+      return {
+        outs: outs.map((b, i) =>
+          !batched[i] ? b.val : b.bdim === null ? batchedAt(b.val, null, 0, size) : moveAxis(b.val, b.bdim, 0),
+        ),
+        batched,
+      };
     },
   );
 }

@@ -1,0 +1,370 @@
+// scan: a closed jaxpr (consts, carry, x) → (carry, y) applied along the leading axis of `xs`, carrying `carry` and
+// stacking the `y`s (lax.scan; foriLoop with static bounds and map are scans). Its JVP is a scan over primal and
+// tangent carries; partial evaluation splits it into a known scan that stacks per-iteration residuals and an unknown
+// one reading them; its transpose is a scan in the other direction.
+import * as E from "fp-ts/Either";
+import { ShapedArray } from "../core/aval.js";
+import { allocateFilledLater, isFloat } from "../core/dtype.js";
+import { ShapeError } from "../core/errors.js";
+import { Tensor } from "../core/tensor.js";
+import type { ClosedJaxpr, Primitive } from "../ir/jaxpr.js";
+import { isUndefined } from "../ir/rule_types.js";
+import { bind } from "../ir/trace.js";
+import { batchedAt, batchSize, moveAxis } from "../primitives/batching.js";
+import { definePrimitiveN } from "../primitives/define.js";
+import { add, zeros, zerosLike } from "../primitives/index.js";
+import { backwardPass } from "../transforms/backward.js";
+import { batchJaxpr, bits, jvpJaxpr, memo, partialEvalJaxpr, traceClosed } from "../transforms/jaxpr_rules.js";
+import { fmtBools, formatNested, range, reorder, runBody, union, where } from "./bodies.js";
+import { sampleJaxpr } from "./testing.js";
+
+export interface ScanParams {
+  /** (consts, carry, x) → (carry, y), per iteration. */
+  jaxpr: ClosedJaxpr;
+  /** The trip count (the leading axis of every x and y). */
+  length: number;
+  /** Iterate from the last element to the first. */
+  reverse: boolean;
+  /** Iterations per loop trip in compiled code (the results do not depend on it). */
+  unroll: number;
+  numConsts: number;
+  numCarry: number;
+}
+
+const KIND = "scan";
+
+/** The operands split as the scan reads them. */
+const split = <T>(xs: readonly T[], { numConsts: c, numCarry: k }: ScanParams) =>
+  [xs.slice(0, c), xs.slice(c, c + k), xs.slice(c + k)] as const;
+
+const stacked = (a: ShapedArray, length: number) => new ShapedArray([length, ...a.shape], a.dtype);
+const unstacked = (a: ShapedArray) => new ShapedArray(a.shape.slice(1), a.dtype);
+
+/** Element `i` along the leading axis of a concrete tensor, sharing its data. */
+function rowOf(x: Tensor, i: number): Tensor {
+  const n = x.size / x.shape[0]!;
+  return Tensor._of(x._data!.subarray(i * n, (i + 1) * n), x.shape.slice(1), x.dtype);
+}
+
+function runScan(args: Tensor[], p: ScanParams): Tensor[] {
+  const [consts, init, xs] = split(args, p);
+  const ys = p.jaxpr.outAvals.slice(p.numCarry).map((a) => allocateFilledLater(a.dtype, a.size * p.length));
+  let carry = init;
+  for (let t = 0; t < p.length; t++) {
+    const i = p.reverse ? p.length - 1 - t : t;
+    const outs = runBody(p.jaxpr, [...consts, ...carry, ...xs.map((x) => rowOf(x, i))], true);
+    carry = outs.slice(0, p.numCarry);
+    outs.slice(p.numCarry).forEach((y, k) => ys[k]!.set(y._data!, i * y.size));
+  }
+  const yAvals = p.jaxpr.outAvals.slice(p.numCarry);
+  return [...carry, ...ys.map((d, k) => Tensor._of(d, [p.length, ...yAvals[k]!.shape], yAvals[k]!.dtype))];
+}
+
+export const scanP: Primitive<ScanParams> = definePrimitiveN<ScanParams>({
+  name: "scan",
+  abstractEval: (avals, p) => {
+    const ins = p.jaxpr.inAvals;
+    const expect = [
+      ...ins.slice(0, p.numConsts + p.numCarry),
+      ...ins.slice(p.numConsts + p.numCarry).map((a) => stacked(a, p.length)),
+    ];
+    if (avals.length !== expect.length || avals.some((a, i) => !a.equals(expect[i]!)))
+      return E.left(
+        new ShapeError(
+          `scan: the body takes (${ins.map(String).join(", ")}) with ${p.numConsts} consts and ${p.numCarry} carries ` +
+            `over ${p.length} iterations, so the operands must be (${expect.map(String).join(", ")}); got ` +
+            `(${avals.map(String).join(", ")})`,
+        ),
+      );
+    const outs = p.jaxpr.outAvals;
+    const carryIn = ins.slice(p.numConsts, p.numConsts + p.numCarry);
+    if (outs.length < p.numCarry || carryIn.some((a, i) => !a.equals(outs[i]!)))
+      return E.left(
+        new ShapeError(
+          `scan: the body returns the carry (${outs.slice(0, p.numCarry).map(String).join(", ")}), but takes ` +
+            `(${carryIn.map(String).join(", ")})`,
+        ),
+      );
+    return E.right([...outs.slice(0, p.numCarry), ...outs.slice(p.numCarry).map((a) => stacked(a, p.length))]);
+  },
+  impl: (args, p) => runScan(args, p),
+  adFamily: "rule",
+  jvp: (tangents, primals, _outs, params) => scanP.jvpFull!(primals, tangents, params)[1],
+  jvpFull: (primals, tangents, p) => {
+    const nz = tangents.map((t, i) => t !== null && isFloat(primals[i]!.dtype));
+    const [nzC, nzK0, nzX] = split(nz, p);
+    const nY = p.jaxpr.outAvals.length - p.numCarry;
+    // which carries have tangents: those with an initial tangent, and those the body gives one (a fixpoint)
+    let nzK = [...nzK0];
+    let d = jvpJaxpr(KIND, "body", p.jaxpr, [...nzC, ...nzK, ...nzX], [...nzK, ...Array(nY).fill(false)]);
+    for (;;) {
+      const grown = union(nzK, d.has.slice(0, p.numCarry));
+      if (!grown.changed) break;
+      nzK = grown.mask;
+      d = jvpJaxpr(KIND, "body", p.jaxpr, [...nzC, ...nzK, ...nzX], [...nzK, ...Array(nY).fill(false)]);
+    }
+    const hasY = d.has.slice(p.numCarry);
+    // jvp order: primals (c, k, x), tangents (c, k, x) → (k, y, tk, ty); scan order: c, tc, k, tk, x, tx → k, tk, y, ty
+    const n = p.jaxpr.inAvals.length;
+    const [c, k] = [p.numConsts, p.numCarry];
+    const [tc, tk] = [where(nzC).length, where(nzK).length];
+    const tx = where(nzX).length;
+    const body = reorder(
+      d.jaxpr,
+      [
+        ...range(0, c),
+        ...range(n, tc),
+        ...range(c, k),
+        ...range(n + tc, tk),
+        ...range(c + k, n - c - k),
+        ...range(n + tc + tk, tx),
+      ],
+      [...range(0, k), ...range(k + nY, tk), ...range(k, nY), ...range(k + nY + tk, where(hasY).length)],
+    );
+    const [pc, pk, px] = split(primals, p);
+    const [tcs, tks, txs] = split(tangents, p);
+    const pick = (ts: readonly (Tensor | null)[], mask: readonly boolean[], like: readonly Tensor[]) =>
+      mask.flatMap((m, i) => (m ? [ts[i] ?? zerosLike(like[i]!)] : []));
+    const outs = bind(
+      scanP,
+      [...pc, ...pick(tcs, nzC, pc), ...pk, ...pick(tks, nzK, pk), ...px, ...pick(txs, nzX, px)],
+      { ...p, jaxpr: body, numConsts: c + tc, numCarry: k + tk },
+    );
+    const carry = outs.slice(0, k);
+    let j = k;
+    const tCarry = nzK.map((m) => (m ? outs[j++]! : null));
+    const ys = outs.slice(j, j + nY);
+    j += nY;
+    const tYs = hasY.map((h) => (h ? outs[j++]! : null));
+    return [
+      [...carry, ...ys],
+      [...tCarry, ...tYs],
+    ];
+  },
+  partialEval: (known, outAvals, p, stage) => {
+    const uk = known.map((x) => x === undefined);
+    const [ukC, ukK0, ukX] = split(uk, p);
+    const nY = p.jaxpr.outAvals.length - p.numCarry;
+    const noY = Array(nY).fill(false);
+    // which carries are unknown: the unknown initial ones and those the body makes unknown (a fixpoint)
+    let ukK = [...ukK0];
+    for (;;) {
+      const s = partialEvalJaxpr(KIND, "body", p.jaxpr, [...ukC, ...ukK, ...ukX]);
+      const grown = union(ukK, s.outUnknown.slice(0, p.numCarry));
+      if (!grown.changed) break;
+      ukK = grown.mask;
+    }
+    const s = partialEvalJaxpr(KIND, "body", p.jaxpr, [...ukC, ...ukK, ...ukX], [...ukK, ...noY]);
+    const ukY = s.outUnknown.slice(p.numCarry);
+    const [kc, kk] = [ukC.filter((u) => !u).length, ukK.filter((u) => !u).length];
+    // a carry that became unknown in the fixpoint enters the unknown scan with its known initial value
+    const ukAll = [...ukC, ...ukK, ...ukX];
+    const knownIns = known.filter((_, i) => !ukAll[i]) as Tensor[];
+    // a residual that is a known const (or a constant of the body) is the same every iteration: pass it once
+    const kj = s.known.jaxpr;
+    const residuals = kj.outs.slice(s.nKnownOuts).map((a) => {
+      const input = a._tag === "Var" ? kj.invars.indexOf(a) : -1;
+      if (input >= 0 && input < kc) return { invariant: knownIns[input]! };
+      const constant = a._tag === "Var" ? kj.constvars.indexOf(a) : -1;
+      if (constant >= 0) return { invariant: s.known.consts[constant]! };
+      return { invariant: undefined };
+    });
+    const perIteration = where(residuals.map((r) => r.invariant === undefined));
+    const knownBody = reorder(s.known, range(0, kj.invars.length), [
+      ...range(0, s.nKnownOuts),
+      ...perIteration.map((r) => s.nKnownOuts + r),
+    ]);
+    const kOuts = bind(scanP, knownIns, { ...p, jaxpr: knownBody, numConsts: kc, numCarry: kk });
+    const stackedRes = kOuts.slice(s.nKnownOuts);
+    // the unknown body's inputs are (residuals, unknown c, k, x); as a scan: (invariant residuals, c), k, (stacked
+    // residuals, x)
+    const nRes = residuals.length;
+    const invariant = where(residuals.map((r) => r.invariant !== undefined));
+    const [uc, uk2] = [where(ukC).length, where(ukK).length];
+    const unknownBody = reorder(
+      s.unknown,
+      [
+        ...invariant,
+        ...range(nRes, uc),
+        ...range(nRes + uc, uk2),
+        ...perIteration,
+        ...range(nRes + uc + uk2, where(ukX).length),
+      ],
+      range(0, s.unknown.outAvals.length),
+    );
+    const offset = (part: number) => (part === 0 ? 0 : part === 1 ? p.numConsts : p.numConsts + p.numCarry);
+    const unknownOf = (mask: readonly boolean[], part: number) =>
+      where(mask, offset(part)).map((i) => known[i] ?? { unknown: i });
+    const uOuts = stage(
+      scanP,
+      [
+        ...invariant.map((r) => residuals[r]!.invariant!),
+        ...unknownOf(ukC, 0),
+        ...unknownOf(ukK, 1),
+        ...stackedRes,
+        ...unknownOf(ukX, 2),
+      ],
+      { ...p, jaxpr: unknownBody, numConsts: invariant.length + uc, numCarry: uk2 },
+      outAvals.filter((_, i) => (i < p.numCarry ? ukK[i] : ukY[i - p.numCarry])),
+    );
+    const outUnknown = [...ukK, ...ukY];
+    let [a, b] = [0, 0];
+    return outUnknown.map((u) => (u ? uOuts[b++]! : kOuts[a++]!));
+  },
+  // a scan in the other direction: cotangents of the carries are its carry, those of the linear consts accumulate
+  // in the carry too, those of the linear xs are its ys
+  transpose: (cts, args, p) => {
+    const [c, k, x] = split(args, p);
+    // every carry is linear: a known one is a constant tangent (zeros instantiated by the JVP), whose cotangent is
+    // computed and dropped
+    const linC = c.map(isUndefined);
+    const linX = x.map(isUndefined);
+    const ctY = cts.slice(p.numCarry);
+    const liveY = ctY.map((t) => t !== null);
+    const body = transposedBody(p, linC, linX, liveY);
+    const carryAvals = p.jaxpr.inAvals.slice(p.numConsts, p.numConsts + p.numCarry);
+    const resC = c.filter((a) => !isUndefined(a)) as Tensor[];
+    const resX = x.filter((a) => !isUndefined(a)) as Tensor[];
+    const outs = bind(
+      scanP,
+      [
+        ...resC,
+        ...c.flatMap((a) => (isUndefined(a) ? [zeros(a.aval.shape, a.aval.dtype)] : [])),
+        ...cts.slice(0, p.numCarry).map((t, i) => t ?? zeros(carryAvals[i]!.shape, carryAvals[i]!.dtype)),
+        ...resX,
+        ...(ctY.filter((t) => t !== null) as Tensor[]),
+      ],
+      {
+        ...p,
+        jaxpr: body,
+        reverse: !p.reverse,
+        numConsts: resC.length,
+        numCarry: where(linC).length + p.numCarry,
+      },
+    );
+    let j = 0;
+    const ctC = linC.map((l) => (l ? outs[j++]! : null));
+    const ctK = outs.slice(j, j + p.numCarry);
+    j += p.numCarry;
+    const ctX = linX.map((l) => (l ? outs[j++]! : null));
+    return [...ctC, ...ctK.map((t, i) => (isUndefined(k[i]!) ? t : null)), ...ctX];
+  },
+  batch: (args, dims, p) => {
+    const size = batchSize(args, dims);
+    const [c, k, x] = split(args, p);
+    const [dc, dk, dx] = split(dims, p);
+    const cs = c.map((a, i) => (dc[i] === null ? a : moveAxis(a, dc[i]!, 0)));
+    // each x is sliced along axis 0, so its batch axis goes to 1 (axis 0 of a slice)
+    const xs = x.map((a, i) => (dx[i] === null ? a : moveAxis(a, dx[i]!, 1)));
+    const bC = dc.map((d) => d !== null);
+    const bX = dx.map((d) => d !== null);
+    const nY = p.jaxpr.outAvals.length - p.numCarry;
+    const noY = Array(nY).fill(false);
+    const avalsFor = (bK: boolean[]) => [
+      ...cs.map((a) => a.aval),
+      ...k.map((a, i) =>
+        bK[i] ? new ShapedArray([size, ...(dk[i] === null ? a.shape : unbatched(a, dk[i]!))], a.dtype) : a.aval,
+      ),
+      ...xs.map((a) => unstacked(a.aval)),
+    ];
+    const dimsFor = (bK: boolean[]) => [...bC, ...bK, ...bX].map((b) => (b ? 0 : null));
+    let bK = dk.map((d) => d !== null);
+    let d = batchJaxpr(KIND, "body", p.jaxpr, dimsFor(bK), avalsFor(bK), [...bK, ...noY]);
+    for (;;) {
+      const grown = union(bK, d.has.slice(0, p.numCarry));
+      if (!grown.changed) break;
+      bK = grown.mask;
+      d = batchJaxpr(KIND, "body", p.jaxpr, dimsFor(bK), avalsFor(bK), [...bK, ...noY]);
+    }
+    const ks = k.map((a, i) => (bK[i] ? batchedAt(a, dk[i]!, 0, size) : a));
+    const outs = bind(scanP, [...cs, ...ks, ...xs], { ...p, jaxpr: d.jaxpr });
+    return [outs, [...bK.map((b) => (b ? 0 : null)), ...d.has.slice(p.numCarry).map((b) => (b ? 1 : null))]];
+  },
+  jaxprs: { get: (p) => [p.jaxpr], set: (p, [jaxpr]) => ({ ...p, jaxpr: jaxpr! }) },
+  formatParams: (p) =>
+    formatNested([
+      ["jaxpr", p.jaxpr],
+      ["length", p.length],
+      ["linear", fmtBools(p.jaxpr.inAvals.map(() => false))],
+      ["num_carry", p.numCarry],
+      ["num_consts", p.numConsts],
+      ["reverse", p.reverse ? "True" : "False"],
+      ["unroll", p.unroll],
+    ]),
+  // a random first-order primitive's case as the body: its float inputs alternate between consts and xs
+  testing: {
+    sample: (choose) => {
+      const { jaxpr, avals, domains } = sampleJaxpr(choose);
+      const length = 1 + choose(3);
+      const asX = avals.map((_, i) => i % 2 === 1 || choose(2) === 0);
+      const order = [...where(asX.map((x) => !x)), ...where(asX)];
+      const body = reorder(jaxpr, order, range(0, jaxpr.outAvals.length));
+      const nConsts = asX.filter((x) => !x).length;
+      return {
+        avals: order.map((i) => (asX[i] ? stacked(avals[i]!, length) : avals[i]!)),
+        params: { jaxpr: body, length, reverse: choose(2) === 1, unroll: 1, numConsts: nConsts, numCarry: 0 },
+        domains: order.map((i) => domains[i]),
+      };
+    },
+  },
+});
+
+const unbatched = (a: Tensor, d: number) => a.shape.filter((_, i) => i !== d);
+
+/**
+ * The body of a scan's transpose: (residual consts), (accumulated cotangents of the linear consts, carry
+ * cotangents), (residual xs, live y cotangents) → (accumulators, carry cotangents), (cotangents of the linear xs).
+ */
+function transposedBody(p: ScanParams, linC: boolean[], linX: boolean[], liveY: boolean[]): ClosedJaxpr {
+  const j = p.jaxpr;
+  return memo(j, `scan-t:${p.numConsts}:${p.numCarry}:${bits(linC)}:${bits(linX)}:${bits(liveY)}`, () => {
+    const ins = j.inAvals;
+    const [cA, kA, xA] = split(ins, p);
+    const yA = j.outAvals.slice(p.numCarry);
+    const avals = [
+      ...cA.filter((_, i) => !linC[i]),
+      ...cA.filter((_, i) => linC[i]),
+      ...kA,
+      ...xA.filter((_, i) => !linX[i]),
+      ...yA.filter((_, i) => liveY[i]),
+    ];
+    return traceClosed(
+      KIND,
+      "transpose(body)",
+      (...xs) => {
+        let r = 0;
+        const take = (n: number) => xs.slice(r, (r += n));
+        const resC = take(linC.filter((l) => !l).length);
+        const acc = take(linC.filter((l) => l).length);
+        const ctK = take(p.numCarry);
+        const resX = take(linX.filter((l) => !l).length);
+        const ctYLive = take(liveY.filter((l) => l).length);
+        let [a, b, q] = [0, 0, 0];
+        const defined: (Tensor | undefined)[] = [
+          ...linC.map((l) => (l ? undefined : resC[a++]!)),
+          ...kA.map(() => undefined),
+          ...linX.map((l) => (l ? undefined : resX[b++]!)),
+        ];
+        const cts = [...ctK, ...liveY.map((l) => (l ? ctYLive[q++]! : null))];
+        const res = backwardPass(j.jaxpr, j.consts, cts, defined);
+        const orZero = (t: Tensor | null, av: ShapedArray) => t ?? zeros(av.shape, av.dtype);
+        let m = 0;
+        const newAcc = linC.flatMap((l, i) => (l ? [add(acc[m++]!, orZero(res[i] ?? null, cA[i]!))] : []));
+        const ctKIn = kA.map((av, i) => orZero(res[p.numConsts + i] ?? null, av));
+        const ctX = linX.flatMap((l, i) => (l ? [orZero(res[p.numConsts + p.numCarry + i] ?? null, xA[i]!)] : []));
+        return [...newAcc, ...ctKIn, ...ctX];
+      },
+      avals,
+    );
+  });
+}
+
+/** A scan of flat operands (the user-level functions check and flatten pytrees). */
+export const scanFlat = (
+  jaxpr: ClosedJaxpr,
+  consts: Tensor[],
+  init: Tensor[],
+  xs: Tensor[],
+  opts: { length: number; reverse: boolean; unroll: number },
+): Tensor[] =>
+  bind(scanP, [...consts, ...init, ...xs], { jaxpr, ...opts, numConsts: consts.length, numCarry: init.length });

@@ -1,0 +1,236 @@
+// while: closed jaxprs cond (consts, carry) → bool and body (consts, carry) → carry, run until cond is false
+// (lax.whileLoop; foriLoop with traced bounds). Forward mode is a while over primal and tangent carries; reverse mode
+// is a GradientError, as in JAX, since the trip count is unknown until it runs and nothing stores per-iteration values.
+import * as E from "fp-ts/Either";
+import { ShapedArray } from "../core/aval.js";
+import { isFloat } from "../core/dtype.js";
+import { DTypeError, GradientError, ShapeError } from "../core/errors.js";
+import type { Tensor } from "../core/tensor.js";
+import type { ClosedJaxpr, Primitive } from "../ir/jaxpr.js";
+import { bind } from "../ir/trace.js";
+import { batchedAt, batchSize } from "../primitives/batching.js";
+import { definePrimitiveN } from "../primitives/define.js";
+import { broadcastInDim, convertElementType, gt, reduceMax, scalar, select, zerosLike } from "../primitives/index.js";
+import { asFunction, batchJaxpr, jvpJaxpr, partialEvalJaxpr, traceClosed } from "../transforms/jaxpr_rules.js";
+import { formatNested, insertInputs, range, reorder, runBody, union, where } from "./bodies.js";
+
+export interface WhileParams {
+  /** (cond consts, carry) → bool[]. */
+  cond: ClosedJaxpr;
+  /** (body consts, carry) → carry. */
+  body: ClosedJaxpr;
+  condNconsts: number;
+  bodyNconsts: number;
+}
+
+const KIND = "whileLoop";
+
+const split = <T>(xs: readonly T[], p: WhileParams) =>
+  [
+    xs.slice(0, p.condNconsts),
+    xs.slice(p.condNconsts, p.condNconsts + p.bodyNconsts),
+    xs.slice(p.condNconsts + p.bodyNconsts),
+  ] as const;
+
+const list = (xs: readonly ShapedArray[]) => `(${xs.map(String).join(", ")})`;
+
+export const whileP: Primitive<WhileParams> = definePrimitiveN<WhileParams>({
+  name: "while",
+  abstractEval: (avals, p) => {
+    const [cc, bc, carry] = split(avals, p);
+    const same = (a: readonly ShapedArray[], b: readonly ShapedArray[]) =>
+      a.length === b.length && a.every((x, i) => x.equals(b[i]!));
+    if (!same([...cc, ...carry], p.cond.inAvals))
+      return E.left(new ShapeError(`while: cond takes ${list(p.cond.inAvals)}, got ${list([...cc, ...carry])}`));
+    if (!same([...bc, ...carry], p.body.inAvals))
+      return E.left(new ShapeError(`while: body takes ${list(p.body.inAvals)}, got ${list([...bc, ...carry])}`));
+    if (!same(p.body.outAvals, carry))
+      return E.left(new ShapeError(`while: body returns ${list(p.body.outAvals)}, but the carry is ${list(carry)}`));
+    const out = p.cond.outAvals;
+    if (out.length !== 1 || out[0]!.dtype !== "bool" || out[0]!.ndim !== 0)
+      return E.left(new DTypeError(`while: cond must return one bool scalar, got ${list(out)}`));
+    return E.right(carry);
+  },
+  impl: (args, p) => {
+    const [cc, bc, init] = split(args, p);
+    let carry = init;
+    while (runBody(p.cond, [...cc, ...carry], true)[0]!.item()) carry = runBody(p.body, [...bc, ...carry], true);
+    return carry;
+  },
+  adFamily: "rule",
+  jvp: (tangents, primals, _outs, params) => whileP.jvpFull!(primals, tangents, params)[1],
+  // a while over (carry, tangents of the carries that have one: a fixpoint over the body's JVP)
+  jvpFull: (primals, tangents, p) => {
+    const nz = tangents.map((t, i) => t !== null && isFloat(primals[i]!.dtype));
+    const [, nzB, nzK0] = split(nz, p);
+    let nzK = [...nzK0];
+    let d = jvpJaxpr(KIND, "body", p.body, [...nzB, ...nzK], nzK);
+    for (;;) {
+      const grown = union(nzK, d.has);
+      if (!grown.changed) break;
+      nzK = grown.mask;
+      d = jvpJaxpr(KIND, "body", p.body, [...nzB, ...nzK], nzK);
+    }
+    const [b, k] = [p.bodyNconsts, nzK.length];
+    const [tb, tk] = [where(nzB).length, where(nzK).length];
+    // jvp order: (b, k, tb, tk) → (k, tk); while order: (b, tb), (k, tk)
+    const body = reorder(
+      d.jaxpr,
+      [...range(0, b), ...range(b + k, tb), ...range(b, k), ...range(b + k + tb, tk)],
+      range(0, k + tk),
+    );
+    const [pc, pb, pk] = split(primals, p);
+    const [, tbs, tks] = split(tangents, p);
+    const tkAvals = pk.filter((_, i) => nzK[i]).map((x) => x.aval);
+    const outs = bind(
+      whileP,
+      [
+        ...pc,
+        ...pb,
+        ...pb.flatMap((_, i) => (nzB[i] ? [tbs[i]!] : [])),
+        ...pk,
+        ...pk.flatMap((x, i) => (nzK[i] ? [tks[i] ?? zerosLike(x)] : [])),
+      ],
+      {
+        cond: insertInputs(p.cond, p.cond.inAvals.length, tkAvals),
+        body,
+        condNconsts: p.condNconsts,
+        bodyNconsts: b + tb,
+      },
+    );
+    let j = k;
+    return [outs.slice(0, k), nzK.map((m) => (m ? outs[j++]! : null))];
+  },
+  // carries that stay known run in a known while; the unknown ones need the whole loop again (nothing per iteration
+  // can be stored), so the staged equation is the original while with the known inputs as residuals
+  partialEval: (known, outAvals, p, stage) => {
+    const uk = known.map((x) => x === undefined);
+    const [ukC, ukB, ukK0] = split(uk, p);
+    let ukK = [...ukK0];
+    for (;;) {
+      const s = partialEvalJaxpr(KIND, "body", p.body, [...ukB, ...ukK]);
+      const grown = union(ukK, s.outUnknown);
+      if (!grown.changed) break;
+      ukK = grown.mask;
+    }
+    const all = stage(
+      whileP,
+      known.map((x, i) => x ?? { unknown: i }),
+      p,
+      outAvals,
+    );
+    const condSplit = partialEvalJaxpr(KIND, "cond", p.cond, [...ukC, ...ukK]);
+    if (condSplit.outUnknown[0] || ukK.every((u) => u)) return all;
+    const bodySplit = partialEvalJaxpr(KIND, "body", p.body, [...ukB, ...ukK]);
+    const cond = reorder(condSplit.known, range(0, condSplit.known.inAvals.length), [0]);
+    const body = reorder(bodySplit.known, range(0, bodySplit.known.inAvals.length), range(0, bodySplit.nKnownOuts));
+    const kOuts = bind(
+      whileP,
+      known.filter((x): x is Tensor => x !== undefined),
+      { cond, body, condNconsts: where(ukC.map((u) => !u)).length, bodyNconsts: where(ukB.map((u) => !u)).length },
+    );
+    let a = 0;
+    return ukK.map((u, i) => (u ? all[i]! : kOuts[a++]!));
+  },
+  transpose: () => {
+    throw new GradientError(
+      "reverse-mode differentiation of whileLoop is not supported: its trip count is only known when it runs, so no " +
+        "per-iteration values are stored (as in JAX). Use lax.scan, or lax.foriLoop with JS-number bounds (a scan), " +
+        "or forward mode (jvp, jacfwd)",
+    );
+  },
+  // carries are batched where an input or the body makes them so (a fixpoint); a batched predicate runs the loop
+  // while any example continues and freezes the finished ones
+  batch: (args, dims, p) => {
+    const size = batchSize(args, dims);
+    const [cc, bc, k] = split(args, p);
+    const [dc, db, dk] = split(dims, p);
+    const avalOf = (a: Tensor, d: number | null, batched: boolean) =>
+      batched ? new ShapedArray([size, ...a.shape.filter((_, i) => i !== d)], a.dtype) : a.aval;
+    const bodyFor = (bK: boolean[]) =>
+      batchJaxpr(
+        KIND,
+        "body",
+        p.body,
+        [...db, ...bK.map((b) => (b ? 0 : null))],
+        [...bc.map((a) => a.aval), ...k.map((a, i) => avalOf(a, dk[i]!, bK[i]!))],
+        bK,
+      );
+    const condFor = (bK: boolean[], force: boolean) =>
+      batchJaxpr(
+        KIND,
+        "cond",
+        p.cond,
+        [...dc, ...bK.map((b) => (b ? 0 : null))],
+        [...cc.map((a) => a.aval), ...k.map((a, i) => avalOf(a, dk[i]!, bK[i]!))],
+        [force],
+      );
+    let bK = dk.map((d) => d !== null);
+    for (;;) {
+      const grown = union(bK, bodyFor(bK).has);
+      if (!grown.changed) break;
+      bK = grown.mask;
+    }
+    if (condFor(bK, false).has[0]) bK = bK.map(() => true);
+    const body = bodyFor(bK).jaxpr;
+    const cond = condFor(bK, false);
+    const ks = k.map((a, i) => (bK[i] ? batchedAt(a, dk[i]!, 0, size) : a));
+    if (!cond.has[0]) {
+      const outs = bind(whileP, [...cc, ...bc, ...ks], { ...p, cond: cond.jaxpr, body });
+      return [outs, bK.map((b) => (b ? 0 : null))];
+    }
+    // the predicate differs per example: run while any continues; finished examples keep their carry
+    const [nc, nb] = [p.condNconsts, p.bodyNconsts];
+    const kAvals = ks.map((x) => x.aval);
+    const anyCond = traceClosed(
+      KIND,
+      "cond",
+      (...xs) => [
+        gt(reduceMax(convertElementType(asFunction(cond.jaxpr)(...xs)[0]!, "int32"), [0]), scalar(0, "int32")),
+      ],
+      [...cc.map((a) => a.aval), ...kAvals],
+    );
+    const frozenBody = traceClosed(
+      KIND,
+      "body",
+      (...xs) => {
+        const carry = xs.slice(nc + nb);
+        const pred = asFunction(cond.jaxpr)(...xs.slice(0, nc), ...carry)[0]!;
+        const next = asFunction(body)(...xs.slice(nc, nc + nb), ...carry);
+        return next.map((n, i) => select(broadcastInDim(pred, n.shape, [0]), n, carry[i]!));
+      },
+      [...cc.map((a) => a.aval), ...bc.map((a) => a.aval), ...kAvals],
+    );
+    const outs = bind(whileP, [...cc, ...cc, ...bc, ...ks], {
+      cond: anyCond,
+      body: frozenBody,
+      condNconsts: nc,
+      bodyNconsts: nc + nb,
+    });
+    return [outs, outs.map(() => 0)];
+  },
+  jaxprs: { get: (p) => [p.cond, p.body], set: (p, [cond, body]) => ({ ...p, cond: cond!, body: body! }) },
+  formatParams: (p) =>
+    formatNested([
+      ["body_jaxpr", p.body],
+      ["body_nconsts", p.bodyNconsts],
+      ["cond_jaxpr", p.cond],
+      ["cond_nconsts", p.condNconsts],
+    ]),
+  testing: undefined,
+});
+
+/** A while of flat operands (the user-level functions check and flatten pytrees). */
+export const whileFlat = (
+  cond: ClosedJaxpr,
+  condConsts: Tensor[],
+  body: ClosedJaxpr,
+  bodyConsts: Tensor[],
+  init: Tensor[],
+) =>
+  bind(whileP, [...condConsts, ...bodyConsts, ...init], {
+    cond,
+    body,
+    condNconsts: condConsts.length,
+    bodyNconsts: bodyConsts.length,
+  });
