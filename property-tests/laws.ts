@@ -1,6 +1,6 @@
 // The primitive laws as data: what each checks, which cases it applies to, and how many runs it gets.
 import fc from "fast-check";
-import { evalJaxpr, grad, jvp, makeJaxpr, ShapedArray, type Tensor, vjp } from "tracegrad";
+import { evalJaxpr, GradientError, grad, jvp, makeJaxpr, ShapedArray, type Tensor, vjp } from "tracegrad";
 import { expect } from "vitest";
 import type { Primitive } from "../src/ir/jaxpr.js";
 import { chooser, isFloatDType, type PrimCase, primCase, specOf } from "./arbitraries.js";
@@ -22,7 +22,16 @@ export type Prim = Primitive<unknown>;
 
 export interface PrimLaw {
   /** Short stable handle (for tests that refer to one law). */
-  id: "abstractEval" | "jaxpr" | "jvp" | "vjp" | "zero" | "secondOrderFd" | "secondOrderModes" | "float32";
+  id:
+    | "abstractEval"
+    | "jaxpr"
+    | "jvp"
+    | "vjp"
+    | "forwardOnly"
+    | "zero"
+    | "secondOrderFd"
+    | "secondOrderModes"
+    | "float32";
   name: string;
   /** Whether the law is meaningful for a case (float inputs, float output, declared zero derivative…). */
   applies: (p: Prim, c: PrimCase) => boolean;
@@ -38,8 +47,10 @@ const hasFloatOut = (c: PrimCase) => isFloatDType(c.out.dtype);
 const isZeroDerivative = (p: Prim) => p.adFamily === "zero";
 /** Differentiable: float in, float out, derivative not declared zero. */
 const smooth = (p: Prim, c: PrimCase) => hasFloatIn(c) && hasFloatOut(c) && !isZeroDerivative(p);
-const reversible = (_: Prim, c: PrimCase) => hasFloatIn(c) && hasFloatOut(c);
-const constant = (p: Prim, c: PrimCase) => hasFloatIn(c) && (isZeroDerivative(p) || !hasFloatOut(c));
+const reversible = (p: Prim, c: PrimCase) => hasFloatIn(c) && hasFloatOut(c) && !p.forwardOnly;
+/** Differentiable in both modes. */
+const smoothReversible = (p: Prim, c: PrimCase) => smooth(p, c) && !p.forwardOnly;
+const constant = (p: Prim, c: PrimCase) => hasFloatIn(c) && (isZeroDerivative(p) || !hasFloatOut(c)) && !p.forwardOnly;
 const always = () => true;
 
 const abstractEvalLaw: PrimLaw = {
@@ -117,6 +128,18 @@ const vjpLaw: PrimLaw = {
   numRuns: 40,
 };
 
+const forwardOnlyLaw: PrimLaw = {
+  id: "forwardOnly",
+  name: "forward only: reverse mode is a GradientError that names the alternatives",
+  applies: (p, c) => p.forwardOnly === true && hasFloatIn(c) && hasFloatOut(c),
+  check: (p, c) => {
+    const k = concrete(p, c);
+    expect(() => vjp(k.g, ...k.floatXs)[1](k.u!)).toThrow(GradientError);
+    expect(() => vjp(k.g, ...k.floatXs)[1](k.u!)).toThrow(/scan/);
+  },
+  numRuns: 10,
+};
+
 const zeroLaw: PrimLaw = {
   id: "zero",
   name: "zero derivative: tangents and cotangents are exactly zero",
@@ -154,7 +177,7 @@ const secondOrderFdLaw: PrimLaw = {
 const secondOrderModesLaw: PrimLaw = {
   id: "secondOrderModes",
   name: "second order: reverse-over-forward, forward-over-reverse and grad-of-vjp agree with forward-over-forward",
-  applies: smooth,
+  applies: smoothReversible,
   check: (p, c) => {
     const k = concrete(p, c);
     const h = (...xs: Tensor[]): Tensor => jvp(k.g, xs, k.v)[1];
@@ -222,6 +245,7 @@ export const PRIMITIVE_LAWS: readonly PrimLaw[] = [
   jaxprLaw,
   jvpLaw,
   vjpLaw,
+  forwardOnlyLaw,
   zeroLaw,
   secondOrderFdLaw,
   secondOrderModesLaw,

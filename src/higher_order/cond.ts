@@ -5,10 +5,11 @@ import { ShapedArray } from "../core/aval.js";
 import { DTypeError, ShapeError, TracegradError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import type { ClosedJaxpr, Primitive } from "../ir/jaxpr.js";
+import { dceJaxpr, pruneInputs } from "../ir/passes/dce.js";
 import type { Choose } from "../ir/rule_types.js";
 import { isUndefined } from "../ir/rule_types.js";
 import { bind, Tracer } from "../ir/trace.js";
-import { moveAxis } from "../primitives/batching.js";
+import { batchSize, moveAxis } from "../primitives/batching.js";
 import { definePrimitiveN } from "../primitives/define.js";
 import {
   broadcastInDim,
@@ -167,17 +168,20 @@ export const condP: Primitive<CondParams> = definePrimitiveN<CondParams>({
     let k = 0;
     return [null, ...linear.map((l) => (l ? outs[k++]! : null))];
   },
-  batch: ([index, ...ops], [indexDim, ...dims], { branches }) => {
+  batch: (args, allDims, { branches }) => {
+    const [index, ...ops] = args;
+    const [indexDim, ...dims] = allDims;
+    const size = batchSize(args, allDims);
     const avals = ops.map((o) => o.aval);
     if (indexDim === null) {
       // one branch for the whole batch: outputs are batched if any branch batches them
       const none = branches[0]!.outAvals.map(() => false);
-      const has = orAll(branches.map((b) => batchJaxpr(KIND, "branch", b, dims, avals, none).has));
-      const batched = branches.map((b) => batchJaxpr(KIND, "branch", b, dims, avals, has).jaxpr);
+      const has = orAll(branches.map((b) => batchJaxpr(KIND, "branch", b, dims, avals, size, none).has));
+      const batched = branches.map((b) => batchJaxpr(KIND, "branch", b, dims, avals, size, has).jaxpr);
       return [bind(condP, [index!, ...ops], { branches: batched }), has.map((h) => (h ? 0 : null))];
     }
     // a batched index: every branch runs on the whole batch, and each example takes its branch's results
-    const results = branches.map((b) => asFunction(batchJaxpr(KIND, "branch", b, dims, avals).jaxpr)(...ops));
+    const results = branches.map((b) => asFunction(batchJaxpr(KIND, "branch", b, dims, avals, size).jaxpr)(...ops));
     const n = branches.length;
     const moved = moveAxis(index!, indexDim, 0);
     const splat = (v: number) => full(moved.shape, v, "int32");
@@ -192,6 +196,17 @@ export const condP: Primitive<CondParams> = definePrimitiveN<CondParams>({
     });
     return [outs, outs.map(() => 0)];
   },
+  // outputs nothing uses leave every branch; operands no branch then reads leave the equation
+  dce: (e, used) => {
+    const shrunk = e.params.branches.map((b) => dceJaxpr(b, used));
+    const keep = orAll(shrunk.map((r) => r.usedIns));
+    return {
+      prim: e.prim,
+      inputs: e.inputs.filter((_, i) => i === 0 || keep[i - 1]),
+      outs: e.outs.filter((_, i) => used[i]),
+      params: { branches: shrunk.map((r) => pruneInputs(r.jaxpr, keep)) },
+    };
+  },
   jaxprs: { get: (p) => p.branches, set: (p, branches) => ({ ...p, branches }) },
   formatParams: ({ branches }) =>
     formatNested([["branches", `(\n${branches.map((b) => `  ${b}`.replace(/\n/g, "\n  ")).join("\n")}\n)`]]),
@@ -204,7 +219,7 @@ export const condP: Primitive<CondParams> = definePrimitiveN<CondParams>({
         "branch",
         (...xs) =>
           asFunction(jaxpr)(...xs).map((o) =>
-            o.dtype === "float64" || o.dtype === "float32" ? mul(o, scalar(2, o.dtype)) : o,
+            o.dtype === "float64" || o.dtype === "float32" ? mul(o, full(o.shape, 2, o.dtype)) : o,
           ),
         avals,
       );

@@ -7,6 +7,7 @@ import { evalJaxpr } from "../ir/eval.js";
 import type { ClosedJaxpr, Primitive } from "../ir/jaxpr.js";
 import { isUndefined } from "../ir/rule_types.js";
 import { bind } from "../ir/trace.js";
+import { batchSize } from "../primitives/batching.js";
 import { definePrimitiveN } from "../primitives/define.js";
 import { batchJaxpr, jvpJaxpr, partialEvalJaxpr, transposeJaxpr } from "../transforms/jaxpr_rules.js";
 import { sampleJaxpr } from "./testing.js";
@@ -109,6 +110,7 @@ export const jitP: Primitive<JitParams> = definePrimitiveN<JitParams>({
       jaxpr,
       dims,
       args.map((a) => a.aval),
+      batchSize(args, dims),
     ).jaxpr;
     const outs = bind(jitP, args, { name: `vmap(${name})`, jaxpr: bJ, float32 });
     return [outs, outs.map(() => 0)];

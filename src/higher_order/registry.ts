@@ -2,6 +2,9 @@
 // here). Property tests iterate it, so a primitive added to either list is covered by every law.
 import type { Primitive } from "../ir/jaxpr.js";
 import { firstOrderPrimitives } from "../primitives/first_order.js";
+import { condP } from "./cond.js";
 import { jitP } from "./jit_call.js";
+import { scanP } from "./scan.js";
+import { whileP } from "./while_loop.js";
 
-export const primitives: readonly Primitive[] = [...firstOrderPrimitives, jitP];
+export const primitives: readonly Primitive[] = [...firstOrderPrimitives, jitP, condP, whileP, scanP];

@@ -8,15 +8,24 @@ import { allocateFilledLater, isFloat } from "../core/dtype.js";
 import { ShapeError } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
 import type { ClosedJaxpr, Primitive } from "../ir/jaxpr.js";
+import { dceJaxpr, pruneInputs } from "../ir/passes/dce.js";
 import { isUndefined } from "../ir/rule_types.js";
 import { bind } from "../ir/trace.js";
 import { batchedAt, batchSize, moveAxis } from "../primitives/batching.js";
 import { definePrimitiveN } from "../primitives/define.js";
-import { add, zeros, zerosLike } from "../primitives/index.js";
+import { add, full, mul, zeros, zerosLike } from "../primitives/index.js";
 import { backwardPass } from "../transforms/backward.js";
-import { batchJaxpr, bits, jvpJaxpr, memo, partialEvalJaxpr, traceClosed } from "../transforms/jaxpr_rules.js";
+import {
+  asFunction,
+  batchJaxpr,
+  bits,
+  jvpJaxpr,
+  memo,
+  partialEvalJaxpr,
+  traceClosed,
+} from "../transforms/jaxpr_rules.js";
 import { fmtBools, formatNested, range, reorder, runBody, union, where } from "./bodies.js";
-import { sampleJaxpr } from "./testing.js";
+import { sampleFloatJaxpr } from "./testing.js";
 
 export interface ScanParams {
   /** (consts, carry, x) → (carry, y), per iteration. */
@@ -269,16 +278,45 @@ export const scanP: Primitive<ScanParams> = definePrimitiveN<ScanParams>({
     ];
     const dimsFor = (bK: boolean[]) => [...bC, ...bK, ...bX].map((b) => (b ? 0 : null));
     let bK = dk.map((d) => d !== null);
-    let d = batchJaxpr(KIND, "body", p.jaxpr, dimsFor(bK), avalsFor(bK), [...bK, ...noY]);
+    let d = batchJaxpr(KIND, "body", p.jaxpr, dimsFor(bK), avalsFor(bK), size, [...bK, ...noY]);
     for (;;) {
       const grown = union(bK, d.has.slice(0, p.numCarry));
       if (!grown.changed) break;
       bK = grown.mask;
-      d = batchJaxpr(KIND, "body", p.jaxpr, dimsFor(bK), avalsFor(bK), [...bK, ...noY]);
+      d = batchJaxpr(KIND, "body", p.jaxpr, dimsFor(bK), avalsFor(bK), size, [...bK, ...noY]);
     }
     const ks = k.map((a, i) => (bK[i] ? batchedAt(a, dk[i]!, 0, size) : a));
     const outs = bind(scanP, [...cs, ...ks, ...xs], { ...p, jaxpr: d.jaxpr });
     return [outs, [...bK.map((b) => (b ? 0 : null)), ...d.has.slice(p.numCarry).map((b) => (b ? 1 : null))]];
+  },
+  // unused ys and carries go, with what only they need; a carry stays while a used one reads it (a fixpoint)
+  dce: (e, used) => {
+    const p = e.params;
+    const nY = p.jaxpr.outAvals.length - p.numCarry;
+    const usedY = used.slice(p.numCarry);
+    let usedK = used.slice(0, p.numCarry);
+    let r = dceJaxpr(p.jaxpr, [...usedK, ...usedY]);
+    for (;;) {
+      const grown = union(usedK, r.usedIns.slice(p.numConsts, p.numConsts + p.numCarry));
+      if (!grown.changed) break;
+      usedK = grown.mask;
+      r = dceJaxpr(p.jaxpr, [...usedK, ...usedY]);
+    }
+    const [keepC, , keepX] = split(r.usedIns, p);
+    const keep = [...keepC, ...usedK, ...keepX];
+    const outs = [...usedK, ...usedY];
+    if (keep.every((k) => k) && outs.length === p.numCarry + nY && outs.every((o) => o)) return e;
+    return {
+      prim: e.prim,
+      inputs: e.inputs.filter((_, i) => keep[i]),
+      outs: e.outs.filter((_, i) => outs[i]),
+      params: {
+        ...p,
+        jaxpr: pruneInputs(r.jaxpr, keep),
+        numConsts: where(keepC).length,
+        numCarry: where(usedK).length,
+      },
+    };
   },
   jaxprs: { get: (p) => [p.jaxpr], set: (p, [jaxpr]) => ({ ...p, jaxpr: jaxpr! }) },
   formatParams: (p) =>
@@ -291,19 +329,42 @@ export const scanP: Primitive<ScanParams> = definePrimitiveN<ScanParams>({
       ["reverse", p.reverse ? "True" : "False"],
       ["unroll", p.unroll],
     ]),
-  // a random first-order primitive's case as the body: its float inputs alternate between consts and xs
+  // a random first-order primitive's case as the body: its inputs split between consts and xs; with a carry, the
+  // carry is damped and fed by the primitive's first output (y ← y/2 + f(c, x)), which is then what laws check
   testing: {
     sample: (choose) => {
-      const { jaxpr, avals, domains } = sampleJaxpr(choose);
+      const { jaxpr, avals, domains } = sampleFloatJaxpr(choose);
       const length = 1 + choose(3);
       const asX = avals.map((_, i) => i % 2 === 1 || choose(2) === 0);
       const order = [...where(asX.map((x) => !x)), ...where(asX)];
-      const body = reorder(jaxpr, order, range(0, jaxpr.outAvals.length));
       const nConsts = asX.filter((x) => !x).length;
+      const ordered = reorder(jaxpr, order, range(0, jaxpr.outAvals.length));
+      const withCarry = choose(2) === 1;
+      const y = jaxpr.outAvals[0]!;
+      const body = !withCarry
+        ? ordered
+        : traceClosed(
+            KIND,
+            "body",
+            (...xs) => {
+              const outs = asFunction(ordered)(...xs.slice(0, nConsts), ...xs.slice(nConsts + 1));
+              return [add(mul(xs[nConsts]!, full(y.shape, 0.5, y.dtype)), outs[0]!), ...outs];
+            },
+            [...order.slice(0, nConsts).map((i) => avals[i]!), y, ...order.slice(nConsts).map((i) => avals[i]!)],
+          );
+      const ins = order.map((i) => (asX[i] ? stacked(avals[i]!, length) : avals[i]!));
+      const dom = order.map((i) => domains[i]);
       return {
-        avals: order.map((i) => (asX[i] ? stacked(avals[i]!, length) : avals[i]!)),
-        params: { jaxpr: body, length, reverse: choose(2) === 1, unroll: 1, numConsts: nConsts, numCarry: 0 },
-        domains: order.map((i) => domains[i]),
+        avals: withCarry ? [...ins.slice(0, nConsts), y, ...ins.slice(nConsts)] : ins,
+        params: {
+          jaxpr: body,
+          length,
+          reverse: choose(2) === 1,
+          unroll: 1,
+          numConsts: nConsts,
+          numCarry: withCarry ? 1 : 0,
+        },
+        domains: withCarry ? [...dom.slice(0, nConsts), undefined, ...dom.slice(nConsts)] : dom,
       };
     },
   },

@@ -2,6 +2,7 @@
 // case of its own, traced. Only smooth ones (no zero derivative, no kinks where values meet), since the registry laws
 // compare derivatives with finite differences.
 import type { ShapedArray } from "../core/aval.js";
+import { isFloat } from "../core/dtype.js";
 import { stageFlat } from "../ir/build.js";
 import { ClosedJaxpr } from "../ir/jaxpr.js";
 import type { Choose } from "../ir/rule_types.js";
@@ -26,4 +27,12 @@ export function sampleJaxpr(choose: Choose): SampledJaxpr {
   const d = spec.domain;
   const own = (i: number) => (d === undefined || typeof d[0] === "number" ? d : d[i]) as readonly [number, number];
   return { jaxpr: new ClosedJaxpr(jaxpr, consts), avals, domains: avals.map((_, i) => domains?.[i] ?? own(i)) };
+}
+
+/** A sampled body whose first output is float (a carry the loop laws can differentiate). */
+export function sampleFloatJaxpr(choose: Choose): SampledJaxpr {
+  for (;;) {
+    const s = sampleJaxpr(choose);
+    if (isFloat(s.jaxpr.outAvals[0]!.dtype)) return s;
+  }
 }

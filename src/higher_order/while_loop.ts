@@ -7,12 +7,26 @@ import { isFloat } from "../core/dtype.js";
 import { DTypeError, GradientError, ShapeError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import type { ClosedJaxpr, Primitive } from "../ir/jaxpr.js";
+import { dceJaxpr, pruneInputs } from "../ir/passes/dce.js";
 import { bind } from "../ir/trace.js";
 import { batchedAt, batchSize } from "../primitives/batching.js";
 import { definePrimitiveN } from "../primitives/define.js";
-import { broadcastInDim, convertElementType, gt, reduceMax, scalar, select, zerosLike } from "../primitives/index.js";
+import {
+  add,
+  broadcastInDim,
+  convertElementType,
+  full,
+  gt,
+  lt,
+  mul,
+  reduceMax,
+  scalar,
+  select,
+  zerosLike,
+} from "../primitives/index.js";
 import { asFunction, batchJaxpr, jvpJaxpr, partialEvalJaxpr, traceClosed } from "../transforms/jaxpr_rules.js";
 import { formatNested, insertInputs, range, reorder, runBody, union, where } from "./bodies.js";
+import { sampleFloatJaxpr } from "./testing.js";
 
 export interface WhileParams {
   /** (cond consts, carry) → bool[]. */
@@ -154,6 +168,7 @@ export const whileP: Primitive<WhileParams> = definePrimitiveN<WhileParams>({
         p.body,
         [...db, ...bK.map((b) => (b ? 0 : null))],
         [...bc.map((a) => a.aval), ...k.map((a, i) => avalOf(a, dk[i]!, bK[i]!))],
+        size,
         bK,
       );
     const condFor = (bK: boolean[], force: boolean) =>
@@ -163,6 +178,7 @@ export const whileP: Primitive<WhileParams> = definePrimitiveN<WhileParams>({
         p.cond,
         [...dc, ...bK.map((b) => (b ? 0 : null))],
         [...cc.map((a) => a.aval), ...k.map((a, i) => avalOf(a, dk[i]!, bK[i]!))],
+        size,
         [force],
       );
     let bK = dk.map((d) => d !== null);
@@ -209,6 +225,33 @@ export const whileP: Primitive<WhileParams> = definePrimitiveN<WhileParams>({
     });
     return [outs, outs.map(() => 0)];
   },
+  // a carry stays if used after the loop, read by cond, or read by the body for a carry that stays (a fixpoint)
+  dce: (e, used) => {
+    const p = e.params;
+    const c = dceJaxpr(p.cond, [true]);
+    let usedK = union([...used], c.usedIns.slice(p.condNconsts)).mask;
+    let r = dceJaxpr(p.body, usedK);
+    for (;;) {
+      const grown = union(usedK, r.usedIns.slice(p.bodyNconsts));
+      if (!grown.changed) break;
+      usedK = grown.mask;
+      r = dceJaxpr(p.body, usedK);
+    }
+    if (usedK.every((u) => u)) return e;
+    const keepCC = c.usedIns.slice(0, p.condNconsts);
+    const keepBC = r.usedIns.slice(0, p.bodyNconsts);
+    return {
+      prim: e.prim,
+      inputs: e.inputs.filter((_, i) => [...keepCC, ...keepBC, ...usedK][i]),
+      outs: e.outs.filter((_, i) => usedK[i]),
+      params: {
+        cond: pruneInputs(c.jaxpr, [...keepCC, ...usedK]),
+        body: pruneInputs(r.jaxpr, [...keepBC, ...usedK]),
+        condNconsts: where(keepCC).length,
+        bodyNconsts: where(keepBC).length,
+      },
+    };
+  },
   jaxprs: { get: (p) => [p.cond, p.body], set: (p, [cond, body]) => ({ ...p, cond: cond!, body: body! }) },
   formatParams: (p) =>
     formatNested([
@@ -217,7 +260,31 @@ export const whileP: Primitive<WhileParams> = definePrimitiveN<WhileParams>({
       ["cond_jaxpr", p.cond],
       ["cond_nconsts", p.condNconsts],
     ]),
-  testing: undefined,
+  forwardOnly: true,
+  // y ← y/2 + f(consts) while i < n, for a random first-order primitive f: the laws check y (forward mode only)
+  testing: {
+    sample: (choose) => {
+      const { jaxpr, avals, domains } = sampleFloatJaxpr(choose);
+      const y = jaxpr.outAvals[0]!;
+      const i32 = new ShapedArray([], "int32");
+      const cond = traceClosed(KIND, "cond", (n, _y, i) => [lt(i!, n!)], [i32, y, i32]);
+      const body = traceClosed(
+        KIND,
+        "body",
+        (...xs) => {
+          const [yv, i] = xs.slice(avals.length);
+          const f = asFunction(jaxpr)(...xs.slice(0, avals.length))[0]!;
+          return [add(mul(yv!, full(y.shape, 0.5, y.dtype)), f), add(i!, scalar(1, "int32"))];
+        },
+        [...avals, y, i32],
+      );
+      return {
+        avals: [i32, ...avals, y, i32],
+        params: { cond, body, condNconsts: 1, bodyNconsts: avals.length },
+        domains: [[0, 3] as const, ...domains, undefined, [0, 1] as const],
+      };
+    },
+  },
 });
 
 /** A while of flat operands (the user-level functions check and flatten pytrees). */

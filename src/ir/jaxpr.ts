@@ -183,8 +183,15 @@ export interface Primitive<P = unknown> {
    * an equation that computes it more simply (binding the same output), or undefined to keep the equation.
    */
   simplify?(e: Eqn<P>, ctx: SimplifyCtx): Atom | Eqn<P> | undefined;
-  /** The jaxprs it carries (jit; later cond, scan, …). */
+  /** The jaxprs it carries (jit, cond, while, scan). */
   readonly jaxprs?: SubJaxprs<P>;
+  /**
+   * Optional: the equation keeping only the outputs marked `used` (at least those) and the inputs they need, its
+   * jaxprs shrunk to match (loops: a fixpoint over carries). Without it DCE keeps every output of a live equation.
+   */
+  dce?(e: Eqn<P>, used: readonly boolean[]): Eqn<P>;
+  /** Reverse mode through it is a GradientError (while): the registry laws check that instead of a VJP. */
+  readonly forwardOnly?: boolean;
   /** Code generation for jit's fused loops and eager's generated kernels; its fields give the fusion class. */
   readonly lowering?: Lowering<P>;
 

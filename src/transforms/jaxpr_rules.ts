@@ -173,8 +173,8 @@ export function transposeJaxpr(
 }
 
 /**
- * `j` batched: inputs of these avals batched at `dims` (null: not batched); outputs in `has` (batched, or marked
- * `force`) come out batched at axis 0, the others unbatched. Loops find their batched carries by a fixpoint over it.
+ * `j` batched over `size` examples: inputs of these avals batched at `dims` (null: not batched, possibly all); outputs
+ * in `has` (batched, or marked `force`) come out batched at axis 0, the others unbatched. Loops find their batched carries by a fixpoint over it.
  */
 export function batchJaxpr(
   kind: string,
@@ -182,16 +182,16 @@ export function batchJaxpr(
   j: ClosedJaxpr,
   dims: readonly (number | null)[],
   avals: readonly ShapedArray[],
+  size: number,
   force: readonly boolean[] = j.outAvals.map(() => true),
 ): Derived {
-  // the batch size is part of the batched avals, so it is part of the key
-  return memo(j, `b:${dims.join(",")}:${avals.map(String).join(",")}:${bits(force)}`, () => {
+  return memo(j, `b:${dims.join(",")}:${avals.map(String).join(",")}:${size}:${bits(force)}`, () => {
     let has: boolean[] = [];
     const jaxpr = traceClosed(
       kind,
       name,
       (...xs) => {
-        const r = vmapFlat(name, asFunction(j), xs, dims, force);
+        const r = vmapFlat(name, asFunction(j), xs, dims, force, size);
         has = r.batched;
         return r.outs;
       },

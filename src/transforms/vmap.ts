@@ -228,7 +228,7 @@ function placeBatch(o: BatchTracer, { axis, path }: { axis: number | null; path:
 /**
  * vmap over flat lists for internal use (Jacobians, the jaxprs loops carry): inputs batched at `axes`; outputs batched
  * at 0 where they depend on the batch or are marked `force` (default: all), the others unbatched (`batched` says
- * which).
+ * which). `size` is the batch size (needed when no input is batched).
  */
 export function vmapFlat(
   name: string,
@@ -236,8 +236,8 @@ export function vmapFlat(
   xs: readonly Tensor[],
   axes: readonly (number | null)[],
   force?: readonly boolean[],
+  size = xs[axes.findIndex((a) => a !== null)]!.shape[axes.find((a) => a !== null)!]!,
 ): { outs: Tensor[]; batched: boolean[] } {
-  const size = xs[axes.findIndex((a) => a !== null)]!.shape[axes.find((a) => a !== null)!]!;
   return withMain(
     "vmap",
     name,
