@@ -49,7 +49,7 @@ const orAll = (masks: readonly boolean[][]) => masks.reduce((a, b) => union(a, b
 export const condP: Primitive<CondParams> = definePrimitiveN<CondParams>({
   name: "cond",
   abstractEval: ([index, ...ops], { branches }) => {
-    if (!index || index.dtype !== "int32" || index.ndim !== 0)
+    if (index?.dtype !== "int32" || index.ndim !== 0)
       return E.left(new DTypeError(`cond: the index must be an int32 scalar, got ${index?.toString() ?? "nothing"}`));
     for (const [b, j] of branches.entries()) {
       const ins = j.inAvals;
