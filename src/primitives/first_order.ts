@@ -33,6 +33,7 @@ import { reduceMinP } from "./reduce/reduce_min.js";
 import { reduceProdP } from "./reduce/reduce_prod.js";
 import { broadcastInDimP, reduceSumP } from "./structure/broadcast_and_sum.js";
 import { concatenateP } from "./structure/concatenate.js";
+import { dynamicSliceP, dynamicUpdateSliceP } from "./structure/dynamic_slice.js";
 import { gatherP, scatterAddP } from "./structure/gather_and_scatter.js";
 import { iotaP } from "./structure/iota.js";
 import { reshapeP } from "./structure/reshape.js";
@@ -89,4 +90,6 @@ export const firstOrderPrimitives: readonly Primitive[] = [
   gatherP,
   scatterAddP,
   iotaP,
+  dynamicSliceP,
+  dynamicUpdateSliceP,
 ];

@@ -33,6 +33,7 @@ export { reduceMin } from "./reduce/reduce_min.js";
 export { reduceProd } from "./reduce/reduce_prod.js";
 export { broadcastInDim, reduceSum } from "./structure/broadcast_and_sum.js";
 export { concatenate } from "./structure/concatenate.js";
+export { dynamicSlice, dynamicUpdateSlice } from "./structure/dynamic_slice.js";
 export { gather, scatterAdd } from "./structure/gather_and_scatter.js";
 export { iota } from "./structure/iota.js";
 export { reshape } from "./structure/reshape.js";
