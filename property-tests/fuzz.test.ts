@@ -10,6 +10,7 @@ import {
   jacrev,
   jit,
   jvp,
+  lax,
   linearize,
   makeJaxpr,
   nn,
@@ -163,6 +164,14 @@ describe("errors from the user's own function pass through unchanged", () => {
     ["tree.map", (f) => tree.map(f, [1])],
     ["grad of jit", (f) => fnOf(grad(fnOf(jit(f)) as Fn))(1)],
     ["vmap of grad", (f) => fnOf(vmap(fnOf(grad(f))))(np.ones([2]))],
+    ["lax.cond", (f) => fnOf(lax.cond)(true, f, f, 1)],
+    ["lax.switch", (f) => fnOf(lax.switch)(0, [f], 1)],
+    ["lax.whileLoop (cond)", (f) => fnOf(lax.whileLoop)(f, (x: unknown) => x, 1)],
+    ["lax.whileLoop (body)", (f) => fnOf(lax.whileLoop)(() => np.array(true), f, 1)],
+    ["lax.foriLoop", (f) => fnOf(lax.foriLoop)(0, 2, f, 1)],
+    ["lax.scan", (f) => fnOf(lax.scan)(f, 0, np.ones([2]))],
+    ["lax.map", (f) => fnOf(lax.map)(f, np.ones([2]))],
+    ["lax.associativeScan", (f) => fnOf(lax.associativeScan)(f, np.ones([3]))],
   ];
   const THROWN: readonly (readonly [string, () => unknown])[] = [
     ["a RangeError", () => new RangeError("mine")],

@@ -2,10 +2,14 @@
 // arguments at the boundary.
 import * as E from "fp-ts/Either";
 import type { DType } from "./core/dtype.js";
-import { array, arrays, count, dtype, int, ints, shape } from "./core/params.js";
+import { DTypeError, fmtShape, ShapeError } from "./core/errors.js";
+import { array, arrays, axis, bool, count, dtype, int, ints, shape } from "./core/params.js";
+import { normalizeAxis } from "./core/shape.js";
 import { Tensor } from "./core/tensor.js";
 import { flatten, unflatten } from "./core/tree.js";
-import { type At, fail, guard, optional, type Param } from "./core/validate.js";
+import { type At, fail, guard, optional, options, type Param } from "./core/validate.js";
+import { associativeScan } from "./higher_order/associative_scan.js";
+import { cond, foriLoop, map, scan, switchBranches, whileLoop } from "./higher_order/control_flow.js";
 import { asTensor } from "./numpy/convert.js";
 import { indexTensor } from "./numpy/manipulation.js";
 import * as p from "./primitives/index.js";
@@ -241,4 +245,132 @@ export const lax = {
     [dtype(), shape(), optional(int("dimension"), 0)],
     p.iota,
   ),
+  /**
+   * The window of `sliceSizes` at `startIndices`, one start per axis: JS integers or int32 scalar tensors (possibly
+   * traced), or one int32 tensor of them. As JAX: a negative start counts from the end, then each start is clamped so
+   * that the window fits (start = clamp(start, 0, dim − size)).
+   * @example lax.dynamicSlice(np.arange(5), [3], [3]) // Tensor([2, 3, 4], dtype=int32): start 3 clamped to 2
+   * lax.dynamicSlice(np.arange(12).reshape([3, 4]), [1, np.array(2, { dtype: "int32" })], [2, 2]).toArray()
+   * // [[6, 7], [10, 11]]
+   */
+  dynamicSlice: guard<(x: In, startIndices: StartIndices, sliceSizes: readonly number[]) => Tensor>(
+    "lax.dynamicSlice",
+    [array("x"), startIndicesParam("startIndices"), shape("sliceSizes")],
+    (x: In, starts: StartIndices, sizes: number[]) => {
+      const t = asTensor(x);
+      return p.dynamicSlice(t, startTensors("lax.dynamicSlice", t.shape, starts), sizes);
+    },
+  ),
+  /**
+   * `x` with `update` (of x's rank and dtype, no larger) written over the window at `startIndices`, which are given
+   * and clamped as in `dynamicSlice`.
+   * @example lax.dynamicUpdateSlice(np.zeros([5]), np.ones([2]), [4]) // Tensor([0, 0, 0, 1, 1], dtype=float32)
+   */
+  dynamicUpdateSlice: guard<(x: In, update: In, startIndices: StartIndices) => Tensor>(
+    "lax.dynamicUpdateSlice",
+    [array("x"), array("update"), startIndicesParam("startIndices")],
+    (x: In, update: In, starts: StartIndices) => {
+      const [t, u] = operands([x, update]);
+      return p.dynamicUpdateSlice(t!, u!, startTensors("lax.dynamicUpdateSlice", t!.shape, starts));
+    },
+  ),
+  /**
+   * The slice of size 1 at `index` (a JS integer or an int32 scalar tensor, negative from the end, clamped) along
+   * `axis`; `keepdims: false` drops that axis (JAX's `dynamic_index_in_dim`).
+   * @example lax.dynamicIndexInDim(np.arange(6).reshape([2, 3]), 1).toArray() // [[3, 4, 5]]
+   * lax.dynamicIndexInDim(np.arange(6).reshape([2, 3]), -1, { axis: 1, keepdims: false })
+   * // Tensor([2, 5], dtype=int32)
+   */
+  dynamicIndexInDim: guard<
+    (x: In, index: number | Tensor, opts?: number | { axis?: number; keepdims?: boolean }) => Tensor
+  >(
+    "lax.dynamicIndexInDim",
+    [array("x"), startIndexParam("index"), options({ axis: axis(), keepdims: bool("keepdims") }, "axis")],
+    (x: In, index: number | Tensor, { axis: a = 0, keepdims = true }: { axis?: number; keepdims?: boolean }) => {
+      const op = "lax.dynamicIndexInDim";
+      const t = asTensor(x);
+      const k = normalizeAxis(op, a, t.ndim);
+      const starts = t.shape.map((_, j) => (j === k ? index : 0));
+      const y = p.dynamicSlice(
+        t,
+        startTensors(op, t.shape, starts),
+        t.shape.map((n, j) => (j === k ? 1 : n)),
+      );
+      return keepdims ? y : p.reshape(y, [...t.shape.slice(0, k), ...t.shape.slice(k + 1)]);
+    },
+  ),
+  // structured control flow: primitives carrying the jaxprs of the functions given (higher_order/)
+  cond,
+  // `branches[index](...operands)`, index clamped (JAX's lax.switch)
+  switch: switchBranches,
+  whileLoop,
+  foriLoop,
+  scan,
+  map,
+  associativeScan,
 };
+
+/** Start indices of the dynamic slices: one per axis (JS integers or int32 scalar tensors), or one int32 vector. */
+type StartIndices = readonly (number | Tensor)[] | Tensor;
+
+/** One start index: a JS integer or a tensor (its dtype and rank are checked with the operand, in `startTensors`). */
+function startIndexParam(name: string): Param<number | Tensor> {
+  return {
+    ...int(name),
+    check: (v: unknown, at: At) =>
+      v instanceof Tensor || Number.isInteger(v)
+        ? E.right(v as number | Tensor)
+        : fail(at, "an integer or an int32 scalar tensor", v, typeof v === "number" ? DTypeError : undefined),
+  };
+}
+
+/** The start indices: an array of them (see startIndexParam), or an int32 tensor of one start per axis. */
+function startIndicesParam(name: string): Param<StartIndices> {
+  const one = startIndexParam(name);
+  return {
+    ...ints(name),
+    check: (v: unknown, at: At) => {
+      if (v instanceof Tensor) return E.right(v);
+      if (!Array.isArray(v))
+        return fail(at, "an array of start indices, one per axis (integers or int32 scalar tensors)", v);
+      for (let i = 0; i < v.length; i++) {
+        const r = one.check(v[i], { fn: at.fn, arg: `${at.arg}[${i}]` });
+        if (E.isLeft(r)) return r;
+      }
+      return E.right(v as (number | Tensor)[]);
+    },
+  };
+}
+
+/**
+ * The start indices as int32 scalars, one per axis of `shape`, negative ones counted from the end (as JAX's
+ * `_dynamic_slice_indices`; the primitive then clamps them). JS integers are resolved here, where any of them,
+ * however large, becomes its place in 0 … dim; tensors get the same rule in the program.
+ */
+function startTensors(op: string, shape: readonly number[], starts: StartIndices): Tensor[] {
+  if (starts instanceof Tensor) {
+    if (starts.dtype !== "int32")
+      throw new DTypeError(`${op}: start indices must be int32, got ${starts.dtype}; convert with astype("int32")`);
+    if (starts.ndim !== 1 || starts.shape[0] !== shape.length)
+      throw new ShapeError(
+        `${op}: start indices of shape ${fmtShape(starts.shape)} for an operand of shape ${fmtShape(shape)}; ` +
+          `pass one start per axis (shape [${shape.length}])`,
+      );
+    return shape.map((_, k) => startTensors(op, [shape[k]!], [p.reshape(p.slice(starts, [k], [k + 1]), [])])[0]!);
+  }
+  if (starts.length !== shape.length)
+    throw new ShapeError(
+      `${op}: got ${starts.length} start indices for an operand of shape ${fmtShape(shape)}; pass one per axis ` +
+        `(${shape.length})`,
+    );
+  return starts.map((s, k) => {
+    const dim = shape[k]!;
+    if (!(s instanceof Tensor)) return p.scalar(Math.min(Math.max(s < 0 ? s + dim : s, 0), dim), "int32");
+    if (s.dtype !== "int32")
+      throw new DTypeError(`${op}: start index ${k} must be int32, got ${s.dtype}; convert with astype("int32")`);
+    if (s.ndim !== 0)
+      throw new ShapeError(`${op}: start index ${k} must be a scalar (shape []), got shape ${fmtShape(s.shape)}`);
+    const zero = p.scalar(0, "int32");
+    return p.select(p.lt(s, zero), p.add(s, p.scalar(dim, "int32")), s);
+  });
+}

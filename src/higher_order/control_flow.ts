@@ -123,7 +123,11 @@ export const switchBranches: <Ops extends unknown[], R>(
   "lax.switch",
   [array("index"), anything("branches", "pytree"), rest(anything("operands", "pytree"))],
   (index: unknown, branches: unknown, ...operands: unknown[]) => {
-    if (!Array.isArray(branches) || branches.length === 0 || branches.some((b) => typeof b !== "function"))
+    if (
+      !Array.isArray(branches) ||
+      branches.length === 0 ||
+      !Array.from(branches).every((b) => typeof b === "function")
+    )
       throw new TracegradError(
         `lax.switch: branches must be a non-empty array of functions, got ${
           Array.isArray(branches) ? `an array of length ${branches.length}` : typeof branches

@@ -174,7 +174,8 @@ export function transposeJaxpr(
 
 /**
  * `j` batched over `size` examples: inputs of these avals batched at `dims` (null: not batched, possibly all); outputs
- * in `has` (batched, or marked `force`) come out batched at axis 0, the others unbatched. Loops find their batched carries by a fixpoint over it.
+ * in `has` (batched, or marked `force`) come out batched at axis 0, the others unbatched. Loops find their batched
+ * carries by a fixpoint over it.
  */
 export function batchJaxpr(
   kind: string,
