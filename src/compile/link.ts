@@ -4,31 +4,56 @@
 import type { ShapedArray } from "../core/aval.js";
 import { allocate, allocateFilledLater, type TypedArray } from "../core/dtype.js";
 import { Tensor } from "../core/tensor.js";
-import type { Atom, Eqn, Jaxpr, Var } from "../ir/jaxpr.js";
+import type { Atom, BodyCompiler, Eqn, Jaxpr, Var } from "../ir/jaxpr.js";
 import { compileRefusedOnce } from "./codegen.js";
 import type { FusedGroup } from "./fusion.js";
 import type { BufferPlan, Placement, Schedule } from "./plan.js";
 
 export type Executable = (args: readonly Tensor[]) => Tensor[];
+/** A program writing its results into the caller's buffers, given its inputs' data (loop bodies: no allocation). */
+export type IntoExecutable = (ins: readonly TypedArray[], outs: readonly TypedArray[]) => void;
 
 /** The executable and its source (the fused loops, then the function that calls them); undefined without codegen. */
 export function link(
   jaxpr: Jaxpr,
   consts: readonly Tensor[],
+  schedule: Schedule,
+  plan: BufferPlan,
+  compiler: BodyCompiler,
+): { run: Executable; source: string } | undefined {
+  return linkAs<Executable>(jaxpr, consts, schedule, plan, compiler, false);
+}
+
+/** As `link`, for a program taking its inputs as data and writing its outputs into buffers it is given. */
+export function linkInto(
+  jaxpr: Jaxpr,
+  consts: readonly Tensor[],
+  schedule: Schedule,
+  plan: BufferPlan,
+  compiler: BodyCompiler,
+): { run: IntoExecutable; source: string } | undefined {
+  return linkAs<IntoExecutable>(jaxpr, consts, schedule, plan, compiler, true);
+}
+
+function linkAs<F>(
+  jaxpr: Jaxpr,
+  consts: readonly Tensor[],
   { steps }: Schedule,
   plan: BufferPlan,
-): { run: Executable; source: string } | undefined {
-  const src = new RunSource(plan, consts);
+  compiler: BodyCompiler,
+  into: boolean,
+): { run: F; source: string } | undefined {
+  const src = new RunSource(plan, consts, compiler);
   jaxpr.constvars.forEach((v, i) => src.tensor(v, `C[${i}]`));
-  jaxpr.invars.forEach((v, i) => src.tensor(v, `A[${i}]`));
+  jaxpr.invars.forEach((v, i) => (into ? src.data(v, `A[${i}]`) : src.tensor(v, `A[${i}]`)));
   steps.forEach((s, k) => ("group" in s ? src.loop(s.group) : src.kernel(s.eqn, k)));
-  const body = src.finish(jaxpr.outs);
-  const make = compileRefusedOnce<(...free: unknown[]) => Executable>(Object.keys(src.scope), `return ${body};`);
+  const body = into ? src.finishInto(jaxpr.outs) : src.finish(jaxpr.outs);
+  const make = compileRefusedOnce<(...free: unknown[]) => F>(Object.keys(src.scope), `return ${body};`);
   if (!make) return undefined;
   const loopSources = steps
     .flatMap((s) => ("group" in s ? [s.group.source] : []))
     .map((src, j) => src.replace("function fused(", `function F${j}(`));
-  return { run: make(...Object.values(src.scope)), source: [...loopSources, body].join("\n\n") };
+  return { run: make(...Object.values(src.scope)), source: [...loopSources, ...src.nested, body].join("\n\n") };
 }
 
 /** Buffers of a call's values that stay inside it, kept for the next call; `free` while no call holds them. */
@@ -52,9 +77,13 @@ class RunSource {
   /** The generated function's free variables: name in the source → what it holds. */
   readonly scope: Record<string, unknown>;
 
+  /** The sources of the bodies of loops and branches this program runs (shown after its fused loops). */
+  readonly nested: string[] = [];
+
   constructor(
     private readonly plan: BufferPlan,
     consts: readonly Tensor[],
+    private readonly compiler: BodyCompiler,
   ) {
     const arena: Arena = { free: undefined, make: () => plan.arena.map(({ dtype, size }) => allocate(dtype, size)) };
     this.scope = {
@@ -81,6 +110,12 @@ class RunSource {
     this.hasTensor.add(v);
   }
 
+  /** `v` bound to a data expression (an input of a program that takes data). */
+  data(v: Var, expr: string): void {
+    this.lines.push(`const d${this.id(v)} = ${expr};`);
+    this.hasData.add(v);
+  }
+
   /** The name of `a` as a tensor (a loop output is wrapped the first time a kernel or the caller needs it). */
   private tensorOf(a: Atom): string {
     if (a._tag === "Lit") return `L[${this.literals.push(a.value) - 1}]`;
@@ -105,9 +140,11 @@ class RunSource {
         ? this.dataOf(p.of)
         : p.kind === "arena"
           ? `P[${p.slot}]`
-          : p.kind === "reused"
-            ? `d${this.id(p.of)}`
-            : `N("${v.aval.dtype}", ${v.aval.size})`;
+          : p.kind === "out"
+            ? `O[${p.index}]`
+            : p.kind === "reused"
+              ? `d${this.id(p.of)}`
+              : `N("${v.aval.dtype}", ${v.aval.size})`;
     this.lines.push(`const d${this.id(v)} = ${expr};${comment}`);
     this.hasData.add(v);
     return `d${this.id(v)}`;
@@ -136,10 +173,33 @@ class RunSource {
       this.lines.push(`K[${this.kernels.push(into) - 1}](${args()}, [${dests.join(", ")}]); // ${e.prim.name}`);
     } else {
       const [impl, params] = [e.prim.impl, e.params];
-      const call = (ins: Tensor[]) => impl(ins, params, outAvals);
+      // a primitive carrying jaxprs runs them compiled (a loop runs its body's generated code every iteration)
+      const call = e.prim.runner
+        ? e.prim.runner(params, outAvals, this.compiler)
+        : (ins: Tensor[]) => impl(ins, params, outAvals);
+      if (e.prim.runner) {
+        const bodies = e.prim.jaxprs?.get(params) ?? [];
+        this.nested.push(
+          ...bodies.map((j, b) => `// ${e.prim.name} (equation ${k}), jaxpr ${b}\n${this.compiler.source(j)}`),
+        );
+      }
       this.lines.push(`const r${k} = K[${this.kernels.push(call) - 1}](${args()}); // ${e.prim.name}`);
       e.outs.forEach((v, j) => this.tensor(v, `r${k}[${j}]`));
     }
+  }
+
+  /** The whole function for a program writing into `O`: outputs not computed in place are copied there. */
+  finishInto(outs: readonly Atom[]): string {
+    const copies = outs.flatMap((a, k) => {
+      if (a._tag === "Lit") return [`O[${k}].fill(${Number(a.value._data![0])});`];
+      const p = this.plan.placements.get(a);
+      if (p?.kind === "out" && p.index === k) return [];
+      return [`O[${k}].set(${this.dataOf(a)});`];
+    });
+    const lines = this.plan.arena.length
+      ? ["const P = Z.free ?? Z.make();", "Z.free = undefined;", ...this.lines, ...copies, "Z.free = P;"]
+      : [...this.lines, ...copies];
+    return `function run(A, O) {\n  ${lines.join("\n  ")}\n}`;
   }
 
   /**

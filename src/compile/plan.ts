@@ -39,10 +39,11 @@ export function schedule(jaxpr: Jaxpr, mode: Float32Mode): Schedule | undefined 
 /**
  * Where a value's data comes from, when the call provides it (values not listed are tensors: inputs, constants and
  * kernel results): its operand's data (a view), a slot of the arena, the arena buffer of a value that died before
- * it, or a fresh array.
+ * it, a fresh array, or (for a body writing into its caller's buffers) the buffer of the output it is.
  */
 export type Placement =
   | { kind: "view"; of: Var }
+  | { kind: "out"; index: number }
   | { kind: "arena"; slot: number }
   | { kind: "reused"; of: Var }
   | { kind: "fresh" };
@@ -55,7 +56,8 @@ export interface BufferPlan {
   intoArena: Set<Eqn>;
 }
 
-export function planBuffers(jaxpr: Jaxpr, { steps, lastUse }: Schedule): BufferPlan {
+/** `into`: the caller passes the outputs' buffers (a loop body), and fused loops write results straight into them. */
+export function planBuffers(jaxpr: Jaxpr, { steps, lastUse }: Schedule, into = false): BufferPlan {
   // a buffer can be reused once its value is dead, if only fused loops read it (a kernel's result may alias its
   // input's data, e.g. reshape), the caller does not get it, and no view shares it
   const kernelRead = new Set<Var>();
@@ -95,7 +97,14 @@ export function planBuffers(jaxpr: Jaxpr, { steps, lastUse }: Schedule): BufferP
     // dies here (each element is read before it is written) — unless that input is read again in every outer
     // iteration (not in place), or the output is written all loop long (a column accumulator: allocated first)
     const place = (v: Var) =>
-      placements.set(v, staysInCall(v) ? (popFree(free, bufKey(v)) ?? arenaSlot(v)) : { kind: "fresh" });
+      placements.set(
+        v,
+        staysInCall(v)
+          ? (popFree(free, bufKey(v)) ?? arenaSlot(v))
+          : into && returned.has(v)
+            ? { kind: "out", index: jaxpr.outs.indexOf(v) }
+            : { kind: "fresh" },
+      );
     g.outs.forEach((v, j) => !g.outInPlace[j] && place(v));
     const notInPlace = new Set(g.ins.filter((_, j) => !g.inPlace[j]));
     for (const v of new Set(g.ins)) {

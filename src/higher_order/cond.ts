@@ -74,6 +74,11 @@ export const condP: Primitive<CondParams> = definePrimitiveN<CondParams>({
   },
   impl: ([index, ...ops], { branches }) =>
     runBody(branches[clampIndex(index!.item() as number, branches.length)]!, ops, false),
+  // compiled: every branch's generated code, the index choosing which runs
+  runner: ({ branches }, _outAvals, c) => {
+    const calls = branches.map((b) => c.call(b));
+    return ([index, ...ops]) => calls[clampIndex(index!._data![0]!, calls.length)]!(ops);
+  },
   adFamily: "rule",
   jvp: (tangents, primals, _outs, params) => condP.jvpFull!(primals, tangents, params)[1],
   // the JVP of a cond is a cond of the branches' JVPs; an output has a tangent if any branch gives it one

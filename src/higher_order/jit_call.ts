@@ -2,9 +2,9 @@
 // shared transforms/jaxpr_rules.ts) and bind jit again, so differentiated and batched programs stay compiled.
 import * as E from "fp-ts/Either";
 import { TracegradError } from "../core/errors.js";
-import type { Tensor } from "../core/tensor.js";
+import { Tensor } from "../core/tensor.js";
 import { evalJaxpr } from "../ir/eval.js";
-import type { ClosedJaxpr, Primitive } from "../ir/jaxpr.js";
+import type { BodyCompiler, ClosedJaxpr, Primitive } from "../ir/jaxpr.js";
 import { isUndefined } from "../ir/rule_types.js";
 import { bind } from "../ir/trace.js";
 import { batchSize } from "../primitives/batching.js";
@@ -35,6 +35,24 @@ let runCall: CallRunner = (j, _, args) => evalJaxpr(j.jaxpr, j.consts, args);
 
 /** A closed jaxpr run by its compiled executable (control-flow bodies run eagerly this way). */
 export const runCompiled: CallRunner = (j, float32, args) => runCall(j, float32, args);
+
+/** Bodies interpreted, until compile/ provides its compiler (src/install.ts). */
+let bodyCompiler: BodyCompiler = {
+  call: (j) => (args) => evalJaxpr(j.jaxpr, j.consts, args),
+  into: (j) => (ins, outs) => {
+    const args = ins.map((d, i) => Tensor._of(d, j.inAvals[i]!.shape, j.inAvals[i]!.dtype));
+    evalJaxpr(j.jaxpr, j.consts, args).forEach((r, k) => outs[k]!.set(r._data!));
+  },
+  source: (j) => String(j),
+};
+
+/** How loops and branches run their bodies outside jit (compiled, rounding float32 as eager kernels do). */
+export const eagerCompiler = (): BodyCompiler => bodyCompiler;
+
+/** @internal Connects the compiler of loop bodies run eagerly (src/install.ts). */
+export function provideBodyCompiler(c: BodyCompiler): void {
+  bodyCompiler = c;
+}
 
 /** @internal Connects how jit calls run (src/install.ts). */
 export function provideCallRunner(r: CallRunner): void {

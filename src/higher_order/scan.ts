@@ -4,10 +4,10 @@
 // one reading them; its transpose is a scan in the other direction.
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../core/aval.js";
-import { allocateFilledLater, isFloat } from "../core/dtype.js";
+import { allocateFilledLater, isFloat, type TypedArray } from "../core/dtype.js";
 import { ShapeError } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
-import type { ClosedJaxpr, Primitive } from "../ir/jaxpr.js";
+import type { BodyCompiler, ClosedJaxpr, Primitive } from "../ir/jaxpr.js";
 import { dceJaxpr, pruneInputs } from "../ir/passes/dce.js";
 import { isUndefined } from "../ir/rule_types.js";
 import { bind } from "../ir/trace.js";
@@ -24,7 +24,8 @@ import {
   partialEvalJaxpr,
   traceClosed,
 } from "../transforms/jaxpr_rules.js";
-import { fmtBools, formatNested, range, reorder, runBody, union, where } from "./bodies.js";
+import { fmtBools, formatNested, range, reorder, union, where } from "./bodies.js";
+import { eagerCompiler } from "./jit_call.js";
 import { sampleFloatJaxpr } from "./testing.js";
 
 export interface ScanParams {
@@ -49,24 +50,73 @@ const split = <T>(xs: readonly T[], { numConsts: c, numCarry: k }: ScanParams) =
 const stacked = (a: ShapedArray, length: number) => new ShapedArray([length, ...a.shape], a.dtype);
 const unstacked = (a: ShapedArray) => new ShapedArray(a.shape.slice(1), a.dtype);
 
-/** Element `i` along the leading axis of a concrete tensor, sharing its data. */
-function rowOf(x: Tensor, i: number): Tensor {
-  const n = x.size / x.shape[0]!;
-  return Tensor._of(x._data!.subarray(i * n, (i + 1) * n), x.shape.slice(1), x.dtype);
+/**
+ * How a scan runs with its body compiled: one call of the body's generated code per iteration (or per `unroll`
+ * iterations, of a body repeated that many times), reading each x and writing each y in place by offset, and
+ * alternating two buffers per carry; nothing is allocated per iteration but views.
+ */
+function scanRunner(p: ScanParams, outAvals: ShapedArray[], c: BodyCompiler): (args: Tensor[]) => Tensor[] {
+  const { length: n, numConsts: nC, numCarry: nK, reverse } = p;
+  const nX = p.jaxpr.inAvals.length - nC - nK;
+  const yAvals = p.jaxpr.outAvals.slice(nK);
+  const kAvals = p.jaxpr.outAvals.slice(0, nK);
+  const xSizes = p.jaxpr.inAvals.slice(nC + nK).map((a) => a.size);
+  const ySizes = yAvals.map((a) => a.size);
+  const u = Math.max(1, Math.min(p.unroll, n));
+  const step = c.into(p.jaxpr);
+  const stepU = u > 1 ? c.into(unrolledBody(p, u)) : step;
+  return (args) => {
+    const carry = args.slice(nC, nC + nK);
+    const ys = yAvals.map((a) => allocateFilledLater(a.dtype, a.size * n));
+    const wrapYs = () => ys.map((d, k) => Tensor._of(d, outAvals[nK + k]!.shape, outAvals[nK + k]!.dtype));
+    if (n === 0) return [...carry, ...wrapYs()];
+    const bufs = [
+      kAvals.map((a) => allocateFilledLater(a.dtype, a.size)),
+      kAvals.map((a) => allocateFilledLater(a.dtype, a.size)),
+    ];
+    const xs = args.slice(nC + nK).map((x) => x._data!);
+    const run = (body: typeof step, k: number, t: number) => {
+      const A: TypedArray[] = [...args.slice(0, nC).map((x) => x._data!), ...current];
+      const O: TypedArray[] = [...bufs[t & 1]!];
+      for (let s = 0; s < k; s++) {
+        const i = reverse ? n - 1 - (t + s) : t + s;
+        for (let j = 0; j < nX; j++) A.push(xs[j]!.subarray(i * xSizes[j]!, (i + 1) * xSizes[j]!));
+        for (let j = 0; j < ys.length; j++) O.push(ys[j]!.subarray(i * ySizes[j]!, (i + 1) * ySizes[j]!));
+      }
+      body(A, O);
+      current = O.slice(0, nK);
+    };
+    let current: TypedArray[] = carry.map((x) => x._data!);
+    let t = 0;
+    for (; t + u <= n; t += u) run(stepU, u, t);
+    for (; t < n; t++) run(step, 1, t);
+    return [...current.map((d, k) => Tensor._of(d, kAvals[k]!.shape, kAvals[k]!.dtype)), ...wrapYs()];
+  };
 }
 
-function runScan(args: Tensor[], p: ScanParams): Tensor[] {
-  const [consts, init, xs] = split(args, p);
-  const ys = p.jaxpr.outAvals.slice(p.numCarry).map((a) => allocateFilledLater(a.dtype, a.size * p.length));
-  let carry = init;
-  for (let t = 0; t < p.length; t++) {
-    const i = p.reverse ? p.length - 1 - t : t;
-    const outs = runBody(p.jaxpr, [...consts, ...carry, ...xs.map((x) => rowOf(x, i))], true);
-    carry = outs.slice(0, p.numCarry);
-    outs.slice(p.numCarry).forEach((y, k) => ys[k]!.set(y._data!, i * y.size));
-  }
-  const yAvals = p.jaxpr.outAvals.slice(p.numCarry);
-  return [...carry, ...ys.map((d, k) => Tensor._of(d, [p.length, ...yAvals[k]!.shape], yAvals[k]!.dtype))];
+/** The body applied `u` times: (consts, carry, x rows of u iterations) → (carry, y rows of u iterations). */
+function unrolledBody(p: ScanParams, u: number): ClosedJaxpr {
+  return memo(p.jaxpr, `unroll:${u}:${p.numConsts}:${p.numCarry}`, () => {
+    const [cA, kA, xA] = split(p.jaxpr.inAvals, p);
+    const xAs = Array.from({ length: u }, () => xA).flat();
+    return traceClosed(
+      KIND,
+      "body",
+      (...ins) => {
+        const consts = ins.slice(0, cA.length);
+        let carry = ins.slice(cA.length, cA.length + kA.length);
+        const ys: Tensor[] = [];
+        for (let s = 0; s < u; s++) {
+          const x = ins.slice(cA.length + kA.length + s * xA.length, cA.length + kA.length + (s + 1) * xA.length);
+          const outs = asFunction(p.jaxpr)(...consts, ...carry, ...x);
+          carry = outs.slice(0, p.numCarry);
+          ys.push(...outs.slice(p.numCarry));
+        }
+        return [...carry, ...ys];
+      },
+      [...cA, ...kA, ...xAs],
+    );
+  });
 }
 
 export const scanP: Primitive<ScanParams> = definePrimitiveN<ScanParams>({
@@ -96,7 +146,11 @@ export const scanP: Primitive<ScanParams> = definePrimitiveN<ScanParams>({
       );
     return E.right([...outs.slice(0, p.numCarry), ...outs.slice(p.numCarry).map((a) => stacked(a, p.length))]);
   },
-  impl: (args, p) => runScan(args, p),
+  impl: (args, p, outAvals) =>
+    memo(p.jaxpr, `run:${p.length}:${p.reverse}:${p.unroll}:${p.numConsts}:${p.numCarry}`, () =>
+      scanRunner(p, outAvals, eagerCompiler()),
+    )(args),
+  runner: scanRunner,
   adFamily: "rule",
   jvp: (tangents, primals, _outs, params) => scanP.jvpFull!(primals, tangents, params)[1],
   jvpFull: (primals, tangents, p) => {
@@ -171,20 +225,24 @@ export const scanP: Primitive<ScanParams> = definePrimitiveN<ScanParams>({
     const knownIns = known.filter((_, i) => !ukAll[i]) as Tensor[];
     // a residual that is a known const (or a constant of the body) is the same every iteration: pass it once
     const kj = s.known.jaxpr;
+    // and one that is a known x is that x: the whole xs, not a stacked copy
     const residuals = kj.outs.slice(s.nKnownOuts).map((a) => {
       const input = a._tag === "Var" ? kj.invars.indexOf(a) : -1;
       if (input >= 0 && input < kc) return { invariant: knownIns[input]! };
+      if (input >= kc + kk) return { invariant: undefined, forwarded: knownIns[input]! };
       const constant = a._tag === "Var" ? kj.constvars.indexOf(a) : -1;
       if (constant >= 0) return { invariant: s.known.consts[constant]! };
       return { invariant: undefined };
     });
     const perIteration = where(residuals.map((r) => r.invariant === undefined));
+    const computed = perIteration.filter((r) => residuals[r]!.forwarded === undefined);
     const knownBody = reorder(s.known, range(0, kj.invars.length), [
       ...range(0, s.nKnownOuts),
-      ...perIteration.map((r) => s.nKnownOuts + r),
+      ...computed.map((r) => s.nKnownOuts + r),
     ]);
     const kOuts = bind(scanP, knownIns, { ...p, jaxpr: knownBody, numConsts: kc, numCarry: kk });
-    const stackedRes = kOuts.slice(s.nKnownOuts);
+    let c = s.nKnownOuts;
+    const stackedRes = perIteration.map((r) => residuals[r]!.forwarded ?? kOuts[c++]!);
     // the unknown body's inputs are (residuals, unknown c, k, x); as a scan: (invariant residuals, c), k, (stacked
     // residuals, x)
     const nRes = residuals.length;

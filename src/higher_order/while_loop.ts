@@ -3,10 +3,10 @@
 // is a GradientError, as in JAX, since the trip count is unknown until it runs and nothing stores per-iteration values.
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../core/aval.js";
-import { isFloat } from "../core/dtype.js";
+import { allocateFilledLater, isFloat, type TypedArray } from "../core/dtype.js";
 import { DTypeError, GradientError, ShapeError } from "../core/errors.js";
-import type { Tensor } from "../core/tensor.js";
-import type { ClosedJaxpr, Primitive } from "../ir/jaxpr.js";
+import { Tensor } from "../core/tensor.js";
+import type { BodyCompiler, ClosedJaxpr, Primitive } from "../ir/jaxpr.js";
 import { dceJaxpr, pruneInputs } from "../ir/passes/dce.js";
 import { bind } from "../ir/trace.js";
 import { batchedAt, batchSize } from "../primitives/batching.js";
@@ -25,7 +25,8 @@ import {
   zerosLike,
 } from "../primitives/index.js";
 import { asFunction, batchJaxpr, jvpJaxpr, partialEvalJaxpr, traceClosed } from "../transforms/jaxpr_rules.js";
-import { formatNested, insertInputs, range, reorder, runBody, union, where } from "./bodies.js";
+import { formatNested, insertInputs, range, reorder, union, where } from "./bodies.js";
+import { eagerCompiler } from "./jit_call.js";
 import { sampleFloatJaxpr } from "./testing.js";
 
 export interface WhileParams {
@@ -48,6 +49,34 @@ const split = <T>(xs: readonly T[], p: WhileParams) =>
 
 const list = (xs: readonly ShapedArray[]) => `(${xs.map(String).join(", ")})`;
 
+/**
+ * How a while runs with its jaxprs compiled: the predicate written into one byte, the body's generated code writing
+ * the next carry into the buffer the previous one did not use.
+ */
+function whileRunner(p: WhileParams, outAvals: ShapedArray[], c: BodyCompiler): (args: Tensor[]) => Tensor[] {
+  const condStep = c.into(p.cond);
+  const bodyStep = c.into(p.body);
+  return (args) => {
+    const [cc, bc, init] = split(args, p);
+    const pred = new Uint8Array(1);
+    const condIns = [...cc.map((x) => x._data!), ...init.map((x) => x._data!)];
+    const bodyIns = [...bc.map((x) => x._data!), ...init.map((x) => x._data!)];
+    const [nCC, nBC] = [cc.length, bc.length];
+    let bufs: TypedArray[][] | undefined;
+    for (let t = 0; ; t++) {
+      condStep(condIns, [pred]);
+      if (!pred[0]) {
+        if (t === 0) return init;
+        return outAvals.map((a, k) => Tensor._of(condIns[nCC + k]!, a.shape, a.dtype));
+      }
+      bufs ??= [0, 1].map(() => outAvals.map((a) => allocateFilledLater(a.dtype, a.size)));
+      const out = bufs[t & 1]!;
+      bodyStep(bodyIns, out);
+      for (let k = 0; k < out.length; k++) condIns[nCC + k] = bodyIns[nBC + k] = out[k]!;
+    }
+  };
+}
+
 export const whileP: Primitive<WhileParams> = definePrimitiveN<WhileParams>({
   name: "while",
   abstractEval: (avals, p) => {
@@ -65,12 +94,8 @@ export const whileP: Primitive<WhileParams> = definePrimitiveN<WhileParams>({
       return E.left(new DTypeError(`while: cond must return one bool scalar, got ${list(out)}`));
     return E.right(carry);
   },
-  impl: (args, p) => {
-    const [cc, bc, init] = split(args, p);
-    let carry = init;
-    while (runBody(p.cond, [...cc, ...carry], true)[0]!.item()) carry = runBody(p.body, [...bc, ...carry], true);
-    return carry;
-  },
+  impl: (args, p, outAvals) => whileRunner(p, outAvals, eagerCompiler())(args),
+  runner: whileRunner,
   adFamily: "rule",
   jvp: (tangents, primals, _outs, params) => whileP.jvpFull!(primals, tangents, params)[1],
   // a while over (carry, tangents of the carries that have one: a fixpoint over the body's JVP)

@@ -131,6 +131,19 @@ export interface SimplifyCtx {
   splat(a: Atom): number | undefined;
 }
 
+/**
+ * Compiled forms of jaxprs, for primitives that run jaxprs they carry (loops, cond): jit provides its compiler (in its
+ * float32 mode), eager execution the same with exact rounding.
+ */
+export interface BodyCompiler {
+  /** `j` as a function of tensors. */
+  call(j: ClosedJaxpr): (args: readonly Tensor[]) => Tensor[];
+  /** `j` taking its inputs' data and writing its outputs into the buffers given (no allocation of its own results). */
+  into(j: ClosedJaxpr): (ins: readonly TypedArray[], outs: readonly TypedArray[]) => void;
+  /** The generated source of `j` (what `jit(f).lower` shows for a body). */
+  source(j: ClosedJaxpr): string;
+}
+
 /** Where a primitive that carries jaxprs keeps them in its params, so every pass can walk into them. */
 export interface SubJaxprs<P> {
   /** The closed jaxprs of these params, in a fixed order. */
@@ -190,6 +203,11 @@ export interface Primitive<P = unknown> {
    * jaxprs shrunk to match (loops: a fixpoint over carries). Without it DCE keeps every output of a live equation.
    */
   dce?(e: Eqn<P>, used: readonly boolean[]): Eqn<P>;
+  /**
+   * Optional: how it runs with its jaxprs compiled (a loop calls its body's generated code every iteration, with
+   * carries in buffers it alternates); jit's generated code calls the function this returns, once per equation.
+   */
+  runner?(params: P, outAvals: ShapedArray[], compiler: BodyCompiler): (args: Tensor[]) => Tensor[];
   /** Reverse mode through it is a GradientError (while): the registry laws check that instead of a VJP. */
   readonly forwardOnly?: boolean;
   /** Code generation for jit's fused loops and eager's generated kernels; its fields give the fusion class. */
