@@ -75,21 +75,35 @@ function scanRunner(p: ScanParams, outAvals: ShapedArray[], c: BodyCompiler): (a
       kAvals.map((a) => allocateFilledLater(a.dtype, a.size)),
     ];
     const xs = args.slice(nC + nK).map((x) => x._data!);
+    // the argument lists are filled in place: consts, carry, then the rows of each iteration of a step
+    const argsOf = (k: number) => {
+      const A: TypedArray[] = [...args.slice(0, nC + nK).map((x) => x._data!), ...Array(k * nX)];
+      return { A, O: [...bufs[0]!, ...Array(k * ys.length)] as TypedArray[] };
+    };
+    const lists = [argsOf(u), u > 1 ? argsOf(1) : undefined];
+    let [carryAt, last] = [0, lists[0]!.A];
     const run = (body: typeof step, k: number, t: number) => {
-      const A: TypedArray[] = [...args.slice(0, nC).map((x) => x._data!), ...current];
-      const O: TypedArray[] = [...bufs[t & 1]!];
+      const { A, O } = lists[k === u ? 0 : 1]!;
+      for (let j = 0; j < nK; j++) {
+        A[nC + j] = last[nC + j]!;
+        O[j] = bufs[carryAt]![j]!;
+      }
       for (let s = 0; s < k; s++) {
         const i = reverse ? n - 1 - (t + s) : t + s;
-        for (let j = 0; j < nX; j++) A.push(xs[j]!.subarray(i * xSizes[j]!, (i + 1) * xSizes[j]!));
-        for (let j = 0; j < ys.length; j++) O.push(ys[j]!.subarray(i * ySizes[j]!, (i + 1) * ySizes[j]!));
+        for (let j = 0; j < nX; j++) A[nC + nK + s * nX + j] = xs[j]!.subarray(i * xSizes[j]!, (i + 1) * xSizes[j]!);
+        for (let j = 0; j < ys.length; j++)
+          O[nK + s * ys.length + j] = ys[j]!.subarray(i * ySizes[j]!, (i + 1) * ySizes[j]!);
       }
       body(A, O);
-      current = O.slice(0, nK);
+      // the carry just written is read next; the other buffer is written next
+      for (let j = 0; j < nK; j++) A[nC + j] = O[j]!;
+      last = A;
+      carryAt ^= 1;
     };
-    let current: TypedArray[] = carry.map((x) => x._data!);
     let t = 0;
     for (; t + u <= n; t += u) run(stepU, u, t);
     for (; t < n; t++) run(step, 1, t);
+    const current = last.slice(nC, nC + nK);
     return [...current.map((d, k) => Tensor._of(d, kAvals[k]!.shape, kAvals[k]!.dtype)), ...wrapYs()];
   };
 }
