@@ -1,0 +1,76 @@
+// Loops under jit are loops in the generated code: the program and its source do not grow with the trip count, and
+// the body's generated code writes carries and ys into the buffers the loop passes.
+import { describe, expect, it } from "vitest";
+import { grad, jit, lax, makeJaxpr, np, type Tensor, valueAndGrad } from "../../src/index.js";
+
+const W = np.array([
+  [0.5, -0.25],
+  [0.125, 0.75],
+]);
+/** An Elman-style recurrence over T steps, summed: the shape of every RNN. */
+const rnn = (w: Tensor, xs: Tensor) =>
+  np.sum(
+    lax.scan(
+      (h: Tensor, x: Tensor) => {
+        const h2 = np.tanh(np.matmul(h, w).add(x));
+        return [h2, h2] as const;
+      },
+      np.zeros([2], w.dtype),
+      xs,
+    )[1] as Tensor,
+  );
+const fori = (x: Tensor, n: number) => lax.foriLoop(0, n, (_i: Tensor, v: Tensor) => np.sin(v).mul(x), x);
+
+describe("compiled loops do not grow with the trip count", () => {
+  it("scan: the jaxpr of jit(valueAndGrad) and its generated source are the same size for T = 10 and 1000", () => {
+    const sizes = [10, 1000].map((T) => {
+      const xs = np.ones([T, 2]).mul(0.1);
+      const lowered = jit(valueAndGrad(rnn)).lower(W, xs);
+      const text = String(lowered.jaxpr);
+      return {
+        eqns: lowered.jaxpr.jaxpr.eqns.length,
+        source: lowered.source.replace(/\d+(\.\d+)?(e-?\d+)?/g, "N").length,
+        text,
+      };
+    });
+    expect(sizes[1]!.eqns).toBe(sizes[0]!.eqns);
+    expect(sizes[1]!.source).toBe(sizes[0]!.source);
+    expect(sizes[0]!.text).toContain("scan[");
+    expect(sizes[0]!.text).toContain("reverse=True");
+  });
+
+  it("foriLoop with JS bounds: makeJaxpr(grad) has the same equations for 5 and 5000 steps", () => {
+    const count = (n: number) => makeJaxpr(grad((x: Tensor) => fori(x, n)))(0.5).jaxpr.eqns.length;
+    expect(count(5000)).toBe(count(5));
+  });
+
+  it("the generated source contains the loop body once, writing into the buffers it is given", () => {
+    const { source } = jit(valueAndGrad(rnn)).lower(W, np.ones([50, 2]));
+    expect(source).toMatch(/\/\/ scan \(equation \d+\), jaxpr 0\n/);
+    expect(source).toContain("function run(A, O)");
+    expect(source).toContain("Math.tanh");
+  });
+
+  it("compiled loop values equal the JS reference (float64 recurrence)", () => {
+    const w = np.array(
+      [
+        [0.5, -0.25],
+        [0.125, 0.75],
+      ],
+      "float64",
+    );
+    const xs = np.array(
+      Array.from({ length: 40 }, (_, t) => [Math.sin(t), Math.cos(0.5 * t)]),
+      "float64",
+    );
+    const wv = w.toArray() as number[][];
+    const xv = xs.toArray() as number[][];
+    let h = [0, 0];
+    let total = 0;
+    for (const x of xv) {
+      h = [0, 1].map((j) => Math.tanh(h[0]! * wv[0]![j]! + h[1]! * wv[1]![j]! + x[j]!));
+      total += h[0]! + h[1]!;
+    }
+    expect(jit(rnn)(w, xs).item()).toBeCloseTo(total, 12);
+  });
+});
