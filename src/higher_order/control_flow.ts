@@ -1,13 +1,14 @@
 // The user-level control flow of lax: cond, switch, whileLoop, foriLoop, scan and map. Each traces the user's
 // functions into closed jaxprs for the operands' types, checks that branches and carries agree (naming the leaf when
 // not), and binds one primitive (cond, while, scan) whose rules make it work under every transform.
+import * as E from "fp-ts/Either";
 import { ShapedArray } from "../core/aval.js";
 import { isFloat } from "../core/dtype.js";
 import { DTypeError, ShapeError, TracegradError } from "../core/errors.js";
 import { anything, array, bool, count, fn } from "../core/params.js";
 import type { Tensor } from "../core/tensor.js";
 import { flatten, leafPaths, numLeaves, type TreeDef, unflatten } from "../core/tree.js";
-import { guard, options, rest } from "../core/validate.js";
+import { guard, options, type Param, rest } from "../core/validate.js";
 import { Tracer } from "../ir/trace.js";
 import { add, convertElementType, lt, ne, scalar } from "../primitives/index.js";
 import { flattenTensors, fnName, leafTensor } from "../transforms/flat.js";
@@ -170,14 +171,20 @@ function branchesOf(op: string, index: Tensor, fns: AnyFn[], names: string[], op
   return unflatten(traced[0]!.outTree, condFlat(index, branches, [...hoisted, ...xs]));
 }
 
+/** Iterations per compiled loop trip: a count, or a boolean (true: all of them; false: one), as JAX's `unroll`. */
+const unrollParam: Param<number | boolean> = {
+  ...count("unroll"),
+  check: (v, at) => (typeof v === "boolean" ? E.right(v) : count("unroll").check(v, at)),
+};
+
 /** scan's options. */
 export interface ScanOptions {
   /** The trip count, needed when `xs` is null. */
   length?: number;
   /** Iterate from the last element to the first (ys still line up with xs). */
   reverse?: boolean;
-  /** Iterations per loop trip in compiled code (results do not depend on it). */
-  unroll?: number;
+  /** Iterations per loop trip in compiled code (results do not depend on it); `true` unrolls fully, as JAX. */
+  unroll?: number | boolean;
 }
 
 /**
@@ -194,7 +201,7 @@ export const scan: <C, X, Y>(f: (carry: C, x: X) => readonly [C, Y], init: C, xs
       fn(),
       anything("init", "pytree"),
       anything("xs", "pytree"),
-      options({ length: count("length"), reverse: bool("reverse"), unroll: count("unroll") }),
+      options({ length: count("length"), reverse: bool("reverse"), unroll: unrollParam }),
     ],
     (f: AnyFn, init: unknown, xs: unknown, opts: ScanOptions) => scanImpl("lax.scan", f, init, xs, opts),
   ) as never;
@@ -233,7 +240,7 @@ function scanImpl(op: string, f: AnyFn, init: unknown, xsTree: unknown, opts: Sc
   const outs = scanFlat(body.jaxpr, body.hoisted, init2, xs, {
     length,
     reverse: opts.reverse ?? false,
-    unroll: Math.max(1, opts.unroll ?? 1),
+    unroll: opts.unroll === true ? Math.max(1, length) : Math.max(1, Number(opts.unroll ?? 1)),
   });
   const nc = first.avals.length;
   return [unflatten(first.tree, outs.slice(0, nc)), unflatten(second.tree, outs.slice(nc))];
@@ -298,11 +305,11 @@ export const foriLoop: <C>(
   upper: unknown,
   bodyFn: (i: Tensor, val: C) => C,
   initVal: C,
-  opts?: { unroll?: number },
+  opts?: { unroll?: number | boolean },
 ) => C = guard(
   "lax.foriLoop",
-  [array("lower"), array("upper"), fn("bodyFn"), anything("initVal", "pytree"), options({ unroll: count("unroll") })],
-  (lower: unknown, upper: unknown, bodyFn: AnyFn, init: unknown, opts: { unroll?: number }) => {
+  [array("lower"), array("upper"), fn("bodyFn"), anything("initVal", "pytree"), options({ unroll: unrollParam })],
+  (lower: unknown, upper: unknown, bodyFn: AnyFn, init: unknown, opts: { unroll?: number | boolean }) => {
     const op = "lax.foriLoop";
     const bound = (v: unknown, name: string): Tensor | number => {
       if (typeof v === "number") {
