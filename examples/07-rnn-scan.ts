@@ -1,0 +1,332 @@
+// 07 — a character-level recurrent network trained with `lax.scan`, on this repository's README.
+//
+// Data: README.md, read at run time. Code blocks and table rows are skipped, the prose is
+// lowercased, apostrophes, backticks and asterisks are dropped, every character outside
+// " abcdefghijklmnopqrstuvwxyz.," becomes a space and runs of spaces collapse to one: a vocabulary
+// of V = 29 characters. The first 90 % is the training text, the last 10 % the validation text.
+//
+// Model: an Elman RNN with tanh, hidden size H, run over a window of T characters:
+//   h_t = tanh(x_t·Wx + h_{t−1}·Wh + b),   logits_t = h_t·Wy + by,   h_0 = 0
+// where x_t is the one-hot of character t. The recurrence is ONE `lax.scan` over the time axis:
+// the carry is h, the per-step output h_t is stacked into ys [T, B, H]. The parts that do not
+// depend on h are batched outside the loop: x·Wx + b for every step before it (one matmul), the
+// output layer and the softmax after it (one matmul over all T·B hidden states).
+// Loss: mean cross-entropy of the next-character prediction over all steps and windows,
+//   L = −mean_{t,b} log softmax(logits_t)[c_{t+1}]
+// whose value at initialisation is about ln V = 3.37 (a uniform guess).
+//
+// Training: Adam, written with `tree.map` on the parameter pytree { wx, wh, b, wy, by }:
+//   m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,  θ ← θ − η·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)
+// The whole step — forward scan, reverse-mode gradient through the scan (which stores the
+// per-step residuals and runs a reverse scan), and the Adam update — is one `jit` function,
+// called on random windows drawn with a seeded PRNG.
+//
+// What it demonstrates about structured control flow:
+//   - the jaxpr of the loss has the same number of equations for T = 8 and T = 64: the body is
+//     traced once, so trace and compile time do not grow with the sequence length (unlike a JS
+//     loop, which jit would unroll into T copies of the body); the script prints the first call's
+//     time (trace + optimise + compile) and the steady steps per second;
+//   - the gradient through `lax.scan` equals the gradient of the same RNN written as a JS loop;
+//   - sampling is a second scan whose carry feeds each sampled character back in (Gumbel-max
+//     sampling at temperature τ: argmax(logits/τ + Gumbel noise), with the noise from the PRNG).
+//
+// It checks the above, that the validation loss starts near ln V and ends below 0.6·ln V
+// (exit code 1 if not), and writes the loss curve to examples/out/07-loss.svg.
+//
+// Run: npx tsx examples/07-rnn-scan.ts
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { grad, jit, lax, makeJaxpr, nn, np, type Tensor, tree, valueAndGrad } from "tracegrad";
+import { gaussianFrom, mulberry32 } from "./lib/random.js";
+
+let failures = 0;
+function check(ok: boolean, what: string, detail: string): void {
+  console.log(`${ok ? "ok  " : "FAIL"} ${what}${detail ? ` (${detail})` : ""}`);
+  if (!ok) failures++;
+}
+
+// ── Seeded PRNG (mulberry32) and Gaussian samples (Box–Muller) ─────────────────────────────────
+const rand = mulberry32(20240707);
+const randn = gaussianFrom(rand);
+
+// ── Text: README.md's prose, on a 29-character alphabet ────────────────────────────────────────
+const here = dirname(fileURLToPath(import.meta.url));
+const alphabet = " abcdefghijklmnopqrstuvwxyz.,";
+const V = alphabet.length;
+function prose(markdown: string): string {
+  let inCode = false;
+  const lines: string[] = [];
+  for (const line of markdown.split("\n")) {
+    if (line.startsWith("```")) inCode = !inCode;
+    else if (!inCode && !line.trimStart().startsWith("|")) lines.push(line);
+  }
+  let text = "";
+  for (const ch of lines.join(" ").toLowerCase().replace(/['`*]/g, "")) {
+    const c = alphabet.includes(ch) ? ch : " ";
+    if (c !== " " || !text.endsWith(" ")) text += c;
+  }
+  return text.trim();
+}
+const text = prose(readFileSync(join(here, "..", "README.md"), "utf8"));
+const ids = Int32Array.from(text, (c) => alphabet.indexOf(c));
+const split = Math.floor(0.9 * ids.length);
+const trainIds = ids.subarray(0, split);
+const validIds = ids.subarray(split);
+console.log(
+  `text: README.md prose, ${ids.length} characters (${trainIds.length} train, ${validIds.length} validation)`,
+);
+console.log(`  "${text.slice(0, 96)}…"`);
+
+// ── Model ──────────────────────────────────────────────────────────────────────────────────────
+type Params = { wx: Tensor; wh: Tensor; b: Tensor; wy: Tensor; by: Tensor };
+const H = 96; // hidden units
+const T = 64; // window length (characters predicted per window)
+const B = 32; // windows per batch
+
+/** An f32[rows, cols] tensor of N(0, std²) samples from the seeded PRNG. */
+const normal = (rows: number, cols: number, std: number): Tensor =>
+  np.reshape(np.array(Float32Array.from({ length: rows * cols }, () => std * randn())), [rows, cols]);
+// One-hot inputs select one row of wx, so its rows get unit-order entries; wh and wy are 1/√H.
+let params: Params = {
+  wx: normal(V, H, 0.5),
+  wh: normal(H, H, 1 / Math.sqrt(H)),
+  b: np.zeros([H]),
+  wy: normal(H, V, 1 / Math.sqrt(H)),
+  by: np.zeros([V]),
+};
+
+/** One step of the recurrence, on pre-projected inputs xw = x·Wx + b: f32[B, H]. */
+const cell = (p: Params, h: Tensor, xw: Tensor): Tensor => nn.tanh(xw.add(np.matmul(h, p.wh)));
+
+/** Hidden states h_1 … h_T, f32[T, B, H], for one-hot inputs x: f32[T, B, V]; one scan over time. */
+const hiddenStates = (p: Params, x: Tensor): Tensor => {
+  const xw = np.matmul(x, p.wx).add(p.b); // every step's input projection, before the loop
+  const h0 = np.zeros([x.shape[1]!, H]);
+  const [, hs] = lax.scan(
+    (h: Tensor, xwt: Tensor) => {
+      const h2 = cell(p, h, xwt);
+      return [h2, h2];
+    },
+    h0,
+    xw,
+  );
+  return hs;
+};
+
+/** Mean cross-entropy of logits f32[T, B, V] against target characters i32[T, B]. */
+const crossEntropy = (logits: Tensor, targets: Tensor): Tensor =>
+  np
+    .sum(nn.oneHot(targets, V).mul(nn.logSoftmax(logits)), { axis: -1 })
+    .mean()
+    .neg();
+/** The loss of a batch of windows, i32[T + 1, B] (time-major): inputs are steps 0…T−1, targets 1…T. */
+const loss = (p: Params, windows: Tensor): Tensor => {
+  const n = windows.shape[0]! - 1;
+  const hs = hiddenStates(p, nn.oneHot(windows.slice([0, n]), V));
+  return crossEntropy(np.matmul(hs, p.wy).add(p.by), windows.slice([1, n + 1]));
+};
+/** The same loss with the recurrence as a JS loop (traced step by step: T copies of the body). */
+const lossUnrolled = (p: Params, windows: Tensor): Tensor => {
+  const n = windows.shape[0]! - 1;
+  const xw = np.matmul(nn.oneHot(windows.slice([0, n]), V), p.wx).add(p.b);
+  let h = np.zeros([windows.shape[1]!, H]);
+  const hs: Tensor[] = [];
+  for (let t = 0; t < n; t++) hs.push((h = cell(p, h, xw.slice(t))));
+  return crossEntropy(np.matmul(np.stack(hs), p.wy).add(p.by), windows.slice([1, n + 1]));
+};
+
+/** `count` windows of `len` characters from `source` at seeded random offsets, as i32[len, count]. */
+function windowsFrom(source: Int32Array, len: number, count: number): Tensor {
+  const out = new Int32Array(len * count);
+  for (let b = 0; b < count; b++) {
+    const start = Math.floor(rand() * (source.length - len));
+    for (let t = 0; t < len; t++) out[t * count + b] = source[start + t]!;
+  }
+  return np.reshape(np.array(out), [len, count]);
+}
+
+// ── Checks on the scan before training ─────────────────────────────────────────────────────────
+// The loss's jaxpr holds one `scan` equation whatever the window length: same size for T = 8 and 64.
+const eqnCount = (len: number) => makeJaxpr(loss)(params, windowsFrom(trainIds, len + 1, 2)).jaxpr.eqns.length;
+const [eqns8, eqns64] = [eqnCount(8), eqnCount(64)];
+check(eqns8 === eqns64, "the loss's jaxpr does not grow with T", `${eqns8} equations for T = 8, ${eqns64} for T = 64`);
+// Reverse mode through the scan equals reverse mode through the JS loop.
+{
+  const w = windowsFrom(trainIds, 13, 4);
+  const [gScan, gLoop] = [grad(loss)(params, w), grad(lossUnrolled)(params, w)];
+  const diffs = (tree.leaves(tree.map((a: Tensor, b: Tensor) => np.max(np.abs(a.sub(b))), gScan, gLoop)) as Tensor[])
+    .map(Number)
+    .reduce((a, b) => Math.max(a, b));
+  const scale = (tree.leaves(tree.map((a: Tensor) => np.max(np.abs(a)), gScan)) as Tensor[])
+    .map(Number)
+    .reduce((a, b) => Math.max(a, b));
+  check(diffs <= 1e-4 * scale, "grad through lax.scan = grad through a JS loop", `max |Δ| ${diffs.toExponential(2)}`);
+}
+
+// ── Training: Adam, one jitted step ────────────────────────────────────────────────────────────
+const steps = 400;
+const lr = 0.01;
+const [beta1, beta2, eps] = [0.9, 0.999, 1e-8];
+
+const step = jit((p: Params, m: Params, v: Params, t: Tensor, windows: Tensor) => {
+  const [l, g] = valueAndGrad(loss)(p, windows);
+  const m2 = tree.map((mi: Tensor, gi: Tensor) => mi.mul(beta1).add(gi.mul(1 - beta1)), m, g) as Params;
+  const v2 = tree.map((vi: Tensor, gi: Tensor) => vi.mul(beta2).add(gi.mul(gi).mul(1 - beta2)), v, g) as Params;
+  const c1 = np.subtract(1, np.power(beta1, t)); // bias corrections 1 − βᵗ
+  const c2 = np.subtract(1, np.power(beta2, t));
+  const update = (pi: Tensor, mi: Tensor, vi: Tensor) =>
+    pi.sub(
+      mi
+        .div(c1)
+        .mul(lr)
+        .div(np.sqrt(vi.div(c2)).add(eps)),
+    );
+  return { params: tree.map(update, p, m2, v2) as Params, m: m2, v: v2, loss: l };
+});
+const evalLoss = jit(loss);
+// A fixed validation batch: 64 windows of the held-out text.
+const validWindows = windowsFrom(validIds, T + 1, 64);
+
+let m = tree.map((x: Tensor) => np.zerosLike(x), params) as Params;
+let v = tree.map((x: Tensor) => np.zerosLike(x), params) as Params;
+const trainLosses: number[] = [];
+const validLosses: [number, number][] = [];
+const lnV = Math.log(V);
+const nParams = (tree.leaves(params) as Tensor[]).reduce((s, t) => s + t.size, 0);
+console.log(`Elman RNN: vocabulary ${V}, hidden ${H}, ${nParams} parameters; windows of ${T}, batch ${B}`);
+console.log(`Adam, learning rate ${lr}, ${steps} steps; ln V = ${lnV.toFixed(4)}`);
+const initialValid = Number(evalLoss(params, validWindows));
+validLosses.push([0, initialValid]);
+console.log(`step    0  validation loss ${initialValid.toFixed(4)}`);
+
+let firstMs = 0;
+let restMs = 0;
+for (let i = 1; i <= steps; i++) {
+  const windows = windowsFrom(trainIds, T + 1, B);
+  const t0 = performance.now();
+  const r = step(params, m, v, np.array(i), windows);
+  [params, m, v] = [r.params, r.m, r.v];
+  const l = Number(r.loss);
+  if (i === 1) firstMs = performance.now() - t0;
+  else restMs += performance.now() - t0;
+  trainLosses.push(l);
+  if (i % 50 === 0) {
+    const vl = Number(evalLoss(params, validWindows));
+    validLosses.push([i, vl]);
+    const recent = trainLosses.slice(-50).reduce((a, b) => a + b) / 50;
+    console.log(
+      `step ${String(i).padStart(4)}  train loss ${recent.toFixed(4)} (mean of last 50)  validation loss ${vl.toFixed(4)}`,
+    );
+  }
+}
+console.log(
+  `first step (trace + compile + run) ${firstMs.toFixed(0)} ms; then ${((steps - 1) / (restMs / 1000)).toFixed(1)} steps/s (${(restMs / (steps - 1)).toFixed(1)} ms/step)`,
+);
+
+const finalValid = validLosses.at(-1)![1];
+check(
+  Math.abs(initialValid - lnV) < 0.25,
+  "initial validation loss ≈ ln V",
+  `${initialValid.toFixed(3)} vs ${lnV.toFixed(3)}`,
+);
+check(
+  Number.isFinite(finalValid) && finalValid < 0.6 * lnV,
+  "final validation loss < 0.6·ln V",
+  `${finalValid.toFixed(3)} < ${(0.6 * lnV).toFixed(3)}`,
+);
+
+// ── Sampling: a scan that feeds each sampled character back in ─────────────────────────────────
+// Gumbel-max: argmax(logits/τ + g) with g = −log(−log u), u ~ U(0, 1), draws from softmax(logits/τ).
+// The noise for every step is drawn up front from the seeded PRNG and scanned over as xs.
+const temperature = 0.6;
+const sampleLength = 240;
+const sample = jit((p: Params, primeIds: Tensor, gumbel: Tensor) => {
+  // Run the prime through the network (a scan over its characters), then sample.
+  const hs = hiddenStates(p, nn.oneHot(primeIds.reshape([-1, 1]), V)); // batch of one
+  const h0 = hs.slice(-1); // f32[1, H]
+  const last = primeIds.slice(-1).reshape([1]);
+  const [, out] = lax.scan(
+    ([h, c]: [Tensor, Tensor], g: Tensor): [[Tensor, Tensor], Tensor] => {
+      const h2 = cell(p, h, np.matmul(nn.oneHot(c, V), p.wx).add(p.b));
+      const logits = np.matmul(h2, p.wy).add(p.by);
+      const next = np.argmax(logits.div(temperature).add(g), { axis: -1 });
+      return [[h2, next], next];
+    },
+    [h0, last],
+    gumbel,
+  );
+  return out.reshape([-1]);
+});
+const prime = "the ";
+const gumbel = np.reshape(
+  np.array(Float32Array.from({ length: sampleLength * V }, () => -Math.log(-Math.log(1 - rand())))),
+  [sampleLength, 1, V],
+);
+const sampledIds = sample(params, np.array(Int32Array.from(prime, (c) => alphabet.indexOf(c))), gumbel);
+const sampled = prime + Array.from(sampledIds.toTypedArray(), (k) => alphabet[k]).join("");
+console.log(`sample (temperature ${temperature}, primed with "${prime}"):`);
+console.log(`  "${sampled}"`);
+// A trained model writes mostly words of the text: check that most sampled words occur in it.
+const vocabulary = new Set(text.split(/[ .,]+/));
+const words = sampled.split(/[ .,]+/).slice(1, -1);
+const known = words.filter((w) => vocabulary.has(w)).length / words.length;
+check(known > 0.5, "most sampled words are words of the README", `${(100 * known).toFixed(0)} % of ${words.length}`);
+
+// ── SVG output (hand-written, no dependencies) ─────────────────────────────────────────────────
+const fmt = (x: number) => (Math.abs(x) < 1e-9 ? "0" : Number(x.toPrecision(3)).toString());
+function ticks(lo: number, hi: number, target = 6): number[] {
+  const raw = (hi - lo) / target;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const s = [1, 2, 5, 10].map((k) => k * mag).find((k) => k >= raw)!;
+  const out: number[] = [];
+  for (let x = Math.ceil(lo / s) * s; x <= hi + 1e-9 * s; x += s) out.push(x);
+  return out;
+}
+function lossSvg(train: number[], valid: [number, number][]): string {
+  const [W, H] = [640, 400];
+  const mg = { left: 64, right: 20, top: 36, bottom: 52 };
+  const [pw, ph] = [W - mg.left - mg.right, H - mg.top - mg.bottom];
+  const yMax = Math.max(lnV, ...train, ...valid.map(([, y]) => y)) * 1.05;
+  const sx = (s: number) => mg.left + (s / train.length) * pw;
+  const sy = (y: number) => mg.top + ph - (y / yMax) * ph;
+  let s = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">\n`;
+  s += `<rect width="${W}" height="${H}" fill="white"/>\n`;
+  s += `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">Character-level RNN on README.md: cross-entropy per character</text>\n`;
+  for (const t of ticks(0, yMax)) {
+    s += `<line x1="${mg.left}" x2="${mg.left + pw}" y1="${sy(t)}" y2="${sy(t)}" stroke="#e4e4e4"/>\n`;
+    s += `<text x="${mg.left - 6}" y="${sy(t) + 4}" text-anchor="end">${fmt(t)}</text>\n`;
+  }
+  for (const t of ticks(0, train.length)) {
+    s += `<line x1="${sx(t)}" x2="${sx(t)}" y1="${mg.top + ph}" y2="${mg.top + ph + 5}" stroke="black"/>\n`;
+    s += `<text x="${sx(t)}" y="${mg.top + ph + 18}" text-anchor="middle">${t}</text>\n`;
+  }
+  s += `<line x1="${mg.left}" y1="${mg.top}" x2="${mg.left}" y2="${mg.top + ph}" stroke="black"/>\n`;
+  s += `<line x1="${mg.left}" y1="${mg.top + ph}" x2="${mg.left + pw}" y2="${mg.top + ph}" stroke="black"/>\n`;
+  s += `<line x1="${mg.left}" x2="${mg.left + pw}" y1="${sy(lnV)}" y2="${sy(lnV)}" stroke="#999" stroke-dasharray="5 4"/>\n`;
+  s += `<text x="${mg.left + pw - 4}" y="${sy(lnV) - 5}" text-anchor="end" fill="#666">ln V (uniform guess)</text>\n`;
+  const trainPts = train.map((y, i) => `${sx(i + 1).toFixed(1)},${sy(y).toFixed(1)}`).join(" ");
+  s += `<polyline points="${trainPts}" fill="none" stroke="#1f77b4" stroke-width="1.2" stroke-opacity="0.8"/>\n`;
+  const validPts = valid.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(" ");
+  s += `<polyline points="${validPts}" fill="none" stroke="#d95f02" stroke-width="2"/>\n`;
+  for (const [x, y] of valid)
+    s += `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3.5" fill="#d95f02"/>\n`;
+  const lx = mg.left + pw - 190;
+  s += `<line x1="${lx}" x2="${lx + 24}" y1="${mg.top + 56}" y2="${mg.top + 56}" stroke="#1f77b4" stroke-width="2"/>\n`;
+  s += `<text x="${lx + 30}" y="${mg.top + 60}">training batch loss</text>\n`;
+  s += `<line x1="${lx}" x2="${lx + 24}" y1="${mg.top + 76}" y2="${mg.top + 76}" stroke="#d95f02" stroke-width="2"/>\n`;
+  s += `<text x="${lx + 30}" y="${mg.top + 80}">validation loss (held out)</text>\n`;
+  s += `<text x="${mg.left + pw / 2}" y="${H - 12}" text-anchor="middle">training step</text>\n`;
+  s += `<text transform="translate(18 ${mg.top + ph / 2}) rotate(-90)" text-anchor="middle">nats per character</text>\n`;
+  return `${s}</svg>\n`;
+}
+const outDir = join(here, "out");
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, "07-loss.svg"), lossSvg(trainLosses, validLosses));
+console.log(`wrote ${join("examples", "out", "07-loss.svg")}`);
+
+if (failures > 0) {
+  console.error(`07-rnn-scan: ${failures} check(s) failed`);
+  process.exit(1);
+}
+console.log("all checks passed");
