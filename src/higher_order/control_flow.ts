@@ -264,7 +264,7 @@ export const map: <X, Y>(f: (x: X) => Y, xs: X) => Y = guard(
  * Repeats `body(carry)` while `condFn(carry)` is true (JAX's lax.while_loop). Forward-mode differentiable; reverse mode
  * is a GradientError (use scan or foriLoop with JS-number bounds). Under vmap a batched predicate runs until every
  * example is done, freezing the finished ones.
- * @example lax.whileLoop((x: Tensor) => x.lt(10), (x: Tensor) => x.mul(2), np.array(1)) // Tensor(16, dtype=float32)
+ * @example lax.whileLoop((x: Tensor) => np.less(x, 10), (x: Tensor) => x.mul(2), np.array(1)) // Tensor(16, dtype=float32)
  */
 export const whileLoop: <C>(condFn: (carry: C) => unknown, bodyFn: (carry: C) => C, initVal: C) => C = guard(
   "lax.whileLoop",
@@ -290,7 +290,7 @@ function whileImpl(op: string, condFn: AnyFn, bodyFn: AnyFn, init: unknown): unk
     throw new DTypeError(
       `${op}: '${fnName(condFn)}' must return one bool scalar, got ${
         c.outTree.kind === "leaf" ? out[0]!.toString() : "a pytree"
-      }; compare with np.less, np.greater, … (and reduce with np.all or np.any)`,
+      }; compare with np.less, np.greater, … (a scalar)`,
     );
   return unflatten(carry.def, whileFlat(c.jaxpr, c.hoisted, body.jaxpr, body.hoisted, init2));
 }

@@ -163,9 +163,11 @@ export const whileP: Primitive<WhileParams> = definePrimitiveN<WhileParams>({
     const bodySplit = partialEvalJaxpr(KIND, "body", p.body, [...ukB, ...ukK]);
     const cond = reorder(condSplit.known, range(0, condSplit.known.inAvals.length), [0]);
     const body = reorder(bodySplit.known, range(0, bodySplit.known.inAvals.length), range(0, bodySplit.nKnownOuts));
+    // a carry whose initial value is known but which the body makes unknown (a zero tangent) is not the known loop's
+    const ukAll = [...ukC, ...ukB, ...ukK];
     const kOuts = bind(
       whileP,
-      known.filter((x): x is Tensor => x !== undefined),
+      known.filter((x, i): x is Tensor => x !== undefined && !ukAll[i]),
       { cond, body, condNconsts: where(ukC.map((u) => !u)).length, bodyNconsts: where(ukB.map((u) => !u)).length },
     );
     let a = 0;
