@@ -264,7 +264,8 @@ export const map: <X, Y>(f: (x: X) => Y, xs: X) => Y = guard(
  * Repeats `body(carry)` while `condFn(carry)` is true (JAX's lax.while_loop). Forward-mode differentiable; reverse mode
  * is a GradientError (use scan or foriLoop with JS-number bounds). Under vmap a batched predicate runs until every
  * example is done, freezing the finished ones.
- * @example lax.whileLoop((x: Tensor) => np.less(x, 10), (x: Tensor) => x.mul(2), np.array(1)) // Tensor(16, dtype=float32)
+ * @example lax.whileLoop((x: Tensor) => np.less(x, 10), (x: Tensor) => x.mul(2), np.array(1))
+ * // Tensor(16, dtype=float32)
  */
 export const whileLoop: <C>(condFn: (carry: C) => unknown, bodyFn: (carry: C) => C, initVal: C) => C = guard(
   "lax.whileLoop",
