@@ -87,6 +87,8 @@ export interface SetupResult {
   targets?: Target[];
   /** Printed under the table. */
   notes?: string[];
+  /** Lines printed under the table, computed from this run's medians (ms per operation, by case name). */
+  summary?: (median: (name: string) => number) => string[];
 }
 
 export interface Suite {
@@ -183,6 +185,13 @@ export async function compare(
     }
   }
   return cases.map((c, i) => summarize(c.name, samples[i]!));
+}
+
+/** The median (ms per operation) of the case named `name`; throws if there is none. */
+export function medianOf(stats: readonly Stats[], name: string): number {
+  const s = stats.find((x) => x.name === name);
+  if (!s) throw new Error(`no case named '${name}'`);
+  return s.median;
 }
 
 /** Milliseconds with 3 significant digits (at least one decimal below 100). */

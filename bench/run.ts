@@ -11,8 +11,18 @@
 // To add a benchmark: write a Suite in bench/suites/ (see harness.ts) and list it in `suites` below.
 import { execSync } from "node:child_process";
 import { setThreads, wasmKernels } from "../src/wasm/runtime.js";
-import { checkTargets, compare, machine, type Suite, type TargetResult, table, targetTable } from "./harness.js";
+import {
+  checkTargets,
+  compare,
+  machine,
+  medianOf,
+  type Suite,
+  type TargetResult,
+  table,
+  targetTable,
+} from "./harness.js";
 import { chain } from "./suites/chain.js";
+import { controlFlow } from "./suites/control-flow.js";
 import { eagerOverhead } from "./suites/eager-overhead.js";
 import { firstCall } from "./suites/first-call.js";
 import { libVersions, tfWasmInfo } from "./suites/libs.js";
@@ -32,6 +42,7 @@ const suites: Suite[] = [
   perExampleJit,
   perExampleGrads,
   ...[1, 1000, 100_000].map(eagerOverhead),
+  ...controlFlow,
 ];
 
 const argv = process.argv.slice(2);
@@ -101,7 +112,7 @@ const results: TargetResult[] = [];
 try {
   for (const suite of selected) {
     const t0 = performance.now();
-    const { cases, baseline, perItem, targets, notes } = await suite.setup();
+    const { cases, baseline, perItem, targets, notes, summary } = await suite.setup();
     const opts = { warmup: warmup ?? suite.options?.warmup ?? 5, reps: reps ?? suite.options?.reps ?? 30 };
     const stats = await compare(cases, opts);
     setThreads(undefined); // a suite may have chosen a thread count per case: the next one starts from the default
@@ -114,6 +125,7 @@ try {
     );
     for (const c of cases) if (c.note) console.log(`- ${c.name}: ${c.note}`);
     for (const n of notes ?? []) console.log(`- ${n}`);
+    for (const n of summary?.((name) => medianOf(stats, name)) ?? []) console.log(`- ${n}`);
     if (targets?.length) {
       const r = checkTargets(targets, stats);
       results.push(...r);
