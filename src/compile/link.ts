@@ -163,26 +163,29 @@ class RunSource {
    */
   kernel(e: Eqn, k: number): void {
     const outAvals = e.outs.map((v) => v.aval);
+    const params = e.params;
     const args = () => `[${e.inputs.map((a) => this.tensorOf(a)).join(", ")}]`;
+    // a primitive carrying jaxprs runs them compiled (a loop runs its body's generated code every iteration)
+    if (e.prim.runner) {
+      const bodies = e.prim.jaxprs?.get(params) ?? [];
+      this.nested.push(
+        ...bodies.map((j, b) => `// ${e.prim.name} (equation ${k}), jaxpr ${b}\n${this.compiler.source(j)}`),
+      );
+    }
     if (this.plan.placements.get(e.outs[0]!)?.kind === "view") {
       this.place(e.outs[0]!, ` // ${e.prim.name}`);
     } else if (this.plan.intoArena.has(e)) {
       const dests = e.outs.map((v) => this.place(v));
-      const [implInto, params] = [e.prim.implInto!, e.params];
-      const into = (ins: Tensor[], outs: TypedArray[]) => implInto(ins, params, outAvals, outs);
+      const implInto = e.prim.implInto;
+      const into = e.prim.runnerInto
+        ? e.prim.runnerInto(params, outAvals, this.compiler)
+        : (ins: Tensor[], outs: TypedArray[]) => implInto!(ins, params, outAvals, outs);
       this.lines.push(`K[${this.kernels.push(into) - 1}](${args()}, [${dests.join(", ")}]); // ${e.prim.name}`);
     } else {
-      const [impl, params] = [e.prim.impl, e.params];
-      // a primitive carrying jaxprs runs them compiled (a loop runs its body's generated code every iteration)
+      const impl = e.prim.impl;
       const call = e.prim.runner
         ? e.prim.runner(params, outAvals, this.compiler)
         : (ins: Tensor[]) => impl(ins, params, outAvals);
-      if (e.prim.runner) {
-        const bodies = e.prim.jaxprs?.get(params) ?? [];
-        this.nested.push(
-          ...bodies.map((j, b) => `// ${e.prim.name} (equation ${k}), jaxpr ${b}\n${this.compiler.source(j)}`),
-        );
-      }
       this.lines.push(`const r${k} = K[${this.kernels.push(call) - 1}](${args()}); // ${e.prim.name}`);
       e.outs.forEach((v, j) => this.tensor(v, `r${k}[${j}]`));
     }

@@ -58,10 +58,13 @@ export interface BufferPlan {
 
 /** `into`: the caller passes the outputs' buffers (a loop body), and fused loops write results straight into them. */
 export function planBuffers(jaxpr: Jaxpr, { steps, lastUse }: Schedule, into = false): BufferPlan {
-  // a buffer can be reused once its value is dead, if only fused loops read it (a kernel's result may alias its
-  // input's data, e.g. reshape), the caller does not get it, and no view shares it
+  // a buffer can be reused once its value is dead, if only fused loops (or kernels whose results are always fresh)
+  // read it (a kernel's result may alias its input's data, e.g. reshape), the caller does not get it, and no view
+  // shares it
   const kernelRead = new Set<Var>();
-  steps.forEach((s) => "eqn" in s && s.eqn.inputs.forEach((a) => a._tag === "Var" && kernelRead.add(a)));
+  steps.forEach(
+    (s) => "eqn" in s && !s.eqn.prim.freshOutputs && s.eqn.inputs.forEach((a) => a._tag === "Var" && kernelRead.add(a)),
+  );
   const returned = new Set(jaxpr.outs.filter((a): a is Var => a._tag === "Var"));
   const viewed = new Set<Var>();
   const staysInCall = (v: Var) => !kernelRead.has(v) && !returned.has(v) && !viewed.has(v);
@@ -85,7 +88,7 @@ export function planBuffers(jaxpr: Jaxpr, { steps, lastUse }: Schedule, into = f
         // row-major data is the same in any shape: a view, whose buffer is never reused (it is shared)
         placements.set(e.outs[0]!, { kind: "view", of: e.inputs[0] });
         viewed.add(e.outs[0]!);
-      } else if (e.prim.implInto && e.outs.every(staysInCall)) {
+      } else if ((e.prim.implInto || e.prim.runnerInto) && e.outs.every(staysInCall)) {
         // results only fused loops read: the kernel writes them into arena buffers
         intoArena.add(e);
         for (const v of e.outs) placements.set(v, arenaSlot(v));

@@ -53,9 +53,10 @@ const unstacked = (a: ShapedArray) => new ShapedArray(a.shape.slice(1), a.dtype)
 /**
  * How a scan runs with its body compiled: one call of the body's generated code per iteration (or per `unroll`
  * iterations, of a body repeated that many times), reading each x and writing each y in place by offset, and
- * alternating two buffers per carry; nothing is allocated per iteration but views.
+ * alternating two buffers per carry; nothing is allocated per iteration but views. Its results are written into
+ * `dests` when given (jit's buffers, kept across calls), else returned as new tensors; never its operands' data.
  */
-function scanRunner(p: ScanParams, outAvals: ShapedArray[], c: BodyCompiler): (args: Tensor[]) => Tensor[] {
+function scanLoop(p: ScanParams, outAvals: ShapedArray[], c: BodyCompiler) {
   const { length: n, numConsts: nC, numCarry: nK, reverse } = p;
   const nX = p.jaxpr.inAvals.length - nC - nK;
   const yAvals = p.jaxpr.outAvals.slice(nK);
@@ -65,11 +66,17 @@ function scanRunner(p: ScanParams, outAvals: ShapedArray[], c: BodyCompiler): (a
   const u = Math.max(1, Math.min(p.unroll, n));
   const step = c.into(p.jaxpr);
   const stepU = u > 1 ? c.into(unrolledBody(p, u)) : step;
-  return (args) => {
+  return (args: Tensor[], dests?: readonly TypedArray[]): Tensor[] => {
     const carry = args.slice(nC, nC + nK);
-    const ys = yAvals.map((a) => allocateFilledLater(a.dtype, a.size * n));
-    const wrapYs = () => ys.map((d, k) => Tensor._of(d, outAvals[nK + k]!.shape, outAvals[nK + k]!.dtype));
-    if (n === 0) return [...carry, ...wrapYs()];
+    const ys = dests ? dests.slice(nK) : yAvals.map((a) => allocateFilledLater(a.dtype, a.size * n));
+    const results = (final: TypedArray[]) => {
+      if (dests) {
+        final.forEach((d, k) => dests[k]!.set(d));
+        return [];
+      }
+      return [...final, ...ys].map((d, k) => Tensor._of(d, outAvals[k]!.shape, outAvals[k]!.dtype));
+    };
+    if (n === 0) return results(carry.map((x) => x._data!.slice()));
     const bufs = [
       kAvals.map((a) => allocateFilledLater(a.dtype, a.size)),
       kAvals.map((a) => allocateFilledLater(a.dtype, a.size)),
@@ -103,8 +110,7 @@ function scanRunner(p: ScanParams, outAvals: ShapedArray[], c: BodyCompiler): (a
     let t = 0;
     for (; t + u <= n; t += u) run(stepU, u, t);
     for (; t < n; t++) run(step, 1, t);
-    const current = last.slice(nC, nC + nK);
-    return [...current.map((d, k) => Tensor._of(d, kAvals[k]!.shape, kAvals[k]!.dtype)), ...wrapYs()];
+    return results(last.slice(nC, nC + nK));
   };
 }
 
@@ -162,9 +168,17 @@ export const scanP: Primitive<ScanParams> = definePrimitiveN<ScanParams>({
   },
   impl: (args, p, outAvals) =>
     memo(p.jaxpr, `run:${p.length}:${p.reverse}:${p.unroll}:${p.numConsts}:${p.numCarry}`, () =>
-      scanRunner(p, outAvals, eagerCompiler()),
+      scanLoop(p, outAvals, eagerCompiler()),
     )(args),
-  runner: scanRunner,
+  runner: (p, outAvals, c) => {
+    const loop = scanLoop(p, outAvals, c);
+    return (args) => loop(args);
+  },
+  runnerInto: (p, outAvals, c) => {
+    const loop = scanLoop(p, outAvals, c);
+    return (args, dests) => void loop(args, dests);
+  },
+  freshOutputs: true,
   adFamily: "rule",
   jvp: (tangents, primals, _outs, params) => scanP.jvpFull!(primals, tangents, params)[1],
   jvpFull: (primals, tangents, p) => {

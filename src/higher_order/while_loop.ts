@@ -66,7 +66,7 @@ function whileRunner(p: WhileParams, outAvals: ShapedArray[], c: BodyCompiler): 
     for (let t = 0; ; t++) {
       condStep(condIns, [pred]);
       if (!pred[0]) {
-        if (t === 0) return init;
+        if (t === 0) return init.map((x) => Tensor._of(x._data!.slice(), x.shape, x.dtype));
         return outAvals.map((a, k) => Tensor._of(condIns[nCC + k]!, a.shape, a.dtype));
       }
       bufs ??= [0, 1].map(() => outAvals.map((a) => allocateFilledLater(a.dtype, a.size)));
@@ -96,6 +96,7 @@ export const whileP: Primitive<WhileParams> = definePrimitiveN<WhileParams>({
   },
   impl: (args, p, outAvals) => whileRunner(p, outAvals, eagerCompiler())(args),
   runner: whileRunner,
+  freshOutputs: true,
   adFamily: "rule",
   jvp: (tangents, primals, _outs, params) => whileP.jvpFull!(primals, tangents, params)[1],
   // a while over (carry, tangents of the carries that have one: a fixpoint over the body's JVP)

@@ -208,6 +208,17 @@ export interface Primitive<P = unknown> {
    * carries in buffers it alternates); jit's generated code calls the function this returns, once per equation.
    */
   runner?(params: P, outAvals: ShapedArray[], compiler: BodyCompiler): (args: Tensor[]) => Tensor[];
+  /** Optional: as `runner`, writing every element of its results into `dests` (buffers jit keeps across calls). */
+  runnerInto?(
+    params: P,
+    outAvals: ShapedArray[],
+    compiler: BodyCompiler,
+  ): (args: Tensor[], dests: readonly TypedArray[]) => void;
+  /**
+   * Its results never share data with its operands, so a value that only such equations and fused loops read may
+   * live in a buffer jit reuses (a loop reading its stacked residuals).
+   */
+  readonly freshOutputs?: boolean;
   /** Reverse mode through it is a GradientError (while): the registry laws check that instead of a VJP. */
   readonly forwardOnly?: boolean;
   /** Code generation for jit's fused loops and eager's generated kernels; its fields give the fusion class. */
