@@ -6,9 +6,9 @@ import { Tensor } from "../core/tensor.js";
 import { flatten, type LooseArgs, type TensorTree, type TreeDef, treeDefString, unflatten } from "../core/tree.js";
 import { guard, options } from "../core/validate.js";
 import { type Float32Mode, jitP } from "../higher_order/jit_call.js";
-import { stageFlat } from "../ir/build.js";
-import { ClosedJaxpr, Jaxpr } from "../ir/jaxpr.js";
-import { atBase, bind, Tracer } from "../ir/trace.js";
+import { hoistTracers, stageFlat } from "../ir/build.js";
+import { ClosedJaxpr } from "../ir/jaxpr.js";
+import { atBase, bind } from "../ir/trace.js";
 import { flattenTensors, fnName, named, tracing } from "../transforms/flat.js";
 import { compiledSource, executable, optimized } from "./executable.js";
 import { type Entry, MISS, SignatureCache } from "./jit_cache.js";
@@ -178,16 +178,6 @@ function traceSignature(
       xs.map((x) => x.aval),
     ),
   );
-  const isTracer = traced.consts.map((c) => c instanceof Tracer);
-  const j = traced.jaxpr;
-  const closed = new ClosedJaxpr(
-    new Jaxpr(
-      j.constvars.filter((_, i) => !isTracer[i]),
-      [...j.constvars.filter((_, i) => isTracer[i]), ...j.invars],
-      j.eqns,
-      j.outs,
-    ),
-    traced.consts.filter((_, i) => !isTracer[i]),
-  );
-  return { entry: { closed, outTree: outTree! }, hoisted: traced.consts.filter((_, i) => isTracer[i]) };
+  const { closed, hoisted } = hoistTracers(traced);
+  return { entry: { closed, outTree: outTree! }, hoisted };
 }

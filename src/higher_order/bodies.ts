@@ -5,10 +5,9 @@ import type { ShapedArray } from "../core/aval.js";
 import { DTypeError, ShapeError, TracegradError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import { leafPaths, type TreeDef, treeDefEqual, treeDefString, unflatten } from "../core/tree.js";
-import { stageFlat } from "../ir/build.js";
+import { hoistTracers, stageFlat } from "../ir/build.js";
 import { evalJaxpr } from "../ir/eval.js";
 import { ClosedJaxpr, Jaxpr, Var } from "../ir/jaxpr.js";
-import { Tracer } from "../ir/trace.js";
 import { flattenTensors, fnName, tracing } from "../transforms/flat.js";
 import { runCompiled } from "./jit_call.js";
 
@@ -51,18 +50,8 @@ export function traceBody(
       avals,
     ),
   );
-  const isTracer = traced.consts.map((c) => c instanceof Tracer);
-  const j = traced.jaxpr;
-  const jaxpr = new ClosedJaxpr(
-    new Jaxpr(
-      j.constvars.filter((_, i) => !isTracer[i]),
-      [...j.constvars.filter((_, i) => isTracer[i]), ...j.invars],
-      j.eqns,
-      j.outs,
-    ),
-    traced.consts.filter((_, i) => !isTracer[i]),
-  );
-  return { jaxpr, outTree: outTree!, hoisted: traced.consts.filter((_, i) => isTracer[i]) };
+  const { closed, hoisted } = hoistTracers(traced);
+  return { jaxpr: closed, outTree: outTree!, hoisted };
 }
 
 /** `j` with its inputs and outputs picked and reordered by index (outputs may repeat or be dropped). */

@@ -3,7 +3,7 @@ import type { ShapedArray } from "../core/aval.js";
 import { TracegradError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import type { Primitive } from "./jaxpr.js";
-import { type Atom, type Eqn, Jaxpr, Lit, Var } from "./jaxpr.js";
+import { type Atom, ClosedJaxpr, type Eqn, Jaxpr, Lit, Var } from "./jaxpr.js";
 import { fullRaise, Trace, Tracer, withMain } from "./trace.js";
 
 interface Recorded {
@@ -135,4 +135,23 @@ export function stageFlat(
     },
     { dynamic: true },
   );
+}
+
+/**
+ * A staged program as a closed jaxpr whose captured tracers (values of enclosing transforms) are its leading inputs
+ * instead of constants: `hoisted` are those tracers, which the caller passes as operands (jit, loop bodies).
+ */
+export function hoistTracers(traced: { jaxpr: Jaxpr; consts: Tensor[] }): { closed: ClosedJaxpr; hoisted: Tensor[] } {
+  const isTracer = traced.consts.map((c) => c instanceof Tracer);
+  const j = traced.jaxpr;
+  const closed = new ClosedJaxpr(
+    new Jaxpr(
+      j.constvars.filter((_, i) => !isTracer[i]),
+      [...j.constvars.filter((_, i) => isTracer[i]), ...j.invars],
+      j.eqns,
+      j.outs,
+    ),
+    traced.consts.filter((_, i) => !isTracer[i]),
+  );
+  return { closed, hoisted: traced.consts.filter((_, i) => isTracer[i]) };
 }
