@@ -189,26 +189,25 @@ export const whileP: Primitive<WhileParams> = definePrimitiveN<WhileParams>({
     const [dc, db, dk] = split(dims, p);
     const avalOf = (a: Tensor, d: number | null, batched: boolean) =>
       batched ? new ShapedArray([size, ...a.shape.filter((_, i) => i !== d)], a.dtype) : a.aval;
-    const bodyFor = (bK: boolean[]) =>
+    // cond or body batched for carries batched where `bK` says (at 0), their consts as given
+    const batchedFor = (
+      j: ClosedJaxpr,
+      consts: Tensor[],
+      constDims: (number | null)[],
+      bK: boolean[],
+      force: boolean[],
+    ) =>
       batchJaxpr(
         KIND,
-        "body",
-        p.body,
-        [...db, ...bK.map((b) => (b ? 0 : null))],
-        [...bc.map((a) => a.aval), ...k.map((a, i) => avalOf(a, dk[i]!, bK[i]!))],
+        j === p.cond ? "cond" : "body",
+        j,
+        [...constDims, ...bK.map((b) => (b ? 0 : null))],
+        [...consts.map((a) => a.aval), ...k.map((a, i) => avalOf(a, dk[i]!, bK[i]!))],
         size,
-        bK,
+        force,
       );
-    const condFor = (bK: boolean[], force: boolean) =>
-      batchJaxpr(
-        KIND,
-        "cond",
-        p.cond,
-        [...dc, ...bK.map((b) => (b ? 0 : null))],
-        [...cc.map((a) => a.aval), ...k.map((a, i) => avalOf(a, dk[i]!, bK[i]!))],
-        size,
-        [force],
-      );
+    const bodyFor = (bK: boolean[]) => batchedFor(p.body, bc, db, bK, bK);
+    const condFor = (bK: boolean[], force: boolean) => batchedFor(p.cond, cc, dc, bK, [force]);
     let bK = dk.map((d) => d !== null);
     for (;;) {
       const grown = union(bK, bodyFor(bK).has);
