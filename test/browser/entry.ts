@@ -1,6 +1,6 @@
 // What the browser check runs in a page (bundled by test/browser/run.mjs): the library's WebAssembly kernels and
 // worker threads in a cross-origin-isolated page, against references computed here in plain JS.
-import { jit, np, type Tensor } from "../../src/index.js";
+import { grad, jit, lax, np, type Tensor } from "../../src/index.js";
 import { setThreads, threadsReady, wasmKernels } from "../../src/wasm/runtime.js";
 
 interface Check {
@@ -156,6 +156,51 @@ async function run(): Promise<Check[]> {
     `first difference ${diff(r1, rWant)} / ${diff(r2, rWant)}`,
   );
   setThreads(undefined);
+
+  // a jitted scan and its gradient: a loop in the generated code (or interpreted under the CSP), against JS doubles
+  const ws = [0.5, -0.25, 0.75];
+  const rnnLoss = (w: Tensor, xs: Tensor) =>
+    np.sum(
+      lax.scan(
+        (h: Tensor, x: Tensor) => {
+          const h2 = np.tanh(h.mul(w).add(x));
+          return [h2, h2] as const;
+        },
+        np.zeros([3], "float64"),
+        xs,
+      )[1] as Tensor,
+    );
+  const xv = Array.from({ length: 50 }, (_, t) => [Math.sin(t), Math.cos(t), Math.sin(0.3 * t)]);
+  let h = [0, 0, 0];
+  let total = 0;
+  const dh = xv.map(() => [0, 0, 0]);
+  const hsAll: number[][] = [];
+  for (const x of xv) {
+    h = h.map((hi, j) => Math.tanh(hi * ws[j]! + x[j]!));
+    hsAll.push(h);
+    total += h[0]! + h[1]! + h[2]!;
+  }
+  // d total / d w by a JS backward pass over the stored states
+  const gw = [0, 0, 0];
+  let carry = [0, 0, 0];
+  for (let t = xv.length - 1; t >= 0; t--) {
+    const prev = t > 0 ? hsAll[t - 1]! : [0, 0, 0];
+    for (let j = 0; j < 3; j++) {
+      const g = (1 + carry[j]!) * (1 - hsAll[t]![j]! ** 2);
+      gw[j]! += g * prev[j]!;
+      dh[t]![j] = g * ws[j]!;
+    }
+    carry = dh[t]!;
+  }
+  const w64 = np.array(ws, "float64");
+  const x64 = np.array(xv, "float64");
+  const value = jit(rnnLoss)(w64, x64).item() as number;
+  const grad64 = (jit(grad(rnnLoss))(w64, x64) as Tensor).toArray() as number[];
+  check(
+    "a jitted lax.scan and its gradient equal a JS forward and backward pass",
+    Math.abs(value - total) < 1e-12 && grad64.every((g, j) => Math.abs(g - gw[j]!) < 1e-12),
+    `value ${value} vs ${total}; grad ${grad64} vs ${gw}`,
+  );
   return checks;
 }
 
