@@ -7,7 +7,16 @@ import { isFloat } from "../core/dtype.js";
 import { DTypeError, ShapeError, TracegradError } from "../core/errors.js";
 import { anything, array, bool, count, fn } from "../core/params.js";
 import type { Tensor } from "../core/tensor.js";
-import { flatten, leafPaths, numLeaves, type TreeDef, unflatten } from "../core/tree.js";
+import {
+  flatten,
+  type Loose,
+  type LooseArgs,
+  leafPaths,
+  numLeaves,
+  type TensorTree,
+  type TreeDef,
+  unflatten,
+} from "../core/tree.js";
 import { guard, options, type Param, rest } from "../core/validate.js";
 import { Tracer } from "../ir/trace.js";
 import { add, convertElementType, lt, ne, scalar } from "../primitives/index.js";
@@ -94,11 +103,11 @@ const CARRY_ADVICE =
  * // Tensor(6, dtype=float32)
  */
 export const cond: <Ops extends unknown[], R>(
-  pred: unknown,
+  pred: Tensor | number | boolean,
   trueFn: (...operands: Ops) => R,
   falseFn: (...operands: Ops) => R,
-  ...operands: Ops
-) => R = guard(
+  ...operands: LooseArgs<Ops>
+) => TensorTree<R> = guard(
   "lax.cond",
   [array("pred"), fn("trueFn"), fn("falseFn"), rest(anything("operands", "pytree"))],
   (pred: unknown, trueFn: AnyFn, falseFn: AnyFn, ...operands: unknown[]) => {
@@ -117,10 +126,10 @@ export const cond: <Ops extends unknown[], R>(
  * @example lax.switch(1, [(x: Tensor) => x, (x: Tensor) => x.mul(10)], np.array(2)) // Tensor(20, dtype=float32)
  */
 export const switchBranches: <Ops extends unknown[], R>(
-  index: unknown,
+  index: Tensor | number,
   branches: readonly ((...operands: Ops) => R)[],
-  ...operands: Ops
-) => R = guard(
+  ...operands: LooseArgs<Ops>
+) => TensorTree<R> = guard(
   "lax.switch",
   [array("index"), anything("branches", "pytree"), rest(anything("operands", "pytree"))],
   (index: unknown, branches: unknown, ...operands: unknown[]) => {
@@ -194,17 +203,21 @@ export interface ScanOptions {
  * @example lax.scan((c: Tensor, x: Tensor) => [c.add(x), c], np.array(0), np.array([1, 2, 3]))
  * // [Tensor(6, dtype=float32), Tensor([0, 1, 3], dtype=float32)]
  */
-export const scan: <C, X, Y>(f: (carry: C, x: X) => readonly [C, Y], init: C, xs: X, opts?: ScanOptions) => [C, Y] =
-  guard(
-    "lax.scan",
-    [
-      fn(),
-      anything("init", "pytree"),
-      anything("xs", "pytree"),
-      options({ length: count("length"), reverse: bool("reverse"), unroll: unrollParam }),
-    ],
-    (f: AnyFn, init: unknown, xs: unknown, opts: ScanOptions) => scanImpl("lax.scan", f, init, xs, opts),
-  ) as never;
+export const scan: <C, X, Y>(
+  f: (carry: C, x: X) => readonly [C, Y],
+  init: Loose<C>,
+  xs: Loose<X> | null,
+  opts?: ScanOptions,
+) => [TensorTree<C>, TensorTree<Y>] = guard(
+  "lax.scan",
+  [
+    fn(),
+    anything("init", "pytree"),
+    anything("xs", "pytree"),
+    options({ length: count("length"), reverse: bool("reverse"), unroll: unrollParam }),
+  ],
+  (f: AnyFn, init: unknown, xs: unknown, opts: ScanOptions) => scanImpl("lax.scan", f, init, xs, opts),
+) as never;
 
 function scanImpl(op: string, f: AnyFn, init: unknown, xsTree: unknown, opts: ScanOptions): [unknown, unknown] {
   const carry = operandsOf(op, init, "init");
@@ -250,7 +263,7 @@ function scanImpl(op: string, f: AnyFn, init: unknown, xsTree: unknown, opts: Sc
  * `f` over the leading axis of `xs`, results stacked (JAX's lax.map: a scan without a carry).
  * @example lax.map((x: Tensor) => x.mul(x), np.array([1, 2, 3])) // Tensor([1, 4, 9], dtype=float32)
  */
-export const map: <X, Y>(f: (x: X) => Y, xs: X) => Y = guard(
+export const map: <X, Y>(f: (x: X) => Y, xs: Loose<X>) => TensorTree<Y> = guard(
   "lax.map",
   [fn(), anything("xs", "pytree")],
   (f: AnyFn, xs: unknown) => {
@@ -267,7 +280,11 @@ export const map: <X, Y>(f: (x: X) => Y, xs: X) => Y = guard(
  * @example lax.whileLoop((x: Tensor) => np.less(x, 10), (x: Tensor) => x.mul(2), np.array(1))
  * // Tensor(16, dtype=float32)
  */
-export const whileLoop: <C>(condFn: (carry: C) => unknown, bodyFn: (carry: C) => C, initVal: C) => C = guard(
+export const whileLoop: <C>(
+  condFn: (carry: C) => Tensor | boolean,
+  bodyFn: (carry: C) => C,
+  initVal: Loose<C>,
+) => TensorTree<C> = guard(
   "lax.whileLoop",
   [fn("condFn"), fn("bodyFn"), anything("initVal", "pytree")],
   (condFn: AnyFn, bodyFn: AnyFn, init: unknown) => whileImpl("lax.whileLoop", condFn, bodyFn, init),
@@ -302,12 +319,12 @@ function whileImpl(op: string, condFn: AnyFn, bodyFn: AnyFn, init: unknown): unk
  * @example lax.foriLoop(0, 4, (i: Tensor, x: Tensor) => x.add(i), np.array(0)) // Tensor(6, dtype=float32)
  */
 export const foriLoop: <C>(
-  lower: unknown,
-  upper: unknown,
+  lower: Tensor | number,
+  upper: Tensor | number,
   bodyFn: (i: Tensor, val: C) => C,
-  initVal: C,
+  initVal: Loose<C>,
   opts?: { unroll?: number | boolean },
-) => C = guard(
+) => TensorTree<C> = guard(
   "lax.foriLoop",
   [array("lower"), array("upper"), fn("bodyFn"), anything("initVal", "pytree"), options({ unroll: unrollParam })],
   (lower: unknown, upper: unknown, bodyFn: AnyFn, init: unknown, opts: { unroll?: number | boolean }) => {

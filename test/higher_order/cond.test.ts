@@ -51,7 +51,7 @@ describe("values", () => {
   });
 
   it("a numeric predicate: nonzero is true, zero is false (int32, float32, float64, JS numbers, NaN)", () => {
-    const cases: [unknown, number][] = [
+    const cases: [Tensor | number | boolean, number][] = [
       [i32(0), -3],
       [i32(3), 6],
       [i32(-1), 6],

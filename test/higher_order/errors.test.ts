@@ -202,7 +202,7 @@ describe("bad arguments", () => {
     expect(float).toMatch(/f64\[\]/);
     const vec = errorOf(() => lax.whileLoop((c: Tensor) => np.less(c, 1), id, f64([1, 2])), DTypeError);
     expect(vec).toMatch(/bool\[2\]/);
-    const tree = errorOf(() => lax.whileLoop((c: Tensor) => [np.less(c, 1)], id, f64(1)), DTypeError);
+    const tree = errorOf(() => lax.whileLoop(((c: Tensor) => [np.less(c, 1)]) as never, id, f64(1)), DTypeError);
     expect(tree).toMatch(/pytree/);
     const int = errorOf(() => lax.whileLoop((c: Tensor) => np.less(c, 1).astype("int32"), id, f64(1)), DTypeError);
     expect(int).toMatch(/i32\[\]/);
@@ -329,7 +329,8 @@ describe("a JS value read from a traced value inside a body: ConcretizationError
 describe("the user's own errors pass through unchanged", () => {
   class Mine extends Error {}
   const boom = new Mine("from the user's body");
-  const thrower = () => {
+  // takes whatever the library passes, and never returns
+  const thrower = (..._: unknown[]): never => {
     throw boom;
   };
 
@@ -347,7 +348,7 @@ describe("the user's own errors pass through unchanged", () => {
     ["map", () => lax.map(thrower, f64([1]))],
     [
       "a nested scan",
-      () => lax.scan((c: Tensor) => [lax.scan(thrower, c, f64([1]))[0], null] as const, f64(0), f64([1])),
+      () => lax.scan((c: Tensor) => [lax.scan(thrower, c, f64([1]))[0] as Tensor, null] as const, f64(0), f64([1])),
     ],
   ])("%s", (_name, run) => {
     let caught: unknown;
