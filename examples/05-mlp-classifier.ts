@@ -21,6 +21,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { jit, nn, np, type Tensor, tree, valueAndGrad } from "tracegrad";
 import { gaussianFrom, mulberry32 } from "./lib/random.js";
+import { axes, axisTitles, fmt, plotArea, svgOpen, ticks } from "./lib/svg.js";
 
 function fail(msg: string): never {
   console.error(`05-mlp-classifier: ${msg}`);
@@ -149,45 +150,19 @@ const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, "out");
 mkdirSync(outDir, { recursive: true });
 
-const fmt = (v: number) => (Math.abs(v) < 1e-9 ? "0" : Number(v.toPrecision(3)).toString());
-const svgOpen = (w: number, h: number) =>
-  `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="sans-serif" font-size="12">\n` +
-  `<rect width="${w}" height="${h}" fill="white"/>\n`;
-
-/** "Nice" tick values covering [lo, hi]. */
-function ticks(lo: number, hi: number, target = 6): number[] {
-  const raw = (hi - lo) / target;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9 * step; v += step) out.push(v);
-  return out;
-}
-
 // Loss curve.
 function lossSvg(values: number[]): string {
   const [W, H] = [640, 400];
-  const m = { left: 64, right: 20, top: 36, bottom: 52 };
-  const [pw, ph] = [W - m.left - m.right, H - m.top - m.bottom];
+  const area = plotArea(W, H, { left: 64, right: 20, top: 36, bottom: 52 });
   const yMax = Math.max(...values) * 1.05;
-  const sx = (s: number) => m.left + ((s - 1) / (values.length - 1)) * pw;
-  const sy = (v: number) => m.top + ph - (v / yMax) * ph;
+  const sx = (s: number) => area.left + ((s - 1) / (values.length - 1)) * area.width;
+  const sy = (v: number) => area.top + area.height - (v / yMax) * area.height;
   let s = svgOpen(W, H);
   s += `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">Training loss (softmax cross-entropy), two spirals</text>\n`;
-  for (const t of ticks(0, yMax)) {
-    s += `<line x1="${m.left}" x2="${m.left + pw}" y1="${sy(t)}" y2="${sy(t)}" stroke="#e4e4e4"/>\n`;
-    s += `<text x="${m.left - 6}" y="${sy(t) + 4}" text-anchor="end">${fmt(t)}</text>\n`;
-  }
-  for (const t of ticks(1, values.length)) {
-    s += `<line x1="${sx(t)}" x2="${sx(t)}" y1="${m.top + ph}" y2="${m.top + ph + 5}" stroke="black"/>\n`;
-    s += `<text x="${sx(t)}" y="${m.top + ph + 18}" text-anchor="middle">${t}</text>\n`;
-  }
-  s += `<line x1="${m.left}" y1="${m.top}" x2="${m.left}" y2="${m.top + ph}" stroke="black"/>\n`;
-  s += `<line x1="${m.left}" y1="${m.top + ph}" x2="${m.left + pw}" y2="${m.top + ph}" stroke="black"/>\n`;
+  s += axes(area, { lo: 1, hi: values.length, scale: sx }, { lo: 0, hi: yMax, scale: sy });
   const pts = values.map((v, i) => `${sx(i + 1).toFixed(1)},${sy(v).toFixed(1)}`).join(" ");
   s += `<polyline points="${pts}" fill="none" stroke="#1f77b4" stroke-width="2"/>\n`;
-  s += `<text x="${m.left + pw / 2}" y="${H - 12}" text-anchor="middle">training step</text>\n`;
-  s += `<text transform="translate(18 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">loss</text>\n`;
+  s += axisTitles(area, H, "training step", "loss");
   return `${s}</svg>\n`;
 }
 

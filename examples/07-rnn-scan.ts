@@ -15,7 +15,7 @@
 //   L = −mean_{t,b} log softmax(logits_t)[c_{t+1}]
 // whose value at initialisation is about ln V = 3.37 (a uniform guess).
 //
-// Training: Adam, written with `tree.map` on the parameter pytree { wx, wh, b, wy, by }:
+// Training: Adam (examples/lib/adam.ts) on the parameter pytree { wx, wh, b, wy, by }:
 //   m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,  θ ← θ − η·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)
 // The whole step — forward scan, reverse-mode gradient through the scan (which stores the
 // per-step residuals and runs a reverse scan), and the Adam update — is one `jit` function,
@@ -38,7 +38,9 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { grad, jit, lax, makeJaxpr, nn, np, type Tensor, tree, valueAndGrad } from "tracegrad";
+import { type AdamOptions, adamInit, adamUpdate } from "./lib/adam.js";
 import { gaussianFrom, mulberry32 } from "./lib/random.js";
+import { axes, axisTitles, plotArea, svgOpen } from "./lib/svg.js";
 
 let failures = 0;
 function check(ok: boolean, what: string, detail: string): void {
@@ -166,36 +168,23 @@ check(eqns8 === eqns64, "the loss's jaxpr does not grow with T", `${eqns8} equat
 
 // ── Training: Adam, one jitted step ────────────────────────────────────────────────────────────
 const steps = 400;
-const lr = 0.01;
-const [beta1, beta2, eps] = [0.9, 0.999, 1e-8];
+const adam: AdamOptions = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
 const step = jit((p: Params, m: Params, v: Params, t: Tensor, windows: Tensor) => {
   const [l, g] = valueAndGrad(loss)(p, windows);
-  const m2 = tree.map((mi: Tensor, gi: Tensor) => mi.mul(beta1).add(gi.mul(1 - beta1)), m, g) as Params;
-  const v2 = tree.map((vi: Tensor, gi: Tensor) => vi.mul(beta2).add(gi.mul(gi).mul(1 - beta2)), v, g) as Params;
-  const c1 = np.subtract(1, np.power(beta1, t)); // bias corrections 1 − βᵗ
-  const c2 = np.subtract(1, np.power(beta2, t));
-  const update = (pi: Tensor, mi: Tensor, vi: Tensor) =>
-    pi.sub(
-      mi
-        .div(c1)
-        .mul(lr)
-        .div(np.sqrt(vi.div(c2)).add(eps)),
-    );
-  return { params: tree.map(update, p, m2, v2) as Params, m: m2, v: v2, loss: l };
+  return { ...adamUpdate(p, m, v, g, t, adam), loss: l };
 });
 const evalLoss = jit(loss);
 // A fixed validation batch: 64 windows of the held-out text.
 const validWindows = windowsFrom(validIds, T + 1, 64);
 
-let m = tree.map((x: Tensor) => np.zerosLike(x), params) as Params;
-let v = tree.map((x: Tensor) => np.zerosLike(x), params) as Params;
+let { m, v } = adamInit(params);
 const trainLosses: number[] = [];
 const validLosses: [number, number][] = [];
 const lnV = Math.log(V);
 const nParams = (tree.leaves(params) as Tensor[]).reduce((s, t) => s + t.size, 0);
 console.log(`Elman RNN: vocabulary ${V}, hidden ${H}, ${nParams} parameters; windows of ${T}, batch ${B}`);
-console.log(`Adam, learning rate ${lr}, ${steps} steps; ln V = ${lnV.toFixed(4)}`);
+console.log(`Adam, learning rate ${adam.lr}, ${steps} steps; ln V = ${lnV.toFixed(4)}`);
 const initialValid = Number(evalLoss(params, validWindows));
 validLosses.push([0, initialValid]);
 console.log(`step    0  validation loss ${initialValid.toFixed(4)}`);
@@ -274,50 +263,29 @@ const known = words.filter((w) => vocabulary.has(w)).length / words.length;
 check(known > 0.5, "most sampled words are words of the README", `${(100 * known).toFixed(0)} % of ${words.length}`);
 
 // ── SVG output (hand-written, no dependencies) ─────────────────────────────────────────────────
-const fmt = (x: number) => (Math.abs(x) < 1e-9 ? "0" : Number(x.toPrecision(3)).toString());
-function ticks(lo: number, hi: number, target = 6): number[] {
-  const raw = (hi - lo) / target;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const s = [1, 2, 5, 10].map((k) => k * mag).find((k) => k >= raw)!;
-  const out: number[] = [];
-  for (let x = Math.ceil(lo / s) * s; x <= hi + 1e-9 * s; x += s) out.push(x);
-  return out;
-}
 function lossSvg(train: number[], valid: [number, number][]): string {
   const [W, H] = [640, 400];
-  const mg = { left: 64, right: 20, top: 36, bottom: 52 };
-  const [pw, ph] = [W - mg.left - mg.right, H - mg.top - mg.bottom];
+  const area = plotArea(W, H, { left: 64, right: 20, top: 36, bottom: 52 });
   const yMax = Math.max(lnV, ...train, ...valid.map(([, y]) => y)) * 1.05;
-  const sx = (s: number) => mg.left + (s / train.length) * pw;
-  const sy = (y: number) => mg.top + ph - (y / yMax) * ph;
-  let s = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">\n`;
-  s += `<rect width="${W}" height="${H}" fill="white"/>\n`;
+  const sx = (s: number) => area.left + (s / train.length) * area.width;
+  const sy = (y: number) => area.top + area.height - (y / yMax) * area.height;
+  let s = svgOpen(W, H);
   s += `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">Character-level RNN on README.md: cross-entropy per character</text>\n`;
-  for (const t of ticks(0, yMax)) {
-    s += `<line x1="${mg.left}" x2="${mg.left + pw}" y1="${sy(t)}" y2="${sy(t)}" stroke="#e4e4e4"/>\n`;
-    s += `<text x="${mg.left - 6}" y="${sy(t) + 4}" text-anchor="end">${fmt(t)}</text>\n`;
-  }
-  for (const t of ticks(0, train.length)) {
-    s += `<line x1="${sx(t)}" x2="${sx(t)}" y1="${mg.top + ph}" y2="${mg.top + ph + 5}" stroke="black"/>\n`;
-    s += `<text x="${sx(t)}" y="${mg.top + ph + 18}" text-anchor="middle">${t}</text>\n`;
-  }
-  s += `<line x1="${mg.left}" y1="${mg.top}" x2="${mg.left}" y2="${mg.top + ph}" stroke="black"/>\n`;
-  s += `<line x1="${mg.left}" y1="${mg.top + ph}" x2="${mg.left + pw}" y2="${mg.top + ph}" stroke="black"/>\n`;
-  s += `<line x1="${mg.left}" x2="${mg.left + pw}" y1="${sy(lnV)}" y2="${sy(lnV)}" stroke="#999" stroke-dasharray="5 4"/>\n`;
-  s += `<text x="${mg.left + pw - 4}" y="${sy(lnV) - 5}" text-anchor="end" fill="#666">ln V (uniform guess)</text>\n`;
+  s += axes(area, { lo: 0, hi: train.length, scale: sx }, { lo: 0, hi: yMax, scale: sy });
+  s += `<line x1="${area.left}" x2="${area.left + area.width}" y1="${sy(lnV)}" y2="${sy(lnV)}" stroke="#999" stroke-dasharray="5 4"/>\n`;
+  s += `<text x="${area.left + area.width - 4}" y="${sy(lnV) - 5}" text-anchor="end" fill="#666">ln V (uniform guess)</text>\n`;
   const trainPts = train.map((y, i) => `${sx(i + 1).toFixed(1)},${sy(y).toFixed(1)}`).join(" ");
   s += `<polyline points="${trainPts}" fill="none" stroke="#1f77b4" stroke-width="1.2" stroke-opacity="0.8"/>\n`;
   const validPts = valid.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(" ");
   s += `<polyline points="${validPts}" fill="none" stroke="#d95f02" stroke-width="2"/>\n`;
   for (const [x, y] of valid)
     s += `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3.5" fill="#d95f02"/>\n`;
-  const lx = mg.left + pw - 190;
-  s += `<line x1="${lx}" x2="${lx + 24}" y1="${mg.top + 56}" y2="${mg.top + 56}" stroke="#1f77b4" stroke-width="2"/>\n`;
-  s += `<text x="${lx + 30}" y="${mg.top + 60}">training batch loss</text>\n`;
-  s += `<line x1="${lx}" x2="${lx + 24}" y1="${mg.top + 76}" y2="${mg.top + 76}" stroke="#d95f02" stroke-width="2"/>\n`;
-  s += `<text x="${lx + 30}" y="${mg.top + 80}">validation loss (held out)</text>\n`;
-  s += `<text x="${mg.left + pw / 2}" y="${H - 12}" text-anchor="middle">training step</text>\n`;
-  s += `<text transform="translate(18 ${mg.top + ph / 2}) rotate(-90)" text-anchor="middle">nats per character</text>\n`;
+  const lx = area.left + area.width - 190;
+  s += `<line x1="${lx}" x2="${lx + 24}" y1="${area.top + 56}" y2="${area.top + 56}" stroke="#1f77b4" stroke-width="2"/>\n`;
+  s += `<text x="${lx + 30}" y="${area.top + 60}">training batch loss</text>\n`;
+  s += `<line x1="${lx}" x2="${lx + 24}" y1="${area.top + 76}" y2="${area.top + 76}" stroke="#d95f02" stroke-width="2"/>\n`;
+  s += `<text x="${lx + 30}" y="${area.top + 80}">validation loss (held out)</text>\n`;
+  s += axisTitles(area, H, "training step", "nats per character");
   return `${s}</svg>\n`;
 }
 const outDir = join(here, "out");

@@ -8,7 +8,7 @@
 // as a `lax.scan` over the 40 observation intervals whose body is a `lax.foriLoop` of 8 RK4 steps
 // (h = 1/32); the scan's ys are the positions at the observation times. The parameters are the
 // pytree { logK, logC } (logs keep k and c positive), the loss is the mean squared error against the
-// observations, and Adam (written with `tree.map`) fits them from k = 1.5, c = 1 under
+// observations, and Adam (examples/lib/adam.ts) fits them from k = 1.5, c = 1 under
 // `jit(valueAndGrad(loss))`: reverse mode runs backwards through both loops (the foriLoop, having
 // JS-number bounds, is a scan, so it stores its per-step residuals as the outer scan does).
 // Checks: the RK4 model matches the closed-form solution; the gradient agrees with forward mode
@@ -40,16 +40,16 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { grad, jit, jvp, lax, makeJaxpr, np, type Tensor, tree, valueAndGrad, vmap } from "tracegrad";
+import { grad, jit, jvp, lax, makeJaxpr, np, type Tensor, valueAndGrad, vmap } from "tracegrad";
+import { type AdamOptions, adamInit, adamUpdate } from "./lib/adam.js";
 import { gaussianFrom, mulberry32 } from "./lib/random.js";
+import { axes, axisTitles, fmt, plotArea, svgOpen } from "./lib/svg.js";
 
 let failures = 0;
 function check(ok: boolean, what: string, detail: string): void {
   console.log(`${ok ? "ok  " : "FAIL"} ${what}${detail ? ` (${detail})` : ""}`);
   if (!ok) failures++;
 }
-
-const fmt = (x: number) => (Math.abs(x) < 1e-9 ? "0" : Number(x.toPrecision(3)).toString());
 
 // ── Seeded PRNG (mulberry32) and Gaussian samples (Box–Muller) ─────────────────────────────────
 const rand = mulberry32(20240808);
@@ -168,31 +168,20 @@ const init = paramsOf(k0, c0);
 
 // ── Fitting: Adam on { logK, logC } ────────────────────────────────────────────────────────────
 const steps = 300;
-const lr = 0.05;
-const [beta1, beta2, adamEps] = [0.9, 0.999, 1e-8];
+const adam: AdamOptions = { lr: 0.05, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 const step = jit((p: Params, m: Params, v: Params, t: Tensor) => {
   const [l, g] = valueAndGrad(loss)(p);
-  const m2 = tree.map((mi: Tensor, gi: Tensor) => mi.mul(beta1).add(gi.mul(1 - beta1)), m, g) as Params;
-  const v2 = tree.map((vi: Tensor, gi: Tensor) => vi.mul(beta2).add(gi.mul(gi).mul(1 - beta2)), v, g) as Params;
-  const c1 = np.subtract(1, np.power(beta1, t)); // bias corrections 1 − βᵗ
-  const c2 = np.subtract(1, np.power(beta2, t));
-  const update = (pi: Tensor, mi: Tensor, vi: Tensor) =>
-    pi.sub(
-      mi
-        .div(c1)
-        .mul(lr)
-        .div(np.sqrt(vi.div(c2)).add(adamEps)),
-    );
-  return { params: tree.map(update, p, m2, v2) as Params, m: m2, v: v2, loss: l };
+  return { ...adamUpdate(p, m, v, g, t, adam), loss: l };
 });
 
 console.log(
   `\ndamped oscillator x″ = −k·x − c·x′: true k = ${kTrue}, c = ${cTrue}; ${nObs} observations, σ = ${sigma}`,
 );
-console.log(`RK4, ${substeps} steps per observation interval (h = ${dtObs / substeps}); Adam, learning rate ${lr}`);
+console.log(
+  `RK4, ${substeps} steps per observation interval (h = ${dtObs / substeps}); Adam, learning rate ${adam.lr}`,
+);
 let params = init;
-let m = tree.map((x: Tensor) => np.zerosLike(x), params) as Params;
-let v = tree.map((x: Tensor) => np.zerosLike(x), params) as Params;
+let { m, v } = adamInit(params);
 const losses: number[] = [];
 let firstMs = 0;
 let restMs = 0;
@@ -337,36 +326,18 @@ const dEdM = sensitivity(es, Ms, np.zerosLike(es), np.onesLike(Ms)).toTypedArray
 const fine = 4;
 const curve = (p: Params) => [s0[0]!, ...trajectory(p, nObs * fine, dtObs / fine, substeps / fine).toTypedArray()];
 const tFine = Array.from({ length: nObs * fine + 1 }, (_, j) => (j * dtObs) / fine);
-function ticks(lo: number, hi: number, target = 6): number[] {
-  const raw = (hi - lo) / target;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const s = [1, 2, 5, 10].map((k) => k * mag).find((k) => k >= raw)!;
-  const out: number[] = [];
-  for (let x = Math.ceil(lo / s) * s; x <= hi + 1e-9 * s; x += s) out.push(x);
-  return out;
-}
 function fitSvg(): string {
   const [W, H] = [720, 420];
-  const mg = { left: 56, right: 20, top: 40, bottom: 50 };
-  const [pw, ph] = [W - mg.left - mg.right, H - mg.top - mg.bottom];
+  const area = plotArea(W, H, { left: 56, right: 20, top: 40, bottom: 50 });
   const [yLo, yHi] = [-1.1, 1.2];
   const tMax = nObs * dtObs;
-  const sx = (t: number) => mg.left + (t / tMax) * pw;
-  const sy = (y: number) => mg.top + ph - ((y - yLo) / (yHi - yLo)) * ph;
+  const sx = (t: number) => area.left + (t / tMax) * area.width;
+  const sy = (y: number) => area.top + area.height - ((y - yLo) / (yHi - yLo)) * area.height;
   const line = (ys: number[], style: string) =>
     `<polyline points="${ys.map((y, j) => `${sx(tFine[j]!).toFixed(1)},${sy(y).toFixed(1)}`).join(" ")}" fill="none" ${style}/>\n`;
-  let s = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">\n`;
-  s += `<rect width="${W}" height="${H}" fill="white"/>\n`;
+  let s = svgOpen(W, H);
   s += `<text x="${W / 2}" y="24" text-anchor="middle" font-size="15">Damped oscillator x″ = −k·x − c·x′ fitted by grad through RK4 (lax.scan + lax.foriLoop)</text>\n`;
-  for (const t of ticks(yLo, yHi)) {
-    s += `<line x1="${mg.left}" x2="${mg.left + pw}" y1="${sy(t)}" y2="${sy(t)}" stroke="#e4e4e4"/>\n`;
-    s += `<text x="${mg.left - 6}" y="${sy(t) + 4}" text-anchor="end">${fmt(t)}</text>\n`;
-  }
-  for (const t of ticks(0, tMax)) {
-    s += `<line x1="${sx(t)}" x2="${sx(t)}" y1="${mg.top + ph}" y2="${mg.top + ph + 5}" stroke="black"/>\n`;
-    s += `<text x="${sx(t)}" y="${mg.top + ph + 18}" text-anchor="middle">${fmt(t)}</text>\n`;
-  }
-  s += `<rect x="${mg.left}" y="${mg.top}" width="${pw}" height="${ph}" fill="none" stroke="black"/>\n`;
+  s += axes(area, { lo: 0, hi: tMax, scale: sx }, { lo: yLo, hi: yHi, scale: sy }, "box");
   s += line(curve(paramsOf(kTrue, cTrue)), `stroke="#aaa" stroke-width="5" stroke-opacity="0.6"`);
   s += line(curve(init), `stroke="#d95f02" stroke-width="1.8" stroke-dasharray="6 4"`);
   s += line(curve(params), `stroke="#1f77b4" stroke-width="1.8"`);
@@ -378,16 +349,15 @@ function fitSvg(): string {
     [`stroke="#d95f02" stroke-width="1.8" stroke-dasharray="6 4"`, `initial guess: k = ${k0}, c = ${c0}`],
     [`stroke="#1f77b4" stroke-width="1.8"`, `fitted: k = ${kFit.toFixed(3)}, c = ${cFit.toFixed(3)}`],
   ];
-  const lx = mg.left + pw - 230;
-  s += `<rect x="${lx - 10}" y="${mg.top + 8}" width="228" height="84" fill="white" fill-opacity="0.9" stroke="#ccc"/>\n`;
+  const lx = area.left + area.width - 230;
+  s += `<rect x="${lx - 10}" y="${area.top + 8}" width="228" height="84" fill="white" fill-opacity="0.9" stroke="#ccc"/>\n`;
   legend.forEach(([style, label], i) => {
-    const ly = mg.top + 24 + 18 * i;
+    const ly = area.top + 24 + 18 * i;
     s += `<line x1="${lx}" x2="${lx + 26}" y1="${ly}" y2="${ly}" ${style}/><text x="${lx + 34}" y="${ly + 4}">${label}</text>\n`;
   });
-  const ly = mg.top + 24 + 18 * 3;
+  const ly = area.top + 24 + 18 * 3;
   s += `<circle cx="${lx + 13}" cy="${ly}" r="3.2" fill="black"/><text x="${lx + 34}" y="${ly + 4}">observations (σ = ${sigma})</text>\n`;
-  s += `<text x="${mg.left + pw / 2}" y="${H - 12}" text-anchor="middle">time t</text>\n`;
-  s += `<text transform="translate(18 ${mg.top + ph / 2}) rotate(-90)" text-anchor="middle">position x</text>\n`;
+  s += axisTitles(area, H, "time t", "position x");
   return `${s}</svg>\n`;
 }
 const outDir = join(dirname(fileURLToPath(import.meta.url)), "out");
