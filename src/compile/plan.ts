@@ -58,16 +58,25 @@ export interface BufferPlan {
 
 /** `into`: the caller passes the outputs' buffers (a loop body), and fused loops write results straight into them. */
 export function planBuffers(jaxpr: Jaxpr, { steps, lastUse }: Schedule, into = false): BufferPlan {
-  // a buffer can be reused once its value is dead, if only fused loops (or kernels whose results are always fresh)
-  // read it (a kernel's result may alias its input's data, e.g. reshape), the caller does not get it, and no view
-  // shares it
+  // a value's buffer may be kept across calls (the arena) if the caller never gets it and no kernel whose result may
+  // share its operand's data reads it (reshape may), directly or through a view (a view shares it); it may be reused
+  // within a call once the value is dead, if no view of it exists (a view may outlive it)
+  const isView = (e: Eqn) => e.prim.view === true && e.inputs[0]!._tag === "Var";
+  const viewsOf = new Map<Var, Var[]>();
   const kernelRead = new Set<Var>();
-  steps.forEach(
-    (s) => "eqn" in s && !s.eqn.prim.freshOutputs && s.eqn.inputs.forEach((a) => a._tag === "Var" && kernelRead.add(a)),
-  );
+  for (const s of steps) {
+    if (!("eqn" in s)) continue;
+    if (isView(s.eqn)) {
+      const base = s.eqn.inputs[0] as Var;
+      viewsOf.set(base, [...(viewsOf.get(base) ?? []), s.eqn.outs[0]!]);
+    } else if (!s.eqn.prim.freshOutputs) s.eqn.inputs.forEach((a) => a._tag === "Var" && kernelRead.add(a));
+  }
   const returned = new Set(jaxpr.outs.filter((a): a is Var => a._tag === "Var"));
-  const viewed = new Set<Var>();
-  const staysInCall = (v: Var) => !kernelRead.has(v) && !returned.has(v) && !viewed.has(v);
+  // (a body writing into its caller's buffers copies a returned value there at its end, so returning it is no escape)
+  const escapes = (v: Var): boolean =>
+    (!into && returned.has(v)) || kernelRead.has(v) || (viewsOf.get(v) ?? []).some((w) => escapes(w));
+  const outOf = (v: Var): Placement => ({ kind: "out", index: jaxpr.outs.indexOf(v) });
+  const staysInCall = (v: Var) => !escapes(v);
 
   const placements = new Map<Var, Placement>();
   const arena: { dtype: DType; size: number }[] = [];
@@ -84,14 +93,14 @@ export function planBuffers(jaxpr: Jaxpr, { steps, lastUse }: Schedule, into = f
   steps.forEach((s, k) => {
     if ("eqn" in s) {
       const e = s.eqn;
-      if (e.prim.view && e.inputs[0]!._tag === "Var") {
-        // row-major data is the same in any shape: a view, whose buffer is never reused (it is shared)
-        placements.set(e.outs[0]!, { kind: "view", of: e.inputs[0] });
-        viewed.add(e.outs[0]!);
+      if (isView(e)) {
+        // row-major data is the same in any shape: a view shares its operand's buffer
+        placements.set(e.outs[0]!, { kind: "view", of: e.inputs[0] as Var });
       } else if ((e.prim.implInto || e.prim.runnerInto) && e.outs.every(staysInCall)) {
-        // results only fused loops read: the kernel writes them into arena buffers
+        // results only fused loops (or fresh-output kernels) read: the kernel writes them into arena buffers, or, in a
+        // body writing into its caller's buffers, into the output it is
         intoArena.add(e);
-        for (const v of e.outs) placements.set(v, arenaSlot(v));
+        for (const v of e.outs) placements.set(v, into && returned.has(v) ? outOf(v) : arenaSlot(v));
       }
       return;
     }
@@ -102,16 +111,16 @@ export function planBuffers(jaxpr: Jaxpr, { steps, lastUse }: Schedule, into = f
     const place = (v: Var) =>
       placements.set(
         v,
-        staysInCall(v)
-          ? (popFree(free, bufKey(v)) ?? arenaSlot(v))
-          : into && returned.has(v)
-            ? { kind: "out", index: jaxpr.outs.indexOf(v) }
+        into && returned.has(v)
+          ? outOf(v)
+          : staysInCall(v)
+            ? (popFree(free, bufKey(v)) ?? arenaSlot(v))
             : { kind: "fresh" },
       );
     g.outs.forEach((v, j) => !g.outInPlace[j] && place(v));
     const notInPlace = new Set(g.ins.filter((_, j) => !g.inPlace[j]));
     for (const v of new Set(g.ins)) {
-      if (lastUse.get(v) === k && !notInPlace.has(v) && ownsArenaBuffer(v) && staysInCall(v)) {
+      if (lastUse.get(v) === k && !notInPlace.has(v) && ownsArenaBuffer(v) && staysInCall(v) && !viewsOf.has(v)) {
         const key = bufKey(v);
         free.set(key, [...(free.get(key) ?? []), v]);
       }

@@ -121,6 +121,7 @@ export interface PrimitiveDef<P> {
   batch(args: Tensor[], dims: (number | null)[], params: P, self: Primitive<P>): [Tensor, number | null];
   /** Declarations passes read: see Primitive. */
   commutative?: boolean;
+  freshOutputs?: boolean;
   view?: boolean;
   repeats?: boolean;
   simplify?(e: Eqn<P>, ctx: SimplifyCtx): Atom | Eqn<P> | undefined;
@@ -160,6 +161,7 @@ export function definePrimitive<P>(def: PrimitiveDef<P>): Primitive<P> {
         def.implInto!(args, params, outAvals[0]!, dests[0]!),
     }),
     ...(def.commutative && { commutative: true }),
+    ...(def.freshOutputs && { freshOutputs: true }),
     ...(def.view && { view: true }),
     ...(def.repeats && { repeats: true }),
     ...(def.simplify && { simplify: def.simplify }),

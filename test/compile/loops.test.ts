@@ -74,3 +74,64 @@ describe("compiled loops do not grow with the trip count", () => {
     expect(jit(rnn)(w, xs).item()).toBeCloseTo(total, 12);
   });
 });
+
+describe("buffers kept across calls", () => {
+  it("a returned view of a fused result is never a kept buffer: results of two calls do not alias", () => {
+    const f = jit((x: Tensor) => np.matmul(np.reshape(np.tanh(x), [2, 2]), np.reshape(np.tanh(x), [2, 2])));
+    const g = jit((x: Tensor) => np.reshape(np.tanh(x), [2, 2]));
+    const x1 = np.array([0.1, 0.2, 0.3, 0.4]);
+    const x2 = np.array([-1, -2, -3, -4]);
+    const [a, ga] = [f(x1), g(x1)];
+    const [aWant, gaWant] = [a.toArray(), ga.toArray()];
+    f(x2);
+    g(x2);
+    expect(a.toArray()).toEqual(aWant);
+    expect(ga.toArray()).toEqual(gaWant);
+    const t = [0.1, 0.2, 0.3, 0.4].map(Math.tanh);
+    const want = [
+      [t[0]! * t[0]! + t[1]! * t[2]!, t[0]! * t[1]! + t[1]! * t[3]!],
+      [t[2]! * t[0]! + t[3]! * t[2]!, t[2]! * t[1]! + t[3]! * t[3]!],
+    ];
+    (a.toArray() as number[][]).forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(want[i]![j]!, 6)));
+  });
+
+  it("a loop body whose reshaped fused value feeds a matmul and is also a residual keeps every iteration's value", () => {
+    // residuals of tanh(h W + x) are stacked per iteration; a buffer shared across iterations would repeat the last
+    const w = np.array(
+      [
+        [0.5, -0.25],
+        [0.125, 0.75],
+      ],
+      "float64",
+    );
+    const xs = np.array(
+      Array.from({ length: 30 }, (_, t) => [Math.sin(t), Math.cos(t)]),
+      "float64",
+    );
+    const loss = (w: Tensor) =>
+      np.sum(
+        lax.scan(
+          (h: Tensor, x: Tensor) => {
+            const h2 = np.tanh(np.matmul(np.reshape(h, [1, 2]), w).add(x));
+            return [np.reshape(h2, [2]), np.sum(h2.mul(h2))] as const;
+          },
+          np.zeros([2], "float64"),
+          xs,
+        )[1] as Tensor,
+      );
+    const g = (jit(grad(loss))(w) as Tensor).toArray() as number[][];
+    const eps = 1e-6;
+    const wv = w.toArray() as number[][];
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 2; j++) {
+        const at = (d: number) =>
+          loss(
+            np.array(
+              wv.map((r, a) => r.map((v, b) => (a === i && b === j ? v + d : v))),
+              "float64",
+            ),
+          ).item() as number;
+        expect(g[i]![j]!).toBeCloseTo((at(eps) - at(-eps)) / (2 * eps), 6);
+      }
+  });
+});

@@ -149,6 +149,8 @@ export const dotGeneralP = definePrimitive<DotParams>({
     return Tensor._of(c, out.shape, out.dtype);
   },
   implInto: matmulInto,
+  // its result is a new array (or the buffer it is given), never an operand's data
+  freshOutputs: true,
   // d(x·y) = dx·y + x·dy
   ad: bilinear((ct, [l, r], { dimension_numbers: [[lc, rc], [lb, rb]] }) => {
     const nb = lb.length;
