@@ -6,10 +6,8 @@ import { DTypeError, ShapeError, TracegradError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import { leafPaths, type TreeDef, treeDefEqual, treeDefString, unflatten } from "../core/tree.js";
 import { hoistTracers, stageFlat } from "../ir/build.js";
-import { evalJaxpr } from "../ir/eval.js";
 import { ClosedJaxpr, Jaxpr, Var } from "../ir/jaxpr.js";
 import { flattenTensors, fnName, tracing } from "../transforms/flat.js";
-import { runCompiled } from "./jit_call.js";
 
 /** A user function traced for given input types: its jaxpr, its output structure, and the tracers it captured. */
 export interface TracedBody {
@@ -117,10 +115,6 @@ export function sameTypes(
     );
   });
 }
-
-/** A body run eagerly: its compiled executable when it is run many times (loops), else interpreted (a branch). */
-export const runBody = (j: ClosedJaxpr, args: Tensor[], often: boolean): Tensor[] =>
-  often ? runCompiled(j, "exact", args) : evalJaxpr(j.jaxpr, j.consts, args);
 
 /** Params printed as JAX prints those of primitives that carry jaxprs: one `key=value` per line, nested indented. */
 export const formatNested = (entries: readonly (readonly [string, unknown])[]): string =>

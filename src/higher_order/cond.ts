@@ -31,7 +31,8 @@ import {
   traceClosed,
   transposeJaxpr,
 } from "../transforms/jaxpr_rules.js";
-import { formatNested, runBody, union, where } from "./bodies.js";
+import { formatNested, union, where } from "./bodies.js";
+import { interpreter } from "./jit_call.js";
 import { sampleJaxpr } from "./testing.js";
 
 export interface CondParams {
@@ -73,7 +74,7 @@ export const condP: Primitive<CondParams> = definePrimitiveN<CondParams>({
     return E.right(branches[0]!.outAvals);
   },
   impl: ([index, ...ops], { branches }) =>
-    runBody(branches[clampIndex(index!.item() as number, branches.length)]!, ops, false),
+    interpreter.call(branches[clampIndex(index!.item() as number, branches.length)]!)(ops),
   // compiled: every branch's generated code, the index choosing which runs
   runner: ({ branches }, _outAvals, c) => {
     const calls = branches.map((b) => c.call(b));

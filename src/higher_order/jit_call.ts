@@ -33,11 +33,8 @@ export type CallRunner = (jaxpr: ClosedJaxpr, float32: Float32Mode, args: Tensor
 /** The compiled executable, which compile/ provides (src/install.ts connects it); until then, the interpreter. */
 let runCall: CallRunner = (j, _, args) => evalJaxpr(j.jaxpr, j.consts, args);
 
-/** A closed jaxpr run by its compiled executable (control-flow bodies run eagerly this way). */
-export const runCompiled: CallRunner = (j, float32, args) => runCall(j, float32, args);
-
-/** Bodies interpreted, until compile/ provides its compiler (src/install.ts). */
-let bodyCompiler: BodyCompiler = {
+/** Bodies interpreted equation by equation: no compile cost, for bodies run a few times eagerly. */
+export const interpreter: BodyCompiler = {
   call: (j) => (args) => evalJaxpr(j.jaxpr, j.consts, args),
   into: (j) => (ins, outs) => {
     const args = ins.map((d, i) => Tensor._of(d, j.inAvals[i]!.shape, j.inAvals[i]!.dtype));
@@ -45,6 +42,9 @@ let bodyCompiler: BodyCompiler = {
   },
   source: (j) => String(j),
 };
+
+/** Interpreted until compile/ provides its compiler (src/install.ts). */
+let bodyCompiler: BodyCompiler = interpreter;
 
 /** How loops and branches run their bodies outside jit (compiled, rounding float32 as eager kernels do). */
 export const eagerCompiler = (): BodyCompiler => bodyCompiler;
