@@ -1,6 +1,6 @@
 // What the control-flow primitives share: user functions traced into closed jaxprs (values captured from enclosing
 // transforms become explicit operands), jaxpr interfaces reordered without retracing, typed errors naming the leaf
-// where two types disagree, and how a body runs eagerly.
+// where two types disagree, and how their nested jaxprs print.
 import type { ShapedArray } from "../core/aval.js";
 import { DTypeError, ShapeError, TracegradError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
