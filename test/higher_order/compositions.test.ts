@@ -3,7 +3,7 @@
 // branches, Newton loops inside scans, mixed-dtype pytree xs, and reverse mode past a whileLoop that carries no
 // tangent. Every value is checked against plain-JS loops or central differences.
 
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   grad,
   hessian,
@@ -18,13 +18,8 @@ import {
   vjp,
   vmap,
 } from "../../src/index.js";
-import { traceDepth } from "../../src/ir/trace.js";
 import { expectClose, expectTensor, valuesOf } from "../helpers.js";
 import { data, F64_TOL, FD_TOL, f64, fd2, fdGrad, fdJac, i32, matrix, rows } from "./util.js";
-
-afterEach(() => {
-  expect(traceDepth(), "nothing left on the trace stack").toBe(0);
-});
 
 /** c ← tanh(w·c + x), y = c·x; the loss Σy + c_T. */
 const step = (w: Tensor) => (c: Tensor, x: Tensor) => {

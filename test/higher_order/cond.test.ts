@@ -3,7 +3,7 @@
 // branches against closed forms and central differences, index clamping, vmap with batched and unbatched predicates,
 // grad of vmap, cond inside scan, and jit.
 
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   grad,
   hessian,
@@ -18,13 +18,8 @@ import {
   vjp,
   vmap,
 } from "../../src/index.js";
-import { traceDepth } from "../../src/ir/trace.js";
 import { catchError, expectClose, expectTensor, valuesOf } from "../helpers.js";
 import { data, F64_TOL, FD_TOL, f64, fdGrad, i32 } from "./util.js";
-
-afterEach(() => {
-  expect(traceDepth(), "nothing left on the trace stack").toBe(0);
-});
 
 const double = (x: Tensor) => x.mul(2);
 const negate = (x: Tensor) => x.neg();

@@ -2,14 +2,9 @@
 // and their params), the jaxpr of a loop does not grow with its trip count (also under grad, jvp and vmap, and in the
 // code jit generates), and jit's dead-code elimination reaches inside loops and branches.
 
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { grad, jit, jvp, lax, makeJaxpr, np, type Tensor, vmap } from "../../src/index.js";
-import { traceDepth } from "../../src/ir/trace.js";
 import { countEqns, f64, i32, primitivesOf } from "./util.js";
-
-afterEach(() => {
-  expect(traceDepth(), "nothing left on the trace stack").toBe(0);
-});
 
 const occurrences = (s: string, sub: string) => s.split(sub).length - 1;
 

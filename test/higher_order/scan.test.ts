@@ -4,7 +4,7 @@
 // against per-example results (xs on axis 0 and 1, init, closed-over consts, of grad, under jit), jit against eager
 // bit for bit, closures over outer tracers, jit inside a body, and scan inside scan.
 
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   grad,
   jacfwd,
@@ -19,13 +19,8 @@ import {
   vjp,
   vmap,
 } from "../../src/index.js";
-import { traceDepth } from "../../src/ir/trace.js";
 import { expectClose, expectTensor, valuesOf } from "../helpers.js";
 import { data, F64_TOL, FD_TOL, f64, fd2, fdGrad, fdJac, i32, matrix, matvec, rows } from "./util.js";
-
-afterEach(() => {
-  expect(traceDepth(), "nothing left on the trace stack").toBe(0);
-});
 
 // ---------------------------------------------------------------------------------------------------------------
 // Plain-JS references

@@ -3,7 +3,7 @@
 // mode), jvp/linearize/jacfwd through whileLoop (Newton's square root), reverse mode as a GradientError that points to
 // scan, vmap with per-example trip counts (finished examples frozen), and cond inside scan inside whileLoop.
 
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   GradientError,
   grad,
@@ -19,13 +19,8 @@ import {
   vjp,
   vmap,
 } from "../../src/index.js";
-import { traceDepth } from "../../src/ir/trace.js";
 import { catchError, expectClose, expectTensor, valuesOf } from "../helpers.js";
 import { data, F64_TOL, FD_TOL, f64, fdGrad, fdJac, i32, primitivesOf } from "./util.js";
-
-afterEach(() => {
-  expect(traceDepth(), "nothing left on the trace stack").toBe(0);
-});
 
 /** Newton's iteration for √a from x₀ = a, until |x² − a| ≤ 1e-13·a. */
 const newtonSqrt = (a: Tensor) =>
