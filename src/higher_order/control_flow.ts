@@ -39,26 +39,20 @@ function operandsOf(op: string, tree: unknown, where: string) {
 const avalsOf = (xs: readonly Tensor[]) => xs.map((x) => x.aval);
 
 /**
- * Traces a loop body whose result must have the carry's types; a weakly typed carry leaf (a JS number) takes the
- * dtype the body gives it, as in JAX, by tracing again.
+ * Traces a loop body of (carry, …after) whose result must have the carry's types; a weakly typed carry leaf (a JS
+ * number) takes the dtype the body gives it, as in JAX, by tracing again.
  */
 function traceCarryBody(
   op: string,
   f: AnyFn,
   carry: { xs: Tensor[]; def: TreeDef; weak: boolean[] },
-  before: { trees: TreeDef[]; avals: ShapedArray[] },
   after: { trees: TreeDef[]; avals: ShapedArray[] },
   carryOf: (b: TracedBody) => { tree: TreeDef; avals: ShapedArray[] },
   advice: string,
 ): { body: TracedBody; init: Tensor[] } {
   let init = carry.xs;
   const traceWith = (xs: Tensor[]) =>
-    traceBody(
-      op,
-      call(f),
-      [...before.trees, carry.def, ...after.trees],
-      [...before.avals, ...avalsOf(xs), ...after.avals],
-    );
+    traceBody(op, call(f), [carry.def, ...after.trees], [...avalsOf(xs), ...after.avals]);
   let body = traceWith(init);
   const out = carryOf(body).avals;
   const promoted = init.map((x, i) =>
@@ -143,11 +137,11 @@ export const switchBranches: <Ops extends unknown[], R>(
           Array.isArray(branches) ? `an array of length ${branches.length}` : typeof branches
         }`,
       );
-    const i = typeof index === "number" ? scalar(index, "int32") : leafTensor("lax.switch", index, "index");
-    if (i.ndim !== 0 || !(i.dtype === "int32"))
-      throw new DTypeError(`lax.switch: index must be an int32 scalar (or a JS integer), got ${i.aval.toString()}`);
     if (typeof index === "number" && !Number.isInteger(index))
       throw new DTypeError(`lax.switch: index must be an integer, got ${index}`);
+    const i = typeof index === "number" ? scalar(index, "int32") : leafTensor("lax.switch", index, "index");
+    if (i.ndim !== 0 || i.dtype !== "int32")
+      throw new DTypeError(`lax.switch: index must be an int32 scalar (or a JS integer), got ${i.aval.toString()}`);
     return branchesOf(
       "lax.switch",
       i,
@@ -172,9 +166,9 @@ function branchesOf(op: string, index: Tensor, fns: AnyFn[], names: string[], op
   );
   // each branch takes every branch's captured values, ignoring the others'
   const hoisted = traced.flatMap((t) => t.hoisted);
-  const branches = traced.map((t) => {
-    const before = traced.slice(0, traced.indexOf(t)).flatMap((u) => avalsOf(u.hoisted));
-    const after = traced.slice(traced.indexOf(t) + 1).flatMap((u) => avalsOf(u.hoisted));
+  const branches = traced.map((t, b) => {
+    const before = traced.slice(0, b).flatMap((u) => avalsOf(u.hoisted));
+    const after = traced.slice(b + 1).flatMap((u) => avalsOf(u.hoisted));
     return insertInputs(insertInputs(t.jaxpr, t.hoisted.length, after), 0, before);
   });
   return unflatten(traced[0]!.outTree, condFlat(index, branches, [...hoisted, ...xs]));
@@ -244,7 +238,6 @@ function scanImpl(op: string, f: AnyFn, init: unknown, xsTree: unknown, opts: Sc
     op,
     f,
     carry,
-    { trees: [], avals: [] },
     { trees: [xsDef], avals: xAvals },
     (b) => splitPair(op, f, b.outTree, b.jaxpr.outAvals, "[carry, y]").first,
     CARRY_ADVICE,
@@ -292,13 +285,11 @@ export const whileLoop: <C>(
 
 function whileImpl(op: string, condFn: AnyFn, bodyFn: AnyFn, init: unknown): unknown {
   const carry = operandsOf(op, init, "initVal");
-  const none = { trees: [], avals: [] };
   const { body, init: init2 } = traceCarryBody(
     op,
     bodyFn,
     carry,
-    none,
-    none,
+    { trees: [], avals: [] },
     (b) => ({ tree: b.outTree, avals: b.jaxpr.outAvals }),
     CARRY_ADVICE,
   );
