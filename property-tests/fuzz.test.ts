@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Param } from "../src/core/validate.js";
 import {
   checkGrads,
+  customJvp,
   grad,
   hessian,
   jacfwd,
@@ -172,6 +173,22 @@ describe("errors from the user's own function pass through unchanged", () => {
     ["lax.scan", (f) => fnOf(lax.scan)(f, 0, np.ones([2]))],
     ["lax.map", (f) => fnOf(lax.map)(f, np.ones([2]))],
     ["lax.associativeScan", (f) => fnOf(lax.associativeScan)(f, np.ones([3]))],
+    [
+      "customJvp",
+      (f) => {
+        const g = customJvp(f);
+        g.defjvp(f);
+        return fnOf(g)(1);
+      },
+    ],
+    [
+      "customJvp (its rule)",
+      (f) => {
+        const g = customJvp((x: unknown) => x);
+        g.defjvp(f);
+        return fnOf(jvp)(g, [1], [1]);
+      },
+    ],
   ];
   const THROWN: readonly (readonly [string, () => unknown])[] = [
     ["a RangeError", () => new RangeError("mine")],

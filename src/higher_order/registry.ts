@@ -3,8 +3,9 @@
 import type { Primitive } from "../ir/jaxpr.js";
 import { firstOrderPrimitives } from "../primitives/first_order.js";
 import { condP } from "./cond.js";
+import { customJvpCallP } from "./custom_jvp.js";
 import { jitP } from "./jit_call.js";
 import { scanP } from "./scan.js";
 import { whileP } from "./while_loop.js";
 
-export const primitives: readonly Primitive[] = [...firstOrderPrimitives, jitP, condP, whileP, scanP];
+export const primitives: readonly Primitive[] = [...firstOrderPrimitives, jitP, condP, whileP, scanP, customJvpCallP];
