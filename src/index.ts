@@ -25,8 +25,8 @@ export {
   type TreeDef,
   tree,
 } from "./core/tree.js";
-export { type Atom, ClosedJaxpr, type Eqn, Jaxpr, Lit, Var } from "./ir/jaxpr.js";
 export { type CustomJvpFunction, customJvp } from "./higher_order/custom_jvp.js";
+export { type Atom, ClosedJaxpr, type Eqn, Jaxpr, Lit, Var } from "./ir/jaxpr.js";
 export { lax, stopGradient } from "./lax.js";
 export { nn } from "./nn/index.js";
 export { np } from "./numpy/index.js";
