@@ -30,7 +30,7 @@ import {
 import { interpreter } from "./jit_call.js";
 import { sampleJaxpr } from "./testing.js";
 
-/** A JVP rule on flat tensors: primals and tangents (zeros where none) of the explicit arguments → outputs, tangents. */
+/** A JVP rule on flat tensors: explicit arguments' primals and tangents (zeros where none) → outputs, tangents. */
 export type FlatJvpRule = (primals: Tensor[], tangents: Tensor[]) => [Tensor[], Tensor[]];
 
 export interface CustomJvpParams {
