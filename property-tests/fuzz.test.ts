@@ -5,6 +5,7 @@ import type { Param } from "../src/core/validate.js";
 import {
   checkGrads,
   customJvp,
+  customVjp,
   grad,
   hessian,
   jacfwd,
@@ -179,6 +180,22 @@ describe("errors from the user's own function pass through unchanged", () => {
         const g = customJvp(f);
         g.defjvp(f);
         return fnOf(g)(1);
+      },
+    ],
+    [
+      "customVjp",
+      (f) => {
+        const g = customVjp(f);
+        g.defvjp(f, f);
+        return fnOf(g)(1);
+      },
+    ],
+    [
+      "customVjp (its fwd)",
+      (f) => {
+        const g = customVjp((x: unknown) => x);
+        g.defvjp(f, f);
+        return fnOf(grad(g as never))(1);
       },
     ],
     [

@@ -26,6 +26,7 @@ export {
   tree,
 } from "./core/tree.js";
 export { type CustomJvpFunction, customJvp } from "./higher_order/custom_jvp.js";
+export { type CustomVjpFunction, customVjp } from "./higher_order/custom_vjp.js";
 export { type Atom, ClosedJaxpr, type Eqn, Jaxpr, Lit, Var } from "./ir/jaxpr.js";
 export { lax, stopGradient } from "./lax.js";
 export { nn } from "./nn/index.js";
