@@ -153,11 +153,14 @@ const adLaw: JitPrimLaw<PrimCase> = {
 function adCheck(p: Prim, c: PrimCase): void {
   const k = concrete(p, c);
   const jg = jit(k.g);
-  const [y, t] = jvp(k.g, k.floatXs, k.v);
-  const [jy, jt] = jvp(jg, k.floatXs, k.v);
-  expectSame("primal of jvp(jit op)", jy, y);
-  expectSame("tangent of jvp(jit op)", jt, t);
+  if (!p.reverseOnly) {
+    const [y, t] = jvp(k.g, k.floatXs, k.v);
+    const [jy, jt] = jvp(jg, k.floatXs, k.v);
+    expectSame("primal of jvp(jit op)", jy, y);
+    expectSame("tangent of jvp(jit op)", jt, t);
+  }
   if (p.forwardOnly) return; // reverse mode is a GradientError (the registry laws check that)
+  const y = k.g(...k.floatXs);
   const cts = vjp(k.g, ...k.floatXs)[1](k.u!);
   const [vy, back] = vjp(jg, ...k.floatXs);
   expectSame("primal of vjp(jit op)", vy, y);

@@ -28,6 +28,7 @@ export interface PrimLaw {
     | "jvp"
     | "vjp"
     | "forwardOnly"
+    | "reverseOnly"
     | "zero"
     | "secondOrderFd"
     | "secondOrderModes"
@@ -46,10 +47,12 @@ const hasFloatIn = (c: PrimCase) => c.avals.some((a) => isFloatDType(a.dtype));
 const hasFloatOut = (c: PrimCase) => isFloatDType(c.out.dtype);
 const isZeroDerivative = (p: Prim) => p.adFamily === "zero";
 /** Differentiable: float in, float out, derivative not declared zero. */
-const smooth = (p: Prim, c: PrimCase) => hasFloatIn(c) && hasFloatOut(c) && !isZeroDerivative(p);
+const smooth = (p: Prim, c: PrimCase) => hasFloatIn(c) && hasFloatOut(c) && !isZeroDerivative(p) && !p.reverseOnly;
 const reversible = (p: Prim, c: PrimCase) => hasFloatIn(c) && hasFloatOut(c) && !p.forwardOnly;
 /** Differentiable in both modes. */
 const smoothReversible = (p: Prim, c: PrimCase) => smooth(p, c) && !p.forwardOnly;
+/** Differentiable in reverse mode only: VJPs are checked against central differences instead of JVPs. */
+const reverseOnly = (p: Prim, c: PrimCase) => p.reverseOnly === true && hasFloatIn(c) && hasFloatOut(c);
 const constant = (p: Prim, c: PrimCase) => hasFloatIn(c) && (isZeroDerivative(p) || !hasFloatOut(c)) && !p.forwardOnly;
 const always = () => true;
 
@@ -111,7 +114,7 @@ const jvpLaw: PrimLaw = {
 const vjpLaw: PrimLaw = {
   id: "vjp",
   name: "VJP agrees with JVP: <u, jvp(v)> = <vjp(u), v>",
-  applies: reversible,
+  applies: (p, c) => reversible(p, c) && !p.reverseOnly,
   check: (p, c) => {
     const k = concrete(p, c);
     const [, t] = jvp(k.g, k.floatXs, k.v);
@@ -138,6 +141,27 @@ const forwardOnlyLaw: PrimLaw = {
     expect(() => vjp(k.g, ...k.floatXs)[1](k.u!)).toThrow(/scan/);
   },
   numRuns: 10,
+};
+
+const reverseOnlyLaw: PrimLaw = {
+  id: "reverseOnly",
+  name: "reverse only: <u, central differences along v> = <vjp(u), v>, and forward mode is a GradientError",
+  applies: reverseOnly,
+  check: (p, c) => {
+    const k = concrete(p, c);
+    const [y, back] = vjp(k.g, ...k.floatXs);
+    expectBitwise("primal output of vjp", y.toTypedArray(), k.f(...k.xs).toTypedArray());
+    const fd = centralDifference((xs) => k.g(...xs), k.floatXs, k.vArr);
+    const cts = back(k.u!);
+    expectClose(
+      "<vjp(u), v> vs <u, central differences>",
+      [innerProduct(cts.map(valuesOf), k.vArr).value],
+      [innerProduct([k.uArr!], [fd]).value],
+      FD_TOL,
+    );
+    expect(() => jvp(k.g, k.floatXs, k.v)).toThrow(GradientError);
+  },
+  numRuns: 30,
 };
 
 const zeroLaw: PrimLaw = {
@@ -246,6 +270,7 @@ export const PRIMITIVE_LAWS: readonly PrimLaw[] = [
   jvpLaw,
   vjpLaw,
   forwardOnlyLaw,
+  reverseOnlyLaw,
   zeroLaw,
   secondOrderFdLaw,
   secondOrderModesLaw,

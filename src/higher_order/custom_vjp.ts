@@ -18,7 +18,8 @@ import { batchSize, moveAxis } from "../primitives/batching.js";
 import { definePrimitiveN } from "../primitives/define.js";
 import { zeros, zerosLike } from "../primitives/index.js";
 import { flattenTensors, fnName, named } from "../transforms/flat.js";
-import { batchJaxpr } from "../transforms/jaxpr_rules.js";
+import { asFunction, batchJaxpr } from "../transforms/jaxpr_rules.js";
+import { linearizeFlat } from "../transforms/linearize.js";
 import { vmapFlat } from "../transforms/vmap.js";
 import { formatNested } from "./bodies.js";
 import {
@@ -30,6 +31,7 @@ import {
   prepareCall,
 } from "./custom_args.js";
 import { interpreter } from "./jit_call.js";
+import { sampleJaxpr } from "./testing.js";
 
 /** `fwd` on flat tensors: the explicit arguments → outputs, then residuals. */
 export type FlatFwd = (args: Tensor[]) => { outs: Tensor[]; residuals: Tensor[] };
@@ -190,7 +192,20 @@ export const customVjpCallP: Primitive<CustomVjpParams> = definePrimitiveN<Custo
       ["call_jaxpr", p.call],
       ["num_consts", p.numConsts],
     ]),
-  testing: undefined,
+  reverseOnly: true,
+  // a random first-order primitive's case as the function; fwd keeps the inputs as residuals, bwd transposes its
+  // linearization there
+  testing: {
+    sample: (choose) => {
+      const { jaxpr, avals, domains } = sampleJaxpr(choose);
+      const fwd: FlatFwd = (xs) => ({ outs: asFunction(jaxpr)(...xs), residuals: xs });
+      const bwd: FlatBwd = (res, cts) => {
+        const { linear } = linearizeFlat("vjp", "bwd", asFunction(jaxpr), res);
+        return linear.transpose(cts).map((c, i) => c ?? zerosLike(res[i]!));
+      };
+      return { avals, params: { name: "f", call: jaxpr, numConsts: 0, fwd, bwd }, domains };
+    },
+  },
 });
 
 /** A function with a custom VJP: call it as the function; `defvjp(fwd, bwd)` sets its reverse-mode derivative. */

@@ -4,8 +4,17 @@ import type { Primitive } from "../ir/jaxpr.js";
 import { firstOrderPrimitives } from "../primitives/first_order.js";
 import { condP } from "./cond.js";
 import { customJvpCallP } from "./custom_jvp.js";
+import { customVjpCallP } from "./custom_vjp.js";
 import { jitP } from "./jit_call.js";
 import { scanP } from "./scan.js";
 import { whileP } from "./while_loop.js";
 
-export const primitives: readonly Primitive[] = [...firstOrderPrimitives, jitP, condP, whileP, scanP, customJvpCallP];
+export const primitives: readonly Primitive[] = [
+  ...firstOrderPrimitives,
+  jitP,
+  condP,
+  whileP,
+  scanP,
+  customJvpCallP,
+  customVjpCallP,
+];

@@ -221,6 +221,8 @@ export interface Primitive<P = unknown> {
   readonly freshOutputs?: boolean;
   /** Reverse mode through it is a GradientError (while): the registry laws check that instead of a VJP. */
   readonly forwardOnly?: boolean;
+  /** Forward mode through it is a GradientError (customVjp): the laws check reverse mode against finite differences. */
+  readonly reverseOnly?: boolean;
   /** Code generation for jit's fused loops and eager's generated kernels; its fields give the fusion class. */
   readonly lowering?: Lowering<P>;
 
