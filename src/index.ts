@@ -25,6 +25,12 @@ export {
   type TreeDef,
   tree,
 } from "./core/tree.js";
+export {
+  type CheckpointOptions,
+  type CheckpointPolicy,
+  checkpoint,
+  checkpoint as remat,
+} from "./higher_order/checkpoint.js";
 export { type CustomJvpFunction, customJvp } from "./higher_order/custom_jvp.js";
 export { type CustomVjpFunction, customVjp } from "./higher_order/custom_vjp.js";
 export { type Atom, ClosedJaxpr, type Eqn, Jaxpr, Lit, Var } from "./ir/jaxpr.js";

@@ -2,6 +2,7 @@
 // here). Property tests iterate it, so a primitive added to either list is covered by every law.
 import type { Primitive } from "../ir/jaxpr.js";
 import { firstOrderPrimitives } from "../primitives/first_order.js";
+import { checkpointP } from "./checkpoint.js";
 import { condP } from "./cond.js";
 import { customJvpCallP } from "./custom_jvp.js";
 import { customVjpCallP } from "./custom_vjp.js";
@@ -17,4 +18,5 @@ export const primitives: readonly Primitive[] = [
   scanP,
   customJvpCallP,
   customVjpCallP,
+  checkpointP,
 ];
