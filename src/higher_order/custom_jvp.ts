@@ -17,7 +17,7 @@ import { zerosLike } from "../primitives/index.js";
 import { flattenTensors, fnName, named } from "../transforms/flat.js";
 import { asFunction, batchJaxpr } from "../transforms/jaxpr_rules.js";
 import { jvpFlat } from "../transforms/jvp_trace.js";
-import { vmapFlat } from "../transforms/vmap.js";
+import { batchedHere } from "../transforms/vmap.js";
 import { formatNested } from "./bodies.js";
 import {
   argnumList,
@@ -83,18 +83,16 @@ export const customJvpCallP: Primitive<CustomJvpParams> = definePrimitiveN<Custo
     ).jaxpr;
     const argDims = d0.slice(p.numConsts);
     const n = argDims.length;
+    const batched = batchedHere(`customJvp(${p.name})`, size);
     const jvp: FlatJvpRule = (ps, ts) => {
-      const outs = vmapFlat(
-        `customJvp(${p.name})`,
+      const outs = batched(
         (...zs) => {
           const [o, t] = p.jvp(zs.slice(0, n), zs.slice(n));
           return [...o, ...t];
         },
         [...ps, ...ts],
         [...argDims, ...argDims],
-        undefined,
-        size,
-      ).outs;
+      );
       return [outs.slice(0, outs.length / 2), outs.slice(outs.length / 2)];
     };
     const outs = bind(customJvpCallP, xs, { ...p, call, jvp });

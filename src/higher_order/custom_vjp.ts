@@ -6,21 +6,29 @@
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../core/aval.js";
 import { isFloat } from "../core/dtype.js";
-import { GradientError, ShapeError, TracegradError } from "../core/errors.js";
+import { GradientError, ShapeError, TracegradError, UnexpectedTracerError } from "../core/errors.js";
 import { fn } from "../core/params.js";
 import type { Tensor } from "../core/tensor.js";
-import { flatten, type LooseArgs, numLeaves, type TensorTree, unflatten } from "../core/tree.js";
+import {
+  flatten,
+  isPlainObject,
+  type LooseArgs,
+  numLeaves,
+  type TensorTree,
+  type TreeDef,
+  unflatten,
+} from "../core/tree.js";
 import { guard } from "../core/validate.js";
 import type { ClosedJaxpr, Primitive } from "../ir/jaxpr.js";
 import { isUndefined } from "../ir/rule_types.js";
 import { bind } from "../ir/trace.js";
 import { batchSize, moveAxis } from "../primitives/batching.js";
 import { definePrimitiveN } from "../primitives/define.js";
-import { zeros, zerosLike } from "../primitives/index.js";
+import { reduceSum, zeros, zerosLike } from "../primitives/index.js";
 import { flattenTensors, fnName, named } from "../transforms/flat.js";
 import { asFunction, batchJaxpr } from "../transforms/jaxpr_rules.js";
 import { linearizeFlat } from "../transforms/linearize.js";
-import { vmapFlat } from "../transforms/vmap.js";
+import { batchedHere } from "../transforms/vmap.js";
 import { formatNested } from "./bodies.js";
 import {
   argnumList,
@@ -92,15 +100,13 @@ export const customLinP: Primitive<CustomLinParams> = definePrimitiveN<CustomLin
     const xs = args.map((a, i) => (dims[i] === null ? a : moveAxis(a, dims[i]!, 0)));
     const resDims = dims.slice(0, p.numResiduals).map((d) => (d === null ? null : 0));
     const nR = p.numResiduals;
+    const batched = batchedHere(`customVjp(${p.name})`, size);
+    const tangentDims = dims.slice(nR);
+    // an unbatched tangent's cotangent is the sum over the batch (the transpose of broadcasting it)
     const bwd: FlatBwd = (res, cts) =>
-      vmapFlat(
-        `customVjp(${p.name})`,
-        (...zs) => p.bwd(zs.slice(0, nR), zs.slice(nR)),
-        [...res, ...cts],
-        [...resDims, ...cts.map(() => 0)],
-        undefined,
-        size,
-      ).outs;
+      batched((...zs) => p.bwd(zs.slice(0, nR), zs.slice(nR)), [...res, ...cts], [...resDims, ...cts.map(() => 0)]).map(
+        (c, i) => (tangentDims[i] === null ? reduceSum(c, [0]) : c),
+      );
     const outAvals = p.outAvals.map((a) => new ShapedArray([size, ...a.shape], a.dtype));
     const outs = bind(customLinP, xs, { ...p, bwd, outAvals });
     return [outs, outs.map(() => 0)];
@@ -157,10 +163,10 @@ export const customVjpCallP: Primitive<CustomVjpParams> = definePrimitiveN<Custo
       size,
     ).jaxpr;
     const argDims = d0.slice(p.numConsts);
+    const batched = batchedHere(`customVjp(${p.name})`, size);
     const fwd: FlatFwd = (ps) => {
       let nOuts = 0;
-      const all = vmapFlat(
-        `customVjp(${p.name})`,
+      const all = batched(
         (...zs) => {
           const r = p.fwd(zs);
           nOuts = r.outs.length;
@@ -168,20 +174,16 @@ export const customVjpCallP: Primitive<CustomVjpParams> = definePrimitiveN<Custo
         },
         ps,
         argDims,
-        undefined,
-        size,
-      ).outs;
+      );
       return { outs: all.slice(0, nOuts), residuals: all.slice(nOuts) };
     };
+    // an unbatched argument's cotangent is the sum over the batch
     const bwd: FlatBwd = (res, cts) =>
-      vmapFlat(
-        `customVjp(${p.name})`,
+      batched(
         (...zs) => p.bwd(zs.slice(0, res.length), zs.slice(res.length)),
         [...res, ...cts],
         [...res.map(() => 0), ...cts.map(() => 0)],
-        undefined,
-        size,
-      ).outs;
+      ).map((c, i) => (argDims[i] === null ? reduceSum(c, [0]) : c));
     const outs = bind(customVjpCallP, xs, { ...p, call, fwd, bwd });
     return [outs, outs.map(() => 0)];
   },
@@ -207,6 +209,36 @@ export const customVjpCallP: Primitive<CustomVjpParams> = definePrimitiveN<Custo
     },
   },
 });
+
+/**
+ * `v` with every null (or undefined) in place of a subtree of `tree` replaced by zeros of that subtree's leaves, as
+ * JAX reads None in a cotangent; where `v`'s structure differs otherwise it is left alone, for the check to name.
+ */
+function nullsAsZeros(v: unknown, tree: TreeDef, avals: readonly ShapedArray[]): unknown {
+  let k = 0;
+  const zerosOf = (d: TreeDef): unknown => {
+    if (d.kind === "leaf") {
+      const a = avals[k++]!;
+      return zeros(a.shape, a.dtype);
+    }
+    if (d.kind === "none") return d.value;
+    if (d.kind === "array") return d.children.map(zerosOf);
+    return Object.fromEntries(d.keys.map((key, i) => [key, zerosOf(d.children[i]!)]));
+  };
+  const fill = (x: unknown, d: TreeDef): unknown => {
+    if (x === null || x === undefined) return d.kind === "none" ? x : zerosOf(d);
+    if (d.kind === "leaf") {
+      k++;
+      return x;
+    }
+    if (d.kind === "array" && Array.isArray(x) && x.length === d.children.length)
+      return d.children.map((c, i) => fill(x[i], c));
+    if (d.kind === "object" && isPlainObject(x) && Object.keys(x).sort().join() === d.keys.join())
+      return Object.fromEntries(d.keys.map((key, i) => [key, fill(x[key], d.children[i]!)]));
+    return x;
+  };
+  return fill(v, tree);
+}
 
 /** A function with a custom VJP: call it as the function; `defvjp(fwd, bwd)` sets its reverse-mode derivative. */
 export interface CustomVjpFunction<A extends unknown[], R> {
@@ -251,7 +283,16 @@ function customVjpImpl(f: (...args: unknown[]) => unknown, opts: CustomOptions) 
     };
     const bwd: FlatBwd = (res, cts) => {
       const ctOut = unflatten(body.outTree, cts);
-      const r = userBwd(...nondiff, unflatten(resTree, res), ctOut);
+      let r: unknown;
+      try {
+        r = userBwd(...nondiff, unflatten(resTree, res), ctOut);
+      } catch (e) {
+        if (e instanceof UnexpectedTracerError)
+          e.message +=
+            `\n(${op}: bwd runs in the backward pass, after the transformations whose values it closes over have ` +
+            "ended; return such values from fwd as residuals instead, as JAX requires)";
+        throw e;
+      }
       if (!Array.isArray(r) || r.length !== trees.length)
         throw new TracegradError(
           `${op}: bwd must return an array with one cotangent per differentiable argument (${trees.length}), got ` +
@@ -260,8 +301,8 @@ function customVjpImpl(f: (...args: unknown[]) => unknown, opts: CustomOptions) 
       let k = body.hoisted.length;
       return trees.flatMap((tree, i) => {
         const avals = body.jaxpr.inAvals.slice(k, (k += numLeaves(tree)));
-        if (r[i] === null || r[i] === undefined) return avals.map((a) => zeros(a.shape, a.dtype));
-        return checkedResult(op, `the cotangent bwd returns for argument ${i}`, r[i], {
+        // null anywhere in a cotangent is zeros there, as in JAX
+        return checkedResult(op, `the cotangent bwd returns for argument ${i}`, nullsAsZeros(r[i], tree, avals), {
           what: `argument ${i}`,
           tree,
           avals,

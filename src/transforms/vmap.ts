@@ -34,6 +34,9 @@ export class BatchTracer extends Tracer {
   }
 }
 
+/** The batch trace whose primitive's batching rule is running (batchedHere reads it). */
+let batching: BatchTrace | undefined;
+
 export class BatchTrace extends Trace {
   lift(x: Tensor): Tensor {
     return new BatchTracer(this, x, null);
@@ -43,7 +46,15 @@ export class BatchTrace extends Trace {
     const vals = ins.map((t) => t.val);
     const dims = ins.map((t) => t.bdim);
     if (dims.every((d) => d === null)) return bind(prim, vals, params);
-    const [outs, outDims] = prim.batch(vals, dims, params);
+    const prev = batching;
+    batching = this;
+    let outs: Tensor[];
+    let outDims: (number | null)[];
+    try {
+      [outs, outDims] = prim.batch(vals, dims, params);
+    } finally {
+      batching = prev;
+    }
     return outs.map((o, i) => {
       const t = new BatchTracer(this, o, outDims[i]!);
       // a batch rule must agree with the primitive's shape rule for one example
@@ -254,4 +265,25 @@ export function vmapFlat(
       };
     },
   );
+}
+
+/**
+ * For batching rules that batch a user's function (customJvp's rule, customVjp's fwd and bwd): `f` run over `xs`
+ * batched at `dims` (null: not batched) inside the batch trace running the rule now, so values of that trace the
+ * function closes over stay valid there, as in JAX; outputs batched at 0. Once that trace has ended (the batched
+ * equation was staged and runs later), under a vmap of its own.
+ */
+export function batchedHere(
+  name: string,
+  size: number,
+): (f: (...xs: Tensor[]) => Tensor[], xs: readonly Tensor[], dims: readonly (number | null)[]) => Tensor[] {
+  const trace = batching;
+  return (f, xs, dims) => {
+    if (!trace?.main.alive) return vmapFlat(name, f, xs, dims, undefined, size).outs;
+    const ins = xs.map((x, i) => (dims[i] === null ? x : new BatchTracer(trace, x, dims[i]!)));
+    return f(...ins).map((o) => {
+      const b = fullRaise(trace, o) as BatchTracer;
+      return batchedAt(b.val, b.bdim, 0, size);
+    });
+  };
 }
