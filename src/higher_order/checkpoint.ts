@@ -88,7 +88,7 @@ export const checkpointP: Primitive<CheckpointParams> = definePrimitiveN<Checkpo
   // known inputs it reads
   partialEval: (known, outAvals, p, stage) => {
     const unknownIn = known.map((k) => k === undefined);
-    const split = rematSplit(p.jaxpr, unknownIn, saveableOf(p.policy));
+    const split = rematSplit(KIND, p.name, p.jaxpr, unknownIn, saveableOf(p.policy));
     const knownIns = known.filter((k): k is Tensor => k !== undefined);
     const kOuts = bind(checkpointP, knownIns, { ...p, jaxpr: split.known });
     const uOuts = stage(

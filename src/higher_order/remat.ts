@@ -1,79 +1,91 @@
-// Partial evaluation that saves only what a policy allows (JAX's partial_eval_jaxpr_custom, for checkpoint): the
-// known part computes the known outputs and the residuals the policy saves; the unknown part recomputes every other
-// value it needs from the known inputs, then computes the unknown outputs. Equation by equation, on the jaxpr.
+// Partial evaluation that saves only what a policy allows (for checkpoint; JAX's partial_eval_jaxpr_custom): the
+// ordinary split (every equation, nested loops and calls included, by its own partial-evaluation rule) gives a known
+// part and residuals; residuals the policy does not save are recomputed in the unknown part, which reruns the known
+// part (only as much of it as they need) from the known inputs.
+import type { Tensor } from "../core/tensor.js";
+import { evalJaxpr } from "../ir/eval.js";
 import { type Atom, ClosedJaxpr, type Eqn, Jaxpr, type Var } from "../ir/jaxpr.js";
+import { dceJaxpr, pruneInputs } from "../ir/passes/dce.js";
+import { asFunction, partialEvalJaxpr, traceClosed } from "../transforms/jaxpr_rules.js";
+import { range } from "./bodies.js";
 
 export interface RematSplit {
-  /** Known inputs → known outputs, then saved residuals. */
+  /** Known inputs → known outputs, then the saved residuals. */
   known: ClosedJaxpr;
-  /** Saved residuals, then the known inputs it reads (`knownInputs`), then the unknown inputs → unknown outputs. */
+  /** The saved residuals, then the known inputs it reads (`knownInputs`), then the unknown inputs → unknown outputs. */
   unknown: ClosedJaxpr;
-  /** How many of `known`'s outputs are outputs of the source (the rest are saved residuals). */
   nKnownOuts: number;
   /** Positions (among all the source's inputs) of the known inputs the unknown part reads. */
   knownInputs: number[];
-  /** Which of the source's outputs are unknown. */
   outUnknown: boolean[];
 }
 
-export function rematSplit(j: ClosedJaxpr, unknownIn: readonly boolean[], saveable: (e: Eqn) => boolean): RematSplit {
-  const { jaxpr } = j;
-  const known = new Set<Atom>(jaxpr.constvars);
-  jaxpr.invars.forEach((v, i) => !unknownIn[i] && known.add(v));
-  const isKnown = (a: Atom) => a._tag === "Lit" || known.has(a);
+export function rematSplit(
+  kind: string,
+  name: string,
+  j: ClosedJaxpr,
+  unknownIn: readonly boolean[],
+  saveable: (e: Eqn) => boolean,
+): RematSplit {
+  const s = partialEvalJaxpr(kind, name, j, unknownIn);
+  const kj = s.known.jaxpr;
   const producer = new Map<Var, Eqn>();
-  const knownEqns: Eqn[] = [];
-  const unknownEqns: Eqn[] = [];
-  for (const e of jaxpr.eqns) {
-    if (e.inputs.every(isKnown)) {
-      knownEqns.push(e);
-      for (const v of e.outs) {
-        known.add(v);
-        producer.set(v, e);
-      }
-    } else unknownEqns.push(e);
-  }
-  const outUnknown = jaxpr.outs.map((a) => !isKnown(a));
-  // the known values the unknown part reads: saved when the policy allows it (or an input), else recomputed there
+  for (const e of kj.eqns) for (const v of e.outs) producer.set(v, e);
+  // walk back from the residuals: an equation the policy allows is saved (its outputs pass to the unknown part),
+  // any other is recomputed there from what it reads; inputs and constants are there already
   const saved: Var[] = [];
   const recomputed = new Set<Eqn>();
-  const inputsRead = new Set<Var>();
-  const seen = new Set<Var>();
+  const seen = new Set<Atom>();
   const need = (a: Atom) => {
-    if (a._tag === "Lit" || !known.has(a) || seen.has(a)) return;
+    if (a._tag === "Lit" || seen.has(a)) return;
     seen.add(a);
     const e = producer.get(a);
-    if (!e) {
-      if (jaxpr.invars.includes(a)) inputsRead.add(a);
-      return; // a constvar: the unknown part has the constants too
-    }
+    if (!e) return;
     if (saveable(e)) saved.push(a);
     else {
       recomputed.add(e);
       e.inputs.forEach(need);
     }
   };
-  for (const e of unknownEqns) e.inputs.forEach(need);
-  jaxpr.outs.forEach((a, i) => outUnknown[i] && need(a));
-  const knownInputs = jaxpr.invars.flatMap((v, i) => (inputsRead.has(v) ? [i] : []));
-  const knownOuts = jaxpr.outs.filter((_, i) => !outUnknown[i]);
-  const knownJaxpr = new Jaxpr(
-    jaxpr.constvars,
-    jaxpr.invars.filter((_, i) => !unknownIn[i]),
-    knownEqns,
-    [...knownOuts, ...saved],
+  const residuals = kj.outs.slice(s.nKnownOuts);
+  residuals.forEach(need);
+  const known = dceJaxpr(
+    new ClosedJaxpr(
+      new Jaxpr(kj.constvars, kj.invars, kj.eqns, [...kj.outs.slice(0, s.nKnownOuts), ...saved]),
+      s.known.consts,
+    ),
+    [...range(0, s.nKnownOuts), ...saved].map(() => true),
+  ).jaxpr;
+  const recompute = new Jaxpr(
+    kj.constvars,
+    [...saved, ...kj.invars],
+    kj.eqns.filter((e) => recomputed.has(e)),
+    residuals,
   );
-  const unknownJaxpr = new Jaxpr(
-    jaxpr.constvars,
-    [...saved, ...knownInputs.map((i) => jaxpr.invars[i]!), ...jaxpr.invars.filter((_, i) => unknownIn[i])],
-    [...jaxpr.eqns.filter((e) => recomputed.has(e)), ...unknownEqns],
-    jaxpr.outs.filter((_, i) => outUnknown[i]),
+  const nKnownIn = kj.invars.length;
+  const unknownAvals = j.inAvals.filter((_, i) => unknownIn[i]);
+  // the unknown part: the residuals recomputed from the saved values and the known inputs, then the unknown outputs
+  const traced = traceClosed(
+    kind,
+    name,
+    (...xs: Tensor[]) => {
+      const res = evalJaxpr(recompute, s.known.consts, xs.slice(0, saved.length + nKnownIn));
+      return asFunction(s.unknown)(...res, ...xs.slice(saved.length + nKnownIn));
+    },
+    [...saved.map((v) => v.aval), ...s.known.inAvals, ...unknownAvals],
   );
+  // only the known inputs the recomputation reads stay inputs
+  const { jaxpr: live, usedIns } = dceJaxpr(
+    traced,
+    traced.outAvals.map(() => true),
+  );
+  const keep = usedIns.map((u, i) => u || i < saved.length || i >= saved.length + nKnownIn);
+  const knownPositions = j.inAvals.flatMap((_, i) => (unknownIn[i] ? [] : [i]));
   return {
-    known: new ClosedJaxpr(knownJaxpr, j.consts),
-    unknown: new ClosedJaxpr(unknownJaxpr, j.consts),
-    nKnownOuts: knownOuts.length,
-    knownInputs,
-    outUnknown,
+    known,
+    unknown: pruneInputs(live, keep),
+    nKnownOuts: s.nKnownOuts,
+    knownInputs: knownPositions.filter((_, k) => keep[saved.length + k]),
+    outUnknown: s.outUnknown,
   };
 }
