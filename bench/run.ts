@@ -22,6 +22,7 @@ import {
   targetTable,
 } from "./harness.js";
 import { chain } from "./suites/chain.js";
+import { checkpointSuite } from "./suites/checkpoint.js";
 import { controlFlow } from "./suites/control-flow.js";
 import { eagerOverhead } from "./suites/eager-overhead.js";
 import { firstCall } from "./suites/first-call.js";
@@ -43,6 +44,7 @@ const suites: Suite[] = [
   perExampleGrads,
   ...[1, 1000, 100_000].map(eagerOverhead),
   ...controlFlow,
+  checkpointSuite,
 ];
 
 const argv = process.argv.slice(2);
