@@ -7,8 +7,13 @@ import { argnums } from "../core/params.js";
 import type { Tensor } from "../core/tensor.js";
 import { flatten, leafPaths, type TreeDef, unflatten } from "../core/tree.js";
 import { options } from "../core/validate.js";
+import type { ClosedJaxpr } from "../ir/jaxpr.js";
 import { Tracer } from "../ir/trace.js";
+import { batchSize, moveAxis } from "../primitives/batching.js";
+import { zerosLike } from "../primitives/index.js";
 import { flattenTensors, fnName } from "../transforms/flat.js";
+import { batchJaxpr } from "../transforms/jaxpr_rules.js";
+import { batchedHere } from "../transforms/vmap.js";
 import { sameTypes, type TracedBody, traceBody } from "./bodies.js";
 
 /** Options of customJvp and customVjp. */
@@ -103,3 +108,48 @@ export function checkedResult(
 /** nondiffArgnums as a list. */
 export const argnumList = (n: number | readonly number[] | undefined): number[] =>
   n === undefined ? [] : typeof n === "number" ? [n] : [...n];
+
+/**
+ * The explicit arguments' primals and tangents (absent ones as zeros) of a custom-derivative call whose first
+ * `numConsts` operands are captured values; a tangent there is an error, as in JAX (the rules do not cover them).
+ */
+export function explicitTangents(
+  op: string,
+  primals: readonly Tensor[],
+  tangents: readonly (Tensor | null)[],
+  numConsts: number,
+): { ps: Tensor[]; ts: Tensor[] } {
+  if (tangents.slice(0, numConsts).some((t) => t !== null))
+    throw new TracegradError(
+      `${op}: differentiating with respect to a value the function closes over is not supported: the rules only ` +
+        "give derivatives for its explicit arguments. Pass that value as an argument instead",
+    );
+  const ps = primals.slice(numConsts);
+  return { ps, ts: tangents.slice(numConsts).map((t, i) => t ?? zerosLike(ps[i]!)) };
+}
+
+/**
+ * What batching a custom-derivative call shares: its operands with batch axes moved to 0, its jaxpr batched alike,
+ * the explicit arguments' batch axes, and how to batch a user's rule inside the batch trace (batchedHere).
+ */
+export function batchCall(
+  kind: string,
+  name: string,
+  call: ClosedJaxpr,
+  numConsts: number,
+  args: Tensor[],
+  dims: (number | null)[],
+) {
+  const size = batchSize(args, dims);
+  const xs = args.map((a, i) => (dims[i] === null ? a : moveAxis(a, dims[i]!, 0)));
+  const d0 = dims.map((d) => (d === null ? null : 0));
+  const batchedJaxpr = batchJaxpr(
+    kind,
+    name,
+    call,
+    d0,
+    xs.map((x) => x.aval),
+    size,
+  ).jaxpr;
+  return { size, xs, call: batchedJaxpr, argDims: d0.slice(numConsts), batched: batchedHere(`${kind}(${name})`, size) };
+}

@@ -11,19 +11,19 @@ import { type LooseArgs, type TensorTree, type TreeDef, unflatten } from "../cor
 import { guard } from "../core/validate.js";
 import type { ClosedJaxpr, Primitive } from "../ir/jaxpr.js";
 import { bind } from "../ir/trace.js";
-import { batchSize, moveAxis } from "../primitives/batching.js";
 import { definePrimitiveN } from "../primitives/define.js";
 import { zerosLike } from "../primitives/index.js";
 import { flattenTensors, fnName, named } from "../transforms/flat.js";
-import { asFunction, batchJaxpr } from "../transforms/jaxpr_rules.js";
+import { asFunction } from "../transforms/jaxpr_rules.js";
 import { jvpFlat } from "../transforms/jvp_trace.js";
-import { batchedHere } from "../transforms/vmap.js";
 import { formatNested } from "./bodies.js";
 import {
   argnumList,
+  batchCall,
   type CustomOptions,
   checkedResult,
   customOptions,
+  explicitTangents,
   perArgument,
   prepareCall,
 } from "./custom_args.js";
@@ -58,32 +58,14 @@ export const customJvpCallP: Primitive<CustomJvpParams> = definePrimitiveN<Custo
   jvp: (tangents, primals, _outs, params) => customJvpCallP.jvpFull!(primals, tangents, params)[1],
   // the rule, on the explicit arguments' primals and tangents (absent ones as zeros)
   jvpFull: (primals, tangents, { numConsts, jvp, name }) => {
-    if (tangents.slice(0, numConsts).some((t) => t !== null))
-      throw new TracegradError(
-        `customJvp(${name}): differentiating with respect to a value the function closes over is not supported: the ` +
-          "rule only gives derivatives for its explicit arguments. Pass that value as an argument instead",
-      );
-    const ps = primals.slice(numConsts);
-    const ts = tangents.slice(numConsts).map((t, i) => t ?? zerosLike(ps[i]!));
+    const { ps, ts } = explicitTangents(`customJvp(${name})`, primals, tangents, numConsts);
     const [outs, touts] = jvp(ps, ts);
     return [outs, touts.map((t, i) => (isFloat(outs[i]!.dtype) ? t : null))];
   },
   // the function and the rule batched alike (batch axes moved to 0)
   batch: (args, dims, p) => {
-    const size = batchSize(args, dims);
-    const xs = args.map((a, i) => (dims[i] === null ? a : moveAxis(a, dims[i]!, 0)));
-    const d0 = dims.map((d) => (d === null ? null : 0));
-    const call = batchJaxpr(
-      "customJvp",
-      p.name,
-      p.call,
-      d0,
-      xs.map((x) => x.aval),
-      size,
-    ).jaxpr;
-    const argDims = d0.slice(p.numConsts);
+    const { xs, call, argDims, batched } = batchCall("customJvp", p.name, p.call, p.numConsts, args, dims);
     const n = argDims.length;
-    const batched = batchedHere(`customJvp(${p.name})`, size);
     const jvp: FlatJvpRule = (ps, ts) => {
       const outs = batched(
         (...zs) => {

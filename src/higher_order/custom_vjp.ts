@@ -26,15 +26,17 @@ import { batchSize, moveAxis } from "../primitives/batching.js";
 import { definePrimitiveN } from "../primitives/define.js";
 import { reduceSum, zeros, zerosLike } from "../primitives/index.js";
 import { flattenTensors, fnName, named } from "../transforms/flat.js";
-import { asFunction, batchJaxpr } from "../transforms/jaxpr_rules.js";
+import { asFunction } from "../transforms/jaxpr_rules.js";
 import { linearizeFlat } from "../transforms/linearize.js";
 import { batchedHere } from "../transforms/vmap.js";
 import { formatNested } from "./bodies.js";
 import {
   argnumList,
+  batchCall,
   type CustomOptions,
   checkedResult,
   customOptions,
+  explicitTangents,
   perArgument,
   prepareCall,
 } from "./custom_args.js";
@@ -133,13 +135,7 @@ export const customVjpCallP: Primitive<CustomVjpParams> = definePrimitiveN<Custo
   jvp: (tangents, primals, _outs, params) => customVjpCallP.jvpFull!(primals, tangents, params)[1],
   // fwd now; the tangents go through custom_lin, which reverse mode transposes into bwd
   jvpFull: (primals, tangents, { numConsts, fwd, bwd, name }) => {
-    if (tangents.slice(0, numConsts).some((t) => t !== null))
-      throw new TracegradError(
-        `customVjp(${name}): differentiating with respect to a value the function closes over is not supported: ` +
-          "bwd only gives cotangents for its explicit arguments. Pass that value as an argument instead",
-      );
-    const ps = primals.slice(numConsts);
-    const ts = tangents.slice(numConsts).map((t, i) => t ?? zerosLike(ps[i]!));
+    const { ps, ts } = explicitTangents(`customVjp(${name})`, primals, tangents, numConsts);
     const { outs, residuals } = fwd(ps);
     const touts = bind(customLinP, [...residuals, ...ts], {
       name,
@@ -151,19 +147,7 @@ export const customVjpCallP: Primitive<CustomVjpParams> = definePrimitiveN<Custo
   },
   // the function, fwd and bwd batched alike (batch axes moved to 0)
   batch: (args, dims, p) => {
-    const size = batchSize(args, dims);
-    const xs = args.map((a, i) => (dims[i] === null ? a : moveAxis(a, dims[i]!, 0)));
-    const d0 = dims.map((d) => (d === null ? null : 0));
-    const call = batchJaxpr(
-      "customVjp",
-      p.name,
-      p.call,
-      d0,
-      xs.map((x) => x.aval),
-      size,
-    ).jaxpr;
-    const argDims = d0.slice(p.numConsts);
-    const batched = batchedHere(`customVjp(${p.name})`, size);
+    const { xs, call, argDims, batched } = batchCall("customVjp", p.name, p.call, p.numConsts, args, dims);
     const fwd: FlatFwd = (ps) => {
       let nOuts = 0;
       const all = batched(
