@@ -29,32 +29,7 @@ import {
   vmap,
 } from "../../src/index.js";
 import { catchError, expectClose, expectTensor } from "../helpers.js";
-import { data, F64_TOL, FD_TOL, f64, fd2, fdGrad, i32 } from "./util.js";
-
-/** Tolerance of second derivatives against second central differences (h = 1e-4: error ~1e-8). */
-const FD2_TOL = { rtol: 1e-5, atol: 1e-6 };
-
-/** Mixed second partial ∂²f/∂x_i∂x_j of a JS function, by central differences. */
-function fdHess(f: (x: number[]) => number, x: readonly number[], h = 1e-4): number[][] {
-  const at = (i: number, di: number, j: number, dj: number) => {
-    const y = [...x];
-    y[i]! += di;
-    y[j]! += dj;
-    return f(y);
-  };
-  return x.map((_, i) =>
-    x.map((_, j) => (at(i, h, j, h) - at(i, h, j, -h) - at(i, -h, j, h) + at(i, -h, j, -h)) / (4 * h * h)),
-  );
-}
-
-const diag = (v: readonly number[]): number[][] => v.map((a, i) => v.map((_, j) => (i === j ? a : 0)));
-
-/** Asserts `f` throws exactly class `cls` (not a subclass), returning the message. */
-function errorOf(f: () => unknown, cls: typeof TracegradError): string {
-  const e = catchError(f, cls);
-  expect(e.constructor).toBe(cls);
-  return e.message;
-}
+import { data, diag, errorOf, F64_TOL, FD_TOL, FD2_TOL, f64, fd2, fdGrad, fdHess, i32 } from "./util.js";
 
 /** sin x whose bwd says the derivative is 3·cos x (deliberately wrong); counts calls of f, fwd and bwd. */
 function tripleSin() {

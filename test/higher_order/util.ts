@@ -1,8 +1,10 @@
 // Shared by the control-flow tests: float64 constructors, reproducible data, central finite differences of plain-JS
-// references (the independent side of every derivative check), and a recursive equation count of a jaxpr.
+// references (the independent side of every derivative check), a recursive equation count of a jaxpr, and a check
+// of an exact error class.
 
-import { type ClosedJaxpr, type Jaxpr, np, type Tensor } from "../../src/index.js";
-import { rng } from "../helpers.js";
+import { expect } from "vitest";
+import { type ClosedJaxpr, type Jaxpr, np, type Tensor, type TracegradError } from "../../src/index.js";
+import { catchError, rng } from "../helpers.js";
 
 type Nest = number | Nest[];
 
@@ -82,4 +84,30 @@ export function countEqns(j: Jaxpr): number {
 /** The names of the primitives a jaxpr binds, recursively, in order. */
 export function primitivesOf(j: Jaxpr): string[] {
   return j.eqns.flatMap((e) => [e.prim.name, ...subJaxprs(e.params).flatMap(primitivesOf)]);
+}
+
+/** Tolerance of second derivatives against second central differences (h = 1e-4: error ~1e-8). */
+export const FD2_TOL = { rtol: 1e-5, atol: 1e-6 };
+
+/** Mixed second partial ∂²f/∂x_i∂x_j of a JS function, by central differences. */
+export function fdHess(f: (x: number[]) => number, x: readonly number[], h = 1e-4): number[][] {
+  const at = (i: number, di: number, j: number, dj: number) => {
+    const y = [...x];
+    y[i]! += di;
+    y[j]! += dj;
+    return f(y);
+  };
+  return x.map((_, i) =>
+    x.map((_, j) => (at(i, h, j, h) - at(i, h, j, -h) - at(i, -h, j, h) + at(i, -h, j, -h)) / (4 * h * h)),
+  );
+}
+
+/** A diagonal matrix. */
+export const diag = (v: readonly number[]): number[][] => v.map((a, i) => v.map((_, j) => (i === j ? a : 0)));
+
+/** Asserts `f` throws exactly class `cls` (not a subclass), returning the message. */
+export function errorOf(f: () => unknown, cls: typeof TracegradError): string {
+  const e = catchError(f, cls);
+  expect(e.constructor).toBe(cls);
+  return e.message;
 }
