@@ -1,6 +1,7 @@
 // What the control-flow primitives share: user functions traced into closed jaxprs (values captured from enclosing
 // transforms become explicit operands), jaxpr interfaces reordered without retracing, typed errors naming the leaf
 // where two types disagree, and how their nested jaxprs print.
+import * as E from "fp-ts/Either";
 import type { ShapedArray } from "../core/aval.js";
 import { DTypeError, ShapeError, TracegradError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
@@ -123,3 +124,18 @@ export const formatNested = (entries: readonly (readonly [string, unknown])[]): 
 /** A Python-style tuple of booleans, as JAX prints `linear`. */
 export const fmtBools = (xs: readonly boolean[]): string =>
   `(${xs.map((x) => (x ? "True" : "False")).join(", ")}${xs.length === 1 ? "," : ""})`;
+
+/** A call of `j`'s output types, or a ShapeError when the operands are not of the types it was traced for. */
+export function callAvals(
+  op: string,
+  j: ClosedJaxpr,
+  avals: readonly ShapedArray[],
+): E.Either<ShapeError, ShapedArray[]> {
+  return avals.length === j.inAvals.length && avals.every((a, i) => a.equals(j.inAvals[i]!))
+    ? E.right(j.outAvals)
+    : E.left(
+        new ShapeError(
+          `${op}: called with ${avals.map(String).join(", ")}, but traced for ${j.inAvals.map(String).join(", ")}`,
+        ),
+      );
+}

@@ -4,7 +4,7 @@
 // it by the policy (remat.ts), and it is never inlined, so CSE cannot merge the recomputation with the forward pass
 // (JAX's prevent_cse).
 import * as E from "fp-ts/Either";
-import { ShapeError, TracegradError } from "../core/errors.js";
+import { TracegradError } from "../core/errors.js";
 import { argnums, choice, fn } from "../core/params.js";
 import type { Tensor } from "../core/tensor.js";
 import { type LooseArgs, type TensorTree, unflatten } from "../core/tree.js";
@@ -17,7 +17,7 @@ import { batchSize } from "../primitives/batching.js";
 import { definePrimitiveN } from "../primitives/define.js";
 import { flattenTensors, fnName, named } from "../transforms/flat.js";
 import { batchJaxpr, jvpJaxpr, transposeJaxpr } from "../transforms/jaxpr_rules.js";
-import { formatNested, traceBody } from "./bodies.js";
+import { callAvals, formatNested, traceBody } from "./bodies.js";
 import { interpreter } from "./jit_call.js";
 import { rematSplit } from "./remat.js";
 import { sampleJaxpr } from "./testing.js";
@@ -61,15 +61,7 @@ const KIND = "checkpoint";
 
 export const checkpointP: Primitive<CheckpointParams> = definePrimitiveN<CheckpointParams>({
   name: "checkpoint",
-  abstractEval: (avals, { jaxpr, name }) =>
-    avals.length === jaxpr.inAvals.length && avals.every((a, i) => a.equals(jaxpr.inAvals[i]!))
-      ? E.right(jaxpr.outAvals)
-      : E.left(
-          new ShapeError(
-            `checkpoint(${name}): called with ${avals.map(String).join(", ")}, but traced for ` +
-              `${jaxpr.inAvals.map(String).join(", ")}`,
-          ),
-        ),
+  abstractEval: (avals, { jaxpr, name }) => callAvals(`checkpoint(${name})`, jaxpr, avals),
   impl: (args, { jaxpr }) => interpreter.call(jaxpr)(args),
   runner: ({ jaxpr }, _outAvals, c) => c.call(jaxpr),
   adFamily: "rule",

@@ -2,9 +2,8 @@
 // carries the function's jaxpr, which runs (and is inlined under jit) when nothing differentiates it; a JVP trace calls
 // the rule instead, on primals and tangents, so forward mode uses it and reverse mode linearizes and transposes it
 // (the rule must be linear in the tangents). Under vmap the jaxpr and the rule are batched.
-import * as E from "fp-ts/Either";
 import { isFloat } from "../core/dtype.js";
-import { ShapeError, TracegradError } from "../core/errors.js";
+import { TracegradError } from "../core/errors.js";
 import { fn } from "../core/params.js";
 import type { Tensor } from "../core/tensor.js";
 import { type LooseArgs, type TensorTree, type TreeDef, unflatten } from "../core/tree.js";
@@ -16,7 +15,7 @@ import { zerosLike } from "../primitives/index.js";
 import { flattenTensors, fnName, named } from "../transforms/flat.js";
 import { asFunction } from "../transforms/jaxpr_rules.js";
 import { jvpFlat } from "../transforms/jvp_trace.js";
-import { formatNested } from "./bodies.js";
+import { callAvals, formatNested } from "./bodies.js";
 import {
   argnumList,
   batchCall,
@@ -44,15 +43,7 @@ export interface CustomJvpParams {
 
 export const customJvpCallP: Primitive<CustomJvpParams> = definePrimitiveN<CustomJvpParams>({
   name: "custom_jvp_call",
-  abstractEval: (avals, { call, name }) =>
-    avals.length === call.inAvals.length && avals.every((a, i) => a.equals(call.inAvals[i]!))
-      ? E.right(call.outAvals)
-      : E.left(
-          new ShapeError(
-            `customJvp(${name}): called with ${avals.map(String).join(", ")}, but traced for ` +
-              `${call.inAvals.map(String).join(", ")}`,
-          ),
-        ),
+  abstractEval: (avals, { call, name }) => callAvals(`customJvp(${name})`, call, avals),
   impl: (args, { call }) => interpreter.call(call)(args),
   adFamily: "rule",
   jvp: (tangents, primals, _outs, params) => customJvpCallP.jvpFull!(primals, tangents, params)[1],

@@ -6,7 +6,7 @@
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../core/aval.js";
 import { isFloat } from "../core/dtype.js";
-import { GradientError, ShapeError, TracegradError, UnexpectedTracerError } from "../core/errors.js";
+import { GradientError, TracegradError, UnexpectedTracerError } from "../core/errors.js";
 import { fn } from "../core/params.js";
 import type { Tensor } from "../core/tensor.js";
 import {
@@ -29,7 +29,7 @@ import { flattenTensors, fnName, named } from "../transforms/flat.js";
 import { asFunction } from "../transforms/jaxpr_rules.js";
 import { linearizeFlat } from "../transforms/linearize.js";
 import { batchedHere } from "../transforms/vmap.js";
-import { formatNested } from "./bodies.js";
+import { callAvals, formatNested } from "./bodies.js";
 import {
   argnumList,
   batchCall,
@@ -121,15 +121,7 @@ export const customLinP: Primitive<CustomLinParams> = definePrimitiveN<CustomLin
 
 export const customVjpCallP: Primitive<CustomVjpParams> = definePrimitiveN<CustomVjpParams>({
   name: "custom_vjp_call",
-  abstractEval: (avals, { call, name }) =>
-    avals.length === call.inAvals.length && avals.every((a, i) => a.equals(call.inAvals[i]!))
-      ? E.right(call.outAvals)
-      : E.left(
-          new ShapeError(
-            `customVjp(${name}): called with ${avals.map(String).join(", ")}, but traced for ` +
-              `${call.inAvals.map(String).join(", ")}`,
-          ),
-        ),
+  abstractEval: (avals, { call, name }) => callAvals(`customVjp(${name})`, call, avals),
   impl: (args, { call }) => interpreter.call(call)(args),
   adFamily: "rule",
   jvp: (tangents, primals, _outs, params) => customVjpCallP.jvpFull!(primals, tangents, params)[1],
