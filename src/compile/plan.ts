@@ -134,3 +134,31 @@ function popFree(free: Map<string, Var[]>, key: string): Placement | undefined {
   const v = free.get(key)?.pop();
   return v && { kind: "reused", of: v };
 }
+
+/**
+ * The most bytes the intermediate values of a program hold at once, as its schedule keeps them (each from the step
+ * that makes it to the last step that reads it; a view shares its operand's bytes; inputs, constants and results not
+ * counted): what reverse mode keeps between its forward and backward parts shows here.
+ */
+export function peakLiveBytes(jaxpr: Jaxpr, mode: Float32Mode): number | undefined {
+  const s = schedule(jaxpr, mode);
+  if (!s) return undefined;
+  const bytes = (v: Var) => v.aval.size * BYTES_PER[v.aval.dtype];
+  const dying = new Map<number, Var[]>();
+  for (const [v, k] of s.lastUse) if (k !== Infinity) dying.set(k, [...(dying.get(k) ?? []), v]);
+  let [live, peak] = [0, 0];
+  const made = new Set<Var>();
+  const results = new Set(jaxpr.outs);
+  s.steps.forEach((st, k) => {
+    const outs = ("eqn" in st ? (st.eqn.prim.view ? [] : st.eqn.outs) : st.group.outs).filter((v) => !results.has(v));
+    for (const v of outs) {
+      made.add(v);
+      live += bytes(v);
+    }
+    peak = Math.max(peak, live);
+    for (const v of dying.get(k) ?? []) if (made.has(v)) live -= bytes(v);
+  });
+  return peak;
+}
+
+const BYTES_PER: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };

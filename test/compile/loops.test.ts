@@ -1,7 +1,8 @@
 // Loops under jit are loops in the generated code: the program and its source do not grow with the trip count, and
 // the body's generated code writes carries and ys into the buffers the loop passes.
 import { describe, expect, it } from "vitest";
-import { grad, jit, lax, makeJaxpr, np, type Tensor, valueAndGrad } from "../../src/index.js";
+import { peakLiveBytes } from "../../src/compile/plan.js";
+import { checkpoint, grad, jit, lax, makeJaxpr, np, type Tensor, valueAndGrad } from "../../src/index.js";
 
 const W = np.array([
   [0.5, -0.25],
@@ -133,5 +134,25 @@ describe("buffers kept across calls", () => {
           ).item() as number;
         expect(g[i]![j]!).toBeCloseTo((at(eps) - at(-eps)) / (2 * eps), 6);
       }
+  });
+});
+
+describe("peakLiveBytes (planned buffers)", () => {
+  it("counts intermediates from the step that makes each to the last that reads it, not results or inputs", () => {
+    const w = np.ones([4, 4]);
+    // y1 = x·w, y2 = y1·w (y1 still live), result y2·w: at most y1 and y2 at once, 2 × 16 float32
+    const chain = jit((x: Tensor) => np.matmul(np.matmul(np.matmul(x, w), w), w));
+    expect(peakLiveBytes(chain.lower(np.ones([4, 4])).jaxpr.jaxpr, "fast")).toBe(2 * 16 * 4);
+    expect(peakLiveBytes(jit((x: Tensor) => x.add(1)).lower(np.ones([8])).jaxpr.jaxpr, "fast")).toBe(0);
+  });
+
+  it("checkpoint per layer keeps fewer bytes between the forward and backward parts of jit(grad)", () => {
+    const layer = (w: Tensor, h: Tensor) => np.tanh(np.matmul(h, w));
+    const layerCk = checkpoint(layer);
+    const ws = Array.from({ length: 6 }, (_, i) => np.eye(16).mul(0.5 + 0.01 * i));
+    const x = np.ones([8, 16]);
+    const loss = (f: typeof layer) => (params: Tensor[]) => np.sum(params.reduce((h, w) => f(w, h), x));
+    const peak = (f: typeof layer) => peakLiveBytes(jit(grad(loss(f))).lower(ws).jaxpr.jaxpr, "fast")!;
+    expect(peak(layerCk)).toBeLessThan(peak(layer));
   });
 });
