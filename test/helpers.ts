@@ -57,13 +57,18 @@ function noNegativeZero(x: Nested): Nested {
 }
 
 /** Runs `f`, expecting it to throw an instance of `cls`; returns the error for message checks. */
-export function catchError<E extends Error>(f: () => unknown, cls: abstract new (...args: never[]) => E): E {
-  let caught: unknown;
+/** What calling `f` throws (the very value), or undefined when it returns. */
+export function thrownBy(f: () => unknown): unknown {
   try {
     f();
   } catch (e) {
-    caught = e;
+    return e;
   }
+  return undefined;
+}
+
+export function catchError<E extends Error>(f: () => unknown, cls: abstract new (...args: never[]) => E): E {
+  const caught = thrownBy(f);
   expect(caught, "expected an error to be thrown").toBeInstanceOf(cls);
   return caught as E;
 }

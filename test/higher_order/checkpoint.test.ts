@@ -27,7 +27,7 @@ import {
   vjp,
   vmap,
 } from "../../src/index.js";
-import { catchError, expectClose, valuesOf } from "../helpers.js";
+import { catchError, expectClose, thrownBy, valuesOf } from "../helpers.js";
 import { data, F64_TOL, FD_TOL, f64, fd2, fdGrad, i32, matrix, primitivesOf, rows } from "./util.js";
 
 /** Tolerance of second derivatives against second central differences (h = 1e-4: error ~1e-8). */
@@ -646,13 +646,7 @@ describe("errors", () => {
       () => jit(c)(f64([1, 2])),
       () => vmap(c)(f64([[1, 2]])),
     ]) {
-      let caught: unknown;
-      try {
-        run();
-      } catch (e) {
-        caught = e;
-      }
-      expect(caught).toBe(err);
+      expect(thrownBy(run)).toBe(err);
     }
   });
 });

@@ -26,7 +26,7 @@ import {
   vjp,
   vmap,
 } from "../../src/index.js";
-import { catchError, expectClose, expectTensor, valuesOf } from "../helpers.js";
+import { catchError, expectClose, expectTensor, thrownBy, valuesOf } from "../helpers.js";
 import { data, diag, errorOf, F64_TOL, FD_TOL, FD2_TOL, f64, fd2, fdGrad, fdHess, i32 } from "./util.js";
 
 /** sin x whose rule says the derivative is 3·cos x (deliberately wrong); counts calls of f and of the rule. */
@@ -653,13 +653,7 @@ describe("errors", () => {
       () => vmap(grad(g))(f64([1, 2])),
       () => valueAndGrad(g)(f64(1)),
     ]) {
-      let caught: unknown;
-      try {
-        run();
-      } catch (e) {
-        caught = e;
-      }
-      expect(caught).toBe(boom);
+      expect(thrownBy(run)).toBe(boom);
     }
     const fBoom = new RangeError("boom in f");
     const h = customJvp((_x: Tensor): Tensor => {

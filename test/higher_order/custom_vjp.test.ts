@@ -28,7 +28,7 @@ import {
   vjp,
   vmap,
 } from "../../src/index.js";
-import { catchError, expectClose, expectTensor } from "../helpers.js";
+import { catchError, expectClose, expectTensor, thrownBy } from "../helpers.js";
 import { data, diag, errorOf, F64_TOL, FD_TOL, FD2_TOL, f64, fd2, fdGrad, fdHess, i32 } from "./util.js";
 
 /** sin x whose bwd says the derivative is 3·cos x (deliberately wrong); counts calls of f, fwd and bwd. */
@@ -725,13 +725,7 @@ describe("errors", () => {
       [b, boomBwd],
     ] as const)
       for (const run of runs(h)) {
-        let caught: unknown;
-        try {
-          run();
-        } catch (e) {
-          caught = e;
-        }
-        expect(caught).toBe(err);
+        expect(thrownBy(run)).toBe(err);
       }
     const boomF = new RangeError("boom in f");
     const c = customVjp((_x: Tensor): Tensor => {

@@ -17,7 +17,7 @@ import {
   vmap,
 } from "../../src/index.js";
 import { traceDepth } from "../../src/ir/trace.js";
-import { catchError, expectClose, expectTensor } from "../helpers.js";
+import { catchError, expectClose, expectTensor, thrownBy } from "../helpers.js";
 import { F64_TOL, f64, i32 } from "./util.js";
 
 afterEach(() => {
@@ -351,30 +351,15 @@ describe("the user's own errors pass through unchanged", () => {
       () => lax.scan((c: Tensor) => [lax.scan(thrower, c, f64([1]))[0] as Tensor, null] as const, f64(0), f64([1])),
     ],
   ])("%s", (_name, run) => {
-    let caught: unknown;
-    try {
-      run();
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBe(boom);
+    expect(thrownBy(run)).toBe(boom);
   });
 
   it("a RangeError thrown by the user is not turned into a TracegradError", () => {
     const e = new RangeError("user range");
-    let caught: unknown;
-    try {
-      lax.scan(
-        () => {
-          throw e;
-        },
-        f64(0),
-        f64([1]),
-      );
-    } catch (x) {
-      caught = x;
-    }
-    expect(caught).toBe(e);
+    const thrower = () => {
+      throw e;
+    };
+    expect(thrownBy(() => lax.scan(thrower, f64(0), f64([1])))).toBe(e);
   });
 
   it("reverse mode through whileLoop is not a user error: GradientError", () => {
