@@ -121,6 +121,12 @@ function inputValues(
       const [min, max] = perCase?.[i] ?? [-3, 3];
       return fc.array(fc.integer({ min, max }), { minLength: n, maxLength: n });
     }
+    if (a.dtype === "uint32") {
+      // small values and ones near 2³² that wrap
+      const [min, max] = perCase?.[i] ?? [0, 4294967295];
+      const edge = fc.oneof(fc.integer({ min, max: Math.min(max, min + 7) }), fc.integer({ min, max }));
+      return fc.array(edge, { minLength: n, maxLength: n });
+    }
     return fc.constant([] as number[]);
   });
   return fc

@@ -366,6 +366,7 @@ const TYPED: Readonly<Record<DType, string>> = {
   float32: "Float32Array",
   float64: "Float64Array",
   int32: "Int32Array",
+  uint32: "Uint32Array",
   bool: "Uint8Array",
 };
 

@@ -434,6 +434,8 @@ function convertValue(v: number, d: DType, intScale: number): number {
           : v === -Infinity
             ? -2147483648
             : Math.trunc(v * intScale) | 0;
+    case "uint32":
+      return Number.isNaN(v) || v <= 0 ? 0 : v === Infinity ? 4294967295 : Math.trunc(v * intScale) >>> 0;
   }
 }
 

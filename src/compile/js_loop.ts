@@ -42,6 +42,8 @@ function rounded(expr: string, dtype: DType, exact: boolean): string {
       return expr;
     case "int32":
       return `((${expr}) | 0)`;
+    case "uint32":
+      return `((${expr}) >>> 0)`;
     case "bool":
       return `((${expr}) ? 1 : 0)`;
   }

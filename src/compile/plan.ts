@@ -3,7 +3,7 @@
 // that stay inside a call live in an arena kept across calls (allocating fresh ones costs page faults and zeroing on
 // every call), and a fused loop's output takes the arena buffer of a value that just died; values the caller gets
 // always get fresh arrays.
-import type { DType } from "../core/dtype.js";
+import { BYTES, type DType } from "../core/dtype.js";
 import type { Float32Mode } from "../higher_order/jit_call.js";
 import type { Eqn, Jaxpr, Var } from "../ir/jaxpr.js";
 import { type FusedGroup, fuse, fusionRuns } from "./fusion.js";
@@ -161,4 +161,4 @@ export function peakLiveBytes(jaxpr: Jaxpr, mode: Float32Mode): number | undefin
   return peak;
 }
 
-const BYTES_PER: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+const BYTES_PER: Record<DType, number> = BYTES;

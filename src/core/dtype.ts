@@ -1,21 +1,24 @@
-// Dtypes, their storage, and the promotion lattice bool < int32 < float32 < float64.
+// Dtypes, their storage, and the promotion lattice bool < uint32 < int32 < float32 < float64 (uint32 with int32 is
+// int32, as JAX with 64-bit types off).
 import { DTypeError, ShapeError } from "./errors.js";
 
 /**
  * The element types a tensor can hold; float32 is the default float, as in JAX.
  * @example np.arange(3).astype("float64").dtype // "float64"
  */
-export type DType = "float32" | "float64" | "int32" | "bool";
+export type DType = "float32" | "float64" | "int32" | "uint32" | "bool";
 
-export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint32Array | Uint8Array;
 
-export const DTYPES: readonly DType[] = ["bool", "int32", "float32", "float64"];
+export const DTYPES: readonly DType[] = ["bool", "uint32", "int32", "float32", "float64"];
 
-const SHORT: Record<DType, string> = { float32: "f32", float64: "f64", int32: "i32", bool: "bool" };
+const SHORT: Record<DType, string> = { float32: "f32", float64: "f64", int32: "i32", uint32: "u32", bool: "bool" };
 /** JAX's short dtype names, as jaxprs print them. */
 export const shortName = (d: DType): string => SHORT[d];
 
 export const isFloat = (d: DType): boolean => d === "float32" || d === "float64";
+/** int32 or uint32: integer arithmetic wraps, division floors or truncates as the primitive says. */
+export const isInteger = (d: DType): boolean => d === "int32" || d === "uint32";
 
 function isDType(x: unknown): x is DType {
   return typeof x === "string" && (DTYPES as readonly string[]).includes(x);
@@ -35,7 +38,7 @@ export function promote(a: DType, b: DType): DType {
 export function weakDType(d: DType, v: number | boolean): DType {
   if (typeof v === "boolean") return d;
   if (d === "bool") return Number.isInteger(v) ? "int32" : "float32";
-  if (d === "int32" && !Number.isInteger(v)) return "float32";
+  if (isInteger(d) && !Number.isInteger(v)) return "float32";
   return d;
 }
 
@@ -63,22 +66,25 @@ function allocateRaw(d: DType, n: number): TypedArray {
       return new Float64Array(n);
     case "int32":
       return new Int32Array(n);
+    case "uint32":
+      return new Uint32Array(n);
     case "bool":
       return new Uint8Array(n);
   }
 }
 
-const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+/** Bytes per element of each dtype's storage. */
+export const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, uint32: 4, bool: 1 };
 type Unzeroed = { allocUnsafeSlow(bytes: number): Uint8Array };
 /** Below this many bytes zeroing is cheaper than a call out to the runtime. */
 const UNZEROED_MIN = 1 << 16;
 /** Values that no kernel computes by accident, for tests (see setPoisonedAllocations). */
-const POISON: Record<DType, number> = { float32: NaN, float64: NaN, int32: -0x5eed, bool: 0xab };
+const POISON: Record<DType, number> = { float32: NaN, float64: NaN, int32: -0x5eed, uint32: 0xdeadbeef, bool: 0xab };
 let poisoned = false;
 
 /**
- * @internal Tests: arrays from allocateFilledLater come filled with a poison value (NaN; −24301 for int32; 0xab for
- * bool), at every size, so a kernel that leaves an element unwritten shows instead of reading as 0.
+ * @internal Tests: arrays from allocateFilledLater come filled with a poison value (NaN; −24301 for int32; 0xdeadbeef
+ * for uint32; 0xab for bool), at every size, so a kernel that leaves an element unwritten shows instead of reading as 0.
  */
 export function setPoisonedAllocations(on: boolean): void {
   poisoned = on;
@@ -107,16 +113,21 @@ export function allocateFilledLater(d: DType, n: number): TypedArray {
       return new Float64Array(u.buffer, u.byteOffset, n);
     case "int32":
       return new Int32Array(u.buffer, u.byteOffset, n);
+    case "uint32":
+      return new Uint32Array(u.buffer, u.byteOffset, n);
     case "bool":
       return new Uint8Array(u.buffer, u.byteOffset, n);
   }
 }
 
-/** Copies `src` into a new array of dtype `d` (float → int32 truncates toward zero, as NumPy). */
+/**
+ * Copies `src` into a new array of dtype `d` (float → int32/uint32 truncates toward zero, then wraps modulo 2³², as
+ * NumPy on this hardware; NaN becomes 0).
+ */
 export function convertData(src: ArrayLike<number>, d: DType): TypedArray {
   const out = allocate(d, src.length);
   if (d === "bool") for (let i = 0; i < src.length; i++) out[i] = src[i] !== 0 && !Number.isNaN(src[i]) ? 1 : 0;
-  else if (d === "int32") for (let i = 0; i < src.length; i++) out[i] = Math.trunc(src[i]!) | 0;
+  else if (isInteger(d)) for (let i = 0; i < src.length; i++) out[i] = Math.trunc(src[i]!) | 0;
   else out.set(src);
   return out;
 }
@@ -137,6 +148,7 @@ export function dtypeOfTypedArray(a: unknown): DType | undefined {
   if (a instanceof Float32Array) return "float32";
   if (a instanceof Float64Array) return "float64";
   if (a instanceof Int32Array) return "int32";
+  if (a instanceof Uint32Array) return "uint32";
   if (a instanceof Uint8Array) return "bool";
   return undefined;
 }

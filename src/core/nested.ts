@@ -112,7 +112,7 @@ export function checkedNested<A extends readonly unknown[] | ArrayBufferView>(at
     return E.left(
       new TracegradError(
         `${at.fn}: ${at.arg} is a ${v.constructor.name}, which is not supported; use Float32Array, Float64Array, ` +
-          `Int32Array or Uint8Array (bool), or convert with Array.from(...)`,
+          `Int32Array, Uint32Array or Uint8Array (bool), or convert with Array.from(...)`,
       ),
     );
   }

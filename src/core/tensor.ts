@@ -10,7 +10,7 @@ import type { Shape, ShapeLike } from "./shape.js";
  * @example np.add([[1], [2]], 10).toArray() // [[11], [12]]
  */
 export type ArrayLike = Tensor | number | boolean | NestedNumbers | ArrayLikeTyped;
-type ArrayLikeTyped = Float32Array | Float64Array | Int32Array | Uint8Array;
+type ArrayLikeTyped = Float32Array | Float64Array | Int32Array | Uint32Array | Uint8Array;
 /** Nested JS arrays of numbers, booleans or tensors (as `np.array` accepts). */
 export type NestedNumbers = readonly (number | boolean | Tensor | NestedNumbers)[];
 
@@ -194,7 +194,7 @@ export class Tensor {
   }
 
   /**
-   * A copy of the data in row-major order (Float32Array, Float64Array, Int32Array, or Uint8Array for bool).
+   * A copy of the data in row-major order (Float32Array, Float64Array, Int32Array, Uint32Array, or Uint8Array for bool).
    * @example np.eye(2).toTypedArray() // Float32Array [1, 0, 0, 1]
    */
   toTypedArray(...none: []): TypedArray {

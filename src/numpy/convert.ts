@@ -62,8 +62,8 @@ function arrayFor(op: string, data: ArrayLike, dtypeOpt: DType | undefined): Ten
   }
   if (ArrayBuffer.isView(data)) {
     throw new TracegradError(
-      `${op}: ${data.constructor.name} is not supported; use Float32Array, Float64Array, Int32Array or Uint8Array ` +
-        `(bool), or convert with Array.from(...)`,
+      `${op}: ${data.constructor.name} is not supported; use Float32Array, Float64Array, Int32Array, Uint32Array or ` +
+        `Uint8Array (bool), or convert with Array.from(...)`,
     );
   }
   if (!Array.isArray(data))

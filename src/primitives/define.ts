@@ -187,7 +187,7 @@ function orThrow(name: string, r: E.Either<TracegradError, ShapedArray[]>): Shap
   return r.right;
 }
 
-const DTYPE_CODE: Record<DType, number> = { float32: 0, float64: 1, int32: 2, bool: 3 };
+const DTYPE_CODE: Record<DType, number> = { float32: 0, float64: 1, int32: 2, bool: 3, uint32: 4 };
 
 /**
  * Elementwise primitives run a loop generated from their fragment: a backend's SIMD loop for long arrays where it has

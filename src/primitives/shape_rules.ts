@@ -1,7 +1,7 @@
 // Shared builders for primitives' shape/dtype rules and test cases (no primitive is applied here).
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../core/aval.js";
-import { type DType, isFloat } from "../core/dtype.js";
+import { type DType, isFloat, isInteger } from "../core/dtype.js";
 import { DTypeError, fmtShape, ShapeError, type TracegradError } from "../core/errors.js";
 import { shapeEq } from "../core/shape.js";
 import type { Choose, TestSpec } from "../ir/rule_types.js";
@@ -9,11 +9,24 @@ import type { Choose, TestSpec } from "../ir/rule_types.js";
 /** The params of primitives that have none (most elementwise ones). */
 export type NoParams = Record<string, never>;
 
-/** Which dtypes an elementwise primitive accepts. */
-export type Kinds = "float" | "numeric" | "any";
+/** Which dtypes an elementwise primitive accepts: "bits" are bool and the integers, "integer" int32 and uint32. */
+export type Kinds = "float" | "numeric" | "any" | "bits" | "integer";
 
-const accepts = (k: Kinds, d: DType) => (k === "any" ? true : k === "numeric" ? d !== "bool" : isFloat(d));
-const kindText = { float: "float32 or float64", numeric: "int32, float32 or float64", any: "any dtype" };
+const ACCEPTS: Record<Kinds, (d: DType) => boolean> = {
+  float: isFloat,
+  numeric: (d) => d !== "bool",
+  any: () => true,
+  bits: (d) => !isFloat(d),
+  integer: isInteger,
+};
+const accepts = (k: Kinds, d: DType) => ACCEPTS[k](d);
+const kindText: Record<Kinds, string> = {
+  float: "float32 or float64",
+  numeric: "int32, uint32, float32 or float64",
+  any: "any dtype",
+  bits: "bool, int32 or uint32",
+  integer: "int32 or uint32",
+};
 
 function checkKinds(name: string, kinds: Kinds, avals: ShapedArray[]): TracegradError | undefined {
   for (const a of avals) {

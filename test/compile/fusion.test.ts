@@ -7,8 +7,14 @@ import { describe, expect, it } from "vitest";
 
 const F = Math.fround;
 type Arr = ArrayLike<number>;
-type Data = Float64Array | Float32Array | Int32Array | Uint8Array;
-const CTOR = { float64: Float64Array, float32: Float32Array, int32: Int32Array, bool: Uint8Array } as const;
+type Data = Float64Array | Float32Array | Int32Array | Uint32Array | Uint8Array;
+const CTOR = {
+  float64: Float64Array,
+  float32: Float32Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  bool: Uint8Array,
+} as const;
 
 /** A tensor of `dtype` and `shape` from row-major values (float32 values are rounded on the way in). */
 const tensor = (values: Arr, shape: readonly number[], dtype: DType = "float64"): Tensor =>

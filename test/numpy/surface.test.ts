@@ -516,7 +516,9 @@ describe("bad input: a typed error naming the function, the bad value, and what 
     ];
     for (const [name, f] of cases) {
       expect(catchError(f, DTypeError).message, name).toMatch(
-        new RegExp(`^${name.replace(".", "\\.")}: unknown dtype "float16"; use one of bool, int32, float32, float64`),
+        new RegExp(
+          `^${name.replace(".", "\\.")}: unknown dtype "float16"; use one of bool, uint32, int32, float32, float64`,
+        ),
       );
     }
     catchError(() => np.zeros([1], { dtype: "f32" as never }), DTypeError);

@@ -1,7 +1,7 @@
-// convert_element_type: changes dtype (float → int32 truncates toward zero); linear between floats.
+// convert_element_type: changes dtype (float → int32/uint32 truncates toward zero, then wraps); linear between floats.
 import * as E from "fp-ts/Either";
 import { ShapedArray } from "../../core/aval.js";
-import { convertData, type DType } from "../../core/dtype.js";
+import { convertData, type DType, isInteger } from "../../core/dtype.js";
 import { Tensor } from "../../core/tensor.js";
 import { identityOnSameType } from "../../ir/passes/simplify.js";
 import { bind1 } from "../../ir/trace.js";
@@ -24,9 +24,9 @@ export const convertElementTypeP = definePrimitive<ConvertParams>({
   batch: vectorized,
   simplify: identityOnSameType,
   lowering: {
-    // float → int32 truncates toward zero; → bool is "non-zero and not NaN" (jit rounds to the target after)
+    // float → integer truncates toward zero; → bool is "non-zero and not NaN" (jit rounds to the target after)
     emit: ([x], { new_dtype }) =>
-      new_dtype === "int32" ? `Math.trunc(${x})` : new_dtype === "bool" ? `(${x} !== 0 && ${x} === ${x} ? 1 : 0)` : x!,
+      isInteger(new_dtype) ? `Math.trunc(${x})` : new_dtype === "bool" ? `(${x} !== 0 && ${x} === ${x} ? 1 : 0)` : x!,
     discontinuous: true,
     cast: true,
   },
@@ -39,8 +39,11 @@ export const convertElementTypeP = definePrimitive<ConvertParams>({
           ["int32", "float64"],
           ["float64", "int32"],
           ["float64", "bool"],
+          ["float64", "uint32"],
+          ["uint32", "float64"],
+          ["int32", "uint32"],
         ] as const
-      )[choose(4)]!;
+      )[choose(7)]!;
       return { avals: [new ShapedArray(randomShape(choose), from)], params: { new_dtype: to } };
     },
   },

@@ -1,4 +1,5 @@
-// div: x / y (linear in x); int32 division truncates toward zero, as lax.div.
+// div: x / y (linear in x); integer division truncates toward zero, as lax.div.
+import { isInteger } from "../../core/dtype.js";
 import { TracegradError } from "../../core/errors.js";
 import type { Tensor } from "../../core/tensor.js";
 import { dropUnit } from "../../ir/passes/simplify.js";
@@ -16,7 +17,7 @@ export const divP = definePrimitive<NoParams>({
   name: "div",
   abstractEval: elementwise("div", "numeric"),
   impl: ([x, y], _, out) =>
-    mapBinary(x!, y!, out, out.dtype === "int32" ? (a, b) => Math.trunc(a / b) : (a, b) => a / b),
+    mapBinary(x!, y!, out, isInteger(out.dtype) ? (a, b) => Math.trunc(a / b) : (a, b) => a / b),
   ad: {
     // d(x/y) = dx/y − (x/y)·dy/y
     ...formula<NoParams>(
@@ -33,7 +34,7 @@ export const divP = definePrimitive<NoParams>({
   // x/1 = x
   simplify: dropUnit((v) => v === 1, "right"),
   lowering: {
-    emit: ([x, y], _, [a]) => (a!.dtype === "int32" ? `Math.trunc(${x} / ${y})` : `(${x} / ${y})`),
+    emit: ([x, y], _, [a]) => (isInteger(a!.dtype) ? `Math.trunc(${x} / ${y})` : `(${x} / ${y})`),
     wasm: simdOp("f32x4.div"),
   },
   testing: elementwiseTesting(2, {

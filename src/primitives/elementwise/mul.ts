@@ -1,4 +1,5 @@
 // mul: x · y (bilinear).
+import { isInteger } from "../../core/dtype.js";
 import { TracegradError } from "../../core/errors.js";
 import type { Tensor } from "../../core/tensor.js";
 import { dropUnit } from "../../ir/passes/simplify.js";
@@ -13,7 +14,7 @@ import { elementwise, elementwiseTesting, type NoParams } from "../shape_rules.j
 export const mulP = definePrimitive<NoParams>({
   name: "mul",
   abstractEval: elementwise("mul", "numeric"),
-  impl: ([x, y], _, out) => mapBinary(x!, y!, out, out.dtype === "int32" ? Math.imul : (a, b) => a * b),
+  impl: ([x, y], _, out) => mapBinary(x!, y!, out, isInteger(out.dtype) ? Math.imul : (a, b) => a * b),
   ad: bilinear((ct, [x, y]) => {
     if (isUndefined(x!) && isUndefined(y!))
       throw new TracegradError("mul: cannot transpose a product of two linear values (it is not linear)");
@@ -24,7 +25,7 @@ export const mulP = definePrimitive<NoParams>({
   // x·1 = 1·x = x (not x·0: NaN·0 is NaN)
   simplify: dropUnit((v) => v === 1, "either"),
   lowering: {
-    emit: ([x, y], _, [a]) => (a!.dtype === "int32" ? `Math.imul(${x}, ${y})` : `(${x} * ${y})`),
+    emit: ([x, y], _, [a]) => (isInteger(a!.dtype) ? `Math.imul(${x}, ${y})` : `(${x} * ${y})`),
     wasm: simdOp("f32x4.mul"),
   },
   testing: elementwiseTesting(2),

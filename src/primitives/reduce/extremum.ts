@@ -11,8 +11,19 @@ import { type AxesParams, keptDims, reduceBatch, reducedAval, reduceTesting } fr
 
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
-const identity = (dtype: ShapedArray["dtype"], sign: 1 | -1) =>
-  dtype === "int32" ? (sign > 0 ? INT_MIN : INT_MAX) : dtype === "bool" ? (sign > 0 ? 0 : 1) : -sign * Infinity;
+const UINT_MAX = 4294967295;
+const identity = (dtype: ShapedArray["dtype"], sign: 1 | -1) => {
+  switch (dtype) {
+    case "int32":
+      return sign > 0 ? INT_MIN : INT_MAX;
+    case "uint32":
+      return sign > 0 ? 0 : UINT_MAX;
+    case "bool":
+      return sign > 0 ? 0 : 1;
+    default:
+      return -sign * Infinity;
+  }
+};
 
 /** reduce_max (sign 1) or reduce_min (sign −1); NaN propagates; ties share the derivative equally, as in JAX. */
 export function extremum(name: string, sign: 1 | -1) {

@@ -1,4 +1,5 @@
 // reduce_prod: product over axes. Its derivative uses products of all-but-one element, so zeros are exact.
+import { isInteger } from "../../core/dtype.js";
 import type { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../ir/trace.js";
 import { full, zeros } from "../constants.js";
@@ -38,7 +39,7 @@ function exclusivePrefixProduct(x: Tensor): Tensor {
 export const reduceProdP = definePrimitive<AxesParams>({
   name: "reduce_prod",
   abstractEval: ([x], { axes }) => reducedAval("reduce_prod", x!, axes),
-  impl: ([x], { axes }, out) => reduce(x!, axes, out, 1, out.dtype === "int32" ? Math.imul : (a, v) => a * v),
+  impl: ([x], { axes }, out) => reduce(x!, axes, out, 1, isInteger(out.dtype) ? Math.imul : (a, v) => a * v),
   // d ∏ xᵢ = Σᵢ dxᵢ · ∏_{j≠i} xⱼ, with ∏_{j≠i} = (product before i)·(product after i)
   ad: rule(([t], [x], out, { axes }) => {
     const kept = keptDims(x!.ndim, axes);
