@@ -92,6 +92,12 @@ describe("signatures", () => {
   });
 });
 
+/**
+ * Functions whose float64 inputs rightly change the result beyond rounding: samplers draw in their parameters' float
+ * width (other random bits, as JAX), and bit casts read the wider layout.
+ */
+const WIDTH_DEPENDENT = (name: string) => name.startsWith("random.") || name === "lax.bitcastConvertType";
+
 describe("valid calls agree with cheap references", () => {
   const options = (name: string) => ({ seed: seed(0xa9) ^ hash(name), numRuns: runs(AGREE_RUNS) });
 
@@ -107,6 +113,7 @@ describe("valid calls agree with cheap references", () => {
     it(`${t.name}: nested JS arrays give what tensors give`, () => {
       fc.assert(nestedProperty(t, t.params), options(t.name));
     });
+    if (WIDTH_DEPENDENT(t.name)) continue;
     it(`${t.name}: float64 inputs agree with float32 ones`, () => {
       fc.assert(float64Property(t, t.params), options(t.name));
     });

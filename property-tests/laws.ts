@@ -239,13 +239,16 @@ function asFloat32(p: Prim, c: PrimCase): { c32: PrimCase; c64: PrimCase } {
 const float32Law: PrimLaw = {
   id: "float32",
   name: "float32 agrees with float64 on the same inputs, and JVP/VJP keep float32",
-  // (a primitive carrying a jaxpr traced for float64, such as jit, does not take float32 operands with the same params)
-  applies: (p, c) =>
-    c.avals.some((a) => a.dtype === "float64") &&
-    p.abstractEval(
+  // (a primitive carrying a jaxpr traced for float64, such as jit, does not take float32 operands with the same params;
+  // one reading bits, such as bitcast_convert_type, gives another shape for float32)
+  applies: (p, c) => {
+    if (!c.avals.some((a) => a.dtype === "float64")) return false;
+    const r = p.abstractEval(
       c.avals.map((a) => new ShapedArray(a.shape, a.dtype === "float64" ? "float32" : a.dtype)),
       c.params,
-    )._tag === "Right",
+    );
+    return r._tag === "Right" && r.right[0]!.shape.join() === c.out.shape.join();
+  },
   check: (p, c) => {
     const { c32, c64 } = asFloat32(p, c);
     const [k32, k64] = [concrete(p, c32), concrete(p, c64)];

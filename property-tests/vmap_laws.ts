@@ -97,6 +97,8 @@ const asFloat32 = (p: Prim, c: PrimSlices): PrimSlices | undefined => {
       avals.map((a) => new ShapedArray(a.shape, a.dtype)),
       c.params,
     );
+    // a primitive reading bits (bitcast_convert_type) gives float32 another shape: no float32 twin of this case
+    if (o!.shape.join() !== c.out.shape.join()) return undefined;
     return { ...c, avals, slices, out: { shape: [...o!.shape], dtype: o!.dtype } };
   } catch {
     return undefined; // the primitive takes no float32 here (mixed-dtype operands)

@@ -195,6 +195,24 @@ export const lax = {
   erf: un("erf", p.erf),
   abs: un("abs", p.abs),
   sign: un("sign", p.sign),
+  // bitwise, on bool, int32 and uint32 (logical for bool); shift amounts of 32 or more shift every bit out
+  and: bin("and", p.and),
+  or: bin("or", p.or),
+  xor: bin("xor", p.xor),
+  not: un("not", p.not),
+  shiftLeft: bin("shiftLeft", p.shiftLeft),
+  shiftRightLogical: bin("shiftRightLogical", p.shiftRightLogical),
+  shiftRightArithmetic: bin("shiftRightArithmetic", p.shiftRightArithmetic),
+  populationCount: un("populationCount", p.populationCount),
+  /** x − y·trunc(x/y), with the sign of x, as C's fmod (integers: x rem 0 = x). */
+  rem: bin("rem", p.rem),
+  /**
+   * The same bits as `newDtype`; float64 to a 32-bit dtype adds a trailing axis of two words (low first).
+   * @example lax.bitcastConvertType(np.array(1), "uint32") // Tensor(1065353216, dtype=uint32)
+   */
+  bitcastConvertType: op<(x: In, newDtype: DType) => Tensor>("bitcastConvertType", ["x"], p.bitcastConvertType, [
+    dtype("newDtype"),
+  ]),
   // as reduceSum; the derivative is exact where elements are zero
   reduceProd: op<(x: In, axes: readonly number[]) => Tensor>("reduceProd", ["x"], p.reduceProd, [ints("axes")]),
   /**

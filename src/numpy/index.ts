@@ -1,6 +1,7 @@
 // The `np` namespace, and the operations Tensor methods forward to.
 import type { TensorOps } from "../core/tensor.js";
 import { asMethod } from "../core/validate.js";
+import * as bw from "./bitwise.js";
 import { array, broadcastTo } from "./convert.js";
 import { arange, eye, full, linspace, ones, onesLike, zeros, zerosLike } from "./creation.js";
 import * as ew from "./elementwise.js";
@@ -45,6 +46,13 @@ export const np = {
   minimum: ew.minimum,
   clip: ew.clip,
   where: ew.where,
+  bitwiseAnd: bw.bitwiseAnd,
+  bitwiseOr: bw.bitwiseOr,
+  bitwiseXor: bw.bitwiseXor,
+  bitwiseNot: bw.bitwiseNot,
+  invert: bw.bitwiseNot,
+  leftShift: bw.leftShift,
+  rightShift: bw.rightShift,
   equal: ew.equal,
   notEqual: ew.notEqual,
   less: ew.less,

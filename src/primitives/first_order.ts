@@ -3,6 +3,8 @@
 import type { Primitive } from "../ir/jaxpr.js";
 import { absP } from "./elementwise/abs.js";
 import { addP } from "./elementwise/add.js";
+import { bitcastConvertTypeP } from "./elementwise/bitcast_convert_type.js";
+import { andP, notP, orP, xorP } from "./elementwise/bitwise.js";
 import { eqP, geP, gtP, leP, ltP, neP } from "./elementwise/compare.js";
 import { convertElementTypeP } from "./elementwise/convert_element_type.js";
 import { divP } from "./elementwise/div.js";
@@ -16,8 +18,11 @@ import { maxP } from "./elementwise/max.js";
 import { minP } from "./elementwise/min.js";
 import { mulP } from "./elementwise/mul.js";
 import { negP } from "./elementwise/neg.js";
+import { populationCountP } from "./elementwise/population_count.js";
 import { powP } from "./elementwise/pow.js";
+import { remP } from "./elementwise/rem.js";
 import { selectP } from "./elementwise/select.js";
+import { shiftLeftP, shiftRightArithmeticP, shiftRightLogicalP } from "./elementwise/shift.js";
 import { signP } from "./elementwise/sign.js";
 import { cosP, sinP } from "./elementwise/sin_cos.js";
 import { sqrtP } from "./elementwise/sqrt.js";
@@ -92,4 +97,14 @@ export const firstOrderPrimitives: readonly Primitive[] = [
   iotaP,
   dynamicSliceP,
   dynamicUpdateSliceP,
+  andP,
+  orP,
+  xorP,
+  notP,
+  shiftLeftP,
+  shiftRightLogicalP,
+  shiftRightArithmeticP,
+  populationCountP,
+  bitcastConvertTypeP,
+  remP,
 ];
