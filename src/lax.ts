@@ -3,7 +3,7 @@
 import * as E from "fp-ts/Either";
 import type { DType } from "./core/dtype.js";
 import { DTypeError, fmtShape, ShapeError } from "./core/errors.js";
-import { array, arrays, axis, bool, count, dtype, int, ints, shape } from "./core/params.js";
+import { array, arrays, axis, bool, choice, count, dtype, int, ints, shape } from "./core/params.js";
 import { normalizeAxis } from "./core/shape.js";
 import { Tensor } from "./core/tensor.js";
 import { flatten, unflatten } from "./core/tree.js";
@@ -195,6 +195,52 @@ export const lax = {
   erf: un("erf", p.erf),
   abs: un("abs", p.abs),
   sign: un("sign", p.sign),
+  // rounding, on floats, with zero derivative
+  floor: un("floor", p.floor),
+  ceil: un("ceil", p.ceil),
+  /**
+   * The nearest integer; halfway cases away from zero (JAX's default), or to even with "toNearestEven" (or 1).
+   * @example lax.round(np.array([0.5, 1.5, -2.5])) // Tensor([1, 2, -3], dtype=float32)
+   * lax.round(np.array([0.5, 1.5, -2.5]), "toNearestEven") // Tensor([0, 2, -2], dtype=float32)
+   */
+  round: op<(x: In, roundingMethod?: p.RoundingMethod | { roundingMethod?: p.RoundingMethod }) => Tensor>(
+    "round",
+    ["x"],
+    (x: Tensor, o: { roundingMethod?: p.RoundingMethod }) => p.round(x, o.roundingMethod),
+    [
+      options(
+        { roundingMethod: choice("roundingMethod", ["awayFromZero", "toNearestEven", 0, 1] as const) },
+        "roundingMethod",
+      ),
+    ],
+  ),
+  /**
+   * The next float after x1 toward x2, in their dtype (float32 steps by float32 ulps); zero derivative.
+   * @example lax.nextafter(np.array(1), np.array(2)) // Tensor(1.0000001, dtype=float32)
+   */
+  nextafter: bin("nextafter", p.nextafter),
+  // special functions of floats, differentiable to any order: erfInv′ = √π/2·e^(erfInv²), lgamma′ = digamma,
+  // digamma′ = polygamma(1, ·), polygamma(m, ·)′ = polygamma(m + 1, ·)
+  erfInv: un("erfInv", p.erfInv),
+  lgamma: un("lgamma", p.lgamma),
+  digamma: un("digamma", p.digamma),
+  /**
+   * ψ⁽ᵐ⁾(x), the m-th derivative of digamma, for a whole number m given as a JS number (m = 0 is digamma).
+   * @example lax.polygamma(1, np.array(1)) // Tensor(1.644934, dtype=float32): π²/6
+   */
+  polygamma: guard<(m: number, x: In) => Tensor>("lax.polygamma", [count("m"), array("x")], (m: number, x: In) =>
+    p.polygamma(m, asTensor(x)),
+  ),
+  /**
+   * The regularized incomplete gamma functions P(a, x) = γ(a, x)/Γ(a) and Q = 1 − P (a > 0, x ≥ 0; NaN outside).
+   * @example lax.igamma(np.array(1), np.array(2)) // Tensor(0.8646647, dtype=float32): 1 − e⁻²
+   */
+  igamma: op<(a: In, x: In) => Tensor>("igamma", ["a", "x"], p.igamma),
+  igammac: op<(a: In, x: In) => Tensor>("igammac", ["a", "x"], p.igammac),
+  // ∂P/∂a (a, x), the derivative of igamma in a
+  igammaGradA: op<(a: In, x: In) => Tensor>("igammaGradA", ["a", "x"], p.igammaGradA),
+  // dx/da of a Gamma(a, 1) sample x with its CDF held fixed, −(∂P/∂a)/(∂P/∂x): random.gamma's reparameterization
+  randomGammaGrad: op<(a: In, x: In) => Tensor>("randomGammaGrad", ["a", "x"], p.randomGammaGrad),
   // bitwise, on bool, int32 and uint32 (logical for bool); shift amounts of 32 or more shift every bit out
   and: bin("and", p.and),
   or: bin("or", p.or),

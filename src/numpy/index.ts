@@ -9,6 +9,7 @@ import { at, index } from "./indexing.js";
 import { dot, matmul, outer } from "./linalg.js";
 import { astype, concatenate, expandDims, reshape, slice, squeeze, stack, take, transpose } from "./manipulation.js";
 import { argmax, argmin, max, mean, min, prod, sum } from "./reductions.js";
+import * as rounding from "./rounding.js";
 
 /**
  * NumPy-style functions, as `jax.numpy`: broadcasting and dtype promotion everywhere, every argument an ArrayLike.
@@ -59,6 +60,11 @@ export const np = {
   lessEqual: ew.lessEqual,
   greater: ew.greater,
   greaterEqual: ew.greaterEqual,
+  floor: rounding.floor,
+  ceil: rounding.ceil,
+  round: rounding.round,
+  around: rounding.around,
+  nextafter: rounding.nextafter,
   sum,
   mean,
   max,

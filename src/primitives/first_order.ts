@@ -5,12 +5,20 @@ import { absP } from "./elementwise/abs.js";
 import { addP } from "./elementwise/add.js";
 import { bitcastConvertTypeP } from "./elementwise/bitcast_convert_type.js";
 import { andP, notP, orP, xorP } from "./elementwise/bitwise.js";
+import { ceilP } from "./elementwise/ceil.js";
 import { eqP, geP, gtP, leP, ltP, neP } from "./elementwise/compare.js";
 import { convertElementTypeP } from "./elementwise/convert_element_type.js";
+import { digammaP } from "./elementwise/digamma.js";
 import { divP } from "./elementwise/div.js";
 import { erfP } from "./elementwise/erf.js";
+import { erfInvP } from "./elementwise/erf_inv.js";
 import { expP } from "./elementwise/exp.js";
 import { expm1P } from "./elementwise/expm1.js";
+import { floorP } from "./elementwise/floor.js";
+import { igammaP } from "./elementwise/igamma.js";
+import { igammaGradAP } from "./elementwise/igamma_grad_a.js";
+import { igammacP } from "./elementwise/igammac.js";
+import { lgammaP } from "./elementwise/lgamma.js";
 import { logP } from "./elementwise/log.js";
 import { log1pP } from "./elementwise/log1p.js";
 import { logisticP } from "./elementwise/logistic.js";
@@ -18,9 +26,13 @@ import { maxP } from "./elementwise/max.js";
 import { minP } from "./elementwise/min.js";
 import { mulP } from "./elementwise/mul.js";
 import { negP } from "./elementwise/neg.js";
+import { nextafterP } from "./elementwise/nextafter.js";
+import { polygammaP } from "./elementwise/polygamma.js";
 import { populationCountP } from "./elementwise/population_count.js";
 import { powP } from "./elementwise/pow.js";
+import { randomGammaGradP } from "./elementwise/random_gamma_grad.js";
 import { remP } from "./elementwise/rem.js";
+import { roundP } from "./elementwise/round.js";
 import { selectP } from "./elementwise/select.js";
 import { shiftLeftP, shiftRightArithmeticP, shiftRightLogicalP } from "./elementwise/shift.js";
 import { signP } from "./elementwise/sign.js";
@@ -107,4 +119,16 @@ export const firstOrderPrimitives: readonly Primitive[] = [
   populationCountP,
   bitcastConvertTypeP,
   remP,
+  floorP,
+  ceilP,
+  roundP,
+  nextafterP,
+  erfInvP,
+  lgammaP,
+  digammaP,
+  polygammaP,
+  igammaP,
+  igammacP,
+  igammaGradAP,
+  randomGammaGradP,
 ];
