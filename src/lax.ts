@@ -7,7 +7,7 @@ import { array, arrays, axis, bool, choice, count, dtype, int, ints, shape } fro
 import { normalizeAxis } from "./core/shape.js";
 import { Tensor } from "./core/tensor.js";
 import { flatten, unflatten } from "./core/tree.js";
-import { type At, fail, guard, optional, options, type Param } from "./core/validate.js";
+import { type At, type Checked, fail, guard, optional, options, type Param } from "./core/validate.js";
 import { associativeScan } from "./higher_order/associative_scan.js";
 import { cond, foriLoop, map, scan, switchBranches, whileLoop } from "./higher_order/control_flow.js";
 import { asTensor } from "./numpy/convert.js";
@@ -363,6 +363,39 @@ export const lax = {
       return keepdims ? y : p.reshape(y, [...t.shape.slice(0, k), ...t.shape.slice(k + 1)]);
     },
   ),
+  /**
+   * Sorts along `dimension` (negative from the end), ascending and stably. One array gives one tensor; an array of
+   * operands (equal shapes, any dtypes) gives an array, all sorted together by the lexicographic order of the first
+   * `numKeys`. As JAX: −0 equals +0 and NaN sorts last; bool false < true.
+   * @example lax.sort(np.array([3, 1, 2])) // Tensor([1, 2, 3], dtype=float32)
+   * lax.sort([np.array([2, 1, 2]), np.array([10, 20, 30])])[1] // Tensor([20, 10, 30], dtype=float32)
+   */
+  sort: guard<LaxSort>(
+    "lax.sort",
+    [
+      sortOperandsParam("operands"),
+      options({ dimension: axis("dimension"), isStable: bool("isStable"), numKeys: int("numKeys") }, "dimension"),
+    ],
+    (xs: In | In[], { dimension = -1, isStable = true, numKeys = 1 }: SortOptions) => {
+      const ts = operands(Array.isArray(xs) ? xs : [xs]);
+      const nd = ts[0]!.ndim;
+      if (nd === 0 || dimension < -nd || dimension >= nd)
+        throw new ShapeError(
+          `lax.sort: dimension ${dimension} is out of range for operands of shape ${fmtShape(ts[0]!.shape)}` +
+            (nd === 0 ? "; a 0-d array has no axis to sort along" : ` (valid: ${-nd} … ${nd - 1})`),
+        );
+      const outs = p.sort(ts, dimension < 0 ? dimension + nd : dimension, isStable, numKeys);
+      return Array.isArray(xs) ? outs : outs[0];
+    },
+  ),
+  /**
+   * The `k` largest elements along the last axis, largest first (equal ones in index order; NaN counts as largest),
+   * and their int32 indices.
+   * @example lax.topK(np.array([1, 4, 2, 4]), 2) // [Tensor([4, 4], dtype=float32), Tensor([1, 3], dtype=int32)]
+   */
+  topK: guard<(x: In, k: number) => [Tensor, Tensor]>("lax.topK", [array("x"), count("k")], (x: In, k: number) =>
+    p.topK(asTensor(x), k),
+  ),
   // structured control flow: primitives carrying the jaxprs of the functions given (higher_order/)
   cond,
   // `branches[index](...operands)`, index clamped (JAX's lax.switch)
@@ -437,4 +470,41 @@ function startTensors(op: string, shape: readonly number[], starts: StartIndices
     const zero = p.scalar(0, "int32");
     return p.select(p.lt(s, zero), p.add(s, p.scalar(dim, "int32")), s);
   });
+}
+
+/** lax.sort's options: the axis, whether the sort must be stable (it always is), and how many operands are keys. */
+interface SortOptions {
+  dimension?: number;
+  isStable?: boolean;
+  numKeys?: number;
+}
+
+/** lax.sort: one array gives one tensor; an array of operands gives an array (JAX's sequence of operands). */
+interface LaxSort {
+  (operand: Tensor | ArrayBufferView, opts?: number | SortOptions): Tensor;
+  (operands: readonly In[], opts?: number | SortOptions): Tensor[];
+}
+
+/**
+ * lax.sort's first argument: a JS array is a list of operands (each an array), anything else one operand. A JS array
+ * of plain numbers would be 0-d operands, which have no axis: that gets a message saying how to sort one array.
+ */
+function sortOperandsParam(name: string): Param<In | In[]> {
+  const list = arrays(name);
+  const one = array(name);
+  return {
+    ...list,
+    check: (v: unknown, at: At) => {
+      if (!Array.isArray(v)) return one.check(v, at) as Checked<In>;
+      if (v.length > 0 && v.every((x) => typeof x === "number" || typeof x === "boolean"))
+        return E.left(
+          new ShapeError(
+            `${at.fn}: ${at.arg} is a JS array of numbers, which is a list of 0-d operands (as JAX's sequence of ` +
+              `operands), and a 0-d array has no axis to sort along; to sort one array pass it as a tensor, e.g. ` +
+              `lax.sort(np.array([3, 1, 2]))`,
+          ),
+        );
+      return list.check(v, at) as Checked<In[]>;
+    },
+  };
 }

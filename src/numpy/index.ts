@@ -10,6 +10,7 @@ import { dot, matmul, outer } from "./linalg.js";
 import { astype, concatenate, expandDims, reshape, slice, squeeze, stack, take, transpose } from "./manipulation.js";
 import { argmax, argmin, max, mean, min, prod, sum } from "./reductions.js";
 import * as rounding from "./rounding.js";
+import { argsort, sort } from "./sorting.js";
 
 /**
  * NumPy-style functions, as `jax.numpy`: broadcasting and dtype promotion everywhere, every argument an ArrayLike.
@@ -85,6 +86,8 @@ export const np = {
   take,
   slice,
   astype,
+  sort,
+  argsort,
 };
 
 const methods: Record<keyof TensorOps, unknown> = {

@@ -48,6 +48,8 @@ import { argminP } from "./reduce/argmin.js";
 import { reduceMaxP } from "./reduce/reduce_max.js";
 import { reduceMinP } from "./reduce/reduce_min.js";
 import { reduceProdP } from "./reduce/reduce_prod.js";
+import { sortP } from "./sort/sort.js";
+import { topKP } from "./sort/top_k.js";
 import { broadcastInDimP, reduceSumP } from "./structure/broadcast_and_sum.js";
 import { concatenateP } from "./structure/concatenate.js";
 import { dynamicSliceP, dynamicUpdateSliceP } from "./structure/dynamic_slice.js";
@@ -109,6 +111,8 @@ export const firstOrderPrimitives: readonly Primitive[] = [
   iotaP,
   dynamicSliceP,
   dynamicUpdateSliceP,
+  sortP,
+  topKP,
   andP,
   orP,
   xorP,

@@ -48,6 +48,8 @@ export { argmin } from "./reduce/argmin.js";
 export { reduceMax } from "./reduce/reduce_max.js";
 export { reduceMin } from "./reduce/reduce_min.js";
 export { reduceProd } from "./reduce/reduce_prod.js";
+export { sort } from "./sort/sort.js";
+export { topK } from "./sort/top_k.js";
 export { broadcastInDim, reduceSum } from "./structure/broadcast_and_sum.js";
 export { concatenate } from "./structure/concatenate.js";
 export { dynamicSlice, dynamicUpdateSlice } from "./structure/dynamic_slice.js";
