@@ -35,6 +35,22 @@ export interface EagerBackend {
     n: number,
     out: Float32Array,
   ): void;
+  /** Elements (counters, or words of random bits) from which its Threefry kernels are faster than the JS ones. */
+  readonly threefryMinElements?: number;
+  /**
+   * random/threefry_kernel.ts's `threefry2x32` (the same arguments, already checked, and the same bits); false where
+   * it did not run (the caller runs the JS kernel).
+   */
+  threefry2x32?(
+    k0: Uint32Array,
+    k1: Uint32Array,
+    x0: Uint32Array,
+    x1: Uint32Array,
+    out0: Uint32Array,
+    out1: Uint32Array,
+  ): boolean;
+  /** random/threefry_kernel.ts's `threefryBits` (likewise); false where it did not run. */
+  threefryBits?(keys: Uint32Array, n: number, out: Uint32Array): boolean;
 }
 
 let provided: EagerBackend | undefined;

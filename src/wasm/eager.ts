@@ -1,11 +1,12 @@
 // The WebAssembly backend's eager kernels (what primitives/eager_backend.ts asks for): long float32 elementwise loops
-// for the operations that round exactly as the JS kernels do, and float32 matmul.
+// for the operations that round exactly as the JS kernels do, float32 matmul, and Threefry-2x32 (random bits).
 import { ShapedArray } from "../core/aval.js";
 import type { DType } from "../core/dtype.js";
 import { type Eqn, type Primitive, Var } from "../ir/jaxpr.js";
 import type { EagerBackend, EagerLoop } from "../primitives/eager_backend.js";
 import { type LoopSpec, SIMD_MIN_ARITHMETIC, SIMD_MIN_ELEMENTS, wasmFusible, wasmLoop } from "./loops.js";
 import { sgemm, wasmKernels } from "./runtime.js";
+import { THREEFRY_MIN_ELEMENTS, threefry2x32Wasm, threefryBitsWasm } from "./threefry.js";
 
 /**
  * Eager execution's WebAssembly loop for one elementwise primitive on float32 lanes (and bool masks), or undefined
@@ -40,4 +41,7 @@ export const wasmEagerBackend: EagerBackend = {
   // operands and result must fit in 32-bit WebAssembly memory (4 GiB, with room for padding)
   fitsMatmul: (aSize, bSize, outSize) => 4 * (aSize + 2 * bSize + 2 * outSize) <= 3.5 * 2 ** 30,
   matmul: (a, as, b, bs, nb, m, k, n, out) => sgemm(wasmKernels()!, a, as, b, bs, nb, m, k, n, out),
+  threefryMinElements: THREEFRY_MIN_ELEMENTS,
+  threefry2x32: threefry2x32Wasm,
+  threefryBits: threefryBitsWasm,
 };
