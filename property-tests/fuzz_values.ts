@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { DTYPES, type DType } from "../src/core/dtype.js";
 import type { Kind, Param } from "../src/core/validate.js";
-import { grad, jit, makeJaxpr, np, Tensor, TracegradError, vmap } from "../src/index.js";
+import { grad, jit, makeJaxpr, np, random, Tensor, TracegradError, vmap } from "../src/index.js";
 import { atBase } from "../src/ir/trace.js";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -158,6 +158,8 @@ const GENERATORS: Readonly<Record<Kind, Generator>> = {
         [[0], [0]],
       ],
     ),
+  key: () => fc.constantFrom(0, 1, 7).map((s) => random.key(s)),
+  seed: () => fc.oneof(smallInt(0, 1000), fc.constantFrom<unknown>(0n, 2n ** 40n, 2 ** 40)),
   options: (p) => optionsArb(p),
 };
 

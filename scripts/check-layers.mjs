@@ -8,7 +8,19 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The folders of src/ in processing order (README, "Architecture"). */
-const LAYERS = ["core", "lowering", "ir", "primitives", "transforms", "higher_order", "wasm", "compile", "numpy", "nn"];
+const LAYERS = [
+  "core",
+  "lowering",
+  "ir",
+  "primitives",
+  "transforms",
+  "higher_order",
+  "wasm",
+  "compile",
+  "numpy",
+  "random",
+  "nn",
+];
 
 const src = resolve(dirname(fileURLToPath(import.meta.url)), "../src");
 const files = [];

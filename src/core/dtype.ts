@@ -84,7 +84,8 @@ let poisoned = false;
 
 /**
  * @internal Tests: arrays from allocateFilledLater come filled with a poison value (NaN; −24301 for int32; 0xdeadbeef
- * for uint32; 0xab for bool), at every size, so a kernel that leaves an element unwritten shows instead of reading as 0.
+ * for uint32; 0xab for bool), at every size, so a kernel that leaves an element unwritten shows instead of reading
+ * as 0.
  */
 export function setPoisonedAllocations(on: boolean): void {
   poisoned = on;

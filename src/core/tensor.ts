@@ -194,7 +194,7 @@ export class Tensor {
   }
 
   /**
-   * A copy of the data in row-major order (Float32Array, Float64Array, Int32Array, Uint32Array, or Uint8Array for bool).
+   * A copy of the data in row-major order (Float32Array, Float64Array, Int32Array, Uint32Array; Uint8Array for bool).
    * @example np.eye(2).toTypedArray() // Float32Array [1, 0, 0, 1]
    */
   toTypedArray(...none: []): TypedArray {
@@ -344,6 +344,14 @@ export class Tensor {
     return np().slice(this, ...idx);
   }
   /**
+   * The slices along the first axis, as NumPy iterates an array, so keys destructure: `const [k1, k2] =
+   * random.split(key)`. A 0-d tensor has no iterator (iterating it is JS's TypeError, as NumPy's), which also keeps
+   * test libraries that walk iterables from descending into scalars.
+   */
+  get [Symbol.iterator](): () => Iterator<Tensor> {
+    return (this.ndim === 0 ? undefined : iterateFirstAxis) as () => Iterator<Tensor>;
+  }
+  /**
    * Functional updates as JAX's `.at[]`: `.set(v)`, `.add(v)`, `.mul(v)` return new tensors. Differentiable.
    * @example np.zeros([3]).at(1).set(5) // Tensor([0, 5, 0], dtype=float32)
    */
@@ -366,4 +374,9 @@ function formatData(t: Tensor): string {
       ? `[${x.map((e) => rec(e, depth + 1)).join(depth === t.ndim - 1 ? ", " : `,\n${" ".repeat(8 + depth)}`)}]`
       : formatNumber(Number(x), t.dtype);
   return rec(a, 0);
+}
+
+/** Tensor's iterator: the slices along the first axis. */
+function* iterateFirstAxis(this: Tensor): Iterator<Tensor> {
+  for (let i = 0; i < this.shape[0]!; i++) yield this.slice(i);
 }

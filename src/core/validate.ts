@@ -42,6 +42,8 @@ export type Kind =
   | "choice"
   | "padConfig"
   | "dimensionNumbers"
+  | "key"
+  | "seed"
   | "options";
 
 /** One argument slot of a public function. */

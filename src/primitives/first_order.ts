@@ -43,6 +43,8 @@ import { subP } from "./elementwise/sub.js";
 import { tanP } from "./elementwise/tan.js";
 import { tanhP } from "./elementwise/tanh.js";
 import { dotGeneralP } from "./linalg/dot_general.js";
+import { randomBitsP } from "./random/random_bits.js";
+import { threefry2x32P } from "./random/threefry2x32.js";
 import { argmaxP } from "./reduce/argmax.js";
 import { argminP } from "./reduce/argmin.js";
 import { reduceMaxP } from "./reduce/reduce_max.js";
@@ -123,6 +125,8 @@ export const firstOrderPrimitives: readonly Primitive[] = [
   populationCountP,
   bitcastConvertTypeP,
   remP,
+  threefry2x32P,
+  randomBitsP,
   floorP,
   ceilP,
   roundP,

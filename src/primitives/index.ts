@@ -43,6 +43,8 @@ export { sub } from "./elementwise/sub.js";
 export { tan } from "./elementwise/tan.js";
 export { tanh } from "./elementwise/tanh.js";
 export { type DimensionNumbers, dotGeneral } from "./linalg/dot_general.js";
+export { randomBits } from "./random/random_bits.js";
+export { threefry2x32 } from "./random/threefry2x32.js";
 export { argmax } from "./reduce/argmax.js";
 export { argmin } from "./reduce/argmin.js";
 export { reduceMax } from "./reduce/reduce_max.js";
