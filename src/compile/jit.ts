@@ -7,7 +7,7 @@ import { flatten, type LooseArgs, type TensorTree, type TreeDef, treeDefString, 
 import { guard, options } from "../core/validate.js";
 import { type Float32Mode, jitP } from "../higher_order/jit_call.js";
 import { hoistTracers, stageFlat } from "../ir/build.js";
-import { ClosedJaxpr } from "../ir/jaxpr.js";
+import { ClosedJaxpr, type Jaxpr } from "../ir/jaxpr.js";
 import { atBase, bind } from "../ir/trace.js";
 import { flattenTensors, fnName, named, tracing } from "../transforms/flat.js";
 import { compiledSource, executable, optimized } from "./executable.js";
@@ -85,7 +85,9 @@ export const jit: <A extends unknown[], R>(f: (...args: A) => R, opts?: JitOptio
 function jitImpl<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptions): Jitted<A, R> {
   const name = fnName(f);
   const maxEntries = opts.cacheSize ?? 64;
-  const float32 = opts.float32 ?? "fast";
+  // a program drawing random numbers rounds as eager does, so its draws are JAX's (and eager's) numbers
+  const modeOf = (closed: ClosedJaxpr): Float32Mode =>
+    opts.float32 ?? (holdsExactFloat32(closed.jaxpr) ? "exact" : "fast");
   const cache = new SignatureCache(maxEntries);
   const noStatics =
     opts.staticArgnums === undefined || (Array.isArray(opts.staticArgnums) && opts.staticArgnums.length === 0);
@@ -120,16 +122,17 @@ function jitImpl<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptions)
       cache.setFast(
         key,
         ins.map((x) => x.aval),
-        executable(entry.closed, float32),
+        executable(entry.closed, modeOf(entry.closed)),
         entry.outTree,
       );
     }
+    const float32 = modeOf(entry.closed);
     return unflatten(entry.outTree, bind(jitP, ins, { name, jaxpr: entry.closed, float32 })) as TensorTree<R>;
   }, `jit(${name})`);
   const lower = (...args: LooseArgs<A>): Lowered => {
     const { closed } = prepare(args).entry;
     const p = optimized(closed);
-    return { jaxpr: new ClosedJaxpr(p.jaxpr, p.consts), source: compiledSource(closed, float32) };
+    return { jaxpr: new ClosedJaxpr(p.jaxpr, p.consts), source: compiledSource(closed, modeOf(closed)) };
   };
   Object.defineProperty(fn, "cacheSize", { get: () => cache.size });
   return Object.assign(fn, { lower }) as unknown as Jitted<A, R>;
@@ -180,4 +183,12 @@ function traceSignature(
   );
   const { closed, hoisted } = hoistTracers(traced);
   return { entry: { closed, outTree: outTree! }, hoisted };
+}
+
+/** Whether any equation, in the jaxpr or the jaxprs its equations carry, is of a primitive asking for exact float32. */
+function holdsExactFloat32(jaxpr: Jaxpr): boolean {
+  return jaxpr.eqns.some(
+    (e) =>
+      e.prim.exactFloat32 === true || (e.prim.jaxprs?.get(e.params).some((c) => holdsExactFloat32(c.jaxpr)) ?? false),
+  );
 }

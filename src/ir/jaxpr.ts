@@ -219,6 +219,11 @@ export interface Primitive<P = unknown> {
    * live in a buffer jit reuses (a loop reading its stacked residuals).
    */
   readonly freshOutputs?: boolean;
+  /**
+   * Random bits: the floats computed from them are JAX's numbers only when float32 rounds after every operation, so
+   * jit compiles a program holding this primitive in "exact" float32 mode unless its options say otherwise.
+   */
+  readonly exactFloat32?: boolean;
   /** Reverse mode through it is a GradientError (while): the registry laws check that instead of a VJP. */
   readonly forwardOnly?: boolean;
   /** Forward mode through it is a GradientError (customVjp): the laws check reverse mode against finite differences. */

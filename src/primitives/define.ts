@@ -122,6 +122,7 @@ export interface PrimitiveDef<P> {
   /** Declarations passes read: see Primitive. */
   commutative?: boolean;
   freshOutputs?: boolean;
+  exactFloat32?: boolean;
   view?: boolean;
   repeats?: boolean;
   simplify?(e: Eqn<P>, ctx: SimplifyCtx): Atom | Eqn<P> | undefined;
@@ -162,6 +163,7 @@ export function definePrimitive<P>(def: PrimitiveDef<P>): Primitive<P> {
     }),
     ...(def.commutative && { commutative: true }),
     ...(def.freshOutputs && { freshOutputs: true }),
+    ...(def.exactFloat32 && { exactFloat32: true }),
     ...(def.view && { view: true }),
     ...(def.repeats && { repeats: true }),
     ...(def.simplify && { simplify: def.simplify }),

@@ -39,6 +39,7 @@ export const randomBitsP = definePrimitive<RandomBitsParams>({
   // the key's batch axis leads its stack of keys, so it leads the result
   batch: ([k], [d], params) => [randomBits(moveAxis(k!, d!, 0), params.shape), 0],
   freshOutputs: true,
+  exactFloat32: true,
   testing: {
     sample: (choose) => ({
       avals: [new ShapedArray([...randomShape(choose, 1), 2], "uint32")],

@@ -46,6 +46,7 @@ export const threefry2x32P = definePrimitive<NoParams>({
   ad: zeroDerivative(),
   // elementwise in its operands; the word axis is last, after any batch axis
   batch: vectorized,
+  exactFloat32: true,
   testing: {
     sample: (choose) => {
       const a = new ShapedArray(randomShape(choose, 2), "uint32");
