@@ -1,7 +1,9 @@
 // The `random` namespace: JAX's counter-based PRNG with explicit keys (jax.random). Keys are uint32 [2] tensors;
 // every sampler is a composition of primitives, so it runs eagerly and under jit, vmap and grad alike.
+import { beta, dirichlet, gamma, loggamma } from "./gamma.js";
 import { categorical, rademacher, randint } from "./integers.js";
 import { bits, foldIn, key, split } from "./key.js";
+import { poisson } from "./poisson.js";
 import { choice, permutation } from "./shuffle.js";
 import {
   bernoulli,
@@ -38,4 +40,9 @@ export const random = {
   rademacher,
   permutation,
   choice,
+  gamma,
+  loggamma,
+  beta,
+  dirichlet,
+  poisson,
 };
