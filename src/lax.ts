@@ -405,7 +405,81 @@ export const lax = {
   scan,
   map,
   associativeScan,
+  /**
+   * Linear algebra on batches of matrices [..., m, n] (float32 or float64), as JAX's lax.linalg; differentiable,
+   * batchable, jittable. Not positive definite or singular input gives NaN or ±Inf, not an exception.
+   * @example lax.linalg.cholesky(np.array([[4, 2], [2, 5]])) // Tensor([[2, 0], [1, 2]], dtype=float32)
+   */
+  linalg: {
+    /** The lower Cholesky factor of (a + aᵀ)/2 (of a's lower triangle when symmetrizeInput is false). */
+    cholesky: guard<(a: In, opts?: { symmetrizeInput?: boolean }) => Tensor>(
+      "lax.linalg.cholesky",
+      [array("a"), options({ symmetrizeInput: bool("symmetrizeInput") })],
+      (a: In, o: { symmetrizeInput?: boolean }) => p.cholesky(asTensor(a), o.symmetrizeInput ?? true),
+    ),
+    /**
+     * X with op(a)·X = b (leftSide) or X·op(a) = b, op(a) = a or aᵀ (transposeA), reading only a's lower (or upper)
+     * triangle, and not its diagonal when unitDiagonal.
+     * @example const a = np.array([[2, 0], [1, 1]]);
+     * lax.linalg.triangularSolve(a, np.array([[2], [3]]), { leftSide: true, lower: true }) // Tensor([[1], [2]], …)
+     */
+    triangularSolve: guard<(a: In, b: In, opts?: LinalgSolveOptions) => Tensor>(
+      "lax.linalg.triangularSolve",
+      [
+        array("a"),
+        array("b"),
+        options({
+          leftSide: bool("leftSide"),
+          lower: bool("lower"),
+          transposeA: bool("transposeA"),
+          conjugateA: bool("conjugateA"),
+          unitDiagonal: bool("unitDiagonal"),
+        }),
+      ],
+      (a: In, b: In, o: LinalgSolveOptions) => {
+        const [ta, tb] = operands([a, b]);
+        return p.triangularSolve(ta!, tb!, {
+          left_side: o.leftSide ?? false,
+          lower: o.lower ?? false,
+          transpose_a: o.transposeA ?? false,
+          conjugate_a: o.conjugateA ?? false,
+          unit_diagonal: o.unitDiagonal ?? false,
+        });
+      },
+    ),
+    /** [q, r] by Householder reflections; fullMatrices false gives q [..., m, k], r [..., k, n], k = min(m, n). */
+    qr: guard<(a: In, opts?: { fullMatrices?: boolean }) => [Tensor, Tensor]>(
+      "lax.linalg.qr",
+      [array("a"), options({ fullMatrices: bool("fullMatrices") })],
+      (a: In, o: { fullMatrices?: boolean }) => p.qr(asTensor(a), o.fullMatrices ?? true),
+    ),
+    /** [v, w]: eigenvectors (columns) and eigenvalues (ascending unless sortEigenvalues is false). */
+    eigh: guard<
+      (a: In, opts?: { lower?: boolean; symmetrizeInput?: boolean; sortEigenvalues?: boolean }) => [Tensor, Tensor]
+    >(
+      "lax.linalg.eigh",
+      [
+        array("a"),
+        options({
+          lower: bool("lower"),
+          symmetrizeInput: bool("symmetrizeInput"),
+          sortEigenvalues: bool("sortEigenvalues"),
+        }),
+      ],
+      (a: In, o: { lower?: boolean; symmetrizeInput?: boolean; sortEigenvalues?: boolean }) =>
+        p.eigh(asTensor(a), o.lower ?? true, o.sortEigenvalues ?? true, o.symmetrizeInput ?? true),
+    ),
+  },
 };
+
+/** lax.linalg.triangularSolve's options (JAX's keyword arguments, camelCase). */
+interface LinalgSolveOptions {
+  leftSide?: boolean;
+  lower?: boolean;
+  transposeA?: boolean;
+  conjugateA?: boolean;
+  unitDiagonal?: boolean;
+}
 
 /** Start indices of the dynamic slices: one per axis (JS integers or int32 scalar tensors), or one int32 vector. */
 type StartIndices = readonly (number | Tensor)[] | Tensor;

@@ -42,7 +42,11 @@ import { stopGradientP } from "./elementwise/stop_gradient.js";
 import { subP } from "./elementwise/sub.js";
 import { tanP } from "./elementwise/tan.js";
 import { tanhP } from "./elementwise/tanh.js";
+import { choleskyP } from "./linalg/cholesky.js";
 import { dotGeneralP } from "./linalg/dot_general.js";
+import { eighP } from "./linalg/eigh.js";
+import { qrP } from "./linalg/qr.js";
+import { triangularSolveP } from "./linalg/triangular_solve.js";
 import { randomBitsP } from "./random/random_bits.js";
 import { threefry2x32P } from "./random/threefry2x32.js";
 import { argmaxP } from "./reduce/argmax.js";
@@ -139,4 +143,8 @@ export const firstOrderPrimitives: readonly Primitive[] = [
   igammacP,
   igammaGradAP,
   randomGammaGradP,
+  choleskyP,
+  triangularSolveP,
+  qrP,
+  eighP,
 ];

@@ -1,0 +1,98 @@
+// cholesky: the lower Cholesky factor L (L·Lᵀ = S) of each symmetric positive-definite matrix of a batch [..., n, n],
+// as JAX's cholesky_p: S is the matrix the lower triangle describes (the upper one is not read), L's upper triangle is
+// zero, and a matrix that is not positive definite gives NaN in the lower triangle, as JAX (no exception). The JVP is
+// JAX's (Murray 2016): L̇ = L·Φ(L⁻¹·Ṡ·L⁻ᵀ), Φ taking the lower triangle with its diagonal halved, where Ṡ is the
+// symmetric tangent the lower triangle of the input's tangent describes.
+import * as E from "fp-ts/Either";
+import { ShapedArray } from "../../core/aval.js";
+import { TracegradError } from "../../core/errors.js";
+import type { Tensor } from "../../core/tensor.js";
+import { bind1 } from "../../ir/trace.js";
+import { definePrimitive, rule } from "../define.js";
+import { select } from "../elementwise/select.js";
+import type { NoParams } from "../shape_rules.js";
+import { moveAxis } from "../structure/transpose.js";
+import {
+  batchCount,
+  batchShape,
+  checkMatrix,
+  matmul,
+  matrixOf,
+  perMatrix,
+  scale,
+  symmetricFrom,
+  symmetrize,
+  tril,
+  triMask,
+} from "./matrix.js";
+import { triangularSolve } from "./triangular_solve.js";
+
+const NAME = "cholesky";
+
+/** The lower factor of one n×n matrix (row-major lower triangle of `a`) into `l`; NaN in the triangle if not PD. */
+export function choleskyKernel(a: Float64Array, n: number, l: Float64Array): void {
+  for (let j = 0; j < n; j++) {
+    let s = a[j * n + j]!;
+    for (let k = 0; k < j; k++) s -= l[j * n + k]! * l[j * n + k]!;
+    if (!(s > 0)) {
+      // not positive definite (or NaN): the whole lower triangle is NaN, as JAX
+      for (let i = 0; i < n; i++) for (let c = 0; c <= i; c++) l[i * n + c] = Number.NaN;
+      return;
+    }
+    const d = Math.sqrt(s);
+    l[j * n + j] = d;
+    for (let i = j + 1; i < n; i++) {
+      let v = a[i * n + j]!;
+      for (let k = 0; k < j; k++) v -= l[i * n + k]! * l[j * n + k]!;
+      l[i * n + j] = v / d;
+    }
+  }
+}
+
+export const choleskyP = definePrimitive<NoParams>({
+  name: NAME,
+  abstractEval: ([a, ...rest]) => {
+    if (rest.length > 0) return E.left(new TracegradError(`${NAME}: takes one operand, got ${rest.length + 1}`));
+    const bad = checkMatrix(NAME, "a", a, true);
+    return bad ? E.left(bad) : E.right(new ShapedArray(a!.shape, a!.dtype));
+  },
+  impl: ([a], _, out) => {
+    const n = a!.shape[a!.ndim - 1]!;
+    return perMatrix(batchCount(a!.shape), [out], [n * n], (b, [l]) =>
+      choleskyKernel(matrixOf(a!, b, n, n), n, l!),
+    )[0]!;
+  },
+  freshOutputs: true,
+  ad: rule(([ta], _, l) => {
+    if (!ta) return null;
+    const sDot = symmetricFrom(ta, true);
+    const opts = { lower: true, conjugate_a: false, unit_diagonal: false };
+    // L⁻¹·Ṡ·L⁻ᵀ: Ṡ·L⁻ᵀ by a right-side solve with Lᵀ, then L⁻¹ from the left
+    const right = triangularSolve(l, sDot, { ...opts, left_side: false, transpose_a: true });
+    const inner = triangularSolve(l, right, { ...opts, left_side: true, transpose_a: false });
+    return matmul(l, phi(inner));
+  }),
+  // the batch axis first: matrices stay the last two axes
+  batch: ([a], [d], params, self) => [bind1(self, [moveAxis(a!, d!, 0)], params), 0],
+  testing: {
+    // Symmetric positive-definite input is structure the sampled values (each element uniform in one interval) cannot
+    // have beyond 1×1, so the registry draws batches of 1×1 matrices with positive entries; test/primitives/
+    // linalg.test.ts checks the same laws on built SPD matrices up to 5×5.
+    sample: (choose) => ({ avals: [new ShapedArray([...batchShape(choose), 1, 1], "float64")], params: {} }),
+    domain: [0.5, 2],
+  },
+});
+
+/** Φ(X): the lower triangle of X with its diagonal halved. */
+function phi(x: Tensor): Tensor {
+  return select(triMask(x.shape, "eq"), scale(x, 0.5), tril(x, -1));
+}
+
+/**
+ * The lower Cholesky factor of each matrix of a batch; by default of (a + aᵀ)/2 (JAX's symmetrize_input), otherwise of
+ * the matrix a's lower triangle describes.
+ */
+export function cholesky(a: Tensor, symmetrizeInput = true): Tensor {
+  choleskyP.check([a.aval], {}); // shape and dtype errors name cholesky, not the symmetrization
+  return bind1(choleskyP, [symmetrizeInput ? symmetrize(a) : a], {});
+}
