@@ -3,6 +3,7 @@
 import { beta, dirichlet, gamma, loggamma } from "./gamma.js";
 import { categorical, rademacher, randint } from "./integers.js";
 import { bits, foldIn, key, split } from "./key.js";
+import { ball, multivariateNormal, orthogonal } from "./multivariate.js";
 import { poisson } from "./poisson.js";
 import { choice, permutation } from "./shuffle.js";
 import {
@@ -45,4 +46,7 @@ export const random = {
   beta,
   dirichlet,
   poisson,
+  multivariateNormal,
+  orthogonal,
+  ball,
 };
