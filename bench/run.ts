@@ -31,6 +31,7 @@ import { matmul } from "./suites/matmul.js";
 import { mlpStep } from "./suites/mlp-step.js";
 import { perExampleGrads } from "./suites/per-example-grads.js";
 import { perExampleJit } from "./suites/per-example-jit.js";
+import { randomSuites } from "./suites/random.js";
 import { toy } from "./suites/toy.js";
 
 // first-call runs first, so that its first sample is the first jit(MLP step) call in the process
@@ -45,6 +46,7 @@ const suites: Suite[] = [
   ...[1, 1000, 100_000].map(eagerOverhead),
   ...controlFlow,
   checkpointSuite,
+  ...randomSuites,
 ];
 
 const argv = process.argv.slice(2);

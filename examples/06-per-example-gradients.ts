@@ -9,11 +9,20 @@
 // `vmap` batches the whole backward pass: every primitive runs once on the batch (no loop over
 // examples), and `inAxes: [null, 0, 0]` says the parameters are shared and x, y are mapped on axis 0.
 //
+// Randomness is JAX's: explicit keys from `random` (threefry). One seed key is split into a key per
+// use (`random.split`); a function that draws numbers takes a key argument (the DP-SGD step below),
+// so under `jit` it draws new numbers whenever it gets a new key, and the same numbers for the same
+// key. The examples' noise is `vmap` of a single-example sampler over a batch of split keys, and
+// each epoch visits the examples in the order of `random.permutation`, in lots of L.
+//
 // The script checks that
+//   - vmap over B keys draws what B single-key draws do (per-example randomness, batched),
 //   - the per-example gradients equal a JS loop of B `grad` calls on single examples,
 //   - their mean equals `grad` of the mean loss (a separately written batched loss),
 //   - every clipped gradient has norm ≤ C, and gradients already within C are left unchanged,
-// then takes DP-SGD steps on a synthetic 4-class problem (data and noise from a seeded PRNG).
+//   - a DP-SGD step is a function of its key: the same key gives the same step (also under jit),
+//     another key other noise,
+// then takes DP-SGD steps on a synthetic 4-class problem.
 //
 // Part 2, Jacobians. For f(x) = [x0·x1, sin x2, x0 + x2], `jacrev(f)` (reverse mode: vmap of the
 // VJP over the output basis) must equal the analytic Jacobian and `jacfwd(f)`; `vmap(jacrev(f))`
@@ -22,8 +31,7 @@
 // It exits with code 1 if any check fails.
 //
 // Run: npx tsx examples/06-per-example-gradients.ts
-import { grad, jacfwd, jacrev, nn, np, type Tensor, tree, vmap } from "tracegrad";
-import { gaussianFrom, mulberry32 } from "./lib/random.js";
+import { grad, jacfwd, jacrev, jit, nn, np, random, type Tensor, tree, vmap } from "tracegrad";
 
 let failures = 0;
 function check(ok: boolean, what: string, detail: string): void {
@@ -31,11 +39,8 @@ function check(ok: boolean, what: string, detail: string): void {
   if (!ok) failures++;
 }
 
-// ── Seeded PRNG (mulberry32) and Gaussian samples (Box–Muller) ─────────────────────────────────
-const gaussian = (seed: number) => gaussianFrom(mulberry32(seed));
-/** An f32 tensor of i.i.d. N(0, std²) samples. */
-const normal = (randn: () => number, shape: number[], std = 1): Tensor =>
-  np.reshape(np.array(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => std * randn())), shape);
+// ── Keys: one seed, split into a key per use ───────────────────────────────────────────────────
+const [meansKey, noiseKey, initKey, dpKey, jacobianKey] = random.split(random.key(20240611), 5);
 
 /** max |a − b| over every leaf of two pytrees of the same structure. */
 const maxAbsDiff = (a: unknown, b: unknown): number => {
@@ -49,27 +54,30 @@ const maxAbs = (a: unknown): number => Math.max(...(tree.leaves(a) as Tensor[]).
 // ── Data: 4 Gaussian classes in 16 dimensions, a few labels flipped ────────────────────────────
 // The flipped labels are the examples the model disagrees with most; their gradients are large,
 // which is what clipping is for.
-const dataRandn = gaussian(20240611);
 const dims = [16, 32, 32, 4] as const; // input, hidden, hidden, classes
 const [inDim, h1, h2, numClasses] = dims;
 const B = 64;
-const means = normal(dataRandn, [numClasses, inDim], 1.5);
+const means = random.normal(meansKey, [numClasses, inDim]).mul(1.5);
 const labels = Int32Array.from({ length: B }, (_, i) => i % numClasses);
-const X = np.stack(Array.from(labels, (c) => means.slice(c).add(normal(dataRandn, [inDim])))); // f32[B, 16]
+// Each example's noise from its own key: a sampler for ONE example, vmapped over B split keys.
+const exampleNoise = (key: Tensor): Tensor => random.normal(key, [inDim]);
+const exampleKeys = random.split(noiseKey, B); // u32[B, 2]: a batch of keys
+const X = means.slice(np.array(labels)).add(vmap(exampleNoise)(exampleKeys)); // f32[B, 16]
 const flipped = [3, 17, 42];
 for (const i of flipped) labels[i] = (labels[i]! + 2) % numClasses;
 const y = np.array(labels); // i32[B]
 
 // ── Model: MLP 16-32-32-4 (tanh), params as a pytree ───────────────────────────────────────────
 type Params = { w1: Tensor; b1: Tensor; w2: Tensor; b2: Tensor; w3: Tensor; b3: Tensor };
-const initRandn = gaussian(7);
-const glorot = (fanIn: number, fanOut: number) => normal(initRandn, [fanIn, fanOut], Math.sqrt(2 / (fanIn + fanOut)));
+const glorot = (key: Tensor, fanIn: number, fanOut: number): Tensor =>
+  random.normal(key, [fanIn, fanOut]).mul(Math.sqrt(2 / (fanIn + fanOut)));
+const [k1, k2, k3] = random.split(initKey, 3);
 let params: Params = {
-  w1: glorot(inDim, h1),
+  w1: glorot(k1, inDim, h1),
   b1: np.zeros([h1]),
-  w2: glorot(h1, h2),
+  w2: glorot(k2, h1, h2),
   b2: np.zeros([h2]),
-  w3: glorot(h2, numClasses),
+  w3: glorot(k3, h2, numClasses),
   b3: np.zeros([numClasses]),
 };
 const numParams = (tree.leaves(params) as Tensor[]).reduce((s, t) => s + t.size, 0);
@@ -102,6 +110,13 @@ const clip = (g: Params, C: number): Params => {
 console.log(
   `MLP ${dims.join("-")} (tanh), ${numParams} parameters; batch of ${B} examples, ${numClasses} classes, labels of examples ${flipped.join(", ")} flipped`,
 );
+
+// vmap over keys is per-example randomness, batched: the same numbers as one draw per key.
+{
+  const looped = np.stack(Array.from(exampleKeys, exampleNoise));
+  const d = maxAbsDiff(vmap(exampleNoise)(exampleKeys), looped);
+  check(d === 0, `vmap(sampler) over ${B} split keys = ${B} single-key draws`, `max |Δ| = ${d}`);
+}
 
 // ── Part 1: per-example gradients ──────────────────────────────────────────────────────────────
 const perExampleGrads = vmap(grad(loss), { inAxes: [null, 0, 0] });
@@ -137,7 +152,7 @@ check(
 );
 
 // ── Part 1b: norms, clipping, one DP-SGD step ──────────────────────────────────────────────────
-const C = 4.0; // clipping norm (about the median per-example norm at initialisation)
+const C = 4.0; // clipping norm (below most per-example norms at initialisation: most are clipped)
 const sigma = 1.0; // noise multiplier: noise std is σ·C on the sum of B clipped gradients
 const lr = 0.5;
 
@@ -182,27 +197,64 @@ check(
   `${within.length} unchanged, ${numClipped} scaled`,
 );
 
-const noiseRandn = gaussian(1234);
-const dpStep = (p: Params, xs: Tensor, ls: Tensor): Params => {
+/**
+ * One DP-SGD step on a lot (xs, ls): per-example gradients, clipped, summed, plus N(0, σ²C²) noise drawn
+ * from `key` (split into one key per parameter leaf), averaged, then a gradient step. A pure function of
+ * its arguments: the randomness comes in as the key.
+ */
+const dpStep = (p: Params, key: Tensor, xs: Tensor, ls: Tensor): Params => {
   const perEx = vmap((g: Params) => clip(g, C))(perExampleGrads(p, xs, ls));
+  const [leaves, def] = tree.flatten(perEx);
+  const leafKeys = tree.unflatten(def, [...random.split(key, leaves.length)]) as Params;
   const noisy = tree.map(
-    (t: Tensor) =>
+    (t: Tensor, k: Tensor) =>
       np
         .sum(t, { axis: 0 })
-        .add(normal(noiseRandn, t.shape.slice(1), sigma * C))
+        .add(random.normal(k, t.shape.slice(1)).mul(sigma * C))
         .div(xs.shape[0]!),
     perEx,
+    leafKeys,
   ) as Params;
   return tree.map((w: Tensor, g: Tensor) => w.sub(g.mul(lr)), p, noisy) as Params;
 };
+const dpStepJit = jit(dpStep); // the key is an argument: a new key, new noise, no retracing
+const lot = 32; // examples per step; an epoch is B / lot steps over a random permutation of the examples
+{
+  const [ka, kb] = random.split(dpKey);
+  const [xs, ls] = [X.slice([0, lot]), y.slice([0, lot])];
+  const [a, again, viaJit, other] = [
+    dpStep(params, ka, xs, ls),
+    dpStep(params, ka, xs, ls),
+    dpStepJit(params, ka, xs, ls),
+    dpStep(params, kb, xs, ls),
+  ];
+  const [dSame, dJit, dOther] = [maxAbsDiff(a, again), maxAbsDiff(a, viaJit), maxAbsDiff(a, other)];
+  check(
+    dSame === 0 && dJit <= 1e-5 * maxAbs(a) && dOther > 1e-3,
+    "a DP-SGD step is a function of its key: same key, same step (jit too); another key, other noise",
+    `max |Δ| same key ${dSame}, jit ${dJit.toExponential(2)}, other key ${dOther.toFixed(4)}`,
+  );
+}
 const accuracy = (p: Params) => Number(np.mean(np.equal(np.argmax(logits(p, X), { axis: -1 }), y)));
 const before = Number(batchLoss(params, X, y));
-console.log(`\nDP-SGD (C = ${C}, σ = ${sigma}, learning rate ${lr}, noise seed 1234):`);
+console.log(`\nDP-SGD (C = ${C}, σ = ${sigma}, learning rate ${lr}, lots of ${lot} in a random order per epoch):`);
 console.log(`  step  0  loss ${before.toFixed(4)}  accuracy ${(100 * accuracy(params)).toFixed(1)} %`);
 const steps = 20;
+const lotsPerEpoch = B / lot;
+let key = dpKey;
+let order = np.arange(B);
 t0 = performance.now();
 for (let s = 1; s <= steps; s++) {
-  params = dpStep(params, X, y);
+  // JAX's idiom: split the running key, use the new subkey once
+  if ((s - 1) % lotsPerEpoch === 0) {
+    const [next, shuffleKey] = random.split(key);
+    [key, order] = [next, random.permutation(shuffleKey, B)];
+  }
+  const [next, stepKey] = random.split(key);
+  key = next;
+  const first = ((s - 1) % lotsPerEpoch) * lot;
+  const idx = order.slice([first, first + lot]);
+  params = dpStepJit(params, stepKey, X.slice(idx), y.slice(idx));
   if (s === 1 || s % 5 === 0)
     console.log(
       `  step ${String(s).padStart(2)}  loss ${Number(batchLoss(params, X, y)).toFixed(4)}  accuracy ${(100 * accuracy(params)).toFixed(1)} %`,
@@ -245,7 +297,7 @@ check(
 check(maxAbsDiff(Jrev, Jfwd) <= 1e-6, "jacrev(f) = jacfwd(f)", `max |Δ| = ${maxAbsDiff(Jrev, Jfwd).toExponential(2)}`);
 
 // A batch of Jacobians: vmap(jacrev(f)) over 8 points, one call.
-const pts = normal(gaussian(99), [8, 3]);
+const pts = random.normal(jacobianKey, [8, 3]);
 const Js = vmap(jacrev(f))(pts); // f32[8, 3, 3]
 const rows = pts.toArray() as number[][];
 const JsTrue = np.array(rows.map(([a, b, c]) => analytic(a!, b!, c!)));

@@ -19,7 +19,9 @@
 //   m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,  θ ← θ − η·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)
 // The whole step — forward scan, reverse-mode gradient through the scan (which stores the
 // per-step residuals and runs a reverse scan), and the Adam update — is one `jit` function,
-// called on random windows drawn with a seeded PRNG.
+// called on random windows. Randomness comes from tracegrad's `random` (JAX's threefry PRNG): a
+// seed key split into a key per use; each training step's windows are drawn from a fresh subkey
+// (`random.randint` offsets, gathered from the text as one tensor).
 //
 // What it demonstrates about structured control flow:
 //   - the jaxpr of the loss has the same number of equations for T = 8 and T = 64: the body is
@@ -27,8 +29,9 @@
 //     loop, which jit would unroll into T copies of the body); the script prints the first call's
 //     time (trace + optimise + compile) and the steady steps per second;
 //   - the gradient through `lax.scan` equals the gradient of the same RNN written as a JS loop;
-//   - sampling is a second scan whose carry feeds each sampled character back in (Gumbel-max
-//     sampling at temperature τ: argmax(logits/τ + Gumbel noise), with the noise from the PRNG).
+//   - sampling is a second scan whose carry feeds each sampled character back in, drawing each
+//     character with `random.categorical` at temperature τ (Gumbel-max: argmax(logits/τ + Gumbel
+//     noise)); the scan runs over a batch of keys from `random.split`, one key per character.
 //
 // It checks the above, that the validation loss starts near ln V and ends below 0.6·ln V
 // (exit code 1 if not), and writes the loss curve to examples/out/07-loss.svg.
@@ -37,9 +40,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { grad, jit, lax, makeJaxpr, nn, np, type Tensor, tree, valueAndGrad } from "tracegrad";
+import { grad, jit, lax, makeJaxpr, nn, np, random, type Tensor, tree, valueAndGrad } from "tracegrad";
 import { type AdamOptions, adamInit, adamUpdate } from "./lib/adam.js";
-import { gaussianFrom, mulberry32 } from "./lib/random.js";
 import { axes, axisTitles, plotArea, svgOpen } from "./lib/svg.js";
 
 let failures = 0;
@@ -48,9 +50,8 @@ function check(ok: boolean, what: string, detail: string): void {
   if (!ok) failures++;
 }
 
-// ── Seeded PRNG (mulberry32) and Gaussian samples (Box–Muller) ─────────────────────────────────
-const rand = mulberry32(20240707);
-const randn = gaussianFrom(rand);
+// ── Keys: one seed, split into a key per use ───────────────────────────────────────────────────
+const [initKey, checkKey, validKey, trainKey, sampleKey] = random.split(random.key(20240707), 5);
 
 // ── Text: README.md's prose, on a 29-character alphabet ────────────────────────────────────────
 const here = dirname(fileURLToPath(import.meta.url));
@@ -86,15 +87,13 @@ const H = 96; // hidden units
 const T = 64; // window length (characters predicted per window)
 const B = 32; // windows per batch
 
-/** An f32[rows, cols] tensor of N(0, std²) samples from the seeded PRNG. */
-const normal = (rows: number, cols: number, std: number): Tensor =>
-  np.reshape(np.array(Float32Array.from({ length: rows * cols }, () => std * randn())), [rows, cols]);
 // One-hot inputs select one row of wx, so its rows get unit-order entries; wh and wy are 1/√H.
+const [kx, kh, ky] = random.split(initKey, 3);
 let params: Params = {
-  wx: normal(V, H, 0.5),
-  wh: normal(H, H, 1 / Math.sqrt(H)),
+  wx: random.normal(kx, [V, H]).mul(0.5),
+  wh: random.normal(kh, [H, H]).mul(1 / Math.sqrt(H)),
   b: np.zeros([H]),
-  wy: normal(H, V, 1 / Math.sqrt(H)),
+  wy: random.normal(ky, [H, V]).mul(1 / Math.sqrt(H)),
   by: np.zeros([V]),
 };
 
@@ -138,24 +137,26 @@ const lossUnrolled = (p: Params, windows: Tensor): Tensor => {
   return crossEntropy(np.matmul(np.stack(hs), p.wy).add(p.by), windows.slice([1, n + 1]));
 };
 
-/** `count` windows of `len` characters from `source` at seeded random offsets, as i32[len, count]. */
-function windowsFrom(source: Int32Array, len: number, count: number): Tensor {
-  const out = new Int32Array(len * count);
-  for (let b = 0; b < count; b++) {
-    const start = Math.floor(rand() * (source.length - len));
-    for (let t = 0; t < len; t++) out[t * count + b] = source[start + t]!;
-  }
-  return np.reshape(np.array(out), [len, count]);
+/**
+ * `count` windows of `len` characters of `source` (i32[n]) at random offsets drawn with `key`, as
+ * i32[len, count] (time-major): offsets from `random.randint`, the windows gathered in one indexing.
+ */
+function windowsFrom(key: Tensor, source: Tensor, len: number, count: number): Tensor {
+  const starts = random.randint(key, [count], 0, source.shape[0]! - len + 1); // i32[count]
+  const positions = np.arange(len).reshape([len, 1]).add(starts); // i32[len, count]
+  return source.slice(positions);
 }
+const [trainText, validText] = [np.array(trainIds), np.array(validIds)];
 
 // ── Checks on the scan before training ─────────────────────────────────────────────────────────
 // The loss's jaxpr holds one `scan` equation whatever the window length: same size for T = 8 and 64.
-const eqnCount = (len: number) => makeJaxpr(loss)(params, windowsFrom(trainIds, len + 1, 2)).jaxpr.eqns.length;
+const eqnCount = (len: number) =>
+  makeJaxpr(loss)(params, windowsFrom(checkKey, trainText, len + 1, 2)).jaxpr.eqns.length;
 const [eqns8, eqns64] = [eqnCount(8), eqnCount(64)];
 check(eqns8 === eqns64, "the loss's jaxpr does not grow with T", `${eqns8} equations for T = 8, ${eqns64} for T = 64`);
 // Reverse mode through the scan equals reverse mode through the JS loop.
 {
-  const w = windowsFrom(trainIds, 13, 4);
+  const w = windowsFrom(checkKey, trainText, 13, 4);
   const [gScan, gLoop] = [grad(loss)(params, w), grad(lossUnrolled)(params, w)];
   const diffs = (tree.leaves(tree.map((a: Tensor, b: Tensor) => np.max(np.abs(a.sub(b))), gScan, gLoop)) as Tensor[])
     .map(Number)
@@ -176,7 +177,7 @@ const step = jit((p: Params, m: Params, v: Params, t: Tensor, windows: Tensor) =
 });
 const evalLoss = jit(loss);
 // A fixed validation batch: 64 windows of the held-out text.
-const validWindows = windowsFrom(validIds, T + 1, 64);
+const validWindows = windowsFrom(validKey, validText, T + 1, 64);
 
 let { m, v } = adamInit(params);
 const trainLosses: number[] = [];
@@ -192,7 +193,7 @@ console.log(`step    0  validation loss ${initialValid.toFixed(4)}`);
 let firstMs = 0;
 let restMs = 0;
 for (let i = 1; i <= steps; i++) {
-  const windows = windowsFrom(trainIds, T + 1, B);
+  const windows = windowsFrom(random.foldIn(trainKey, i), trainText, T + 1, B); // step i's own key
   const t0 = performance.now();
   const r = step(params, m, v, np.array(i), windows);
   [params, m, v] = [r.params, r.m, r.v];
@@ -226,33 +227,30 @@ check(
 );
 
 // ── Sampling: a scan that feeds each sampled character back in ─────────────────────────────────
-// Gumbel-max: argmax(logits/τ + g) with g = −log(−log u), u ~ U(0, 1), draws from softmax(logits/τ).
-// The noise for every step is drawn up front from the seeded PRNG and scanned over as xs.
+// random.categorical(key, logits/τ) draws from softmax(logits/τ) (Gumbel-max: argmax(logits/τ + g),
+// g = −log(−log u)). The scan's xs are sampleLength keys split from one: one fresh key per character.
 const temperature = 0.6;
 const sampleLength = 240;
-const sample = jit((p: Params, primeIds: Tensor, gumbel: Tensor) => {
+const sample = jit((p: Params, primeIds: Tensor, keys: Tensor) => {
   // Run the prime through the network (a scan over its characters), then sample.
   const hs = hiddenStates(p, nn.oneHot(primeIds.reshape([-1, 1]), V)); // batch of one
   const h0 = hs.slice(-1); // f32[1, H]
   const last = primeIds.slice(-1).reshape([1]);
   const [, out] = lax.scan(
-    ([h, c]: [Tensor, Tensor], g: Tensor): [[Tensor, Tensor], Tensor] => {
+    ([h, c]: [Tensor, Tensor], key: Tensor): [[Tensor, Tensor], Tensor] => {
       const h2 = cell(p, h, np.matmul(nn.oneHot(c, V), p.wx).add(p.b));
-      const logits = np.matmul(h2, p.wy).add(p.by);
-      const next = np.argmax(logits.div(temperature).add(g), { axis: -1 });
+      const logits = np.matmul(h2, p.wy).add(p.by); // f32[1, V]
+      const next = random.categorical(key, logits.div(temperature)); // i32[1]
       return [[h2, next], next];
     },
     [h0, last],
-    gumbel,
+    keys,
   );
   return out.reshape([-1]);
 });
 const prime = "the ";
-const gumbel = np.reshape(
-  np.array(Float32Array.from({ length: sampleLength * V }, () => -Math.log(-Math.log(1 - rand())))),
-  [sampleLength, 1, V],
-);
-const sampledIds = sample(params, np.array(Int32Array.from(prime, (c) => alphabet.indexOf(c))), gumbel);
+const sampleKeys = random.split(sampleKey, sampleLength); // u32[sampleLength, 2]
+const sampledIds = sample(params, np.array(Int32Array.from(prime, (c) => alphabet.indexOf(c))), sampleKeys);
 const sampled = prime + Array.from(sampledIds.toTypedArray(), (k) => alphabet[k]).join("");
 console.log(`sample (temperature ${temperature}, primed with "${prime}"):`);
 console.log(`  "${sampled}"`);

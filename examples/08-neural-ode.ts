@@ -3,7 +3,7 @@
 // Part 1, parameter fitting through an ODE solver. A damped harmonic oscillator
 //   x″ = −k·x − c·x′,   x(0) = 1, x′(0) = 0,
 // with true k = 4, c = 0.4, is observed at t = 0.25, 0.5, …, 10 (40 times) with Gaussian noise
-// (σ = 0.05, seeded PRNG). The forward model integrates the state s = (x, x′) with classic RK4:
+// (σ = 0.05, from tracegrad's `random`: JAX's threefry PRNG, one key per use split from a seed). The forward model integrates the state s = (x, x′) with classic RK4:
 //   k₁ = f(s), k₂ = f(s + h/2·k₁), k₃ = f(s + h/2·k₂), k₄ = f(s + h·k₃),  s ← s + h/6·(k₁ + 2k₂ + 2k₃ + k₄)
 // as a `lax.scan` over the 40 observation intervals whose body is a `lax.foriLoop` of 8 RK4 steps
 // (h = 1/32); the scan's ys are the positions at the observation times. The parameters are the
@@ -40,9 +40,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { grad, jit, jvp, lax, makeJaxpr, np, type Tensor, valueAndGrad, vmap } from "tracegrad";
+import { grad, jit, jvp, lax, makeJaxpr, np, random, type Tensor, valueAndGrad, vmap } from "tracegrad";
 import { type AdamOptions, adamInit, adamUpdate } from "./lib/adam.js";
-import { gaussianFrom, mulberry32 } from "./lib/random.js";
 import { axes, axisTitles, fmt, plotArea, svgOpen } from "./lib/svg.js";
 
 let failures = 0;
@@ -51,9 +50,8 @@ function check(ok: boolean, what: string, detail: string): void {
   if (!ok) failures++;
 }
 
-// ── Seeded PRNG (mulberry32) and Gaussian samples (Box–Muller) ─────────────────────────────────
-const rand = mulberry32(20240808);
-const randn = gaussianFrom(rand);
+// ── Keys: one seed, split into a key per use ───────────────────────────────────────────────────
+const [noiseKey, eccentricityKey, anomalyKey] = random.split(random.key(20240808), 3);
 
 // ══ Part 1: fitting k and c through an RK4 solver ══════════════════════════════════════════════
 type Params = { logK: Tensor; logC: Tensor };
@@ -109,7 +107,7 @@ const [kTrue, cTrue] = [4, 0.4];
 const sigma = 0.05;
 const tObs = Array.from({ length: nObs }, (_, j) => (j + 1) * dtObs);
 const xTrue = trajectory(paramsOf(kTrue, cTrue), nObs, dtObs, substeps);
-const observed = xTrue.add(np.array(Float32Array.from(tObs, () => sigma * randn())));
+const observed = xTrue.add(random.normal(noiseKey, [nObs]).mul(sigma));
 const obsData = Array.from(observed.toTypedArray());
 
 {
@@ -239,9 +237,9 @@ function keplerJs(e: number, M: number): [number, number] {
   return [E, it];
 }
 
-const eData = Float32Array.from({ length: nProblems }, () => 0.95 * rand());
-const mData = Float32Array.from({ length: nProblems }, () => 2 * Math.PI * rand());
-const [es, Ms] = [np.array(eData), np.array(mData)];
+const es = random.uniform(eccentricityKey, [nProblems], { maxval: 0.95 });
+const Ms = random.uniform(anomalyKey, [nProblems], { maxval: 2 * Math.PI });
+const [eData, mData] = [es.toTypedArray(), Ms.toTypedArray()];
 console.log(`\nKepler's equation E − e·sin E = M: ${nProblems} problems, e ∈ [0, 0.95), M ∈ [0, 2π), tolerance ${tol}`);
 
 const solveAll = jit(vmap(kepler));

@@ -65,13 +65,13 @@ import {
   makeJaxpr,
   nn,
   np,
+  random,
   type Tensor,
   tree,
   type Var,
   vjp,
   vmap,
 } from "tracegrad";
-import { gaussianFrom, mulberry32 } from "./lib/random.js";
 
 let failures = 0;
 function check(ok: boolean, what: string, detail: string): void {
@@ -86,15 +86,12 @@ const maxRelDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number =>
   Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!) / Math.abs(b[i]!)), 0);
 const flat = (t: Tensor): number[] => Array.from(t.toTypedArray() as Float32Array);
 
-// ── Seeded PRNG (mulberry32) and Gaussian samples (Box–Muller) ─────────────────────────────────
-const rand = mulberry32(20240909);
-const randn = gaussianFrom(rand);
-/** Float64 N(0, std²) samples (the tensors made from them round them to float32). */
-const gaussians = (count: number, std = 1): number[] => Array.from({ length: count }, () => std * randn());
-/** Values as an f32 tensor of the given shape, and the float32-rounded values as JS numbers. */
-const tensorOf = (values: number[], shape: number[]): [Tensor, number[]] => {
-  const f32 = Float32Array.from(values);
-  return [np.reshape(np.array(f32), shape), Array.from(f32)];
+// ── Randomness: tracegrad's `random` (JAX's threefry PRNG), a key per draw split from one seed ─
+const [part2Key, part3Key, part4Key] = random.split(random.key(20240909), 3);
+/** An f32 tensor of N(0, std²) samples drawn with `key`, and its values as JS numbers (float64 references). */
+const normal = (key: Tensor, shape: number[], std = 1): [Tensor, number[]] => {
+  const t = random.normal(key, shape).mul(std);
+  return [t, flat(t)];
 };
 
 // ══ Part 1: softplus with a custom JVP ═════════════════════════════════════════════════════════
@@ -156,10 +153,11 @@ clipGradient.defvjp(
 {
   const [N, D, H] = [32, 3, 16];
   const c = 0.01;
-  const [x, xJs] = tensorOf(gaussians(N * D), [N, D]);
-  const [w1, w1Js] = tensorOf(gaussians(D * H, 1 / Math.sqrt(D)), [D, H]);
-  const [w2, w2Js] = tensorOf(gaussians(H, 1 / Math.sqrt(H)), [H, 1]);
-  const [y, yJs] = tensorOf(gaussians(N, 3), [N, 1]); // large targets: large cotangents
+  const [kx, kw1, kw2, ky] = random.split(part2Key, 4);
+  const [x, xJs] = normal(kx, [N, D]);
+  const [w1, w1Js] = normal(kw1, [D, H], 1 / Math.sqrt(D));
+  const [w2, w2Js] = normal(kw2, [H, 1], 1 / Math.sqrt(H));
+  const [y, yJs] = normal(ky, [N, 1], 3); // large targets: large cotangents
   type P = { w1: Tensor; w2: Tensor };
   const head = (w2: Tensor, h: Tensor) => np.square(np.matmul(h, w2).sub(y)).mean();
   const model = (clip: boolean) => (p: P) => {
@@ -252,14 +250,12 @@ fixedPoint.defvjp(
 {
   const n = 8;
   type P = { w: Tensor; x: Tensor };
-  const wRaw = gaussians(n * n);
-  const frob = Math.sqrt(wRaw.reduce((s, v) => s + v * v, 0));
-  const [w, wJs] = tensorOf(
-    wRaw.map((v) => (0.6 * v) / frob),
-    [n, n],
-  ); // ‖W‖₂ ≤ ‖W‖_F = 0.6
-  const [x, xJs] = tensorOf(gaussians(n), [n]);
-  const [cv, cJs] = tensorOf(gaussians(n), [n]);
+  const [kw, kx, kc, kdw, kdx] = random.split(part3Key, 5);
+  const [wRaw] = normal(kw, [n, n]);
+  const w = wRaw.mul(0.6).div(np.sqrt(np.sum(np.square(wRaw)))); // ‖W‖₂ ≤ ‖W‖_F = 0.6
+  const wJs = flat(w);
+  const [x, xJs] = normal(kx, [n]);
+  const [cv, cJs] = normal(kc, [n]);
   const params: P = { w, x };
   const cell: Contraction<P> = (p, z) => np.tanh(np.matmul(p.w, z).add(p.x));
   const z0 = np.zeros([n]);
@@ -310,7 +306,7 @@ fixedPoint.defvjp(
     `${gw.length + gx.length} entries; relative error ∂L/∂W ${eW.toExponential(2)}, ∂L/∂x ${eX.toExponential(2)}`,
   );
   // Forward mode differentiates the iterations themselves: it converges to the same derivative.
-  const dir: P = { w: tensorOf(gaussians(n * n), [n, n])[0], x: tensorOf(gaussians(n), [n])[0] };
+  const dir: P = { w: random.normal(kdw, [n, n]), x: random.normal(kdx, [n]) };
   const viaJvp = Number(jvp(lossUnrolled, [params], [dir])[1]);
   const viaGrad = [...gw.map((v, i) => v * flat(dir.w)[i]!), ...gx.map((v, i) => v * flat(dir.x)[i]!)].reduce(
     (s, v) => s + v,
@@ -353,12 +349,14 @@ console.log("\n── Part 4: checkpoint (remat) of a 32-layer tanh MLP");
 {
   const [depth, width, batch, segment] = [32, 256, 32, 4];
   type Layer = { w: Tensor; b: Tensor };
-  const layers: Layer[] = Array.from({ length: depth }, () => ({
-    w: tensorOf(gaussians(width * width, 1.2 / Math.sqrt(width)), [width, width])[0],
-    b: tensorOf(gaussians(width, 0.1), [width])[0],
-  }));
-  const [x] = tensorOf(gaussians(batch * width), [batch, width]);
-  const [y] = tensorOf(gaussians(batch * width, 0.5), [batch, width]);
+  const [layersKey, kx, ky] = random.split(part4Key, 3);
+  // one key per layer, each split into the layer's weight and bias keys
+  const layers: Layer[] = Array.from(random.split(layersKey, depth), (k) => {
+    const [kw, kb] = random.split(k);
+    return { w: random.normal(kw, [width, width]).mul(1.2 / Math.sqrt(width)), b: random.normal(kb, [width]).mul(0.1) };
+  });
+  const x = random.normal(kx, [batch, width]);
+  const y = random.normal(ky, [batch, width]).mul(0.5);
 
   const layer = (p: Layer, h: Tensor): Tensor => nn.tanh(np.matmul(h, p.w).add(p.b));
   const block = (ps: Layer[], h: Tensor): Tensor => ps.reduce((hh, p) => layer(p, hh), h);
