@@ -31,16 +31,15 @@ const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 export const constant = (v: number, d: DType): Tensor => p.scalar(v, d);
 
 /**
- * Floats in [0, 1) of `shape`: random mantissa bits under the exponent of 1.0, minus 1. float32 takes a 32-bit word
- * per element (the top 23 bits); float64 the two threefry words as one 64-bit word (the top 52 bits), as JAX with
- * 64-bit types on.
+ * Floats in [0, 1) of `shape`: random mantissa bits under the exponent of 1.0, minus 1 (JAX's construction, computed
+ * as the exactly equal integer times 2⁻ᵐ). float32 takes a 32-bit word per element (the top 23 bits); float64 the two
+ * threefry words as one 64-bit word (the top 52 bits), as JAX with 64-bit types on.
  */
 export function unitFloats(key: Tensor, s: readonly number[], d: DType): Tensor {
   if (d === "float32") {
-    const words = p.randomBits(key, s);
-    const mantissa = p.shiftRightLogical(words, p.full(s, 9, "uint32"));
-    const one = p.or(mantissa, p.full(s, 0x3f800000, "uint32"));
-    return p.sub(p.bitcastConvertType(one, "float32"), p.full(s, 1, "float32"));
+    // JAX's bitcast((w >>> 9) | bits(1.0)) − 1 is exactly (w >>> 9)·2⁻²³: this form fuses into one jit loop
+    const mantissa = p.shiftRightLogical(p.randomBits(key, s), p.full(s, 9, "uint32"));
+    return p.mul(p.convertElementType(mantissa, "float32"), p.full(s, 2 ** -23, "float32"));
   }
   const n = size(s);
   const blocks = counterBlocks(key, n);
