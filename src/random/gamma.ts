@@ -108,7 +108,7 @@ interface DTypeOpts {
 }
 const dtypeOpts = options({ dtype: dtype() }, "dtype");
 
-type Sampler1 = (key: Tensor, a: ArrayLike, shape?: number[] | null, opts?: DTypeOpts | DType) => Tensor;
+type Sampler1 = (key: Tensor, a: ArrayLike, shape?: readonly number[] | null, opts?: DTypeOpts | DType) => Tensor;
 
 /** A one-parameter gamma sampler: `a` broadcast to `shape` (default a's shape) in the float dtype asked for. */
 function gammaLike(name: string, sample: (key: Tensor, a: Tensor) => Tensor): Sampler1 {
@@ -147,7 +147,7 @@ export const beta: (
   key: Tensor,
   a: ArrayLike,
   b: ArrayLike,
-  shape?: number[] | null,
+  shape?: readonly number[] | null,
   opts?: DTypeOpts | DType,
 ) => Tensor = guard(
   "random.beta",
@@ -171,40 +171,44 @@ export const beta: (
  * shape (default alpha's without its last axis); the result is `[...shape, alpha.shape.at(-1)]`.
  * @example random.dirichlet(random.key(0), [1, 2, 3], [5]).shape // [5, 3]
  */
-export const dirichlet: (key: Tensor, alpha: ArrayLike, shape?: number[] | null, opts?: DTypeOpts | DType) => Tensor =
-  guard(
-    "random.dirichlet",
-    [keyParam(), array("alpha"), optional(nullable(shape())), dtypeOpts],
-    (k: Tensor, alpha0: ArrayLike, s0: number[] | null | undefined, o: DTypeOpts) => {
-      const fn = "random.dirichlet";
-      const alpha = paramOf(alpha0, floatDType(fn, o.dtype));
-      if (alpha.ndim === 0)
-        throw new ShapeError(`${fn}: alpha must have at least one axis (the categories), got a scalar`);
-      const n = alpha.shape[alpha.ndim - 1]!;
-      const batch = paramShape(fn, s0, p.zeros(alpha.shape.slice(0, -1), alpha.dtype));
-      const full = [...batch, n];
-      const logs = loggammaSample(k, broadcastTo(alpha, full));
-      const last = full.length - 1;
-      // softmax along the last axis, shifted by the (constant) max as jax.nn.softmax
-      const top = p.stopGradient(p.reduceMax(logs, [last]));
-      const e = p.exp(
-        p.sub(
-          logs,
-          p.broadcastInDim(
-            top,
-            full,
-            full.slice(0, -1).map((_, i) => i),
-          ),
-        ),
-      );
-      const total = p.reduceSum(e, [last]);
-      return p.div(
-        e,
+export const dirichlet: (
+  key: Tensor,
+  alpha: ArrayLike,
+  shape?: readonly number[] | null,
+  opts?: DTypeOpts | DType,
+) => Tensor = guard(
+  "random.dirichlet",
+  [keyParam(), array("alpha"), optional(nullable(shape())), dtypeOpts],
+  (k: Tensor, alpha0: ArrayLike, s0: number[] | null | undefined, o: DTypeOpts) => {
+    const fn = "random.dirichlet";
+    const alpha = paramOf(alpha0, floatDType(fn, o.dtype));
+    if (alpha.ndim === 0)
+      throw new ShapeError(`${fn}: alpha must have at least one axis (the categories), got a scalar`);
+    const n = alpha.shape[alpha.ndim - 1]!;
+    const batch = paramShape(fn, s0, p.zeros(alpha.shape.slice(0, -1), alpha.dtype));
+    const full = [...batch, n];
+    const logs = loggammaSample(k, broadcastTo(alpha, full));
+    const last = full.length - 1;
+    // softmax along the last axis, shifted by the (constant) max as jax.nn.softmax
+    const top = p.stopGradient(p.reduceMax(logs, [last]));
+    const e = p.exp(
+      p.sub(
+        logs,
         p.broadcastInDim(
-          total,
+          top,
           full,
           full.slice(0, -1).map((_, i) => i),
         ),
-      );
-    },
-  );
+      ),
+    );
+    const total = p.reduceSum(e, [last]);
+    return p.div(
+      e,
+      p.broadcastInDim(
+        total,
+        full,
+        full.slice(0, -1).map((_, i) => i),
+      ),
+    );
+  },
+);

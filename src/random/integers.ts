@@ -52,7 +52,7 @@ interface RandintOpts {
  */
 export const randint: (
   key: Tensor,
-  shape: number[],
+  shape: readonly number[],
   minval: ArrayLike,
   maxval: ArrayLike,
   opts?: RandintOpts | DType,
@@ -88,7 +88,7 @@ export const randint: (
  * ±1 with equal probability (int32 unless `dtype` says otherwise), from bernoulli(½).
  * @example random.rademacher(random.key(0), [4]).dtype // "int32"
  */
-export const rademacher: (key: Tensor, shape?: number[], opts?: RandintOpts | DType) => Tensor = guard(
+export const rademacher: (key: Tensor, shape?: readonly number[], opts?: RandintOpts | DType) => Tensor = guard(
   "random.rademacher",
   [keyParam(), optional(shape(), []), options({ dtype: dtype() }, "dtype")],
   (k: Tensor, s: number[], o: RandintOpts) => {
@@ -101,7 +101,7 @@ export const rademacher: (key: Tensor, shape?: number[], opts?: RandintOpts | DT
 
 interface CategoricalOpts {
   axis?: number;
-  shape?: number[] | null;
+  shape?: readonly number[] | null;
 }
 /**
  * Indices drawn with probabilities softmax(logits) along `axis` (Gumbel-max, as JAX). The result's shape is `shape`

@@ -74,7 +74,7 @@ export const key: (seed: number | bigint) => Tensor = guard("random.key", [seedP
 
 /**
  * `num` new keys from `key`, as a uint32 [num, 2] (each row a key); the key itself should not be used again.
- * @example const [k1, k2] = random.split(random.key(0)).toArray()
+ * @example const [k1, k2] = random.split(random.key(0)) // two keys, each a uint32 [2]
  */
 export const split: (key: Tensor, num?: number) => Tensor = guard(
   "random.split",
@@ -116,7 +116,7 @@ export const foldIn: (key: Tensor, data: number | Tensor) => Tensor = guard(
  * Uniform random 32-bit words of `shape` (uint32).
  * @example random.bits(random.key(0), [3]).dtype // "uint32"
  */
-export const bits: (key: Tensor, shape?: number[]) => Tensor = guard(
+export const bits: (key: Tensor, shape?: readonly number[]) => Tensor = guard(
   "random.bits",
   [keyParam(), optional(shape(), [])],
   (k: Tensor, s: number[]) => p.randomBits(k, s),

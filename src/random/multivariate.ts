@@ -66,7 +66,7 @@ export const multivariateNormal: (
   key: Tensor,
   mean: ArrayLike,
   cov: ArrayLike,
-  shape?: number[] | null,
+  shape?: readonly number[] | null,
   opts?: MvnOpts | DType,
 ) => Tensor = guard(
   "random.multivariateNormal",
@@ -146,20 +146,21 @@ interface OrthogonalOpts {
  * of Q multiplied by the sign of R's diagonal entry.
  * @example const q = random.orthogonal(random.key(0), 3); np.matmul(q.transpose(), q) // ≈ eye(3)
  */
-export const orthogonal: (key: Tensor, n: number, shape?: number[], opts?: OrthogonalOpts | DType) => Tensor = guard(
-  "random.orthogonal",
-  [keyParam(), count("n"), optional(shape(), []), options({ dtype: dtype(), m: count("m") }, "dtype")],
-  (k: Tensor, n: number, s: number[], o: OrthogonalOpts) => {
-    const d = floatDType("random.orthogonal", o.dtype);
-    const m = o.m ?? n;
-    const z = normalDraw(k, [...s, Math.max(n, m), Math.min(n, m)], d);
-    const [q, r] = p.qr(z, false);
-    const nd = q.ndim;
-    const signs = p.broadcastInDim(p.sign(diagonal(r)), q.shape, [...range(nd - 2), nd - 1]);
-    const x = p.mul(q, signs);
-    return n < m ? p.transpose(x, [...range(nd - 2), nd - 1, nd - 2]) : x;
-  },
-);
+export const orthogonal: (key: Tensor, n: number, shape?: readonly number[], opts?: OrthogonalOpts | DType) => Tensor =
+  guard(
+    "random.orthogonal",
+    [keyParam(), count("n"), optional(shape(), []), options({ dtype: dtype(), m: count("m") }, "dtype")],
+    (k: Tensor, n: number, s: number[], o: OrthogonalOpts) => {
+      const d = floatDType("random.orthogonal", o.dtype);
+      const m = o.m ?? n;
+      const z = normalDraw(k, [...s, Math.max(n, m), Math.min(n, m)], d);
+      const [q, r] = p.qr(z, false);
+      const nd = q.ndim;
+      const signs = p.broadcastInDim(p.sign(diagonal(r)), q.shape, [...range(nd - 2), nd - 1]);
+      const x = p.mul(q, signs);
+      return n < m ? p.transpose(x, [...range(nd - 2), nd - 1, nd - 2]) : x;
+    },
+  );
 
 /** Generalized normal draws (density ∝ exp(−|x|^p)), JAX's: a Rademacher sign times Gamma(1/p)^(1/p). */
 function generalizedNormal(key: Tensor, pw: number, s: readonly number[], d: DType): Tensor {
@@ -174,27 +175,26 @@ function generalizedNormal(key: Tensor, pw: number, s: readonly number[], d: DTy
  * normal draws g divided by (Σ|g|^p + e)^(1/p) with e an exponential draw (Barthe et al. 2005). `p` is a JS number > 0.
  * @example random.ball(random.key(0), 3, 2, [100]).shape // [100, 3]
  */
-export const ball: (key: Tensor, d: number, p?: number, shape?: number[], opts?: { dtype?: DType } | DType) => Tensor =
-  guard(
-    "random.ball",
-    [
-      keyParam(),
-      count("d"),
-      optional(number("p", true), 2),
-      optional(shape(), []),
-      options({ dtype: dtype() }, "dtype"),
-    ],
-    (k: Tensor, dim: number, pw: number, s: number[], o: { dtype?: DType }) => {
-      const fn = "random.ball";
-      if (!(pw > 0)) throw new TracegradError(`${fn}: p must be a finite number > 0, got ${pw}`);
-      const dt = floatDType(fn, o.dtype);
-      const [k1, k2] = splitTwo(k);
-      const full = [...s, dim];
-      const g = generalizedNormal(k1, pw, full, dt);
-      const e = exponential(k2, s, dt);
-      const absG = p.abs(g);
-      const powered = pw === 2 ? p.mul(absG, absG) : p.pow(absG, p.full(full, pw, dt));
-      const norm = p.pow(p.add(p.reduceSum(powered, [s.length]), e), p.full(s, 1 / pw, dt));
-      return p.div(g, p.broadcastInDim(norm, full, range(s.length)));
-    },
-  );
+export const ball: (
+  key: Tensor,
+  d: number,
+  p?: number,
+  shape?: readonly number[],
+  opts?: { dtype?: DType } | DType,
+) => Tensor = guard(
+  "random.ball",
+  [keyParam(), count("d"), optional(number("p", true), 2), optional(shape(), []), options({ dtype: dtype() }, "dtype")],
+  (k: Tensor, dim: number, pw: number, s: number[], o: { dtype?: DType }) => {
+    const fn = "random.ball";
+    if (!(pw > 0)) throw new TracegradError(`${fn}: p must be a finite number > 0, got ${pw}`);
+    const dt = floatDType(fn, o.dtype);
+    const [k1, k2] = splitTwo(k);
+    const full = [...s, dim];
+    const g = generalizedNormal(k1, pw, full, dt);
+    const e = exponential(k2, s, dt);
+    const absG = p.abs(g);
+    const powered = pw === 2 ? p.mul(absG, absG) : p.pow(absG, p.full(full, pw, dt));
+    const norm = p.pow(p.add(p.reduceSum(powered, [s.length]), e), p.full(s, 1 / pw, dt));
+    return p.div(g, p.broadcastInDim(norm, full, range(s.length)));
+  },
+);

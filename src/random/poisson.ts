@@ -88,24 +88,28 @@ interface PoissonOpts {
  * NaN, which gives −1), transformed rejection elsewhere, 0 where lam = 0. The rate is taken in float32, as JAX.
  * @example random.poisson(random.key(0), 3, [4]).dtype // "int32"
  */
-export const poisson: (key: Tensor, lam: ArrayLike, shape?: number[] | null, opts?: PoissonOpts | DType) => Tensor =
-  guard(
-    "random.poisson",
-    [keyParam(), array("lam"), optional(nullable(shape())), options({ dtype: dtype() }, "dtype")],
-    (k: Tensor, lam0: ArrayLike, s0: number[] | null | undefined, o: PoissonOpts) => {
-      const fn = "random.poisson";
-      const d = o.dtype ?? "int32";
-      if (!isInteger(d)) throw new DTypeError(`${fn}: dtype must be int32 or uint32, got ${d}`);
-      const t = asTensor(lam0, F);
-      const lam = p.convertElementType(t, F);
-      const s = paramShape(fn, s0, lam);
-      const l = broadcastTo(lam, s);
-      if (l.size === 0) return p.zeros(s, d);
-      const useKnuth = p.or(p.ne(l, l), p.lt(l, fill(s, 10)));
-      const lamKnuth = p.select(useKnuth, l, fill(s, 0));
-      // the rejection sampler's acceptance peaks near 89% for large rates: any large one will do where unused
-      const lamRejection = p.select(useKnuth, fill(s, 1e5), l);
-      const out = p.select(useKnuth, knuth(k, lamKnuth, d), rejection(k, lamRejection, d));
-      return p.select(p.eq(l, fill(s, 0)), p.zeros(s, d), out);
-    },
-  );
+export const poisson: (
+  key: Tensor,
+  lam: ArrayLike,
+  shape?: readonly number[] | null,
+  opts?: PoissonOpts | DType,
+) => Tensor = guard(
+  "random.poisson",
+  [keyParam(), array("lam"), optional(nullable(shape())), options({ dtype: dtype() }, "dtype")],
+  (k: Tensor, lam0: ArrayLike, s0: number[] | null | undefined, o: PoissonOpts) => {
+    const fn = "random.poisson";
+    const d = o.dtype ?? "int32";
+    if (!isInteger(d)) throw new DTypeError(`${fn}: dtype must be int32 or uint32, got ${d}`);
+    const t = asTensor(lam0, F);
+    const lam = p.convertElementType(t, F);
+    const s = paramShape(fn, s0, lam);
+    const l = broadcastTo(lam, s);
+    if (l.size === 0) return p.zeros(s, d);
+    const useKnuth = p.or(p.ne(l, l), p.lt(l, fill(s, 10)));
+    const lamKnuth = p.select(useKnuth, l, fill(s, 0));
+    // the rejection sampler's acceptance peaks near 89% for large rates: any large one will do where unused
+    const lamRejection = p.select(useKnuth, fill(s, 1e5), l);
+    const out = p.select(useKnuth, knuth(k, lamKnuth, d), rejection(k, lamRejection, d));
+    return p.select(p.eq(l, fill(s, 0)), p.zeros(s, d), out);
+  },
+);

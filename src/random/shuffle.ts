@@ -79,7 +79,7 @@ interface ChoiceOpts {
  * uniformly or with probabilities `p` (JAX's algorithms: inverse CDF with replacement, Gumbel top-k without).
  * @example random.choice(random.key(0), 10, [3], { replace: false }).shape // [3]
  */
-export const choice: (key: Tensor, a: ArrayLike, shape?: number[], opts?: ChoiceOpts) => Tensor = guard(
+export const choice: (key: Tensor, a: ArrayLike, shape?: readonly number[], opts?: ChoiceOpts) => Tensor = guard(
   "random.choice",
   [keyParam(), array("a"), optional(shape(), []), options({ replace: bool("replace"), p: array("p"), axis: axis() })],
   (k: Tensor, a0: ArrayLike, s: number[], o: ChoiceOpts) => {

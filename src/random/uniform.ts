@@ -78,7 +78,7 @@ interface UniformOpts {
  * Uniform floats in [minval, maxval) (default [0, 1)), JAX's `random.uniform`; differentiable in minval and maxval.
  * @example random.uniform(random.key(0), [2], { minval: -1, maxval: 1 }).shape // [2]
  */
-export const uniform: (key: Tensor, shape?: number[], opts?: UniformOpts) => Tensor = guard(
+export const uniform: (key: Tensor, shape?: readonly number[], opts?: UniformOpts) => Tensor = guard(
   "random.uniform",
   [keyParam(), optional(shape(), []), options({ minval: array("minval"), maxval: array("maxval"), dtype: dtype() })],
   (k: Tensor, s: number[], o: UniformOpts) => {
@@ -96,7 +96,7 @@ const dtypeOpts = options({ dtype: dtype() }, "dtype");
 
 /** A sampler `(key, shape = [], { dtype })` from a float transform of its draws. */
 function shaped(name: string, draw: (key: Tensor, s: number[], d: DType) => Tensor) {
-  return guard<(key: Tensor, shape?: number[], opts?: DTypeOpts | DType) => Tensor>(
+  return guard<(key: Tensor, shape?: readonly number[], opts?: DTypeOpts | DType) => Tensor>(
     `random.${name}`,
     [keyParam(), optional(shape(), []), dtypeOpts],
     (k: Tensor, s: number[], o: DTypeOpts) => draw(k, s, floatDType(`random.${name}`, o.dtype)),
@@ -151,10 +151,10 @@ export const cauchy = shaped("cauchy", (k, s, d) => {
 });
 
 /** The shape of a sampler whose parameters give it unless `shape` is passed (null or undefined: theirs). */
-export function paramShape(fn: string, s: number[] | null | undefined, ...params: Tensor[]): number[] {
+export function paramShape(fn: string, s: readonly number[] | null | undefined, ...params: Tensor[]): number[] {
   if (s === null || s === undefined) return broadcastShapes(fn, ...params.map((t) => t.shape));
   checkShape(fn, s, ...params);
-  return s;
+  return [...s];
 }
 
 /**
@@ -166,7 +166,7 @@ export const truncatedNormal: (
   key: Tensor,
   lower: ArrayLike,
   upper: ArrayLike,
-  shape?: number[] | null,
+  shape?: readonly number[] | null,
   opts?: DTypeOpts | DType,
 ) => Tensor = guard(
   "random.truncatedNormal",
@@ -191,7 +191,7 @@ export const truncatedNormal: (
  * true with probability p (default 0.5): u < p for u uniform in [0, 1) in p's float dtype.
  * @example random.bernoulli(random.key(0), 0.3, [4]).dtype // "bool"
  */
-export const bernoulli: (key: Tensor, p?: ArrayLike, shape?: number[] | null) => Tensor = guard(
+export const bernoulli: (key: Tensor, p?: ArrayLike, shape?: readonly number[] | null) => Tensor = guard(
   "random.bernoulli",
   [keyParam(), optional(array("p")), optional(nullable(shape()))],
   (k: Tensor, prob: ArrayLike | undefined, s0: number[] | null | undefined) => {
