@@ -103,7 +103,7 @@ const loggammaSample = differentiable(true);
 /** `x` as a float tensor of dtype `d` (JAX converts parameters to the sampler's dtype). */
 const paramOf = (x: ArrayLike, d: DType): Tensor => p.convertElementType(asTensor(x, d), d);
 
-interface DTypeOpts {
+export interface DTypeOpts {
   dtype?: DType;
 }
 const dtypeOpts = options({ dtype: dtype() }, "dtype");

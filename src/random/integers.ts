@@ -43,7 +43,7 @@ function bound(x: ArrayLike, d: "int32" | "uint32"): [Tensor, Tensor] {
   return [p.convertElementType(np.minimum(t, hi) as Tensor, "int32"), big];
 }
 
-interface RandintOpts {
+export interface RandintOpts {
   dtype?: DType;
 }
 /**
@@ -99,7 +99,7 @@ export const rademacher: (key: Tensor, shape?: readonly number[], opts?: Randint
   },
 );
 
-interface CategoricalOpts {
+export interface CategoricalOpts {
   axis?: number;
   shape?: readonly number[] | null;
 }

@@ -36,7 +36,7 @@ const METHODS: readonly MvnMethod[] = ["cholesky", "eigh", "svd"];
 /** The methods this build can factor with (no SVD in lax.linalg yet). */
 const AVAILABLE: readonly MvnMethod[] = ["cholesky", "eigh"];
 
-interface MvnOpts {
+export interface MvnOpts {
   dtype?: DType;
   method?: MvnMethod;
 }
@@ -135,7 +135,7 @@ export const multivariateNormal: (
   },
 );
 
-interface OrthogonalOpts {
+export interface OrthogonalOpts {
   dtype?: DType;
   m?: number;
 }

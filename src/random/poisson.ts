@@ -80,7 +80,7 @@ function rejection(key: Tensor, lam: Tensor, d: DType): Tensor {
   return p.convertElementType(kOut, d);
 }
 
-interface PoissonOpts {
+export interface PoissonOpts {
   dtype?: DType;
 }
 /**

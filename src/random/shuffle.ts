@@ -35,7 +35,7 @@ function countOf(fn: string, arg: string, v: number | Tensor): number {
   return n;
 }
 
-interface PermutationOpts {
+export interface PermutationOpts {
   axis?: number;
   independent?: boolean;
 }
@@ -69,7 +69,7 @@ function cumsum(x: Tensor): Tensor {
   )[1] as Tensor;
 }
 
-interface ChoiceOpts {
+export interface ChoiceOpts {
   replace?: boolean;
   p?: ArrayLike;
   axis?: number;

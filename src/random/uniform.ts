@@ -69,7 +69,7 @@ export function checkShape(fn: string, s: readonly number[], ...params: Tensor[]
     );
 }
 
-interface UniformOpts {
+export interface UniformOpts {
   minval?: ArrayLike;
   maxval?: ArrayLike;
   dtype?: DType;
@@ -89,7 +89,7 @@ export const uniform: (key: Tensor, shape?: readonly number[], opts?: UniformOpt
   },
 );
 
-interface DTypeOpts {
+export interface DTypeOpts {
   dtype?: DType;
 }
 const dtypeOpts = options({ dtype: dtype() }, "dtype");
