@@ -1,6 +1,6 @@
 // What the browser check runs in a page (bundled by test/browser/run.mjs): the library's WebAssembly kernels and
 // worker threads in a cross-origin-isolated page, against references computed here in plain JS.
-import { grad, jit, lax, np, type Tensor } from "../../src/index.js";
+import { grad, jit, lax, np, random, type Tensor } from "../../src/index.js";
 import { setThreads, threadsReady, wasmKernels } from "../../src/wasm/runtime.js";
 
 interface Check {
@@ -200,6 +200,16 @@ async function run(): Promise<Check[]> {
     "a jitted lax.scan and its gradient equal a JS forward and backward pass",
     Math.abs(value - total) < 1e-12 && grad64.every((g, j) => Math.abs(g - gw[j]!) < 1e-12),
     `value ${value} vs ${total}; grad ${grad64} vs ${gw}`,
+  );
+  // JAX's threefry in the page: the WebAssembly kernel (from 32 words) and JS give JAX's words, as jax-js records them
+  const few = random.bits(random.key(10), [4]).toArray() as number[];
+  const many = random.bits(random.key(10), [1000]).toArray() as number[];
+  const jitted = jit((k: Tensor) => random.bits(k, [1000]))(random.key(10)).toArray() as number[];
+  const jaxWords = [169096361, 1572511259, 2689743692, 2228103506];
+  check(
+    "random.bits gives JAX's words, eagerly (JS and WebAssembly) and under jit",
+    few.join() === jaxWords.join() && many.slice(0, 4).join() === jaxWords.join() && jitted.join() === many.join(),
+    `${few} / ${many.slice(0, 4)}`,
   );
   return checks;
 }
