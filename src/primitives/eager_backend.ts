@@ -51,6 +51,11 @@ export interface EagerBackend {
   ): boolean;
   /** random/threefry_kernel.ts's `threefryBits` (likewise); false where it did not run. */
   threefryBits?(keys: Uint32Array, n: number, out: Uint32Array): boolean;
+  /**
+   * elementwise/special_math.ts's `erfInv32Array` (float32 erf⁻¹, the same bits) of `src` into `dst` (of its
+   * length); false where it did not run (absent, or too short to pay: the caller runs the JS kernel).
+   */
+  erfInv32?(src: Float32Array, dst: Float32Array): boolean;
 }
 
 let provided: EagerBackend | undefined;

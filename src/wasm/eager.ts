@@ -1,9 +1,11 @@
 // The WebAssembly backend's eager kernels (what primitives/eager_backend.ts asks for): long float32 elementwise loops
-// for the operations that round exactly as the JS kernels do, float32 matmul, and Threefry-2x32 (random bits).
+// for the operations that round exactly as the JS kernels do, float32 matmul, Threefry-2x32 (random bits) and float32
+// erf⁻¹ (normal draws).
 import { ShapedArray } from "../core/aval.js";
 import type { DType } from "../core/dtype.js";
 import { type Eqn, type Primitive, Var } from "../ir/jaxpr.js";
 import type { EagerBackend, EagerLoop } from "../primitives/eager_backend.js";
+import { erfInv32Wasm } from "./erf_inv.js";
 import { type LoopSpec, SIMD_MIN_ARITHMETIC, SIMD_MIN_ELEMENTS, wasmFusible, wasmLoop } from "./loops.js";
 import { sgemm, wasmKernels } from "./runtime.js";
 import { THREEFRY_MIN_ELEMENTS, threefry2x32Wasm, threefryBitsWasm } from "./threefry.js";
@@ -44,4 +46,5 @@ export const wasmEagerBackend: EagerBackend = {
   threefryMinElements: THREEFRY_MIN_ELEMENTS,
   threefry2x32: threefry2x32Wasm,
   threefryBits: threefryBitsWasm,
+  erfInv32: erfInv32Wasm,
 };

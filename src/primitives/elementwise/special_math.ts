@@ -233,18 +233,127 @@ const GILES32_LARGE = [
   1.00167406, 2.83297682,
 ].map(f32);
 
-/** erf⁻¹ in float32 arithmetic, step by step as XLA computes it for float32 (Giles' single-precision fit). */
-export function erfInv32(x: number): number {
-  const x32 = f32(x);
-  if (Math.abs(x32) === 1) return x32 * Infinity;
-  let w = -f32(Math.log1p(f32(-f32(x32 * x32))));
-  const small = w < 5;
-  const c = small ? GILES32_SMALL : GILES32_LARGE;
-  w = small ? f32(w - 2.5) : f32(f32(Math.sqrt(w)) - 3);
-  let p = c[0]!;
-  for (let i = 1; i < c.length; i++) p = f32(c[i]! + f32(p * w));
-  return f32(p * x32);
+const SQRT1_2_32 = f32(Math.SQRT1_2);
+/** 2⁻ᵏ for k ≤ 25 (the mantissa of an integer below 2²⁵). */
+const POW2_NEG = Array.from({ length: 26 }, (_, k) => 2 ** -k);
+// fdlibm's log: ln 2 in two parts (the first with trailing zeros, so e·LN2_HI is exact) and the fit
+// log(1 + f) = f − f²/2 + s·(f²/2 + R(s²)), s = f/(2 + f), |f| ≤ √2 − 1, within 2^−58.45
+const LN2_HI = 0.6931471803691238;
+const LN2_LO = 1.9082149292705877e-10;
+const [LG1, LG2, LG3, LG4, LG5, LG6, LG7] = [
+  0.6666666666666735, 0.3999999999940942, 0.2857142874366239, 0.22222198432149784, 0.1818357216161805,
+  0.15313837699209373, 0.14798198605116586,
+];
+
+/** erfInv32's constants, for wasm/erf_inv.ts (its kernel computes with the same ones). */
+export const ERF_INV32_CONSTANTS = {
+  gilesSmall: GILES32_SMALL,
+  gilesLarge: GILES32_LARGE,
+  ln2Hi: LN2_HI,
+  ln2Lo: LN2_LO,
+  lg: [LG1, LG2, LG3, LG4, LG5, LG6, LG7],
+} as const;
+
+/**
+ * w = −log1p(−t) rounded to float32, for t = fl(x²) in [0, 1) (XLA's ErfInv32 takes the correctly rounded float32
+ * log1p; this one is within a few float64 ulps of it, so its float32 rounding is the same but for values within
+ * ~10⁻¹⁵ of a tie between two floats). Float32 steps split 1 − t exactly: u = fl(1 − t), c = (u − 1) + t (exact),
+ * so 1 − t = u − c, and u = 2ᵉ·(1 + f) with f ∈ [√½ − 1, √2 − 1) (u's exponent and mantissa, f exact). Then float64
+ * steps: log(1 − t) = e·ln 2 + log1p(f) + log1p(−g), g = c/u, with log1p(f) as fdlibm's log and
+ * log1p(−g) ≈ −g − g²/2 (|g| < 2⁻²⁴). wasm/erf_inv.ts runs the same steps (float32 ones on f32x4 lanes, float64 ones
+ * on f64x2), so the bits are the same.
+ *
+ * u's exponent and mantissa: u is a multiple of 2⁻²⁴ in (0, 1] (1 − t is exact for t ≥ ½, and rounds onto that grid
+ * for t < ½), so k = u·2²⁴ is an integer in [1, 2²⁴] and clz32 reads its exponent exactly.
+ */
+function negLog1p32(t: number): number {
+  const u = f32(1 - t);
+  const c = f32(f32(u - 1) + t);
+  const k = u * 16777216;
+  const h = 32 - Math.clz32(k); // k ∈ [2^(h−1), 2^h): u = m·2ᵉ, m ∈ [½, 1)
+  let f = k * POW2_NEG[h]!;
+  let e = h - 24;
+  // m < √½: 1 + f = 2m, e ← e − 1; else 1 + f = m
+  if (f < SQRT1_2_32) {
+    f = f32(f32(f + f) - 1);
+    e -= 1;
+  } else f = f32(f - 1);
+  // float64 from here
+  const s = f / (2 + f);
+  const z = s * s;
+  const w = z * z;
+  const r = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7))) + w * (LG2 + w * (LG4 + w * LG6));
+  const hfsq = 0.5 * f * f;
+  const log1pF = f - (hfsq - s * (hfsq + r));
+  const g = c / u;
+  return -f32(e * LN2_HI + (log1pF + e * LN2_LO - (g + g * g * 0.5)));
 }
+
+/**
+ * erf⁻¹ in float32 arithmetic: XLA's ErfInv32 (Giles' single-precision fit in w = −log1p(−x²): a degree-8
+ * polynomial in w − 2.5 for w < 5, else in √w − 3, times x; ±∞ at ±1, NaN beyond), every step a float32 operation
+ * as XLA's, but for w, computed by negLog1p32 instead of a correctly rounded log1p. Within 1 ulp of XLA's ErfInv32
+ * for |x| ≤ 1 − 2⁻²⁴ (test/primitives/erf_inv_simd.test.ts).
+ */
+export function erfInv32(x: number): number {
+  x = f32(x);
+  const t = f32(x * x);
+  if (!(t < 1)) return t === 1 ? x * Infinity : NaN;
+  const w0 = negLog1p32(t);
+  let p: number;
+  if (w0 < 5) {
+    const w = f32(w0 - 2.5);
+    p = GILES32_SMALL[0]!;
+    for (let i = 1; i < GILES32_SMALL.length; i++) p = f32(GILES32_SMALL[i]! + f32(p * w));
+  } else {
+    const w = f32(f32(Math.sqrt(w0)) - 3);
+    p = GILES32_LARGE[0]!;
+    for (let i = 1; i < GILES32_LARGE.length; i++) p = f32(GILES32_LARGE[i]! + f32(p * w));
+  }
+  return f32(p * x);
+}
+
+/**
+ * erfInv32 over a whole array (the JS kernel of float32 erf_inv; the eager backend's WebAssembly kernel gives the
+ * same bits), unrolled.
+ */
+export function erfInv32Array(src: ArrayLike<number>, dst: Float32Array): void {
+  const [s0, s1, s2, s3, s4, s5, s6, s7, s8] = GILES32_SMALL as Nine;
+  const [l0, l1, l2, l3, l4, l5, l6, l7, l8] = GILES32_LARGE as Nine;
+  for (let i = 0; i < src.length; i++) {
+    const x = f32(src[i]!);
+    const t = f32(x * x);
+    if (!(t < 1)) {
+      dst[i] = t === 1 ? x * Infinity : NaN;
+      continue;
+    }
+    const w0 = negLog1p32(t);
+    let p: number;
+    if (w0 < 5) {
+      const w = f32(w0 - 2.5);
+      p = f32(s1 + f32(s0 * w));
+      p = f32(s2 + f32(p * w));
+      p = f32(s3 + f32(p * w));
+      p = f32(s4 + f32(p * w));
+      p = f32(s5 + f32(p * w));
+      p = f32(s6 + f32(p * w));
+      p = f32(s7 + f32(p * w));
+      p = f32(s8 + f32(p * w));
+    } else {
+      const w = f32(f32(Math.sqrt(w0)) - 3);
+      p = f32(l1 + f32(l0 * w));
+      p = f32(l2 + f32(p * w));
+      p = f32(l3 + f32(p * w));
+      p = f32(l4 + f32(p * w));
+      p = f32(l5 + f32(p * w));
+      p = f32(l6 + f32(p * w));
+      p = f32(l7 + f32(p * w));
+      p = f32(l8 + f32(p * w));
+    }
+    dst[i] = p * x;
+  }
+}
+type Nine = [number, number, number, number, number, number, number, number, number];
 
 const GILES64_A = [
   -3.64441206401782e-21, -1.6850591381820166e-19, 1.28584807152564e-18, 1.1157877678025181e-17, -1.333171662854621e-16,
