@@ -218,6 +218,13 @@ export class Code {
     this.bytes.push(0xfd, ...uleb(0x0c), ...new Uint8Array(new Int32Array([a, b, c, d]).buffer));
     return this;
   }
+  /** i8x16.shuffle of the two vectors on the stack: byte k of the result is byte lanes[k] of their 32 bytes. */
+  shuffle(lanes: readonly number[]): this {
+    if (lanes.length !== 16 || lanes.some((l) => !Number.isInteger(l) || l < 0 || l > 31))
+      throw new RangeError(`i8x16.shuffle takes 16 lane indices in 0…31, got [${lanes.join(", ")}]`);
+    this.bytes.push(0xfd, 0x0d, ...lanes);
+    return this;
+  }
   simdMem(o: SimdMemoryOp, offset = 0): this {
     const [code, align] = SIMD_MEMORY[o];
     this.bytes.push(0xfd, ...uleb(code), ...uleb(align), ...uleb(offset));

@@ -40,11 +40,6 @@ function f64x2(c: Code, v: number): Code {
   return c.i32x4(lo!, hi!, lo!, hi!);
 }
 
-/** i8x16.shuffle of the two vectors on the stack (encode.ts has no method for it: its bytes directly). */
-function shuffle(c: Code, lanes: readonly number[]): Code {
-  c.bytes.push(0xfd, 0x0d, ...lanes);
-  return c;
-}
 /** Lanes 2 and 3 of an f32x4 (the top stack vector, pushed twice) as lanes 0 and 1. */
 const HIGH = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
 /** Lanes 0 and 1 of the first vector, then lanes 0 and 1 of the second. */
@@ -87,7 +82,7 @@ function erfInvFunction(): Code {
         [v.e, h.e],
       ] as const) {
         c.get(from);
-        if (hi) shuffle(c.get(from), HIGH);
+        if (hi) c.get(from).shuffle(HIGH);
         f("f64x2.promote_low_f32x4").set(to);
       }
     },
@@ -196,7 +191,7 @@ function erfInvFunction(): Code {
     ...log.flatMap((step) => [(v: V) => step(v, v.halves[0], false), (v: V) => step(v, v.halves[1], true)]),
     // w = −(the two halves' float32 logs)
     (v) => {
-      shuffle(c.get(v.halves[0].f).get(v.halves[1].f), LOWS);
+      c.get(v.halves[0].f).get(v.halves[1].f).shuffle(LOWS);
       f("f32x4.neg").set(v.w);
     },
     // w < 5: w − 2.5 and the small fit, else √w − 3 and the large one
