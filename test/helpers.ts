@@ -1,9 +1,14 @@
 // Shared test helpers: tolerant comparison of tensors against plain-JS expectations.
 
-import { Tensor } from "tracegrad";
+import { type ArrayLike, np, Tensor } from "tracegrad";
 import { expect } from "vitest";
 
 export type Nested = number | boolean | Nested[];
+
+/** A float64 tensor of `v`. */
+export const f64 = (v: ArrayLike): Tensor => np.array(v, { dtype: "float64" });
+/** An int32 tensor of `v`. */
+export const i32 = (v: ArrayLike): Tensor => np.array(v, { dtype: "int32" });
 
 /** Shape of a nested JS array (rectangular). */
 export function shapeOfNested(x: Nested): number[] {
@@ -73,7 +78,7 @@ export function catchError<E extends Error>(f: () => unknown, cls: abstract new 
   return caught as E;
 }
 
-// row-major strides and multi-indices: the independent references' own
-export { stridesOf as strides, unravel } from "../property-tests/np_reference.js";
+// element counts, row-major strides and multi-indices: the independent references' own
+export { sizeOf as size, stridesOf as strides, unravel } from "../property-tests/np_reference.js";
 /** A small deterministic PRNG (mulberry32), so random cases are reproducible. */
 export { mulberry32 as rng } from "../src/core/random.js";

@@ -10,6 +10,7 @@
 // (outside the timed region), one per call in turn; one tracegrad case instead carries its key through the jitted
 // call (split inside the timed call), as a JAX training loop does.
 import { jit, random, type Tensor } from "tracegrad";
+import { bitsOf } from "../../test/random/oracle.js";
 import { fmtAuto, fmtRatio, type Suite } from "../harness.js";
 import { jax, loadJax } from "./libs.js";
 
@@ -148,33 +149,12 @@ function checkFresh(suite: string, what: string, a: ArrayLike<number>, b: ArrayL
   if (same > 10) throw new Error(`${suite}: ${what}: two calls with different keys gave the same values`);
 }
 
-/** Threefry-2x32 (20 rounds), written plainly: an independent oracle for the words. */
-function threefry(k0: number, k1: number, x0: number, x1: number): [number, number] {
-  const rot = [
-    [13, 15, 26, 6],
-    [17, 29, 16, 24],
-  ];
-  const ks = [k0 >>> 0, k1 >>> 0, (k0 ^ k1 ^ 0x1bd11bda) >>> 0];
-  let a = (x0 + ks[0]!) >>> 0;
-  let b = (x1 + ks[1]!) >>> 0;
-  for (let g = 0; g < 5; g++) {
-    for (const r of rot[g & 1]!) {
-      a = (a + b) >>> 0;
-      b = ((b << r) | (b >>> (32 - r))) >>> 0;
-      b = (b ^ a) >>> 0;
-    }
-    a = (a + ks[(g + 1) % 3]!) >>> 0;
-    b = (b + ks[(g + 2) % 3]! + g + 1) >>> 0;
-  }
-  return [a, b];
-}
-/** The first `m` words of JAX's `random.bits(key, [n])` (partitionable threefry): word i = y0 ^ y1 of counter (0, i). */
-function referenceWords(key: ArrayLike<number>, m: number): Uint32Array {
-  return Uint32Array.from({ length: m }, (_, i) => {
-    const [y0, y1] = threefry(key[0]!, key[1]!, 0, i);
-    return (y0 ^ y1) >>> 0;
-  });
-}
+/**
+ * The first `m` words of JAX's `random.bits(key, [n])` (partitionable threefry): word i = y0 ^ y1 of counter (0, i),
+ * from the tests' independent oracle (a plain Threefry-2x32, test/random/oracle.ts).
+ */
+const referenceWords = (key: ArrayLike<number>, m: number): Uint32Array =>
+  Uint32Array.from(bitsOf([key[0]!, key[1]!], m));
 const firstDiff = (a: ArrayLike<number>, b: ArrayLike<number>, m: number): number => {
   for (let i = 0; i < m; i++) if (a[i] !== b[i]) return i;
   return -1;

@@ -15,12 +15,10 @@ import {
   vjp,
 } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { catchError, expectTensor } from "../helpers.js";
+import { catchError, expectTensor, f64, i32 } from "../helpers.js";
 
 /** x[i, j, k] = 12i + 4j + k, shape [2, 3, 4]. */
 const x = np.reshape(np.arange(24), [2, 3, 4]);
-const i32 = (v: number[] | number[][] | number) => np.array(v, { dtype: "int32" });
-const f64 = (v: number[] | number[][]) => np.array(v, { dtype: "float64" });
 
 describe("x.slice(...): basic indexing", () => {
   it("a number picks a position and drops the axis; negative counts from the end", () => {

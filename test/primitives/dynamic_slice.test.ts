@@ -2,7 +2,6 @@
 // negative starts), typed errors, and grad / jvp / vmap / jit with traced and batched start indices.
 
 import {
-  type ArrayLike,
   DTypeError,
   grad,
   jit,
@@ -17,10 +16,7 @@ import {
 } from "tracegrad";
 import { describe, expect, it } from "vitest";
 import { dynamicSlice, dynamicUpdateSlice } from "../../src/primitives/index.js";
-import { catchError, expectClose, expectTensor, rng, strides, unravel, valuesOf } from "../helpers.js";
-
-const i32 = (v: ArrayLike) => np.array(v, { dtype: "int32" });
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+import { catchError, expectClose, expectTensor, i32, rng, size, strides, unravel, valuesOf } from "../helpers.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Plain-JS references (row-major values), written from the definition: a negative start counts from the end, then

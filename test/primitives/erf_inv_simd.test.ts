@@ -2,7 +2,7 @@
 // the WebAssembly SIMD kernel (wasm/erf_inv.ts) agree bit for bit, over random bit patterns, the uniform draws of
 // random.normal, the tails near ±1, ±1, |x| > 1, NaN, ±0 and subnormals, at lengths that are not whole vectors or
 // cross the kernel's blocks; and both stay within 1 ulp of XLA's ErfInv32 (JAX's float32 erf_inv, with its correctly
-// rounded log1p, emulated here as in test/random/samplers.test.ts) for |x| ≤ 1 − 2⁻²⁴ (measured: equal to it over
+// rounded log1p, emulated in test/random/oracle.ts) for |x| ≤ 1 − 2⁻²⁴ (measured: equal to it over
 // every float32 there; their w = −log1p(−x²) is float64-accurate before its rounding to float32).
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { mulberry32 } from "../../src/core/random.js";
@@ -14,6 +14,7 @@ import { wasmEagerBackend } from "../../src/wasm/eager.js";
 import { ERF_INV_MIN_ELEMENTS, erfInv32Wasm } from "../../src/wasm/erf_inv.js";
 import { setWasmDisabled, wasmKernels } from "../../src/wasm/runtime.js";
 import { valuesOf } from "../helpers.js";
+import { erfInvXla32, GILES_SMALL } from "../random/oracle.js";
 
 beforeAll(() => install());
 afterEach(() => {
@@ -22,25 +23,6 @@ afterEach(() => {
 });
 
 const f32 = Math.fround;
-
-// XLA's ErfInv32 (openxla/xla xla/hlo/builder/lib/math.cc), every step rounded to float32, log1p correctly rounded
-const GILES_SMALL = [
-  2.81022636e-8, 3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503, -0.00417768164,
-  0.246640727, 1.50140941,
-].map(f32);
-const GILES_LARGE = [
-  -0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047,
-  1.00167406, 2.83297682,
-].map(f32);
-function erfInvXla32(x: number): number {
-  let w = -f32(Math.log1p(-f32(x * x)));
-  const small = w < 5;
-  const c = small ? GILES_SMALL : GILES_LARGE;
-  w = small ? f32(w - 2.5) : f32(f32(Math.sqrt(w)) - 3);
-  let p = c[0]!;
-  for (let i = 1; i < c.length; i++) p = f32(c[i]! + f32(p * w));
-  return f32(p * x);
-}
 
 // float32 values by their bits, and ulps between them
 const bitsBuf = new Int32Array(1);

@@ -21,7 +21,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { cholesky as choleskyPrim } from "../../src/primitives/linalg/cholesky.js";
 import { eigh as eighPrim } from "../../src/primitives/linalg/eigh.js";
-import { catchError, rng, valuesOf } from "../helpers.js";
+import { catchError, f64, rng, valuesOf } from "../helpers.js";
 
 type Mat = number[][];
 
@@ -81,7 +81,6 @@ function matsOf(t: Tensor): Mat[] {
     Array.from({ length: m }, (_, i) => v.slice(b * m * n + i * n, b * m * n + (i + 1) * n)),
   );
 }
-const f64 = (x: unknown) => np.array(x as number[], { dtype: "float64" });
 const arr = (x: unknown, dtype: DType) => np.array(x as number[], { dtype });
 const maxDiff = (a: Mat, b: Mat): number =>
   Math.max(0, ...a.flatMap((r, i) => r.map((v, j) => Math.abs(v - b[i]![j]!))));

@@ -2,7 +2,6 @@
 // lane algorithms: insertion, merge and radix), typed errors, and grad / jvp / vmap / jit.
 
 import {
-  type ArrayLike,
   type DType,
   grad,
   jit,
@@ -17,11 +16,7 @@ import {
   vmap,
 } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { catchError, expectClose, expectTensor, rng, valuesOf } from "../helpers.js";
-
-const f64 = (v: ArrayLike) => np.array(v, { dtype: "float64" });
-const i32 = (v: ArrayLike) => np.array(v, { dtype: "int32" });
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+import { catchError, expectClose, expectTensor, f64, i32, rng, size, valuesOf } from "../helpers.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // The reference: JS's Array.prototype.sort (stable) with a comparator written from JAX's definition: NaN after every

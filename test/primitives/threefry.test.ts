@@ -1,8 +1,9 @@
 // Threefry-2x32 (20 rounds) against the known-answer vectors of the Random123 reference implementation
 // (examples/kat_vectors, lines "threefry2x32 20 ctr0 ctr1 key0 key1 out0 out1"), which JAX's own tests also use
 // (tests/random_test.py, testThreefry2x32); and the fast kernels (unrolled JS, WebAssembly SIMD) against a slow
-// reference kept here as an independent oracle, for one key and a key per counter, in place, at lengths that are
-// not whole vectors, and with the WebAssembly kernels on and off (they must agree bit for bit).
+// reference, the independent oracle of test/random/oracle.ts (Threefry-2x32 written plainly from the paper), for one
+// key and a key per counter, in place, at lengths that are not whole vectors, and with the WebAssembly kernels on and
+// off (they must agree bit for bit).
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { mulberry32 } from "../../src/core/random.js";
 import { install } from "../../src/install.js";
@@ -11,6 +12,7 @@ import { threefry2x32, threefryBits } from "../../src/primitives/random/threefry
 import { wasmEagerBackend } from "../../src/wasm/eager.js";
 import { setWasmDisabled, wasmKernels } from "../../src/wasm/runtime.js";
 import { THREEFRY_MIN_ELEMENTS, threefry2x32Wasm, threefryBitsWasm } from "../../src/wasm/threefry.js";
+import { bitsOf, threefry as reference } from "../random/oracle.js";
 
 beforeAll(() => install());
 afterEach(() => {
@@ -24,36 +26,10 @@ const KAT: readonly { counter: [number, number]; key: [number, number]; want: [n
   { counter: [0x243f6a88, 0x85a308d3], key: [0x13198a2e, 0x03707344], want: [0xc4923a9c, 0x483df7a0] },
 ];
 
-// The oracle: Threefry-2x32 written plainly from the paper (rotation table, key schedule array, loops).
-const ROTATIONS = [
-  [13, 15, 26, 6],
-  [17, 29, 16, 24],
-] as const;
-function reference(k0: number, k1: number, x0: number, x1: number): [number, number] {
-  const ks = [k0 >>> 0, k1 >>> 0, (k0 ^ k1 ^ 0x1bd11bda) >>> 0];
-  let a = (x0 + ks[0]!) >>> 0;
-  let b = (x1 + ks[1]!) >>> 0;
-  for (let g = 0; g < 5; g++) {
-    for (const r of ROTATIONS[g & 1]!) {
-      a = (a + b) >>> 0;
-      b = ((b << r) | (b >>> (32 - r))) >>> 0;
-      b = (b ^ a) >>> 0;
-    }
-    a = (a + ks[(g + 1) % 3]!) >>> 0;
-    b = (b + ks[(g + 2) % 3]! + g + 1) >>> 0;
-  }
-  return [a, b];
-}
-
-/** JAX's random bits, directly: key k's word i is y0 ^ y1 of counter (⌊i / 2³²⌋, i mod 2³²). */
+/** JAX's random bits, directly: key k's word i is y0 ^ y1 of counter (⌊i / 2³²⌋, i mod 2³²) (the oracle's bitsOf). */
 function referenceBits(keys: Uint32Array, n: number): Uint32Array {
   const out = new Uint32Array((keys.length / 2) * n);
-  for (let k = 0; k < keys.length / 2; k++) {
-    for (let i = 0; i < n; i++) {
-      const [y0, y1] = reference(keys[2 * k]!, keys[2 * k + 1]!, Math.floor(i / 2 ** 32), i % 2 ** 32);
-      out[k * n + i] = (y0 ^ y1) >>> 0;
-    }
-  }
+  for (let k = 0; k < keys.length / 2; k++) out.set(bitsOf([keys[2 * k]!, keys[2 * k + 1]!], n), k * n);
   return out;
 }
 

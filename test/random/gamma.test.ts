@@ -1,6 +1,6 @@
 // random.gamma, loggamma, beta, dirichlet and poisson. The oracle is a plain-JS re-implementation of JAX's samplers
-// (jax/_src/random/core.py: _gamma_one, _beta, _dirichlet, _poisson_knuth, _poisson_rejection) in float32 steps, with
-// its own threefry and either of JAX's two key schemes. In JAX's original (non-partitionable) scheme it reproduces the
+// (jax/_src/random/core.py: _gamma_one, _beta, _dirichlet, _poisson_knuth, _poisson_rejection) in float32 steps, on
+// the threefry of ./oracle.ts and either of JAX's two key schemes. In JAX's original (non-partitionable) scheme it reproduces the
 // values JAX prints in tests/random_test.py (_RANDOM_VALUES_CASES, keys PRNGKey(zlib.adler32(name + "threefry2x32")),
 // and test_loggamma_nan_corner_case), which pins the algorithm; in the partitionable scheme (JAX >= 0.5's default)
 // the library must give the oracle's numbers. Then statistics at fixed keys (moments within a few standard errors, a
@@ -20,31 +20,10 @@ import {
   vmap,
 } from "../../src/index.js";
 import { catchError, expectClose, valuesOf } from "../helpers.js";
+import { bitsOf, f32, type Key, normal32OfWords, splitOf, threefry, unit32 } from "./oracle.js";
 
 // ---------------------------------------------------------------------------------------------------------------
-// The oracle: threefry-2x32, JAX's two key schemes, and the samplers in float32 steps.
-
-const f32 = Math.fround;
-type Key = [number, number];
-const ROTATIONS = [
-  [13, 15, 26, 6],
-  [17, 29, 16, 24],
-];
-function threefry(k0: number, k1: number, x0: number, x1: number): Key {
-  const ks = [k0 >>> 0, k1 >>> 0, (k0 ^ k1 ^ 0x1bd11bda) >>> 0];
-  let a = (x0 + ks[0]!) >>> 0;
-  let b = (x1 + ks[1]!) >>> 0;
-  for (let g = 0; g < 5; g++) {
-    for (const r of ROTATIONS[g & 1]!) {
-      a = (a + b) >>> 0;
-      b = ((b << r) | (b >>> (32 - r))) >>> 0;
-      b = (b ^ a) >>> 0;
-    }
-    a = (a + ks[(g + 1) % 3]!) >>> 0;
-    b = (b + ks[(g + 2) % 3]! + g + 1) >>> 0;
-  }
-  return [a, b];
-}
+// The oracle: threefry-2x32 (./oracle.ts), JAX's two key schemes, and the samplers in float32 steps.
 
 /** How a scheme derives keys (split) and 32-bit words (bits) from a key. */
 interface Scheme {
@@ -53,14 +32,7 @@ interface Scheme {
 }
 const iota = (n: number) => Array.from({ length: n }, (_, i) => i);
 /** JAX ≥ 0.5: counter i is the pair (0, i); a key is both output words, a word their xor. */
-const partitionable: Scheme = {
-  split: (k, n) => iota(n).map((i) => threefry(k[0], k[1], 0, i)),
-  bits: (k, n) =>
-    iota(n).map((i) => {
-      const [a, b] = threefry(k[0], k[1], 0, i);
-      return (a ^ b) >>> 0;
-    }),
-};
+const partitionable: Scheme = { split: splitOf, bits: bitsOf };
 /** JAX's original scheme: the counters (padded to even) are cut in halves that form the pairs; outputs concatenated. */
 function hashed(k: Key, counts: number[]): number[] {
   const c = counts.length % 2 ? [...counts, 0] : counts;
@@ -76,35 +48,10 @@ const original: Scheme = {
   bits: (k, n) => hashed(k, iota(n)),
 };
 
-// erf⁻¹ as XLA evaluates it in float32 (M. Giles' single-precision polynomials)
-const GILES_SMALL = [
-  2.81022636e-8, 3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 2.1858087e-4, -1.25372503e-3, -4.17768164e-3,
-  0.246640727, 1.50140941,
-].map(f32);
-const GILES_LARGE = [
-  -2.00214257e-4, 1.00950558e-4, 1.34934322e-3, -3.67342844e-3, 5.73950773e-3, -7.6224613e-3, 9.43887047e-3, 1.00167406,
-  2.83297682,
-].map(f32);
-function erfInv32(x: number): number {
-  let w = -f32(Math.log1p(f32(-f32(x * x))));
-  const small = w < 5;
-  const c = small ? GILES_SMALL : GILES_LARGE;
-  w = small ? f32(w - 2.5) : f32(f32(Math.sqrt(w)) - 3);
-  let p = c[0]!;
-  for (let i = 1; i < c.length; i++) p = f32(c[i]! + f32(p * w));
-  return f32(p * x);
-}
-
-/** A word's top 23 bits as a float in [0, 1) (JAX's mantissa trick, exact). */
-const unitOf = (w: number) => (w >>> 9) * 2 ** -23;
-const uniforms = (s: Scheme, k: Key, n: number) => s.bits(k, n).map(unitOf);
+const uniforms = (s: Scheme, k: Key, n: number) => s.bits(k, n).map(unit32);
 const log32 = (v: number) => f32(Math.log(v));
-
-function normal32(s: Scheme, k: Key): number {
-  const lo = f32(-1 + 2 ** -24);
-  const u = Math.max(lo, f32(f32(unitOf(s.bits(k, 1)[0]!) * f32(1 - lo)) + lo));
-  return f32(f32(Math.SQRT2) * erfInv32(u));
-}
+/** One float32 normal of JAX's (erf⁻¹ as XLA evaluates it in float32, M. Giles' single-precision polynomials). */
+const normal32 = (s: Scheme, k: Key): number => normal32OfWords(s.bits(k, 1))[0]!;
 
 /** One draw of JAX's _gamma_one (Marsaglia–Tsang, boosted below 1), every operation rounded to float32. */
 function gammaOne(s: Scheme, key: Key, alpha: number, logSpace: boolean): number {

@@ -1,50 +1,15 @@
 // random.key, split, foldIn and bits: JAX's numbers (values printed by JAX ≥ 0.5 with its default configuration, the
-// partitionable threefry scheme) and an independent oracle written here — a plain Threefry-2x32 (20 rounds), checked
-// against Random123's known answers, and JAX's partitionable derivations on top of it:
+// partitionable threefry scheme) and the independent oracle of ./oracle.ts — a plain Threefry-2x32 (20 rounds),
+// checked here against Random123's known answers, and JAX's partitionable derivations on top of it:
 //   key(seed)        = [seed >> 32, seed & 0xffffffff]
 //   split(key, n)[i] = threefry(key, (0, i))
 //   foldIn(key, d)   = threefry(key, (0, d))
 //   bits(key, s)[i]  = y0 ^ y1 where (y0, y1) = threefry(key, (0, i)), i the row-major flat index
 import { DTypeError, np, random, Tensor, TracegradError } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { catchError } from "../helpers.js";
+import { catchError, size } from "../helpers.js";
+import { bitsOf, foldInOf, type Key, keyOf, splitOf, threefry } from "./oracle.js";
 
-// ---------------------------------------------------------------------------------------------------------------
-// The oracle
-
-const ROTATIONS = [
-  [13, 15, 26, 6],
-  [17, 29, 16, 24],
-] as const;
-
-/** Threefry-2x32 with 20 rounds (Salmon et al., SC'11), in plain JS: rounds of 4, a key injection after each. */
-function threefry(k0: number, k1: number, x0: number, x1: number): [number, number] {
-  const ks = [k0 >>> 0, k1 >>> 0, (k0 ^ k1 ^ 0x1bd11bda) >>> 0];
-  let a = (x0 + ks[0]!) >>> 0;
-  let b = (x1 + ks[1]!) >>> 0;
-  for (let group = 0; group < 5; group++) {
-    for (const r of ROTATIONS[group & 1]!) {
-      a = (a + b) >>> 0;
-      b = ((b << r) | (b >>> (32 - r))) >>> 0;
-      b = (b ^ a) >>> 0;
-    }
-    a = (a + ks[(group + 1) % 3]!) >>> 0;
-    b = (b + ks[(group + 2) % 3]! + group + 1) >>> 0;
-  }
-  return [a, b];
-}
-
-type Key = [number, number];
-const keyOf = (seed: bigint): Key => [Number(seed >> 32n), Number(seed & 0xffffffffn)];
-const splitOf = (k: Key, n: number): Key[] => Array.from({ length: n }, (_, i) => threefry(k[0], k[1], 0, i));
-const foldInOf = (k: Key, d: number): Key => threefry(k[0], k[1], 0, d >>> 0);
-const bitsOf = (k: Key, n: number): number[] =>
-  Array.from({ length: n }, (_, i) => {
-    const [y0, y1] = threefry(k[0], k[1], 0, i);
-    return (y0 ^ y1) >>> 0;
-  });
-
-const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 /** A uint32 tensor's words as plain numbers (row-major). */
 const words = (t: Tensor): number[] => Array.from(t.toTypedArray() as Uint32Array);
 const asKey = (t: Tensor): Key => words(t) as Key;

@@ -5,52 +5,12 @@
 import { type DType, np, random, type Tensor } from "tracegrad";
 import { describe, expect, it } from "vitest";
 import { valuesOf } from "../helpers.js";
+import { bitsOf, f32, keyOf as K, type Key, normal32OfWords, splitOf, threefry, ulps32, uniform32 } from "./oracle.js";
 
 // ---------------------------------------------------------------------------------------------------------------
-// The oracle: threefry and JAX's partitionable derivations (see keys.test.ts, where they are checked word by word)
+// The oracle: threefry, JAX's partitionable derivations and float32 steps from ./oracle.ts (checked word by word in
+// keys.test.ts), and JAX's samplers on top of them
 
-const ROTATIONS = [
-  [13, 15, 26, 6],
-  [17, 29, 16, 24],
-] as const;
-function threefry(k0: number, k1: number, x0: number, x1: number): [number, number] {
-  const ks = [k0 >>> 0, k1 >>> 0, (k0 ^ k1 ^ 0x1bd11bda) >>> 0];
-  let a = (x0 + ks[0]!) >>> 0;
-  let b = (x1 + ks[1]!) >>> 0;
-  for (let group = 0; group < 5; group++) {
-    for (const r of ROTATIONS[group & 1]!) {
-      a = (a + b) >>> 0;
-      b = ((b << r) | (b >>> (32 - r))) >>> 0;
-      b = (b ^ a) >>> 0;
-    }
-    a = (a + ks[(group + 1) % 3]!) >>> 0;
-    b = (b + ks[(group + 2) % 3]! + group + 1) >>> 0;
-  }
-  return [a, b];
-}
-type Key = [number, number];
-const K = (seed: number): Key => [Math.floor(seed / 2 ** 32), seed % 2 ** 32];
-const splitOf = (k: Key, n: number): Key[] => Array.from({ length: n }, (_, i) => threefry(k[0], k[1], 0, i));
-const bitsOf = (k: Key, n: number): number[] =>
-  Array.from({ length: n }, (_, i) => {
-    const [y0, y1] = threefry(k[0], k[1], 0, i);
-    return (y0 ^ y1) >>> 0;
-  });
-
-const f32 = Math.fround;
-const wordBuf = new Uint32Array(1);
-const floatBuf = new Float32Array(wordBuf.buffer);
-/** JAX's float32 mantissa trick: bitcast((w >>> 9) | 0x3f800000) − 1, exactly. */
-const unit32 = (w: number): number => {
-  wordBuf[0] = (w >>> 9) | 0x3f800000;
-  return floatBuf[0]! - 1;
-};
-/** float32 uniform in [lo, hi) as JAX: max(lo, u·(hi − lo) + lo), rounded to float32 at each step. */
-const uniform32 = (k: Key, n: number, lo: number, hi: number): number[] => {
-  const [l, h] = [f32(lo), f32(hi)];
-  const span = f32(h - l);
-  return bitsOf(k, n).map((w) => Math.max(l, f32(f32(unit32(w) * span) + l)));
-};
 /** float64 uniform in [0, 1) as JAX with 64-bit types: the top 52 bits of (y0 << 32 | y1). */
 const unit64 = (k: Key, n: number): number[] =>
   Array.from({ length: n }, (_, i) => {
@@ -109,40 +69,9 @@ const normalCdf = (x: number) => 0.5 * erfc(-x / Math.SQRT2);
 const normal32Exact = (k: Key, n: number): number[] =>
   uniform32(k, n, -1 + 2 ** -24, 1).map((u) => Math.SQRT2 * erfinv(u));
 
-// JAX's float32 erf_inv (lax.erf_inv → chlo.erf_inv → XLA's ErfInv32, openxla/xla xla/hlo/builder/lib/math.cc):
-// M. Giles' single-precision fit, w = −log1p(−x²), a degree-8 polynomial in w − 2.5 (w < 5) or √w − 3, times x,
-// every step rounded to float32. JAX's own values are that algorithm's, not erfinv's exact ones: its float32 normals
-// are up to ~6·10⁻⁶ (relative) from √2·erfinv(u) in the tails (at −0.43359444 JAX is already 2 ulp from the exact
-// −0.43359438).
-const GILES_SMALL = [
-  2.81022636e-8, 3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503, -0.00417768164,
-  0.246640727, 1.50140941,
-].map(f32);
-const GILES_LARGE = [
-  -0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047,
-  1.00167406, 2.83297682,
-].map(f32);
-function erfInvXla32(x: number): number {
-  let w = -f32(Math.log1p(-f32(x * x)));
-  const small = w < 5;
-  const c = small ? GILES_SMALL : GILES_LARGE;
-  w = small ? f32(w - 2.5) : f32(f32(Math.sqrt(w)) - 3);
-  let p = c[0]!;
-  for (let i = 1; i < c.length; i++) p = f32(c[i]! + f32(p * w));
-  return f32(p * x);
-}
-/** JAX's float32 normals: f32(√2)·erf_inv(u) in float32 arithmetic, as XLA evaluates it. */
-const normal32Jax = (k: Key, n: number): number[] =>
-  uniform32(k, n, -1 + 2 ** -24, 1).map((u) => f32(f32(Math.SQRT2) * erfInvXla32(u)));
+/** JAX's float32 normals: f32(√2)·erf_inv(u) in float32 arithmetic, as XLA evaluates it (erfInvXla32). */
+const normal32Jax = (k: Key, n: number): number[] => normal32OfWords(bitsOf(k, n));
 
-// ulps between float32 values
-const i32Buf = new Int32Array(floatBuf.buffer);
-const ordered32 = (x: number): number => {
-  floatBuf[0] = x;
-  const i = i32Buf[0]!;
-  return i < 0 ? -(i & 0x7fffffff) : i;
-};
-const ulps32 = (a: number, b: number) => Math.abs(ordered32(a) - ordered32(f32(b)));
 /** Asserts float32 `got` within `maxUlps` of `want` (rounded to float32), plus `atol` absolute slack. */
 function expectUlps(got: number[], want: number[], maxUlps: number, atol = 0): void {
   expect(got.length).toBe(want.length);
@@ -476,7 +405,7 @@ describe("normal", () => {
   });
 
   it("float32: within 10⁻⁵ (relative) of √2·erfinv(u) computed exactly, as JAX's own float32 erf_inv is", () => {
-    // a bound of 2 ulp against the exact value would fail for JAX itself (see erfInvXla32 above)
+    // a bound of 2 ulp against the exact value would fail for JAX itself (see erfInvXla32 in ./oracle.ts)
     const n = 50000;
     const got = valuesOf(random.normal(random.key(99), [n]));
     expectRel(got, normal32Exact(K(99), n), 1e-5, 1e-30);

@@ -1,18 +1,11 @@
 // `random` under the transforms: jit gives the eager numbers (integers bit for bit, floats within 2 ulp), a new key
 // gives new numbers without retracing, vmap over a batch of keys equals a loop, grad flows through the
 // reparameterized samplers (checked against central finite differences in float64), and split's result destructures.
-import { type ArrayLike, grad, jit, makeJaxpr, np, random, Tensor, valueAndGrad, vmap } from "tracegrad";
+import { grad, jit, makeJaxpr, np, random, Tensor, valueAndGrad, vmap } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { valuesOf } from "../helpers.js";
+import { f64, valuesOf } from "../helpers.js";
+import { f32, ordered32 } from "./oracle.js";
 
-const f32 = Math.fround;
-const floatBuf = new Float32Array(1);
-const intBuf = new Int32Array(floatBuf.buffer);
-const ordered32 = (x: number): number => {
-  floatBuf[0] = x;
-  const i = intBuf[0]!;
-  return i < 0 ? -(i & 0x7fffffff) : i;
-};
 /** Asserts two tensors have the same shape and dtype, and values equal (integers, bools) or within `ulps`. */
 function expectSame(a: Tensor, b: Tensor, ulps = 0): void {
   expect(a.shape).toEqual(b.shape);
@@ -226,7 +219,6 @@ function fd(f: (x: Tensor) => number, x: number[] | number, i = 0, h = 1e-6): nu
   };
   return (at(h) - at(-h)) / (2 * h);
 }
-const f64 = (v: ArrayLike) => np.array(v, { dtype: "float64" });
 const scalar = (t: Tensor) => t.item() as number;
 
 describe("grad through the samplers (float64, against central differences)", () => {
