@@ -219,6 +219,33 @@ export const lax = {
    * @example lax.nextafter(np.array(1), np.array(2)) // Tensor(1.0000001, dtype=float32)
    */
   nextafter: bin("nextafter", p.nextafter),
+  // inverse and hyperbolic functions of floats, with JAX's derivatives (asin, acos, atanh NaN beyond ±1; acosh below 1)
+  asin: un("asin", p.asin),
+  acos: un("acos", p.acos),
+  atan: un("atan", p.atan),
+  asinh: un("asinh", p.asinh),
+  acosh: un("acosh", p.acosh),
+  atanh: un("atanh", p.atanh),
+  sinh: un("sinh", p.sinh),
+  cosh: un("cosh", p.cosh),
+  /**
+   * The four-quadrant arctangent of x/y, as Math.atan2(x, y): the signs of zeros pick the quadrant.
+   * @example lax.atan2(np.array([1, 0]), np.array([0, -1])) // Tensor([1.5707964, 3.1415927], dtype=float32)
+   */
+  atan2: bin("atan2", p.atan2),
+  cbrt: un("cbrt", p.cbrt),
+  rsqrt: un("rsqrt", p.rsqrt),
+  /**
+   * Whether each float is neither ±∞ nor NaN (bool; zero derivative).
+   * @example lax.isFinite(np.array([1, Infinity, NaN])) // Tensor([true, false, false], dtype=bool)
+   */
+  isFinite: un("isFinite", p.isFinite),
+  /**
+   * min(max(x, lo), hi); `lo` and `hi` have x's shape or are scalars, all of x's dtype. The derivative flows to x
+   * where lo < x < hi, as JAX's.
+   * @example lax.clamp(0, np.array([-1, 0.5, 2]), 1) // Tensor([0, 0.5, 1], dtype=float32)
+   */
+  clamp: op<(lo: In, x: In, hi: In) => Tensor>("clamp", ["lo", "x", "hi"], p.clamp),
   // special functions of floats, differentiable to any order: erfInv′ = √π/2·e^(erfInv²), lgamma′ = digamma,
   // digamma′ = polygamma(1, ·), polygamma(m, ·)′ = polygamma(m + 1, ·)
   erfInv: un("erfInv", p.erfInv),
@@ -545,6 +572,7 @@ function startTensors(op: string, shape: readonly number[], starts: StartIndices
     return p.select(p.lt(s, zero), p.add(s, p.scalar(dim, "int32")), s);
   });
 }
+
 
 /** lax.sort's options: the axis, whether the sort must be stable (it always is), and how many operands are keys. */
 interface SortOptions {

@@ -7,16 +7,23 @@ import { guard } from "../core/validate.js";
 import * as lax from "../primitives/index.js";
 import { asTensor, broadcastTo, operands } from "./convert.js";
 
-const toFloat = (t: Tensor): Tensor => (isFloat(t.dtype) ? t : lax.convertElementType(t, "float32"));
+/** `t` as a float (integers and bools become float32). */
+export const toFloat = (t: Tensor): Tensor => (isFloat(t.dtype) ? t : lax.convertElementType(t, "float32"));
 const numeric = (t: Tensor): Tensor => (t.dtype === "bool" ? lax.convertElementType(t, "int32") : t);
 
 /** A one-array np or nn function. */
 export type Unary = (x: ArrayLike) => Tensor;
-type Binary = (x: ArrayLike, y: ArrayLike) => Tensor;
+export type Binary = (x: ArrayLike, y: ArrayLike) => Tensor;
 /** `f` checked as the public one-array function `op`. */
 export const unary = (op: string, f: (x: ArrayLike) => Tensor): Unary => guard(op, [array("x")], f);
-const unaryFloat = (op: string, f: (t: Tensor) => Tensor): Unary => unary(op, (x) => f(toFloat(asTensor(x))));
-const binary = (op: string, f: (a: Tensor, b: Tensor) => Tensor, prep: (t: Tensor) => Tensor = numeric): Binary =>
+/** A one-array np function of floats: integers and bools become float32 first. */
+export const unaryFloat = (op: string, f: (t: Tensor) => Tensor): Unary => unary(op, (x) => f(toFloat(asTensor(x))));
+/** A two-array np function: broadcasting and promotion, then `prep` on each operand (default: bool → int32). */
+export const binary = (
+  op: string,
+  f: (a: Tensor, b: Tensor) => Tensor,
+  prep: (t: Tensor) => Tensor = numeric,
+): Binary =>
   guard(op, [array("x"), array("y")], (x: ArrayLike, y: ArrayLike): Tensor => {
     const [a, b] = operands(op, [x, y]);
     return f(prep(a!), prep(b!));

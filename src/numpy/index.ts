@@ -11,6 +11,7 @@ import { astype, concatenate, expandDims, reshape, slice, squeeze, stack, take, 
 import { argmax, argmin, max, mean, min, prod, sum } from "./reductions.js";
 import * as rounding from "./rounding.js";
 import { argsort, sort } from "./sorting.js";
+import * as trig from "./trig.js";
 
 /**
  * NumPy-style functions, as `jax.numpy`: broadcasting and dtype promotion everywhere, every argument an ArrayLike.
@@ -66,6 +67,24 @@ export const np = {
   round: rounding.round,
   around: rounding.around,
   nextafter: rounding.nextafter,
+  sinh: trig.sinh,
+  cosh: trig.cosh,
+  arcsin: trig.arcsin,
+  arccos: trig.arccos,
+  arctan: trig.arctan,
+  arctan2: trig.arctan2,
+  arcsinh: trig.arcsinh,
+  arccosh: trig.arccosh,
+  arctanh: trig.arctanh,
+  asin: trig.asin,
+  acos: trig.acos,
+  atan: trig.atan,
+  atan2: trig.atan2,
+  asinh: trig.asinh,
+  acosh: trig.acosh,
+  atanh: trig.atanh,
+  cbrt: trig.cbrt,
+  isfinite: trig.isfinite,
   sum,
   mean,
   max,

@@ -2,10 +2,19 @@
 // iterate the registry, so a primitive listed here is covered by every law.
 import type { Primitive } from "../ir/jaxpr.js";
 import { absP } from "./elementwise/abs.js";
+import { acosP } from "./elementwise/acos.js";
+import { acoshP } from "./elementwise/acosh.js";
 import { addP } from "./elementwise/add.js";
+import { asinP } from "./elementwise/asin.js";
+import { asinhP } from "./elementwise/asinh.js";
+import { atanP } from "./elementwise/atan.js";
+import { atan2P } from "./elementwise/atan2.js";
+import { atanhP } from "./elementwise/atanh.js";
 import { bitcastConvertTypeP } from "./elementwise/bitcast_convert_type.js";
 import { andP, notP, orP, xorP } from "./elementwise/bitwise.js";
+import { cbrtP } from "./elementwise/cbrt.js";
 import { ceilP } from "./elementwise/ceil.js";
+import { clampP } from "./elementwise/clamp.js";
 import { eqP, geP, gtP, leP, ltP, neP } from "./elementwise/compare.js";
 import { convertElementTypeP } from "./elementwise/convert_element_type.js";
 import { digammaP } from "./elementwise/digamma.js";
@@ -18,6 +27,7 @@ import { floorP } from "./elementwise/floor.js";
 import { igammaP } from "./elementwise/igamma.js";
 import { igammaGradAP } from "./elementwise/igamma_grad_a.js";
 import { igammacP } from "./elementwise/igammac.js";
+import { isFiniteP } from "./elementwise/is_finite.js";
 import { lgammaP } from "./elementwise/lgamma.js";
 import { logP } from "./elementwise/log.js";
 import { log1pP } from "./elementwise/log1p.js";
@@ -33,10 +43,12 @@ import { powP } from "./elementwise/pow.js";
 import { randomGammaGradP } from "./elementwise/random_gamma_grad.js";
 import { remP } from "./elementwise/rem.js";
 import { roundP } from "./elementwise/round.js";
+import { rsqrtP } from "./elementwise/rsqrt.js";
 import { selectP } from "./elementwise/select.js";
 import { shiftLeftP, shiftRightArithmeticP, shiftRightLogicalP } from "./elementwise/shift.js";
 import { signP } from "./elementwise/sign.js";
 import { cosP, sinP } from "./elementwise/sin_cos.js";
+import { coshP, sinhP } from "./elementwise/sinh_cosh.js";
 import { sqrtP } from "./elementwise/sqrt.js";
 import { stopGradientP } from "./elementwise/stop_gradient.js";
 import { subP } from "./elementwise/sub.js";
@@ -143,6 +155,19 @@ export const firstOrderPrimitives: readonly Primitive[] = [
   igammacP,
   igammaGradAP,
   randomGammaGradP,
+  atan2P,
+  sinhP,
+  coshP,
+  asinP,
+  acosP,
+  atanP,
+  asinhP,
+  acoshP,
+  atanhP,
+  cbrtP,
+  rsqrtP,
+  isFiniteP,
+  clampP,
   choleskyP,
   triangularSolveP,
   qrP,
