@@ -7,7 +7,9 @@ import { arange, eye, full, linspace, ones, onesLike, zeros, zerosLike } from ".
 import * as ew from "./elementwise.js";
 import { at, index } from "./indexing.js";
 import { dot, matmul, outer } from "./linalg.js";
+import * as logic from "./logic.js";
 import { astype, concatenate, expandDims, reshape, slice, squeeze, stack, take, transpose } from "./manipulation.js";
+import * as math from "./math.js";
 import { argmax, argmin, max, mean, min, prod, sum } from "./reductions.js";
 import * as rounding from "./rounding.js";
 import { argsort, sort } from "./sorting.js";
@@ -85,6 +87,46 @@ export const np = {
   atanh: trig.atanh,
   cbrt: trig.cbrt,
   isfinite: trig.isfinite,
+  rint: math.rint,
+  trunc: math.trunc,
+  fix: math.fix,
+  mod: math.mod,
+  remainder: math.remainder,
+  fmod: math.fmod,
+  floorDivide: math.floorDivide,
+  divmod: math.divmod,
+  reciprocal: math.reciprocal,
+  exp2: math.exp2,
+  log2: math.log2,
+  log10: math.log10,
+  logaddexp: math.logaddexp,
+  logaddexp2: math.logaddexp2,
+  hypot: math.hypot,
+  copysign: math.copysign,
+  signbit: math.signbit,
+  deg2rad: math.deg2rad,
+  rad2deg: math.rad2deg,
+  degrees: math.degrees,
+  radians: math.radians,
+  sinc: math.sinc,
+  heaviside: math.heaviside,
+  positive: math.positive,
+  nanToNum: math.nanToNum,
+  isnan: math.isnan,
+  isinf: math.isinf,
+  isposinf: math.isposinf,
+  isneginf: math.isneginf,
+  fmax: math.fmax,
+  fmin: math.fmin,
+  logicalAnd: logic.logicalAnd,
+  logicalOr: logic.logicalOr,
+  logicalXor: logic.logicalXor,
+  logicalNot: logic.logicalNot,
+  any: logic.any,
+  all: logic.all,
+  allclose: logic.allclose,
+  isclose: logic.isclose,
+  arrayEqual: logic.arrayEqual,
   sum,
   mean,
   max,
