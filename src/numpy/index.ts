@@ -12,6 +12,8 @@ import { astype, concatenate, expandDims, reshape, slice, squeeze, stack, take, 
 import * as math from "./math.js";
 import { argmax, argmin, max, mean, min, prod, sum } from "./reductions.js";
 import * as rounding from "./rounding.js";
+import * as shp from "./shape.js";
+import * as shpi from "./shape_index.js";
 import { argsort, sort } from "./sorting.js";
 import * as trig from "./trig.js";
 
@@ -149,6 +151,47 @@ export const np = {
   astype,
   sort,
   argsort,
+  ravel: shp.ravel,
+  flatten: shp.flatten,
+  swapaxes: shp.swapaxes,
+  moveaxis: shp.moveaxis,
+  flip: shp.flip,
+  fliplr: shp.fliplr,
+  flipud: shp.flipud,
+  roll: shp.roll,
+  rot90: shp.rot90,
+  tile: shp.tile,
+  repeat: shp.repeat,
+  pad: shp.pad,
+  split: shp.split,
+  arraySplit: shp.arraySplit,
+  hsplit: shp.hsplit,
+  vsplit: shp.vsplit,
+  dsplit: shp.dsplit,
+  hstack: shp.hstack,
+  vstack: shp.vstack,
+  dstack: shp.dstack,
+  columnStack: shp.columnStack,
+  unstack: shp.unstack,
+  atleast1d: shp.atleast1d,
+  atleast2d: shp.atleast2d,
+  atleast3d: shp.atleast3d,
+  triu: shpi.triu,
+  tril: shpi.tril,
+  tri: shpi.tri,
+  diag: shpi.diag,
+  diagonal: shpi.diagonal,
+  diagflat: shpi.diagflat,
+  trace: shpi.trace,
+  meshgrid: shpi.meshgrid,
+  indices: shpi.indices,
+  broadcastArrays: shpi.broadcastArrays,
+  takeAlongAxis: shpi.takeAlongAxis,
+  putAlongAxis: shpi.putAlongAxis,
+  append: shpi.append,
+  insert: shpi.insert,
+  matrixTranspose: shpi.matrixTranspose,
+  delete: shpi.delete_,
 };
 
 const methods: Record<keyof TensorOps, unknown> = {
