@@ -423,6 +423,17 @@ export const lax = {
   topK: guard<(x: In, k: number) => [Tensor, Tensor]>("lax.topK", [array("x"), count("k")], (x: In, k: number) =>
     p.topK(asTensor(x), k),
   ),
+  /**
+   * Running sums, products, maxima, minima and log-sum-exps along `axis` (negative counts from the end; default 0),
+   * from the end with `reverse`, as jax.lax's cumulative reductions.
+   * @example lax.cumsum(np.array([1, 2, 3])) // Tensor([1, 3, 6], dtype=float32)
+   * lax.cummax(np.array([[1, 3], [2, 0]]), { axis: 1, reverse: true }) // [[3, 3], [2, 0]]
+   */
+  cumsum: cumulativeLax("cumsum", p.cumsum),
+  cumprod: cumulativeLax("cumprod", p.cumprod),
+  cummax: cumulativeLax("cummax", p.cummax),
+  cummin: cumulativeLax("cummin", p.cummin),
+  cumlogsumexp: cumulativeLax("cumlogsumexp", p.cumlogsumexp),
   // structured control flow: primitives carrying the jaxprs of the functions given (higher_order/)
   cond,
   // `branches[index](...operands)`, index clamped (JAX's lax.switch)
@@ -573,6 +584,17 @@ function startTensors(op: string, shape: readonly number[], starts: StartIndices
   });
 }
 
+/** lax.cumsum and its kin: `(x, { axis = 0, reverse = false })`, the axis also positionally. */
+function cumulativeLax(name: string, f: (x: Tensor, axis: number, reverse: boolean) => Tensor) {
+  return guard<(x: In, opts?: number | { axis?: number; reverse?: boolean }) => Tensor>(
+    `lax.${name}`,
+    [array("x"), options({ axis: axis(), reverse: bool("reverse") }, "axis")],
+    (x: In, o: { axis?: number; reverse?: boolean }) => {
+      const t = asTensor(x);
+      return f(t, normalizeAxis(`lax.${name}`, o.axis ?? 0, t.ndim), o.reverse ?? false);
+    },
+  );
+}
 
 /** lax.sort's options: the axis, whether the sort must be stable (it always is), and how many operands are keys. */
 interface SortOptions {

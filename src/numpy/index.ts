@@ -15,6 +15,7 @@ import * as rounding from "./rounding.js";
 import * as shp from "./shape.js";
 import * as shpi from "./shape_index.js";
 import { argsort, sort } from "./sorting.js";
+import * as stats from "./statistics.js";
 import * as trig from "./trig.js";
 
 /**
@@ -151,6 +152,30 @@ export const np = {
   astype,
   sort,
   argsort,
+  cumsum: stats.cumsum,
+  cumprod: stats.cumprod,
+  cumulativeSum: stats.cumulativeSum,
+  cumulativeProd: stats.cumulativeProd,
+  nancumsum: stats.nancumsum,
+  var: stats.var_,
+  std: stats.std,
+  ptp: stats.ptp,
+  average: stats.average,
+  median: stats.median,
+  quantile: stats.quantile,
+  percentile: stats.percentile,
+  countNonzero: stats.countNonzero,
+  nansum: stats.nansum,
+  nanmean: stats.nanmean,
+  nanmax: stats.nanmax,
+  nanmin: stats.nanmin,
+  nanargmax: stats.nanargmax,
+  nanargmin: stats.nanargmin,
+  nanvar: stats.nanvar,
+  nanstd: stats.nanstd,
+  diff: stats.diff,
+  ediff1d: stats.ediff1d,
+  trapezoid: stats.trapezoid,
   ravel: shp.ravel,
   flatten: shp.flatten,
   swapaxes: shp.swapaxes,

@@ -63,6 +63,7 @@ import { randomBitsP } from "./random/random_bits.js";
 import { threefry2x32P } from "./random/threefry2x32.js";
 import { argmaxP } from "./reduce/argmax.js";
 import { argminP } from "./reduce/argmin.js";
+import { cumlogsumexpP, cummaxP, cumminP, cumprodP, cumsumP } from "./reduce/cumulative.js";
 import { reduceMaxP } from "./reduce/reduce_max.js";
 import { reduceMinP } from "./reduce/reduce_min.js";
 import { reduceProdP } from "./reduce/reduce_prod.js";
@@ -122,6 +123,11 @@ export const firstOrderPrimitives: readonly Primitive[] = [
   reduceProdP,
   argmaxP,
   argminP,
+  cumsumP,
+  cumprodP,
+  cummaxP,
+  cumminP,
+  cumlogsumexpP,
   revP,
   padP,
   gatherP,

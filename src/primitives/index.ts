@@ -63,6 +63,7 @@ export { randomBits } from "./random/random_bits.js";
 export { threefry2x32 } from "./random/threefry2x32.js";
 export { argmax } from "./reduce/argmax.js";
 export { argmin } from "./reduce/argmin.js";
+export { cumlogsumexp, cummax, cummin, cumprod, cumsum } from "./reduce/cumulative.js";
 export { reduceMax } from "./reduce/reduce_max.js";
 export { reduceMin } from "./reduce/reduce_min.js";
 export { reduceProd } from "./reduce/reduce_prod.js";
