@@ -57,6 +57,18 @@ export interface ReduceOpts {
   keepdims?: boolean;
 }
 
+/** np.var's and np.std's options. */
+export interface StatOpts {
+  axis?: number | readonly number[] | null;
+  ddof?: number;
+  keepdims?: boolean;
+}
+/** np.sort's and np.argsort's options. */
+export interface SortOpts {
+  axis?: number | null;
+  stable?: boolean;
+  descending?: boolean;
+}
 /** A reduction's trailing argument: the options, or the axis (a number, an array, or null for all) positionally. */
 export type AxisArg = number | readonly number[] | null | ReduceOpts;
 
@@ -83,7 +95,30 @@ export type MethodName =
   | "transpose"
   | "matmul"
   | "astype"
-  | "slice";
+  | "slice"
+  | "argmax"
+  | "argmin"
+  | "prod"
+  | "squeeze"
+  | "clip"
+  | "flatten"
+  | "ravel"
+  | "cumsum"
+  | "cumprod"
+  | "var"
+  | "std"
+  | "any"
+  | "all"
+  | "round"
+  | "floor"
+  | "ceil"
+  | "sort"
+  | "argsort"
+  | "swapaxes"
+  | "flip"
+  | "expandDims"
+  | "T"
+  | "mT";
 
 /**
  * What Tensor's methods call, installed by the `np` layer (which sits above core): each checks `self` and the
@@ -326,6 +361,119 @@ export class Tensor {
   /** `np.matmul(this, y)`. @example np.ones([2, 3]).matmul(np.ones([3])) // Tensor([3, 3], dtype=float32) */
   matmul(...y: [y: ArrayLike]): Tensor {
     return np().matmul(this, ...y);
+  }
+  /** The axes reversed (`np.transpose(this)`), as NumPy's `.T`. @example np.zeros([2, 3]).T.shape // [3, 2] */
+  get T(): Tensor {
+    return np().T(this);
+  }
+  /**
+   * The last two axes swapped (`np.matrixTranspose`), as NumPy's `.mT`.
+   * @example np.zeros([4, 2, 3]).mT.shape // [4, 3, 2]
+   */
+  get mT(): Tensor {
+    return np().mT(this);
+  }
+  /** `np.argmax(this, axisOrOpts)`. @example np.array([[1, 5], [7, 2]]).argmax(1) // Tensor([1, 0], dtype=int32) */
+  argmax(...axisOrOpts: [axisOrOpts?: number | null | { axis?: number | null; keepdims?: boolean }]): Tensor {
+    return np().argmax(this, ...axisOrOpts);
+  }
+  /** `np.argmin(this, axisOrOpts)`. @example np.array([3, 1, 2]).argmin() // Tensor(1, dtype=int32) */
+  argmin(...axisOrOpts: [axisOrOpts?: number | null | { axis?: number | null; keepdims?: boolean }]): Tensor {
+    return np().argmin(this, ...axisOrOpts);
+  }
+  /** `np.prod(this, axisOrOpts)`. @example np.array([[1, 2], [3, 4]]).prod(1) // Tensor([2, 12], dtype=float32) */
+  prod(...axisOrOpts: [axisOrOpts?: AxisArg]): Tensor {
+    return np().prod(this, ...axisOrOpts);
+  }
+  /**
+   * `np.squeeze(this, axis)`: size-1 axes removed (all of them by default).
+   * @example np.zeros([1, 3, 1]).squeeze().shape // [3]
+   */
+  squeeze(...axis: [axis?: number | readonly number[] | null | { axis?: number | readonly number[] | null }]): Tensor {
+    return np().squeeze(this, ...axis);
+  }
+  /** `np.clip(this, lo, hi)`. @example np.array([-1, 0.5, 2]).clip(0, 1) // Tensor([0, 0.5, 1], dtype=float32) */
+  clip(...bounds: [lo: ArrayLike, hi: ArrayLike]): Tensor {
+    return np().clip(this, ...bounds);
+  }
+  /** `np.flatten(this)`: a 1-D copy. @example np.zeros([2, 3]).flatten().shape // [6] */
+  flatten(...none: []): Tensor {
+    return np().flatten(this, ...none);
+  }
+  /** `np.ravel(this)`: 1-D. @example np.zeros([2, 3]).ravel().shape // [6] */
+  ravel(...none: []): Tensor {
+    return np().ravel(this, ...none);
+  }
+  /**
+   * `np.cumsum(this, axisOrOpts)` (flattened without an axis).
+   * @example np.array([1, 2, 3]).cumsum() // Tensor([1, 3, 6], dtype=float32)
+   */
+  cumsum(...axisOrOpts: [axisOrOpts?: number | null | { axis?: number | null; dtype?: DType }]): Tensor {
+    return np().cumsum(this, ...axisOrOpts);
+  }
+  /** `np.cumprod(this, axisOrOpts)`. @example np.array([1, 2, 3]).cumprod() // Tensor([1, 2, 6], dtype=float32) */
+  cumprod(...axisOrOpts: [axisOrOpts?: number | null | { axis?: number | null; dtype?: DType }]): Tensor {
+    return np().cumprod(this, ...axisOrOpts);
+  }
+  /**
+   * `np.var(this, axisOrOpts)` (`ddof`, `keepdims`).
+   * @example np.array([1, 2, 3, 4]).var() // Tensor(1.25, dtype=float32)
+   */
+  var(...axisOrOpts: [axisOrOpts?: number | readonly number[] | null | StatOpts]): Tensor {
+    return np().var(this, ...axisOrOpts);
+  }
+  /** `np.std(this, axisOrOpts)` (`ddof`, `keepdims`). @example np.array([1, 3]).std() // Tensor(1, dtype=float32) */
+  std(...axisOrOpts: [axisOrOpts?: number | readonly number[] | null | StatOpts]): Tensor {
+    return np().std(this, ...axisOrOpts);
+  }
+  /** `np.any(this, axisOrOpts)`. @example np.array([0, 2]).any() // Tensor(true, dtype=bool) */
+  any(...axisOrOpts: [axisOrOpts?: AxisArg]): Tensor {
+    return np().any(this, ...axisOrOpts);
+  }
+  /** `np.all(this, axisOrOpts)`. @example np.array([0, 2]).all() // Tensor(false, dtype=bool) */
+  all(...axisOrOpts: [axisOrOpts?: AxisArg]): Tensor {
+    return np().all(this, ...axisOrOpts);
+  }
+  /**
+   * `np.round(this, decimals)`: halves to even, as NumPy.
+   * @example np.array([0.5, 1.5, 2.5]).round() // Tensor([0, 2, 2], dtype=float32)
+   */
+  round(...decimals: [decimals?: number | { decimals?: number }]): Tensor {
+    return np().round(this, ...decimals);
+  }
+  /** `np.floor(this)`. @example np.array([-1.5, 1.5]).floor() // Tensor([-2, 1], dtype=float32) */
+  floor(...none: []): Tensor {
+    return np().floor(this, ...none);
+  }
+  /** `np.ceil(this)`. @example np.array([-1.5, 1.5]).ceil() // Tensor([-1, 2], dtype=float32) */
+  ceil(...none: []): Tensor {
+    return np().ceil(this, ...none);
+  }
+  /**
+   * `np.sort(this, axisOrOpts)`: stable, NaN last.
+   * @example np.array([3, 1, 2]).sort() // Tensor([1, 2, 3], dtype=float32)
+   */
+  sort(...axisOrOpts: [axisOrOpts?: number | null | SortOpts]): Tensor {
+    return np().sort(this, ...axisOrOpts);
+  }
+  /** `np.argsort(this, axisOrOpts)`. @example np.array([3, 1, 2]).argsort() // Tensor([1, 2, 0], dtype=int32) */
+  argsort(...axisOrOpts: [axisOrOpts?: number | null | SortOpts]): Tensor {
+    return np().argsort(this, ...axisOrOpts);
+  }
+  /** `np.swapaxes(this, axis1, axis2)`. @example np.zeros([2, 3, 4]).swapaxes(0, 2).shape // [4, 3, 2] */
+  swapaxes(...axes: [axis1: number, axis2: number]): Tensor {
+    return np().swapaxes(this, ...axes);
+  }
+  /**
+   * `np.flip(this, axis)` (every axis by default).
+   * @example np.array([1, 2, 3]).flip() // Tensor([3, 2, 1], dtype=float32)
+   */
+  flip(...axis: [axis?: number | readonly number[] | null | { axis?: number | readonly number[] | null }]): Tensor {
+    return np().flip(this, ...axis);
+  }
+  /** `np.expandDims(this, axis)`. @example np.zeros([3]).expandDims(0).shape // [1, 3] */
+  expandDims(...axis: [axis: number]): Tensor {
+    return np().expandDims(this, ...axis);
   }
   /**
    * `np.astype(this, dtype)` (float → int32 truncates toward zero).
