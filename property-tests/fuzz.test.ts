@@ -181,6 +181,7 @@ describe("errors from the user's own function pass through unchanged", () => {
     ["lax.scan", (f) => fnOf(lax.scan)(f, 0, np.ones([2]))],
     ["lax.map", (f) => fnOf(lax.map)(f, np.ones([2]))],
     ["lax.associativeScan", (f) => fnOf(lax.associativeScan)(f, np.ones([3]))],
+    ["np.piecewise", (f) => fnOf(np.piecewise)([1], [[true]], [f])],
     [
       "customJvp",
       (f) => {

@@ -2,6 +2,7 @@
 import type { TensorOps } from "../core/tensor.js";
 import { asMethod } from "../core/validate.js";
 import * as bw from "./bitwise.js";
+import * as choosing from "./choosing.js";
 import { array, broadcastTo } from "./convert.js";
 import { arange, eye, full, linspace, ones, onesLike, zeros, zerosLike } from "./creation.js";
 import * as ew from "./elementwise.js";
@@ -12,6 +13,7 @@ import { astype, concatenate, expandDims, reshape, slice, squeeze, stack, take, 
 import * as math from "./math.js";
 import { argmax, argmin, max, mean, min, prod, sum } from "./reductions.js";
 import * as rounding from "./rounding.js";
+import * as srch from "./searching.js";
 import * as shp from "./shape.js";
 import * as shpi from "./shape_index.js";
 import { argsort, sort } from "./sorting.js";
@@ -53,7 +55,16 @@ export const np = {
   maximum: ew.maximum,
   minimum: ew.minimum,
   clip: ew.clip,
-  where: ew.where,
+  where: srch.where,
+  searchsorted: srch.searchsorted,
+  lexsort: srch.lexsort,
+  nonzero: srch.nonzero,
+  argwhere: srch.argwhere,
+  flatnonzero: srch.flatnonzero,
+  unique: srch.unique,
+  select: choosing.select,
+  piecewise: choosing.piecewise,
+  choose: choosing.choose,
   bitwiseAnd: bw.bitwiseAnd,
   bitwiseOr: bw.bitwiseOr,
   bitwiseXor: bw.bitwiseXor,
