@@ -5,12 +5,14 @@ import * as bw from "./bitwise.js";
 import * as choosing from "./choosing.js";
 import { array, broadcastTo } from "./convert.js";
 import { arange, eye, full, linspace, ones, onesLike, zeros, zerosLike } from "./creation.js";
+import { einsum, einsumPath } from "./einsum.js";
 import * as ew from "./elementwise.js";
 import { at, index } from "./indexing.js";
 import { dot, matmul, outer } from "./linalg.js";
 import * as logic from "./logic.js";
 import { astype, concatenate, expandDims, reshape, slice, squeeze, stack, take, transpose } from "./manipulation.js";
 import * as math from "./math.js";
+import * as products from "./products.js";
 import { argmax, argmin, max, mean, min, prod, sum } from "./reductions.js";
 import * as rounding from "./rounding.js";
 import * as srch from "./searching.js";
@@ -151,6 +153,19 @@ export const np = {
   dot,
   matmul,
   outer,
+  einsum,
+  einsumPath,
+  tensordot: products.tensordot,
+  inner: products.inner,
+  vdot: products.vdot,
+  vecdot: products.vecdot,
+  matvec: products.matvec,
+  vecmat: products.vecmat,
+  kron: products.kron,
+  convolve: products.convolve,
+  correlate: products.correlate,
+  polyval: products.polyval,
+  interp: products.interp,
   reshape,
   transpose,
   expandDims,
