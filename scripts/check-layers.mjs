@@ -20,6 +20,7 @@ const LAYERS = [
   "numpy",
   "random",
   "nn",
+  "scipy",
 ];
 
 const src = resolve(dirname(fileURLToPath(import.meta.url)), "../src");

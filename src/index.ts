@@ -38,6 +38,7 @@ export { lax, stopGradient } from "./lax.js";
 export { nn } from "./nn/index.js";
 export { np } from "./numpy/index.js";
 export { random } from "./random/index.js";
+export { scipy } from "./scipy/index.js";
 export { type GradOf, type GradOptions, grad, jvp, linearize, valueAndGrad, vjp } from "./transforms/autodiff.js";
 export { type CheckGradsOptions, checkGrads } from "./transforms/check_grads.js";
 export { hessian, type JacOptions, type JacobianOf, jacfwd, jacrev } from "./transforms/jacobian.js";

@@ -90,21 +90,29 @@ export const arange: (start: number, ...rest: (number | DTypeArg | undefined)[])
 /** Options of `linspace`: whether `stop` is included (the positional form), and the dtype. */
 export interface LinspaceOpts {
   endpoint?: boolean;
+  /** Also return the spacing: `[values, step]` (NaN when there is no spacing, as NumPy). */
+  retstep?: boolean;
   dtype?: DType;
+}
+/** `linspace`'s overloads: the values, or `[values, step]` with `retstep: true`. */
+export interface Linspace {
+  (start: number, stop: number, num?: number, endpoint?: boolean | (LinspaceOpts & { retstep?: false })): Tensor;
+  (start: number, stop: number, num: number | undefined, opts: LinspaceOpts & { retstep: true }): [Tensor, number];
 }
 /**
  * `num` (default 50) evenly spaced values from start to stop (inclusive unless `endpoint` is false), float32 by
  * default.
  * @example np.linspace(0, 1, 5) // Tensor([0, 0.25, 0.5, 0.75, 1], dtype=float32)
  * np.linspace(0, 1, 4, false) // Tensor([0, 0.25, 0.5, 0.75], dtype=float32)
+ * np.linspace(0, 1, 5, { retstep: true })[1] // 0.25
  */
-export const linspace: (start: number, stop: number, num?: number, endpoint?: boolean | LinspaceOpts) => Tensor = guard(
+export const linspace: Linspace = guard(
   "np.linspace",
   [
     number("start"),
     number("stop"),
     optional(count("num"), 50),
-    options({ endpoint: bool("endpoint"), dtype: dtype() }, "endpoint"),
+    options({ endpoint: bool("endpoint"), retstep: bool("retstep"), dtype: dtype() }, "endpoint"),
   ],
   (start: number, stop: number, num: number, opts: LinspaceOpts) => {
     const endpoint = opts.endpoint ?? true;
@@ -113,7 +121,8 @@ export const linspace: (start: number, stop: number, num?: number, endpoint?: bo
     const div = endpoint ? num - 1 : num;
     const step = div > 0 ? (stop - start) / div : 0;
     for (let i = 0; i < num; i++) out[i] = endpoint && i === num - 1 && num > 1 ? stop : start + i * step;
-    return Tensor._of(out, [num], d);
+    const t = Tensor._of(out, [num], d);
+    return opts.retstep ? [t, div > 0 ? step : Number.NaN] : t;
   },
 );
 

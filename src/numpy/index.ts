@@ -5,6 +5,7 @@ import * as bw from "./bitwise.js";
 import * as choosing from "./choosing.js";
 import { array, broadcastTo } from "./convert.js";
 import { arange, eye, full, linspace, ones, onesLike, zeros, zerosLike } from "./creation.js";
+import * as more from "./creation_more.js";
 import { einsum, einsumPath } from "./einsum.js";
 import * as ew from "./elementwise.js";
 import { at, index } from "./indexing.js";
@@ -36,6 +37,13 @@ export const np = {
   arange,
   linspace,
   eye,
+  identity: more.identity,
+  logspace: more.logspace,
+  geomspace: more.geomspace,
+  fullLike: more.fullLike,
+  emptyLike: more.emptyLike,
+  empty: more.empty,
+  ...more.constants,
   add: ew.add,
   subtract: ew.subtract,
   multiply: ew.multiply,
