@@ -29,6 +29,7 @@ import { firstCall } from "./suites/first-call.js";
 import { libVersions, tfWasmInfo } from "./suites/libs.js";
 import { matmul } from "./suites/matmul.js";
 import { mlpStep } from "./suites/mlp-step.js";
+import { numpySuites } from "./suites/numpy.js";
 import { perExampleGrads } from "./suites/per-example-grads.js";
 import { perExampleJit } from "./suites/per-example-jit.js";
 import { randomSuites } from "./suites/random.js";
@@ -47,6 +48,7 @@ const suites: Suite[] = [
   ...controlFlow,
   checkpointSuite,
   ...randomSuites,
+  ...numpySuites,
 ];
 
 const argv = process.argv.slice(2);
