@@ -25,7 +25,7 @@ function integral(x: ArrayLike, other: ArrayLike): ArrayLike {
   return t.dtype === "float32" && t.toTypedArray().every(Number.isInteger) ? lax.convertElementType(t, "int32") : t;
 }
 
-type Binary = (x: ArrayLike, y: ArrayLike) => Tensor;
+export type Binary = (x: ArrayLike, y: ArrayLike) => Tensor;
 const binary = (op: string, f: (a: Tensor, b: Tensor) => Tensor, bools: boolean): Binary =>
   guard(op, [array("x"), array("y")], (x: ArrayLike, y: ArrayLike): Tensor => {
     const [a, b] = operands(op, [integral(x, y), integral(y, x)]);

@@ -12,7 +12,7 @@ import { asTensor, type DTypeOpt, dtypeOption } from "./convert.js";
 export type { DTypeOpt } from "./convert.js";
 
 /** A creation function's trailing argument: `{ dtype }` or the dtype itself. */
-type DTypeArg = DType | DTypeOpt;
+export type DTypeArg = DType | DTypeOpt;
 
 const filled = (shape: readonly number[], value: number | boolean, opts: DTypeOpt): Tensor => {
   const d = opts.dtype ?? (typeof value === "boolean" ? "bool" : "float32");

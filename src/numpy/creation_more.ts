@@ -9,7 +9,7 @@ import { asTensor, type DTypeOpt, dtypeOption } from "./convert.js";
 import { eye, full, zeros } from "./creation.js";
 
 /** A creation function's trailing argument: `{ dtype }` or the dtype itself. */
-type DTypeArg = DType | DTypeOpt;
+export type DTypeArg = DType | DTypeOpt;
 
 /**
  * The n×n identity matrix (float32 by default).

@@ -10,9 +10,9 @@ import { promoted } from "./convert.js";
 import { diagonal } from "./shape_index.js";
 
 /** One operand's labels: letters stand for themselves, ellipsis axes are "…0", "…1", … (right-aligned). */
-type Labels = string[];
+export type Labels = string[];
 
-interface Parsed {
+export interface Parsed {
   inputs: Labels[];
   output: Labels;
   sizes: Map<string, number>;

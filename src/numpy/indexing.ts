@@ -9,7 +9,7 @@ import { slicePadding } from "../primitives/structure/slice_and_pad.js";
 import { asTensor, broadcastTo, promoted } from "./convert.js";
 
 /** How an index maps x to the result: slice → rev → gather → reshape → (transpose). */
-interface Plan {
+export interface Plan {
   start: number[];
   limit: number[];
   strides: number[];

@@ -14,7 +14,7 @@ import { type Reduction, reduceOptions } from "./reductions.js";
 const truth = (t: Tensor): Tensor => (t.dtype === "bool" ? t : lax.ne(t, lax.zerosLike(t)));
 const nan = (t: Tensor): Tensor => (isFloat(t.dtype) ? lax.ne(t, t) : lax.full(t.shape, false, "bool"));
 
-type Binary = (x1: ArrayLike, x2: ArrayLike) => Tensor;
+export type Binary = (x1: ArrayLike, x2: ArrayLike) => Tensor;
 const logical = (op: string, f: (a: Tensor, b: Tensor) => Tensor): Binary =>
   guard(op, [array("x1"), array("x2")], (x1: ArrayLike, x2: ArrayLike): Tensor => {
     const [a, b] = operands(op, [truth(asTensor(x1)), truth(asTensor(x2))]);

@@ -18,7 +18,7 @@ const c = (t: Tensor, v: number | boolean): Tensor => lax.fullLike(t, v);
 const falses = (t: Tensor): Tensor => lax.full(t.shape, false, "bool");
 const nan = (t: Tensor): Tensor => lax.ne(t, t);
 
-type Binary = (x1: ArrayLike, x2: ArrayLike) => Tensor;
+export type Binary = (x1: ArrayLike, x2: ArrayLike) => Tensor;
 const unaryOf = (op: string, f: (t: Tensor) => Tensor, prep: (t: Tensor) => Tensor): Unary =>
   unary(op, (x) => f(prep(asTensor(x))));
 const binaryOf = (op: string, f: (a: Tensor, b: Tensor) => Tensor, prep: (t: Tensor) => Tensor): Binary =>

@@ -41,7 +41,7 @@ function contract(op: string, a: Tensor, b: Tensor, axa: number[], axb: number[]
   ]);
 }
 
-type TensordotAxes = number | readonly [number | readonly number[], number | readonly number[]];
+export type TensordotAxes = number | readonly [number | readonly number[], number | readonly number[]];
 const tensordotAxes: Param<TensordotAxes> = slot("axes", "axes", (v, at) =>
   (isInt(v) && v >= 0) || (Array.isArray(v) && v.length === 2 && v.every(intOrList))
     ? E.right(v as TensordotAxes)
@@ -199,7 +199,7 @@ export const kron: (a: ArrayLike, b: ArrayLike) => Tensor = guard(
   },
 );
 
-type Mode = "full" | "same" | "valid";
+export type Mode = "full" | "same" | "valid";
 const MODES: readonly Mode[] = ["full", "same", "valid"];
 const modeOptions = options({ mode: choice("mode", MODES) }, "mode");
 
@@ -287,7 +287,7 @@ export const polyval: (p: ArrayLike, x: ArrayLike) => Tensor = guard(
   },
 );
 
-interface InterpOpts {
+export interface InterpOpts {
   left?: number;
   right?: number;
   period?: number;

@@ -33,7 +33,7 @@ function roundTo(t: Tensor, decimals: number): Tensor {
   return lax.div(lax.round(lax.mul(t, factor), 1), factor);
 }
 
-type Round = (x: ArrayLike, decimals?: number | { decimals?: number }) => Tensor;
+export type Round = (x: ArrayLike, decimals?: number | { decimals?: number }) => Tensor;
 const rounding = (op: string): Round =>
   guard(
     op,

@@ -389,7 +389,7 @@ const sourceIndex: Partial<Record<PadMode, (j: number, n: number) => number>> = 
   },
 };
 
-interface PadOpts {
+export interface PadOpts {
   mode?: PadMode;
   constantValues?: PadWidth;
   endValues?: PadWidth;
@@ -562,7 +562,7 @@ function splitAlong(op: string, x: ArrayLike, sections: number | number[], axis:
   return pieces(op, t.shape[a]!, sections, uneven).map(([s, e]) => sliceAxis(t, a, s, e));
 }
 
-type SplitFn = (
+export type SplitFn = (
   x: ArrayLike,
   indicesOrSections: number | readonly number[],
   axis?: number | { axis?: number },
@@ -585,7 +585,7 @@ export const split: SplitFn = splitter("np.split", false);
  */
 export const arraySplit: SplitFn = splitter("np.arraySplit", true);
 
-type AxisSplitFn = (x: ArrayLike, indicesOrSections: number | readonly number[]) => Tensor[];
+export type AxisSplitFn = (x: ArrayLike, indicesOrSections: number | readonly number[]) => Tensor[];
 const axisSplitter = (name: string, minRank: number, axisOf: (nd: number) => number): AxisSplitFn =>
   guard(name, [arrayParam("x"), intOrInts("indicesOrSections")], (x: ArrayLike, s: number | number[]) => {
     const t = asTensor(x);

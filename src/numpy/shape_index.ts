@@ -64,7 +64,7 @@ export const tri: (N: number, M?: number | null, k?: number, dtype?: DType | { d
   },
 );
 
-interface DiagonalOpts {
+export interface DiagonalOpts {
   offset?: number;
   axis1?: number;
   axis2?: number;
@@ -163,7 +163,7 @@ export const matrixTranspose: (x: ArrayLike) => Tensor = guard(
 
 // ───────────────────────────── grids ─────────────────────────────
 
-interface MeshgridOpts {
+export interface MeshgridOpts {
   indexing?: "xy" | "ij";
   sparse?: boolean;
 }
@@ -200,7 +200,7 @@ export const meshgrid: (...args: (ArrayLike | MeshgridOpts)[]) => Tensor[] = gua
       : [undefined, ...args],
 );
 
-interface IndicesOpts {
+export interface IndicesOpts {
   dtype?: DType;
   sparse?: boolean;
 }

@@ -17,7 +17,7 @@ const sortOptions = options(
   { axis: nullable(axisParam()), stable: bool("stable"), descending: bool("descending") },
   "axis",
 );
-type SortFn = (a: ArrayLike, axisOrOpts?: number | null | SortOpts) => Tensor;
+export type SortFn = (a: ArrayLike, axisOrOpts?: number | null | SortOpts) => Tensor;
 
 /** The array to sort and the axis: the flattened array on axis 0 when `axis` is null. */
 function prepared(op: string, a: ArrayLike, axis: number | null | undefined): [Tensor, number] {

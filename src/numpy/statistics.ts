@@ -12,7 +12,7 @@ import { asTensor, broadcastTo, promoted } from "./convert.js";
 import { add, divide, multiply, notEqual, subtract, where } from "./elementwise.js";
 import { argmax, argmin, max, min, sum } from "./reductions.js";
 
-type Axes = number | readonly number[] | null;
+export type Axes = number | readonly number[] | null;
 
 const toFloat = (t: Tensor): Tensor => (isFloat(t.dtype) ? t : p.convertElementType(t, "float32"));
 const isnan = (t: Tensor): Tensor => (isFloat(t.dtype) ? p.ne(t, t) : p.full(t.shape, false, "bool"));
@@ -28,12 +28,12 @@ const countOf = (shape: readonly number[], ax: readonly number[]) => ax.reduce((
 
 // ---------------------------------------------------------------- cumulative sums and products
 
-interface CumOpts {
+export interface CumOpts {
   axis?: number | null;
   dtype?: DType;
 }
 const cumOptions = options({ axis: orNull(axis()), dtype: dtype() }, "axis");
-type CumFn = (a: ArrayLike, axisOrOpts?: number | null | CumOpts) => Tensor;
+export type CumFn = (a: ArrayLike, axisOrOpts?: number | null | CumOpts) => Tensor;
 
 function cumulate(op: string, f: (t: Tensor, axis: number) => Tensor, a: ArrayLike, o: CumOpts, nan = false): Tensor {
   let t = asTensor(a);
@@ -66,13 +66,13 @@ export const nancumsum: CumFn = guard("np.nancumsum", [array("a"), cumOptions], 
   cumulate("np.nancumsum", p.cumsum, a, o, true),
 );
 
-interface CumulativeOpts {
+export interface CumulativeOpts {
   axis?: number;
   dtype?: DType;
   includeInitial?: boolean;
 }
 const cumulativeOptions = options({ axis: axis(), dtype: dtype(), includeInitial: bool("includeInitial") }, "axis");
-type CumulativeFn = (x: ArrayLike, axisOrOpts?: number | CumulativeOpts) => Tensor;
+export type CumulativeFn = (x: ArrayLike, axisOrOpts?: number | CumulativeOpts) => Tensor;
 
 function cumulative(op: string, f: (t: Tensor, axis: number) => Tensor, identity: number) {
   return guard<CumulativeFn>(op, [array("x"), cumulativeOptions], (x: ArrayLike, o: CumulativeOpts) => {
@@ -105,13 +105,13 @@ export const cumulativeProd = cumulative("np.cumulativeProd", p.cumprod, 1);
 
 // ---------------------------------------------------------------- variance and friends
 
-interface StatOpts {
+export interface StatOpts {
   axis?: Axes;
   keepdims?: boolean;
   ddof?: number;
 }
 const statOptions = options({ axis: orNull(axes()), keepdims: bool("keepdims"), ddof: number("ddof", true) }, "axis");
-type StatFn = (a: ArrayLike, axisOrOpts?: Axes | StatOpts) => Tensor;
+export type StatFn = (a: ArrayLike, axisOrOpts?: Axes | StatOpts) => Tensor;
 
 /** Σ(x − mean)² / max(n − ddof, 0) over `ax`, ignoring NaN when `nan`; integers as float32. */
 function variance(op: string, a: ArrayLike, o: StatOpts, nan: boolean): Tensor {
@@ -173,12 +173,12 @@ export const nanstd: StatFn = guard("np.nanstd", [array("a"), statOptions], (a: 
   p.sqrt(variance("np.nanstd", a, o, true)),
 );
 
-interface ReduceOpts {
+export interface ReduceOpts {
   axis?: Axes;
   keepdims?: boolean;
 }
 const reduceOpts = options({ axis: orNull(axes()), keepdims: bool("keepdims") }, "axis");
-type ReduceFn = (a: ArrayLike, axisOrOpts?: Axes | ReduceOpts) => Tensor;
+export type ReduceFn = (a: ArrayLike, axisOrOpts?: Axes | ReduceOpts) => Tensor;
 
 /**
  * Maximum minus minimum ("peak to peak") over `axis`.
@@ -243,12 +243,12 @@ export const nanmax = nanExtremum("np.nanmax", max, -Infinity);
  */
 export const nanmin = nanExtremum("np.nanmin", min, Infinity);
 
-interface ArgOpts {
+export interface ArgOpts {
   axis?: number | null;
   keepdims?: boolean;
 }
 const argOptions = options({ axis: orNull(axis()), keepdims: bool("keepdims") }, "axis");
-type ArgFn = (a: ArrayLike, axisOrOpts?: number | null | ArgOpts) => Tensor;
+export type ArgFn = (a: ArrayLike, axisOrOpts?: number | null | ArgOpts) => Tensor;
 
 function nanArg(op: string, f: typeof argmax, fill: number) {
   return guard<ArgFn>(op, [array("a"), argOptions], (a: ArrayLike, o: ArgOpts) => {
@@ -276,7 +276,7 @@ export const nanargmin = nanArg("np.nanargmin", argmin, Infinity);
 
 // ---------------------------------------------------------------- average
 
-interface AverageOpts {
+export interface AverageOpts {
   axis?: Axes;
   weights?: ArrayLike;
   returned?: boolean;
@@ -325,7 +325,7 @@ export const average: (a: ArrayLike, axisOrOpts?: Axes | AverageOpts) => Tensor 
 
 // ---------------------------------------------------------------- quantiles
 
-interface QuantileOpts {
+export interface QuantileOpts {
   axis?: Axes;
   keepdims?: boolean;
   method?: "linear";
@@ -374,7 +374,7 @@ function quantileOf(op: string, a: ArrayLike, q: ArrayLike, o: QuantileOpts, sca
   return p.reshape(r, outShape);
 }
 
-type QuantileFn = (a: ArrayLike, q: ArrayLike, axisOrOpts?: Axes | QuantileOpts) => Tensor;
+export type QuantileFn = (a: ArrayLike, q: ArrayLike, axisOrOpts?: Axes | QuantileOpts) => Tensor;
 /**
  * The q-th quantiles (q in [0, 1], a number or an array) over `axis` (all by default), by linear interpolation; the
  * result's leading axes are q's. NaN in a slice gives NaN. Integers give float32.
@@ -404,7 +404,7 @@ export const median: ReduceFn = guard("np.median", [array("a"), reduceOpts], (a:
 
 // ---------------------------------------------------------------- differences and integration
 
-interface DiffOpts {
+export interface DiffOpts {
   n?: number;
   axis?: number;
   prepend?: ArrayLike;
@@ -459,7 +459,7 @@ export const diff: (a: ArrayLike, nOrOpts?: number | DiffOpts) => Tensor = guard
   },
 );
 
-interface Ediff1dOpts {
+export interface Ediff1dOpts {
   toEnd?: ArrayLike;
   toBegin?: ArrayLike;
 }
@@ -487,7 +487,7 @@ export const ediff1d: (a: ArrayLike, opts?: Ediff1dOpts) => Tensor = guard(
   },
 );
 
-interface TrapezoidOpts {
+export interface TrapezoidOpts {
   x?: ArrayLike;
   dx?: number;
   axis?: number;

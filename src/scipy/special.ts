@@ -248,7 +248,7 @@ export const logsumexp: (a: ArrayLike, axis?: AxisArg | LogsumexpOpts) => Tensor
   },
 );
 
-interface AxisOpts {
+export interface AxisOpts {
   axis?: number | readonly number[] | null;
 }
 const axisOption = options({ axis: orNull(axes()) }, "axis");

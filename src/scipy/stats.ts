@@ -10,7 +10,7 @@ import { toFloat } from "../numpy/elementwise.js";
 import * as lax from "../primitives/index.js";
 import { betalnT, c, floats, logNdtrT, ndtrT, xlog1pyT, xlogyT } from "./special.js";
 
-type Fn = (...args: ArrayLike[]) => Tensor;
+export type Fn = (...args: ArrayLike[]) => Tensor;
 const sel = (cond: Tensor, a: Tensor, b: Tensor): Tensor => lax.select(cond, a, b);
 const NEG_INF = Number.NEGATIVE_INFINITY;
 
