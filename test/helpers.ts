@@ -82,3 +82,20 @@ export function catchError<E extends Error>(f: () => unknown, cls: abstract new 
 export { sizeOf as size, stridesOf as strides, unravel } from "../property-tests/np_reference.js";
 /** A small deterministic PRNG (mulberry32), so random cases are reproducible. */
 export { mulberry32 as rng } from "../src/core/random.js";
+
+/** Central differences of scalar `f` at flat float64 data `x` of `shape`, as a flat list (an independent gradient). */
+export function numGrad(f: (x: Tensor) => Tensor, x: number[], shape: number[], h = 1e-6): number[] {
+  return x.map((_, i) => {
+    const at = (d: number) =>
+      f(
+        np.reshape(
+          np.array(
+            x.map((v, k) => (k === i ? v + d : v)),
+            { dtype: "float64" },
+          ),
+          shape,
+        ),
+      ).item() as number;
+    return (at(h) - at(-h)) / (2 * h);
+  });
+}

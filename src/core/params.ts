@@ -9,7 +9,8 @@ import { checkedNested, MAX_ELEMENTS, MAX_RANK } from "./nested.js";
 import { Tensor } from "./tensor.js";
 import { describe, fail, type Kind, type Param } from "./validate.js";
 
-const param = <A>(name: string, kind: Kind, check: (v: unknown, at: At) => Checked<A>): Param<A> => ({
+/** A slot of `kind` checked by `check` (the building block of every kind below, and of namespaces' own slots). */
+export const param = <A>(name: string, kind: Kind, check: (v: unknown, at: At) => Checked<A>): Param<A> => ({
   name,
   kind,
   optional: false,

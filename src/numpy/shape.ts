@@ -5,21 +5,10 @@ import * as E from "fp-ts/Either";
 import { isFloat } from "../core/dtype.js";
 import { fmtShape, ShapeError } from "../core/errors.js";
 import { MAX_ELEMENTS } from "../core/nested.js";
-import { array as arrayParam, arrays, axes, axis as axisParam, choice, int, ints } from "../core/params.js";
+import { array as arrayParam, arrays, axes, axis as axisParam, choice, int, ints, param } from "../core/params.js";
 import { normalizeAxes, normalizeAxis, sizeOf } from "../core/shape.js";
 import type { ArrayLike, Tensor } from "../core/tensor.js";
-import {
-  type At,
-  type Checked,
-  fail,
-  guard,
-  type Kind,
-  optional,
-  options,
-  orNull,
-  type Param,
-  rest,
-} from "../core/validate.js";
+import { fail, guard, type Kind, optional, options, orNull, type Param, rest } from "../core/validate.js";
 import * as lax from "../primitives/index.js";
 import { array, asTensor, promoted } from "./convert.js";
 
@@ -62,13 +51,7 @@ export function joinAlong(op: string, xs: readonly Tensor[], axis: number): Tens
 }
 
 /** A slot checked by `check` (a value of `kind` for the fuzz suite). */
-export const slot = <A>(name: string, kind: Kind, check: (v: unknown, at: At) => Checked<A>): Param<A> => ({
-  name,
-  kind,
-  optional: false,
-  rest: false,
-  check,
-});
+export const slot = param;
 const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
 
 /** An integer ≥ `min`, or a list of them. */

@@ -3,7 +3,7 @@
 
 import { grad, jit, makeJaxpr, np, ShapeError, type Tensor, TracegradError, vmap } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { catchError, expectClose, rng, strides, unravel, valuesOf } from "../helpers.js";
+import { catchError, expectClose, numGrad, rng, strides, unravel, valuesOf } from "../helpers.js";
 
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -266,23 +266,6 @@ describe("np.einsum: errors", () => {
     expect(catchError(() => np.einsum("ii->i", np.ones([2, 3])), ShapeError).message).toMatch(/sizes 2 and 3/);
   });
 });
-
-/** Central differences of scalar f at x (float64 data), as a flat list. */
-function numGrad(f: (x: Tensor) => Tensor, x: number[], shape: number[], h = 1e-6): number[] {
-  return x.map((_, i) => {
-    const at = (d: number) =>
-      f(
-        np.reshape(
-          np.array(
-            x.map((v, k) => (k === i ? v + d : v)),
-            { dtype: "float64" },
-          ),
-          shape,
-        ),
-      ).item() as number;
-    return (at(h) - at(-h)) / (2 * h);
-  });
-}
 
 describe("np.einsum: transforms", () => {
   it("gradients match central differences", () => {

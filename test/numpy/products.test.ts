@@ -2,7 +2,7 @@
 
 import { grad, jit, np, ShapeError, type Tensor, TracegradError, vmap } from "tracegrad";
 import { describe, expect, it } from "vitest";
-import { catchError, expectClose, rng, strides, unravel, valuesOf } from "../helpers.js";
+import { catchError, expectClose, numGrad, rng, strides, unravel, valuesOf } from "../helpers.js";
 
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 function rand(r: () => number, shape: number[]): [Tensor, number[]] {
@@ -259,23 +259,6 @@ describe("np.interp", () => {
     expect(catchError(() => np.interp([1], [1, 2], [1, 2], { period: 0 }), ShapeError).message).toMatch(/period/);
   });
 });
-
-/** Central differences of scalar f at flat float64 data. */
-function numGrad(f: (x: Tensor) => Tensor, x: number[], shape: number[], h = 1e-6): number[] {
-  return x.map((_, i) => {
-    const at = (d: number) =>
-      f(
-        np.reshape(
-          np.array(
-            x.map((v, k) => (k === i ? v + d : v)),
-            { dtype: "float64" },
-          ),
-          shape,
-        ),
-      ).item() as number;
-    return (at(h) - at(-h)) / (2 * h);
-  });
-}
 
 describe("products: transforms", () => {
   it("gradients match central differences", () => {
