@@ -187,8 +187,15 @@ function traceSignature(
 
 /** Whether any equation, in the jaxpr or the jaxprs its equations carry, is of a primitive asking for exact float32. */
 function holdsExactFloat32(jaxpr: Jaxpr): boolean {
-  return jaxpr.eqns.some(
-    (e) =>
-      e.prim.exactFloat32 === true || (e.prim.jaxprs?.get(e.params).some((c) => holdsExactFloat32(c.jaxpr)) ?? false),
-  );
+  let r = exactness.get(jaxpr);
+  if (r === undefined) {
+    r = jaxpr.eqns.some(
+      (e) =>
+        e.prim.exactFloat32 === true || (e.prim.jaxprs?.get(e.params).some((c) => holdsExactFloat32(c.jaxpr)) ?? false),
+    );
+    exactness.set(jaxpr, r);
+  }
+  return r;
 }
+/** holdsExactFloat32 per traced program: asked on every call that is not the cache's fast path, walked once. */
+const exactness = new WeakMap<Jaxpr, boolean>();
