@@ -326,3 +326,7 @@ export function machine(): string {
     `runtime: Node ${process.version} (V8 ${process.versions.v8}), ${os.platform()} ${os.release()} ${os.arch()}`,
   ].join("\n");
 }
+
+/** "label: a / b = r×" from this run's medians. */
+export const ratioLine = (median: (name: string) => number, label: string, a: string, b: string): string =>
+  `${label}: ${fmtRatio(median(a) / median(b))}× (${fmtAuto(median(a))} / ${fmtAuto(median(b))})`;

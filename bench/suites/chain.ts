@@ -1,21 +1,10 @@
 // An elementwise chain on 1e6 float32: f(x) = tanh(x·1.5 + 0.5)·x − exp(−x·x), forward and the gradient of its sum.
 import { grad, jit, type Tensor } from "tracegrad";
 import type { Case, Suite } from "../harness.js";
-import { normal } from "./data.js";
+import { maxRelDiff, normal } from "./data.js";
 import { jax, loadJax, loadTf, tf, toJax, toTf, useTf } from "./libs.js";
 
 const n = 1_000_000;
-
-/** max |a − b| / max(1, |b|) over two arrays of the same length. */
-function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!));
-    if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
-  }
-  return m;
-}
 
 // The hand-fused JS loops: module-level functions of their input, allocating their output.
 function handForwardLoop(xs: Float32Array): Float32Array {

@@ -24,3 +24,14 @@ export function maxAbsDiff(a: unknown, b: unknown): number {
     ...la.map((t, i) => (t.shape.join() === lb[i]!.shape.join() ? Number(np.max(np.abs(t.sub(lb[i]!)))) : Infinity)),
   );
 }
+
+/** max |a − b| / max(1, |b|) over two arrays of the same length. */
+export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!));
+    if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
+  }
+  return m;
+}

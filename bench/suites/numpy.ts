@@ -5,17 +5,13 @@
 //
 // `npm run bench -- np-` runs all three. Every case's output is checked before timing.
 import { jit, np, type Tensor } from "tracegrad";
-import { fmtAuto, fmtRatio, type Suite } from "../harness.js";
-import { normal } from "./data.js";
+import { ratioLine, type Suite } from "../harness.js";
+import { maxRelDiff, normal } from "./data.js";
 import { jax, loadJax, toJax } from "./libs.js";
 
 const n = 1_000_000;
 
 type JArray = jax.numpy.Array;
-
-/** "label: a / b = r×" from this run's medians. */
-const ratioLine = (median: (name: string) => number, label: string, a: string, b: string): string =>
-  `${label}: ${fmtRatio(median(a) / median(b))}× (${fmtAuto(median(a))} / ${fmtAuto(median(b))})`;
 
 /** A jax-js function of one array as a case: a reference to the input per call, awaited, output disposed. */
 function jaxCase(f: (x: JArray) => JArray, x: JArray) {
@@ -31,17 +27,6 @@ function sameBits(suite: string, what: string, a: ArrayLike<number>, b: ArrayLik
   if (a.length !== b.length) throw new Error(`${suite}: ${what}: ${a.length} values, expected ${b.length}`);
   for (let i = 0; i < a.length; i++)
     if (!Object.is(a[i], b[i])) throw new Error(`${suite}: ${what}: element ${i} is ${a[i]}, expected ${b[i]}`);
-}
-
-/** max |a − b| / max(1, |b|) over two arrays of the same length. */
-function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!));
-    if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
-  }
-  return m;
 }
 
 const f32 = (t: Tensor) => t.toTypedArray() as Float32Array;

@@ -11,7 +11,7 @@
 // call (split inside the timed call), as a JAX training loop does.
 import { jit, random, type Tensor } from "tracegrad";
 import { bitsOf } from "../../test/random/oracle.js";
-import { fmtAuto, fmtRatio, type Suite } from "../harness.js";
+import { ratioLine, type Suite } from "../harness.js";
 import { jax, loadJax } from "./libs.js";
 
 const n = 1_000_000;
@@ -159,10 +159,6 @@ const firstDiff = (a: ArrayLike<number>, b: ArrayLike<number>, m: number): numbe
   for (let i = 0; i < m; i++) if (a[i] !== b[i]) return i;
   return -1;
 };
-
-/** "label: a / b = r×" from this run's medians. */
-const ratioLine = (median: (name: string) => number, label: string, a: string, b: string): string =>
-  `${label}: ${fmtRatio(median(a) / median(b))}× (${fmtAuto(median(a))} / ${fmtAuto(median(b))})`;
 
 const KEYS_NOTE =
   "Keys: a pool of 128 from `random.split` of a seed key (jax-js: `jax.random.split`), made in setup outside the timed " +
