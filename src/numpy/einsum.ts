@@ -1,10 +1,12 @@
 // np.einsum: Einstein summation with NumPy's subscripts (explicit `->` or implicit output, `...`, repeated indices),
-// contracted pairwise in the order opt_einsum's greedy path picks; each pairwise step is one dot_general.
+// contracted pairwise in the order opt_einsum's greedy (or optimal) path picks; each pairwise step is one dot_general.
 import * as E from "fp-ts/Either";
-import { fmtShape, ShapeError, TracegradError } from "../core/errors.js";
-import { array } from "../core/params.js";
+import type { Checked } from "../core/checked.js";
+import { type DType, promote } from "../core/dtype.js";
+import { DTypeError, fmtShape, ShapeError, TracegradError } from "../core/errors.js";
+import { array, choice, dtype, param } from "../core/params.js";
 import type { ArrayLike, Tensor } from "../core/tensor.js";
-import { fail, guard, type Param, rest } from "../core/validate.js";
+import { fail, guard, isPlainObject, options, type Param, rest } from "../core/validate.js";
 import * as lax from "../primitives/index.js";
 import { promoted } from "./convert.js";
 import { diagonal } from "./shape_index.js";
@@ -145,6 +147,127 @@ export function greedyPath(inputs: Labels[], output: Labels, sizes: Map<string, 
   return steps;
 }
 
+/** The steps of a given sequence of pairs (positions in the list as it is then; the result goes last). */
+function stepsOf(pairs: readonly (readonly [number, number])[], inputs: Labels[], output: Labels): PathStep[] {
+  const list = inputs.map((ls) => [...ls]);
+  return pairs.map(([p, q]) => {
+    const [i, j] = p < q ? [p, q] : [q, p];
+    const { result } = pairResult(list[i]!, list[j]!, neededBy(list, [i, j], output));
+    list.splice(j, 1);
+    list.splice(i, 1);
+    list.push(result);
+    return { operands: [i, j], result };
+  });
+}
+
+/** Up to this many operands "optimal" searches every contraction tree (3ⁿ subset pairs). */
+const MAX_OPTIMAL = 12;
+
+/**
+ * The contraction tree with the fewest multiply-adds (each pairwise step costs the product of the sizes of the
+ * labels of both inputs), by dynamic programming over subsets of operands, as opt_einsum's "optimal" does.
+ */
+function optimalPath(inputs: Labels[], output: Labels, sizes: Map<string, number>): PathStep[] {
+  const n = inputs.length;
+  const full = (1 << n) - 1;
+  // the labels a subset's contraction keeps: those the output or an operand outside it needs
+  const labelsOf = new Map<number, string[]>();
+  const keep = (set: number): string[] => {
+    let ls = labelsOf.get(set);
+    if (ls) return ls;
+    const inside = new Set<string>();
+    const outside = new Set(output);
+    inputs.forEach((l, i) => {
+      for (const x of l) ((set >> i) & 1 ? inside : outside).add(x);
+    });
+    ls = [...inside].filter((l) => outside.has(l));
+    labelsOf.set(set, ls);
+    return ls;
+  };
+  const cost = new Float64Array(1 << n).fill(Number.POSITIVE_INFINITY);
+  const split = new Int32Array(1 << n);
+  for (let i = 0; i < n; i++) cost[1 << i] = 0;
+  for (let set = 1; set <= full; set++) {
+    if ((set & (set - 1)) === 0) continue;
+    // each split {a, set − a} once: a holds the lowest operand of the set
+    const low = set & -set;
+    for (let a = (set - 1) & set; a > 0; a = (a - 1) & set) {
+      if (!(a & low)) continue;
+      const b = set ^ a;
+      const c = cost[a]! + cost[b]! + sizeOf([...new Set([...keep(a), ...keep(b)])], sizes);
+      if (c < cost[set]!) {
+        cost[set] = c;
+        split[set] = a;
+      }
+    }
+  }
+  // the tree as pairs over a list where each result goes last
+  const ids: number[] = inputs.map((_, i) => 1 << i);
+  const pairs: [number, number][] = [];
+  const build = (set: number): void => {
+    if ((set & (set - 1)) === 0) return;
+    const a = split[set]!;
+    build(a);
+    build(set ^ a);
+    const p = ids.indexOf(a);
+    const q = ids.indexOf(set ^ a);
+    pairs.push([Math.min(p, q), Math.max(p, q)]);
+    ids.splice(Math.max(p, q), 1);
+    ids.splice(Math.min(p, q), 1);
+    ids.push(set);
+  };
+  build(full);
+  return stepsOf(pairs, inputs, output);
+}
+
+/** A contraction path as einsum's `optimize` option gives it. */
+export type Optimize = boolean | "auto" | "greedy" | "optimal" | readonly (readonly [number, number])[];
+
+function pathFor(
+  op: string,
+  optimize: Optimize | undefined,
+  inputs: Labels[],
+  output: Labels,
+  sizes: Map<string, number>,
+): PathStep[] {
+  const n = inputs.length;
+  if (optimize === undefined || optimize === true || optimize === "auto" || optimize === "greedy")
+    return greedyPath(inputs, output, sizes);
+  if (optimize === false)
+    return stepsOf(
+      Array.from({ length: Math.max(0, n - 1) }, () => [0, 1] as const),
+      inputs,
+      output,
+    );
+  if (optimize === "optimal") {
+    if (n > MAX_OPTIMAL)
+      throw new TracegradError(
+        `${op}: optimize "optimal" searches every order, which is too slow for ${n} operands (at most ` +
+          `${MAX_OPTIMAL}); use "greedy" or give the path`,
+      );
+    return n < 2 ? [] : optimalPath(inputs, output, sizes);
+  }
+  // an explicit path: n − 1 pairs of positions in the list as it is then
+  if (optimize.length !== Math.max(0, n - 1))
+    throw new TracegradError(
+      `${op}: optimize: a path for ${n} operands has ${Math.max(0, n - 1)} pairwise steps, got ${optimize.length}`,
+    );
+  optimize.forEach((pair, k) => {
+    const len = n - k;
+    const ok =
+      Array.isArray(pair) &&
+      pair.length === 2 &&
+      pair.every((i) => Number.isInteger(i) && i >= 0 && i < len) &&
+      pair[0] !== pair[1];
+    if (!ok)
+      throw new TracegradError(
+        `${op}: optimize: step ${k} is ${JSON.stringify(pair)}; each step is two different positions in ` +
+          `[0, ${len - 1}] (the list as it is then, each result appended last), as np.einsumPath returns`,
+      );
+  });
+  return stepsOf(optimize, inputs, output);
+}
+
 /** Sums away the labels of `x` that nothing else needs; takes repeated labels' diagonals first. */
 function simplify(x: Tensor, ls: Labels, needed: Set<string>): [Tensor, Labels] {
   let t = x;
@@ -167,10 +290,32 @@ function simplify(x: Tensor, ls: Labels, needed: Set<string>): [Tensor, Labels] 
 
 const numeric = (t: Tensor) => (t.dtype === "bool" ? lax.convertElementType(t, "int32") : t);
 
-function einsumImpl(subscripts: string, ...xs: ArrayLike[]): Tensor {
+/** Options of np.einsum. */
+export interface EinsumOpts {
+  /**
+   * The contraction order: `"greedy"` (the default, as `"auto"` and `true`: opt_einsum's greedy path), `"optimal"`
+   * (the fewest multiply-adds over every order; up to 12 operands), `false` (left to right), or a path as
+   * `np.einsumPath` returns it.
+   */
+  optimize?: Optimize;
+  /** The dtype the products accumulate in and the result has (JAX's `preferred_element_type`); not narrower. */
+  preferredElementType?: DType;
+}
+
+function einsumImpl(subscripts: string, o: EinsumOpts, ...xs: ArrayLike[]): Tensor {
   const op = "np.einsum";
   if (xs.length === 0) throw new TracegradError(`${op}: needs at least one operand`);
   let ts = promoted(xs, op).map(numeric);
+  const pref = o.preferredElementType;
+  if (pref !== undefined) {
+    const d = ts[0]!.dtype;
+    if (promote(d, pref) !== pref)
+      throw new DTypeError(
+        `${op}: preferredElementType ${pref} is narrower than the operands' ${d}; choose ${promote(d, pref)} or ` +
+          "astype the result",
+      );
+    if (pref !== d) ts = ts.map((t) => lax.convertElementType(t, pref));
+  }
   const { inputs, output, sizes } = parse(
     op,
     subscripts,
@@ -193,7 +338,7 @@ function einsumImpl(subscripts: string, ...xs: ArrayLike[]): Tensor {
   });
   // where each operand comes from (its first original operand), so a step keeps the operands' written order
   let pos = ts.map((_, i) => i);
-  const path = greedyPath(labels, output, sizes);
+  const path = pathFor(op, o.optimize, labels, output, sizes);
   path.forEach(({ operands: [p, q] }, n) => {
     const needed = neededBy(labels, [p, q], output);
     // the written order, unless the last step gives the output's axis order only the other way round
@@ -228,29 +373,53 @@ const subscriptsParam: Param<string> = {
   check: (v, at) => (typeof v === "string" ? E.right(v) : fail(at, 'a subscripts string such as "ij,jk->ik"', v)),
 };
 
+/** The path slot of `optimize`: a list of position pairs. */
+const pathParam: Param<readonly (readonly [number, number])[]> = param("optimize", "args", (v, at) =>
+  Array.isArray(v) ? E.right(v as [number, number][]) : fail(at, "a path: a list of [i, j] position pairs", v),
+);
+const strategy = choice("optimize", ["auto", "greedy", "optimal"] as const);
+const optimizeParam: Param<Optimize> = param(
+  "optimize",
+  "choice",
+  (v, at): Checked<Optimize> =>
+    typeof v === "boolean" ? E.right(v) : Array.isArray(v) ? pathParam.check(v, at) : strategy.check(v, at),
+);
+const einsumOptions = options({ optimize: optimizeParam, preferredElementType: dtype("preferredElementType") });
+/** The options object comes last, after the operands, as NumPy's keyword arguments; the signature has it second. */
+const optionsLast = (args: unknown[]): unknown[] =>
+  args.length > 1 && isPlainObject(args[args.length - 1])
+    ? [args[0], args[args.length - 1], ...args.slice(1, -1)]
+    : [args[0], undefined, ...args.slice(1)];
+
 /**
  * Einstein summation, as NumPy: `"ij,jk->ik"` (explicit output) or `"ij,jk"` (implicit: the indices that appear
  * once, alphabetically), `...` for broadcast axes, a repeated index within an operand takes its diagonal, and
  * indices absent from the output are summed. Several operands contract pairwise in the order opt_einsum's greedy
- * path picks (the pair whose result is smallest relative to its inputs first), each step one dot_general.
+ * path picks (the pair whose result is smallest relative to its inputs first), each step one dot_general. A trailing
+ * options object sets `optimize` (the order) and `preferredElementType`.
  * @example np.einsum("ij,jk->ik", a, b) // np.matmul(a, b)
+ * np.einsum("ij,jk,kl->il", a, b, c, { optimize: "optimal" })
  * np.einsum("ii", np.eye(3)) // Tensor(3, dtype=float32)
  */
-export const einsum: (subscripts: string, ...operands: ArrayLike[]) => Tensor = guard(
-  "np.einsum",
-  [subscriptsParam, rest(array("operands"))],
-  einsumImpl,
-);
+export const einsum: {
+  (subscripts: string, ...operands: ArrayLike[]): Tensor;
+  (subscripts: string, ...operandsThenOptions: [...ArrayLike[], EinsumOpts]): Tensor;
+} = guard("np.einsum", [subscriptsParam, einsumOptions, rest(array("operands"))], einsumImpl, optionsLast);
 
 /**
  * The pairwise contraction order `einsum` takes for operands of these shapes, as NumPy's `einsum_path`'s list
- * (each step: the positions of the two operands in the list as it is then; the result goes last).
+ * (each step: the positions of the two operands in the list as it is then; the result goes last). A trailing
+ * `{ optimize }` chooses the strategy as einsum's.
  * @example np.einsumPath("ij,jk,kl->il", [2, 100], [100, 2], [2, 100]) // [[0, 1], [0, 1]]
  */
-export const einsumPath: (subscripts: string, ...shapes: (readonly number[])[]) => [number, number][] = guard(
+export const einsumPath: {
+  (subscripts: string, ...shapes: (readonly number[])[]): [number, number][];
+  (subscripts: string, ...shapesThenOptions: [...(readonly number[])[], { optimize?: Optimize }]): [number, number][];
+} = guard(
   "np.einsumPath",
   [
     subscriptsParam,
+    options({ optimize: optimizeParam }),
     rest({
       name: "shapes",
       kind: "shape",
@@ -262,7 +431,7 @@ export const einsumPath: (subscripts: string, ...shapes: (readonly number[])[]) 
           : fail(at, "a shape (an array of whole numbers ≥ 0)", v),
     }),
   ],
-  (subscripts: string, ...shapes: number[][]) => {
+  (subscripts: string, o: { optimize?: Optimize }, ...shapes: number[][]) => {
     const { inputs, output, sizes } = parse("np.einsumPath", subscripts, shapes);
     // as einsum: a broadcast (size-1) ellipsis axis is dropped, a repeated index kept once, an unshared one summed
     const kept = inputs.map((ls, i) =>
@@ -272,6 +441,7 @@ export const einsumPath: (subscripts: string, ...shapes: (readonly number[])[]) 
       const needed = neededBy(kept, [i], output);
       return [...new Set(ls)].filter((l) => needed.has(l));
     });
-    return greedyPath(simplified, output, sizes).map((s) => s.operands);
+    return pathFor("np.einsumPath", o.optimize, simplified, output, sizes).map((s) => s.operands);
   },
+  optionsLast,
 );

@@ -1,7 +1,7 @@
 // np.einsum (explicit and implicit output, ellipsis, diagonals, greedy pairwise order) vs a plain-JS float64
 // reference that loops over every assignment of the indices.
 
-import { grad, jit, makeJaxpr, np, ShapeError, type Tensor, TracegradError, vmap } from "tracegrad";
+import { DTypeError, grad, jit, makeJaxpr, np, ShapeError, type Tensor, TracegradError, vmap } from "tracegrad";
 import { describe, expect, it } from "vitest";
 import { catchError, expectClose, numGrad, rng, strides, unravel, valuesOf } from "../helpers.js";
 
@@ -247,6 +247,124 @@ describe("np.einsum: contraction order (greedy, by cost)", () => {
       [0, 2],
       [0, 1],
     ]);
+  });
+});
+
+describe("np.einsum: options (optimize, preferredElementType)", () => {
+  // the multiply-adds of a path, counted independently: each step costs the product of the sizes of its labels
+  const flops = (terms: string[], out: string, sizes: Record<string, number>, path: [number, number][]) => {
+    let list = terms.map((t) => [...t]);
+    let total = 0;
+    for (const [i, j] of path) {
+      const [a, b] = [list[i]!, list[j]!];
+      const rest = list.filter((_, k) => k !== i && k !== j);
+      const need = new Set([...out, ...rest.flat()]);
+      const all = [...new Set([...a, ...b])];
+      total += all.reduce((p, l) => p * sizes[l]!, 1);
+      list = [...rest, all.filter((l) => need.has(l))];
+    }
+    return total;
+  };
+  /** Every pairwise path of n operands (positions in the list as it is then). */
+  const allPaths = (n: number): [number, number][][] =>
+    n <= 1
+      ? [[]]
+      : Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => [i, j] as [number, number]))
+          .flat()
+          .filter(([i, j]) => i < j)
+          .flatMap((p) => allPaths(n - 1).map((rest) => [p, ...rest]));
+
+  it('"optimal" finds the cheapest order of every order, where greedy does not', () => {
+    // a chain whose greedy choice (smallest intermediate first) is not the cheapest overall
+    const terms = ["ab", "bc", "cd", "de"];
+    const sizes: Record<string, number> = { a: 5, b: 20, c: 10, d: 40, e: 40 };
+    const shapes = terms.map((t) => [...t].map((l) => sizes[l]!));
+    const best = Math.min(...allPaths(4).map((p) => flops(terms, "ae", sizes, p)));
+    const optimal = np.einsumPath("ab,bc,cd,de->ae", ...shapes, { optimize: "optimal" });
+    expect(flops(terms, "ae", sizes, optimal)).toBe(best);
+    const greedy = np.einsumPath("ab,bc,cd,de->ae", ...shapes);
+    expect(flops(terms, "ae", sizes, greedy)).toBeGreaterThan(best); // greedy: 19000, optimal: 11000
+    // and the values do not depend on the order
+    const r = rng(5);
+    const ops = shapes.map((s) => rand(r, s)[0]);
+    const a = valuesOf(np.einsum("ab,bc,cd,de->ae", ...ops, { optimize: "optimal" }));
+    const b = valuesOf(np.einsum("ab,bc,cd,de->ae", ...ops, { optimize: false }));
+    const c = valuesOf(
+      np.einsum("ab,bc,cd,de->ae", ...ops, {
+        optimize: [
+          [2, 3],
+          [0, 1],
+          [0, 1],
+        ],
+      }),
+    );
+    const ref = check("ab,bc,cd,de->ae", "ab,bc,cd,de->ae", shapes, 5);
+    for (const v of [a, b, c]) valuesOf(ref).forEach((x, i) => expect(v[i]).toBeCloseTo(x, 9));
+  });
+  it("optimize: false contracts left to right; an explicit path is followed", () => {
+    expect(np.einsumPath("ij,jk,kl->il", [64, 2], [2, 64], [64, 2], { optimize: false })).toEqual([
+      [0, 1],
+      [0, 1],
+    ]);
+    expect(
+      np.einsumPath("ij,jk,kl->il", [2, 3], [3, 4], [4, 5], {
+        optimize: [
+          [1, 2],
+          [0, 1],
+        ],
+      }),
+    ).toEqual([
+      [1, 2],
+      [0, 1],
+    ]);
+    const [A, B, C] = [np.ones([64, 2], "float64"), np.ones([2, 64], "float64"), np.ones([64, 2], "float64")];
+    const shapes = makeJaxpr(() => np.einsum("ij,jk,kl->il", A, B, C, { optimize: false }))()
+      .jaxpr.eqns.filter((e) => e.prim.name === "dot_general")
+      .map((e) => e.outs[0]!.aval.shape);
+    expect(shapes).toEqual([
+      [64, 64],
+      [64, 2],
+    ]);
+  });
+  it("preferredElementType sets the accumulation and result dtype", () => {
+    const a = np.array(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      "int32",
+    );
+    const got = np.einsum("ij,jk->ik", a, a, { preferredElementType: "float32" });
+    expect(got.dtype).toBe("float32");
+    expect(got.toArray()).toEqual([
+      [7, 10],
+      [15, 22],
+    ]);
+    // float32 operands whose float32 sum would round: 2^24 + 1
+    const big = np.array([16777216, 1, 0], "float32");
+    const f64 = np.einsum("i,i->", big, np.ones([3]), { preferredElementType: "float64" });
+    expect(f64.dtype).toBe("float64");
+    expect(f64.item()).toBe(16777217);
+    expect(
+      catchError(() => np.einsum("i,i->", np.ones([2]), np.ones([2]), { preferredElementType: "int32" }), DTypeError)
+        .message,
+    ).toMatch(/preferredElementType int32 is narrower than the operands' float32/);
+  });
+  it("bad options are named", () => {
+    const x = np.ones([2, 2]);
+    expect(
+      catchError(() => np.einsum("ij,jk", x, x, { optimize: "best" as "optimal" }), TracegradError).message,
+    ).toMatch(/optimize/);
+    expect(catchError(() => np.einsum("ij,jk", x, x, { optimize: [[0, 0]] }), TracegradError).message).toMatch(
+      /step 0 is \[0,0\]/,
+    );
+    expect(catchError(() => np.einsum("ij,jk", x, x, { optimize: [] }), TracegradError).message).toMatch(
+      /has 1 pairwise steps, got 0/,
+    );
+    expect(
+      catchError(() => np.einsum("ij,jk", x, x, { optimise: true } as unknown as { optimize: boolean }), TracegradError)
+        .message,
+    ).toMatch(/unknown option "optimise"/);
   });
 });
 
