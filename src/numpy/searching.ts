@@ -178,11 +178,72 @@ export interface SearchsortedOpts {
   side?: "left" | "right";
   /** int indices that sort `a` (as np.argsort(a)), when `a` itself is not sorted. */
   sorter?: ArrayLike;
+  /**
+   * How, as JAX's (the results are the same): `"scan"` (the default) and `"scan_unrolled"` a binary search of
+   * ⌈log₂(n + 1)⌉ gathers; `"compare_all"` counts the elements of `a` below each value (n·m comparisons, the fastest
+   * for short `a`); `"sort"` sorts `a` and `v` together (n + m log(n + m), for many values).
+   */
+  method?: "scan" | "scan_unrolled" | "sort" | "compare_all";
+}
+
+/** Binary search: lo ends at the first position whose element is not left of v. */
+function binarySearch(sa: Tensor, sv: Tensor, side: "left" | "right"): Tensor {
+  const n = sa.shape[0]!;
+  const shape = sv.shape;
+  let lo = i32(0, shape);
+  if (n === 0) return lo;
+  let hi = i32(n, shape);
+  const one = i32(1, shape);
+  const last = i32(n - 1, shape);
+  for (let k = n; k > 0; k >>= 1) {
+    const mid = lax.div(lax.add(lo, hi), i32(2, shape));
+    const x = lax.gather(sa, lax.min(mid, last), 0);
+    // right of mid when a[mid] < v ("left"), or a[mid] ≤ v, i.e. not v < a[mid] ("right")
+    const right = side === "right" ? lax.not(lessTotal(sv, x)) : lessTotal(x, sv);
+    const active = lax.lt(lo, hi);
+    lo = lax.select(lax.and(active, right), lax.add(mid, one), lo);
+    hi = lax.select(lax.and(active, lax.not(right)), mid, hi);
+  }
+  return lo;
+}
+
+/** The count of elements of `a` left of each value: a comparison of every pair, summed. */
+function compareAll(sa: Tensor, sv: Tensor, side: "left" | "right"): Tensor {
+  const n = sa.shape[0]!;
+  const m = sv.shape.length;
+  const shape = [...sv.shape, n];
+  const A = lax.broadcastInDim(sa, shape, [m]);
+  const V = lax.broadcastInDim(
+    sv,
+    shape,
+    Array.from({ length: m }, (_, i) => i),
+  );
+  const left = side === "right" ? lax.not(lessTotal(V, A)) : lessTotal(A, V);
+  return lax.reduceSum(lax.convertElementType(left, "int32"), [m]);
+}
+
+/**
+ * Sorts `a` and `v` together, values before equal elements of `a` ("left") or after them ("right"); a value's
+ * position is then the count of elements of `a` sorted before it.
+ */
+function viaSort(sa: Tensor, sv: Tensor, side: "left" | "right"): Tensor {
+  const n = sa.shape[0]!;
+  const m = sv.size;
+  const flat = lax.reshape(sv, [m]);
+  const keys = lax.concatenate([flat, sa], 0);
+  // the tie-break key: 0 goes first
+  const isA = lax.concatenate([lax.full([m], 0, "int32"), lax.full([n], 1, "int32")], 0);
+  const tie = side === "left" ? isA : lax.sub(lax.full([m + n], 1, "int32"), isA);
+  const [, , sortedIsA, from] = lax.sort([keys, tie, isA, lax.iota("int32", [m + n], 0)], 0, true, 2);
+  const before = lax.sub(lax.cumsum(sortedIsA!, 0), sortedIsA!);
+  // where each original element went: the inverse permutation of `from`
+  const [, inv] = lax.sort([from!, lax.iota("int32", [m + n], 0)], 0, true, 1);
+  return lax.reshape(lax.gather(before, lax.slice(inv!, [0], [m]), 0), sv.shape);
 }
 
 /**
  * Where each element of `v` would be inserted into the sorted 1-D `a` to keep it sorted (int32, the shape of `v`);
- * NaN sorts last, as NumPy. A binary search of ⌈log₂(n + 1)⌉ steps, so it works under jit and vmap.
+ * NaN sorts last, as NumPy. By default a binary search of ⌈log₂(n + 1)⌉ steps (see `method`); under jit and vmap.
  * @example np.searchsorted([1, 2, 2, 3], [2, 5]) // Tensor([1, 4], dtype=int32)
  * np.searchsorted([1, 2, 2, 3], 2, { side: "right" }) // Tensor(3, dtype=int32)
  */
@@ -191,7 +252,11 @@ export const searchsorted: (a: ArrayLike, v: ArrayLike, opts?: SearchsortedOpts)
   [
     arrayParam("a"),
     arrayParam("v"),
-    options({ side: choice("side", ["left", "right"] as const), sorter: arrayParam("sorter") }),
+    options({
+      side: choice("side", ["left", "right"] as const),
+      sorter: arrayParam("sorter"),
+      method: choice("method", ["scan", "scan_unrolled", "sort", "compare_all"] as const),
+    }),
   ],
   (a: ArrayLike, v: ArrayLike, o: SearchsortedOpts) => {
     let [sa, sv] = promoted([a, v], "np.searchsorted");
@@ -206,22 +271,11 @@ export const searchsorted: (a: ArrayLike, v: ArrayLike, opts?: SearchsortedOpts)
       if (n > 0) sa = lax.gather(sa!, lax.convertElementType(s, "int32"), 0);
     }
     if (sa!.dtype === "bool") [sa, sv] = [lax.convertElementType(sa!, "int32"), lax.convertElementType(sv!, "int32")];
-    const shape = sv!.shape;
-    let lo = i32(0, shape);
-    if (n === 0) return lo;
-    let hi = i32(n, shape);
-    const one = i32(1, shape);
-    const last = i32(n - 1, shape);
-    for (let k = n; k > 0; k >>= 1) {
-      const mid = lax.div(lax.add(lo, hi), i32(2, shape));
-      const x = lax.gather(sa!, lax.min(mid, last), 0);
-      // right of mid when a[mid] < v ("left"), or a[mid] ≤ v, i.e. not v < a[mid] ("right")
-      const right = o.side === "right" ? lax.not(lessTotal(sv!, x)) : lessTotal(x, sv!);
-      const active = lax.lt(lo, hi);
-      lo = lax.select(lax.and(active, right), lax.add(mid, one), lo);
-      hi = lax.select(lax.and(active, lax.not(right)), mid, hi);
-    }
-    return lo;
+    const side = o.side ?? "left";
+    if (n === 0 || sv!.size === 0) return i32(0, sv!.shape);
+    if (o.method === "compare_all") return compareAll(sa!, sv!, side);
+    if (o.method === "sort") return viaSort(sa!, sv!, side);
+    return binarySearch(sa!, sv!, side);
   },
 );
 
@@ -267,11 +321,13 @@ export const lexsort: (keys: ArrayLike | readonly ArrayLike[], axis?: number | {
   },
 );
 
-/** Options of np.unique (of the flattened array). */
+/** Options of np.unique. */
 export interface UniqueOpts {
   returnIndex?: boolean;
   returnInverse?: boolean;
   returnCounts?: boolean;
+  /** The unique slices along this axis (default: the unique elements of the flattened array). */
+  axis?: number;
   /** NaNs count as one value (default true, as NumPy ≥ 1.24 and JAX). */
   equalNan?: boolean;
   /** The output length (required under jit/vmap): padded with `fillValue`, or truncated. */
@@ -281,13 +337,15 @@ export interface UniqueOpts {
 }
 
 /**
- * The sorted distinct values of the flattened `ar` (NaN last; NaNs one value unless `equalNan: false`). With
- * `returnIndex`, `returnInverse` or `returnCounts` an array [values, index?, inverse?, counts?] as NumPy's tuple:
- * first occurrences, the positions of each input element among the values (the shape of `ar`), and counts. With
- * `size`, values are padded with `fillValue` (default: the smallest value), indices with that of the smallest value,
- * counts with 0.
+ * The sorted distinct values of the flattened `ar` (NaN last; NaNs one value unless `equalNan: false`), or with
+ * `axis` its distinct slices along that axis, in lexicographic order. With `returnIndex`, `returnInverse` or
+ * `returnCounts` an array [values, index?, inverse?, counts?] as NumPy's tuple: first occurrences, the positions of
+ * each input element (each slice, with `axis`) among the values (the shape of `ar`; `[ar.shape[axis]]` with `axis`),
+ * and counts. With `size`, values are padded with `fillValue` (default: the smallest value), indices with that of
+ * the smallest value, counts with 0.
  * @example np.unique([3, 1, 3, 2]) // Tensor([1, 2, 3], dtype=float32)
  * np.unique([3, 1, 3], { returnCounts: true })[1] // Tensor([1, 2], dtype=int32)
+ * np.unique([[1, 2], [0, 5], [1, 2]], { axis: 0 }) // Tensor([[0, 5], [1, 2]], dtype=float32)
  */
 export const unique: (ar: ArrayLike, opts?: UniqueOpts) => Tensor | Tensor[] = guard(
   "np.unique",
@@ -297,6 +355,7 @@ export const unique: (ar: ArrayLike, opts?: UniqueOpts) => Tensor | Tensor[] = g
       returnIndex: bool("returnIndex"),
       returnInverse: bool("returnInverse"),
       returnCounts: bool("returnCounts"),
+      axis: axisParam(),
       equalNan: bool("equalNan"),
       size: count("size"),
       fillValue: number("fillValue"),
@@ -304,35 +363,65 @@ export const unique: (ar: ArrayLike, opts?: UniqueOpts) => Tensor | Tensor[] = g
   ],
   (ar: ArrayLike, o: UniqueOpts) => {
     const t0 = asTensor(ar);
-    const n = t0.size;
-    const flat = lax.reshape(t0, [n]);
-    const [aux, perm] = lax.sort([flat, lax.iota("int32", [n], 0)], 0, true, 1) as [Tensor, Tensor];
+    // rows [n, m]: the elements (m = 1), or the slices along `axis` flattened
+    let axis = 0;
+    let rows: Tensor;
+    let sliceShape: number[] = [];
+    if (o.axis === undefined) rows = lax.reshape(t0, [t0.size, 1]);
+    else {
+      if (t0.ndim === 0) throw new ShapeError("np.unique: a 0-d array has no axis; leave out axis");
+      axis = normalizeAxis("np.unique", o.axis, t0.ndim);
+      const perm = [axis, ...t0.shape.map((_, i) => i).filter((i) => i !== axis)];
+      const moved = lax.transpose(t0, perm);
+      sliceShape = moved.shape.slice(1);
+      rows = lax.reshape(moved, [moved.shape[0]!, sliceShape.reduce((p, d) => p * d, 1)]);
+    }
+    const [n, m] = rows.shape as [number, number];
+    const iota = lax.iota("int32", [n], 0);
+    // sort the rows lexicographically (the first column the primary key), stably
+    const cols = Array.from({ length: m }, (_, j) => lax.reshape(lax.slice(rows, [0, j], [n, j + 1]), [n]));
+    const sorted = m === 0 ? [iota] : lax.sort([...cols, iota], 0, true, m);
+    const perm = sorted[sorted.length - 1]!;
+    const aux = m === 0 ? rows : lax.gather(rows, perm, 0);
     let mask: Tensor;
     if (n === 0) mask = lax.full([0], false, "bool");
     else {
-      const prev = lax.slice(aux, [0], [n - 1]);
-      const next = lax.slice(aux, [1], [n]);
+      const prev = lax.slice(aux, [0, 0], [n - 1, m]);
+      const next = lax.slice(aux, [1, 0], [n, m]);
       let differs = lax.ne(next, prev);
       if (isFloat(aux.dtype) && (o.equalNan ?? true))
         differs = lax.and(differs, lax.not(lax.and(isnan(next), isnan(prev))));
-      mask = lax.concatenate([lax.full([1], true, "bool"), differs], 0);
+      const any = lax.gt(lax.reduceSum(lax.convertElementType(differs, "int32"), [1]), i32(0, [n - 1]));
+      mask = lax.concatenate([lax.full([1], true, "bool"), any], 0);
     }
     const size = sizeOf("np.unique", mask, o.size);
     const [ind, cnt] = trueIndices(mask, size, 0);
     const valid = lax.lt(lax.iota("int32", [size], 0), lax.broadcastInDim(cnt, [size], []));
-    let values = n === 0 ? lax.full([size], o.fillValue ?? 0, aux.dtype) : lax.gather(aux, ind, 0);
+    let values = n === 0 ? lax.full([size, m], o.fillValue ?? 0, aux.dtype) : lax.gather(aux, ind, 0);
     if (o.fillValue !== undefined && n > 0)
-      values = lax.select(valid, values, lax.full([size], o.fillValue, aux.dtype));
+      values = lax.select(
+        lax.broadcastInDim(valid, [size, m], [0]),
+        values,
+        lax.full([size, m], o.fillValue, aux.dtype),
+      );
+    if (o.axis === undefined) values = lax.reshape(values, [size]);
+    else {
+      values = lax.reshape(values, [size, ...sliceShape]);
+      // the unique axis back in its place
+      const back = t0.shape.map((_, i) => (i === axis ? 0 : i < axis ? i + 1 : i));
+      values = lax.transpose(values, back);
+    }
     if (!(o.returnIndex || o.returnInverse || o.returnCounts)) return values;
     const out = [values];
     if (o.returnIndex) out.push(n === 0 ? i32(0, [size]) : lax.gather(perm, ind, 0));
     if (o.returnInverse) {
-      if (n === 0) out.push(lax.full(t0.shape, 0, "int32"));
+      const shape = o.axis === undefined ? t0.shape : [n];
+      if (n === 0) out.push(lax.full(shape, 0, "int32"));
       else {
         const group = lax.sub(lax.cumsum(lax.convertElementType(mask, "int32"), 0), i32(1, [n]));
         // the inverse permutation of perm, by sorting it
-        const [, inv] = lax.sort([perm, lax.iota("int32", [n], 0)], 0, true, 1);
-        out.push(lax.reshape(lax.gather(group, inv!, 0), t0.shape));
+        const [, inv] = lax.sort([perm, iota], 0, true, 1);
+        out.push(lax.reshape(lax.gather(group, inv!, 0), shape));
       }
     }
     if (o.returnCounts) {

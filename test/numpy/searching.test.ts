@@ -7,6 +7,11 @@ import { ConcretizationError, grad, jit, np, ShapeError, type Tensor, TracegradE
 import { describe, expect, it } from "vitest";
 import { catchError, f64, i32, rng } from "../helpers.js";
 
+/** The values of `t` in C order (a flat list), after checking its shape. */
+const valuesOfShape = (t: Tensor, shape: number[]): number[] => {
+  expect(t.shape).toEqual(shape);
+  return Array.from(t.toTypedArray());
+};
 const randInts = (n: number, seed: number, lo: number, hi: number) => {
   const r = rng(seed);
   return Array.from({ length: n }, () => lo + Math.floor((hi - lo) * r()));
@@ -42,24 +47,28 @@ function refUnique(xs: number[]) {
 }
 const arr = (t: Tensor) => Array.from(t.toTypedArray() as ArrayLike<number>);
 
+const METHODS = ["scan", "scan_unrolled", "sort", "compare_all"] as const;
+
 describe("np.searchsorted", () => {
   it("matches a counting reference, both sides, with duplicates, NaN and ±Inf", () => {
     const a = [-Infinity, -1, 0, 0, 2, 2, 2, 5, Infinity, NaN, NaN];
     const v = [-Infinity, -2, -1, 0, 1, 2, 3, 5, 6, Infinity, NaN, -0];
-    for (const side of ["left", "right"] as const) {
-      const got = np.searchsorted(f64(a), f64(v), { side });
-      expect(got.dtype).toBe("int32");
-      expect(arr(got), side).toEqual(v.map((x) => refSearch(a, x, side)));
-    }
+    for (const method of METHODS)
+      for (const side of ["left", "right"] as const) {
+        const got = np.searchsorted(f64(a), f64(v), { side, method });
+        expect(got.dtype).toBe("int32");
+        expect(arr(got), `${side} ${method}`).toEqual(v.map((x) => refSearch(a, x, side)));
+      }
   });
   it("random sorted arrays of many lengths (including 0 and 1)", () => {
     for (let n = 0; n < 20; n++) {
       const a = randInts(n, n + 1, -5, 5).sort((x, y) => x - y);
       const v = randInts(15, 100 + n, -7, 7);
-      for (const side of ["left", "right"] as const)
-        expect(arr(np.searchsorted(i32(a), i32(v), { side })), `n=${n} ${side}`).toEqual(
-          v.map((x) => refSearch(a, x, side)),
-        );
+      for (const method of METHODS)
+        for (const side of ["left", "right"] as const)
+          expect(arr(np.searchsorted(i32(a), i32(v), { side, method })), `n=${n} ${side} ${method}`).toEqual(
+            v.map((x) => refSearch(a, x, side)),
+          );
     }
   });
   it("keeps v's shape (0-d and 2-D), and the default side is left", () => {
@@ -96,10 +105,20 @@ describe("np.searchsorted", () => {
       [0, 10, 20],
     ]);
     expect(vmap((x: Tensor) => np.searchsorted(x, 2.5))(as).toArray()).toEqual([2, 1]);
+    for (const method of METHODS) {
+      const f = (x: Tensor, y: Tensor) => np.searchsorted(x, y, { method, side: "right" });
+      const right = arr(np.searchsorted(a, v, { side: "right" }));
+      expect(arr(jit(f)(a, v)), method).toEqual(right);
+      expect(arr(vmap((y: Tensor) => f(a, y))(v)), method).toEqual(right);
+      expect(vmap((x: Tensor) => f(x, f64(2)))(as).toArray(), method).toEqual([2, 1]);
+    }
   });
   it("errors: a must be 1-D; side must be left or right", () => {
     catchError(() => np.searchsorted([[1, 2]], 1), ShapeError);
     catchError(() => np.searchsorted([1, 2], 1, { side: "middle" as never }), TracegradError);
+    expect(catchError(() => np.searchsorted([1, 2], 1, { method: "bisect" as never }), TracegradError).message).toMatch(
+      /method/,
+    );
   });
 });
 
@@ -276,6 +295,107 @@ describe("np.unique", () => {
     const [tv, tc] = np.unique([5, 1, 3, 1], { size: 2, returnCounts: true }) as Tensor[];
     expect(arr(tv!)).toEqual([1, 3]);
     expect(arr(tc!)).toEqual([2, 1]);
+  });
+  it("axis: the distinct slices in lexicographic order, against a reference on row keys", () => {
+    /** Unique rows of a list of rows: lexicographic (NaN last per element), first index, inverse, counts. */
+    const refRows = (rows: number[][]) => {
+      const cmpRows = (a: number[], b: number[]) => {
+        for (let k = 0; k < a.length; k++) if (cmp(a[k]!, b[k]!) !== 0) return cmp(a[k]!, b[k]!);
+        return 0;
+      };
+      const order = rows.map((_, i) => i).sort((i, j) => cmpRows(rows[i]!, rows[j]!) || i - j);
+      const values: number[][] = [];
+      const index: number[] = [];
+      const counts: number[] = [];
+      const inverse = new Array<number>(rows.length);
+      for (const i of order) {
+        if (!values.length || cmpRows(values[values.length - 1]!, rows[i]!) !== 0) {
+          values.push(rows[i]!);
+          index.push(i);
+          counts.push(0);
+        }
+        counts[counts.length - 1]!++;
+        inverse[i] = values.length - 1;
+      }
+      return { values, index, inverse, counts };
+    };
+    for (let s = 0; s < 6; s++) {
+      // [4, 9, 2] with few distinct values, so slices repeat; NaN entries too
+      const flat = randInts(72, s + 50, 0, 2).map((v, i) => (i % 17 === 0 ? NaN : v));
+      const t = np.reshape(f64(flat), [4, 9, 2]);
+      // axis 1: slices t[:, j, :], flattened in C order
+      const slices = Array.from({ length: 9 }, (_, j) =>
+        [0, 1, 2, 3].flatMap((i) => [0, 1].map((k) => flat[i * 18 + j * 2 + k]!)),
+      );
+      const want = refRows(slices);
+      for (const axis of [1, -2]) {
+        const [v, idx, inv, cnt] = np.unique(t, {
+          axis,
+          returnIndex: true,
+          returnInverse: true,
+          returnCounts: true,
+        }) as Tensor[];
+        const u = want.values.length;
+        expect(v!.shape).toEqual([4, u, 2]);
+        const got = valuesOfShape(v!, [4, u, 2]);
+        const gotSlices = Array.from({ length: u }, (_, j) =>
+          [0, 1, 2, 3].flatMap((i) => [0, 1].map((k) => got[i * u * 2 + j * 2 + k]!)),
+        );
+        expect(gotSlices).toEqual(want.values);
+        expect(arr(idx!)).toEqual(want.index);
+        expect(arr(inv!)).toEqual(want.inverse);
+        expect(arr(cnt!)).toEqual(want.counts);
+      }
+    }
+  });
+  it("axis: rows of a matrix, size and fillValue, jit and vmap, errors", () => {
+    const M = [
+      [1, 2],
+      [0, 5],
+      [1, 2],
+      [1, -1],
+    ];
+    expect((np.unique(M, { axis: 0 }) as Tensor).toArray()).toEqual([
+      [0, 5],
+      [1, -1],
+      [1, 2],
+    ]);
+    // columns
+    expect(
+      (
+        np.unique(
+          [
+            [3, 1, 3],
+            [4, 2, 4],
+          ],
+          { axis: 1 },
+        ) as Tensor
+      ).toArray(),
+    ).toEqual([
+      [1, 3],
+      [2, 4],
+    ]);
+    const f = (t: Tensor) => np.unique(t, { axis: 0, size: 4, fillValue: 7, returnCounts: true }) as Tensor[];
+    const [v, c] = jit(f)(f64(M));
+    expect(v!.toArray()).toEqual([
+      [0, 5],
+      [1, -1],
+      [1, 2],
+      [7, 7],
+    ]);
+    expect(arr(c!)).toEqual([1, 1, 2, 0]);
+    const [bv] = vmap(f)(f64([M, M.map((r) => r.map((x) => 0 - x + 0))]));
+    expect(bv!.shape).toEqual([2, 4, 2]);
+    expect((bv!.toArray() as number[][][])[1]).toEqual([
+      [-1, -2],
+      [-1, 1],
+      [0, -5],
+      [7, 7],
+    ]);
+    // slices of zero elements are all equal: one of them
+    expect((np.unique(np.zeros([3, 0]), { axis: 0 }) as Tensor).shape).toEqual([1, 0]);
+    catchError(() => np.unique(5, { axis: 0 }), ShapeError);
+    catchError(() => np.unique(M, { axis: 2 }), TracegradError);
   });
   it("empty input", () => {
     expect(arr(np.unique([]) as Tensor)).toEqual([]);
