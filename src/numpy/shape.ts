@@ -7,9 +7,10 @@ import { fmtShape, ShapeError } from "../core/errors.js";
 import { MAX_ELEMENTS } from "../core/nested.js";
 import { array as arrayParam, arrays, axes, axis as axisParam, choice, int, ints, param } from "../core/params.js";
 import { normalizeAxes, normalizeAxis, sizeOf } from "../core/shape.js";
-import type { ArrayLike, Tensor } from "../core/tensor.js";
-import { fail, guard, type Kind, optional, options, orNull, type Param, rest } from "../core/validate.js";
+import { type ArrayLike, Tensor } from "../core/tensor.js";
+import { describe, fail, guard, type Kind, optional, options, orNull, type Param, rest } from "../core/validate.js";
 import * as lax from "../primitives/index.js";
+import { vmap } from "../transforms/vmap.js";
 import { array, asTensor, promoted } from "./convert.js";
 
 // ───────────────────────────── helpers shared with shape_index.ts ─────────────────────────────
@@ -372,12 +373,25 @@ const sourceIndex: Partial<Record<PadMode, (j: number, n: number) => number>> = 
   },
 };
 
+/**
+ * A padding function, as JAX's callable `mode`: it receives each 1-D vector along axis `iaxis` of the array already
+ * padded with zeros, the `[before, after]` widths of that axis, and `iaxis`, and returns the vector with its padded
+ * ends filled (the same length). Extra settings are the closure's, where NumPy passes `**kwargs`.
+ */
+export type PadFn = (vector: Tensor, padWidth: [number, number], iaxis: number) => Tensor;
+
 export interface PadOpts {
-  mode?: PadMode;
+  mode?: PadMode | PadFn;
   constantValues?: PadWidth;
   endValues?: PadWidth;
   statLength?: PadWidth;
 }
+
+const modeChoice = choice("mode", PAD_MODES);
+const modeParam: Param<PadMode | PadFn> = {
+  ...modeChoice,
+  check: (v, at) => (typeof v === "function" ? E.right(v as PadFn) : modeChoice.check(v, at)),
+};
 
 /** A block of `width` along axis `a`, every slice a copy of `row` (which has size 1 along `a`). */
 function spread(row: Tensor, a: number, width: number): Tensor {
@@ -448,18 +462,50 @@ function padComputed(t: Tensor, a: number, lo: number, hi: number, mode: PadMode
 /**
  * `x` padded by `padWidth` (a number, [before, after], or one pair per axis) in one of NumPy's modes: `constant`
  * (`constantValues`, default 0), `edge`, `reflect`, `symmetric`, `wrap`, `linear_ramp` (`endValues`, default 0),
- * `maximum`, `minimum`, `mean` (`statLength`, default the whole axis). Axes are padded in order, as NumPy.
+ * `maximum`, `minimum`, `mean` (`statLength`, default the whole axis), or a function that fills each padded vector
+ * (`PadFn`, as JAX's callable mode). Axes are padded in order, as NumPy.
  * @example np.pad([1, 2, 3], 2, "reflect") // Tensor([3, 2, 1, 2, 3, 2, 1], dtype=float32)
  * np.pad([[1]], [[0, 1], [1, 0]], { constantValues: 9 }).toArray() // [[9, 1], [9, 9]]
  */
-export const pad: (x: ArrayLike, padWidth: PadWidth, mode?: PadMode | PadOpts) => Tensor = guard(
+/** Pads with zeros, then maps `fn` over the vectors along each axis in turn (vmap over the others), as JAX's. */
+function padWithFunction(t0: Tensor, widths: [number, number][], fn: PadFn): Tensor {
+  let t = lax.pad(
+    t0,
+    lax.scalar(0, t0.dtype),
+    widths.map(([lo, hi]) => [lo, hi, 0] as [number, number, number]),
+  );
+  const nd = t.ndim;
+  for (let a = 0; a < nd; a++) {
+    const n = t.shape[a]!;
+    // the axis last, the others flattened into one batch axis
+    const perm = [...t.shape.keys()].filter((i) => i !== a).concat(a);
+    const moved = lax.transpose(t, perm);
+    const batch = moved.shape.slice(0, -1);
+    const rows = lax.reshape(moved, [sizeOf(batch), n]);
+    const pair: [number, number] = [widths[a]![0], widths[a]![1]];
+    const out = vmap((v: Tensor) => {
+      const r = fn(v, pair, a);
+      if (!(r instanceof Tensor) || r.ndim !== 1 || r.shape[0] !== n)
+        throw new ShapeError(
+          `np.pad: the mode function must return the vector it got (shape [${n}] along axis ${a}), got ` +
+            (r instanceof Tensor ? `shape ${fmtShape(r.shape)}` : describe(r)),
+        );
+      return r.dtype === t.dtype ? r : lax.convertElementType(r, t.dtype);
+    })(rows);
+    const back = perm.map((_, i) => perm.indexOf(i));
+    t = lax.transpose(lax.reshape(out, moved.shape), back);
+  }
+  return t;
+}
+
+export const pad: (x: ArrayLike, padWidth: PadWidth, mode?: PadMode | PadFn | PadOpts) => Tensor = guard(
   "np.pad",
   [
     arrayParam("x"),
     widthParam("padWidth", 0),
     options(
       {
-        mode: choice("mode", PAD_MODES),
+        mode: modeParam,
         constantValues: valueParam("constantValues"),
         endValues: valueParam("endValues"),
         statLength: widthParam("statLength", 1),
@@ -469,12 +515,17 @@ export const pad: (x: ArrayLike, padWidth: PadWidth, mode?: PadMode | PadOpts) =
   ],
   (x: ArrayLike, padWidth: PadWidth, o: PadOpts) => {
     let t = asTensor(x);
-    const mode = o.mode ?? "constant";
     const widths = pairsOf("padWidth", padWidth, t.ndim);
     checkSize(
       "np.pad",
       t.shape.map((s, i) => s + widths[i]![0] + widths[i]![1]),
     );
+    if (typeof o.mode === "function") {
+      const given = (["constantValues", "endValues", "statLength"] as const).find((k) => o[k] !== undefined);
+      if (given) throw new ShapeError(`np.pad: ${given} does not apply to a mode function; close over it instead`);
+      return padWithFunction(t, widths, o.mode);
+    }
+    const mode = o.mode ?? "constant";
     if (mode === "constant" && o.constantValues === undefined)
       return lax.pad(
         t,

@@ -153,6 +153,56 @@ describe("pad", () => {
     expectTensor(np.pad(f64([1, 2]), 5, { mode: "symmetric" }), [1, 1, 2, 2, 1, 1, 2, 2, 1, 1, 2, 2]);
   });
 
+  it("a mode function fills each padded vector (NumPy's pad_with example), under jit and grad", () => {
+    // fills both padded ends with a value, as NumPy's documentation example with padder=10
+    const padWith =
+      (value: number) =>
+      (v: Tensor, [lo, hi]: [number, number]): Tensor => {
+        const n = v.shape[0]!;
+        const i = np.arange(n);
+        return np.where(np.logicalOr(np.less(i, lo), np.greaterEqual(i, n - hi)), value, v);
+      };
+    const m = f64([
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
+    const want = [
+      [10, 10, 10, 10, 10, 10, 10],
+      [10, 10, 10, 10, 10, 10, 10],
+      [10, 10, 0, 1, 2, 10, 10],
+      [10, 10, 3, 4, 5, 10, 10],
+      [10, 10, 10, 10, 10, 10, 10],
+      [10, 10, 10, 10, 10, 10, 10],
+    ];
+    expectTensor(np.pad(m, 2, padWith(10)), want);
+    expectTensor(np.pad(m, 2, { mode: padWith(10) }), want);
+    expectTensor(jit((t: Tensor) => np.pad(t, 2, padWith(10)))(m), want);
+    // the function sees the zero-padded vector, its widths and its axis: "edge" written as a function
+    const seen: [number, number, number][] = [];
+    const edge = (v: Tensor, [lo, hi]: [number, number], iaxis: number): Tensor => {
+      seen.push([lo, hi, iaxis]);
+      const n = v.shape[0]!;
+      return np.take(v, np.clip(np.arange(n), lo, n - hi - 1));
+    };
+    const w: [number, number][] = [
+      [1, 2],
+      [0, 3],
+    ];
+    expectTensor(np.pad(a(), w, edge), np.pad(a(), w, "edge").toArray() as number[][]);
+    expect(seen).toEqual([
+      [1, 2, 0],
+      [0, 3, 1],
+    ]);
+    // gradients flow through the function: d/dx sum(pad(x, edge)) counts each element's copies
+    const g = grad((t: Tensor) => np.sum(np.pad(t, 2, edge)))(f64([1, 2, 3]));
+    expectTensor(g, [3, 1, 3]);
+    const bad = () => np.pad(x(), 1, () => np.zeros([2]));
+    expect(catchError(bad, ShapeError).message).toMatch(/must return the vector it got \(shape \[5\]/);
+    expect(catchError(() => np.pad(x(), 1, { mode: edge, constantValues: 1 }), ShapeError).message).toMatch(
+      /constantValues does not apply to a mode function/,
+    );
+  });
+
   it("2-D: per-axis widths, axes padded in order (corners from the later axis)", () => {
     const w: [number, number][] = [
       [1, 2],
