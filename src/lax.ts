@@ -219,6 +219,27 @@ export const lax = {
    * @example lax.nextafter(np.array(1), np.array(2)) // Tensor(1.0000001, dtype=float32)
    */
   nextafter: bin("nextafter", p.nextafter),
+  /**
+   * Rounds floats to `exponentBits` exponent and `mantissaBits` mantissa bits (ties to even), as XLA: beyond the
+   * reduced range ±∞, at or below its smallest normal exponent ±0; NaN stays NaN. (8, 7) is bfloat16, (5, 10) float16.
+   * Linear: tangents and cotangents are reduced alike.
+   * @example lax.reducePrecision(np.array([0.1, 65520]), 5, 10) // Tensor([0.099975586, Infinity], dtype=float32)
+   */
+  reducePrecision: op<(x: In, exponentBits: number, mantissaBits: number) => Tensor>(
+    "reducePrecision",
+    ["x"],
+    p.reducePrecision,
+    (
+      [
+        ["exponentBits", 1],
+        ["mantissaBits", 0],
+      ] as const
+    ).map(([name, min]) => ({
+      ...int(name),
+      check: (v: unknown, at: At) =>
+        Number.isInteger(v) && (v as number) >= min ? E.right(v as number) : fail(at, `an integer ≥ ${min}`, v),
+    })),
+  ),
   // inverse and hyperbolic functions of floats, with JAX's derivatives (asin, acos, atanh NaN beyond ±1; acosh below 1)
   asin: un("asin", p.asin),
   acos: un("acos", p.acos),

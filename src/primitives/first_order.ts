@@ -41,6 +41,7 @@ import { polygammaP } from "./elementwise/polygamma.js";
 import { populationCountP } from "./elementwise/population_count.js";
 import { powP } from "./elementwise/pow.js";
 import { randomGammaGradP } from "./elementwise/random_gamma_grad.js";
+import { reducePrecisionP } from "./elementwise/reduce_precision.js";
 import { remP } from "./elementwise/rem.js";
 import { roundP } from "./elementwise/round.js";
 import { rsqrtP } from "./elementwise/rsqrt.js";
@@ -153,6 +154,7 @@ export const firstOrderPrimitives: readonly Primitive[] = [
   ceilP,
   roundP,
   nextafterP,
+  reducePrecisionP,
   erfInvP,
   lgammaP,
   digammaP,

@@ -41,6 +41,7 @@ export { polygamma } from "./elementwise/polygamma.js";
 export { populationCount } from "./elementwise/population_count.js";
 export { pow } from "./elementwise/pow.js";
 export { randomGammaGrad } from "./elementwise/random_gamma_grad.js";
+export { reducePrecision } from "./elementwise/reduce_precision.js";
 export { rem } from "./elementwise/rem.js";
 export { type RoundingMethod, round } from "./elementwise/round.js";
 export { rsqrt } from "./elementwise/rsqrt.js";
