@@ -27,7 +27,8 @@ export interface Concrete {
 export function concrete(prim: Primitive<unknown>, c: PrimCase): Concrete {
   const xs = c.avals.map((a, i) => tensorOf(c.inputs[i]!, a.shape, a.dtype));
   const f = (...args: Tensor[]): Tensor => bind(prim, args, c.params)[0]!;
-  const floatIdx = c.avals.flatMap((a, i) => (isFloatDType(a.dtype) ? [i] : []));
+  const nondiff = prim.testing?.nondiff ?? [];
+  const floatIdx = c.avals.flatMap((a, i) => (isFloatDType(a.dtype) && !nondiff.includes(i) ? [i] : []));
   const g = (...floats: Tensor[]): Tensor =>
     f(...xs.map((x, i) => (floatIdx.includes(i) ? floats[floatIdx.indexOf(i)]! : x)));
   const dirs = (d: (number[] | null)[]) => floatIdx.map((i) => Float64Array.from(d[i]!));

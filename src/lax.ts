@@ -285,6 +285,12 @@ export const lax = {
    */
   igamma: op<(a: In, x: In) => Tensor>("igamma", ["a", "x"], p.igamma),
   igammac: op<(a: In, x: In) => Tensor>("igammac", ["a", "x"], p.igammac),
+  /**
+   * I_x(a, b), the regularized incomplete beta function (a, b > 0; 0 for x ≤ 0, 1 for x ≥ 1; NaN outside), operands of
+   * one shape and float dtype. Differentiable in x to any order; in a and b a GradientError, as in JAX.
+   * @example lax.betainc(np.array(2), np.array(2), np.array(0.5)) // Tensor(0.5, dtype=float32)
+   */
+  betainc: op<(a: In, b: In, x: In) => Tensor>("betainc", ["a", "b", "x"], p.betainc),
   // ∂P/∂a (a, x), the derivative of igamma in a
   igammaGradA: op<(a: In, x: In) => Tensor>("igammaGradA", ["a", "x"], p.igammaGradA),
   // dx/da of a Gamma(a, 1) sample x with its CDF held fixed, −(∂P/∂a)/(∂P/∂x): random.gamma's reparameterization

@@ -38,4 +38,6 @@ export interface TestSpec<P> {
   domain?: readonly [number, number] | readonly (readonly [number, number])[];
   /** Non-smooth where values meet (max, min, reduce_max): keep every drawn value apart. */
   distinct?: boolean;
+  /** Float inputs the derivative laws hold fixed: the primitive has no derivative in them (betainc's a, b). */
+  nondiff?: readonly number[];
 }

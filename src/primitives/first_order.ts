@@ -10,6 +10,7 @@ import { asinhP } from "./elementwise/asinh.js";
 import { atanP } from "./elementwise/atan.js";
 import { atan2P } from "./elementwise/atan2.js";
 import { atanhP } from "./elementwise/atanh.js";
+import { betaincP } from "./elementwise/betainc.js";
 import { bitcastConvertTypeP } from "./elementwise/bitcast_convert_type.js";
 import { andP, notP, orP, xorP } from "./elementwise/bitwise.js";
 import { cbrtP } from "./elementwise/cbrt.js";
@@ -161,6 +162,7 @@ export const firstOrderPrimitives: readonly Primitive[] = [
   polygammaP,
   igammaP,
   igammacP,
+  betaincP,
   igammaGradAP,
   randomGammaGradP,
   atan2P,

@@ -10,6 +10,7 @@ export { asinh } from "./elementwise/asinh.js";
 export { atan } from "./elementwise/atan.js";
 export { atan2 } from "./elementwise/atan2.js";
 export { atanh } from "./elementwise/atanh.js";
+export { betainc } from "./elementwise/betainc.js";
 export { bitcastConvertType } from "./elementwise/bitcast_convert_type.js";
 export { and, not, or, xor } from "./elementwise/bitwise.js";
 export { cbrt } from "./elementwise/cbrt.js";

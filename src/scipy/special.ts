@@ -159,6 +159,19 @@ export const digamma = unaryFn("scipy.special.digamma", lax.digamma);
 export const gammainc = binaryFn("scipy.special.gammainc", "a", "x", lax.igamma);
 /** The regularized upper incomplete gamma Q(a, x). @example scipy.special.gammaincc(1, 1) // Tensor(0.3678794) */
 export const gammaincc = binaryFn("scipy.special.gammaincc", "a", "x", lax.igammac);
+/**
+ * I_x(a, b), the regularized incomplete beta function (NaN for a ≤ 0 or b ≤ 0; 0 for x ≤ 0, 1 for x ≥ 1), broadcast
+ * and promoted; differentiable in x only, as JAX's.
+ * @example scipy.special.betainc(2, 2, 0.5) // Tensor(0.5, dtype=float32)
+ */
+export const betainc: (a: ArrayLike, b: ArrayLike, x: ArrayLike) => Tensor = guard(
+  "scipy.special.betainc",
+  [array("a"), array("b"), array("x")],
+  (a: ArrayLike, b: ArrayLike, x: ArrayLike) => {
+    const [s, t, u] = floats("scipy.special.betainc", [a, b, x]);
+    return lax.betainc(s!, t!, u!);
+  },
+);
 /** log B(a, b) = log Γ(a) + log Γ(b) − log Γ(a + b). */
 export const betalnT = (a: Tensor, b: Tensor): Tensor =>
   lax.sub(lax.add(lax.lgamma(a), lax.lgamma(b)), lax.lgamma(lax.add(a, b)));
@@ -324,6 +337,7 @@ export const special = {
   digamma,
   gammainc,
   gammaincc,
+  betainc,
   betaln,
   xlogy,
   xlog1py,

@@ -144,13 +144,26 @@ const betaLogpdf = (x: Tensor, a: Tensor, b: Tensor, loc: Tensor, scale: Tensor)
 };
 const betaPs = [["a"], ["b"], ["loc", 0], ["scale", 1]] as const;
 /**
- * The beta distribution: `logpdf(x, a, b, loc = 0, scale = 1)`, `pdf` (its CDF needs the incomplete beta function,
- * which tracegrad does not have yet).
+ * I_y(a, b) at y = (x − loc)/scale: 0 below 0 and 1 above 1 (NaN where a or b is invalid, as betainc); the incomplete
+ * beta is evaluated only inside (0, 1), so no infinite density leaks into the derivative from outside.
+ */
+const betaCdf = (x: Tensor, a: Tensor, b: Tensor, loc: Tensor, scale: Tensor): Tensor => {
+  const y = std(x, loc, scale);
+  const inside = lax.and(lax.gt(y, c(y, 0)), lax.lt(y, c(y, 1)));
+  const r = lax.betainc(a, b, sel(inside, y, c(y, 0.5)));
+  const zero = lax.sub(r, r); // 0, or NaN for invalid a or b
+  return sel(inside, r, sel(lax.le(y, c(y, 0)), zero, sel(lax.ge(y, c(y, 1)), lax.add(zero, c(y, 1)), y)));
+};
+/**
+ * The beta distribution: `logpdf(x, a, b, loc = 0, scale = 1)`, `pdf`, `cdf` (the regularized incomplete beta
+ * I_{(x − loc)/scale}(a, b), differentiable in x only, as JAX's betainc), `logcdf`.
  * @example scipy.stats.beta.pdf(0.5, 2, 2) // Tensor(1.5, dtype=float32)
  */
 export const beta = {
   logpdf: dist("scipy.stats.beta.logpdf", "x", betaPs, (x, a, b, l, s) => betaLogpdf(x, a!, b!, l!, s!)),
   pdf: dist("scipy.stats.beta.pdf", "x", betaPs, (x, a, b, l, s) => lax.exp(betaLogpdf(x, a!, b!, l!, s!))),
+  cdf: dist("scipy.stats.beta.cdf", "x", betaPs, (x, a, b, l, s) => betaCdf(x, a!, b!, l!, s!)),
+  logcdf: dist("scipy.stats.beta.logcdf", "x", betaPs, (x, a, b, l, s) => lax.log(betaCdf(x, a!, b!, l!, s!))),
 };
 
 const gammaLogpdf = (x: Tensor, a: Tensor, loc: Tensor, scale: Tensor): Tensor => {
@@ -185,15 +198,45 @@ const tLogpdf = (x: Tensor, df: Tensor, loc: Tensor, scale: Tensor): Tensor => {
   const quad = lax.mul(lax.add(half, c(df, 0.5)), lax.log1p(lax.div(lax.mul(z, z), df)));
   return lax.neg(lax.add(norm0, quad));
 };
+/**
+ * Student's t CDF at z = (x − loc)/scale. In the tails (z² > df) the tail mass ½·I_w(df/2, ½), w = df/(df + z²), so
+ * far-left values keep their relative accuracy; in the centre ½ + ½·sign(z)·I_{z²/(df + z²)}(½, df/2), with
+ * ½ + z·pdf(0) for |z| < 1e-8 (exact there to rounding), so the derivative in x is finite everywhere (each incomplete
+ * beta sees only arguments away from its singular end points).
+ */
+const tCdf = (x: Tensor, df: Tensor, loc: Tensor, scale: Tensor): Tensor => {
+  const z = std(x, loc, scale);
+  const z2 = lax.mul(z, z);
+  const half = lax.mul(df, c(df, 0.5));
+  const tail = lax.gt(z2, df);
+  const w = sel(tail, lax.div(df, lax.add(df, z2)), c(z, 0.25));
+  const mass = lax.mul(c(z, 0.5), lax.betainc(half, c(df, 0.5), w));
+  const tailCdf = sel(lax.lt(z, c(z, 0)), mass, lax.sub(c(z, 1), mass));
+  const tiny = lax.lt(lax.abs(z), c(z, 1e-8));
+  const zc = sel(lax.or(tail, tiny), c(z, 1), z);
+  const zc2 = lax.mul(zc, zc);
+  const centre = lax.betainc(c(df, 0.5), half, lax.div(zc2, lax.add(df, zc2)));
+  const centreCdf = lax.add(c(z, 0.5), lax.mul(lax.mul(c(z, 0.5), lax.sign(zc)), centre));
+  const pdf0 = lax.exp(
+    lax.sub(
+      lax.sub(lax.lgamma(lax.add(half, c(df, 0.5))), lax.lgamma(half)),
+      lax.mul(c(df, 0.5), lax.log(lax.mul(df, c(df, Math.PI)))),
+    ),
+  );
+  const linear = lax.add(c(z, 0.5), lax.mul(z, pdf0));
+  return sel(tail, tailCdf, sel(tiny, linear, centreCdf));
+};
 const tPs = [["df"], ["loc", 0], ["scale", 1]] as const;
 /**
- * Student's t distribution: `logpdf(x, df, loc = 0, scale = 1)`, `pdf` (as JAX, no CDF: it needs the incomplete beta
- * function).
+ * Student's t distribution: `logpdf(x, df, loc = 0, scale = 1)`, `pdf`, `cdf` (from the regularized incomplete beta,
+ * differentiable in x only, as JAX's betainc), `logcdf`.
  * @example scipy.stats.t.pdf(0, 1) // Tensor(0.3183099, dtype=float32)
  */
 export const t = {
   logpdf: dist("scipy.stats.t.logpdf", "x", tPs, (x, df, l, s) => tLogpdf(x, df!, l!, s!)),
   pdf: dist("scipy.stats.t.pdf", "x", tPs, (x, df, l, s) => lax.exp(tLogpdf(x, df!, l!, s!))),
+  cdf: dist("scipy.stats.t.cdf", "x", tPs, (x, df, l, s) => tCdf(x, df!, l!, s!)),
+  logcdf: dist("scipy.stats.t.logcdf", "x", tPs, (x, df, l, s) => lax.log(tCdf(x, df!, l!, s!))),
 };
 
 const notInteger = (k: Tensor): Tensor => lax.ne(lax.round(k, 0), k);
