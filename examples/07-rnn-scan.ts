@@ -37,12 +37,13 @@
 // (exit code 1 if not), and writes the loss curve to examples/out/07-loss.svg.
 //
 // Run: npx tsx examples/07-rnn-scan.ts
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { grad, jit, lax, makeJaxpr, nn, np, random, type Tensor, tree, valueAndGrad } from "tracegrad";
 import { type AdamOptions, adamInit, adamUpdate } from "./lib/adam.js";
-import { axes, axisTitles, plotArea, svgOpen } from "./lib/svg.js";
+import { trainingCurveSvg } from "./lib/svg.js";
+import { alphabet, knownWordShare, readmeText, windowsFrom } from "./lib/text.js";
 
 let failures = 0;
 function check(ok: boolean, what: string, detail: string): void {
@@ -55,27 +56,8 @@ const [initKey, checkKey, validKey, trainKey, sampleKey] = random.split(random.k
 
 // ── Text: README.md's prose, on a 29-character alphabet ────────────────────────────────────────
 const here = dirname(fileURLToPath(import.meta.url));
-const alphabet = " abcdefghijklmnopqrstuvwxyz.,";
 const V = alphabet.length;
-function prose(markdown: string): string {
-  let inCode = false;
-  const lines: string[] = [];
-  for (const line of markdown.split("\n")) {
-    if (line.startsWith("```")) inCode = !inCode;
-    else if (!inCode && !line.trimStart().startsWith("|")) lines.push(line);
-  }
-  let text = "";
-  for (const ch of lines.join(" ").toLowerCase().replace(/['`*]/g, "")) {
-    const c = alphabet.includes(ch) ? ch : " ";
-    if (c !== " " || !text.endsWith(" ")) text += c;
-  }
-  return text.trim();
-}
-const text = prose(readFileSync(join(here, "..", "README.md"), "utf8"));
-const ids = Int32Array.from(text, (c) => alphabet.indexOf(c));
-const split = Math.floor(0.9 * ids.length);
-const trainIds = ids.subarray(0, split);
-const validIds = ids.subarray(split);
+const { text, ids, train: trainIds, valid: validIds } = readmeText();
 console.log(
   `text: README.md prose, ${ids.length} characters (${trainIds.length} train, ${validIds.length} validation)`,
 );
@@ -137,15 +119,6 @@ const lossUnrolled = (p: Params, windows: Tensor): Tensor => {
   return crossEntropy(np.matmul(np.stack(hs), p.wy).add(p.by), windows.slice([1, n + 1]));
 };
 
-/**
- * `count` windows of `len` characters of `source` (i32[n]) at random offsets drawn with `key`, as
- * i32[len, count] (time-major): offsets from `random.randint`, the windows gathered in one indexing.
- */
-function windowsFrom(key: Tensor, source: Tensor, len: number, count: number): Tensor {
-  const starts = random.randint(key, [count], 0, source.shape[0]! - len + 1); // i32[count]
-  const positions = np.arange(len).reshape([len, 1]).add(starts); // i32[len, count]
-  return source.slice(positions);
-}
 const [trainText, validText] = [np.array(trainIds), np.array(validIds)];
 
 // ── Checks on the scan before training ─────────────────────────────────────────────────────────
@@ -255,40 +228,22 @@ const sampled = prime + Array.from(sampledIds.toTypedArray(), (k) => alphabet[k]
 console.log(`sample (temperature ${temperature}, primed with "${prime}"):`);
 console.log(`  "${sampled}"`);
 // A trained model writes mostly words of the text: check that most sampled words occur in it.
-const vocabulary = new Set(text.split(/[ .,]+/));
-const words = sampled.split(/[ .,]+/).slice(1, -1);
-const known = words.filter((w) => vocabulary.has(w)).length / words.length;
-check(known > 0.5, "most sampled words are words of the README", `${(100 * known).toFixed(0)} % of ${words.length}`);
+const [known, nWords] = knownWordShare(sampled, text);
+check(known > 0.5, "most sampled words are words of the README", `${(100 * known).toFixed(0)} % of ${nWords}`);
 
-// ── SVG output (hand-written, no dependencies) ─────────────────────────────────────────────────
-function lossSvg(train: number[], valid: [number, number][]): string {
-  const [W, H] = [640, 400];
-  const area = plotArea(W, H, { left: 64, right: 20, top: 36, bottom: 52 });
-  const yMax = Math.max(lnV, ...train, ...valid.map(([, y]) => y)) * 1.05;
-  const sx = (s: number) => area.left + (s / train.length) * area.width;
-  const sy = (y: number) => area.top + area.height - (y / yMax) * area.height;
-  let s = svgOpen(W, H);
-  s += `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">Character-level RNN on README.md: cross-entropy per character</text>\n`;
-  s += axes(area, { lo: 0, hi: train.length, scale: sx }, { lo: 0, hi: yMax, scale: sy });
-  s += `<line x1="${area.left}" x2="${area.left + area.width}" y1="${sy(lnV)}" y2="${sy(lnV)}" stroke="#999" stroke-dasharray="5 4"/>\n`;
-  s += `<text x="${area.left + area.width - 4}" y="${sy(lnV) - 5}" text-anchor="end" fill="#666">ln V (uniform guess)</text>\n`;
-  const trainPts = train.map((y, i) => `${sx(i + 1).toFixed(1)},${sy(y).toFixed(1)}`).join(" ");
-  s += `<polyline points="${trainPts}" fill="none" stroke="#1f77b4" stroke-width="1.2" stroke-opacity="0.8"/>\n`;
-  const validPts = valid.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(" ");
-  s += `<polyline points="${validPts}" fill="none" stroke="#d95f02" stroke-width="2"/>\n`;
-  for (const [x, y] of valid)
-    s += `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3.5" fill="#d95f02"/>\n`;
-  const lx = area.left + area.width - 190;
-  s += `<line x1="${lx}" x2="${lx + 24}" y1="${area.top + 56}" y2="${area.top + 56}" stroke="#1f77b4" stroke-width="2"/>\n`;
-  s += `<text x="${lx + 30}" y="${area.top + 60}">training batch loss</text>\n`;
-  s += `<line x1="${lx}" x2="${lx + 24}" y1="${area.top + 76}" y2="${area.top + 76}" stroke="#d95f02" stroke-width="2"/>\n`;
-  s += `<text x="${lx + 30}" y="${area.top + 80}">validation loss (held out)</text>\n`;
-  s += axisTitles(area, H, "training step", "nats per character");
-  return `${s}</svg>\n`;
-}
+// ── SVG output ─────────────────────────────────────────────────────────────────────────────────
 const outDir = join(here, "out");
 mkdirSync(outDir, { recursive: true });
-writeFileSync(join(outDir, "07-loss.svg"), lossSvg(trainLosses, validLosses));
+writeFileSync(
+  join(outDir, "07-loss.svg"),
+  trainingCurveSvg(
+    "Character-level RNN on README.md: cross-entropy per character",
+    trainLosses,
+    validLosses,
+    { value: lnV, label: "ln V (uniform guess)" },
+    "nats per character",
+  ),
+);
 console.log(`wrote ${join("examples", "out", "07-loss.svg")}`);
 
 if (failures > 0) {

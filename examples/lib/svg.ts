@@ -74,3 +74,40 @@ export function axes(area: PlotArea, x: Axis, y: Axis, frame: "axes" | "box" = "
 export const axisTitles = (area: PlotArea, h: number, xTitle: string, yTitle: string): string =>
   `<text x="${area.left + area.width / 2}" y="${h - 12}" text-anchor="middle">${xTitle}</text>\n` +
   `<text transform="translate(18 ${area.top + area.height / 2}) rotate(-90)" text-anchor="middle">${yTitle}</text>\n`;
+
+/**
+ * A training curve: per-step training losses (a thin line), validation losses at some steps (a thick line with
+ * points), and a dashed reference level (`ln V`, a uniform guess) — the chart of the sequence examples (07, 10).
+ */
+export function trainingCurveSvg(
+  title: string,
+  train: number[],
+  valid: [number, number][],
+  reference: { value: number; label: string },
+  yTitle: string,
+): string {
+  const [W, H] = [640, 400];
+  const area = plotArea(W, H, { left: 64, right: 20, top: 36, bottom: 52 });
+  const yMax = Math.max(reference.value, ...train, ...valid.map(([, y]) => y)) * 1.05;
+  const sx = (s: number) => area.left + (s / train.length) * area.width;
+  const sy = (y: number) => area.top + area.height - (y / yMax) * area.height;
+  let s = svgOpen(W, H);
+  s += `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${title}</text>\n`;
+  s += axes(area, { lo: 0, hi: train.length, scale: sx }, { lo: 0, hi: yMax, scale: sy });
+  const ry = sy(reference.value);
+  s += `<line x1="${area.left}" x2="${area.left + area.width}" y1="${ry}" y2="${ry}" stroke="#999" stroke-dasharray="5 4"/>\n`;
+  s += `<text x="${area.left + area.width - 4}" y="${ry - 5}" text-anchor="end" fill="#666">${reference.label}</text>\n`;
+  const trainPts = train.map((y, i) => `${sx(i + 1).toFixed(1)},${sy(y).toFixed(1)}`).join(" ");
+  s += `<polyline points="${trainPts}" fill="none" stroke="#1f77b4" stroke-width="1.2" stroke-opacity="0.8"/>\n`;
+  const validPts = valid.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(" ");
+  s += `<polyline points="${validPts}" fill="none" stroke="#d95f02" stroke-width="2"/>\n`;
+  for (const [x, y] of valid)
+    s += `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3.5" fill="#d95f02"/>\n`;
+  const lx = area.left + area.width - 190;
+  s += `<line x1="${lx}" x2="${lx + 24}" y1="${area.top + 56}" y2="${area.top + 56}" stroke="#1f77b4" stroke-width="2"/>\n`;
+  s += `<text x="${lx + 30}" y="${area.top + 60}">training batch loss</text>\n`;
+  s += `<line x1="${lx}" x2="${lx + 24}" y1="${area.top + 76}" y2="${area.top + 76}" stroke="#d95f02" stroke-width="2"/>\n`;
+  s += `<text x="${lx + 30}" y="${area.top + 80}">validation loss (held out)</text>\n`;
+  s += axisTitles(area, H, "training step", yTitle);
+  return `${s}</svg>\n`;
+}
