@@ -171,6 +171,15 @@ describe("errors from the user's own function pass through unchanged", () => {
     ["makeJaxpr", (f) => fnOf(makeJaxpr(f))(1)],
     ["checkGrads", (f) => checkGrads(f, [1])],
     ["tree.map", (f) => tree.map(f, [1])],
+    ["tree.reduce", (f) => tree.reduce(f, [1, 2])],
+    [
+      "tree.register",
+      (f) => {
+        class Node {}
+        tree.register(Node, { flatten: f, unflatten: f });
+        return tree.leaves([new Node()]);
+      },
+    ],
     ["grad of jit", (f) => fnOf(grad(fnOf(jit(f)) as Fn))(1)],
     ["vmap of grad", (f) => fnOf(vmap(fnOf(grad(f))))(np.ones([2]))],
     ["lax.cond", (f) => fnOf(lax.cond)(true, f, f, 1)],

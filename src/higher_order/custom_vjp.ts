@@ -14,6 +14,7 @@ import {
   isPlainObject,
   type LooseArgs,
   numLeaves,
+  rebuildCustom,
   type TensorTree,
   type TreeDef,
   unflatten,
@@ -199,6 +200,7 @@ function nullsAsZeros(v: unknown, tree: TreeDef, avals: readonly ShapedArray[]):
     }
     if (d.kind === "none") return d.value;
     if (d.kind === "array") return d.children.map(zerosOf);
+    if (d.kind === "custom") return rebuildCustom(d, d.children.map(zerosOf));
     return Object.fromEntries(d.keys.map((key, i) => [key, zerosOf(d.children[i]!)]));
   };
   const fill = (x: unknown, d: TreeDef): unknown => {

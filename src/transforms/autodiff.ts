@@ -3,15 +3,7 @@ import { isFloat } from "../core/dtype.js";
 import { DTypeError, fmtShape, GradientError, TracegradError } from "../core/errors.js";
 import { anything, argList, argnums, bool, fn } from "../core/params.js";
 import { Tensor } from "../core/tensor.js";
-import {
-  flatten,
-  isPlainObject,
-  type Loose,
-  type LooseArgs,
-  type LooseAt,
-  type TensorTree,
-  unflatten,
-} from "../core/tree.js";
+import { flatten, isNode, type Loose, type LooseArgs, type LooseAt, type TensorTree, unflatten } from "../core/tree.js";
 import { guard, options, rest } from "../core/validate.js";
 import { fullLike, zerosLike } from "../primitives/index.js";
 import {
@@ -164,7 +156,7 @@ function gradients(op: string, f: AnyFn, args: unknown[], argnums: number | read
       [auxLeaves, auxDef] = flatten(value[1]);
       value = value[0];
     }
-    if (Array.isArray(value) || isPlainObject(value)) {
+    if (isNode(value)) {
       throw new GradientError(
         `${op}: '${fnName(f)}' must return one scalar tensor, got a pytree; use jacrev or vjp for several ` +
           `outputs${hasAux ? "" : ", or hasAux: true to return [value, aux]"}`,

@@ -3,7 +3,7 @@ import { ShapedArray } from "../core/aval.js";
 import { fmtShape, ShapeError, TracegradError } from "../core/errors.js";
 import { anything, fn } from "../core/params.js";
 import type { Tensor } from "../core/tensor.js";
-import { flatten, isPlainObject, leafPaths, type TensorTree, unflatten } from "../core/tree.js";
+import { flatten, isPlainObject, leafPaths, nodeChildren, type TensorTree, unflatten } from "../core/tree.js";
 import { guard, options } from "../core/validate.js";
 import type { Primitive } from "../ir/jaxpr.js";
 import { bind, fullRaise, Trace, Tracer, withMain } from "../ir/trace.js";
@@ -106,6 +106,13 @@ function expandAxes(
       if (!isPlainObject(value) || Object.keys(value).sort().join() !== keys.join())
         throw mismatch(`an object with keys {${keys.join(", ")}}`);
       for (const k of keys) next.push([spec[k], value[k], `${path}.${k}`]);
+    } else if (nodeChildren(spec, "vmap")) {
+      // an instance of a registered class: a prefix of an instance of the same class
+      const s = nodeChildren(spec, "vmap")!;
+      const v = nodeChildren(value, "vmap");
+      if (!v || v.cls !== s.cls || v.children.length !== s.children.length)
+        throw mismatch(`a ${s.cls.name} with ${s.children.length} children`);
+      s.children.forEach((c, i) => next.push([c, v.children[i], `${path}[${i}]`]));
     } else {
       throw new TracegradError(
         `vmap: ${what} at ${path} must be a number, null, an array or an object, got ${describe(spec)}`,
@@ -121,6 +128,8 @@ function describe(v: unknown): string {
   if (Array.isArray(v)) return `an array of length ${v.length}`;
   if (isPlainObject(v)) return `an object with keys {${Object.keys(v).sort().join(", ")}}`;
   if (v !== null && typeof v === "object" && "shape" in v) return `a tensor of shape ${fmtShape((v as Tensor).shape)}`;
+  const node = nodeChildren(v, "vmap");
+  if (node) return `a ${node.cls.name} with ${node.children.length} children`;
   return typeof v === "number" ? `the number ${v}` : String(v);
 }
 
