@@ -109,6 +109,11 @@ export const lax = {
   tanh: un("tanh", p.tanh),
   sqrt: un("sqrt", p.sqrt),
   pow: bin("pow", p.pow),
+  /**
+   * xⁿ for a JS integer n, by repeated squaring (JAX's integer_pow); np.power(x, n) uses it.
+   * @example lax.integerPow(np.array([2, 3]), 3) // Tensor([8, 27], dtype=float32)
+   */
+  integerPow: op<(x: In, y: number) => Tensor>("integerPow", ["x"], p.integerPow, [int("y")]),
   max: bin("max", p.max),
   min: bin("min", p.min),
   // comparisons: bool results, zero derivative

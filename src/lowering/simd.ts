@@ -3,7 +3,7 @@
 import type { Code, SimdOp } from "./encode.js";
 import type { VecFn } from "./simd_math.js";
 
-export type WasmEmit = ((c: Code, args: number[]) => number) & {
+export type WasmEmit = ((c: Code, args: number[], params?: unknown) => number) & {
   /**
    * Slow in JS (Math.exp, …; a data-dependent branch, which mispredicts on data such as a ReLU's signs): worth
    * copying operands into WebAssembly memory for, however short the loop.

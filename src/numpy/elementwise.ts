@@ -43,8 +43,19 @@ export const multiply = binary("np.multiply", lax.mul);
  * @example np.divide(np.arange(3), 2) // Tensor([0, 0.5, 1], dtype=float32)
  */
 export const divide = binary("np.divide", lax.div, toFloat);
-/** xʸ in floating point, broadcasting. @example np.power(2, np.arange(4)) // Tensor([1, 2, 4, 8], dtype=float32) */
-export const power = binary("np.power", lax.pow, toFloat);
+/**
+ * xʸ in floating point, broadcasting; a JS integer y is an integer power (repeated squaring, as jnp.power's
+ * lax.integer_pow), any other y goes through pow.
+ * @example np.power(2, np.arange(4)) // Tensor([1, 2, 4, 8], dtype=float32)
+ */
+export const power: Binary = guard("np.power", [array("x"), array("y")], (x: ArrayLike, y: ArrayLike): Tensor => {
+  if (typeof y === "number" && Number.isInteger(y) && typeof x !== "number") {
+    const [a] = operands("np.power", [x, y]);
+    return lax.integerPow(toFloat(a!), y);
+  }
+  const [a, b] = operands("np.power", [x, y]);
+  return lax.pow(toFloat(a!), toFloat(b!));
+});
 /**
  * Elementwise maximum, broadcasting; at ties each side gets half the gradient (JAX).
  * @example np.maximum([1, 5], [3, 2]) // Tensor([3, 5], dtype=float32)

@@ -28,6 +28,7 @@ import { floorP } from "./elementwise/floor.js";
 import { igammaP } from "./elementwise/igamma.js";
 import { igammaGradAP } from "./elementwise/igamma_grad_a.js";
 import { igammacP } from "./elementwise/igammac.js";
+import { integerPowP } from "./elementwise/integer_pow.js";
 import { isFiniteP } from "./elementwise/is_finite.js";
 import { lgammaP } from "./elementwise/lgamma.js";
 import { logP } from "./elementwise/log.js";
@@ -155,6 +156,7 @@ export const firstOrderPrimitives: readonly Primitive[] = [
   ceilP,
   roundP,
   nextafterP,
+  integerPowP,
   reducePrecisionP,
   erfInvP,
   lgammaP,

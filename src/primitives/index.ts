@@ -28,6 +28,7 @@ export { floor } from "./elementwise/floor.js";
 export { igamma } from "./elementwise/igamma.js";
 export { igammaGradA } from "./elementwise/igamma_grad_a.js";
 export { igammac } from "./elementwise/igammac.js";
+export { integerPow } from "./elementwise/integer_pow.js";
 export { isFiniteOf as isFinite } from "./elementwise/is_finite.js";
 export { lgamma } from "./elementwise/lgamma.js";
 export { log } from "./elementwise/log.js";

@@ -258,7 +258,7 @@ class LoopFunction {
       this.listing.push(`  %${k} = column ${e.prim.name} ${this.name(e.inputs[0]!)}`);
     } else {
       const args = e.inputs.map((a) => this.arg(a));
-      this.lane.set(v, isScalarBroadcast(e) ? args[0]! : e.prim.lowering!.wasm!(c, args));
+      this.lane.set(v, isScalarBroadcast(e) ? args[0]! : e.prim.lowering!.wasm!(c, args, e.params));
       const op = isScalarBroadcast(e) ? "splat" : e.prim.name;
       this.listing.push(`  %${k} = ${op} ${e.inputs.map((a) => this.name(a)).join(" ")}`);
     }
