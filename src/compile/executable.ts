@@ -64,6 +64,7 @@ const linkedInto = (closed: ClosedJaxpr, mode: Float32Mode): Linked<IntoExecutab
 export const compilers: Record<Float32Mode, BodyCompiler> = {
   fast: compilerFor("fast"),
   exact: compilerFor("exact"),
+  sampled: compilerFor("sampled"),
 };
 function compilerFor(mode: Float32Mode): BodyCompiler {
   return {

@@ -7,11 +7,12 @@ import { flatten, type LooseArgs, type TensorTree, type TreeDef, treeDefString, 
 import { guard, options } from "../core/validate.js";
 import { type Float32Mode, jitP } from "../higher_order/jit_call.js";
 import { hoistTracers, stageFlat } from "../ir/build.js";
-import { ClosedJaxpr, type Jaxpr } from "../ir/jaxpr.js";
+import { ClosedJaxpr } from "../ir/jaxpr.js";
 import { atBase, bind } from "../ir/trace.js";
 import { flattenTensors, fnName, named, tracing } from "../transforms/flat.js";
 import { compiledSource, executable, optimized } from "./executable.js";
 import { type Entry, MISS, SignatureCache } from "./jit_cache.js";
+import { holdsExactFloat32 } from "./sampled.js";
 
 export interface JitOptions {
   /** Arguments that are plain JS values baked into the trace (retraced when they change). */
@@ -85,9 +86,10 @@ export const jit: <A extends unknown[], R>(f: (...args: A) => R, opts?: JitOptio
 function jitImpl<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptions): Jitted<A, R> {
   const name = fnName(f);
   const maxEntries = opts.cacheSize ?? 64;
-  // a program drawing random numbers rounds as eager does, so its draws are JAX's (and eager's) numbers
+  // a program drawing random numbers rounds as eager does where it computes the draws, so they are JAX's (and
+  // eager's) numbers
   const modeOf = (closed: ClosedJaxpr): Float32Mode =>
-    opts.float32 ?? (holdsExactFloat32(closed.jaxpr) ? "exact" : "fast");
+    opts.float32 ?? (holdsExactFloat32(closed.jaxpr) ? "sampled" : "fast");
   const cache = new SignatureCache(maxEntries);
   const noStatics =
     opts.staticArgnums === undefined || (Array.isArray(opts.staticArgnums) && opts.staticArgnums.length === 0);
@@ -184,18 +186,3 @@ function traceSignature(
   const { closed, hoisted } = hoistTracers(traced);
   return { entry: { closed, outTree: outTree! }, hoisted };
 }
-
-/** Whether any equation, in the jaxpr or the jaxprs its equations carry, is of a primitive asking for exact float32. */
-function holdsExactFloat32(jaxpr: Jaxpr): boolean {
-  let r = exactness.get(jaxpr);
-  if (r === undefined) {
-    r = jaxpr.eqns.some(
-      (e) =>
-        e.prim.exactFloat32 === true || (e.prim.jaxprs?.get(e.params).some((c) => holdsExactFloat32(c.jaxpr)) ?? false),
-    );
-    exactness.set(jaxpr, r);
-  }
-  return r;
-}
-/** holdsExactFloat32 per traced program: asked on every call that is not the cache's fast path, walked once. */
-const exactness = new WeakMap<Jaxpr, boolean>();

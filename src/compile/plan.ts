@@ -6,7 +6,8 @@
 import { BYTES, type DType } from "../core/dtype.js";
 import type { Float32Mode } from "../higher_order/jit_call.js";
 import type { Eqn, Jaxpr, Var } from "../ir/jaxpr.js";
-import { type FusedGroup, fuse, fusionRuns } from "./fusion.js";
+import { type FusedGroup, type FusionRun, fuse, fusionRuns } from "./fusion.js";
+import { computesFromDraws, sampledValues } from "./sampled.js";
 
 export type Step = { eqn: Eqn } | { group: FusedGroup };
 
@@ -18,7 +19,14 @@ export interface Schedule {
 
 /** The steps of `jaxpr`, or undefined where a loop cannot be generated (then the program is interpreted). */
 export function schedule(jaxpr: Jaxpr, mode: Float32Mode): Schedule | undefined {
-  const items = fusionRuns(jaxpr);
+  const sampled = mode === "sampled" ? sampledValues(jaxpr) : undefined;
+  // "sampled": the loops computing random draws round as eager does, the others run fast; a run mixing both is cut
+  // where that changes (its parts keep the run's domain and split, and their order)
+  const items: (Eqn | FusionRun)[] = sampled
+    ? fusionRuns(jaxpr).flatMap((it): (Eqn | FusionRun)[] => ("eqns" in it ? cutAtDraws(it, sampled) : [it]))
+    : fusionRuns(jaxpr);
+  const modeOf = (eqns: Eqn[]): Float32Mode =>
+    !sampled ? mode : eqns.some((e) => computesFromDraws(e, sampled)) ? "exact" : "fast";
   const lastUse = new Map<Var, number>();
   const readers = (it: Eqn | { eqns: Eqn[] }) => ("eqns" in it ? it.eqns : [it]).flatMap((e) => e.inputs);
   items.forEach((it, k) => readers(it).forEach((a) => a._tag === "Var" && lastUse.set(a, k)));
@@ -29,11 +37,24 @@ export function schedule(jaxpr: Jaxpr, mode: Float32Mode): Schedule | undefined 
       steps.push({ eqn: it });
       continue;
     }
-    const group = fuse(it, (v) => (lastUse.get(v) ?? -1) > k, mode);
+    const group = fuse(it, (v) => (lastUse.get(v) ?? -1) > k, modeOf(it.eqns));
     if (!group) return undefined;
     steps.push({ group });
   }
   return { steps, lastUse };
+}
+
+/** A fusion run cut into consecutive parts that either all compute from random draws or none do. */
+function cutAtDraws(run: FusionRun, sampled: Set<Var>): FusionRun[] {
+  const parts: FusionRun[] = [];
+  let last: boolean | undefined;
+  for (const e of run.eqns) {
+    const draws = computesFromDraws(e, sampled);
+    if (draws !== last) parts.push({ ...run, eqns: [] });
+    parts[parts.length - 1]!.eqns.push(e);
+    last = draws;
+  }
+  return parts;
 }
 
 /**

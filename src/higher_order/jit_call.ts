@@ -16,9 +16,11 @@ import { sampleJaxpr } from "./testing.js";
  * How jit's fused loops round float32 values. "exact": after every operation, as eager kernels store them, so jit is
  * bitwise equal to eager. "fast": only where a value is stored (and at explicit casts); the loop computes in double
  * precision, which is at least as accurate and rounds once instead of per operation, or runs as WebAssembly SIMD in
- * float32 with vectorised transcendental functions (within 4 ulp).
+ * float32 with vectorised transcendental functions (within 4 ulp). "sampled" (jit's choice for programs that draw
+ * random numbers): "exact" in the loops that compute from the draws of a primitive asking for exact float32 (until
+ * they become bool, as a dropout mask does), so the draws are eager's; "fast" elsewhere.
  */
-export type Float32Mode = "exact" | "fast";
+export type Float32Mode = "exact" | "fast" | "sampled";
 
 export interface JitParams {
   name: string;

@@ -77,6 +77,33 @@ describe("jit", () => {
     }
   });
 
+  it.each(SAMPLERS)("jit(%s)(key), by default, computes the draws as eager does: bit for bit", (_, f) => {
+    for (const seed of [0, 3, 2 ** 40 + 1]) {
+      const key = random.key(seed);
+      expectSame(jit(f)(key), f(key));
+    }
+  });
+
+  it("only the loops computing draws round as eager does: a dropout-like mask leaves the rest fast", () => {
+    // tanh(x)·mask + x²: the mask comes from uniform draws and becomes bool; the arithmetic after it is not a draw
+    const f = (k: Tensor, x: Tensor) => {
+      const keep = np.less(random.uniform(k, x.shape), 0.9);
+      const y = np.multiply(np.tanh(np.multiply(x, 1.5)), np.exp(np.negative(x)));
+      return np.add(np.where(keep, y, 0), np.square(x));
+    };
+    const x = random.normal(random.key(1), [64, 256]);
+    const { source } = jit(f).lower(random.key(0), x);
+    // the draws: rounded after every operation (Math.fround); the tanh·exp chain: a WebAssembly SIMD loop
+    expect(source).toMatch(/Math\.fround/);
+    expect(source).toMatch(/WebAssembly SIMD loop/);
+    const exact = jit(f, { float32: "exact" }).lower(random.key(0), x).source;
+    expect(exact).not.toMatch(/WebAssembly SIMD loop/);
+    // the mask is eager's bit for bit, so only float32 rounding separates the values
+    const [got, want] = [jit(f)(random.key(0), x), f(random.key(0), x)];
+    expectSame(np.equal(got, 0), np.equal(want, 0));
+    expectSame(got, want, 8);
+  });
+
   it("a new key gives new numbers, and the jitted function is traced once for all keys", () => {
     let traces = 0;
     const f = jit((k: Tensor) => {
