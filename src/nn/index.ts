@@ -9,6 +9,25 @@ import * as np from "../numpy/elementwise.js";
 import { expandDims } from "../numpy/manipulation.js";
 import { sum } from "../numpy/reductions.js";
 import * as lax from "../primitives/index.js";
+import {
+  celu,
+  elu,
+  glu,
+  hardSigmoid,
+  hardSilu,
+  hardTanh,
+  leakyRelu,
+  logmeanexp,
+  mish,
+  relu6,
+  selu,
+  silu,
+  softSign,
+  standardize,
+} from "./activations_more.js";
+import { dotProductAttention } from "./attention.js";
+import { dropout } from "./dropout.js";
+import { initializers } from "./initializers.js";
 
 interface AxisOpts {
   axis?: number | readonly number[] | null;
@@ -157,4 +176,34 @@ function oneHotImpl(labels: ArrayLike, numClasses: number): Tensor {
  * Neural-network functions, as JAX's `jax.nn`; every input may be an ArrayLike, integers become float32.
  * @example grad((x: Tensor) => nn.relu(x).sum())(np.array([-1, 0, 2])) // Tensor([0, 0, 1], dtype=float32)
  */
-export const nn = { relu, sigmoid, softplus, logSigmoid, gelu, tanh, softmax, logSoftmax, logsumexp, oneHot };
+export const nn = {
+  relu,
+  sigmoid,
+  softplus,
+  logSigmoid,
+  gelu,
+  tanh,
+  softmax,
+  logSoftmax,
+  logsumexp,
+  oneHot,
+  silu,
+  swish: silu,
+  elu,
+  celu,
+  selu,
+  leakyRelu,
+  relu6,
+  hardTanh,
+  hardSigmoid,
+  hardSilu,
+  hardSwish: hardSilu,
+  mish,
+  softSign,
+  glu,
+  logmeanexp,
+  standardize,
+  dotProductAttention,
+  dropout,
+  initializers,
+};
