@@ -17,6 +17,7 @@ import {
   makeJaxpr,
   nn,
   np,
+  optim,
   ShapeError,
   tree,
   valueAndGrad,
@@ -171,6 +172,14 @@ describe("errors from the user's own function pass through unchanged", () => {
     ["makeJaxpr", (f) => fnOf(makeJaxpr(f))(1)],
     ["checkGrads", (f) => checkGrads(f, [1])],
     ["tree.map", (f) => tree.map(f, [1])],
+    [
+      "optim.scaleBySchedule",
+      (f) => {
+        const t = optim.scaleBySchedule(f);
+        return t.update([np.ones([2])], t.init([np.ones([2])]));
+      },
+    ],
+    ["optim.injectHyperparams", (f) => optim.injectHyperparams(f)({ learningRate: 0.1 })],
     ["tree.reduce", (f) => tree.reduce(f, [1, 2])],
     [
       "tree.register",

@@ -20,6 +20,7 @@ const LAYERS = [
   "numpy",
   "random",
   "nn",
+  "optim",
   "scipy",
 ];
 

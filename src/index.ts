@@ -37,6 +37,21 @@ export { type Atom, ClosedJaxpr, type Eqn, Jaxpr, Lit, Var } from "./ir/jaxpr.js
 export { lax, stopGradient } from "./lax.js";
 export { nn } from "./nn/index.js";
 export { np } from "./numpy/index.js";
+export {
+  type AdamOptions,
+  type AdamWOptions,
+  type ApplyIfFiniteState,
+  type EmaState,
+  type GradientTransformation,
+  type InjectHyperparamsState,
+  type MultiStepsState,
+  optim,
+  type ScaleByAdamState,
+  type Schedule,
+  type SgdOptions,
+  type TraceState,
+  type ZeroNansState,
+} from "./optim/index.js";
 export { random } from "./random/index.js";
 export { scipy } from "./scipy/index.js";
 export { type GradOf, type GradOptions, grad, jvp, linearize, valueAndGrad, vjp } from "./transforms/autodiff.js";
