@@ -158,7 +158,7 @@ export const glu: (x: ArrayLike, axis?: number | { axis?: number }) => Tensor = 
   },
 );
 
-interface ReduceWhereOpts {
+export interface ReduceWhereOpts {
   axis?: number | readonly number[] | null;
   keepdims?: boolean;
   where?: ArrayLike;
@@ -203,7 +203,7 @@ export const logmeanexp: (x: ArrayLike, axis?: number | readonly number[] | null
   },
 );
 
-interface StandardizeOpts {
+export interface StandardizeOpts {
   axis?: number | readonly number[] | null;
   mean?: ArrayLike;
   variance?: ArrayLike;

@@ -64,7 +64,7 @@ function maskedLogsumexp(x: Tensor, ax: number[], w: Tensor): Tensor {
   return np.add(np.log(np.where(some, s, 1)), m);
 }
 
-interface AxisWhereOpts {
+export interface AxisWhereOpts {
   axis?: Axes;
   where?: ArrayLike;
 }
@@ -93,7 +93,7 @@ const softmaxCrossEntropy: (logits: ArrayLike, labels: ArrayLike, opts?: Axes | 
   },
 );
 
-interface IntAxisWhereOpts {
+export interface IntAxisWhereOpts {
   axis?: number;
   where?: ArrayLike;
 }
@@ -239,7 +239,7 @@ const logCosh: (predictions: ArrayLike, targets?: ArrayLike) => Tensor = guard(
   },
 );
 
-interface CosineOpts {
+export interface CosineOpts {
   epsilon?: number;
   axis?: Axes;
   where?: ArrayLike;
