@@ -31,7 +31,7 @@
 // It exits with code 1 if any check fails.
 //
 // Run: npx tsx examples/06-per-example-gradients.ts
-import { grad, jacfwd, jacrev, jit, nn, np, random, type Tensor, tree, vmap } from "tracegrad";
+import { grad, jacfwd, jacrev, jit, nn, np, optim, random, type Tensor, tree, vmap } from "tracegrad";
 
 let failures = 0;
 function check(ok: boolean, what: string, detail: string): void {
@@ -69,15 +69,15 @@ const y = np.array(labels); // i32[B]
 
 // ── Model: MLP 16-32-32-4 (tanh), params as a pytree ───────────────────────────────────────────
 type Params = { w1: Tensor; b1: Tensor; w2: Tensor; b2: Tensor; w3: Tensor; b3: Tensor };
-const glorot = (key: Tensor, fanIn: number, fanOut: number): Tensor =>
-  random.normal(key, [fanIn, fanOut]).mul(Math.sqrt(2 / (fanIn + fanOut)));
+// Glorot-scaled normal weights (variance 2 / (fanIn + fanOut)), from nn.initializers
+const glorot = nn.initializers.varianceScaling(1, "fan_avg", "normal");
 const [k1, k2, k3] = random.split(initKey, 3);
 let params: Params = {
-  w1: glorot(k1, inDim, h1),
+  w1: glorot(k1!, [inDim, h1]),
   b1: np.zeros([h1]),
-  w2: glorot(k2, h1, h2),
+  w2: glorot(k2!, [h1, h2]),
   b2: np.zeros([h2]),
-  w3: glorot(k3, h2, numClasses),
+  w3: glorot(k3!, [h2, numClasses]),
   b3: np.zeros([numClasses]),
 };
 const numParams = (tree.leaves(params) as Tensor[]).reduce((s, t) => s + t.size, 0);
@@ -98,12 +98,9 @@ const batchLoss = (p: Params, xs: Tensor, ls: Tensor): Tensor =>
     .mean()
     .neg();
 
-/** Global L2 norm of a gradient pytree (one example): sqrt of the sum of squares of every leaf. */
-const globalNorm = (g: Params): Tensor =>
-  np.sqrt((tree.leaves(g) as Tensor[]).map((t) => np.sum(np.square(t))).reduce((s, t) => s.add(t)));
-/** Scale one example's gradient so its global norm is at most C. */
+/** Scale one example's gradient so its global L2 norm (over every leaf, `optim.globalNorm`) is at most C. */
 const clip = (g: Params, C: number): Params => {
-  const scale = np.minimum(1, np.divide(C, np.maximum(globalNorm(g), 1e-12)));
+  const scale = np.minimum(1, np.divide(C, np.maximum(optim.globalNorm(g), 1e-12)));
   return tree.map((t: Tensor) => t.mul(scale), g);
 };
 
@@ -156,7 +153,7 @@ const C = 4.0; // clipping norm (below most per-example norms at initialisation:
 const sigma = 1.0; // noise multiplier: noise std is σ·C on the sum of B clipped gradients
 const lr = 0.5;
 
-const norms = vmap(globalNorm)(G); // f32[B], one global norm per example
+const norms = vmap(optim.globalNorm)(G); // f32[B], one global norm per example
 const normList = Array.from(norms.toTypedArray());
 const sorted = [...normList].sort((a, b) => a - b);
 const q = (p: number) => sorted[Math.min(B - 1, Math.floor(p * B))]!;
@@ -173,7 +170,7 @@ console.log(
 );
 
 const clipped = vmap((g: Params) => clip(g, C))(G);
-const clippedNorms = Array.from(vmap(globalNorm)(clipped).toTypedArray());
+const clippedNorms = Array.from(vmap(optim.globalNorm)(clipped).toTypedArray());
 const numClipped = normList.filter((v) => v > C).length;
 console.log(
   `clip to C = ${C}: ${numClipped} of ${B} examples clipped; norms after clipping: max ${Math.max(...clippedNorms).toFixed(6)}`,
@@ -202,6 +199,7 @@ check(
  * from `key` (split into one key per parameter leaf), averaged, then a gradient step. A pure function of
  * its arguments: the randomness comes in as the key.
  */
+const sgd = optim.sgd(lr);
 const dpStep = (p: Params, key: Tensor, xs: Tensor, ls: Tensor): Params => {
   const perEx = vmap((g: Params) => clip(g, C))(perExampleGrads(p, xs, ls));
   const [leaves, def] = tree.flatten(perEx);
@@ -215,7 +213,8 @@ const dpStep = (p: Params, key: Tensor, xs: Tensor, ls: Tensor): Params => {
     perEx,
     leafKeys,
   ) as Params;
-  return tree.map((w: Tensor, g: Tensor) => w.sub(g.mul(lr)), p, noisy) as Params;
+  const [updates] = sgd.update(noisy, sgd.init(p), p); // plain SGD: −lr·g̃
+  return optim.applyUpdates(p, updates);
 };
 const dpStepJit = jit(dpStep); // the key is an argument: a new key, new noise, no retracing
 const lot = 32; // examples per step; an epoch is B / lot steps over a random permutation of the examples

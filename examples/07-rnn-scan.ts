@@ -15,7 +15,7 @@
 //   L = −mean_{t,b} log softmax(logits_t)[c_{t+1}]
 // whose value at initialisation is about ln V = 3.37 (a uniform guess).
 //
-// Training: Adam (examples/lib/adam.ts) on the parameter pytree { wx, wh, b, wy, by }:
+// Training: `optim.adam` (optax's Adam) on the parameter pytree { wx, wh, b, wy, by }:
 //   m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,  θ ← θ − η·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)
 // The whole step — forward scan, reverse-mode gradient through the scan (which stores the
 // per-step residuals and runs a reverse scan), and the Adam update — is one `jit` function,
@@ -40,10 +40,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { grad, jit, lax, makeJaxpr, nn, np, random, type Tensor, tree, valueAndGrad } from "tracegrad";
-import { type AdamOptions, adamInit, adamUpdate } from "./lib/adam.js";
+import { grad, jit, lax, makeJaxpr, nn, np, optim, random, type Tensor, tree } from "tracegrad";
 import { trainingCurveSvg } from "./lib/svg.js";
 import { alphabet, knownWordShare, readmeText, windowsFrom } from "./lib/text.js";
+import { trainStep } from "./lib/train.js";
 
 let failures = 0;
 function check(ok: boolean, what: string, detail: string): void {
@@ -142,23 +142,20 @@ check(eqns8 === eqns64, "the loss's jaxpr does not grow with T", `${eqns8} equat
 
 // ── Training: Adam, one jitted step ────────────────────────────────────────────────────────────
 const steps = 400;
-const adam: AdamOptions = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
-
-const step = jit((p: Params, m: Params, v: Params, t: Tensor, windows: Tensor) => {
-  const [l, g] = valueAndGrad(loss)(p, windows);
-  return { ...adamUpdate(p, m, v, g, t, adam), loss: l };
-});
+const learningRate = 0.01;
+const optimizer = optim.adam(learningRate);
+const step = jit(trainStep(optimizer, loss));
 const evalLoss = jit(loss);
 // A fixed validation batch: 64 windows of the held-out text.
 const validWindows = windowsFrom(validKey, validText, T + 1, 64);
 
-let { m, v } = adamInit(params);
+let state = optimizer.init(params);
 const trainLosses: number[] = [];
 const validLosses: [number, number][] = [];
 const lnV = Math.log(V);
 const nParams = (tree.leaves(params) as Tensor[]).reduce((s, t) => s + t.size, 0);
 console.log(`Elman RNN: vocabulary ${V}, hidden ${H}, ${nParams} parameters; windows of ${T}, batch ${B}`);
-console.log(`Adam, learning rate ${adam.lr}, ${steps} steps; ln V = ${lnV.toFixed(4)}`);
+console.log(`optim.adam, learning rate ${learningRate}, ${steps} steps; ln V = ${lnV.toFixed(4)}`);
 const initialValid = Number(evalLoss(params, validWindows));
 validLosses.push([0, initialValid]);
 console.log(`step    0  validation loss ${initialValid.toFixed(4)}`);
@@ -168,8 +165,8 @@ let restMs = 0;
 for (let i = 1; i <= steps; i++) {
   const windows = windowsFrom(random.foldIn(trainKey, i), trainText, T + 1, B); // step i's own key
   const t0 = performance.now();
-  const r = step(params, m, v, np.array(i), windows);
-  [params, m, v] = [r.params, r.m, r.v];
+  const r = step(params, state, windows);
+  [params, state] = [r.params, r.state];
   const l = Number(r.loss);
   if (i === 1) firstMs = performance.now() - t0;
   else restMs += performance.now() - t0;

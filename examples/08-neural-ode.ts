@@ -8,7 +8,7 @@
 // as a `lax.scan` over the 40 observation intervals whose body is a `lax.foriLoop` of 8 RK4 steps
 // (h = 1/32); the scan's ys are the positions at the observation times. The parameters are the
 // pytree { logK, logC } (logs keep k and c positive), the loss is the mean squared error against the
-// observations, and Adam (examples/lib/adam.ts) fits them from k = 1.5, c = 1 under
+// observations, and `optim.adam` fits them from k = 1.5, c = 1 under
 // `jit(valueAndGrad(loss))`: reverse mode runs backwards through both loops (the foriLoop, having
 // JS-number bounds, is a scan, so it stores its per-step residuals as the outer scan does).
 // Checks: the RK4 model matches the closed-form solution; the gradient agrees with forward mode
@@ -40,9 +40,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { grad, jit, jvp, lax, makeJaxpr, np, random, type Tensor, valueAndGrad, vmap } from "tracegrad";
-import { type AdamOptions, adamInit, adamUpdate } from "./lib/adam.js";
+import { grad, jit, jvp, lax, makeJaxpr, np, optim, random, type Tensor, valueAndGrad, vmap } from "tracegrad";
 import { axes, axisTitles, fmt, plotArea, svgOpen } from "./lib/svg.js";
+import { trainStep } from "./lib/train.js";
 
 let failures = 0;
 function check(ok: boolean, what: string, detail: string): void {
@@ -166,27 +166,25 @@ const init = paramsOf(k0, c0);
 
 // ── Fitting: Adam on { logK, logC } ────────────────────────────────────────────────────────────
 const steps = 300;
-const adam: AdamOptions = { lr: 0.05, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
-const step = jit((p: Params, m: Params, v: Params, t: Tensor) => {
-  const [l, g] = valueAndGrad(loss)(p);
-  return { ...adamUpdate(p, m, v, g, t, adam), loss: l };
-});
+const learningRate = 0.05;
+const optimizer = optim.adam(learningRate);
+const step = jit(trainStep(optimizer, loss));
 
 console.log(
   `\ndamped oscillator x″ = −k·x − c·x′: true k = ${kTrue}, c = ${cTrue}; ${nObs} observations, σ = ${sigma}`,
 );
 console.log(
-  `RK4, ${substeps} steps per observation interval (h = ${dtObs / substeps}); Adam, learning rate ${adam.lr}`,
+  `RK4, ${substeps} steps per observation interval (h = ${dtObs / substeps}); optim.adam, learning rate ${learningRate}`,
 );
 let params = init;
-let { m, v } = adamInit(params);
+let state = optimizer.init(params);
 const losses: number[] = [];
 let firstMs = 0;
 let restMs = 0;
 for (let i = 1; i <= steps; i++) {
   const t0 = performance.now();
-  const r = step(params, m, v, np.array(i));
-  [params, m, v] = [r.params, r.m, r.v];
+  const r = step(params, state);
+  [params, state] = [r.params, r.state];
   losses.push(Number(r.loss));
   if (i === 1) firstMs = performance.now() - t0;
   else restMs += performance.now() - t0;
