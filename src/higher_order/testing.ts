@@ -9,7 +9,9 @@ import type { Choose } from "../ir/rule_types.js";
 import { bind } from "../ir/trace.js";
 import { firstOrderPrimitives } from "../primitives/first_order.js";
 
-const bodies = () => firstOrderPrimitives.filter((p) => p.adFamily !== "zero" && p.testing && !p.testing.distinct);
+// primitives whose derivative laws hold some inputs fixed (testing.nondiff) cannot be differentiated in every input
+const bodies = () =>
+  firstOrderPrimitives.filter((p) => p.adFamily !== "zero" && p.testing && !p.testing.distinct && !p.testing.nondiff);
 
 /** A body jaxpr with the input types it takes and, per input, the interval its values are drawn from. */
 export interface SampledJaxpr {
