@@ -127,20 +127,22 @@ export function fuse(run: FusionRun, later: (v: Var) => boolean, mode: Float32Mo
 }
 
 /**
- * Splits a jaxpr's equations, in order, into kernels and fusion runs: elementwise equations and broadcasts over one
- * domain, and reductions of that domain over trailing or leading axes, under one outer × inner split, as long as
- * nothing in
- * the run reads a reduction's result (it is complete only when the loop ends).
+ * Splits a jaxpr's equations into kernels and fusion runs: elementwise equations and broadcasts over one domain, and
+ * reductions of that domain over trailing or leading axes, under one outer × inner split, as long as nothing in the
+ * run reads a reduction's result (it is complete only when the loop ends). An equation may join an earlier run of its
+ * domain when everything it reads is computed before that run (or in it): tracing interleaves the leaves of a pytree
+ * (an optimizer updates every parameter's moments, then every parameter), and each leaf's chain is one loop.
  */
+/** How many of the latest runs an equation may join. */
+const OPEN_RUNS = 32;
+
 export function fusionRuns(jaxpr: Jaxpr): (Eqn | FusionRun)[] {
   const out: (Eqn | FusionRun)[] = [];
-  let run: FusionRun | undefined;
-  let reduced = new Set<Var>();
-  const flush = () => {
-    if (run) out.push(run);
-    run = undefined;
-    reduced = new Set();
-  };
+  /** Where each value is computed: the position in `out` of its kernel or run. */
+  const at = new Map<Var, number>();
+  /** The runs still open to equations, with the values their reductions made (which they may not read). */
+  const open: { run: FusionRun; index: number; reduced: Set<Var> }[] = [];
+  let last: (typeof open)[number] | undefined;
   /** The split `e` takes in `r`: undefined if none fits; one that fits any split in preference to a fixed one. */
   const splitIn = (r: FusionRun, options: Split[]): Split | undefined => {
     const ok = options.filter(
@@ -148,31 +150,48 @@ export function fusionRuns(jaxpr: Jaxpr): (Eqn | FusionRun)[] {
     );
     return ok.find((o) => o.at === ANY_SPLIT) ?? ok[0];
   };
+  /** Whether `e` may run in the loop at `index`: it reads nothing computed later, nor that loop's reductions. */
+  const readyAt = (e: Eqn, o: (typeof open)[number]) =>
+    e.inputs.every((a) => a._tag !== "Var" || ((at.get(a) ?? -1) <= o.index && !o.reduced.has(a)));
   for (const e of jaxpr.eqns) {
     const options = splits(e);
     if (options.length === 0) {
-      flush();
       out.push(e);
+      for (const v of e.outs) at.set(v, out.length - 1);
+      last = undefined;
       continue;
     }
     const domain = e.prim.lowering?.reduce ? e.inputs[0]!.aval.shape : e.outs[0]!.aval.shape;
-    // work on size-1 values joins any loop (it is done once, before it), and a loop of only such work takes the
+    // work on size-1 values joins the latest loop (it is done once, before it), and a loop of only such work takes the
     // domain of the first equation that needs one, so a scalar's exp or a learning rate's product splits no run
     const scalar = scalarOnly(e);
-    if (run && !scalar && !shapeEq(run.domain, domain) && run.eqns.every(scalarOnly)) run.domain = domain;
-    let sp =
-      run && (scalar || shapeEq(run.domain, domain)) && !e.inputs.some((a) => a._tag === "Var" && reduced.has(a))
-        ? splitIn(run, options)
-        : undefined;
-    if (sp === undefined) {
-      flush();
-      run = { eqns: [], domain, inner: undefined, outer: undefined };
+    if (last && !scalar && !shapeEq(last.run.domain, domain) && last.run.eqns.every(scalarOnly))
+      last.run.domain = domain;
+    let target: (typeof open)[number] | undefined;
+    let sp: Split | undefined;
+    // the latest runs only, so a long program compiles in linear time
+    const candidates = scalar ? (last ? [last] : []) : open.slice(-OPEN_RUNS).reverse();
+    for (const o of candidates) {
+      if (!(scalar || shapeEq(o.run.domain, domain)) || !readyAt(e, o)) continue;
+      sp = splitIn(o.run, options);
+      if (sp !== undefined) {
+        target = o;
+        break;
+      }
+    }
+    if (!target) {
+      const run: FusionRun = { eqns: [], domain, inner: undefined, outer: undefined };
+      out.push(run);
+      target = { run, index: out.length - 1, reduced: new Set() };
+      open.push(target);
       sp = splitIn(run, options)!;
     }
-    run!.eqns.push(e);
-    if (sp.at !== ANY_SPLIT) [run!.inner, run!.outer] = [sp.at.inner, sp.at.outer];
-    if (e.prim.lowering?.reduce) reduced.add(e.outs[0]!);
+    const { run } = target;
+    run.eqns.push(e);
+    if (sp!.at !== ANY_SPLIT) [run.inner, run.outer] = [sp!.at.inner, sp!.at.outer];
+    if (e.prim.lowering?.reduce) target.reduced.add(e.outs[0]!);
+    for (const v of e.outs) at.set(v, target.index);
+    last = target;
   }
-  flush();
   return out;
 }
