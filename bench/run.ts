@@ -30,6 +30,7 @@ import { libVersions, tfWasmInfo } from "./suites/libs.js";
 import { matmul } from "./suites/matmul.js";
 import { mlpStep } from "./suites/mlp-step.js";
 import { numpySuites } from "./suites/numpy.js";
+import { optimSuites } from "./suites/optim.js";
 import { perExampleGrads } from "./suites/per-example-grads.js";
 import { perExampleJit } from "./suites/per-example-jit.js";
 import { randomSuites } from "./suites/random.js";
@@ -49,6 +50,7 @@ const suites: Suite[] = [
   checkpointSuite,
   ...randomSuites,
   ...numpySuites,
+  ...optimSuites,
 ];
 
 const argv = process.argv.slice(2);
