@@ -18,7 +18,7 @@ const exactness = new WeakMap<Jaxpr, boolean>();
 const bodiesHoldExact = (e: Eqn): boolean =>
   e.prim.jaxprs?.get(e.params).some((c) => holdsExactFloat32(c.jaxpr)) ?? false;
 
-/** The values of `jaxpr` computed from random draws: outputs of exact-float32 primitives and what follows, not bools. */
+/** The values of `jaxpr` computed from random draws: exact-float32 primitives' outputs and what follows, not bools. */
 export function sampledValues(jaxpr: Jaxpr): Set<Var> {
   const sampled = new Set<Var>();
   for (const e of jaxpr.eqns) {
