@@ -224,3 +224,22 @@ export function nesterovMoment<T>(op: string, mu: T, updates: T, b1: Hyper, coun
     biasCorrection(op, updates, b1, countInc),
   );
 }
+
+/**
+ * Adam's moments after one step (optax's scale_by_adam): the first and second moments, the step count, and their
+ * bias-corrected estimates (the first with Nesterov's look-ahead when `nesterov`).
+ */
+export function adamMoments<U>(
+  op: string,
+  updates: U,
+  state: { count: Tensor; mu: unknown; nu: unknown },
+  b1: Hyper,
+  b2: Hyper,
+  nesterov: boolean,
+): { count: Tensor; mu: U; nu: U; muHat: U; nuHat: U } {
+  const mu = updateMoment(op, updates, state.mu as U, b1, 1);
+  const nu = updateSecondMoment(op, updates, state.nu as U, b2);
+  const count = increment(state.count);
+  const muHat = nesterov ? nesterovMoment(op, mu, updates, b1, count) : biasCorrection(op, mu, b1, count);
+  return { count, mu, nu, muHat, nuHat: biasCorrection(op, nu, b2, count) };
+}

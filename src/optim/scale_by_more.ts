@@ -12,6 +12,7 @@ import { expandDims } from "../numpy/manipulation.js";
 import { mean, sum } from "../numpy/reductions.js";
 import * as lax from "../primitives/index.js";
 import {
+  adamMoments,
   biasCorrection,
   type EmptyState,
   type GradientTransformation,
@@ -363,11 +364,7 @@ export function scaleByRadam({
   return {
     init: (params) => ({ count: zeroCount(), mu: zerosLike(op, params), nu: zerosLike(op, params) }),
     update: (updates, state) => {
-      const mu = updateMoment(op, updates, state.mu as typeof updates, b1, 1);
-      const nu = updateSecondMoment(op, updates, state.nu as typeof updates, b2);
-      const countInc = increment(state.count);
-      const muHat = nesterov ? nesterovMoment(op, mu, updates, b1, countInc) : biasCorrection(op, mu, b1, countInc);
-      const nuHat = biasCorrection(op, nu, b2, countInc);
+      const { count: countInc, mu, nu, muHat, nuHat } = adamMoments(op, updates, state, b1, b2, nesterov);
       const out = tmap(
         op,
         (m, v) => {

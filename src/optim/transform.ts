@@ -13,6 +13,7 @@ import { isnan } from "../numpy/math.js";
 import { isfinite } from "../numpy/trig.js";
 import * as lax from "../primitives/index.js";
 import {
+  adamMoments,
   biasCorrection,
   type EmptyState,
   type GradientTransformation,
@@ -25,7 +26,6 @@ import {
   maskParam,
   maskTree,
   mergeMasked,
-  nesterovMoment,
   resolveMask,
   type ScalarOrSchedule,
   type Schedule,
@@ -33,7 +33,6 @@ import {
   tmap,
   transformation,
   updateMoment,
-  updateSecondMoment,
   valueAt,
   zeroCount,
   zerosLike,
@@ -279,13 +278,9 @@ export const scaleByAdam: (opts?: AdamOptions) => GradientTransformation<ScaleBy
     const t: GradientTransformation<ScaleByAdamState> = {
       init: (params) => ({ count: zeroCount(), mu: zerosLike(op, params), nu: zerosLike(op, params) }),
       update: (updates, state) => {
-        const mu = updateMoment(op, updates, state.mu as typeof updates, b1, 1);
-        const nu = updateSecondMoment(op, updates, state.nu as typeof updates, b2);
-        const c = increment(state.count);
-        const muHat = nesterov ? nesterovMoment(op, mu, updates, b1, c) : biasCorrection(op, mu, b1, c);
-        const nuHat = biasCorrection(op, nu, b2, c);
+        const { count, mu, nu, muHat, nuHat } = adamMoments(op, updates, state, b1, b2, nesterov);
         const out = tmap(op, (m, v) => np.divide(m, np.add(np.sqrt(np.add(v, epsRoot)), eps)), muHat, nuHat);
-        return [out, { count: c, mu, nu }];
+        return [out, { count, mu, nu }];
       },
     };
     return t;
