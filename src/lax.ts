@@ -539,6 +539,26 @@ export const lax = {
       (a: In, o: { lower?: boolean; symmetrizeInput?: boolean; sortEigenvalues?: boolean }) =>
         p.eigh(asTensor(a), o.lower ?? true, o.sortEigenvalues ?? true, o.symmetrizeInput ?? true),
     ),
+    /**
+     * [lu, pivots, permutation]: LU with partial pivoting, a[permutation] = L·U (L unit lower, both packed in lu).
+     * @example const [lu, pivots, perm] = lax.linalg.lu(np.array([[1, 2], [3, 4]]));
+     * perm // Tensor([1, 0], dtype=int32)
+     */
+    lu: guard<(a: In) => [Tensor, Tensor, Tensor]>("lax.linalg.lu", [array("a")], (a: In) => p.lu(asTensor(a))),
+    /**
+     * X with A·X = b for the tridiagonal A of sub-, main and super-diagonals dl, d, du [..., m] (dl[0], du[m−1]
+     * unread).
+     * @example lax.linalg.tridiagonalSolve(np.array([0, 1]), np.array([2, 2]), np.array([1, 0]), np.array([[3], [3]]))
+     * // Tensor([[1], [1]], dtype=float32)
+     */
+    tridiagonalSolve: guard<(dl: In, d: In, du: In, b: In) => Tensor>(
+      "lax.linalg.tridiagonalSolve",
+      [array("dl"), array("d"), array("du"), array("b")],
+      (dl: In, d: In, du: In, b: In) => {
+        const [tdl, td, tdu, tb] = operands([dl, d, du, b]);
+        return p.tridiagonalSolve(tdl!, td!, tdu!, tb!);
+      },
+    ),
   },
 };
 

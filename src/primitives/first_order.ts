@@ -60,8 +60,10 @@ import { tanhP } from "./elementwise/tanh.js";
 import { choleskyP } from "./linalg/cholesky.js";
 import { dotGeneralP } from "./linalg/dot_general.js";
 import { eighP } from "./linalg/eigh.js";
+import { luP } from "./linalg/lu.js";
 import { qrP } from "./linalg/qr.js";
 import { triangularSolveP } from "./linalg/triangular_solve.js";
+import { tridiagonalSolveP } from "./linalg/tridiagonal_solve.js";
 import { randomBitsP } from "./random/random_bits.js";
 import { threefry2x32P } from "./random/threefry2x32.js";
 import { argmaxP } from "./reduce/argmax.js";
@@ -184,4 +186,6 @@ export const firstOrderPrimitives: readonly Primitive[] = [
   triangularSolveP,
   qrP,
   eighP,
+  luP,
+  tridiagonalSolveP,
 ];
