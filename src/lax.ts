@@ -559,6 +559,25 @@ export const lax = {
         return p.tridiagonalSolve(tdl!, td!, tdu!, tb!);
       },
     ),
+    /**
+     * [u, s, vh] with a = u·diag(s)·vh, s descending and non-negative (k = min(m, n) of them); fullMatrices false
+     * gives u [..., m, k], vh [..., k, n]. With computeUv false, s alone.
+     * @example const [u, s, vh] = lax.linalg.svd(np.array([[3, 0], [0, -4]]));
+     * s // Tensor([4, 3], dtype=float32)
+     * lax.linalg.svd(np.array([[3, 0], [0, -4]]), { computeUv: false }) // Tensor([4, 3], dtype=float32)
+     */
+    svd: guard<{
+      (a: In, opts?: { fullMatrices?: boolean; computeUv?: true }): [Tensor, Tensor, Tensor];
+      (a: In, opts: { fullMatrices?: boolean; computeUv: false }): Tensor;
+      (a: In, opts?: { fullMatrices?: boolean; computeUv?: boolean }): Tensor | [Tensor, Tensor, Tensor];
+    }>(
+      "lax.linalg.svd",
+      [array("a"), options({ fullMatrices: bool("fullMatrices"), computeUv: bool("computeUv") })],
+      (a: In, o: { fullMatrices?: boolean; computeUv?: boolean }) => {
+        const outs = p.svd(asTensor(a), o.fullMatrices ?? true, o.computeUv ?? true);
+        return (o.computeUv ?? true) ? outs : outs[0];
+      },
+    ),
   },
 };
 

@@ -62,6 +62,7 @@ import { dotGeneralP } from "./linalg/dot_general.js";
 import { eighP } from "./linalg/eigh.js";
 import { luP } from "./linalg/lu.js";
 import { qrP } from "./linalg/qr.js";
+import { svdP } from "./linalg/svd.js";
 import { triangularSolveP } from "./linalg/triangular_solve.js";
 import { tridiagonalSolveP } from "./linalg/tridiagonal_solve.js";
 import { randomBitsP } from "./random/random_bits.js";
@@ -188,4 +189,5 @@ export const firstOrderPrimitives: readonly Primitive[] = [
   eighP,
   luP,
   tridiagonalSolveP,
+  svdP,
 ];

@@ -62,6 +62,7 @@ export { type DimensionNumbers, dotGeneral } from "./linalg/dot_general.js";
 export { eigh } from "./linalg/eigh.js";
 export { lu } from "./linalg/lu.js";
 export { qr } from "./linalg/qr.js";
+export { svd } from "./linalg/svd.js";
 export { type TriangularSolveParams, triangularSolve } from "./linalg/triangular_solve.js";
 export { tridiagonalSolve } from "./linalg/tridiagonal_solve.js";
 export { randomBits } from "./random/random_bits.js";
