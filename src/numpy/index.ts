@@ -13,6 +13,7 @@ import { dot, matmul, outer } from "./linalg.js";
 import * as logic from "./logic.js";
 import { astype, concatenate, expandDims, reshape, slice, squeeze, stack, take, transpose } from "./manipulation.js";
 import * as math from "./math.js";
+import { linalg } from "./np_linalg.js";
 import * as products from "./products.js";
 import { argmax, argmin, max, mean, min, prod, sum } from "./reductions.js";
 import * as rounding from "./rounding.js";
@@ -161,6 +162,7 @@ export const np = {
   dot,
   matmul,
   outer,
+  linalg,
   einsum,
   einsumPath,
   tensordot: products.tensordot,
