@@ -27,6 +27,7 @@ import { controlFlow } from "./suites/control-flow.js";
 import { eagerOverhead } from "./suites/eager-overhead.js";
 import { firstCall } from "./suites/first-call.js";
 import { libVersions, tfWasmInfo } from "./suites/libs.js";
+import { linalgSuites } from "./suites/linalg.js";
 import { matmul } from "./suites/matmul.js";
 import { mlpStep } from "./suites/mlp-step.js";
 import { numpySuites } from "./suites/numpy.js";
@@ -51,6 +52,7 @@ const suites: Suite[] = [
   ...randomSuites,
   ...numpySuites,
   ...optimSuites,
+  ...linalgSuites,
 ];
 
 const argv = process.argv.slice(2);
