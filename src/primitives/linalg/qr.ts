@@ -59,48 +59,144 @@ export function householderQr(
   rRows: number,
 ): void {
   const k = Math.min(m, n);
-  const R = Float64Array.from(a);
-  const vs: Float64Array[] = [];
-  const taus: number[] = [];
-  for (let j = 0; j < k; j++) {
-    const alpha = R[j * n + j]!;
-    let ss = 0;
-    for (let i = j + 1; i < m; i++) ss += R[i * n + j]! ** 2;
-    const v = new Float64Array(m - j);
-    v[0] = 1;
-    let tau = 0;
-    if (ss !== 0 || Number.isNaN(alpha)) {
-      const norm = Math.sqrt(alpha * alpha + ss);
-      const beta = alpha >= 0 ? -norm : norm;
-      tau = (beta - alpha) / beta;
-      const scaleV = 1 / (alpha - beta);
-      for (let i = j + 1; i < m; i++) v[i - j] = R[i * n + j]! * scaleV;
-      R[j * n + j] = beta;
-      for (let i = j + 1; i < m; i++) R[i * n + j] = 0;
-      // the other columns: x ← x − τ·v·(vᵀx)
-      for (let c = j + 1; c < n; c++) {
-        let w = 0;
-        for (let i = j; i < m; i++) w += v[i - j]! * R[i * n + c]!;
-        w *= tau;
-        for (let i = j; i < m; i++) R[i * n + c] = R[i * n + c]! - w * v[i - j]!;
-      }
-    }
-    vs.push(v);
-    taus.push(tau);
+  // column-major working copy: column c is At[c·m .. c·m + m), so each reflector's column and each column it updates
+  // are contiguous. Below the diagonal, column j keeps v_j (v_j[0] = 1 implicit), as LAPACK's geqrf.
+  const At = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    const row = i * n;
+    for (let c = 0; c < n; c++) At[c * m + i] = a[row + c]!;
   }
-  for (let i = 0; i < rRows; i++) for (let c = i; c < n; c++) r[i * n + c] = R[i * n + c]!;
-  // Q = H_0·H_1·…·H_{k−1}·I[:, :qCols], applied right to left
-  for (let i = 0; i < Math.min(m, qCols); i++) q[i * qCols + i] = 1;
+  const taus = new Float64Array(k);
+  // reflectors whose v and τ are finite leave the columns of Q before j exactly as they are (w = 0 there)
+  const finite = new Uint8Array(k);
+  for (let j = 0; j < k; j++) {
+    const cj = j * m;
+    const alpha = At[cj + j]!;
+    let ss = 0;
+    for (let i = cj + j + 1; i < cj + m; i++) ss += At[i]! ** 2;
+    if (!(ss !== 0 || Number.isNaN(alpha))) continue; // τ = 0, v = e_0: no reflection
+    const norm = Math.sqrt(alpha * alpha + ss);
+    const beta = alpha >= 0 ? -norm : norm;
+    const tau = (beta - alpha) / beta;
+    const scaleV = 1 / (alpha - beta);
+    let vSum = 0; // |v_i| ≤ 1, so the sum is finite exactly when every v_i is
+    for (let i = cj + j + 1; i < cj + m; i++) {
+      const vi = At[i]! * scaleV;
+      At[i] = vi;
+      vSum += Math.abs(vi);
+    }
+    At[cj + j] = beta;
+    taus[j] = tau;
+    finite[j] = Number.isFinite(vSum) && Number.isFinite(tau) ? 1 : 0;
+    // the other columns: x ← x − τ·v·(vᵀx)
+    applyReflector(At, m, cj, j, tau, j + 1, n);
+  }
+  for (let i = 0; i < rRows; i++) {
+    const row = i * n;
+    for (let c = i; c < n; c++) r[row + c] = At[c * m + i]!;
+  }
+  // Q = H_0·H_1·…·H_{k−1}·I[:, :qCols], applied right to left, on a column-major copy
+  const Qt = new Float64Array(qCols * m);
+  for (let i = 0; i < Math.min(m, qCols); i++) Qt[i * m + i] = 1;
   for (let j = k - 1; j >= 0; j--) {
-    const v = vs[j]!;
     const tau = taus[j]!;
     if (tau === 0) continue;
-    for (let c = 0; c < qCols; c++) {
-      let w = 0;
-      for (let i = j; i < m; i++) w += v[i - j]! * q[i * qCols + c]!;
-      w *= tau;
-      for (let i = j; i < m; i++) q[i * qCols + c] = q[i * qCols + c]! - w * v[i - j]!;
+    applyReflector(Qt, m, j * m, j, tau, finite[j] ? Math.min(j, qCols) : 0, qCols, At);
+  }
+  for (let i = 0; i < m; i++) {
+    const row = i * qCols;
+    for (let c = 0; c < qCols; c++) q[row + c] = Qt[c * m + i]!;
+  }
+}
+
+/**
+ * Columns c0..c1−1 of the column-major `x` (column length m) ← (I − τ·v·vᵀ)·x, with v = [1, vs[vOff+j+1 .. vOff+m)]
+ * on rows j..m−1 (vs defaults to x). Each w = vᵀx sums in row order, as the plain loop.
+ */
+function applyReflector(
+  x: Float64Array,
+  m: number,
+  vOff: number,
+  j: number,
+  tau: number,
+  c0: number,
+  c1: number,
+  vs: Float64Array = x,
+): void {
+  // eight columns at a time: independent sums (each still in row order) and one load of v_i for the eight
+  let c = c0;
+  for (; c + 7 < c1; c += 8) {
+    const o0 = c * m;
+    const o1 = o0 + m;
+    const o2 = o1 + m;
+    const o3 = o2 + m;
+    const o4 = o3 + m;
+    const o5 = o4 + m;
+    const o6 = o5 + m;
+    const o7 = o6 + m;
+    let w0 = 0;
+    let w1 = 0;
+    let w2 = 0;
+    let w3 = 0;
+    let w4 = 0;
+    let w5 = 0;
+    let w6 = 0;
+    let w7 = 0;
+    w0 += x[o0 + j]!;
+    w1 += x[o1 + j]!;
+    w2 += x[o2 + j]!;
+    w3 += x[o3 + j]!;
+    w4 += x[o4 + j]!;
+    w5 += x[o5 + j]!;
+    w6 += x[o6 + j]!;
+    w7 += x[o7 + j]!;
+    for (let i = j + 1; i < m; i++) {
+      const vi = vs[vOff + i]!;
+      w0 += vi * x[o0 + i]!;
+      w1 += vi * x[o1 + i]!;
+      w2 += vi * x[o2 + i]!;
+      w3 += vi * x[o3 + i]!;
+      w4 += vi * x[o4 + i]!;
+      w5 += vi * x[o5 + i]!;
+      w6 += vi * x[o6 + i]!;
+      w7 += vi * x[o7 + i]!;
     }
+    w0 *= tau;
+    w1 *= tau;
+    w2 *= tau;
+    w3 *= tau;
+    w4 *= tau;
+    w5 *= tau;
+    w6 *= tau;
+    w7 *= tau;
+    x[o0 + j] = x[o0 + j]! - w0;
+    x[o1 + j] = x[o1 + j]! - w1;
+    x[o2 + j] = x[o2 + j]! - w2;
+    x[o3 + j] = x[o3 + j]! - w3;
+    x[o4 + j] = x[o4 + j]! - w4;
+    x[o5 + j] = x[o5 + j]! - w5;
+    x[o6 + j] = x[o6 + j]! - w6;
+    x[o7 + j] = x[o7 + j]! - w7;
+    for (let i = j + 1; i < m; i++) {
+      const vi = vs[vOff + i]!;
+      x[o0 + i] = x[o0 + i]! - w0 * vi;
+      x[o1 + i] = x[o1 + i]! - w1 * vi;
+      x[o2 + i] = x[o2 + i]! - w2 * vi;
+      x[o3 + i] = x[o3 + i]! - w3 * vi;
+      x[o4 + i] = x[o4 + i]! - w4 * vi;
+      x[o5 + i] = x[o5 + i]! - w5 * vi;
+      x[o6 + i] = x[o6 + i]! - w6 * vi;
+      x[o7 + i] = x[o7 + i]! - w7 * vi;
+    }
+  }
+  for (; c < c1; c++) {
+    const off = c * m;
+    let w = 0;
+    w += x[off + j]!;
+    for (let i = j + 1; i < m; i++) w += vs[vOff + i]! * x[off + i]!;
+    w *= tau;
+    x[off + j] = x[off + j]! - w;
+    for (let i = j + 1; i < m; i++) x[off + i] = x[off + i]! - w * vs[vOff + i]!;
   }
 }
 
