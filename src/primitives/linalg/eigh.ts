@@ -1,7 +1,7 @@
 // eigh: eigenvectors V (columns) and eigenvalues w of each symmetric matrix of a batch [..., n, n], S = V·diag(w)·Vᵀ,
 // as JAX's eigh_p → [v, w]: S is the matrix the `lower` (or upper) triangle describes (the other one is not read); w
-// ascending when sort_eigenvalues. Cyclic Jacobi rotations in float64 (accurate eigenvectors, any size that fits a
-// CPU). Non-finite input gives NaN. The JVP is JAX's eigh_jvp_rule (distinct eigenvalues assumed, as JAX): with
+// ascending when sort_eigenvalues. Householder tridiagonalization, then implicit QL with Wilkinson shifts, in float64.
+// Non-finite input gives NaN. The JVP is JAX's eigh_jvp_rule (distinct eigenvalues assumed, as JAX): with
 // M = Vᵀ·Ṡ·V and F_ij = 1/(w_j − w_i) off the diagonal (0 on it), V̇ = V·(F ∘ M) and ẇ = diag(M), where Ṡ is the
 // symmetric tangent the same triangle of the input's tangent describes.
 import * as E from "fp-ts/Either";
@@ -40,7 +40,9 @@ export interface EighParams {
 }
 
 const NAME = "eigh";
-const MAX_SWEEPS = 100;
+const MAX_QL_ITERATIONS = 60;
+const EPS = 2 ** -52;
+const TINY = 2 ** -1022;
 
 function types([a, ...rest]: ShapedArray[], params: EighParams) {
   if (rest.length > 0) return E.left(new TracegradError(`${NAME}: takes one operand, got ${rest.length + 1}`));
@@ -54,65 +56,188 @@ function types([a, ...rest]: ShapedArray[], params: EighParams) {
 
 /**
  * Eigen-decomposition of one symmetric n×n matrix (full, row-major, overwritten) into `v` (eigenvectors as columns)
- * and `w`, by cyclic Jacobi rotations (Numerical Recipes' jacobi: a rotation zeroes s_pq; from the fifth sweep on, an
- * s_pq negligible next to both s_pp and s_qq is set to zero, so the sweeps end).
+ * and `w`: Householder reduction to tridiagonal form T = Qᵀ·S·Q, then the implicit QL algorithm with Wilkinson
+ * shifts on T, its plane rotations accumulated into Q (EISPACK's tred2 + tql2). Eigenvalues come in the order QL
+ * finds them, sorted ascending when `sort`. Non-finite input, or an eigenvalue still not isolated after
+ * MAX_QL_ITERATIONS QL steps (about 2 are typical), gives NaN everywhere.
  */
-export function jacobiEigh(s: Float64Array, n: number, v: Float64Array, w: Float64Array, sort: boolean): void {
-  if (!s.every(Number.isFinite)) {
+export function symmetricEigh(s: Float64Array, n: number, v: Float64Array, w: Float64Array, sort: boolean): void {
+  const d = new Float64Array(n);
+  const e = new Float64Array(n);
+  // zt = Qᵀ row-major: row j is column j of Q (an eigenvector once QL is done), so every update is along rows
+  const zt = new Float64Array(n * n);
+  let ok = s.every(Number.isFinite);
+  // far from 1 in magnitude, S is scaled by a power of two (exact) so no step over- or underflows; w scaled back
+  let amax = 0;
+  for (const x of s) amax = Math.max(amax, Math.abs(x));
+  const k = amax > 2 ** 500 || (amax > 0 && amax < 2 ** -500) ? Math.round(Math.log2(amax)) : 0;
+  if (ok) {
+    if (k !== 0) scalePow2(s, -k);
+    tridiagonalize(s, n, d, e, zt);
+    ok = implicitQL(d, e, zt, n);
+  }
+  if (!ok) {
     v.fill(Number.NaN);
     w.fill(Number.NaN);
     return;
   }
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  for (let sweep = 0; sweep < MAX_SWEEPS; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += Math.abs(s[p * n + q]!);
-    if (off === 0) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = s[p * n + q]!;
-        if (apq === 0) continue;
-        const [app, aqq] = [s[p * n + p]!, s[q * n + q]!];
-        const g = 100 * Math.abs(apq);
-        if (sweep > 3 && Math.abs(app) + g === Math.abs(app) && Math.abs(aqq) + g === Math.abs(aqq)) {
-          s[p * n + q] = s[q * n + p] = 0;
-          continue;
-        }
-        const h = aqq - app;
-        let t: number;
-        if (Math.abs(h) + g === Math.abs(h)) t = apq / h;
-        else {
-          const theta = (0.5 * h) / apq;
-          t = 1 / (Math.abs(theta) + Math.sqrt(1 + theta * theta));
-          if (theta < 0) t = -t;
-        }
-        const c = 1 / Math.sqrt(1 + t * t);
-        const sn = t * c;
-        const tau = sn / (1 + c);
-        s[p * n + p] = app - t * apq;
-        s[q * n + q] = aqq + t * apq;
-        s[p * n + q] = s[q * n + p] = 0;
-        for (let r = 0; r < n; r++) {
-          if (r === p || r === q) continue;
-          const [gr, hr] = [s[r * n + p]!, s[r * n + q]!];
-          s[r * n + p] = s[p * n + r] = gr - sn * (hr + gr * tau);
-          s[r * n + q] = s[q * n + r] = hr + sn * (gr - hr * tau);
-        }
-        for (let r = 0; r < n; r++) {
-          const [gr, hr] = [v[r * n + p]!, v[r * n + q]!];
-          v[r * n + p] = gr - sn * (hr + gr * tau);
-          v[r * n + q] = hr + sn * (gr - hr * tau);
-        }
+  if (k !== 0) scalePow2(d, k);
+  const order = Array.from({ length: n }, (_, i) => i);
+  if (sort) order.sort((i, j) => d[i]! - d[j]! || i - j);
+  order.forEach((src, dst) => {
+    w[dst] = d[src]!;
+    for (let r = 0; r < n; r++) v[r * n + dst] = zt[src * n + r]!;
+  });
+}
+
+/**
+ * Householder tridiagonalization of the symmetric s (overwritten): diagonal into d, subdiagonal into e (e[i] couples
+ * i and i + 1, e[n − 1] = 0), Qᵀ into zt. Step k maps column k below the diagonal onto a multiple of e_{k+1} with the
+ * reflector P_k = I − u·uᵀ/h (u zero in 0..k) and applies S ← P_k·S·P_k to the lower triangle of the trailing block
+ * (the only part read); u is kept in row k of s beyond the diagonal. Qᵀ = P_{n−3}···P_0 is formed afterwards from
+ * the last reflector back, each touching only the block it changes.
+ */
+function tridiagonalize(s: Float64Array, n: number, d: Float64Array, e: Float64Array, zt: Float64Array): void {
+  const hs = new Float64Array(n);
+  const q = new Float64Array(n);
+  for (let k = 0; k + 2 < n; k++) {
+    const rk = k * n;
+    let scale = 0;
+    for (let i = k + 1; i < n; i++) scale = Math.max(scale, Math.abs(s[i * n + k]!));
+    if (scale === 0) continue; // already reduced: P_k = I (hs[k] = 0), e[k] = 0
+    let sigma = 0;
+    for (let i = k + 1; i < n; i++) {
+      const x = s[i * n + k]! / scale;
+      s[rk + i] = x;
+      sigma += x * x;
+    }
+    const x0 = s[rk + k + 1]!;
+    const g = x0 >= 0 ? -Math.sqrt(sigma) : Math.sqrt(sigma);
+    const h = sigma - x0 * g; // uᵀu / 2 once u = x − g·e_{k+1}
+    s[rk + k + 1] = x0 - g;
+    e[k] = g * scale;
+    hs[k] = h;
+    // P·S·P = S − u·qᵀ − q·uᵀ with p = S·u / h, q = p − (uᵀp / 2h)·u; S·u from the lower triangle alone
+    q.fill(0, k + 1);
+    for (let i = k + 1; i < n; i++) {
+      const ri = i * n;
+      const ui = s[rk + i]!;
+      let acc = s[ri + i]! * ui;
+      for (let j = k + 1; j < i; j++) {
+        const a = s[ri + j]!;
+        acc += a * s[rk + j]!;
+        q[j] = q[j]! + a * ui;
       }
+      q[i] = q[i]! + acc;
+    }
+    let up = 0;
+    for (let i = k + 1; i < n; i++) {
+      const p = q[i]! / h;
+      q[i] = p;
+      up += s[rk + i]! * p;
+    }
+    const c = up / (2 * h);
+    for (let i = k + 1; i < n; i++) q[i] = q[i]! - c * s[rk + i]!;
+    for (let i = k + 1; i < n; i++) {
+      const ri = i * n;
+      const ui = s[rk + i]!;
+      const qi = q[i]!;
+      for (let j = k + 1; j <= i; j++) s[ri + j] = s[ri + j]! - ui * q[j]! - qi * s[rk + j]!;
     }
   }
-  const order = Array.from({ length: n }, (_, i) => i);
-  if (sort) order.sort((i, j) => s[i * n + i]! - s[j * n + j]! || i - j);
-  const vs = Float64Array.from(v);
-  order.forEach((src, dst) => {
-    w[dst] = s[src * n + src]!;
-    for (let r = 0; r < n; r++) v[r * n + dst] = vs[r * n + src]!;
-  });
+  for (let i = 0; i < n; i++) d[i] = s[i * n + i]!;
+  if (n >= 2) e[n - 2] = s[(n - 1) * n + n - 2]!;
+  // Qᵀ = (···(I·P_{n−3})···)·P_0; when P_k comes, the product so far differs from I only past row and column k + 1
+  for (let i = 0; i < n; i++) zt[i * n + i] = 1;
+  for (let k = n - 3; k >= 0; k--) {
+    const h = hs[k]!;
+    if (h === 0) continue;
+    const rk = k * n;
+    for (let i = k + 1; i < n; i++) axpy(-dot(zt, i * n, s, rk, k + 1, n) / h, s, rk, zt, i * n, k + 1, n);
+  }
+}
+
+/**
+ * Implicit QL with Wilkinson shifts on the tridiagonal (d, e) (e[i] couples i and i + 1), rotations applied to the
+ * rows of zt: eigenvalues into d. For each l, while the first e[m] (m ≥ l) not negligible next to d[m] and d[m + 1]
+ * is past l, one QL step chases a shifted rotation sequence from m up to l. False if one eigenvalue takes more than
+ * MAX_QL_ITERATIONS steps.
+ */
+function implicitQL(d: Float64Array, e: Float64Array, zt: Float64Array, n: number): boolean {
+  for (let l = 0; l < n; l++) {
+    for (let iter = 0; ; iter++) {
+      let m = l;
+      for (; m + 1 < n; m++) {
+        const em = Math.abs(e[m]!);
+        if (em <= EPS * (Math.abs(d[m]!) + Math.abs(d[m + 1]!)) || em < TINY) break;
+      }
+      if (m === l) break;
+      if (iter >= MAX_QL_ITERATIONS) return false;
+      // the shift: the eigenvalue of the leading 2×2 of the block nearer d[l]
+      const theta = (d[l + 1]! - d[l]!) / (2 * e[l]!);
+      const rho = Math.hypot(theta, 1);
+      let g = d[m]! - d[l]! + e[l]! / (theta + (theta >= 0 ? rho : -rho));
+      let sn = 1;
+      let cs = 1;
+      let p = 0;
+      let split = false;
+      for (let i = m - 1; i >= l; i--) {
+        const f = sn * e[i]!;
+        const b = cs * e[i]!;
+        const r = Math.hypot(f, g);
+        e[i + 1] = r;
+        if (r === 0) {
+          // no rotation defined: the block splits at i + 1; deflate and look for the block again
+          d[i + 1] = d[i + 1]! - p;
+          e[m] = 0;
+          split = true;
+          break;
+        }
+        sn = f / r;
+        cs = g / r;
+        const t = d[i + 1]! - p;
+        const r2 = (d[i]! - t) * sn + 2 * cs * b;
+        p = sn * r2;
+        d[i + 1] = t + p;
+        g = cs * r2 - b;
+        rotate(zt, i * n, (i + 1) * n, n, cs, sn);
+      }
+      if (split) continue;
+      d[l] = d[l]! - p;
+      e[l] = g;
+      e[m] = 0;
+    }
+  }
+  return true;
+}
+
+/** x ← 2^k·x (in two steps, so 2^k itself need not be representable). */
+function scalePow2(x: Float64Array, k: number): void {
+  const half = Math.trunc(k / 2);
+  const [f, g] = [2 ** half, 2 ** (k - half)];
+  for (let i = 0; i < x.length; i++) x[i] = x[i]! * f * g;
+}
+
+/** Σ_{k ∈ [from, to)} a[ia + k]·b[ib + k]. */
+function dot(a: Float64Array, ia: number, b: Float64Array, ib: number, from: number, to: number): number {
+  let acc = 0;
+  for (let k = from; k < to; k++) acc += a[ia + k]! * b[ib + k]!;
+  return acc;
+}
+
+/** y[iy + k] += alpha·x[ix + k] for k ∈ [from, to). */
+function axpy(alpha: number, x: Float64Array, ix: number, y: Float64Array, iy: number, from: number, to: number): void {
+  for (let k = from; k < to; k++) y[iy + k] = y[iy + k]! + alpha * x[ix + k]!;
+}
+
+/** Rows i, j (offsets ri, rj) of the n-column z ← (c·z_i − s·z_j, s·z_i + c·z_j). */
+function rotate(z: Float64Array, ri: number, rj: number, n: number, c: number, s: number): void {
+  for (let k = 0; k < n; k++) {
+    const zi = z[ri + k]!;
+    const zj = z[rj + k]!;
+    z[ri + k] = c * zi - s * zj;
+    z[rj + k] = s * zi + c * zj;
+  }
 }
 
 export const eighP: Primitive<EighParams> = definePrimitiveN<EighParams>({
@@ -128,7 +253,7 @@ export const eighP: Primitive<EighParams> = definePrimitiveN<EighParams>({
           if (lower) x[j * n + i] = x[i * n + j]!;
           else x[i * n + j] = x[j * n + i]!;
         }
-      jacobiEigh(x, n, v!, w!, sort_eigenvalues);
+      symmetricEigh(x, n, v!, w!, sort_eigenvalues);
     });
   },
   freshOutputs: true,
