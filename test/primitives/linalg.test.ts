@@ -3,7 +3,6 @@
 // definite, typed errors, derivatives against central differences (first and second order, forward and reverse) on
 // structured inputs the registry laws cannot draw (SPD matrices up to 5×5), and jit / vmap agreement.
 import {
-  type DType,
   DTypeError,
   GradientError,
   grad,
@@ -22,22 +21,11 @@ import { describe, expect, it } from "vitest";
 import { cholesky as choleskyPrim } from "../../src/primitives/linalg/cholesky.js";
 import { eigh as eighPrim } from "../../src/primitives/linalg/eigh.js";
 import { catchError, f64, rng, valuesOf } from "../helpers.js";
-
-type Mat = number[][];
+import { arr, expectMatClose, eyeM, type Mat, matsOf, mm, T, zerosM } from "./linalg_helpers.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Plain-JS float64 references
 
-const zerosM = (m: number, n: number): Mat => Array.from({ length: m }, () => new Array<number>(n).fill(0));
-const eyeM = (n: number): Mat => zerosM(n, n).map((r, i) => r.map((_, j) => (i === j ? 1 : 0)));
-const T = (a: Mat): Mat => (a[0] ?? []).map((_, j) => a.map((r) => r[j]!));
-function mm(a: Mat, b: Mat): Mat {
-  const [m, k, n] = [a.length, b.length, b[0]?.length ?? 0];
-  const c = zerosM(m, n);
-  for (let i = 0; i < m; i++)
-    for (let j = 0; j < n; j++) for (let t = 0; t < k; t++) c[i]![j]! += a[i]![t]! * b[t]![j]!;
-  return c;
-}
 /** Solves M·X = B by Gaussian elimination with partial pivoting (M square, B with any number of columns). */
 function gaussSolve(M: Mat, B: Mat): Mat {
   const n = M.length;
@@ -71,21 +59,6 @@ const spd = (next: () => number, n: number): Mat => {
   return mm(b, T(b)).map((r, i) => r.map((v, j) => (i === j ? v + n : v)));
 };
 const symmetrizeM = (a: Mat): Mat => a.map((r, i) => r.map((v, j) => (v + a[j]![i]!) / 2));
-
-/** The matrices of a tensor [..., m, n], as plain arrays. */
-function matsOf(t: Tensor): Mat[] {
-  const [m, n] = t.shape.slice(-2) as [number, number];
-  const v = valuesOf(t);
-  const count = v.length / (m * n);
-  return Array.from({ length: count }, (_, b) =>
-    Array.from({ length: m }, (_, i) => v.slice(b * m * n + i * n, b * m * n + (i + 1) * n)),
-  );
-}
-const arr = (x: unknown, dtype: DType) => np.array(x as number[], { dtype });
-const maxDiff = (a: Mat, b: Mat): number =>
-  Math.max(0, ...a.flatMap((r, i) => r.map((v, j) => Math.abs(v - b[i]![j]!))));
-const expectMatClose = (what: string, a: Mat, b: Mat, tol: number) =>
-  expect(maxDiff(a, b), `${what}: max |difference|`).toBeLessThanOrEqual(tol);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Derivative checks in float64: JVP vs central differences (inputs shifted in JS), VJP vs JVP by the inner product,

@@ -1,23 +1,14 @@
 // lax.linalg.lu and lax.linalg.tridiagonalSolve against plain-JS float64 references written here (LU with partial
 // pivoting, dense Gaussian elimination): P·L·U = A for square and rectangular batches, pivots and permutation,
 // singular input, derivatives vs central differences (first and second order, forward and reverse), jit and vmap.
-import { type DType, grad, jit, jvp, lax, np, ShapeError, type Tensor, vjp, vmap } from "tracegrad";
+import { grad, jit, jvp, lax, np, ShapeError, type Tensor, vjp, vmap } from "tracegrad";
 import { describe, expect, it } from "vitest";
 import { catchError, f64, rng, valuesOf } from "../helpers.js";
-
-type Mat = number[][];
+import { arr, expectMatClose, type Mat, matsOf, mm, zerosM } from "./linalg_helpers.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Plain-JS float64 references
 
-const zerosM = (m: number, n: number): Mat => Array.from({ length: m }, () => new Array<number>(n).fill(0));
-function mm(a: Mat, b: Mat): Mat {
-  const [m, k, n] = [a.length, b.length, b[0]?.length ?? 0];
-  const c = zerosM(m, n);
-  for (let i = 0; i < m; i++)
-    for (let j = 0; j < n; j++) for (let t = 0; t < k; t++) c[i]![j]! += a[i]![t]! * b[t]![j]!;
-  return c;
-}
 const randM = (next: () => number, m: number, n: number, lo = -1, hi = 1): Mat =>
   Array.from({ length: m }, () => Array.from({ length: n }, () => lo + (hi - lo) * next()));
 
@@ -83,26 +74,12 @@ function gaussSolve(M: Mat, B: Mat): Mat {
 const denseTri = (dl: number[], d: number[], du: number[]): Mat =>
   d.map((_, i) => d.map((__, j) => (j === i ? d[i]! : j === i - 1 ? dl[i]! : j === i + 1 ? du[i]! : 0)));
 
-/** The matrices of a tensor [..., m, n], as plain arrays. */
-function matsOf(t: Tensor): Mat[] {
-  const [m, n] = t.shape.slice(-2) as [number, number];
-  const v = valuesOf(t);
-  const count = v.length / (m * n);
-  return Array.from({ length: count }, (_, b) =>
-    Array.from({ length: m }, (_, i) => v.slice(b * m * n + i * n, b * m * n + (i + 1) * n)),
-  );
-}
 /** The vectors of a tensor [..., m]. */
 function vecsOf(t: Tensor): number[][] {
   const m = t.shape[t.ndim - 1]!;
   const v = valuesOf(t);
   return Array.from({ length: v.length / m }, (_, b) => v.slice(b * m, (b + 1) * m));
 }
-const arr = (x: unknown, dtype: DType) => np.array(x as number[], { dtype });
-const maxDiff = (a: Mat, b: Mat): number =>
-  Math.max(0, ...a.flatMap((r, i) => r.map((v, j) => Math.abs(v - b[i]![j]!))));
-const expectMatClose = (what: string, a: Mat, b: Mat, tol: number) =>
-  expect(maxDiff(a, b), `${what}: max |difference|`).toBeLessThanOrEqual(tol);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Derivative checks in float64 (as test/primitives/linalg.test.ts): JVP vs central differences, VJP vs JVP by the

@@ -3,26 +3,15 @@
 // routine written here), for square, tall, wide and batched inputs in float32 and float64, with and without
 // fullMatrices and computeUv; rank-deficient, zero and NaN inputs; derivatives against central differences (first and
 // second order, forward and reverse) of S and of sign-invariant functions of U and Vh; jit / vmap agreement.
-import { type DType, GradientError, jit, jvp, lax, makeJaxpr, np, type Tensor, vjp, vmap } from "tracegrad";
+import { GradientError, jit, jvp, lax, makeJaxpr, np, type Tensor, vjp, vmap } from "tracegrad";
 import { describe, expect, it } from "vitest";
 import { svd as svdPrim } from "../../src/primitives/linalg/svd.js";
 import { catchError, f64, rng, valuesOf } from "../helpers.js";
-
-type Mat = number[][];
+import { arr, expectMatClose, eyeM, type Mat, matsOf, mm, T, zerosM } from "./linalg_helpers.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Plain-JS float64 references
 
-const zerosM = (m: number, n: number): Mat => Array.from({ length: m }, () => new Array<number>(n).fill(0));
-const eyeM = (n: number): Mat => zerosM(n, n).map((r, i) => r.map((_, j) => (i === j ? 1 : 0)));
-const T = (a: Mat): Mat => (a[0] ?? []).map((_, j) => a.map((r) => r[j]!));
-function mm(a: Mat, b: Mat): Mat {
-  const [m, k, n] = [a.length, b.length, b[0]?.length ?? 0];
-  const c = zerosM(m, n);
-  for (let i = 0; i < m; i++)
-    for (let j = 0; j < n; j++) for (let t = 0; t < k; t++) c[i]![j]! += a[i]![t]! * b[t]![j]!;
-  return c;
-}
 const randM = (next: () => number, m: number, n: number): Mat =>
   Array.from({ length: m }, () => Array.from({ length: n }, () => 2 * next() - 1));
 
@@ -80,26 +69,12 @@ function jacobiEigenvalues(s0: Mat): number[] {
   return s.map((r, i) => r[i]!).sort((a, b) => a - b);
 }
 
-/** The matrices of a tensor [..., m, n], as plain arrays. */
-function matsOf(t: Tensor): Mat[] {
-  const [m, n] = t.shape.slice(-2) as [number, number];
-  const v = valuesOf(t);
-  const count = v.length / (m * n);
-  return Array.from({ length: count }, (_, b) =>
-    Array.from({ length: m }, (_, i) => v.slice(b * m * n + i * n, b * m * n + (i + 1) * n)),
-  );
-}
 /** The vectors of a tensor [..., k]. */
 function vecsOf(t: Tensor): number[][] {
   const k = t.shape[t.ndim - 1]!;
   const v = valuesOf(t);
   return Array.from({ length: v.length / k }, (_, b) => v.slice(b * k, (b + 1) * k));
 }
-const arr = (x: unknown, dtype: DType) => np.array(x as number[], { dtype });
-const maxDiff = (a: Mat, b: Mat): number =>
-  Math.max(0, ...a.flatMap((r, i) => r.map((v, j) => Math.abs(v - b[i]![j]!))));
-const expectMatClose = (what: string, a: Mat, b: Mat, tol: number) =>
-  expect(maxDiff(a, b), `${what}: max |difference|`).toBeLessThanOrEqual(tol);
 const normOf = (a: Mat) => Math.sqrt(a.flat().reduce((s, v) => s + v * v, 0));
 
 /** Checks one factorization of the batch `mats` (its U, S, Vh as tensors). */
