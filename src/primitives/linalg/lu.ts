@@ -52,37 +52,105 @@ function types([a, ...rest]: ShapedArray[]) {
 export function luKernel(a: Float64Array, m: number, n: number, pivots: Float64Array, perm: Float64Array): void {
   const k = Math.min(m, n);
   for (let i = 0; i < m; i++) perm[i] = i;
-  for (let j = 0; j < k; j++) {
-    let p = j;
-    let best = Math.abs(a[j * n + j]!);
-    for (let i = j + 1; i < m; i++) {
-      const v = Math.abs(a[i * n + j]!);
-      if (v > best) {
-        best = v;
-        p = i;
-      }
+  // Two elimination steps per pass where possible: step j's multipliers are found, column j + 1 alone is updated so
+  // step j + 1 can pick its pivot, and then the trailing rows get both rank-1 updates in one sweep (the same
+  // operations in the same order as one step at a time, so the same bits, with half the passes over memory).
+  let j = 0;
+  while (j < k) {
+    const rj = pivotAndSwap(a, m, n, j, pivots, perm);
+    const piv = a[rj + j]!;
+    if (piv === 0 || j + 1 >= k) {
+      // singular (nothing below the pivot to eliminate: all zero), or the last step: one step alone
+      if (piv !== 0) eliminate(a, m, n, j, piv);
+      j++;
+      continue;
     }
-    pivots[j] = p;
-    if (p !== j) {
-      for (let c = 0; c < n; c++) {
-        const t = a[j * n + c]!;
-        a[j * n + c] = a[p * n + c]!;
-        a[p * n + c] = t;
-      }
-      const t = perm[j]!;
-      perm[j] = perm[p]!;
-      perm[p] = t;
-    }
-    const piv = a[j * n + j]!;
-    if (piv === 0) continue; // singular: nothing below the pivot to eliminate (all zero)
     // as dgetf2: by the reciprocal unless that overflows
     const inv = Math.abs(piv) >= SAFE_MIN ? 1 / piv : 0;
-    for (let i = j + 1; i < m; i++) {
-      const l = inv !== 0 ? a[i * n + j]! * inv : a[i * n + j]! / piv;
-      a[i * n + j] = l;
-      if (l === 0) continue;
-      for (let c = j + 1; c < n; c++) a[i * n + c] = a[i * n + c]! - l * a[j * n + c]!;
+    const j1 = j + 1;
+    const ujj1 = a[rj + j1]!;
+    for (let i = j1; i < m; i++) {
+      const ri = i * n;
+      const l = inv !== 0 ? a[ri + j]! * inv : a[ri + j]! / piv;
+      a[ri + j] = l;
+      if (l !== 0) a[ri + j1] = a[ri + j1]! - l * ujj1;
     }
+    // step j + 1's pivot; the rows' pending step-j updates travel with them (their multipliers are in column j)
+    const r1 = pivotAndSwap(a, m, n, j1, pivots, perm);
+    const l1 = a[r1 + j]!;
+    if (l1 !== 0) for (let c = j1 + 1; c < n; c++) a[r1 + c] = a[r1 + c]! - l1 * a[rj + c]!;
+    const piv1 = a[r1 + j1]!;
+    const inv1 = piv1 !== 0 && Math.abs(piv1) >= SAFE_MIN ? 1 / piv1 : 0;
+    const from = j1 + 1;
+    for (let i = from; i < m; i++) {
+      const ri = i * n;
+      const l = a[ri + j]!;
+      let l2 = 0;
+      if (piv1 !== 0) {
+        l2 = inv1 !== 0 ? a[ri + j1]! * inv1 : a[ri + j1]! / piv1;
+        a[ri + j1] = l2;
+      }
+      if (l !== 0 && l2 !== 0) {
+        let c = from;
+        for (; c + 3 < n; c += 4) {
+          const x0 = a[ri + c]! - l * a[rj + c]! - l2 * a[r1 + c]!;
+          const x1 = a[ri + c + 1]! - l * a[rj + c + 1]! - l2 * a[r1 + c + 1]!;
+          const x2 = a[ri + c + 2]! - l * a[rj + c + 2]! - l2 * a[r1 + c + 2]!;
+          const x3 = a[ri + c + 3]! - l * a[rj + c + 3]! - l2 * a[r1 + c + 3]!;
+          a[ri + c] = x0;
+          a[ri + c + 1] = x1;
+          a[ri + c + 2] = x2;
+          a[ri + c + 3] = x3;
+        }
+        for (; c < n; c++) a[ri + c] = a[ri + c]! - l * a[rj + c]! - l2 * a[r1 + c]!;
+      } else if (l !== 0) {
+        for (let c = from; c < n; c++) a[ri + c] = a[ri + c]! - l * a[rj + c]!;
+      } else if (l2 !== 0) {
+        for (let c = from; c < n; c++) a[ri + c] = a[ri + c]! - l2 * a[r1 + c]!;
+      }
+    }
+    j += 2;
+  }
+}
+
+/** Step j's pivot (the first entry of largest magnitude in column j from row j on), rows swapped; row j's offset. */
+function pivotAndSwap(a: Float64Array, m: number, n: number, j: number, pivots: Float64Array, perm: Float64Array) {
+  let p = j;
+  let best = Math.abs(a[j * n + j]!);
+  for (let i = j + 1, o = (j + 1) * n + j; i < m; i++, o += n) {
+    const v = Math.abs(a[o]!);
+    if (v > best) {
+      best = v;
+      p = i;
+    }
+  }
+  pivots[j] = p;
+  const rj = j * n;
+  if (p !== j) {
+    const rp = p * n;
+    for (let c = 0; c < n; c++) {
+      const t = a[rj + c]!;
+      a[rj + c] = a[rp + c]!;
+      a[rp + c] = t;
+    }
+    const t = perm[j]!;
+    perm[j] = perm[p]!;
+    perm[p] = t;
+  }
+  return rj;
+}
+
+/** One elimination step below the nonzero pivot a[j][j]: the multipliers into column j, the rank-1 update. */
+function eliminate(a: Float64Array, m: number, n: number, j: number, piv: number): void {
+  const rj = j * n;
+  // as dgetf2: by the reciprocal unless that overflows
+  const inv = Math.abs(piv) >= SAFE_MIN ? 1 / piv : 0;
+  for (let i = j + 1; i < m; i++) {
+    const ri = i * n;
+    const l = inv !== 0 ? a[ri + j]! * inv : a[ri + j]! / piv;
+    a[ri + j] = l;
+    if (l === 0) continue;
+    for (let c = j + 1; c < n; c++) a[ri + c] = a[ri + c]! - l * a[rj + c]!;
   }
 }
 
