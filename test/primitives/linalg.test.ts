@@ -14,14 +14,13 @@ import {
   ShapeError,
   type Tensor,
   TracegradError,
-  vjp,
   vmap,
 } from "tracegrad";
 import { describe, expect, it } from "vitest";
 import { cholesky as choleskyPrim } from "../../src/primitives/linalg/cholesky.js";
 import { eigh as eighPrim } from "../../src/primitives/linalg/eigh.js";
 import { catchError, f64, rng, valuesOf } from "../helpers.js";
-import { arr, expectMatClose, eyeM, type Mat, matsOf, mm, T, zerosM } from "./linalg_helpers.js";
+import { arr, checkDerivatives, expectMatClose, eyeM, type Mat, matsOf, mm, T, zerosM } from "./linalg_helpers.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Plain-JS float64 references
@@ -59,50 +58,6 @@ const spd = (next: () => number, n: number): Mat => {
   return mm(b, T(b)).map((r, i) => r.map((v, j) => (i === j ? v + n : v)));
 };
 const symmetrizeM = (a: Mat): Mat => a.map((r, i) => r.map((v, j) => (v + a[j]![i]!) / 2));
-
-// ---------------------------------------------------------------------------------------------------------------
-// Derivative checks in float64: JVP vs central differences (inputs shifted in JS), VJP vs JVP by the inner product,
-// and the second derivative (forward over forward, and reverse over forward) vs central differences of the JVP.
-
-const EPS = 1e-6;
-const shifted = (x: Tensor, v: Tensor, s: number): Tensor => {
-  const [xv, vv] = [valuesOf(x), valuesOf(v)];
-  return np.reshape(f64(xv.map((a, i) => a + s * EPS * vv[i]!)), x.shape);
-};
-const centralDiff = (f: (x: Tensor) => Tensor, x: Tensor, v: Tensor): number[] => {
-  const [p, m] = [valuesOf(f(shifted(x, v, 1))), valuesOf(f(shifted(x, v, -1)))];
-  return p.map((a, i) => (a - m[i]!) / (2 * EPS));
-};
-const dotV = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
-function expectAllClose(what: string, got: number[], want: number[], tol: number): void {
-  const scale = Math.max(1, ...want.map(Math.abs));
-  const worst = Math.max(0, ...got.map((g, i) => Math.abs(g - want[i]!)));
-  expect(worst, `${what}: max |difference| (scale ${scale})`).toBeLessThanOrEqual(tol * scale);
-}
-const randomLike = (next: () => number, x: Tensor): Tensor =>
-  np.reshape(f64(valuesOf(x).map(() => 2 * next() - 1)), x.shape);
-
-function checkDerivatives(f: (x: Tensor) => Tensor, x: Tensor, next: () => number, tol = 1e-6): void {
-  const [v, w] = [randomLike(next, x), randomLike(next, x)];
-  const [y, t] = jvp(f, [x], [v]);
-  expectAllClose("JVP vs central differences", valuesOf(t), centralDiff(f, x, v), tol);
-  const u = randomLike(next, y);
-  const [, back] = vjp(f, x);
-  const [ct] = back(u);
-  const lhs = dotV(valuesOf(u), valuesOf(t));
-  expect(Math.abs(lhs - dotV(valuesOf(ct!), valuesOf(v))), "<u, jvp(v)> − <vjp(u), v>").toBeLessThan(
-    1e-10 * Math.max(1, Math.abs(lhs)),
-  );
-  // second order: d/dw of jvp(f, x, v), forward and by reverse over forward
-  const h = (z: Tensor) => jvp(f, [z], [v])[1];
-  const [, hw] = jvp(h, [x], [w]);
-  expectAllClose("forward over forward vs central differences of the JVP", valuesOf(hw), centralDiff(h, x, w), 1e-5);
-  const [ctH] = vjp(h, x)[1](u);
-  const ref = dotV(valuesOf(u), valuesOf(hw));
-  expect(Math.abs(dotV(valuesOf(ctH!), valuesOf(w)) - ref), "reverse over forward").toBeLessThan(
-    1e-9 * Math.max(1, Math.abs(ref)),
-  );
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 

@@ -1,10 +1,21 @@
 // lax.linalg.lu and lax.linalg.tridiagonalSolve against plain-JS float64 references written here (LU with partial
 // pivoting, dense Gaussian elimination): P·L·U = A for square and rectangular batches, pivots and permutation,
 // singular input, derivatives vs central differences (first and second order, forward and reverse), jit and vmap.
-import { grad, jit, jvp, lax, np, ShapeError, type Tensor, vjp, vmap } from "tracegrad";
+import { grad, jit, lax, np, ShapeError, type Tensor, vmap } from "tracegrad";
 import { describe, expect, it } from "vitest";
 import { catchError, f64, rng, valuesOf } from "../helpers.js";
-import { arr, expectMatClose, type Mat, matsOf, mm, zerosM } from "./linalg_helpers.js";
+import {
+  arr,
+  centralDiff,
+  checkDerivatives,
+  dotV,
+  expectMatClose,
+  type Mat,
+  matsOf,
+  mm,
+  randomLike,
+  zerosM,
+} from "./linalg_helpers.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Plain-JS float64 references
@@ -79,48 +90,6 @@ function vecsOf(t: Tensor): number[][] {
   const m = t.shape[t.ndim - 1]!;
   const v = valuesOf(t);
   return Array.from({ length: v.length / m }, (_, b) => v.slice(b * m, (b + 1) * m));
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Derivative checks in float64 (as test/primitives/linalg.test.ts): JVP vs central differences, VJP vs JVP by the
-// inner product, second order forward over forward vs central differences of the JVP and reverse over forward.
-
-const EPS = 1e-6;
-const shiftedBy = (x: Tensor, v: Tensor, s: number): Tensor => {
-  const [xv, vv] = [valuesOf(x), valuesOf(v)];
-  return np.reshape(f64(xv.map((a, i) => a + s * EPS * vv[i]!)), x.shape);
-};
-const centralDiff = (f: (x: Tensor) => Tensor, x: Tensor, v: Tensor): number[] => {
-  const [p, m] = [valuesOf(f(shiftedBy(x, v, 1))), valuesOf(f(shiftedBy(x, v, -1)))];
-  return p.map((a, i) => (a - m[i]!) / (2 * EPS));
-};
-const dotV = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
-function expectAllClose(what: string, got: number[], want: number[], tol: number): void {
-  const scale = Math.max(1, ...want.map(Math.abs));
-  const worst = Math.max(0, ...got.map((g, i) => Math.abs(g - want[i]!)));
-  expect(worst, `${what}: max |difference| (scale ${scale})`).toBeLessThanOrEqual(tol * scale);
-}
-const randomLike = (next: () => number, x: Tensor): Tensor =>
-  np.reshape(f64(valuesOf(x).map(() => 2 * next() - 1)), x.shape);
-
-function checkDerivatives(f: (x: Tensor) => Tensor, x: Tensor, next: () => number, tol = 1e-6): void {
-  const [v, w] = [randomLike(next, x), randomLike(next, x)];
-  const [y, t] = jvp(f, [x], [v]);
-  expectAllClose("JVP vs central differences", valuesOf(t), centralDiff(f, x, v), tol);
-  const u = randomLike(next, y);
-  const [ct] = vjp(f, x)[1](u);
-  const lhs = dotV(valuesOf(u), valuesOf(t));
-  expect(Math.abs(lhs - dotV(valuesOf(ct!), valuesOf(v))), "<u, jvp(v)> − <vjp(u), v>").toBeLessThan(
-    1e-10 * Math.max(1, Math.abs(lhs)),
-  );
-  const h = (z: Tensor) => jvp(f, [z], [v])[1];
-  const [, hw] = jvp(h, [x], [w]);
-  expectAllClose("forward over forward vs central differences of the JVP", valuesOf(hw), centralDiff(h, x, w), 1e-5);
-  const [ctH] = vjp(h, x)[1](u);
-  const ref = dotV(valuesOf(u), valuesOf(hw));
-  expect(Math.abs(dotV(valuesOf(ctH!), valuesOf(w)) - ref), "reverse over forward").toBeLessThan(
-    1e-9 * Math.max(1, Math.abs(ref)),
-  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
