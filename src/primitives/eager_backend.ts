@@ -35,6 +35,18 @@ export interface EagerBackend {
     n: number,
     out: Float32Array,
   ): void;
+  /** The same product in float64, with the bits of `batchedMatmul` (kernels.ts): sums over k in order, unfused. */
+  matmul64?(
+    a: Float64Array,
+    as: Strides3,
+    b: Float64Array,
+    bs: Strides3,
+    nb: number,
+    m: number,
+    k: number,
+    n: number,
+    out: Float64Array,
+  ): void;
   /** Elements (counters, or words of random bits) from which its Threefry kernels are faster than the JS ones. */
   readonly threefryMinElements?: number;
   /**

@@ -1,13 +1,13 @@
 // The WebAssembly backend's eager kernels (what primitives/eager_backend.ts asks for): long float32 elementwise loops
-// for the operations that round exactly as the JS kernels do, float32 matmul, Threefry-2x32 (random bits) and float32
-// erf⁻¹ (normal draws).
+// for the operations that round exactly as the JS kernels do, float32 and float64 matmul, Threefry-2x32 (random bits)
+// and float32 erf⁻¹ (normal draws).
 import { ShapedArray } from "../core/aval.js";
 import type { DType } from "../core/dtype.js";
 import { type Eqn, type Primitive, Var } from "../ir/jaxpr.js";
 import type { EagerBackend, EagerLoop } from "../primitives/eager_backend.js";
 import { erfInv32Wasm } from "./erf_inv.js";
 import { type LoopSpec, SIMD_MIN_ARITHMETIC, SIMD_MIN_ELEMENTS, wasmFusible, wasmLoop } from "./loops.js";
-import { sgemm, wasmKernels } from "./runtime.js";
+import { dgemm, sgemm, wasmKernels } from "./runtime.js";
 import { THREEFRY_MIN_ELEMENTS, threefry2x32Wasm, threefryBitsWasm } from "./threefry.js";
 
 /**
@@ -43,6 +43,7 @@ export const wasmEagerBackend: EagerBackend = {
   // operands and result must fit in 32-bit WebAssembly memory (4 GiB, with room for padding)
   fitsMatmul: (aSize, bSize, outSize) => 4 * (aSize + 2 * bSize + 2 * outSize) <= 3.5 * 2 ** 30,
   matmul: (a, as, b, bs, nb, m, k, n, out) => sgemm(wasmKernels()!, a, as, b, bs, nb, m, k, n, out),
+  matmul64: (a, as, b, bs, nb, m, k, n, out) => dgemm(wasmKernels()!, a, as, b, bs, nb, m, k, n, out),
   threefryMinElements: THREEFRY_MIN_ELEMENTS,
   threefry2x32: threefry2x32Wasm,
   threefryBits: threefryBitsWasm,

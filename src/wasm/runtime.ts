@@ -1,12 +1,12 @@
 // The WebAssembly kernels, instantiated on first use: one module over one memory that grows as needed.
 // Undefined where WebAssembly SIMD is unavailable (the JS kernels then run). Nothing here runs at import time.
 import type { Strides3 } from "../primitives/eager_backend.js";
-import { MR, NR, sgemmModule } from "./sgemm.js";
+import { gemmModule, MR, NR, NR64 } from "./gemm.js";
 import { hardwareThreads, MAX_ARGS, type Pool, startPool } from "./threads.js";
 
 export type { Strides3 } from "../primitives/eager_backend.js";
 
-/** job(a, aRow, aK, bSrc, bSk, bSn, n, bp, cp, mPanels, k, ldc, j0, j1): see sgemm.ts. */
+/** job(elem, a, aRow, aK, bSrc, bSk, bSn, n, bp, cp, mPanels, k, ldc, j0, j1): see gemm.ts. */
 type Job = (...args: number[]) => void;
 
 export interface WasmKernels {
@@ -17,7 +17,7 @@ export interface WasmKernels {
   memorySpec: { shared: boolean; maxPages: number };
   module: WebAssembly.Module;
   job: Job;
-  /** outer(a, aBatch, aRow, b, bBatch, c, nb, m, n): see sgemm.ts. */
+  /** outer(a, aBatch, aRow, b, bBatch, c, nb, m, n): see gemm.ts. */
   outer: Job;
 }
 
@@ -45,8 +45,8 @@ function instantiate(): WasmKernels | null {
     const shared = typeof SharedArrayBuffer !== "undefined";
     const spec = { shared, maxPages: MAX_PAGES };
     // relaxed SIMD validates only where the runtime supports it (Node 20: behind a flag)
-    const fma = WebAssembly.validate(sgemmModule({ ...spec, fma: true }));
-    const module = new WebAssembly.Module(sgemmModule({ ...spec, fma }));
+    const fma = WebAssembly.validate(gemmModule({ ...spec, fma: true }));
+    const module = new WebAssembly.Module(gemmModule({ ...spec, fma }));
     const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     return {
@@ -155,12 +155,13 @@ const OUTER_BLOCK = 1 << 14;
 const PARALLEL_MIN = 1 << 21;
 
 /** Views of the kernels' memory, grown to at least `bytes` (valid until the next call that may grow it). */
-let views: { buffer: ArrayBufferLike; f32: Float32Array; u8: Uint8Array } | undefined;
-export function memoryViews(w: WasmKernels, bytes: number): { f32: Float32Array; u8: Uint8Array } {
+let views: { buffer: ArrayBufferLike; f32: Float32Array; f64: Float64Array; u8: Uint8Array } | undefined;
+export function memoryViews(w: WasmKernels, bytes: number): { f32: Float32Array; f64: Float64Array; u8: Uint8Array } {
   const have = w.memory.buffer.byteLength;
   if (have < bytes) w.memory.grow(Math.ceil((bytes - have) / 65536));
   const buffer = w.memory.buffer;
-  if (views?.buffer !== buffer) views = { buffer, f32: new Float32Array(buffer), u8: new Uint8Array(buffer) };
+  if (views?.buffer !== buffer)
+    views = { buffer, f32: new Float32Array(buffer), f64: new Float64Array(buffer), u8: new Uint8Array(buffer) };
   return views;
 }
 
@@ -183,43 +184,76 @@ export function sgemm(
   n: number,
   out: Float32Array,
 ): void {
+  if (k === 1 && m > 0 && n > 0) outer(w, a, as, b, bs, nb, m, n, out);
+  else gemm(w, a, as, b, bs, nb, m, k, n, out);
+}
+
+/** The same product in float64, the bits of a plain JS loop summing over k in order (no fused multiply-add). */
+export function dgemm(
+  w: WasmKernels,
+  a: Float64Array,
+  as: Strides3,
+  b: Float64Array,
+  bs: Strides3,
+  nb: number,
+  m: number,
+  k: number,
+  n: number,
+  out: Float64Array,
+): void {
+  gemm(w, a, as, b, bs, nb, m, k, n, out);
+}
+
+function gemm<T extends Float32Array | Float64Array>(
+  w: WasmKernels,
+  a: T,
+  as: Strides3,
+  b: T,
+  bs: Strides3,
+  nb: number,
+  m: number,
+  k: number,
+  n: number,
+  out: T,
+): void {
   if (m === 0 || n === 0) return;
   if (k === 0) {
     out.fill(0);
     return;
   }
-  if (k === 1) {
-    outer(w, a, as, b, bs, nb, m, n, out);
-    return;
-  }
+  const double = a instanceof Float64Array;
+  const size = double ? 8 : 4;
+  const nr = double ? NR64 : NR;
   const mp = Math.ceil(m / MR);
-  const np = Math.ceil(n / NR);
-  const ldc = np * NR;
+  const np = Math.ceil(n / nr);
+  const ldc = np * nr;
   const [sab, sm, sk] = as;
   const [sbb, sk2, sn] = bs;
   // memory (floats): A as given, B as given (each padded: the kernels read a few elements past the last row or
   // column and discard them), B packed into panels, C padded to whole tiles
   const aOff = 0;
   const bOff = aOff + a.length + MR * (sm + sk) + 8;
-  const bpOff = bOff + b.length + NR * (sk2 + sn) + 8;
-  const cpOff = bpOff + np * NR * k;
-  const f = heap(w, cpOff + mp * MR * ldc);
+  const bpOff = bOff + b.length + nr * (sk2 + sn) + 8;
+  const cpOff = bpOff + np * nr * k;
+  const views = memoryViews(w, (cpOff + mp * MR * ldc) * size);
+  const f = (double ? views.f64 : views.f32) as T;
   f.set(a, aOff);
   f.set(b, bOff);
-  const perThread = m * n * k >= PARALLEL_MIN ? 1 : Infinity;
+  const perThread = m * n * k * (double ? 2 : 1) >= PARALLEL_MIN ? 1 : Infinity;
   for (let q = 0; q < nb; q++) {
     // column panels [j0, j1), packed and computed by whichever thread takes them: each C element is computed the same
     // way by any
     splitChunks(w, np, perThread, w.job, [
-      4 * (aOff + q * sab),
-      4 * sm,
-      4 * sk,
-      4 * (bOff + q * sbb),
-      4 * sk2,
-      4 * sn,
+      double ? 1 : 0,
+      size * (aOff + q * sab),
+      size * sm,
+      size * sk,
+      size * (bOff + q * sbb),
+      size * sk2,
+      size * sn,
       n,
-      4 * bpOff,
-      4 * cpOff,
+      size * bpOff,
+      size * cpOff,
       mp,
       k,
       ldc,

@@ -2,7 +2,7 @@
 // with Code/assemble that must validate and compute the right values over an imported `env.memory`.
 import { describe, expect, it } from "vitest";
 import { assemble, Code, type ModuleSpec, sleb, uleb } from "../../src/lowering/encode.js";
-import { sgemmModule } from "../../src/wasm/sgemm.js";
+import { gemmModule } from "../../src/wasm/gemm.js";
 
 // ───────────────────────────── LEB128 ─────────────────────────────
 
@@ -436,17 +436,17 @@ describe("assemble", () => {
   });
 });
 
-describe("sgemmModule", () => {
+describe("gemmModule", () => {
   it("validates without relaxed SIMD, shared or not", () => {
     for (const shared of [false, true])
-      expect(WebAssembly.validate(sgemmModule({ fma: false, shared, maxPages: 65536 })), `shared ${shared}`).toBe(true);
+      expect(WebAssembly.validate(gemmModule({ fma: false, shared, maxPages: 65536 })), `shared ${shared}`).toBe(true);
   });
 
   it("the fma variant validates exactly where relaxed SIMD is enabled", () => {
     const flag =
       process.execArgv.some((a) => a.includes("relaxed-simd")) ||
       process.versions.node.split(".").map(Number)[0]! >= 22;
-    const ok = WebAssembly.validate(sgemmModule({ fma: true, shared: true, maxPages: 65536 }));
+    const ok = WebAssembly.validate(gemmModule({ fma: true, shared: true, maxPages: 65536 }));
     if (!flag) expect(ok).toBe(false);
     else expect(typeof ok).toBe("boolean");
   });

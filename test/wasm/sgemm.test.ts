@@ -1,13 +1,14 @@
-// float32 dot_general on the WebAssembly SIMD kernel (src/wasm/sgemm.ts, runtime.ts, threads.ts) against a plain-JS
+// float32 dot_general on the WebAssembly SIMD kernel (src/wasm/gemm.ts, runtime.ts, threads.ts) against a plain-JS
 // reference that sums each output element over the flattened contraction index in order, in float32
 // (acc = fround(acc + fround(a·b)) from +0). Without relaxed-SIMD FMA the kernel must match it bit for bit, for any
-// shape, layout, block boundary or thread count; float64 stays on the JS kernel.
+// shape, layout, block boundary or thread count (float64: dgemm.test.ts).
 import { spawnSync } from "node:child_process";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { jit, lax, np, type Tensor } from "tracegrad";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { mulberry32 as rng } from "../../src/core/random.js";
+import { KC, MC_PANELS, MR, NR } from "../../src/wasm/gemm.js";
 import {
   type Strides3,
   setThreads,
@@ -16,7 +17,6 @@ import {
   threadsReady,
   wasmKernels,
 } from "../../src/wasm/runtime.js";
-import { KC, MC_PANELS, MR, NR } from "../../src/wasm/sgemm.js";
 import { bitwiseDiff, type Data, type DN, type Ref, reference, sizeOf, U } from "./reference.js";
 
 afterEach(() => {
@@ -569,7 +569,7 @@ describe("the JS kernels", () => {
     expect(bitwiseDiff(wasm, js).length).toBeGreaterThan(0);
   });
 
-  it("float64 dot_general is unchanged (JS kernel): within 1e-12 relative of a float64 reference", () => {
+  it("float64 dot_general: within 1e-12 relative of a float64 reference", () => {
     const r = rng(51);
     const cases: [number[], number[], DN][] = [
       [[13, 300], [300, 17], MM],

@@ -117,8 +117,12 @@ function transposeSide(
   );
 }
 
+/** Multiply-adds from which float64 runs in the backend's kernel (same bits as JS; below, the copies cost more). */
+const MIN_WASM_F64 = 4096;
+
 /**
- * The product into `c` (every element written): the backend's kernel for float32 where it fits, the JS one otherwise.
+ * The product into `c` (every element written): the backend's kernel for float32 (and float64 from MIN_WASM_F64) where
+ * it fits, the JS one otherwise.
  */
 function matmulInto(
   [l, r]: Tensor[],
@@ -130,12 +134,15 @@ function matmulInto(
   const rf = freeDims(r!.ndim, rc, rb);
   const size = (x: Tensor, ds: number[] | readonly number[]) => sizeOf(ds.map((d) => x.shape[d]!));
   const [nb, m, k, n] = [size(l!, lb), size(l!, lf), size(l!, lc), size(r!, rf)];
-  const simd = out.dtype === "float32" ? eagerBackend() : undefined;
-  if (simd?.ready() && simd.fitsMatmul(l!.size, r!.size, out.size)) {
+  const f64 = out.dtype === "float64";
+  const simd = out.dtype === "float32" || (f64 && m * k * n >= MIN_WASM_F64) ? eagerBackend() : undefined;
+  const wide = f64 ? 2 : 1;
+  if (simd?.ready() && (!f64 || simd.matmul64) && simd.fitsMatmul(wide * l!.size, wide * r!.size, wide * out.size)) {
     // the kernel reads through strides, so a transposed operand needs no copy when its axis groups merge
     const lv = viewStrides(l!, [lb, lf, lc]) ?? [contiguous(l!, [...lb, ...lf, ...lc]), [m * k, k, 1] as const];
     const rv = viewStrides(r!, [rb, rc, rf]) ?? [contiguous(r!, [...rb, ...rc, ...rf]), [k * n, n, 1] as const];
-    simd.matmul(lv[0] as Float32Array, lv[1], rv[0] as Float32Array, rv[1], nb, m, k, n, c as Float32Array);
+    if (f64) simd.matmul64!(lv[0] as Float64Array, lv[1], rv[0] as Float64Array, rv[1], nb, m, k, n, c as Float64Array);
+    else simd.matmul(lv[0] as Float32Array, lv[1], rv[0] as Float32Array, rv[1], nb, m, k, n, c as Float32Array);
   } else
     batchedMatmul(data(permuted(l!, [...lb, ...lf, ...lc])), data(permuted(r!, [...rb, ...rc, ...rf])), nb, m, k, n, c);
 }

@@ -1,39 +1,96 @@
-// float32 matrix multiply in WebAssembly SIMD. A is read in place through its strides (any transpose), four rows
-// at a time; B is packed, by the thread that uses them, into panels of NR columns; a register-blocked MR×NR
-// micro-kernel keeps f32x4 accumulators; k is split into blocks of KC so a B panel stays in L1 while A streams.
-// Each C element sums over k in order, in float32, with the same block boundaries whatever the shape's other
-// sizes or the thread count, so results do not depend on how the work is split.
-import { assemble, Code } from "../lowering/encode.js";
+// float32 and float64 matrix multiply in WebAssembly SIMD. A is read in place through its strides (any transpose),
+// four rows at a time; B is packed, by the thread that uses them, into panels of NR columns (32 bytes: 8 floats or 4
+// doubles); a register-blocked MR×NR micro-kernel keeps f32x4 (f64x2) accumulators; k is split into blocks of KC so
+// a B panel stays in L1 while A streams. Each C element sums over k in order, in its dtype, with the same block
+// boundaries whatever the shape's other sizes or the thread count, so results do not depend on how the work is
+// split. float64 never fuses multiply and add, so it gives the bits of a plain JS loop.
+import { assemble, Code, type MemoryOp, type SimdMemoryOp, type SimdOp } from "../lowering/encode.js";
 
 export const MR = 4;
+/** Columns of a float32 B panel; NR64 of a float64 one (both 32 bytes: two vectors per row of the tile). */
 export const NR = 8;
+export const NR64 = 4;
 export const KC = 256;
 /** Row panels per L2 block: MC_PANELS·MR rows of A for one k block. */
 export const MC_PANELS = 32;
 
+/** What the kernels need of an element type; `base` is the index of its first function in the module. */
+interface Elem {
+  size: 4 | 8;
+  shift: 2 | 3;
+  nr: number;
+  lanes: number;
+  base: number;
+  splatLoad: SimdMemoryOp;
+  load: MemoryOp;
+  store: MemoryOp;
+  splat: SimdOp;
+  mul: SimdOp;
+  add: SimdOp;
+  madd: SimdOp;
+  zero(c: Code): Code;
+}
+const F32: Elem = {
+  size: 4,
+  shift: 2,
+  nr: NR,
+  lanes: 4,
+  base: 0,
+  splatLoad: "v128.load32_splat",
+  load: "f32.load",
+  store: "f32.store",
+  splat: "f32x4.splat",
+  mul: "f32x4.mul",
+  add: "f32x4.add",
+  madd: "f32x4.relaxed_madd",
+  zero: (c) => c.f32(0),
+};
+const F64: Elem = {
+  size: 8,
+  shift: 3,
+  nr: NR64,
+  lanes: 2,
+  base: 3,
+  splatLoad: "v128.load64_splat",
+  load: "f64.load",
+  store: "f64.store",
+  splat: "f64x2.splat",
+  mul: "f64x2.mul",
+  add: "f64x2.add",
+  madd: "f64x2.relaxed_madd",
+  zero: (c) => c.f64(0),
+};
+
 /**
- * The module: `job` packs and multiplies a range of column panels (what each thread runs); `gemm` and `packB` are its
- * parts.
+ * The module: `job(elem, …)` packs and multiplies a range of column panels (what each thread runs) in float32 (elem
+ * 0) or float64 (1); `gemm` and `packB` are its parts. Relaxed fused multiply-add (`fma`) is used for float32 only.
  */
-export function sgemmModule(opts: { fma: boolean; shared: boolean; maxPages: number }): Uint8Array<ArrayBuffer> {
+export function gemmModule(opts: { fma: boolean; shared: boolean; maxPages: number }): Uint8Array<ArrayBuffer> {
   return assemble({
     memory: { initial: 1, maximum: opts.maxPages, shared: opts.shared },
     functions: [
-      { name: "macro", code: macro(opts.fma) },
-      { name: "gemm", code: gemm() },
-      { name: "packB", code: packB() },
-      { name: "job", code: job() },
+      { name: "macro32", code: macro(F32, opts.fma) },
+      { name: "gemm32", code: gemm(F32) },
+      { name: "packB32", code: packB(F32) },
+      { name: "macro64", code: macro(F64, false) },
+      { name: "gemm64", code: gemm(F64) },
+      { name: "packB64", code: packB(F64) },
+      { name: "job32", code: job(F32) },
+      { name: "job64", code: job(F64) },
+      { name: "job", code: dispatch() },
       { name: "outer", code: outer() },
     ],
   });
 }
 
 /**
- * macro(a, aRow, aK, bp, cp, mPanels, nPanels, kc, ldc, accumulate, bpStride) — function 0. All addresses and
- * strides in bytes except ldc (floats). For each row panel i (rows i·MR…, at a + i·MR·aRow) and packed B panel j
+ * macro(a, aRow, aK, bp, cp, mPanels, nPanels, kc, ldc, accumulate, bpStride) — function 0 (3). All addresses
+ * and strides in bytes except ldc (elements). For each row panel i (rows i·MR…, at a + i·MR·aRow) and packed B panel j
  * (at bp + j·bpStride): C tile (+)= A·B over kc steps of A (aK apart) and of B (NR floats apart).
  */
-function macro(fma: boolean): Code {
+function macro(e: Elem, fma: boolean): Code {
+  const NR = e.nr;
+  const V = NR / e.lanes;
   const c = new Code(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
   const [A, AROW, AK, BP, CP, MP, NP, K, LDC, ACC, BPS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const ic = c.local("i32");
@@ -45,12 +102,12 @@ function macro(fma: boolean): Code {
   const b = c.local("i32");
   const cRow = c.local("i32");
   const rowBytes = c.local("i32");
-  const acc = Array.from({ length: MR * (NR / 4) }, () => c.local("v128"));
-  const bv = Array.from({ length: NR / 4 }, () => c.local("v128"));
+  const acc = Array.from({ length: MR * V }, () => c.local("v128"));
+  const bv = Array.from({ length: V }, () => c.local("v128"));
   const av = c.local("v128");
-  const accAt = (r: number, q: number) => acc[r * (NR / 4) + q]!;
+  const accAt = (r: number, q: number) => acc[r * V + q]!;
 
-  c.get(LDC).i32(2).op("i32.shl").set(rowBytes);
+  c.get(LDC).i32(e.shift).op("i32.shl").set(rowBytes);
   // blocks of MC_PANELS row panels stay in L2 while every B panel (in L1) passes over them
   c.for(
     ic,
@@ -80,7 +137,7 @@ function macro(fma: boolean): Code {
             (y) => y.get(icEnd),
             1,
             (y) => {
-              // C tile address: cp + ir·MR·ldc·4 + jr·NR·4
+              // C tile address: cp + ir·MR·ldc·size + jr·32
               y.get(CP)
                 .get(ir)
                 .i32(MR)
@@ -89,16 +146,16 @@ function macro(fma: boolean): Code {
                 .op("i32.mul")
                 .op("i32.add")
                 .get(jr)
-                .i32(NR * 4)
+                .i32(NR * e.size)
                 .op("i32.mul")
                 .op("i32.add")
                 .set(cRow);
               // accumulators: zero, or C's current values for later k blocks
               y.block((blk) => {
-                for (const v of acc) blk.f32(0).simd("f32x4.splat").set(v);
+                for (const v of acc) e.zero(blk).simd(e.splat).set(v);
                 blk.get(ACC).op("i32.eqz").brIf(0);
                 for (let r = 0; r < MR; r++) {
-                  for (let q = 0; q < NR / 4; q++)
+                  for (let q = 0; q < V; q++)
                     blk
                       .get(cRow)
                       .get(rowBytes)
@@ -123,26 +180,26 @@ function macro(fma: boolean): Code {
                 (z) => z.get(K),
                 1,
                 (z) => {
-                  for (let q = 0; q < NR / 4; q++)
+                  for (let q = 0; q < V; q++)
                     z.get(b)
                       .simdMem("v128.load", q * 16)
                       .set(bv[q]!);
                   for (let r = 0; r < MR; r++) {
-                    z.get(ar[r]!).simdMem("v128.load32_splat").set(av);
-                    for (let q = 0; q < NR / 4; q++) {
-                      if (fma) z.get(av).get(bv[q]!).get(accAt(r, q)).simd("f32x4.relaxed_madd").set(accAt(r, q));
-                      else z.get(accAt(r, q)).get(av).get(bv[q]!).simd("f32x4.mul").simd("f32x4.add").set(accAt(r, q));
+                    z.get(ar[r]!).simdMem(e.splatLoad).set(av);
+                    for (let q = 0; q < V; q++) {
+                      if (fma) z.get(av).get(bv[q]!).get(accAt(r, q)).simd(e.madd).set(accAt(r, q));
+                      else z.get(accAt(r, q)).get(av).get(bv[q]!).simd(e.mul).simd(e.add).set(accAt(r, q));
                     }
                     z.get(ar[r]!).get(AK).op("i32.add").set(ar[r]!);
                   }
                   z.get(b)
-                    .i32(NR * 4)
+                    .i32(NR * e.size)
                     .op("i32.add")
                     .set(b);
                 },
               );
               for (let r = 0; r < MR; r++) {
-                for (let q = 0; q < NR / 4; q++)
+                for (let q = 0; q < V; q++)
                   y.get(cRow)
                     .get(rowBytes)
                     .i32(r)
@@ -161,9 +218,11 @@ function macro(fma: boolean): Code {
 }
 
 /**
- * gemm(a, aRow, aK, bp, cp, mPanels, nPanels, k, ldc, bpStride) — function 1: macro over every KC block of k, in order.
+ * gemm(a, aRow, aK, bp, cp, mPanels, nPanels, k, ldc, bpStride) — function 1 (4): macro over every KC block of k, in
+ * order.
  */
-function gemm(): Code {
+function gemm(e: Elem): Code {
+  const NR = e.nr;
   const g = new Code(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
   const [A, AROW, AK, BP, CP, MP, NP, K, LDC, BPS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const pc = g.local("i32");
@@ -176,7 +235,7 @@ function gemm(): Code {
       x.get(A).get(pc).get(AK).op("i32.mul").op("i32.add").get(AROW).get(AK);
       x.get(BP)
         .get(pc)
-        .i32(NR * 4)
+        .i32(NR * e.size)
         .op("i32.mul")
         .op("i32.add")
         .get(CP)
@@ -184,17 +243,18 @@ function gemm(): Code {
         .get(NP);
       // min(KC, k − pc)
       x.get(K).get(pc).op("i32.sub").i32(KC).get(K).get(pc).op("i32.sub").i32(KC).op("i32.lt_s").op("select");
-      x.get(LDC).get(pc).i32(0).op("i32.ne").get(BPS).call(0);
+      x.get(LDC).get(pc).i32(0).op("i32.ne").get(BPS).call(e.base);
     },
   );
   return g;
 }
 
 /**
- * packB(dst, src, sk, sn, k, n, j0, j1) — function 2: panels j0…j1−1 of B (element (p, col) at src + p·sk + col·sn
- * bytes) into dst, panel j at dst + j·k·NR·4 holding [p][c]; columns past n are zero.
+ * packB(dst, src, sk, sn, k, n, j0, j1) — function 2 (5): panels j0…j1−1 of B (element (p, col) at src + p·sk +
+ * col·sn bytes) into dst, panel j at dst + j·k·32 holding [p][c]; columns past n are zero.
  */
-function packB(): Code {
+function packB(e: Elem): Code {
+  const NR = e.nr;
   const c = new Code(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
   const [DST, SRC, SK, SN, K, N, J0, J1] = [0, 1, 2, 3, 4, 5, 6, 7];
   const j = c.local("i32");
@@ -213,13 +273,13 @@ function packB(): Code {
         .get(j)
         .get(K)
         .op("i32.mul")
-        .i32(NR * 4)
+        .i32(NR * e.size)
         .op("i32.mul")
         .op("i32.add")
         .set(d);
       // a whole panel of a row-major B: each row's NR floats are contiguous, copied as vectors
       x.get(SN)
-        .i32(4)
+        .i32(e.size)
         .op("i32.eq")
         .get(j)
         .i32(1)
@@ -251,32 +311,24 @@ function packB(): Code {
           y.block((done) => {
             done.block((vectors) => {
               vectors.get(whole).op("i32.eqz").brIf(0);
-              for (let q = 0; q < NR; q += 4)
-                vectors
-                  .get(d)
-                  .get(s)
-                  .simdMem("v128.load", q * 4)
-                  .simdMem("v128.store", q * 4);
+              for (let q = 0; q < 32; q += 16) vectors.get(d).get(s).simdMem("v128.load", q).simdMem("v128.store", q);
               vectors.br(1);
             });
             for (let q = 0; q < NR; q++) {
               // col < n ? B[p, col] : 0 (the caller pads the source, so the load past the last column stays in memory)
               done.get(j).i32(NR).op("i32.mul").i32(q).op("i32.add").set(col);
-              done
-                .get(d)
-                .get(s)
-                .mem("f32.load")
-                .f32(0)
+              done.get(d).get(s).mem(e.load);
+              e.zero(done)
                 .get(col)
                 .get(N)
                 .op("i32.lt_s")
                 .op("select")
-                .mem("f32.store", q * 4);
+                .mem(e.store, q * e.size);
               done.get(s).get(SN).op("i32.add").set(s);
             }
           });
           y.get(d)
-            .i32(NR * 4)
+            .i32(NR * e.size)
             .op("i32.add")
             .set(d);
         },
@@ -287,10 +339,11 @@ function packB(): Code {
 }
 
 /**
- * job(a, aRow, aK, bSrc, bSk, bSn, n, bp, cp, mPanels, k, ldc, j0, j1) — function 3: packs B's column panels
- * j0…j1−1 and computes their columns of C. What each thread runs on its share.
+ * job(a, aRow, aK, bSrc, bSk, bSn, n, bp, cp, mPanels, k, ldc, j0, j1) — function 6 (7): packs B's column panels
+ * j0…j1−1 and computes their columns of C.
  */
-function job(): Code {
+function job(e: Elem): Code {
+  const NR = e.nr;
   const c = new Code([
     "i32",
     "i32",
@@ -308,18 +361,26 @@ function job(): Code {
     "i32",
   ]);
   const [A, AROW, AK, BSRC, BSK, BSN, N, BP, CP, MP, K, LDC, J0, J1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
-  c.get(BP).get(BSRC).get(BSK).get(BSN).get(K).get(N).get(J0).get(J1).call(2);
+  c.get(BP)
+    .get(BSRC)
+    .get(BSK)
+    .get(BSN)
+    .get(K)
+    .get(N)
+    .get(J0)
+    .get(J1)
+    .call(e.base + 2);
   c.get(A).get(AROW).get(AK);
   c.get(BP)
     .get(J0)
     .get(K)
     .op("i32.mul")
-    .i32(NR * 4)
+    .i32(NR * e.size)
     .op("i32.mul")
     .op("i32.add");
   c.get(CP)
     .get(J0)
-    .i32(NR * 4)
+    .i32(NR * e.size)
     .op("i32.mul")
     .op("i32.add");
   c.get(MP)
@@ -329,16 +390,31 @@ function job(): Code {
     .get(K)
     .get(LDC)
     .get(K)
-    .i32(NR * 4)
+    .i32(NR * e.size)
     .op("i32.mul")
-    .call(1);
+    .call(e.base + 1);
+  return c;
+}
+
+/** job(elem, …job's arguments) — function 8: job32 (elem 0) or job64. What each thread runs on its share. */
+function dispatch(): Code {
+  const c = new Code(Array.from({ length: 15 }, () => "i32" as const));
+  c.block((f64) => {
+    f64.block((f32) => {
+      f32.get(0).brIf(0);
+      for (let i = 1; i < 15; i++) f32.get(i);
+      f32.call(6).br(1);
+    });
+    for (let i = 1; i < 15; i++) f64.get(i);
+    f64.call(7);
+  });
   return c;
 }
 
 /**
- * outer(a, aBatch, aRow, b, bBatch, c, nb, m, n) — function 4: outer products (k = 1), C[q][i][0…n) = A[q][i]·B[q][0…n)
- * + 0, over f32x4 lanes and the last n mod 4 one at a time (B rows contiguous; + 0 turns −0 into +0 as the
- * accumulating kernel does). Strides in bytes; C is dense [nb][m][n].
+ * outer(a, aBatch, aRow, b, bBatch, c, nb, m, n) — function 9 (float32): outer products (k = 1),
+ * C[q][i][0…n) = A[q][i]·B[q][0…n) + 0, over f32x4 lanes and the last n mod 4 one at a time (B rows contiguous;
+ * + 0 turns −0 into +0 as the accumulating kernel does). Strides in bytes; C is dense [nb][m][n].
  */
 function outer(): Code {
   const c = new Code(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
