@@ -12,6 +12,7 @@ import { definePrimitive, rule } from "../define.js";
 import { select } from "../elementwise/select.js";
 import type { NoParams } from "../shape_rules.js";
 import { moveAxis } from "../structure/transpose.js";
+import { gemm64 } from "./gemm64.js";
 import {
   batchCount,
   batchShape,
@@ -29,8 +30,71 @@ import { triangularSolve } from "./triangular_solve.js";
 
 const NAME = "cholesky";
 
-/** The lower factor of one n×n matrix (row-major lower triangle of `a`) into `l`; NaN in the triangle if not PD. */
+/** Columns per block of the blocked factorization; smaller matrices take the unblocked one. */
+const NB = 64;
+const BLOCKED_FROM = 2 * NB;
+
+/**
+ * The lower factor of one n×n matrix (row-major lower triangle of `a`) into `l` (its upper triangle zero); NaN in the
+ * lower triangle if the matrix is not positive definite.
+ */
 export function choleskyKernel(a: Float64Array, n: number, l: Float64Array): void {
+  if (n < BLOCKED_FROM) choleskyUnblocked(a, n, l);
+  else if (!choleskyBlocked(a, n, l)) for (let i = 0; i < n; i++) l.fill(Number.NaN, i * n, i * n + i + 1);
+}
+
+/**
+ * Right-looking blocked Cholesky (LAPACK's dpotrf): per block of NB columns, the diagonal block's own factor, the
+ * panel below it by forward substitution, then the trailing lower triangle less L21·L21ᵀ, the O(n³) part, in gemm64.
+ * False where a diagonal block is not positive definite.
+ */
+function choleskyBlocked(a: Float64Array, n: number, l: Float64Array): boolean {
+  for (let i = 0; i < n; i++) {
+    const r = i * n;
+    for (let c = 0; c <= i; c++) l[r + c] = a[r + c]!;
+    l.fill(0, r + i + 1, r + n);
+  }
+  const panel = new Float64Array((n - NB) * NB);
+  const prod = new Float64Array((n - NB) * (n - NB));
+  for (let j0 = 0; j0 < n; j0 += NB) {
+    const j1 = Math.min(n, j0 + NB);
+    const jb = j1 - j0;
+    for (let j = j0; j < j1; j++) {
+      const rj = j * n;
+      let s = l[rj + j]!;
+      for (let t = j0; t < j; t++) s -= l[rj + t]! * l[rj + t]!;
+      if (!(s > 0)) return false;
+      const d = Math.sqrt(s);
+      l[rj + j] = d;
+      // the rest of column j: within the diagonal block and (the panel) below it
+      for (let i = j + 1; i < n; i++) {
+        const ri = i * n;
+        let v = l[ri + j]!;
+        for (let t = j0; t < j; t++) v -= l[ri + t]! * l[rj + t]!;
+        l[ri + j] = v / d;
+      }
+    }
+    const mt = n - j1;
+    if (mt === 0) break;
+    for (let i = 0; i < mt; i++) for (let t = 0; t < jb; t++) panel[i * jb + t] = l[(j1 + i) * n + j0 + t]!;
+    // the lower triangle of L21·L21ᵀ, in row blocks each multiplied by only the columns up to its last row
+    const rows = Math.max(NB, Math.ceil(mt / 2));
+    for (let i0 = 0; i0 < mt; i0 += rows) {
+      const i1 = Math.min(mt, i0 + rows);
+      const cols = i1;
+      gemm64(panel.subarray(i0 * jb, i1 * jb), panel, 1, jb, i1 - i0, jb, cols, prod);
+      for (let i = i0; i < i1; i++) {
+        const r = (j1 + i) * n + j1;
+        const p = (i - i0) * cols;
+        for (let c = 0; c <= i; c++) l[r + c] = l[r + c]! - prod[p + c]!;
+      }
+    }
+  }
+  return true;
+}
+
+/** The unblocked factor (Cholesky–Crout, row-dot form). */
+function choleskyUnblocked(a: Float64Array, n: number, l: Float64Array): void {
   for (let j = 0; j < n; j++) {
     const rj = j * n;
     let s = a[rj + j]!;

@@ -24,6 +24,7 @@ import { broadcastInDim } from "../structure/broadcast_and_sum.js";
 import { iota } from "../structure/iota.js";
 import { pad, slice } from "../structure/slice_and_pad.js";
 import { moveAxis } from "../structure/transpose.js";
+import { gemm64 } from "./gemm64.js";
 import { batchCount, batchShape, checkMatrix, matmul, matrixOf, perMatrix, tril, triu } from "./matrix.js";
 import { triangularSolve } from "./triangular_solve.js";
 
@@ -50,8 +51,68 @@ function types([a, ...rest]: ShapedArray[]) {
  * is. Writes the pivots (k = min(m, n) of them) and the permutation (m).
  */
 export function luKernel(a: Float64Array, m: number, n: number, pivots: Float64Array, perm: Float64Array): void {
-  const k = Math.min(m, n);
   for (let i = 0; i < m; i++) perm[i] = i;
+  if (Math.min(m, n) >= BLOCKED_FROM) luBlocked(a, m, n, pivots, perm);
+  else luUnblocked(a, m, n, pivots, perm);
+}
+
+/** Columns per block of the blocked factorization; smaller matrices take the unblocked one. */
+const NB = 64;
+const BLOCKED_FROM = 2 * NB;
+
+/**
+ * Right-looking blocked LU (LAPACK's dgetrf): per block of NB columns, the panel's own elimination with whole rows
+ * swapped, U12 = L11⁻¹·A12 by forward substitution, then A22 less L21·U12, the O(n³) part, in gemm64. Partial
+ * pivoting is the unblocked one's; the sums run in another order, so the bits differ.
+ */
+function luBlocked(a: Float64Array, m: number, n: number, pivots: Float64Array, perm: Float64Array): void {
+  const k = Math.min(m, n);
+  const left = new Float64Array((m - Math.min(NB, k)) * NB);
+  const top = new Float64Array(NB * (n - Math.min(NB, k)));
+  const prod = new Float64Array((m - Math.min(NB, k)) * (n - Math.min(NB, k)));
+  for (let j0 = 0; j0 < k; j0 += NB) {
+    const j1 = Math.min(k, j0 + NB);
+    const jb = j1 - j0;
+    for (let j = j0; j < j1; j++) {
+      const rj = pivotAndSwap(a, m, n, j, pivots, perm);
+      const piv = a[rj + j]!;
+      if (piv === 0) continue;
+      const inv = Math.abs(piv) >= SAFE_MIN ? 1 / piv : 0;
+      for (let i = j + 1; i < m; i++) {
+        const ri = i * n;
+        const l = inv !== 0 ? a[ri + j]! * inv : a[ri + j]! / piv;
+        a[ri + j] = l;
+        if (l !== 0) for (let c = j + 1; c < j1; c++) a[ri + c] = a[ri + c]! - l * a[rj + c]!;
+      }
+    }
+    const nt = n - j1;
+    if (nt === 0) continue;
+    // U12: rows j0…j1 of the columns right of the panel, less the unit-lower L11's earlier rows
+    for (let r = j0 + 1; r < j1; r++) {
+      const rr = r * n;
+      for (let t = j0; t < r; t++) {
+        const l = a[rr + t]!;
+        if (l === 0) continue;
+        const rt = t * n;
+        for (let c = j1; c < n; c++) a[rr + c] = a[rr + c]! - l * a[rt + c]!;
+      }
+    }
+    const mt = m - j1;
+    if (mt === 0) continue;
+    for (let i = 0; i < mt; i++) for (let t = 0; t < jb; t++) left[i * jb + t] = a[(j1 + i) * n + j0 + t]!;
+    for (let t = 0; t < jb; t++) top.set(a.subarray((j0 + t) * n + j1, (j0 + t + 1) * n), t * nt);
+    gemm64(left.subarray(0, mt * jb), top.subarray(0, jb * nt), nt, 1, mt, jb, nt, prod);
+    for (let i = 0; i < mt; i++) {
+      const r = (j1 + i) * n + j1;
+      const p = i * nt;
+      for (let c = 0; c < nt; c++) a[r + c] = a[r + c]! - prod[p + c]!;
+    }
+  }
+}
+
+/** LAPACK's dgetf2, two elimination steps per pass. */
+function luUnblocked(a: Float64Array, m: number, n: number, pivots: Float64Array, perm: Float64Array): void {
+  const k = Math.min(m, n);
   // Two elimination steps per pass where possible: step j's multipliers are found, column j + 1 alone is updated so
   // step j + 1 can pick its pivot, and then the trailing rows get both rank-1 updates in one sweep (the same
   // operations in the same order as one step at a time, so the same bits, with half the passes over memory).

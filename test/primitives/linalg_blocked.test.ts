@@ -1,0 +1,150 @@
+// The blocked cholesky and lu kernels (n ≥ 128: trailing updates through gemm64) against plain-JS unblocked float64
+// references written here, at sizes that end on and off block boundaries, square and rectangular, singular and not
+// positive definite; and the same bits whether gemm64 runs in WebAssembly or in JS.
+import { lax, np } from "tracegrad";
+import { afterEach, describe, expect, it } from "vitest";
+import { choleskyKernel } from "../../src/primitives/linalg/cholesky.js";
+import { luKernel } from "../../src/primitives/linalg/lu.js";
+import { setWasmDisabled } from "../../src/wasm/runtime.js";
+import { rng } from "../helpers.js";
+
+afterEach(() => setWasmDisabled(false));
+
+function randFlat(next: () => number, size: number): Float64Array {
+  return Float64Array.from({ length: size }, () => 2 * next() - 1);
+}
+
+/** S = A·Aᵀ/n + I for a random n × n A. */
+function spd(next: () => number, n: number): Float64Array {
+  const a = randFlat(next, n * n);
+  const s = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let v = 0;
+      for (let k = 0; k < n; k++) v += a[i * n + k]! * a[j * n + k]!;
+      s[i * n + j] = v / n + (i === j ? 1 : 0);
+    }
+  return s;
+}
+
+/** The unblocked Cholesky–Banachiewicz factor. */
+function refCholesky(s: Float64Array, n: number): Float64Array {
+  const l = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j <= i; j++) {
+      let v = s[i * n + j]!;
+      for (let k = 0; k < j; k++) v -= l[i * n + k]! * l[j * n + k]!;
+      l[i * n + j] = i === j ? Math.sqrt(v) : v / l[j * n + j]!;
+    }
+  return l;
+}
+
+/** Unblocked LU with partial pivoting (first largest |entry|), in place; the pivots. */
+function refLu(a: Float64Array, m: number, n: number): number[] {
+  const pivots: number[] = [];
+  for (let j = 0; j < Math.min(m, n); j++) {
+    let p = j;
+    for (let i = j + 1; i < m; i++) if (Math.abs(a[i * n + j]!) > Math.abs(a[p * n + j]!)) p = i;
+    pivots.push(p);
+    for (let c = 0; c < n; c++) [a[j * n + c], a[p * n + c]] = [a[p * n + c]!, a[j * n + c]!];
+    if (a[j * n + j] === 0) continue;
+    for (let i = j + 1; i < m; i++) {
+      const l = a[i * n + j]! / a[j * n + j]!;
+      a[i * n + j] = l;
+      for (let c = j + 1; c < n; c++) a[i * n + c] = a[i * n + c]! - l * a[j * n + c]!;
+    }
+  }
+  return pivots;
+}
+
+const maxAbsDiff = (x: Float64Array, y: Float64Array) => x.reduce((d, v, i) => Math.max(d, Math.abs(v - y[i]!)), 0);
+
+describe("blocked cholesky", () => {
+  for (const n of [128, 200, 257]) {
+    it(`n = ${n}: the unblocked factor within 1e-12, upper triangle exactly 0`, () => {
+      const s = spd(rng(n), n);
+      const l = new Float64Array(n * n).fill(7);
+      choleskyKernel(s, n, l);
+      expect(maxAbsDiff(l, refCholesky(s, n))).toBeLessThan(1e-12);
+      for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) expect(l[i * n + j]).toBe(0);
+    });
+  }
+
+  it("not positive definite in a late block: the whole lower triangle NaN, the upper 0", () => {
+    const n = 200;
+    const s = spd(rng(3), n);
+    s[190 * n + 190] = -50;
+    const l = new Float64Array(n * n);
+    choleskyKernel(s, n, l);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        if (j <= i) expect(l[i * n + j]).toBeNaN();
+        else expect(l[i * n + j]).toBe(0);
+      }
+  });
+
+  it("through lax.linalg.cholesky, batched: the same bits with gemm64 in WebAssembly and in JS", () => {
+    const n = 150;
+    const data = new Float64Array(2 * n * n);
+    data.set(spd(rng(4), n), 0);
+    data.set(spd(rng(5), n), n * n);
+    const x = np.reshape(np.array(data, { dtype: "float64" }), [2, n, n]);
+    const wasm = lax.linalg.cholesky(x).toTypedArray();
+    setWasmDisabled(true);
+    const js = lax.linalg.cholesky(x).toTypedArray();
+    expect(Array.from(wasm).every((v, i) => Object.is(v, js[i]))).toBe(true);
+    expect(maxAbsDiff(wasm.subarray(n * n) as Float64Array, refCholesky(data.subarray(n * n), n))).toBeLessThan(1e-12);
+  });
+});
+
+describe("blocked lu", () => {
+  for (const [m, n] of [
+    [128, 128],
+    [200, 200],
+    [257, 257],
+    [300, 150],
+    [150, 300],
+  ] as const) {
+    it(`${m} × ${n}: the unblocked reference's pivots, and its factors within 1e-11`, () => {
+      const a = randFlat(rng(m * 1000 + n), m * n);
+      const lu = a.slice();
+      const k = Math.min(m, n);
+      const [pivots, perm] = [new Float64Array(k), new Float64Array(m)];
+      luKernel(lu, m, n, pivots, perm);
+      const ref = a.slice();
+      expect(Array.from(pivots)).toEqual(refLu(ref, m, n));
+      expect(maxAbsDiff(lu, ref)).toBeLessThan(1e-11);
+      // the permutation is the pivots' swaps applied to 0…m−1
+      const want = Array.from({ length: m }, (_, i) => i);
+      pivots.forEach((p, j) => ([want[j], want[p]] = [want[p]!, want[j]!]));
+      expect(Array.from(perm)).toEqual(want);
+    });
+  }
+
+  it("singular (a column repeating an earlier one, a zero column): zero pivots stay, no NaN from them", () => {
+    const [m, n] = [200, 200];
+    const a = randFlat(rng(9), m * n);
+    for (let i = 0; i < m; i++) {
+      a[i * n + 150] = a[i * n + 10]!;
+      a[i * n + 160] = 0;
+    }
+    const [pivots, perm] = [new Float64Array(n), new Float64Array(m)];
+    luKernel(a, m, n, pivots, perm);
+    expect(Math.abs(a[150 * n + 150]!)).toBeLessThan(1e-12);
+    expect(a[160 * n + 160]).toBe(0);
+    expect(a.every((v) => Number.isFinite(v))).toBe(true);
+  });
+
+  it("np.linalg.solve at n = 300: A·x = b within 1e-10, the same bits with gemm64 in WebAssembly and in JS", () => {
+    const n = 300;
+    const next = rng(11);
+    const a = np.reshape(np.array(randFlat(next, n * n), { dtype: "float64" }), [n, n]);
+    const b = np.reshape(np.array(randFlat(next, n * 2), { dtype: "float64" }), [n, 2]);
+    const x = np.linalg.solve(a, b);
+    expect(Number(np.max(np.abs(np.subtract(np.matmul(a, x), b))))).toBeLessThan(1e-10);
+    setWasmDisabled(true);
+    const js = np.linalg.solve(a, b).toTypedArray();
+    const wasm = x.toTypedArray();
+    expect(Array.from(wasm).every((v, i) => Object.is(v, js[i]))).toBe(true);
+  });
+});
