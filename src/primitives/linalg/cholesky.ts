@@ -82,7 +82,7 @@ function choleskyBlocked(a: Float64Array, n: number, l: Float64Array): boolean {
     for (let i0 = 0; i0 < mt; i0 += rows) {
       const i1 = Math.min(mt, i0 + rows);
       const cols = i1;
-      gemm64(panel.subarray(i0 * jb, i1 * jb), panel, 1, jb, i1 - i0, jb, cols, prod);
+      gemm64(panel.subarray(i0 * jb, i1 * jb), jb, panel, 1, jb, i1 - i0, jb, cols, prod);
       for (let i = i0; i < i1; i++) {
         const r = (j1 + i) * n + j1;
         const p = (i - i0) * cols;

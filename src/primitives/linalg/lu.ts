@@ -101,7 +101,7 @@ function luBlocked(a: Float64Array, m: number, n: number, pivots: Float64Array, 
     if (mt === 0) continue;
     for (let i = 0; i < mt; i++) for (let t = 0; t < jb; t++) left[i * jb + t] = a[(j1 + i) * n + j0 + t]!;
     for (let t = 0; t < jb; t++) top.set(a.subarray((j0 + t) * n + j1, (j0 + t + 1) * n), t * nt);
-    gemm64(left.subarray(0, mt * jb), top.subarray(0, jb * nt), nt, 1, mt, jb, nt, prod);
+    gemm64(left.subarray(0, mt * jb), jb, top.subarray(0, jb * nt), nt, 1, mt, jb, nt, prod);
     for (let i = 0; i < mt; i++) {
       const r = (j1 + i) * n + j1;
       const p = i * nt;

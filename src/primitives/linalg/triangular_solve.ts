@@ -123,7 +123,7 @@ function lowerSolve(l: Float64Array, w: Float64Array, k: number, rhs: number, un
     const i1 = blocked ? Math.min(k, i0 + NB) : k;
     if (i0 > 0) {
       for (let i = i0; i < i1; i++) left!.set(l.subarray(i * k, i * k + i0), (i - i0) * i0);
-      gemm64(left!.subarray(0, (i1 - i0) * i0), w.subarray(0, i0 * rhs), rhs, 1, i1 - i0, i0, rhs, prod!);
+      gemm64(left!.subarray(0, (i1 - i0) * i0), i0, w.subarray(0, i0 * rhs), rhs, 1, i1 - i0, i0, rhs, prod!);
       for (let q = 0, o = i0 * rhs; q < (i1 - i0) * rhs; q++, o++) w[o] = w[o]! - prod![q]!;
     }
     for (let i = i0; i < i1; i++) {
