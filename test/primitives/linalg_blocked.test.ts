@@ -210,3 +210,69 @@ describe("blocked triangular solve", () => {
     expect(Array.from(inv.toTypedArray()).every((v, i) => Object.is(v, js[i]))).toBe(true);
   });
 });
+
+describe("blocked qr", () => {
+  /** Unblocked Householder QR with LAPACK's dlarfg signs (β = −sign(α)·‖x‖): Q (m × m) and R (m × n), row-major. */
+  function refQr(a: Float64Array, m: number, n: number): { q: Float64Array; r: Float64Array } {
+    const r = a.slice();
+    const q = new Float64Array(m * m);
+    for (let i = 0; i < m; i++) q[i * m + i] = 1;
+    for (let j = 0; j < Math.min(m, n); j++) {
+      let ss = 0;
+      for (let i = j + 1; i < m; i++) ss += r[i * n + j]! ** 2;
+      if (ss === 0) continue;
+      const alpha = r[j * n + j]!;
+      const norm = Math.sqrt(alpha * alpha + ss);
+      const beta = alpha >= 0 ? -norm : norm;
+      const tau = (beta - alpha) / beta;
+      const v = new Float64Array(m);
+      v[j] = 1;
+      for (let i = j + 1; i < m; i++) v[i] = r[i * n + j]! / (alpha - beta);
+      // R ← H·R, Q ← Q·H
+      for (let c = 0; c < n; c++) {
+        let w = 0;
+        for (let i = j; i < m; i++) w += v[i]! * r[i * n + c]!;
+        for (let i = j; i < m; i++) r[i * n + c] = r[i * n + c]! - tau * w * v[i]!;
+      }
+      for (let row = 0; row < m; row++) {
+        let w = 0;
+        for (let i = j; i < m; i++) w += q[row * m + i]! * v[i]!;
+        for (let i = j; i < m; i++) q[row * m + i] = q[row * m + i]! - tau * w * v[i]!;
+      }
+    }
+    return { q, r };
+  }
+
+  for (const [m, n] of [
+    [200, 200],
+    [300, 150],
+    [150, 300],
+    [257, 129],
+  ] as const) {
+    it(`${m} × ${n}: Q and R of the unblocked reference within 1e-11, full and reduced`, () => {
+      const a = randFlat(rng(m * 7 + n), m * n);
+      const ref = refQr(a, m, n);
+      const x = np.reshape(np.array(a, { dtype: "float64" }), [m, n]);
+      const k = Math.min(m, n);
+      const [qf, rf] = lax.linalg.qr(x, { fullMatrices: true }).map((t) => t.toTypedArray() as Float64Array);
+      expect(maxAbsDiff(qf!, ref.q)).toBeLessThan(1e-11);
+      expect(
+        maxAbsDiff(
+          rf!,
+          ref.r.map((v, i) => (Math.floor(i / n) > i % n ? 0 : v)),
+        ),
+      ).toBeLessThan(1e-11);
+      const [qr] = lax.linalg.qr(x, { fullMatrices: false }).map((t) => t.toTypedArray() as Float64Array);
+      const qk = Float64Array.from({ length: m * k }, (_, i) => ref.q[Math.floor(i / k) * m + (i % k)]!);
+      expect(maxAbsDiff(qr!, qk)).toBeLessThan(1e-11);
+    });
+  }
+
+  it("the same bits with gemm64 in WebAssembly and in JS", () => {
+    const x = np.reshape(np.array(randFlat(rng(31), 200 * 160), { dtype: "float64" }), [200, 160]);
+    const wasm = lax.linalg.qr(x).map((t) => t.toTypedArray());
+    setWasmDisabled(true);
+    const js = lax.linalg.qr(x).map((t) => t.toTypedArray());
+    for (const i of [0, 1]) expect(Array.from(wasm[i]!).every((v, q) => Object.is(v, js[i]![q]))).toBe(true);
+  });
+});

@@ -12,6 +12,7 @@ import { definePrimitiveN } from "../define.js";
 import { add } from "../elementwise/add.js";
 import { sub } from "../elementwise/sub.js";
 import { moveAxis } from "../structure/transpose.js";
+import { gemm64 } from "./gemm64.js";
 import {
   batchCount,
   batchShape,
@@ -69,7 +70,59 @@ export function householderQr(
   const taus = new Float64Array(k);
   // reflectors whose v and τ are finite leave the columns of Q before j exactly as they are (w = 0 there)
   const finite = new Uint8Array(k);
-  for (let j = 0; j < k; j++) {
+  // large matrices by blocks of NB reflectors: each applied within its panel, then all at once to the columns right
+  // of it (LAPACK's dgeqrf); small ones one reflector at a time to every column
+  const blocked = Math.min(m, n) >= BLOCKED_FROM;
+  const step = blocked ? NB : k;
+  for (let j0 = 0; j0 < k; j0 += step) {
+    const j1 = Math.min(k, j0 + step);
+    reflectPanel(At, m, j0, j1, blocked ? j1 : n, taus, finite);
+    if (blocked && j1 < n) applyBlock(At, m, j0, j1, taus, j1, n, true);
+  }
+  for (let i = 0; i < rRows; i++) {
+    const row = i * n;
+    for (let c = i; c < n; c++) r[row + c] = At[c * m + i]!;
+  }
+  // Q = H_0·H_1·…·H_{k−1}·I[:, :qCols], applied right to left, on a column-major copy
+  const Qt = new Float64Array(qCols * m);
+  for (let i = 0; i < Math.min(m, qCols); i++) Qt[i * m + i] = 1;
+  if (blocked) {
+    for (let j0 = Math.floor((k - 1) / NB) * NB; j0 >= 0; j0 -= NB) {
+      const j1 = Math.min(k, j0 + NB);
+      if (taus.subarray(j0, j1).every((t) => t === 0)) continue;
+      const allFinite = finite.subarray(j0, j1).every((f) => f === 1);
+      applyBlock(Qt, m, j0, j1, taus, allFinite ? Math.min(j0, qCols) : 0, qCols, false, At);
+    }
+  } else
+    for (let j = k - 1; j >= 0; j--) {
+      const tau = taus[j]!;
+      if (tau === 0) continue;
+      applyReflector(Qt, m, j * m, j, tau, finite[j] ? Math.min(j, qCols) : 0, qCols, At);
+    }
+  for (let i = 0; i < m; i++) {
+    const row = i * qCols;
+    for (let c = 0; c < qCols; c++) q[row + c] = Qt[c * m + i]!;
+  }
+}
+
+/** Reflectors per block of the blocked factorization, and the size from which it runs. */
+const NB = 64;
+const BLOCKED_FROM = 2 * NB;
+
+/**
+ * Reflectors j0…j1−1 of the column-major At (column length m), each applied to the columns after it up to `cEnd`
+ * (LAPACK's dgeqr2 on a panel).
+ */
+function reflectPanel(
+  At: Float64Array,
+  m: number,
+  j0: number,
+  j1: number,
+  cEnd: number,
+  taus: Float64Array,
+  finite: Uint8Array,
+): void {
+  for (let j = j0; j < j1; j++) {
     const cj = j * m;
     const alpha = At[cj + j]!;
     let ss = 0;
@@ -88,24 +141,74 @@ export function householderQr(
     At[cj + j] = beta;
     taus[j] = tau;
     finite[j] = Number.isFinite(vSum) && Number.isFinite(tau) ? 1 : 0;
-    // the other columns: x ← x − τ·v·(vᵀx)
-    applyReflector(At, m, cj, j, tau, j + 1, n);
+    // the other columns of the panel: x ← x − τ·v·(vᵀx)
+    applyReflector(At, m, cj, j, tau, j + 1, cEnd);
   }
-  for (let i = 0; i < rRows; i++) {
-    const row = i * n;
-    for (let c = i; c < n; c++) r[row + c] = At[c * m + i]!;
+}
+
+/**
+ * Columns c0…c1−1 of the column-major x (column length m) ← Hᵀ·x (`transposed`) or H·x, for H = H_j0·…·H_{j1−1} =
+ * I − V·T·Vᵀ (the compact WY form, T upper triangular by LAPACK's dlarft) with V's columns the reflectors stored below
+ * the diagonal of `vs` (default x). Two products in gemm64: W = Vᵀ·X, then X − V·(T or Tᵀ)·W.
+ */
+function applyBlock(
+  x: Float64Array,
+  m: number,
+  j0: number,
+  j1: number,
+  taus: Float64Array,
+  c0: number,
+  c1: number,
+  transposed: boolean,
+  vs: Float64Array = x,
+): void {
+  const [jb, mr, nt] = [j1 - j0, m - j0, c1 - c0];
+  if (nt <= 0) return;
+  // Vᵀ with contiguous rows: row t is reflector j0 + t on rows j0…m−1 (1 on its diagonal, 0 above)
+  const yt = new Float64Array(jb * mr);
+  for (let t = 0; t < jb; t++) {
+    yt[t * mr + t] = 1;
+    yt.set(vs.subarray((j0 + t) * m + j0 + t + 1, (j0 + t + 1) * m), t * mr + t + 1);
   }
-  // Q = H_0·H_1·…·H_{k−1}·I[:, :qCols], applied right to left, on a column-major copy
-  const Qt = new Float64Array(qCols * m);
-  for (let i = 0; i < Math.min(m, qCols); i++) Qt[i * m + i] = 1;
-  for (let j = k - 1; j >= 0; j--) {
-    const tau = taus[j]!;
+  // T: T[t][t] = τ_t, T[p][t] = −τ_t·Σ_{q = p…t−1} T[p][q]·(v_qᵀ·v_t)
+  const tm = new Float64Array(jb * jb);
+  const g = new Float64Array(jb);
+  for (let t = 0; t < jb; t++) {
+    const tau = taus[j0 + t]!;
+    tm[t * jb + t] = tau;
     if (tau === 0) continue;
-    applyReflector(Qt, m, j * m, j, tau, finite[j] ? Math.min(j, qCols) : 0, qCols, At);
+    for (let q = 0; q < t; q++) {
+      let d = 0;
+      for (let i = t; i < mr; i++) d += yt[q * mr + i]! * yt[t * mr + i]!;
+      g[q] = d;
+    }
+    for (let p = 0; p < t; p++) {
+      let acc = 0;
+      for (let q = p; q < t; q++) acc += tm[p * jb + q]! * g[q]!;
+      tm[p * jb + t] = -tau * acc;
+    }
   }
-  for (let i = 0; i < m; i++) {
-    const row = i * qCols;
-    for (let c = 0; c < qCols; c++) q[row + c] = Qt[c * m + i]!;
+  // in x's transposed view (rows = x's columns c0…c1−1, rows j0…m−1 of each): Wᵀ = Xᵀ·V, then Xᵀ −= Wᵀ·(T or Tᵀ)·Vᵀ
+  const xt = x.subarray(c0 * m + j0);
+  const wt = new Float64Array(nt * jb);
+  gemm64(xt, m, yt, 1, mr, nt, mr, jb, wt);
+  const row = new Float64Array(jb);
+  for (let c = 0; c < nt; c++) {
+    const o = c * jb;
+    for (let t = 0; t < jb; t++) {
+      // (Wᵀ·T)[t] = Σ_{p ≤ t} Wᵀ[p]·T[p][t]; (Wᵀ·Tᵀ)[t] = Σ_{p ≥ t} Wᵀ[p]·T[t][p]
+      let v = 0;
+      if (transposed) for (let p = 0; p <= t; p++) v += wt[o + p]! * tm[p * jb + t]!;
+      else for (let p = t; p < jb; p++) v += wt[o + p]! * tm[t * jb + p]!;
+      row[t] = v;
+    }
+    wt.set(row, o);
+  }
+  const prod = new Float64Array(nt * mr);
+  gemm64(wt, jb, yt, mr, 1, nt, jb, mr, prod);
+  for (let c = 0; c < nt; c++) {
+    const [o, p] = [c * m, c * mr];
+    for (let i = 0; i < mr; i++) xt[o + i] = xt[o + i]! - prod[p + i]!;
   }
 }
 
