@@ -244,6 +244,17 @@ describe("lax.linalg.svd", () => {
     for (let i = 1; i < 200; i++) expect(sb[i]!).toBeLessThanOrEqual(sb[i - 1]!);
   });
 
+  it("tall and wide matrices past one block of reflectors (70×40, 40×70), full and reduced", () => {
+    const next = rng(16);
+    for (const [m, n] of [
+      [70, 40],
+      [40, 70],
+    ] as const) {
+      const a = randM(next, m, n);
+      for (const full of [true, false]) checkFactors([a], svd3(f64(a), { fullMatrices: full }), full, 1e-12);
+    }
+  });
+
   it("derivatives of S vs central differences, first and second order (square, tall, wide, batched)", () => {
     const next = rng(7);
     const cases: Mat[][] = [

@@ -33,6 +33,7 @@ import {
   symmetrize,
   triMask,
 } from "./matrix.js";
+import { accumulateReflectors, rotateBackward } from "./orthogonal.js";
 
 export interface EighParams {
   lower: boolean;
@@ -64,8 +65,8 @@ function types([a, ...rest]: ShapedArray[], params: EighParams) {
 export function symmetricEigh(s: Float64Array, n: number, v: Float64Array, w: Float64Array, sort: boolean): void {
   const d = new Float64Array(n);
   const e = new Float64Array(n);
-  // zt = Qᵀ row-major: row j is column j of Q (an eigenvector once QL is done), so every update is along rows
-  const zt = new Float64Array(n * n);
+  // z = Q row-major: the QL rotations mix its columns, along its rows (rotateBackward)
+  const z = new Float64Array(n * n);
   let ok = s.every(Number.isFinite);
   // far from 1 in magnitude, S is scaled by a power of two (exact) so no step over- or underflows; w scaled back
   let amax = 0;
@@ -73,8 +74,8 @@ export function symmetricEigh(s: Float64Array, n: number, v: Float64Array, w: Fl
   const k = amax > 2 ** 500 || (amax > 0 && amax < 2 ** -500) ? Math.round(Math.log2(amax)) : 0;
   if (ok) {
     if (k !== 0) scalePow2(s, -k);
-    tridiagonalize(s, n, d, e, zt);
-    ok = implicitQL(d, e, zt, n);
+    tridiagonalize(s, n, d, e, z);
+    ok = implicitQL(d, e, z, n);
   }
   if (!ok) {
     v.fill(Number.NaN);
@@ -86,18 +87,18 @@ export function symmetricEigh(s: Float64Array, n: number, v: Float64Array, w: Fl
   if (sort) order.sort((i, j) => d[i]! - d[j]! || i - j);
   order.forEach((src, dst) => {
     w[dst] = d[src]!;
-    for (let r = 0; r < n; r++) v[r * n + dst] = zt[src * n + r]!;
+    for (let r = 0; r < n; r++) v[r * n + dst] = z[r * n + src]!;
   });
 }
 
 /**
  * Householder tridiagonalization of the symmetric s (overwritten): diagonal into d, subdiagonal into e (e[i] couples
- * i and i + 1, e[n − 1] = 0), Qᵀ into zt. Step k maps column k below the diagonal onto a multiple of e_{k+1} with the
+ * i and i + 1, e[n − 1] = 0), Q into z. Step k maps column k below the diagonal onto a multiple of e_{k+1} with the
  * reflector P_k = I − u·uᵀ/h (u zero in 0..k) and applies S ← P_k·S·P_k to the lower triangle of the trailing block
- * (the only part read); u is kept in row k of s beyond the diagonal. Qᵀ = P_{n−3}···P_0 is formed afterwards from
- * the last reflector back, each touching only the block it changes.
+ * (the only part read); u is kept in row k of s beyond the diagonal. Q = P_0···P_{n−3} is formed afterwards in
+ * blocks of reflectors, from the last back (accumulateReflectors).
  */
-function tridiagonalize(s: Float64Array, n: number, d: Float64Array, e: Float64Array, zt: Float64Array): void {
+function tridiagonalize(s: Float64Array, n: number, d: Float64Array, e: Float64Array, z: Float64Array): void {
   const hs = new Float64Array(n);
   const q = new Float64Array(n);
   for (let k = 0; k + 2 < n; k++) {
@@ -119,9 +120,27 @@ function tridiagonalize(s: Float64Array, n: number, d: Float64Array, e: Float64A
     hs[k] = h;
     // P·S·P = S − u·qᵀ − q·uᵀ with p = S·u / h, q = p − (uᵀp / 2h)·u; S·u from the lower triangle alone
     q.fill(0, k + 1);
-    for (let i = k + 1; i < n; i++) {
-      const ri = i * n;
-      const ui = s[rk + i]!;
+    let i = k + 1;
+    for (; i + 1 < n; i += 2) {
+      // rows i and i + 1 together: shared loads of u and q, two chains; q[i] gets row i's sum before row i + 1's term
+      const [r0, r1, u0, u1] = [i * n, (i + 1) * n, s[rk + i]!, s[rk + i + 1]!];
+      let acc0 = s[r0 + i]! * u0;
+      let acc1 = s[r1 + i + 1]! * u1;
+      for (let j = k + 1; j < i; j++) {
+        const a0 = s[r0 + j]!;
+        const a1 = s[r1 + j]!;
+        const uj = s[rk + j]!;
+        acc0 += a0 * uj;
+        acc1 += a1 * uj;
+        q[j] = q[j]! + a0 * u0 + a1 * u1;
+      }
+      const a = s[r1 + i]!;
+      acc1 += a * u0;
+      q[i] = q[i]! + acc0 + a * u1;
+      q[i + 1] = q[i + 1]! + acc1;
+    }
+    if (i < n) {
+      const [ri, ui] = [i * n, s[rk + i]!];
       let acc = s[ri + i]! * ui;
       for (let j = k + 1; j < i; j++) {
         const a = s[ri + j]!;
@@ -138,32 +157,29 @@ function tridiagonalize(s: Float64Array, n: number, d: Float64Array, e: Float64A
     }
     const c = up / (2 * h);
     for (let i = k + 1; i < n; i++) q[i] = q[i]! - c * s[rk + i]!;
-    for (let i = k + 1; i < n; i++) {
-      const ri = i * n;
-      const ui = s[rk + i]!;
-      const qi = q[i]!;
+    for (i = k + 1; i < n; i++) {
+      const [ri, ui, qi] = [i * n, s[rk + i]!, q[i]!];
       for (let j = k + 1; j <= i; j++) s[ri + j] = s[ri + j]! - ui * q[j]! - qi * s[rk + j]!;
     }
   }
   for (let i = 0; i < n; i++) d[i] = s[i * n + i]!;
   if (n >= 2) e[n - 2] = s[(n - 1) * n + n - 2]!;
-  // Qᵀ = (···(I·P_{n−3})···)·P_0; when P_k comes, the product so far differs from I only past row and column k + 1
-  for (let i = 0; i < n; i++) zt[i * n + i] = 1;
-  for (let k = n - 3; k >= 0; k--) {
-    const h = hs[k]!;
-    if (h === 0) continue;
-    const rk = k * n;
-    for (let i = k + 1; i < n; i++) axpy(-dot(zt, i * n, s, rk, k + 1, n) / h, s, rk, zt, i * n, k + 1, n);
-  }
+  // Q = P_0·(···(P_{n−3}·I)), P_k = I − u·uᵀ/h acting on rows k + 1..
+  for (let i = 0; i < n; i++) z[i * n + i] = 1;
+  const reflector = (k: number) => ({ v: s.subarray(k * n + k + 1, (k + 1) * n), tau: hs[k] === 0 ? 0 : 1 / hs[k]! });
+  accumulateReflectors(n - 2, 1, reflector, z, n, n);
 }
 
 /**
  * Implicit QL with Wilkinson shifts on the tridiagonal (d, e) (e[i] couples i and i + 1), rotations applied to the
- * rows of zt: eigenvalues into d. For each l, while the first e[m] (m ≥ l) not negligible next to d[m] and d[m + 1]
- * is past l, one QL step chases a shifted rotation sequence from m up to l. False if one eigenvalue takes more than
- * MAX_QL_ITERATIONS steps.
+ * columns of the row-major z: eigenvalues into d. For each l, while the first e[m] (m ≥ l) not negligible next to d[m]
+ * and d[m + 1] is past l, one QL step chases a shifted rotation sequence from m up to l. False if one eigenvalue
+ * takes more than MAX_QL_ITERATIONS steps.
  */
-function implicitQL(d: Float64Array, e: Float64Array, zt: Float64Array, n: number): boolean {
+function implicitQL(d: Float64Array, e: Float64Array, z: Float64Array, n: number): boolean {
+  // a step's rotations, applied to z together once it is done (rotateBackward)
+  const cs = new Float64Array(n);
+  const ss = new Float64Array(n);
   for (let l = 0; l < n; l++) {
     for (let iter = 0; ; iter++) {
       let m = l;
@@ -178,31 +194,32 @@ function implicitQL(d: Float64Array, e: Float64Array, zt: Float64Array, n: numbe
       const rho = Math.hypot(theta, 1);
       let g = d[m]! - d[l]! + e[l]! / (theta + (theta >= 0 ? rho : -rho));
       let sn = 1;
-      let cs = 1;
+      let c = 1;
       let p = 0;
-      let split = false;
-      for (let i = m - 1; i >= l; i--) {
+      let i = m - 1;
+      for (; i >= l; i--) {
         const f = sn * e[i]!;
-        const b = cs * e[i]!;
+        const b = c * e[i]!;
         const r = Math.hypot(f, g);
         e[i + 1] = r;
         if (r === 0) {
           // no rotation defined: the block splits at i + 1; deflate and look for the block again
           d[i + 1] = d[i + 1]! - p;
           e[m] = 0;
-          split = true;
           break;
         }
         sn = f / r;
-        cs = g / r;
+        c = g / r;
         const t = d[i + 1]! - p;
-        const r2 = (d[i]! - t) * sn + 2 * cs * b;
+        const r2 = (d[i]! - t) * sn + 2 * c * b;
         p = sn * r2;
         d[i + 1] = t + p;
-        g = cs * r2 - b;
-        rotate(zt, i * n, (i + 1) * n, n, cs, sn);
+        g = c * r2 - b;
+        cs[i] = c;
+        ss[i] = -sn;
       }
-      if (split) continue;
+      rotateBackward(z, n, n, i + 1, m, cs, ss);
+      if (i >= l) continue;
       d[l] = d[l]! - p;
       e[l] = g;
       e[m] = 0;
@@ -216,28 +233,6 @@ function scalePow2(x: Float64Array, k: number): void {
   const half = Math.trunc(k / 2);
   const [f, g] = [2 ** half, 2 ** (k - half)];
   for (let i = 0; i < x.length; i++) x[i] = x[i]! * f * g;
-}
-
-/** Σ_{k ∈ [from, to)} a[ia + k]·b[ib + k]. */
-function dot(a: Float64Array, ia: number, b: Float64Array, ib: number, from: number, to: number): number {
-  let acc = 0;
-  for (let k = from; k < to; k++) acc += a[ia + k]! * b[ib + k]!;
-  return acc;
-}
-
-/** y[iy + k] += alpha·x[ix + k] for k ∈ [from, to). */
-function axpy(alpha: number, x: Float64Array, ix: number, y: Float64Array, iy: number, from: number, to: number): void {
-  for (let k = from; k < to; k++) y[iy + k] = y[iy + k]! + alpha * x[ix + k]!;
-}
-
-/** Rows i, j (offsets ri, rj) of the n-column z ← (c·z_i − s·z_j, s·z_i + c·z_j). */
-function rotate(z: Float64Array, ri: number, rj: number, n: number, c: number, s: number): void {
-  for (let k = 0; k < n; k++) {
-    const zi = z[ri + k]!;
-    const zj = z[rj + k]!;
-    z[ri + k] = c * zi - s * zj;
-    z[rj + k] = s * zi + c * zj;
-  }
 }
 
 export const eighP: Primitive<EighParams> = definePrimitiveN<EighParams>({

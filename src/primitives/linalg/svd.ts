@@ -35,6 +35,7 @@ import {
   perMatrix,
   triMask,
 } from "./matrix.js";
+import { accumulateReflectors, rotateColumns, rotateForward } from "./orthogonal.js";
 
 export interface SvdParams {
   full_matrices: boolean;
@@ -82,40 +83,140 @@ function reflector(x: Float64Array): { v: Float64Array; tau: number; beta: numbe
   return { v, tau: (beta - alpha) / beta, beta };
 }
 
-/** x[off:] ← x[off:] − τ·v·(vᵀ·x[off:]) for each vector x of `xs`. */
-function reflect(xs: readonly Float64Array[], v: Float64Array, tau: number, off: number): void {
-  if (tau === 0) return;
-  for (const x of xs) {
-    let w = 0;
-    for (let i = 0; i < v.length; i++) w += v[i]! * x[off + i]!;
-    w *= tau;
-    for (let i = 0; i < v.length; i++) x[off + i] = x[off + i]! - w * v[i]!;
+/** wl[c] = τ·vᵀ·x_c[off:] for the columns x_c, c ∈ [from, to), of the reflector h (0 where τ = 0). */
+function leftSums(
+  cols: readonly Float64Array[],
+  h: { v: Float64Array; tau: number },
+  off: number,
+  from: number,
+  to: number,
+  wl: Float64Array,
+): void {
+  const { v, tau } = h;
+  for (let c = from; c < to; c++) {
+    if (tau === 0) {
+      wl[c] = 0;
+      continue;
+    }
+    const x = cols[c]!;
+    let acc = 0;
+    for (let i = 0; i < v.length; i++) acc += v[i]! * x[off + i]!;
+    wl[c] = acc * tau;
   }
 }
 
-/** Columns p, q of a basis ← (c·x_p + s·x_q, −s·x_p + c·x_q). */
-function rotate(cols: readonly Float64Array[], p: number, q: number, c: number, s: number): void {
-  const x = cols[p]!;
-  const y = cols[q]!;
-  for (let i = 0; i < x.length; i++) {
-    const a = x[i]!;
-    const b = y[i]!;
-    x[i] = c * a + s * b;
-    y[i] = c * b - s * a;
+/**
+ * Householder bidiagonalization of the m×n (m ≥ n) matrix of columns `cols` (overwritten): diagonal into d,
+ * superdiagonal into e, the left reflectors H_j (rows j..) and right ones G_j (columns j + 1..) pushed. Step j applies
+ * H_j then G_j to the columns past j in two passes rather than four: H_j's update with G_j's x·v sums, and G_j's
+ * update with H_{j+1}'s vᵀ·x sums (wl), since G_j needs only row j and H_{j+1} only column j + 1 of the matrix
+ * before them. Each sum runs in the order it would alone.
+ */
+function bidiagonalize(
+  cols: readonly Float64Array[],
+  m: number,
+  n: number,
+  d: Float64Array,
+  e: Float64Array,
+  left: { v: Float64Array; tau: number }[],
+  right: { v: Float64Array; tau: number }[],
+): void {
+  if (n === 0) return;
+  const wl = new Float64Array(n); // τ·vᵀ·x of the pending left reflector, for each column past it
+  const w = new Float64Array(m);
+  let hl = reflector(cols[0]!);
+  leftSums(cols, hl, 0, 1, n, wl);
+  for (let j = 0; ; j++) {
+    d[j] = hl.beta;
+    left.push(hl);
+    if (j === n - 1) break;
+    const row = new Float64Array(n - j - 1);
+    for (let c = j + 1; c < n; c++) row[c - j - 1] = cols[c]![j]! - wl[c]!; // v[0] = 1
+    const hr = reflector(row);
+    e[j] = hr.beta;
+    right.push(hr);
+    const [v, hv, tau] = [hl.v, hr.v, hr.tau];
+    // H_j's update, rows j..; and w = x·v of G_j over rows j + 1.. (columns in pairs, as its update)
+    if (tau !== 0) w.fill(0);
+    let c = j + 1;
+    for (; c + 1 < n; c += 2) {
+      const [x, y, fx, fy, vx, vy] = [cols[c]!, cols[c + 1]!, wl[c]!, wl[c + 1]!, hv[c - j - 1]!, hv[c - j]!];
+      x[j] = x[j]! - fx * v[0]!;
+      y[j] = y[j]! - fy * v[0]!;
+      if (tau === 0) {
+        for (let r = j + 1; r < m; r++) {
+          x[r] = x[r]! - fx * v[r - j]!;
+          y[r] = y[r]! - fy * v[r - j]!;
+        }
+        continue;
+      }
+      for (let r = j + 1; r < m; r++) {
+        const vr = v[r - j]!;
+        const xr = x[r]! - fx * vr;
+        const yr = y[r]! - fy * vr;
+        x[r] = xr;
+        y[r] = yr;
+        w[r] = w[r]! + xr * vx + yr * vy;
+      }
+    }
+    if (c < n) {
+      const [x, fx, vx] = [cols[c]!, wl[c]!, hv[c - j - 1]!];
+      for (let r = j; r < m; r++) x[r] = x[r]! - fx * v[r - j]!;
+      if (tau !== 0) for (let r = j + 1; r < m; r++) w[r] = w[r]! + x[r]! * vx;
+    }
+    // G_j's update, rows j + 1..: column j + 1 first, which gives H_{j+1}; then the others with H_{j+1}'s sums
+    if (tau !== 0) {
+      const x = cols[j + 1]!;
+      const f = tau * hv[0]!;
+      for (let r = j + 1; r < m; r++) x[r] = x[r]! - f * w[r]!;
+    }
+    hl = reflector(cols[j + 1]!.subarray(j + 1));
+    if (tau === 0) {
+      leftSums(cols, hl, j + 1, j + 2, n, wl);
+      continue;
+    }
+    const [v1, tau1] = [hl.v, hl.tau];
+    for (c = j + 2; c + 1 < n; c += 2) {
+      const [x, y, fx, fy] = [cols[c]!, cols[c + 1]!, tau * hv[c - j - 1]!, tau * hv[c - j]!];
+      let ax = 0;
+      let ay = 0;
+      for (let r = j + 1; r < m; r++) {
+        const wr = w[r]!;
+        const vr = v1[r - j - 1]!;
+        const xr = x[r]! - fx * wr;
+        const yr = y[r]! - fy * wr;
+        x[r] = xr;
+        y[r] = yr;
+        ax += vr * xr;
+        ay += vr * yr;
+      }
+      wl[c] = tau1 === 0 ? 0 : ax * tau1;
+      wl[c + 1] = tau1 === 0 ? 0 : ay * tau1;
+    }
+    if (c < n) {
+      const [x, f] = [cols[c]!, tau * hv[c - j - 1]!];
+      let acc = 0;
+      for (let r = j + 1; r < m; r++) {
+        const xr = x[r]! - f * w[r]!;
+        x[r] = xr;
+        acc += v1[r - j - 1]! * xr;
+      }
+      wl[c] = tau1 === 0 ? 0 : acc * tau1;
+    }
   }
 }
 
 /**
  * The SVD of a tall m×n matrix (m ≥ n, row-major) by Golub–Kahan–Reinsch: s (n, descending), U's first `uCols`
- * columns (n ≤ uCols ≤ m, each of length m), V's columns (n, each of length n); undefined if the QR iteration does
- * not converge.
+ * columns (n ≤ uCols ≤ m; row-major m × uCols) and V (row-major n × n), their first n columns in the order
+ * `order[j]` (s[j] goes with column order[j]); undefined if the QR iteration does not converge.
  */
 function tallSvd(
   a: Float64Array,
   m: number,
   n: number,
   uCols: number,
-): { s: number[]; u: Float64Array[]; v: Float64Array[] } | undefined {
+): { s: number[]; order: number[]; u: Float64Array; v: Float64Array } | undefined {
   let big = 0;
   for (const x of a) big = Math.max(big, Math.abs(x));
   const inv = big > 0 ? 1 / big : 1; // scaled so squares neither overflow nor underflow
@@ -129,46 +230,16 @@ function tallSvd(
   const e = new Float64Array(Math.max(n - 1, 0));
   const left: { v: Float64Array; tau: number }[] = [];
   const right: { v: Float64Array; tau: number }[] = [];
-  for (let j = 0; j < n; j++) {
-    const hl = reflector(cols[j]!.subarray(j));
-    reflect(cols.slice(j + 1), hl.v, hl.tau, j);
-    d[j] = hl.beta;
-    left.push(hl);
-    if (j < n - 1) {
-      const row = new Float64Array(n - j - 1);
-      for (let c = j + 1; c < n; c++) row[c - j - 1] = cols[c]![j]!;
-      const hr = reflector(row);
-      e[j] = hr.beta;
-      right.push(hr);
-      if (hr.tau !== 0) {
-        // rows j+1.. of columns j+1..: each row x ← x − τ·(x·v)·vᵀ, column by column
-        const w = new Float64Array(m);
-        for (let c = j + 1; c < n; c++) {
-          const col = cols[c]!;
-          const vc = hr.v[c - j - 1]!;
-          for (let r = j + 1; r < m; r++) w[r] = w[r]! + col[r]! * vc;
-        }
-        for (let c = j + 1; c < n; c++) {
-          const col = cols[c]!;
-          const f = hr.tau * hr.v[c - j - 1]!;
-          for (let r = j + 1; r < m; r++) col[r] = col[r]! - f * w[r]!;
-        }
-      }
-    }
-  }
-  // U = H₀·…·H_{n−1}·I[:, :uCols], V = G₀·…·G_{n−2}·I, applied right to left
-  const u = Array.from({ length: uCols }, (_, j) => {
-    const c = new Float64Array(m);
-    c[j] = 1;
-    return c;
-  });
-  for (let j = n - 1; j >= 0; j--) reflect(u, left[j]!.v, left[j]!.tau, j);
-  const v = Array.from({ length: n }, (_, j) => {
-    const c = new Float64Array(n);
-    c[j] = 1;
-    return c;
-  });
-  for (let j = n - 2; j >= 0; j--) reflect(v, right[j]!.v, right[j]!.tau, j + 1);
+  bidiagonalize(cols, m, n, d, e, left, right);
+  // U = H₀·…·H_{n−1}·I[:, :uCols], V = G₀·…·G_{n−2}·I, row-major: a sweep's rotations mix columns, applied along
+  // rows once the sweep is done (rotateForward)
+  const ur = new Float64Array(m * uCols);
+  for (let j = 0; j < uCols; j++) ur[j * uCols + j] = 1;
+  accumulateReflectors(n, 0, (j) => left[j]!, ur, m, uCols);
+  const vr = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) vr[j * n + j] = 1;
+  accumulateReflectors(n - 1, 1, (j) => right[j]!, vr, n, n);
+  const [cu, su, cv, sv] = [new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n)];
 
   // implicit-shift QR on the bidiagonal (d, e) (Golub & Van Loan, algorithms 8.6.1–8.6.2)
   let anorm = 0;
@@ -199,7 +270,7 @@ function tallSvd(
           f = -s * e[j - 1]!;
           e[j - 1] = c * e[j - 1]!;
         }
-        rotate(v, j, hi, c, s);
+        rotateColumns(vr, n, n, j, hi, c, s);
       }
       continue;
     }
@@ -222,7 +293,7 @@ function tallSvd(
           f = -s * e[j]!;
           e[j] = c * e[j]!;
         }
-        rotate(u, j, i, c, s);
+        rotateColumns(ur, m, uCols, j, i, c, s);
       }
       continue;
     }
@@ -242,7 +313,8 @@ function tallSvd(
       e[k] = c * e[k]! - s * d[k]!;
       z = s * d[k + 1]!;
       d[k + 1] = c * d[k + 1]!;
-      rotate(v, k, k + 1, c, s);
+      cv[k] = c;
+      sv[k] = s;
       r = Math.hypot(y, z);
       [c, s] = r === 0 ? [1, 0] : [y / r, z / r];
       d[k] = r;
@@ -252,19 +324,21 @@ function tallSvd(
         z = s * e[k + 1]!;
         e[k + 1] = c * e[k + 1]!;
       }
-      rotate(u, k, k + 1, c, s);
+      cu[k] = c;
+      su[k] = s;
     }
     e[hi - 1] = y;
+    rotateForward(vr, n, n, lo, hi, cv, sv);
+    rotateForward(ur, m, uCols, lo, hi, cu, su);
   }
   // non-negative, descending
   for (let i = 0; i < n; i++)
     if (d[i]! < 0) {
       d[i] = -d[i]!;
-      for (let r = 0; r < n; r++) v[i]![r] = -v[i]![r]!;
+      for (let r = 0; r < n; r++) vr[r * n + i] = -vr[r * n + i]!;
     }
   const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => d[j]! - d[i]! || i - j);
-  const uSorted = [...order.map((j) => u[j]!), ...u.slice(n)];
-  return { s: order.map((j) => d[j]! * big), u: uSorted, v: order.map((j) => v[j]!) };
+  return { s: order.map((j) => d[j]! * big), order, u: ur, v: vr };
 }
 
 /**
@@ -299,12 +373,15 @@ export function svdKernel(
   }
   s.set(r.s);
   if (!uv) return;
+  const col = (j: number) => (j < k ? r.order[j]! : j); // the columns past k (full matrices) are not sorted
   if (tall) {
-    for (let j = 0; j < uv.uCols; j++) for (let i = 0; i < m; i++) uv.u[i * uv.uCols + j] = r.u[j]![i]!;
-    for (let j = 0; j < n; j++) uv.vh.set(r.v[j]!, j * n); // vhRows = n = k
+    const uc = uv.uCols;
+    for (let i = 0; i < m; i++) for (let j = 0; j < uc; j++) uv.u[i * uc + j] = r.u[i * uc + col(j)]!;
+    for (let j = 0; j < n; j++) for (let i = 0, c = col(j); i < n; i++) uv.vh[j * n + i] = r.v[i * n + c]!; // k = n
   } else {
-    for (let j = 0; j < m; j++) for (let i = 0; i < m; i++) uv.u[i * m + j] = r.v[j]![i]!; // uCols = m = k
-    for (let j = 0; j < uv.vhRows; j++) uv.vh.set(r.u[j]!, j * n);
+    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) uv.u[i * m + j] = r.v[i * m + col(j)]!; // uCols = m = k
+    const rows = uv.vhRows;
+    for (let j = 0; j < rows; j++) for (let i = 0, c = col(j); i < n; i++) uv.vh[j * n + i] = r.u[i * rows + c]!;
   }
 }
 
