@@ -25,6 +25,7 @@ import {
   perMatrix,
   tril,
 } from "./matrix.js";
+import { blockReflectorT } from "./orthogonal.js";
 import { triangularSolve } from "./triangular_solve.js";
 
 export interface QrParams {
@@ -148,7 +149,7 @@ function reflectPanel(
 
 /**
  * Columns c0…c1−1 of the column-major x (column length m) ← Hᵀ·x (`transposed`) or H·x, for H = H_j0·…·H_{j1−1} =
- * I − V·T·Vᵀ (the compact WY form, T upper triangular by LAPACK's dlarft) with V's columns the reflectors stored below
+ * I − V·T·Vᵀ (the compact WY form: blockReflectorT) with V's columns the reflectors stored below
  * the diagonal of `vs` (default x). Two products in gemm64: W = Vᵀ·X, then X − V·(T or Tᵀ)·W.
  */
 function applyBlock(
@@ -170,24 +171,7 @@ function applyBlock(
     yt[t * mr + t] = 1;
     yt.set(vs.subarray((j0 + t) * m + j0 + t + 1, (j0 + t + 1) * m), t * mr + t + 1);
   }
-  // T: T[t][t] = τ_t, T[p][t] = −τ_t·Σ_{q = p…t−1} T[p][q]·(v_qᵀ·v_t)
-  const tm = new Float64Array(jb * jb);
-  const g = new Float64Array(jb);
-  for (let t = 0; t < jb; t++) {
-    const tau = taus[j0 + t]!;
-    tm[t * jb + t] = tau;
-    if (tau === 0) continue;
-    for (let q = 0; q < t; q++) {
-      let d = 0;
-      for (let i = t; i < mr; i++) d += yt[q * mr + i]! * yt[t * mr + i]!;
-      g[q] = d;
-    }
-    for (let p = 0; p < t; p++) {
-      let acc = 0;
-      for (let q = p; q < t; q++) acc += tm[p * jb + q]! * g[q]!;
-      tm[p * jb + t] = -tau * acc;
-    }
-  }
+  const tm = blockReflectorT(yt, mr, taus.subarray(j0, j1));
   // in x's transposed view (rows = x's columns c0…c1−1, rows j0…m−1 of each): Wᵀ = Xᵀ·V, then Xᵀ −= Wᵀ·(T or Tᵀ)·Vᵀ
   const xt = x.subarray(c0 * m + j0);
   const wt = new Float64Array(nt * jb);
