@@ -10,13 +10,13 @@ import type { Tensor } from "../../core/tensor.js";
 import { bind1 } from "../../ir/trace.js";
 import { definePrimitive, rule } from "../define.js";
 import { select } from "../elementwise/select.js";
-import type { NoParams } from "../shape_rules.js";
 import { moveAxis } from "../structure/transpose.js";
 import { gemm64 } from "./gemm64.js";
 import {
   batchCount,
   batchShape,
   checkMatrix,
+  formatFlags,
   matmul,
   matrixOf,
   perMatrix,
@@ -139,23 +139,35 @@ function choleskyUnblocked(a: Float64Array, n: number, l: Float64Array): void {
   }
 }
 
-export const choleskyP = definePrimitive<NoParams>({
+export interface CholeskyParams {
+  /** Factor (a + aᵀ)/2 (JAX's symmetrize_input, done in the kernel: no transpose, add and scale first), else the
+   * matrix a's lower triangle describes. */
+  symmetrize_input: boolean;
+}
+
+export const choleskyP = definePrimitive<CholeskyParams>({
   name: NAME,
-  abstractEval: ([a, ...rest]) => {
+  abstractEval: ([a, ...rest], { symmetrize_input }) => {
     if (rest.length > 0) return E.left(new TracegradError(`${NAME}: takes one operand, got ${rest.length + 1}`));
+    if (typeof symmetrize_input !== "boolean")
+      return E.left(new TracegradError(`${NAME}: symmetrizeInput must be true or false, got ${symmetrize_input}`));
     const bad = checkMatrix(NAME, "a", a, true);
     return bad ? E.left(bad) : E.right(new ShapedArray(a!.shape, a!.dtype));
   },
-  impl: ([a], _, out) => {
+  impl: ([a], { symmetrize_input }, out) => {
     const n = a!.shape[a!.ndim - 1]!;
-    return perMatrix(batchCount(a!.shape), [out], [n * n], (b, [l]) =>
-      choleskyKernel(matrixOf(a!, b, n, n), n, l!),
-    )[0]!;
+    return perMatrix(batchCount(a!.shape), [out], [n * n], (b, [l]) => {
+      const m = matrixOf(a!, b, n, n);
+      if (symmetrize_input)
+        for (let i = 1; i < n; i++) for (let c = 0; c < i; c++) m[i * n + c] = (m[i * n + c]! + m[c * n + i]!) * 0.5;
+      choleskyKernel(m, n, l!);
+    })[0]!;
   },
   freshOutputs: true,
-  ad: rule(([ta], _, l) => {
+  formatParams: formatFlags,
+  ad: rule(([ta], _, l, { symmetrize_input }) => {
     if (!ta) return null;
-    const sDot = symmetricFrom(ta, true);
+    const sDot = symmetrize_input ? symmetrize(ta) : symmetricFrom(ta, true);
     const opts = { lower: true, conjugate_a: false, unit_diagonal: false };
     // L⁻¹·Ṡ·L⁻ᵀ: Ṡ·L⁻ᵀ by a right-side solve with Lᵀ, then L⁻¹ from the left
     const right = triangularSolve(l, sDot, { ...opts, left_side: false, transpose_a: true });
@@ -168,7 +180,10 @@ export const choleskyP = definePrimitive<NoParams>({
     // Symmetric positive-definite input is structure the sampled values (each element uniform in one interval) cannot
     // have beyond 1×1, so the registry draws batches of 1×1 matrices with positive entries; test/primitives/
     // linalg.test.ts checks the same laws on built SPD matrices up to 5×5.
-    sample: (choose) => ({ avals: [new ShapedArray([...batchShape(choose), 1, 1], "float64")], params: {} }),
+    sample: (choose) => ({
+      avals: [new ShapedArray([...batchShape(choose), 1, 1], "float64")],
+      params: { symmetrize_input: choose(2) === 0 },
+    }),
     domain: [0.5, 2],
   },
 });
@@ -183,6 +198,5 @@ function phi(x: Tensor): Tensor {
  * the matrix a's lower triangle describes.
  */
 export function cholesky(a: Tensor, symmetrizeInput = true): Tensor {
-  choleskyP.check([a.aval], {}); // shape and dtype errors name cholesky, not the symmetrization
-  return bind1(choleskyP, [symmetrizeInput ? symmetrize(a) : a], {});
+  return bind1(choleskyP, [a], { symmetrize_input: symmetrizeInput });
 }
