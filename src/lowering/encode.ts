@@ -147,7 +147,11 @@ const SIMD_MEMORY = {
   "v128.load32_zero": [0x5c, 2],
 } as const;
 /** SIMD lane memory opcodes (memory immediates, then the lane). */
-const SIMD_LANE_MEMORY = { "v128.store32_lane": [0x5a, 2] } as const;
+const SIMD_LANE_MEMORY = {
+  "v128.store32_lane": [0x5a, 2],
+  "v128.load64_lane": [0x57, 3],
+  "v128.store64_lane": [0x5b, 3],
+} as const;
 
 export type PlainOp = keyof typeof PLAIN;
 export type MemoryOp = keyof typeof MEMORY;

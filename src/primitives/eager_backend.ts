@@ -47,6 +47,21 @@ export interface EagerBackend {
     n: number,
     out: Float64Array,
   ): void;
+  /**
+   * Float64 working memory of at least `floats` elements that rotateForward64 works on in place (valid until the next
+   * call), or undefined where there is none.
+   */
+  rotationScratch?(floats: number): Float64Array | undefined;
+  /** linalg/orthogonal.ts's rotateForward, the same bits, on arrays in rotationScratch's memory; false elsewhere. */
+  rotateForward64?(
+    z: Float64Array,
+    rows: number,
+    stride: number,
+    lo: number,
+    hi: number,
+    c: Float64Array,
+    s: Float64Array,
+  ): boolean;
   /** Elements (counters, or words of random bits) from which its Threefry kernels are faster than the JS ones. */
   readonly threefryMinElements?: number;
   /**

@@ -7,6 +7,7 @@ import { type Eqn, type Primitive, Var } from "../ir/jaxpr.js";
 import type { EagerBackend, EagerLoop } from "../primitives/eager_backend.js";
 import { erfInv32Wasm } from "./erf_inv.js";
 import { type LoopSpec, SIMD_MIN_ARITHMETIC, SIMD_MIN_ELEMENTS, wasmFusible, wasmLoop } from "./loops.js";
+import { rotateForwardWasm, rotationScratch } from "./rotations.js";
 import { dgemm, sgemm, wasmKernels } from "./runtime.js";
 import { THREEFRY_MIN_ELEMENTS, threefry2x32Wasm, threefryBitsWasm } from "./threefry.js";
 
@@ -44,6 +45,8 @@ export const wasmEagerBackend: EagerBackend = {
   fitsMatmul: (aSize, bSize, outSize) => 4 * (aSize + 2 * bSize + 2 * outSize) <= 3.5 * 2 ** 30,
   matmul: (a, as, b, bs, nb, m, k, n, out) => sgemm(wasmKernels()!, a, as, b, bs, nb, m, k, n, out),
   matmul64: (a, as, b, bs, nb, m, k, n, out) => dgemm(wasmKernels()!, a, as, b, bs, nb, m, k, n, out),
+  rotationScratch,
+  rotateForward64: rotateForwardWasm,
   threefryMinElements: THREEFRY_MIN_ELEMENTS,
   threefry2x32: threefry2x32Wasm,
   threefryBits: threefryBitsWasm,

@@ -3,6 +3,7 @@
 // rotated index is the contiguous one, so each row is read and written once per sweep, carrying one element through
 // the sequence in a register, eight rows at a time so their carry chains overlap (the arithmetic per element is that
 // of one rotation after another). Householder reflectors are accumulated in blocks, through gemm64.
+import { eagerBackend } from "../eager_backend.js";
 import { gemm64 } from "./gemm64.js";
 
 /**
@@ -19,6 +20,8 @@ export function rotateForward(
   s: Float64Array,
 ): void {
   if (hi <= lo) return;
+  // arrays in the backend's rotation memory (rotationScratch) rotate there, in SIMD, with the same bits
+  if (eagerBackend()?.rotateForward64?.(z, rows, stride, lo, hi, c, s)) return;
   let r = 0;
   for (; r + 7 < rows; r += 8) {
     const o0 = r * stride;

@@ -15,6 +15,7 @@ import type { Primitive } from "../../ir/jaxpr.js";
 import { bind } from "../../ir/trace.js";
 import { scalar } from "../constants.js";
 import { definePrimitiveN } from "../define.js";
+import { eagerBackend } from "../eager_backend.js";
 import { add } from "../elementwise/add.js";
 import { convertElementType } from "../elementwise/convert_element_type.js";
 import { div } from "../elementwise/div.js";
@@ -233,13 +234,23 @@ function tallSvd(
   bidiagonalize(cols, m, n, d, e, left, right);
   // U = H₀·…·H_{n−1}·I[:, :uCols], V = G₀·…·G_{n−2}·I, row-major: a sweep's rotations mix columns, applied along
   // rows once the sweep is done (rotateForward)
-  const ur = new Float64Array(m * uCols);
+  let ur: Float64Array = new Float64Array(m * uCols);
   for (let j = 0; j < uCols; j++) ur[j * uCols + j] = 1;
   accumulateReflectors(n, 0, (j) => left[j]!, ur, m, uCols);
-  const vr = new Float64Array(n * n);
+  let vr: Float64Array = new Float64Array(n * n);
   for (let j = 0; j < n; j++) vr[j * n + j] = 1;
   accumulateReflectors(n - 1, 1, (j) => right[j]!, vr, n, n);
-  const [cu, su, cv, sv] = [new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n)];
+  // U, V and the rotations in the backend's rotation memory for the iteration, where it has one (SIMD sweeps)
+  const backend = eagerBackend();
+  const scratch = n >= 16 && backend?.ready() ? backend.rotationScratch?.(m * uCols + n * n + 4 * n) : undefined;
+  const at = (off: number, len: number) => (scratch ? scratch.subarray(off, off + len) : new Float64Array(len));
+  if (scratch) {
+    scratch.set(ur, 0);
+    scratch.set(vr, m * uCols);
+    [ur, vr] = [at(0, m * uCols), at(m * uCols, n * n)];
+  }
+  const sweeps = m * uCols + n * n;
+  const [cu, su, cv, sv] = [at(sweeps, n), at(sweeps + n, n), at(sweeps + 2 * n, n), at(sweeps + 3 * n, n)];
 
   // implicit-shift QR on the bidiagonal (d, e) (Golub & Van Loan, algorithms 8.6.1–8.6.2)
   let anorm = 0;
@@ -338,7 +349,8 @@ function tallSvd(
       for (let r = 0; r < n; r++) vr[r * n + i] = -vr[r * n + i]!;
     }
   const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => d[j]! - d[i]! || i - j);
-  return { s: order.map((j) => d[j]! * big), order, u: ur, v: vr };
+  // out of the rotation memory, which the next svd reuses
+  return { s: order.map((j) => d[j]! * big), order, u: scratch ? ur.slice() : ur, v: scratch ? vr.slice() : vr };
 }
 
 /**
