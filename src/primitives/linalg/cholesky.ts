@@ -31,8 +31,8 @@ import { triangularSolve } from "./triangular_solve.js";
 const NAME = "cholesky";
 
 /** Columns per block of the blocked factorization; smaller matrices take the unblocked one. */
-const NB = 64;
-const BLOCKED_FROM = 2 * NB;
+const NB = 32;
+const BLOCKED_FROM = 128;
 
 /**
  * The lower factor of one n×n matrix (row-major lower triangle of `a`) into `l` (its upper triangle zero); NaN in the

@@ -57,8 +57,8 @@ export function luKernel(a: Float64Array, m: number, n: number, pivots: Float64A
 }
 
 /** Columns per block of the blocked factorization; smaller matrices take the unblocked one. */
-const NB = 64;
-const BLOCKED_FROM = 2 * NB;
+const NB = 32;
+const BLOCKED_FROM = 128;
 
 /**
  * Right-looking blocked LU (LAPACK's dgetrf): per block of NB columns, the panel's own elimination with whole rows
