@@ -43,7 +43,7 @@ import { any, logicalAnd, logicalNot } from "./logic.js";
 import { isnan } from "./math.js";
 import { max, min, sum } from "./reductions.js";
 import { where } from "./searching.js";
-import { trace as npTrace } from "./shape_index.js";
+import { trace as npTrace, takeAlongAxis } from "./shape_index.js";
 
 // ---------------------------------------------------------------- helpers
 
@@ -131,7 +131,9 @@ function permutationMatrix(perm: Tensor, dt: DType): Tensor {
 function luSolve(a: Tensor, b: Tensor): Tensor {
   if (a.shape[a.ndim - 1] === 0) return b;
   const [lu, , perm] = lax.lu(a) as [Tensor, Tensor, Tensor];
-  const pb = matmul(permutationMatrix(perm, b.dtype), b);
+  // b's rows in the permutation's order, by a gather (a permutation matrix would cost an m × m product)
+  const nd = b.ndim;
+  const pb = takeAlongAxis(b, lax.broadcastInDim(perm, b.shape, range(nd - 1)), nd - 2);
   const y = lax.triangularSolve(lu, pb, solveParams(true, true));
   return lax.triangularSolve(lu, y, solveParams(false, false));
 }
