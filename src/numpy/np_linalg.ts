@@ -119,21 +119,18 @@ const solveParams = (lower: boolean, unit: boolean) => ({
   unit_diagonal: unit,
 });
 
-/** P with P[..., i, j] = (perm[..., i] = j): P·a permutes the rows of a as the permutation says. */
-function permutationMatrix(perm: Tensor, dt: DType): Tensor {
-  const m = perm.shape[perm.ndim - 1]!;
-  const shape = [...perm.shape, m];
-  const rows = lax.broadcastInDim(perm, shape, range(perm.ndim));
-  return lax.convertElementType(lax.eq(rows, lax.iota("int32", shape, perm.ndim)), dt);
+/** x's rows (axis −2) in the order perm (x[..., perm, :]) for perm [..., m] and x [..., m, k], by a gather. */
+export function permuteRows(x: Tensor, perm: Tensor): Tensor {
+  const nd = x.ndim;
+  return takeAlongAxis(x, lax.broadcastInDim(perm, x.shape, range(nd - 1)), nd - 2);
 }
 
 /** X with a·X = b for square a [..., m, m] and b [..., m, k] of the same batch: LU, then two triangular solves. */
 function luSolve(a: Tensor, b: Tensor): Tensor {
   if (a.shape[a.ndim - 1] === 0) return b;
   const [lu, , perm] = lax.lu(a) as [Tensor, Tensor, Tensor];
-  // b's rows in the permutation's order, by a gather (a permutation matrix would cost an m × m product)
-  const nd = b.ndim;
-  const pb = takeAlongAxis(b, lax.broadcastInDim(perm, b.shape, range(nd - 1)), nd - 2);
+  // a gather: a permutation matrix would cost an m × m product
+  const pb = permuteRows(b, perm);
   const y = lax.triangularSolve(lu, pb, solveParams(true, true));
   return lax.triangularSolve(lu, y, solveParams(false, false));
 }
@@ -348,7 +345,7 @@ function cofactorSolve(a: Tensor, g: Tensor): Tensor {
   const probe = lax.triangularSolve(lu, lax.full([...a.shape.slice(0, -1), 1], 1, a.dtype), solveParams(false, false));
   const low = any(logicalNot(lax.isFinite(probe)), { axis: [nb, nb + 1], keepdims: true });
   let x = where(low, 0, g);
-  x = matmul(permutationMatrix(perm, a.dtype), x);
+  x = permuteRows(x, perm);
   x = lax.triangularSolve(lu, x, solveParams(true, true));
   const scale = lax.concatenate(
     [lax.broadcastInDim(full, [...full.shape, n - 1, 1], range(nb)), lax.full([...full.shape, 1, 1], 1, a.dtype)],

@@ -12,6 +12,8 @@ import { describe, fail, guard, options, rest } from "../core/validate.js";
 import { customJvp } from "../higher_order/custom_jvp.js";
 import { asTensor, promoted } from "../numpy/convert.js";
 import { toFloat } from "../numpy/elementwise.js";
+import { permuteRows } from "../numpy/np_linalg.js";
+import { argsort } from "../numpy/sorting.js";
 import * as lax from "../primitives/index.js";
 
 // ───────────────────────────── helpers ─────────────────────────────
@@ -173,13 +175,13 @@ function permutationMatrix(perm: Tensor, dtype: DType): Tensor {
 
 /** Solves with packed LU factors and a permutation (a[perm] = L·U): a·x = b (trans 0) or aᵀ·x = b (1, 2). */
 function luSolveCore(lu: Tensor, perm: Tensor, b: Tensor, trans: number): Tensor {
-  const p = permutationMatrix(perm, b.dtype);
   if (trans === 0) {
-    const y = tsolve(lu, mm(p, b), true, false, true);
+    const y = tsolve(lu, permuteRows(b, perm), true, false, true);
     return tsolve(lu, y, false, false);
   }
   const y = tsolve(lu, b, false, true);
-  return mm(mT(p), tsolve(lu, y, true, true, true));
+  // Pᵀ·z: z's rows in the inverse permutation's order
+  return permuteRows(tsolve(lu, y, true, true, true), argsort(perm, -1));
 }
 
 const valuesAreInts = (t: Tensor): boolean => Array.from(t.toTypedArray(), Number).every(Number.isInteger);
