@@ -13,39 +13,15 @@ import {
   threadsReady,
   wasmKernels,
 } from "../../src/wasm/runtime.js";
+import { randData, refStrided } from "./reference.js";
 
 afterEach(() => {
   setThreads(undefined);
   setWasmDisabled(false);
 });
 
-/** Values of assorted magnitudes, so that the order of rounding matters. */
-function randData(r: () => number, n: number): Float64Array {
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = (r() * 2 - 1) * 2 ** (Math.floor(r() * 16) - 8);
-  return out;
-}
-
-function reference(
-  a: Float64Array,
-  [sab, sm, sk]: Strides3,
-  b: Float64Array,
-  [sbb, sk2, sn]: Strides3,
-  nb: number,
-  m: number,
-  k: number,
-  n: number,
-): Float64Array {
-  const out = new Float64Array(nb * m * n);
-  for (let q = 0; q < nb; q++)
-    for (let i = 0; i < m; i++)
-      for (let j = 0; j < n; j++) {
-        let s = 0;
-        for (let p = 0; p < k; p++) s += a[q * sab + i * sm + p * sk]! * b[q * sbb + p * sk2 + j * sn]!;
-        out[(q * m + i) * n + j] = s;
-      }
-  return out;
-}
+const randF64 = (r: () => number, n: number) => randData(r, n, "float64") as Float64Array;
+const reference = (...args: Parameters<typeof refStrided>) => refStrided(...args).f64;
 
 /** Indices where x and y differ as bits (NaN equals NaN; +0 differs from −0), with the values. */
 function bitDiff(x: ArrayLike<number>, y: ArrayLike<number>): string[] {
@@ -58,8 +34,8 @@ function bitDiff(x: ArrayLike<number>, y: ArrayLike<number>): string[] {
 
 /** dgemm on contiguous (or `layout`-strided) operands, checked against the reference. */
 function check(r: () => number, nb: number, m: number, k: number, n: number, transA = false, transB = false): void {
-  const a = randData(r, nb * m * k);
-  const b = randData(r, nb * k * n);
+  const a = randF64(r, nb * m * k);
+  const b = randF64(r, nb * k * n);
   const as: Strides3 = transA ? [m * k, 1, m] : [m * k, k, 1];
   const bs: Strides3 = transB ? [k * n, 1, k] : [k * n, n, 1];
   const out = new Float64Array(nb * m * n).fill(Number.NaN);
@@ -92,8 +68,8 @@ describe("dgemm (f64x2)", () => {
     dgemm(wasmKernels()!, new Float64Array(0), [0, 0, 1], new Float64Array(0), [0, 3, 1], 1, 2, 0, 3, out);
     expect(bitDiff(out, new Float64Array(6))).toEqual([]);
     const r = rng(3);
-    const a = randData(r, 2 * 5 * 4);
-    const b = randData(r, 4 * 6);
+    const a = randF64(r, 2 * 5 * 4);
+    const b = randF64(r, 4 * 6);
     const o = new Float64Array(2 * 5 * 6);
     dgemm(wasmKernels()!, a, [20, 4, 1], b, [0, 6, 1], 2, 5, 4, 6, o);
     expect(bitDiff(o, reference(a, [20, 4, 1], b, [0, 6, 1], 2, 5, 4, 6))).toEqual([]);
@@ -102,8 +78,8 @@ describe("dgemm (f64x2)", () => {
 
   it("NaN, ±Inf and −0 land where the reference puts them", () => {
     const r = rng(4);
-    const a = randData(r, 8 * 8);
-    const b = randData(r, 8 * 8);
+    const a = randF64(r, 8 * 8);
+    const b = randF64(r, 8 * 8);
     a[3] = Number.NaN;
     a[20] = Number.POSITIVE_INFINITY;
     b[40] = Number.NEGATIVE_INFINITY;
@@ -116,8 +92,8 @@ describe("dgemm (f64x2)", () => {
 
   it("np.matmul and lax.dotGeneral in float64: the JS kernel's bits, eager and under jit", () => {
     const r = rng(5);
-    const x = np.reshape(np.array(randData(r, 3 * 40 * 50), { dtype: "float64" }), [3, 40, 50]);
-    const y = np.reshape(np.array(randData(r, 50 * 30), { dtype: "float64" }), [50, 30]);
+    const x = np.reshape(np.array(randF64(r, 3 * 40 * 50), { dtype: "float64" }), [3, 40, 50]);
+    const y = np.reshape(np.array(randF64(r, 50 * 30), { dtype: "float64" }), [50, 30]);
     const f = (p: typeof x, q: typeof y) =>
       lax.dotGeneral(p, q, [
         [[1], [0]],
@@ -137,8 +113,8 @@ describe("dgemm (f64x2)", () => {
   it("300×300×300 on 1 and 2 threads: the same bits, equal to the reference", async () => {
     const r = rng(6);
     const n = 300;
-    const a = randData(r, n * n);
-    const b = randData(r, n * n);
+    const a = randF64(r, n * n);
+    const b = randF64(r, n * n);
     const s: Strides3 = [0, n, 1];
     const outs = [];
     for (const threads of [1, 2]) {

@@ -1,9 +1,10 @@
-// A plain-JS reference for float32 dot_general, shared by test/wasm/sgemm.test.ts and
+// A plain-JS reference for float32 dot_general, shared by test/wasm/sgemm.test.ts, dgemm.test.ts and
 // property-tests/wasm_sgemm.test.ts: each output element summed over the flattened contraction index in
 // dimension-number order, both in float32 (acc = fround(acc + fround(a·b)) from +0) and in float64, with Σ|a·b|
 // for error bounds; and a bitwise comparison of float32 results.
 
 import { sizeOf, stridesOf } from "../../property-tests/np_reference.js";
+import type { Strides3 } from "../../src/wasm/runtime.js";
 import { show } from "./data.js";
 
 export type DN = readonly [
@@ -92,4 +93,46 @@ export function bitwiseDiff(got: Float32Array, want: ArrayLike<number>): string[
     if (!ok) bad.push(`[${i}] got ${show(got[i]!)}, want ${show(wf[i]!)}`);
   }
   return bad;
+}
+
+/** Values of assorted magnitudes 2^−4…2^3 (so that the order of rounding matters). */
+export function randData(r: () => number, n: number, dtype: "float32" | "float64" = "float32"): Data {
+  const out = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = (r() * 2 - 1) * 2 ** (Math.floor(r() * 8) - 4);
+  return out;
+}
+
+/**
+ * The reference for the kernels' own view, A [nb, m, k] and B [nb, k, n] through element strides: the float32 sum,
+ * the float64 one (s += a·b from +0, unfused: what the float64 kernel must match bit for bit) and Σ|a·b|.
+ */
+export function refStrided(
+  a: Data,
+  [sab, sm, sk]: Strides3,
+  b: Data,
+  [sbb, sk2, sn]: Strides3,
+  nb: number,
+  m: number,
+  k: number,
+  n: number,
+): Ref {
+  const [f32, f64, absSum] = [new Float64Array(nb * m * n), new Float64Array(nb * m * n), new Float64Array(nb * m * n)];
+  const f = Math.fround;
+  for (let q = 0; q < nb; q++)
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        let d = 0;
+        let t = 0;
+        for (let p = 0; p < k; p++) {
+          const xy = a[q * sab + i * sm + p * sk]! * b[q * sbb + p * sk2 + j * sn]!;
+          s = f(s + f(xy));
+          d += xy;
+          t += Math.abs(xy);
+        }
+        f32[(q * m + i) * n + j] = s;
+        f64[(q * m + i) * n + j] = d;
+        absSum[(q * m + i) * n + j] = t;
+      }
+  return { shape: [nb, m, n], f32, f64, absSum, k };
 }

@@ -17,7 +17,7 @@ import {
   threadsReady,
   wasmKernels,
 } from "../../src/wasm/runtime.js";
-import { bitwiseDiff, type Data, type DN, type Ref, reference, sizeOf, U } from "./reference.js";
+import { bitwiseDiff, type Data, type DN, type Ref, randData, reference, refStrided, sizeOf, U } from "./reference.js";
 
 afterEach(() => {
   setThreads(undefined);
@@ -29,45 +29,6 @@ afterAll(() => {
 });
 
 // ───────────────────────────── data and references ─────────────────────────────
-
-/** float32 values of assorted magnitudes (so that the order of float32 rounding matters). */
-function randData(r: () => number, n: number, dtype: "float32" | "float64" = "float32"): Data {
-  const out = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = (r() * 2 - 1) * 2 ** (Math.floor(r() * 8) - 4);
-  return out;
-}
-
-/** The float32 reference (and float64), for sgemm's own view: A [nb, m, k] and B [nb, k, n] with element strides. */
-function refStrided(
-  a: Float32Array,
-  [sab, sm, sk]: Strides3,
-  b: Float32Array,
-  [sbb, sk2, sn]: Strides3,
-  nb: number,
-  m: number,
-  k: number,
-  n: number,
-): Ref {
-  const [f32, f64, absSum] = [new Float64Array(nb * m * n), new Float64Array(nb * m * n), new Float64Array(nb * m * n)];
-  const f = Math.fround;
-  for (let q = 0; q < nb; q++)
-    for (let i = 0; i < m; i++)
-      for (let j = 0; j < n; j++) {
-        let s = 0;
-        let d = 0;
-        let t = 0;
-        for (let p = 0; p < k; p++) {
-          const xy = a[q * sab + i * sm + p * sk]! * b[q * sbb + p * sk2 + j * sn]!;
-          s = f(s + f(xy));
-          d += xy;
-          t += Math.abs(xy);
-        }
-        f32[(q * m + i) * n + j] = s;
-        f64[(q * m + i) * n + j] = d;
-        absSum[(q * m + i) * n + j] = t;
-      }
-  return { shape: [nb, m, n], f32, f64, absSum, k };
-}
 
 const tensor = (d: Data, shape: readonly number[]): Tensor =>
   np.reshape(np.array(d, { dtype: d instanceof Float32Array ? "float32" : "float64" }), [...shape]);
