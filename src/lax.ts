@@ -7,7 +7,7 @@ import { array, arrays, axis, bool, choice, count, dtype, int, ints, shape } fro
 import { normalizeAxis } from "./core/shape.js";
 import { Tensor } from "./core/tensor.js";
 import { flatten, unflatten } from "./core/tree.js";
-import { type At, type Checked, fail, guard, optional, options, type Param } from "./core/validate.js";
+import { type At, type Checked, fail, guard, optional, options, orNull, type Param } from "./core/validate.js";
 import { associativeScan } from "./higher_order/associative_scan.js";
 import { cond, foriLoop, map, scan, switchBranches, whileLoop } from "./higher_order/control_flow.js";
 import { asTensor } from "./numpy/convert.js";
@@ -52,6 +52,28 @@ const dimensionNumbers: Param<p.DimensionNumbers> = {
       ? E.right(v as unknown as p.DimensionNumbers)
       : fail(at, "[[lhsContract, rhsContract], [lhsBatch, rhsBatch]], four arrays of integers", v);
   },
+};
+/** A convolution's padding: "VALID", "SAME", "SAME_LOWER" or one [lo, hi] pair per spatial dimension. */
+const convPadding: Param<p.ConvPadding> = {
+  ...ints("padding"),
+  kind: "padConfig",
+  check: (v: unknown, at: At) => {
+    const pair = (x: unknown) => Array.isArray(x) && x.length === 2 && x.every(Number.isInteger);
+    return (typeof v === "string" && ["VALID", "SAME", "SAME_LOWER"].includes(v.toUpperCase())) ||
+      (Array.isArray(v) && v.every(pair))
+      ? E.right(v as p.ConvPadding)
+      : fail(at, '"VALID", "SAME", "SAME_LOWER" or an array of [lo, hi] integer pairs, one per spatial dimension', v);
+  },
+};
+/** A convolution's layouts: three strings such as ["NHWC", "HWIO", "NHWC"] (checked against the shapes later). */
+const convLayouts: Param<p.ConvDimensionNumbersLike> = {
+  ...ints("dimensionNumbers"),
+  kind: "dimensionNumbers",
+  check: (v: unknown, at: At) =>
+    (Array.isArray(v) && v.length === 3 && v.every((s) => typeof s === "string")) ||
+    (typeof v === "object" && v !== null && "lhsSpec" in v && "rhsSpec" in v && "outSpec" in v)
+      ? E.right(v as p.ConvDimensionNumbersLike)
+      : fail(at, 'three layout strings [lhs, rhs, out] such as ["NCHW", "OIHW", "NCHW"]', v),
 };
 /** pad's `[lo, hi, interior]` per axis. */
 const padConfig: Param<[number, number, number][]> = {
@@ -191,6 +213,104 @@ export const lax = {
     ["x", "y"],
     p.dotGeneral,
     [dimensionNumbers],
+  ),
+  /**
+   * N-d convolution (1–3 spatial dims), as jax.lax.conv_general_dilated: padding "VALID", "SAME", "SAME_LOWER" or
+   * [lo, hi] per spatial dim; dimensionNumbers as layout strings (default ["NCHW", "OIHW", "NCHW"]). Differentiable,
+   * batchable, jittable.
+   * @example lax.convGeneralDilated(np.ones([1, 5, 5, 2]), np.ones([3, 3, 2, 4]), [1, 1], "SAME", {
+   *   dimensionNumbers: ["NHWC", "HWIO", "NHWC"] }).shape // [1, 5, 5, 4]
+   */
+  convGeneralDilated: guard<
+    (lhs: In, rhs: In, windowStrides: readonly number[], padding: p.ConvPadding, opts?: p.ConvOptions) => Tensor
+  >(
+    "lax.convGeneralDilated",
+    [
+      array("lhs"),
+      array("rhs"),
+      ints("windowStrides"),
+      convPadding,
+      options({
+        lhsDilation: ints("lhsDilation"),
+        rhsDilation: ints("rhsDilation"),
+        dimensionNumbers: convLayouts,
+        featureGroupCount: count("featureGroupCount"),
+        batchGroupCount: count("batchGroupCount"),
+      }),
+    ],
+    (lhs: In, rhs: In, s: number[], pad: p.ConvPadding, o: p.ConvOptions) => {
+      const [l, r] = operands([lhs, rhs]);
+      return p.convGeneral("lax.convGeneralDilated", l!, r!, s, pad, o);
+    },
+  ),
+  /**
+   * convGeneralDilated with NCHW/OIHW layouts and no dilation.
+   * @example lax.conv(np.ones([1, 1, 4, 4]), np.ones([1, 1, 3, 3]), [1, 1], "VALID") // Tensor([[[[9, 9], [9, 9]]]], …)
+   */
+  conv: guard<(lhs: In, rhs: In, windowStrides: readonly number[], padding: p.ConvPadding) => Tensor>(
+    "lax.conv",
+    [array("lhs"), array("rhs"), ints("windowStrides"), convPadding],
+    (lhs: In, rhs: In, s: number[], pad: p.ConvPadding) => {
+      const [l, r] = operands([lhs, rhs]);
+      return p.convGeneral("lax.conv", l!, r!, s, pad);
+    },
+  ),
+  /**
+   * convGeneralDilated with NCHW/OIHW layouts and the dilations positionally (null: none).
+   * @example lax.convWithGeneralPadding(np.ones([1, 1, 3]), np.ones([1, 1, 2]), [1], [[1, 1]], [2], null).shape
+   * // [1, 1, 6]
+   */
+  convWithGeneralPadding: guard<
+    (
+      lhs: In,
+      rhs: In,
+      windowStrides: readonly number[],
+      padding: p.ConvPadding,
+      lhsDilation?: readonly number[] | null,
+      rhsDilation?: readonly number[] | null,
+    ) => Tensor
+  >(
+    "lax.convWithGeneralPadding",
+    [
+      array("lhs"),
+      array("rhs"),
+      ints("windowStrides"),
+      convPadding,
+      optional(orNull(ints("lhsDilation"))),
+      optional(orNull(ints("rhsDilation"))),
+    ],
+    (lhs: In, rhs: In, s: number[], pad: p.ConvPadding, ld?: number[], rd?: number[]) => {
+      const [l, r] = operands([lhs, rhs]);
+      return p.convGeneral("lax.convWithGeneralPadding", l!, r!, s, pad, {
+        ...(ld && { lhsDilation: ld }),
+        ...(rd && { rhsDilation: rd }),
+      });
+    },
+  ),
+  /**
+   * The transposed convolution, as jax.lax.conv_transpose: `strides` dilate the input; "SAME"/"VALID" are the forward
+   * convolution's padding (explicit pairs the transposed one's); layouts default to NHWC/HWIO/NHWC.
+   * @example lax.convTranspose(np.ones([1, 3, 3, 1]), np.ones([3, 3, 1, 1]), [2, 2], "SAME").shape // [1, 6, 6, 1]
+   */
+  convTranspose: guard<
+    (lhs: In, rhs: In, strides: readonly number[], padding: p.ConvPadding, opts?: p.ConvTransposeOptions) => Tensor
+  >(
+    "lax.convTranspose",
+    [
+      array("lhs"),
+      array("rhs"),
+      ints("strides"),
+      convPadding,
+      options({
+        rhsDilation: ints("rhsDilation"),
+        dimensionNumbers: convLayouts,
+        transposeKernel: bool("transposeKernel"),
+      }),
+    ],
+    (lhs: In, rhs: In, s: number[], pad: p.ConvPadding, o: p.ConvTransposeOptions) => {
+      const [l, r] = operands([lhs, rhs]);
+      return p.convTransposeOp(l!, r!, s, pad, o);
+    },
   ),
   // more elementwise: `logistic` is the sigmoid; `sign` and comparisons have zero derivative; abs′(0) = 0
   log1p: un("log1p", p.log1p),

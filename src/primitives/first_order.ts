@@ -1,6 +1,7 @@
 // Every first-order primitive (the registry, higher_order/registry.ts, adds those that carry jaxprs): property tests
 // iterate the registry, so a primitive listed here is covered by every law.
 import type { Primitive } from "../ir/jaxpr.js";
+import { convGeneralDilatedP } from "./conv/conv_general_dilated.js";
 import { absP } from "./elementwise/abs.js";
 import { acosP } from "./elementwise/acos.js";
 import { acoshP } from "./elementwise/acosh.js";
@@ -190,4 +191,5 @@ export const firstOrderPrimitives: readonly Primitive[] = [
   luP,
   tridiagonalSolveP,
   svdP,
+  convGeneralDilatedP,
 ];

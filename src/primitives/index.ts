@@ -1,6 +1,23 @@
 // Every primitive's bind wrapper, and the constants and tangent helpers, for the layers above (transforms, np, nn,
 // lax). Primitive files import each other directly, never this module.
 export { full, fullLike, scalar, zeros, zerosLike } from "./constants.js";
+export {
+  type ConvOptions,
+  type ConvParams,
+  type ConvTransposeOptions,
+  convGeneral,
+  convGeneralDilated,
+  convTransposeOp,
+} from "./conv/conv_general_dilated.js";
+export {
+  type ConvDimensionNumbers,
+  type ConvDimensionNumbersLike,
+  type ConvPadding,
+  convDimensionNumbers,
+  convTransposePadding,
+  dilateDim,
+  padtypeToPads,
+} from "./conv/dimension_numbers.js";
 export { abs } from "./elementwise/abs.js";
 export { acos } from "./elementwise/acos.js";
 export { acosh } from "./elementwise/acosh.js";
