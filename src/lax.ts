@@ -441,6 +441,39 @@ export const lax = {
   // as reduceSum; the derivative is exact where elements are zero
   reduceProd: op<(x: In, axes: readonly number[]) => Tensor>("reduceProd", ["x"], p.reduceProd, [ints("axes")]),
   /**
+   * Reduces each window of `windowDimensions` elements (every `windowStrides`, default 1) with `computation` ("add",
+   * "max", "min" or "mul") starting from `initValue`, as jax.lax.reduce_window; `padding` "VALID" (default), "SAME",
+   * "SAME_LOWER" or [lo, hi] per axis; padding and dilation holes hold `initValue`, as XLA. Differentiable to any order
+   * (max/min: the first extremal element of each window), batchable, jittable.
+   * @example lax.reduceWindow(np.array([1, 3, 2, 5, 4]), -Infinity, "max", [2], [2]) // Tensor([3, 5], dtype=float32)
+   * lax.reduceWindow(np.array([1, 2, 3]), 0, "add", [2], [1], "SAME") // Tensor([3, 5, 3], dtype=float32)
+   */
+  reduceWindow: guard<LaxReduceWindow>(
+    "lax.reduceWindow",
+    [
+      array("x"),
+      windowInitParam("initValue"),
+      choice("computation", p.WINDOW_COMPUTATIONS),
+      ints("windowDimensions"),
+      optional(orNull(ints("windowStrides"))),
+      optional(windowPaddingParam("padding")),
+      options({ baseDilation: ints("baseDilation"), windowDilation: ints("windowDilation") }),
+    ],
+    (
+      x: In,
+      init: number | Tensor,
+      computation: p.WindowComputation,
+      dims: number[],
+      strides: number[] | undefined,
+      padding: p.WindowPadding | undefined,
+      o: { baseDilation?: number[]; windowDilation?: number[] },
+    ) => {
+      const t = asTensor(x);
+      const params = p.windowParams("lax.reduceWindow", t, dims, { ...o, windowStrides: strides, padding });
+      return p.reduceWindowOf("lax.reduceWindow", t, init, computation, params);
+    },
+  ),
+  /**
    * int32 index of the first maximum along one axis.
    * @example lax.argmax(np.array([[1, 3], [4, 2]]), 1) // Tensor([1, 0], dtype=int32)
    */
@@ -820,6 +853,44 @@ function sortOperandsParam(name: string): Param<In | In[]> {
           ),
         );
       return list.check(v, at) as Checked<In[]>;
+    },
+  };
+}
+
+/** lax.reduceWindow's signature (JAX's lax.reduce_window with one operand). */
+type LaxReduceWindow = (
+  x: In,
+  initValue: number | Tensor,
+  computation: p.WindowComputation,
+  windowDimensions: readonly number[],
+  windowStrides?: readonly number[] | null,
+  padding?: p.WindowPadding,
+  opts?: { baseDilation?: readonly number[]; windowDilation?: readonly number[] },
+) => Tensor;
+
+/** A reduction's init value: a JS number (x's dtype) or a scalar tensor (checked against x later). */
+function windowInitParam(name: string): Param<number | Tensor> {
+  return {
+    ...int(name),
+    kind: "scalar",
+    check: (v: unknown, at: At) =>
+      typeof v === "number" || v instanceof Tensor
+        ? E.right(v as number | Tensor)
+        : fail(at, "a number or a scalar tensor", v),
+  };
+}
+
+/** A windowed reduction's padding: "VALID", "SAME", "SAME_LOWER" or one [lo, hi] pair per axis. */
+function windowPaddingParam(name: string): Param<p.WindowPadding> {
+  return {
+    ...ints(name),
+    kind: "padConfig",
+    check: (v: unknown, at: At) => {
+      const pair = (x: unknown) => Array.isArray(x) && x.length === 2 && x.every(Number.isInteger);
+      const named = typeof v === "string" && ["VALID", "SAME", "SAME_LOWER"].includes(v.toUpperCase());
+      return named || (Array.isArray(v) && v.every(pair))
+        ? E.right(v as p.WindowPadding)
+        : fail(at, '"VALID", "SAME", "SAME_LOWER" or an array of [lo, hi] integer pairs, one per axis', v);
     },
   };
 }

@@ -28,6 +28,7 @@ import {
 import { dotProductAttention } from "./attention.js";
 import { dropout } from "./dropout.js";
 import { initializers } from "./initializers.js";
+import { avgPool, maxPool } from "./pooling.js";
 
 interface AxisOpts {
   axis?: number | readonly number[] | null;
@@ -206,4 +207,6 @@ export const nn = {
   dotProductAttention,
   dropout,
   initializers,
+  maxPool,
+  avgPool,
 };

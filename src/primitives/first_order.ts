@@ -74,6 +74,10 @@ import { cumlogsumexpP, cummaxP, cumminP, cumprodP, cumsumP } from "./reduce/cum
 import { reduceMaxP } from "./reduce/reduce_max.js";
 import { reduceMinP } from "./reduce/reduce_min.js";
 import { reduceProdP } from "./reduce/reduce_prod.js";
+import { reduceWindowMaxP, reduceWindowMinP } from "./reduce/reduce_window_max.js";
+import { reduceWindowProdP } from "./reduce/reduce_window_prod.js";
+import { reduceWindowSumP } from "./reduce/reduce_window_sum.js";
+import { selectAndGatherAddP, selectAndScatterAddP } from "./reduce/select_and_gather_add.js";
 import { sortP } from "./sort/sort.js";
 import { topKP } from "./sort/top_k.js";
 import { broadcastInDimP, reduceSumP } from "./structure/broadcast_and_sum.js";
@@ -191,5 +195,11 @@ export const firstOrderPrimitives: readonly Primitive[] = [
   luP,
   tridiagonalSolveP,
   svdP,
+  reduceWindowSumP,
+  reduceWindowMaxP,
+  reduceWindowMinP,
+  reduceWindowProdP,
+  selectAndGatherAddP,
+  selectAndScatterAddP,
   convGeneralDilatedP,
 ];

@@ -90,6 +90,18 @@ export { cumlogsumexp, cummax, cummin, cumprod, cumsum } from "./reduce/cumulati
 export { reduceMax } from "./reduce/reduce_max.js";
 export { reduceMin } from "./reduce/reduce_min.js";
 export { reduceProd } from "./reduce/reduce_prod.js";
+export {
+  type ReduceWindowOptions,
+  reduceWindowOf,
+  WINDOW_COMPUTATIONS,
+  type WindowComputation,
+  type WindowPadding,
+  windowParams,
+} from "./reduce/reduce_window.js";
+export { reduceWindowMax, reduceWindowMin } from "./reduce/reduce_window_max.js";
+export { reduceWindowProd } from "./reduce/reduce_window_prod.js";
+export { reduceWindowSum } from "./reduce/reduce_window_sum.js";
+export { selectAndGatherAdd, selectAndScatterAdd } from "./reduce/select_and_gather_add.js";
 export { sort } from "./sort/sort.js";
 export { topK } from "./sort/top_k.js";
 export { broadcastInDim, reduceSum } from "./structure/broadcast_and_sum.js";
