@@ -283,17 +283,22 @@ function distinct(n: number, seed: number): number[] {
 
 describe("lax.reduceWindow derivatives", () => {
   const cases = randomCases(3, 80);
+  /** Case c's input (distinct values; no zeros for mul) and output shape, or undefined where differences mean
+   * nothing: an empty output, or windows of padding alone (∓∞ for max and min). */
+  const derivativeCase = (comp: Comp, c: (typeof cases)[number], k: number) => {
+    const xs =
+      comp === "mul" ? valuesFor(size(c.shape), k).map((v) => (v === 0 ? 0.5 : v)) : distinct(size(c.shape), k);
+    const x = np.reshape(f64(xs), c.shape);
+    const y = run(x, c, IDENTITY[comp], comp);
+    return size(y.shape) === 0 || !valuesOf(y).every(Number.isFinite) ? undefined : { xs, x, outShape: y.shape };
+  };
   for (const comp of COMPS) {
     it(`${comp}: first-order gradient equals central differences; jvp agrees with it`, () => {
       let ran = 0;
       for (const [k, c] of cases.entries()) {
-        const xs =
-          comp === "mul" ? valuesFor(size(c.shape), k).map((v) => (v === 0 ? 0.5 : v)) : distinct(size(c.shape), k);
-        const x = np.reshape(f64(xs), c.shape);
-        const y = run(x, c, IDENTITY[comp], comp);
-        const outShape = y.shape;
-        // windows of padding alone are ∓∞ for max and min, where differences mean nothing
-        if (size(outShape) === 0 || !valuesOf(y).every(Number.isFinite)) continue;
+        const prepared = derivativeCase(comp, c, k);
+        if (!prepared) continue;
+        const { xs, x, outShape } = prepared;
         ran++;
         const w = valuesFor(size(outShape), 50 + k);
         const L = loss((t) => run(t, c, IDENTITY[comp], comp), w);
@@ -314,13 +319,9 @@ describe("lax.reduceWindow derivatives", () => {
     it(`${comp}: second-order (gradient of a gradient's inner product) equals central differences`, () => {
       let ran = 0;
       for (const [k, c] of cases.slice(0, 36).entries()) {
-        const xs =
-          comp === "mul" ? valuesFor(size(c.shape), k).map((v) => (v === 0 ? 0.5 : v)) : distinct(size(c.shape), k);
-        const x = np.reshape(f64(xs), c.shape);
-        const y = run(x, c, IDENTITY[comp], comp);
-        const outShape = y.shape;
-        // windows of padding alone are ∓∞ for max and min, where differences mean nothing
-        if (size(outShape) === 0 || !valuesOf(y).every(Number.isFinite)) continue;
+        const prepared = derivativeCase(comp, c, k);
+        if (!prepared) continue;
+        const { xs, x, outShape } = prepared;
         ran++;
         const w = valuesFor(size(outShape), 50 + k);
         const u = valuesFor(size(c.shape), 90 + k);
