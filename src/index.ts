@@ -36,6 +36,7 @@ export { type CustomVjpFunction, customVjp } from "./higher_order/custom_vjp.js"
 export { type Atom, ClosedJaxpr, type Eqn, Jaxpr, Lit, Var } from "./ir/jaxpr.js";
 export { lax, stopGradient } from "./lax.js";
 export { nn } from "./nn/index.js";
+export type { AvgPoolOptions, PoolOptions, PoolPadding } from "./nn/pooling.js";
 export { np } from "./numpy/index.js";
 export {
   type AdamOptions,

@@ -10,11 +10,19 @@ import { asTensor } from "../numpy/convert.js";
 import * as np from "../numpy/elementwise.js";
 import * as lax from "../primitives/index.js";
 
-type Padding = "VALID" | "SAME" | readonly (readonly [number, number])[];
+/** A pooling window's padding: "VALID", "SAME" or one [lo, hi] pair per spatial axis. */
+export type PoolPadding = "VALID" | "SAME" | readonly (readonly [number, number])[];
+type Padding = PoolPadding;
 
-interface PoolOptions {
+/** nn.maxPool's options (strides default to 1 per spatial axis, padding to "VALID"). */
+export interface PoolOptions {
   strides?: readonly number[];
   padding?: Padding;
+}
+
+/** nn.avgPool's options: countIncludePad (default true) divides by the window size, else by its real elements. */
+export interface AvgPoolOptions extends PoolOptions {
+  countIncludePad?: boolean;
 }
 
 /** "VALID", "SAME" or one [lo, hi] pair per spatial axis. */
@@ -86,18 +94,14 @@ export const maxPool: (x: ArrayLike, windowShape: readonly number[], opts?: Pool
  * @example nn.avgPool(np.array([[[1], [3], [2]]]), [2], { padding: "SAME" }) // Tensor([[[2], [2.5], [1]]], …)
  * nn.avgPool(np.array([[[1], [3], [2]]]), [2], { padding: "SAME", countIncludePad: false }) // [[[2], [2.5], [2]]]
  */
-export const avgPool: (
-  x: ArrayLike,
-  windowShape: readonly number[],
-  opts?: PoolOptions & { countIncludePad?: boolean },
-) => Tensor = guard(
+export const avgPool: (x: ArrayLike, windowShape: readonly number[], opts?: AvgPoolOptions) => Tensor = guard(
   "nn.avgPool",
   [
     array("x"),
     ints("windowShape"),
     options({ strides: ints("strides"), padding: paddingParam, countIncludePad: bool("countIncludePad") }),
   ],
-  (x: ArrayLike, window: number[], o: PoolOptions & { countIncludePad?: boolean }) => {
+  (x: ArrayLike, window: number[], o: AvgPoolOptions) => {
     const t0 = asTensor(x);
     const t = t0.dtype === "float32" || t0.dtype === "float64" ? t0 : lax.convertElementType(t0, "float32");
     const { y, params } = pool("nn.avgPool", t, 0, "add", window, o);
