@@ -3,7 +3,7 @@
 // Data: README.md, read at run time. Code blocks and table rows are skipped, the prose is
 // lowercased, apostrophes, backticks and asterisks are dropped, every character outside
 // " abcdefghijklmnopqrstuvwxyz.," becomes a space and runs of spaces collapse to one: a vocabulary
-// of V = 29 characters. The first 90 % is the training text, the last 10 % the validation text.
+// of V = 29 characters. Every tenth block of 1000 characters is validation text, the rest training text.
 //
 // Model: an Elman RNN with tanh, hidden size H, run over a window of T characters:
 //   h_t = tanh(x_t·Wx + h_{t−1}·Wh + b),   logits_t = h_t·Wy + by,   h_0 = 0

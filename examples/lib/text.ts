@@ -27,13 +27,22 @@ export function prose(markdown: string): string {
   return text.trim();
 }
 
-/** README.md's prose, its character ids, and the split: the first 90 % for training, the rest for validation. */
+/** Characters per block of the train/validation split. */
+const BLOCK = 1000;
+
+/**
+ * README.md's prose, its character ids, and the split: every tenth block of 1000 characters for validation, the rest
+ * for training (each part concatenated). Interleaved, so that validation samples the whole README, not whichever
+ * section happens to come last.
+ */
 export function readmeText(): { text: string; ids: Int32Array; train: Int32Array; valid: Int32Array } {
   const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
   const text = prose(readFileSync(join(root, "README.md"), "utf8"));
   const ids = Int32Array.from(text, (c) => alphabet.indexOf(c));
-  const split = Math.floor(0.9 * ids.length);
-  return { text, ids, train: ids.subarray(0, split), valid: ids.subarray(split) };
+  const [train, valid]: number[][] = [[], []];
+  for (let i = 0; i < ids.length; i += BLOCK)
+    (Math.floor(i / BLOCK) % 10 === 9 ? valid : train).push(...ids.subarray(i, i + BLOCK));
+  return { text, ids, train: Int32Array.from(train), valid: Int32Array.from(valid) };
 }
 
 /**
