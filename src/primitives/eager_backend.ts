@@ -62,6 +62,24 @@ export interface EagerBackend {
     c: Float64Array,
     s: Float64Array,
   ): boolean;
+  /**
+   * reduce/window.ts's windowSelect on float32 (the same indices), or undefined where it does not run (the caller runs
+   * the JS loop). `plan` is that file's WindowPlan.
+   */
+  windowSelect32?(
+    x: Float32Array,
+    plan: {
+      lead: number;
+      vec: number;
+      mid: number;
+      inBlock: number;
+      outBlock: number;
+      rowStart: Int32Array;
+      entries: Int32Array;
+      outSize: number;
+    },
+    max: boolean,
+  ): Int32Array | undefined;
   /** Elements (counters, or words of random bits) from which its Threefry kernels are faster than the JS ones. */
   readonly threefryMinElements?: number;
   /**

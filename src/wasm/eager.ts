@@ -10,6 +10,7 @@ import { type LoopSpec, SIMD_MIN_ARITHMETIC, SIMD_MIN_ELEMENTS, wasmFusible, was
 import { rotateForwardWasm, rotationScratch } from "./rotations.js";
 import { dgemm, sgemm, wasmKernels } from "./runtime.js";
 import { THREEFRY_MIN_ELEMENTS, threefry2x32Wasm, threefryBitsWasm } from "./threefry.js";
+import { windowSelect32 } from "./window_select.js";
 
 /**
  * Eager execution's WebAssembly loop for one elementwise primitive on float32 lanes (and bool masks), or undefined
@@ -47,6 +48,7 @@ export const wasmEagerBackend: EagerBackend = {
   matmul64: (a, as, b, bs, nb, m, k, n, out) => dgemm(wasmKernels()!, a, as, b, bs, nb, m, k, n, out),
   rotationScratch,
   rotateForward64: rotateForwardWasm,
+  windowSelect32,
   threefryMinElements: THREEFRY_MIN_ELEMENTS,
   threefry2x32: threefry2x32Wasm,
   threefryBits: threefryBitsWasm,

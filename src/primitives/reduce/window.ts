@@ -12,6 +12,7 @@ import { fmtShape, ShapeError, type TracegradError } from "../../core/errors.js"
 import type { Tensor } from "../../core/tensor.js";
 import type { Choose } from "../../ir/rule_types.js";
 import { scalar } from "../constants.js";
+import { eagerBackend } from "../eager_backend.js";
 import { pad, slice } from "../structure/slice_and_pad.js";
 import { moveAxis } from "../structure/transpose.js";
 
@@ -346,8 +347,12 @@ export function windowProdInto(x: TypedArray, plan: WindowPlan, dest: TypedArray
  */
 export function windowSelect(x: TypedArray, plan: WindowPlan, select: SelectPrim): Int32Array {
   const { lead, vec, mid, inBlock, outBlock, rowStart, entries, outSize } = plan;
-  const chosen = new Int32Array(outSize).fill(-1);
   const max = select === "ge";
+  // float32 in the backend's SIMD kernel where it runs (the same indices)
+  const simd = x instanceof Float32Array ? eagerBackend() : undefined;
+  const fast = simd?.ready() ? simd.windowSelect32?.(x as Float32Array, plan, max) : undefined;
+  if (fast) return fast;
+  const chosen = new Int32Array(outSize).fill(-1);
   if (vec === 1) {
     selectScalar(x, plan, max, chosen);
     return chosen;

@@ -1,0 +1,192 @@
+// The window selection of max and min pooling (primitives/reduce/window.ts's windowSelect: which element each window
+// picks, the first extremal one in window order, NaN winning) in WebAssembly SIMD: four lanes of the contiguous
+// inner block at a time, the running best and its index kept in vectors and chosen by lane masks. Its own memory,
+// grown to the largest call. The same indices as the JS loop, which runs where this cannot (blocks not a multiple
+// of four, or no WebAssembly SIMD).
+import { assemble, Code } from "../lowering/encode.js";
+import { wasmKernels } from "./runtime.js";
+
+/**
+ * select(x, entries, rowStart, lead, mid, vec, inBlock, outBlock, chosen, max), byte addresses for the arrays, counts
+ * in elements: for each leading block l and output position q, over the entries e of q's window, lanes v (four at a
+ * time): chosen[l·outBlock + q·vec + v] = the index of the largest (max ≠ 0) or smallest x[l·inBlock + e·vec + v].
+ * Windows with no entries are left as they are.
+ */
+function select(): Code {
+  const f = new Code(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
+  const [X, ENT, ROW, LEAD, MID, VEC, INB, OUTB, CHOSEN, MAX] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [l, q, e, v, e0, e1, inBase, out, first, off] = Array.from({ length: 10 }, () => f.local("i32"));
+  const [best, idx, val, cand, mask, lanes] = Array.from({ length: 6 }, () => f.local("v128"));
+  f.i32x4(0, 1, 2, 3).set(lanes);
+  f.for(
+    l,
+    (w) => w.i32(0),
+    (w) => w.get(LEAD),
+    1,
+    (w) => {
+      w.get(l).get(INB).op("i32.mul").set(inBase);
+      w.for(
+        q,
+        (y) => y.i32(0),
+        (y) => y.get(MID),
+        1,
+        (y) => {
+          y.get(ROW).get(q).i32(2).op("i32.shl").op("i32.add").mem("i32.load").set(e0);
+          y.get(ROW).get(q).i32(2).op("i32.shl").op("i32.add").mem("i32.load", 4).set(e1);
+          y.block((skip) => {
+            skip.get(e0).get(e1).op("i32.ge_s").brIf(0);
+            skip.get(l).get(OUTB).op("i32.mul").get(q).get(VEC).op("i32.mul").op("i32.add").set(out);
+            skip.for(
+              v,
+              (z) => z.i32(0),
+              (z) => z.get(VEC),
+              4,
+              (z) => {
+                // the first entry's four lanes start the running best
+                z.get(inBase)
+                  .get(ENT)
+                  .get(e0)
+                  .i32(2)
+                  .op("i32.shl")
+                  .op("i32.add")
+                  .mem("i32.load")
+                  .get(VEC)
+                  .op("i32.mul")
+                  .op("i32.add")
+                  .get(v)
+                  .op("i32.add")
+                  .set(first);
+                z.get(X).get(first).i32(2).op("i32.shl").op("i32.add").simdMem("v128.load").set(best);
+                z.get(first).simd("i32x4.splat").get(lanes).simd("i32x4.add").set(idx);
+                z.for(
+                  e,
+                  (t) => t.get(e0).i32(1).op("i32.add"),
+                  (t) => t.get(e1),
+                  1,
+                  (t) => {
+                    t.get(inBase)
+                      .get(ENT)
+                      .get(e)
+                      .i32(2)
+                      .op("i32.shl")
+                      .op("i32.add")
+                      .mem("i32.load")
+                      .get(VEC)
+                      .op("i32.mul")
+                      .op("i32.add")
+                      .get(v)
+                      .op("i32.add")
+                      .set(off);
+                    t.get(X).get(off).i32(2).op("i32.shl").op("i32.add").simdMem("v128.load").set(val);
+                    t.get(off).simd("i32x4.splat").get(lanes).simd("i32x4.add").set(cand);
+                    // better (strictly), or NaN over a number: the JS loop's two conditions
+                    t.block((chosen) => {
+                      chosen.block((isMin) => {
+                        isMin.get(MAX).op("i32.eqz").brIf(0);
+                        isMin.get(val).get(best).simd("f32x4.gt").set(mask).br(1);
+                      });
+                      chosen.get(val).get(best).simd("f32x4.lt").set(mask);
+                    });
+                    t.get(mask)
+                      .get(val)
+                      .get(val)
+                      .simd("f32x4.ne")
+                      .get(best)
+                      .get(best)
+                      .simd("f32x4.eq")
+                      .simd("v128.and")
+                      .simd("v128.or")
+                      .set(mask);
+                    t.get(val).get(best).get(mask).simd("v128.bitselect").set(best);
+                    t.get(cand).get(idx).get(mask).simd("v128.bitselect").set(idx);
+                  },
+                );
+                z.get(CHOSEN)
+                  .get(out)
+                  .get(v)
+                  .op("i32.add")
+                  .i32(2)
+                  .op("i32.shl")
+                  .op("i32.add")
+                  .get(idx)
+                  .simdMem("v128.store");
+              },
+            );
+          });
+        },
+      );
+    },
+  );
+  return f;
+}
+
+const MAX_PAGES = 32768;
+
+/** The module's bytes. */
+export function windowSelectModule(): Uint8Array<ArrayBuffer> {
+  return assemble({
+    memory: { initial: 1, maximum: MAX_PAGES, shared: false },
+    functions: [{ name: "select", code: select() }],
+  });
+}
+
+interface Kernel {
+  memory: WebAssembly.Memory;
+  select: (...args: number[]) => void;
+}
+let built: Kernel | null | undefined;
+function kernel(): Kernel | undefined {
+  if (!wasmKernels()) return undefined;
+  if (built === undefined) {
+    try {
+      const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
+      const e = new WebAssembly.Instance(new WebAssembly.Module(windowSelectModule()), { env: { memory } }).exports;
+      built = { memory, select: e.select as (...args: number[]) => void };
+    } catch {
+      built = null;
+    }
+  }
+  return built ?? undefined;
+}
+
+/** The plan fields the kernel needs (primitives/reduce/window.ts's WindowPlan). */
+export interface SelectPlan {
+  lead: number;
+  vec: number;
+  mid: number;
+  inBlock: number;
+  outBlock: number;
+  rowStart: Int32Array;
+  entries: Int32Array;
+  outSize: number;
+}
+
+/** Elements from which the kernel pays for its copies. */
+export const WINDOW_SELECT_MIN = 4096;
+
+/**
+ * windowSelect on float32 `x` in SIMD: the chosen index of every output (−1 for windows with no element), or
+ * undefined where the kernel cannot run (no WebAssembly SIMD, an inner block not a multiple of four, too large).
+ */
+export function windowSelect32(x: Float32Array, plan: SelectPlan, max: boolean): Int32Array | undefined {
+  const { lead, vec, mid, inBlock, outBlock, rowStart, entries, outSize } = plan;
+  if (vec % 4 !== 0 || x.length < WINDOW_SELECT_MIN) return undefined;
+  const k = kernel();
+  if (!k) return undefined;
+  // layout (4-byte units): x, entries, rowStart, chosen
+  const [xAt, eAt] = [0, x.length];
+  const rAt = eAt + entries.length;
+  const cAt = rAt + rowStart.length;
+  const bytes = 4 * (cAt + outSize);
+  if (bytes > MAX_PAGES * 65536) return undefined;
+  const have = k.memory.buffer.byteLength;
+  if (have < bytes) k.memory.grow(Math.ceil((bytes - have) / 65536));
+  const buf = k.memory.buffer;
+  new Float32Array(buf, 4 * xAt, x.length).set(x);
+  new Int32Array(buf, 4 * eAt, entries.length).set(entries);
+  new Int32Array(buf, 4 * rAt, rowStart.length).set(rowStart);
+  const chosen = new Int32Array(buf, 4 * cAt, outSize);
+  chosen.fill(-1);
+  k.select(4 * xAt, 4 * eAt, 4 * rAt, lead, mid, vec, inBlock, outBlock, 4 * cAt, max ? 1 : 0);
+  return chosen.slice();
+}
