@@ -56,6 +56,8 @@ const PLAIN = {
   "i32.sub": 0x6b,
   "i32.mul": 0x6c,
   "i32.div_s": 0x6d,
+  "i32.div_u": 0x6e,
+  "i32.rem_u": 0x70,
   "i32.and": 0x71,
   "i32.or": 0x72,
   "i32.shl": 0x74,

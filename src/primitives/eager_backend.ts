@@ -80,6 +80,21 @@ export interface EagerBackend {
     },
     max: boolean,
   ): Int32Array | undefined;
+  /**
+   * conv/conv_kernel.ts's im2col patches in the backend's kernel: the lhs and the patch offset table (p × w, −1 for
+   * padding) copied in once, then `rows(r0, m, lOff)` gives the patches of output rows r0…r0 + m − 1 (row q mod p of
+   * batch entry row div p, read at lOff + entry·lN + offset + feature·lC) as a view valid until the next call.
+   */
+  im2col32?(
+    lhs: Float32Array,
+    offs: Int32Array,
+    p: number,
+    w: number,
+    ig: number,
+    lC: number,
+    lN: number,
+    chunk: number,
+  ): { rows(r0: number, m: number, lOff: number): Float32Array } | undefined;
   /** Elements (counters, or words of random bits) from which its Threefry kernels are faster than the JS ones. */
   readonly threefryMinElements?: number;
   /**

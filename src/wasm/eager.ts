@@ -6,6 +6,7 @@ import type { DType } from "../core/dtype.js";
 import { type Eqn, type Primitive, Var } from "../ir/jaxpr.js";
 import type { EagerBackend, EagerLoop } from "../primitives/eager_backend.js";
 import { erfInv32Wasm } from "./erf_inv.js";
+import { im2col32 } from "./im2col.js";
 import { type LoopSpec, SIMD_MIN_ARITHMETIC, SIMD_MIN_ELEMENTS, wasmFusible, wasmLoop } from "./loops.js";
 import { rotateForwardWasm, rotationScratch } from "./rotations.js";
 import { dgemm, sgemm, wasmKernels } from "./runtime.js";
@@ -49,6 +50,7 @@ export const wasmEagerBackend: EagerBackend = {
   rotationScratch,
   rotateForward64: rotateForwardWasm,
   windowSelect32,
+  im2col32,
   threefryMinElements: THREEFRY_MIN_ELEMENTS,
   threefry2x32: threefry2x32Wasm,
   threefryBits: threefryBitsWasm,

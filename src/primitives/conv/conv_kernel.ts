@@ -188,6 +188,8 @@ function gemmConv(geo: Geometry, L: Float32Array, R: Float32Array, dest: Float32
   let inPlace = g === 1 && !flip && oC === 1 && oN === p * og;
   for (let q = 0; inPlace && q < p; q++) inPlace = oOff[q] === q * og;
   const C = inPlace ? dest : new Float32Array(chunk * og);
+  // the patches in the backend's kernel where it has one (copies: the same values as the loop below)
+  const fast = backend.im2col32?.(L, inOff, p, w, ig, lC, lN, chunk);
   for (let gi = 0; gi < g; gi++) {
     const cStart = geo.featureGroups ? gi * ig : 0;
     const oStart = gi * og;
@@ -200,7 +202,8 @@ function gemmConv(geo: Geometry, L: Float32Array, R: Float32Array, dest: Float32
       }
     for (let r0 = 0; r0 < rows; r0 += chunk) {
       const m = Math.min(chunk, rows - r0);
-      for (let t = 0; t < m; t++) {
+      const built = fast?.rows(r0, m, (geo.batchGroups ? gi * bo * lN : 0) + cStart * lC);
+      for (let t = 0; !built && t < m; t++) {
         const row = r0 + t;
         const q = row % p;
         const b = (row - q) / p;
@@ -212,7 +215,7 @@ function gemmConv(geo: Geometry, L: Float32Array, R: Float32Array, dest: Float32
           else for (let i = 0, s = lBase + at; i < ig; i++, s += lC) A[a0 + i] = L[s]!;
         }
       }
-      const a = m === chunk ? A : A.subarray(0, m * kd);
+      const a = built ?? (m === chunk ? A : A.subarray(0, m * kd));
       const c = inPlace ? dest.subarray(r0 * og, (r0 + m) * og) : m === chunk ? C : C.subarray(0, m * og);
       // C = A·B, or Cᵀ = Bᵀ·Aᵀ read through strides
       if (flip) backend.matmul(B, [0, 1, og], a, [0, 1, kd], 1, og, kd, m, c);
