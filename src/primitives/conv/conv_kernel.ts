@@ -1,7 +1,7 @@
-// The eager convolution (what conv_general_dilated's impl and jit call): one function, `convInto`, so a dedicated
-// WebAssembly kernel can replace it later. float32 with the WebAssembly backend: im2col patches times the kernel
-// matrix through the backend's sgemm, a chunk of output rows at a time; otherwise a direct loop accumulating in
-// float64. Both read the operands in place through their layouts' strides.
+// The eager convolution (what conv_general_dilated's impl and jit call): one function, `convInto`. float32 with the
+// WebAssembly backend: im2col patches (built by the backend's kernel) times the kernel matrix through its sgemm, a
+// chunk of output rows at a time; otherwise a direct loop accumulating in float64. Both read the operands in place
+// through their layouts' strides.
 import type { ShapedArray } from "../../core/aval.js";
 import type { TypedArray } from "../../core/dtype.js";
 import { sizeOf, stridesOf } from "../../core/shape.js";
@@ -182,14 +182,14 @@ function gemmConv(geo: Geometry, L: Float32Array, R: Float32Array, dest: Float32
   const chunk = Math.max(1, Math.min(rows, Math.floor(PATCH_FLOATS / Math.max(1, kd))));
   if (!backend.fitsMatmul(chunk * kd, kd * og, chunk * og)) return false;
   const flip = og <= FLIP_MAX_FEATURES;
-  const A = new Float32Array(chunk * kd);
   const B = new Float32Array(kd * og);
   // rows of C land contiguously in dest (one group, features innermost, positions in order): the product goes there
   let inPlace = g === 1 && !flip && oC === 1 && oN === p * og;
   for (let q = 0; inPlace && q < p; q++) inPlace = oOff[q] === q * og;
   const C = inPlace ? dest : new Float32Array(chunk * og);
-  // the patches in the backend's kernel where it has one (copies: the same values as the loop below)
-  const fast = backend.im2col32?.(L, inOff, p, w, ig, lC, lN, chunk);
+  // the patches, built in the backend's kernel (without it, the direct loop serves)
+  const patches = backend.im2col32?.(L, inOff, p, w, ig, lC, lN, chunk);
+  if (!patches) return false;
   for (let gi = 0; gi < g; gi++) {
     const cStart = geo.featureGroups ? gi * ig : 0;
     const oStart = gi * og;
@@ -202,20 +202,8 @@ function gemmConv(geo: Geometry, L: Float32Array, R: Float32Array, dest: Float32
       }
     for (let r0 = 0; r0 < rows; r0 += chunk) {
       const m = Math.min(chunk, rows - r0);
-      const built = fast?.rows(r0, m, (geo.batchGroups ? gi * bo * lN : 0) + cStart * lC);
-      for (let t = 0; !built && t < m; t++) {
-        const row = r0 + t;
-        const q = row % p;
-        const b = (row - q) / p;
-        const lb = geo.batchGroups ? gi * bo + b : b;
-        const lBase = lb * lN + cStart * lC;
-        for (let k = 0, a0 = t * kd; k < w; k++, a0 += ig) {
-          const at = inOff[q * w + k]!;
-          if (at < 0) for (let i = 0; i < ig; i++) A[a0 + i] = 0;
-          else for (let i = 0, s = lBase + at; i < ig; i++, s += lC) A[a0 + i] = L[s]!;
-        }
-      }
-      const a = built ?? (m === chunk ? A : A.subarray(0, m * kd));
+      // rows r0…: output position q = row mod p of (lhs) batch entry row div p, in group gi
+      const a = patches.rows(r0, m, (geo.batchGroups ? gi * bo * lN : 0) + cStart * lC);
       const c = inPlace ? dest.subarray(r0 * og, (r0 + m) * og) : m === chunk ? C : C.subarray(0, m * og);
       // C = A·B, or Cᵀ = Bᵀ·Aᵀ read through strides
       if (flip) backend.matmul(B, [0, 1, og], a, [0, 1, kd], 1, og, kd, m, c);
