@@ -2,8 +2,8 @@
 // positions copy their input features from the lhs, four at a time where features are contiguous, zeros for padding
 // and dilation holes. A memory of its own holds the lhs, the offset table and the patches, which the caller then
 // hands to the matmul; the values are copies, so the same as the JS loop's.
-import { assemble, Code } from "../lowering/encode.js";
-import { wasmKernels } from "./runtime.js";
+import { Code } from "../lowering/encode.js";
+import { ownMemoryKernel, ownMemoryModule } from "./own_memory.js";
 
 /**
  * rows(L, offs, A, r0, m, p, w, ig, lC, lN, lOff): for t < m, row = r0 + t, q = row mod p, b = row div p, and window
@@ -96,34 +96,10 @@ function rows(): Code {
   return f;
 }
 
-const MAX_PAGES = 32768;
-
 /** The module's bytes. */
-export function im2colModule(): Uint8Array<ArrayBuffer> {
-  return assemble({
-    memory: { initial: 1, maximum: MAX_PAGES, shared: false },
-    functions: [{ name: "rows", code: rows() }],
-  });
-}
+export const im2colModule = (): Uint8Array<ArrayBuffer> => ownMemoryModule([{ name: "rows", code: rows() }]);
 
-interface Kernel {
-  memory: WebAssembly.Memory;
-  rows: (...args: number[]) => void;
-}
-let built: Kernel | null | undefined;
-function kernel(): Kernel | undefined {
-  if (!wasmKernels()) return undefined;
-  if (built === undefined) {
-    try {
-      const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
-      const e = new WebAssembly.Instance(new WebAssembly.Module(im2colModule()), { env: { memory } }).exports;
-      built = { memory, rows: e.rows as (...args: number[]) => void };
-    } catch {
-      built = null;
-    }
-  }
-  return built ?? undefined;
-}
+const kernel = ownMemoryKernel(im2colModule);
 
 /** A patch builder over one lhs and offset table: `rows(r0, m, lOff)` fills and returns the patches of rows r0…. */
 export interface Im2col {
@@ -144,20 +120,17 @@ export function im2col32(
   lN: number,
   chunk: number,
 ): Im2col | undefined {
-  const k = kernel();
+  const k = kernel.get();
   if (!k) return undefined;
   const [lAt, oAt] = [0, lhs.length];
   const aAt = oAt + offs.length + ((4 - ((oAt + offs.length) % 4)) % 4);
-  const bytes = 4 * (aAt + chunk * w * ig);
-  if (bytes > MAX_PAGES * 65536) return undefined;
-  const have = k.memory.buffer.byteLength;
-  if (have < bytes) k.memory.grow(Math.ceil((bytes - have) / 65536));
-  const buf = k.memory.buffer;
+  const buf = k.buffer(4 * (aAt + chunk * w * ig));
+  if (!buf) return undefined;
   new Float32Array(buf, 4 * lAt, lhs.length).set(lhs);
   new Int32Array(buf, 4 * oAt, offs.length).set(offs);
   return {
     rows: (r0, m, lOff) => {
-      k.rows(4 * lAt, 4 * oAt, 4 * aAt, r0, m, p, w, ig, lC, lN, lOff);
+      k.fn.rows!(4 * lAt, 4 * oAt, 4 * aAt, r0, m, p, w, ig, lC, lN, lOff);
       return new Float32Array(buf, 4 * aAt, m * w * ig);
     },
   };

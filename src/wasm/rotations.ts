@@ -2,8 +2,8 @@
 // a memory of this kernel's own for the whole iteration (copying them in and out per sweep would cost more than the
 // sweep). Two rows share an f64x2 vector, four pairs at a time so their carry chains overlap; each lane does the
 // scalar loop's multiplications and additions in its order, so the bits are those of linalg/orthogonal.ts's JS loop.
-import { assemble, Code } from "../lowering/encode.js";
-import { wasmKernels } from "./runtime.js";
+import { Code } from "../lowering/encode.js";
+import { ownMemoryKernel, ownMemoryModule } from "./own_memory.js";
 
 /** Row pairs per pass: independent chains in flight. */
 const PAIRS = 4;
@@ -121,44 +121,17 @@ function forward(): Code {
 }
 
 /** The module's bytes (its memory grows to what the working arrays need). */
-export function rotationsModule(): Uint8Array<ArrayBuffer> {
-  return assemble({
-    memory: { initial: 1, maximum: MAX_PAGES, shared: false },
-    functions: [{ name: "forward", code: forward() }],
-  });
-}
+export const rotationsModule = (): Uint8Array<ArrayBuffer> => ownMemoryModule([{ name: "forward", code: forward() }]);
 
-const MAX_PAGES = 32768;
-
-interface Rotations {
-  memory: WebAssembly.Memory;
-  forward: (...args: number[]) => void;
-}
-let built: Rotations | null | undefined;
-function rotations(): Rotations | undefined {
-  if (!wasmKernels()) return undefined;
-  if (built === undefined) {
-    try {
-      const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
-      const e = new WebAssembly.Instance(new WebAssembly.Module(rotationsModule()), { env: { memory } }).exports;
-      built = { memory, forward: e.forward as (...args: number[]) => void };
-    } catch {
-      built = null;
-    }
-  }
-  return built ?? undefined;
-}
+const kernel = ownMemoryKernel(rotationsModule);
 
 /**
  * A float64 view of at least `floats` elements of the rotation kernel's memory, for working arrays the kernel then
  * rotates in place; valid until the next call of this function. Undefined where the kernel is unavailable.
  */
 export function rotationScratch(floats: number): Float64Array | undefined {
-  const k = rotations();
-  if (!k || floats * 8 > MAX_PAGES * 65536) return undefined;
-  const have = k.memory.buffer.byteLength;
-  if (have < floats * 8) k.memory.grow(Math.ceil((floats * 8 - have) / 65536));
-  return new Float64Array(k.memory.buffer, 0, floats);
+  const buf = kernel.get()?.buffer(floats * 8);
+  return buf && new Float64Array(buf, 0, floats);
 }
 
 /**
@@ -174,11 +147,11 @@ export function rotateForwardWasm(
   c: Float64Array,
   s: Float64Array,
 ): boolean {
-  const k = built;
+  const k = kernel.peek();
   if (!k) return false;
   if (hi <= lo) return true;
-  const buf = k.memory.buffer;
+  const buf = k.current();
   if (z.buffer !== buf || c.buffer !== buf || s.buffer !== buf) return false;
-  k.forward(z.byteOffset, rows, stride * 8, lo, hi, c.byteOffset, s.byteOffset);
+  k.fn.forward!(z.byteOffset, rows, stride * 8, lo, hi, c.byteOffset, s.byteOffset);
   return true;
 }

@@ -3,8 +3,8 @@
 // inner block at a time, the running best and its index kept in vectors and chosen by lane masks. Its own memory,
 // grown to the largest call. The same indices as the JS loop, which runs where this cannot (blocks not a multiple
 // of four, or no WebAssembly SIMD).
-import { assemble, Code } from "../lowering/encode.js";
-import { wasmKernels } from "./runtime.js";
+import { Code } from "../lowering/encode.js";
+import { ownMemoryKernel, ownMemoryModule } from "./own_memory.js";
 
 /**
  * select(x, entries, rowStart, lead, mid, vec, inBlock, outBlock, chosen, max), byte addresses for the arrays, counts
@@ -120,34 +120,10 @@ function select(): Code {
   return f;
 }
 
-const MAX_PAGES = 32768;
-
 /** The module's bytes. */
-export function windowSelectModule(): Uint8Array<ArrayBuffer> {
-  return assemble({
-    memory: { initial: 1, maximum: MAX_PAGES, shared: false },
-    functions: [{ name: "select", code: select() }],
-  });
-}
+export const windowSelectModule = (): Uint8Array<ArrayBuffer> => ownMemoryModule([{ name: "select", code: select() }]);
 
-interface Kernel {
-  memory: WebAssembly.Memory;
-  select: (...args: number[]) => void;
-}
-let built: Kernel | null | undefined;
-function kernel(): Kernel | undefined {
-  if (!wasmKernels()) return undefined;
-  if (built === undefined) {
-    try {
-      const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
-      const e = new WebAssembly.Instance(new WebAssembly.Module(windowSelectModule()), { env: { memory } }).exports;
-      built = { memory, select: e.select as (...args: number[]) => void };
-    } catch {
-      built = null;
-    }
-  }
-  return built ?? undefined;
-}
+const kernel = ownMemoryKernel(windowSelectModule);
 
 /** The plan fields the kernel needs (primitives/reduce/window.ts's WindowPlan). */
 export interface SelectPlan {
@@ -171,22 +147,19 @@ export const WINDOW_SELECT_MIN = 4096;
 export function windowSelect32(x: Float32Array, plan: SelectPlan, max: boolean): Int32Array | undefined {
   const { lead, vec, mid, inBlock, outBlock, rowStart, entries, outSize } = plan;
   if (vec % 4 !== 0 || x.length < WINDOW_SELECT_MIN) return undefined;
-  const k = kernel();
+  const k = kernel.get();
   if (!k) return undefined;
   // layout (4-byte units): x, entries, rowStart, chosen
   const [xAt, eAt] = [0, x.length];
   const rAt = eAt + entries.length;
   const cAt = rAt + rowStart.length;
-  const bytes = 4 * (cAt + outSize);
-  if (bytes > MAX_PAGES * 65536) return undefined;
-  const have = k.memory.buffer.byteLength;
-  if (have < bytes) k.memory.grow(Math.ceil((bytes - have) / 65536));
-  const buf = k.memory.buffer;
+  const buf = k.buffer(4 * (cAt + outSize));
+  if (!buf) return undefined;
   new Float32Array(buf, 4 * xAt, x.length).set(x);
   new Int32Array(buf, 4 * eAt, entries.length).set(entries);
   new Int32Array(buf, 4 * rAt, rowStart.length).set(rowStart);
   const chosen = new Int32Array(buf, 4 * cAt, outSize);
   chosen.fill(-1);
-  k.select(4 * xAt, 4 * eAt, 4 * rAt, lead, mid, vec, inBlock, outBlock, 4 * cAt, max ? 1 : 0);
+  k.fn.select!(4 * xAt, 4 * eAt, 4 * rAt, lead, mid, vec, inBlock, outBlock, 4 * cAt, max ? 1 : 0);
   return chosen.slice();
 }
