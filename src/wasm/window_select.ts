@@ -17,6 +17,13 @@ function select(): Code {
   const [X, ENT, ROW, LEAD, MID, VEC, INB, OUTB, CHOSEN, MAX] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const [l, q, e, v, e0, e1, inBase, out, first, off] = Array.from({ length: 10 }, () => f.local("i32"));
   const [best, idx, val, cand, mask, lanes] = Array.from({ length: 6 }, () => f.local("v128"));
+  /** Entry `entry`'s four lanes from v: their element index into `at`, values into `value`, indices into `index`. */
+  const lanesOf = (c: Code, entry: number, at: number, value: number, index: number) => {
+    c.get(inBase).get(ENT).get(entry).i32(2).op("i32.shl").op("i32.add").mem("i32.load");
+    c.get(VEC).op("i32.mul").op("i32.add").get(v).op("i32.add").set(at);
+    c.get(X).get(at).i32(2).op("i32.shl").op("i32.add").simdMem("v128.load").set(value);
+    c.get(at).simd("i32x4.splat").get(lanes).simd("i32x4.add").set(index);
+  };
   f.i32x4(0, 1, 2, 3).set(lanes);
   f.for(
     l,
@@ -43,42 +50,14 @@ function select(): Code {
               4,
               (z) => {
                 // the first entry's four lanes start the running best
-                z.get(inBase)
-                  .get(ENT)
-                  .get(e0)
-                  .i32(2)
-                  .op("i32.shl")
-                  .op("i32.add")
-                  .mem("i32.load")
-                  .get(VEC)
-                  .op("i32.mul")
-                  .op("i32.add")
-                  .get(v)
-                  .op("i32.add")
-                  .set(first);
-                z.get(X).get(first).i32(2).op("i32.shl").op("i32.add").simdMem("v128.load").set(best);
-                z.get(first).simd("i32x4.splat").get(lanes).simd("i32x4.add").set(idx);
+                lanesOf(z, e0, first, best, idx);
                 z.for(
                   e,
                   (t) => t.get(e0).i32(1).op("i32.add"),
                   (t) => t.get(e1),
                   1,
                   (t) => {
-                    t.get(inBase)
-                      .get(ENT)
-                      .get(e)
-                      .i32(2)
-                      .op("i32.shl")
-                      .op("i32.add")
-                      .mem("i32.load")
-                      .get(VEC)
-                      .op("i32.mul")
-                      .op("i32.add")
-                      .get(v)
-                      .op("i32.add")
-                      .set(off);
-                    t.get(X).get(off).i32(2).op("i32.shl").op("i32.add").simdMem("v128.load").set(val);
-                    t.get(off).simd("i32x4.splat").get(lanes).simd("i32x4.add").set(cand);
+                    lanesOf(t, e, off, val, cand);
                     // better (strictly), or NaN over a number: the JS loop's two conditions
                     t.block((chosen) => {
                       chosen.block((isMin) => {
