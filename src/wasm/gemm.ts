@@ -1,9 +1,9 @@
-// float32 and float64 matrix multiply in WebAssembly SIMD. A is read in place through its strides (any transpose),
-// four rows at a time; B is packed, by the thread that uses them, into panels of NR columns (32 bytes: 8 floats or 4
-// doubles); a register-blocked MR×NR micro-kernel keeps f32x4 (f64x2) accumulators; k is split into blocks of KC so
-// a B panel stays in L1 while A streams. Each C element sums over k in order, in its dtype, with the same block
-// boundaries whatever the shape's other sizes or the thread count, so results do not depend on how the work is
-// split. float64 never fuses multiply and add, so it gives the bits of a plain JS loop.
+// float32 and float64 matrix multiply in WebAssembly SIMD. A is packed once per product (through its strides: any
+// transpose) into panels of MR rows, each step's MR values adjacent; B is packed, by the thread that uses them, into
+// panels of NR columns (32 bytes: 8 floats or 4 doubles); a register-blocked MR×NR micro-kernel keeps f32x4 (f64x2)
+// accumulators; k is split into blocks of KC so a B panel stays in L1 while A streams. Each C element sums over k in
+// order, in its dtype, with the same block boundaries whatever the shape's other sizes or the thread count, so
+// results do not depend on how the work is split. float64 never fuses multiply and add: the bits of a plain JS loop.
 import { assemble, Code, type MemoryOp, type SimdMemoryOp, type SimdOp } from "../lowering/encode.js";
 
 export const MR = 4;
@@ -13,6 +13,7 @@ export const NR64 = 4;
 export const KC = 256;
 /** Row panels per L2 block: MC_PANELS·MR rows of A for one k block. */
 export const MC_PANELS = 32;
+/** k steps per pass of the micro-kernel's loop. */
 
 /** What the kernels need of an element type; `base` is the index of its first function in the module. */
 interface Elem {
@@ -79,26 +80,29 @@ export function gemmModule(opts: { fma: boolean; shared: boolean; maxPages: numb
       { name: "job64", code: job(F64) },
       { name: "job", code: dispatch() },
       { name: "outer", code: outer() },
+      { name: "packA32", code: packA(F32) },
+      { name: "packA64", code: packA(F64) },
     ],
   });
 }
 
 /**
- * macro(a, aRow, aK, bp, cp, mPanels, nPanels, kc, ldc, accumulate, bpStride) — function 0 (3). All addresses
- * and strides in bytes except ldc (elements). For each row panel i (rows i·MR…, at a + i·MR·aRow) and packed B panel j
- * (at bp + j·bpStride): C tile (+)= A·B over kc steps of A (aK apart) and of B (NR floats apart).
+ * macro(ap, aPanel, bp, cp, mPanels, nPanels, kc, ldc, accumulate, bpStride) — function 0 (3). Addresses and strides
+ * in bytes except ldc (elements). For each packed A panel i (at ap + i·aPanel: MR values per step) and packed B panel j
+ * (at bp + j·bpStride: NR values per step): C tile (+)= A·B over kc steps. (Unrolling the steps measured slower:
+ * V8 hoists the later steps' loads and spills the accumulators.)
  */
 function macro(e: Elem, fma: boolean): Code {
   const NR = e.nr;
   const V = NR / e.lanes;
-  const c = new Code(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
-  const [A, AROW, AK, BP, CP, MP, NP, K, LDC, ACC, BPS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const c = new Code(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
+  const [AP, APS, BP, CP, MP, NP, K, LDC, ACC, BPS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const ic = c.local("i32");
   const icEnd = c.local("i32");
   const ir = c.local("i32");
   const jr = c.local("i32");
   const p = c.local("i32");
-  const ar = Array.from({ length: MR }, () => c.local("i32"));
+  const a = c.local("i32");
   const b = c.local("i32");
   const cRow = c.local("i32");
   const rowBytes = c.local("i32");
@@ -106,7 +110,6 @@ function macro(e: Elem, fma: boolean): Code {
   const bv = Array.from({ length: V }, () => c.local("v128"));
   const av = c.local("v128");
   const accAt = (r: number, q: number) => acc[r * V + q]!;
-
   c.get(LDC).i32(e.shift).op("i32.shl").set(rowBytes);
   // blocks of MC_PANELS row panels stay in L2 while every B panel (in L1) passes over them
   c.for(
@@ -166,13 +169,7 @@ function macro(e: Elem, fma: boolean): Code {
                       .set(accAt(r, q));
                 }
               });
-              // the panel's four rows of A, and the B panel
-              y.get(A).get(ir).i32(MR).op("i32.mul").get(AROW).op("i32.mul").op("i32.add").set(ar[0]!);
-              for (let r = 1; r < MR; r++)
-                y.get(ar[r - 1]!)
-                  .get(AROW)
-                  .op("i32.add")
-                  .set(ar[r]!);
+              y.get(AP).get(ir).get(APS).op("i32.mul").op("i32.add").set(a);
               y.get(BP).get(jr).get(BPS).op("i32.mul").op("i32.add").set(b);
               y.for(
                 p,
@@ -185,13 +182,18 @@ function macro(e: Elem, fma: boolean): Code {
                       .simdMem("v128.load", q * 16)
                       .set(bv[q]!);
                   for (let r = 0; r < MR; r++) {
-                    z.get(ar[r]!).simdMem(e.splatLoad).set(av);
+                    z.get(a)
+                      .simdMem(e.splatLoad, r * e.size)
+                      .set(av);
                     for (let q = 0; q < V; q++) {
                       if (fma) z.get(av).get(bv[q]!).get(accAt(r, q)).simd(e.madd).set(accAt(r, q));
                       else z.get(accAt(r, q)).get(av).get(bv[q]!).simd(e.mul).simd(e.add).set(accAt(r, q));
                     }
-                    z.get(ar[r]!).get(AK).op("i32.add").set(ar[r]!);
                   }
+                  z.get(a)
+                    .i32(MR * e.size)
+                    .op("i32.add")
+                    .set(a);
                   z.get(b)
                     .i32(NR * e.size)
                     .op("i32.add")
@@ -218,13 +220,13 @@ function macro(e: Elem, fma: boolean): Code {
 }
 
 /**
- * gemm(a, aRow, aK, bp, cp, mPanels, nPanels, k, ldc, bpStride) — function 1 (4): macro over every KC block of k, in
- * order.
+ * gemm(ap, bp, cp, mPanels, nPanels, k, ldc, bpStride) — function 1 (4): macro over every KC block of k, in order (A
+ * packed for all of k: panels k·MR values apart).
  */
 function gemm(e: Elem): Code {
   const NR = e.nr;
-  const g = new Code(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
-  const [A, AROW, AK, BP, CP, MP, NP, K, LDC, BPS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const g = new Code(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
+  const [AP, BP, CP, MP, NP, K, LDC, BPS] = [0, 1, 2, 3, 4, 5, 6, 7];
   const pc = g.local("i32");
   g.for(
     pc,
@@ -232,7 +234,14 @@ function gemm(e: Elem): Code {
     (x) => x.get(K),
     KC,
     (x) => {
-      x.get(A).get(pc).get(AK).op("i32.mul").op("i32.add").get(AROW).get(AK);
+      x.get(AP)
+        .get(pc)
+        .i32(MR * e.size)
+        .op("i32.mul")
+        .op("i32.add")
+        .get(K)
+        .i32(MR * e.size)
+        .op("i32.mul");
       x.get(BP)
         .get(pc)
         .i32(NR * e.size)
@@ -247,6 +256,92 @@ function gemm(e: Elem): Code {
     },
   );
   return g;
+}
+
+/**
+ * packA(dst, src, aRow, aK, m, k) — function 10 (11): A (element (i, p) at src + i·aRow + p·aK bytes) into panels of
+ * MR rows, panel i at dst + i·k·MR·size holding [p][r]; rows past m are zero. Rows of a panel that are adjacent in
+ * memory (A transposed) move as vectors.
+ */
+function packA(e: Elem): Code {
+  const c = new Code(["i32", "i32", "i32", "i32", "i32", "i32"]);
+  const [DST, SRC, AROW, AK, M, K] = [0, 1, 2, 3, 4, 5];
+  const i = c.local("i32");
+  const p = c.local("i32");
+  const d = c.local("i32");
+  const s = c.local("i32");
+  const mWhole = c.local("i32");
+  c.get(DST).set(d);
+  // whole panels whose rows are adjacent: MR·size contiguous bytes per step
+  c.get(M).i32(-MR).op("i32.and").i32(0).get(AROW).i32(e.size).op("i32.eq").op("select").set(mWhole);
+  c.for(
+    i,
+    (x) => x.i32(0),
+    (x) => x.get(mWhole),
+    MR,
+    (x) => {
+      x.get(SRC).get(i).i32(e.size).op("i32.mul").op("i32.add").set(s);
+      x.for(
+        p,
+        (y) => y.i32(0),
+        (y) => y.get(K),
+        1,
+        (y) => {
+          for (let q = 0; q < MR * e.size; q += 16) y.get(d).get(s).simdMem("v128.load", q).simdMem("v128.store", q);
+          y.get(s).get(AK).op("i32.add").set(s);
+          y.get(d)
+            .i32(MR * e.size)
+            .op("i32.add")
+            .set(d);
+        },
+      );
+    },
+  );
+  // the other panels, a value at a time (the caller pads the source, so loads past row m stay in memory)
+  c.for(
+    i,
+    (x) => x.get(mWhole),
+    (x) => x.get(M),
+    MR,
+    (x) => {
+      x.for(
+        p,
+        (y) => y.i32(0),
+        (y) => y.get(K),
+        1,
+        (y) => {
+          for (let r = 0; r < MR; r++) {
+            y.get(d);
+            y.get(SRC)
+              .get(i)
+              .i32(r)
+              .op("i32.add")
+              .get(AROW)
+              .op("i32.mul")
+              .op("i32.add")
+              .get(p)
+              .get(AK)
+              .op("i32.mul")
+              .op("i32.add")
+              .mem(e.load);
+            e.zero(y)
+              .get(i)
+              .i32(r)
+              .op("i32.add")
+              .get(M)
+              .op("i32.lt_s")
+              .op("select")
+              .mem(e.store, r * e.size);
+          }
+          y.get(d)
+            .i32(MR * e.size)
+            .op("i32.add")
+            .set(d);
+        },
+      );
+    },
+  );
+  return c;
 }
 
 /**
@@ -339,28 +434,13 @@ function packB(e: Elem): Code {
 }
 
 /**
- * job(a, aRow, aK, bSrc, bSk, bSn, n, bp, cp, mPanels, k, ldc, j0, j1) — function 6 (7): packs B's column panels
- * j0…j1−1 and computes their columns of C.
+ * job(ap, bSrc, bSk, bSn, n, bp, cp, mPanels, k, ldc, j0, j1) — function 6 (7): packs B's column panels j0…j1−1 and
+ * computes their columns of C from the packed A.
  */
 function job(e: Elem): Code {
   const NR = e.nr;
-  const c = new Code([
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-  ]);
-  const [A, AROW, AK, BSRC, BSK, BSN, N, BP, CP, MP, K, LDC, J0, J1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+  const c = new Code(Array.from({ length: 12 }, () => "i32" as const));
+  const [AP, BSRC, BSK, BSN, N, BP, CP, MP, K, LDC, J0, J1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
   c.get(BP)
     .get(BSRC)
     .get(BSK)
@@ -370,7 +450,7 @@ function job(e: Elem): Code {
     .get(J0)
     .get(J1)
     .call(e.base + 2);
-  c.get(A).get(AROW).get(AK);
+  c.get(AP);
   c.get(BP)
     .get(J0)
     .get(K)
@@ -398,14 +478,14 @@ function job(e: Elem): Code {
 
 /** job(elem, …job's arguments) — function 8: job32 (elem 0) or job64. What each thread runs on its share. */
 function dispatch(): Code {
-  const c = new Code(Array.from({ length: 15 }, () => "i32" as const));
+  const c = new Code(Array.from({ length: 13 }, () => "i32" as const));
   c.block((f64) => {
     f64.block((f32) => {
       f32.get(0).brIf(0);
-      for (let i = 1; i < 15; i++) f32.get(i);
+      for (let i = 1; i < 13; i++) f32.get(i);
       f32.call(6).br(1);
     });
-    for (let i = 1; i < 15; i++) f64.get(i);
+    for (let i = 1; i < 13; i++) f64.get(i);
     f64.call(7);
   });
   return c;

@@ -6,7 +6,7 @@ import { hardwareThreads, MAX_ARGS, type Pool, startPool } from "./threads.js";
 
 export type { Strides3 } from "../primitives/eager_backend.js";
 
-/** job(elem, a, aRow, aK, bSrc, bSk, bSn, n, bp, cp, mPanels, k, ldc, j0, j1): see gemm.ts. */
+/** job(elem, ap, bSrc, bSk, bSn, n, bp, cp, mPanels, k, ldc, j0, j1): see gemm.ts. */
 type Job = (...args: number[]) => void;
 
 export interface WasmKernels {
@@ -17,6 +17,9 @@ export interface WasmKernels {
   memorySpec: { shared: boolean; maxPages: number };
   module: WebAssembly.Module;
   job: Job;
+  /** packA(dst, src, aRow, aK, m, k) in float32 (packA64: float64): see gemm.ts. */
+  packA32: Job;
+  packA64: Job;
   /** outer(a, aBatch, aRow, b, bBatch, c, nb, m, n): see gemm.ts. */
   outer: Job;
 }
@@ -55,6 +58,8 @@ function instantiate(): WasmKernels | null {
       memorySpec: spec,
       module,
       job: instance.exports.job as Job,
+      packA32: instance.exports.packA32 as Job,
+      packA64: instance.exports.packA64 as Job,
       outer: instance.exports.outer as Job,
     };
   } catch {
@@ -230,24 +235,25 @@ function gemm<T extends Float32Array | Float64Array>(
   const [sab, sm, sk] = as;
   const [sbb, sk2, sn] = bs;
   // memory (floats): A as given, B as given (each padded: the kernels read a few elements past the last row or
-  // column and discard them), B packed into panels, C padded to whole tiles
+  // column and discard them), A and B packed into panels, C padded to whole tiles
   const aOff = 0;
   const bOff = aOff + a.length + MR * (sm + sk) + 8;
-  const bpOff = bOff + b.length + nr * (sk2 + sn) + 8;
+  const apOff = bOff + b.length + nr * (sk2 + sn) + 8;
+  const bpOff = apOff + mp * MR * k;
   const cpOff = bpOff + np * nr * k;
   const views = memoryViews(w, (cpOff + mp * MR * ldc) * size);
   const f = (double ? views.f64 : views.f32) as T;
   f.set(a, aOff);
   f.set(b, bOff);
   const perThread = m * n * k * (double ? 2 : 1) >= PARALLEL_MIN ? 1 : Infinity;
+  const packA = double ? w.packA64 : w.packA32;
   for (let q = 0; q < nb; q++) {
+    packA(size * apOff, size * (aOff + q * sab), size * sm, size * sk, m, k);
     // column panels [j0, j1), packed and computed by whichever thread takes them: each C element is computed the same
     // way by any
     splitChunks(w, np, perThread, w.job, [
       double ? 1 : 0,
-      size * (aOff + q * sab),
-      size * sm,
-      size * sk,
+      size * apOff,
       size * (bOff + q * sbb),
       size * sk2,
       size * sn,
