@@ -2,9 +2,10 @@
 // fused loops directly and pre-resolved kernels for everything else. The source names values vN (tensors) and dN
 // (their data); its free variables are the arrays of `RunSource.scope`.
 import type { ShapedArray } from "../core/aval.js";
-import { allocate, allocateFilledLater, type TypedArray } from "../core/dtype.js";
+import { allocate, allocateFilledLater, BYTES, type DType, type TypedArray, viewOf } from "../core/dtype.js";
 import { Tensor } from "../core/tensor.js";
 import type { Atom, BodyCompiler, Eqn, Jaxpr, Var } from "../ir/jaxpr.js";
+import { holdArena, releaseArena } from "../wasm/runtime.js";
 import { compileRefusedOnce } from "./codegen.js";
 import type { FusedGroup } from "./fusion.js";
 import type { BufferPlan, Placement, Schedule } from "./plan.js";
@@ -57,9 +58,47 @@ function linkAs<F>(
 }
 
 /** Buffers of a call's values that stay inside it, kept for the next call; `free` while no call holds them. */
+/** A program's buffers kept across calls: `take` them at the start of a call, `give` them back at its end. */
 interface Arena {
-  free: TypedArray[] | undefined;
-  make(): TypedArray[];
+  take(): TypedArray[];
+  give(p: TypedArray[]): void;
+}
+
+/**
+ * The arena of a plan: in the WebAssembly kernels' memory where it can be (held for the call, at the bottom of the
+ * memory: kernels then read and write these values where they are instead of copying them in and out), otherwise
+ * ordinary arrays kept for the next call (a concurrent call makes its own).
+ */
+function arenaOf(slots: readonly { dtype: DType; size: number }[]): Arena {
+  const offsets: number[] = [];
+  let bytes = 0;
+  for (const { dtype, size } of slots) {
+    offsets.push(bytes);
+    bytes += (size * BYTES[dtype] + 15) & ~15;
+  }
+  let free: TypedArray[] | undefined;
+  let cached: { at: number; buffer: ArrayBufferLike; views: TypedArray[] } | undefined;
+  /** Where each call in progress holds its arena (−1: ordinary arrays). */
+  const held: number[] = [];
+  return {
+    take() {
+      const h = holdArena(bytes);
+      held.push(h?.at ?? -1);
+      if (!h) {
+        const p = free ?? slots.map(({ dtype, size }) => allocate(dtype, size));
+        free = undefined;
+        return p;
+      }
+      if (cached?.at !== h.at || cached.buffer !== h.buffer)
+        cached = { ...h, views: slots.map(({ dtype, size }, i) => viewOf(dtype, h.buffer, h.at + offsets[i]!, size)) };
+      return cached.views;
+    },
+    give(p) {
+      const at = held.pop()!;
+      if (at < 0) free = p;
+      else releaseArena(at);
+    },
+  };
 }
 
 type KernelCall = ((ins: Tensor[]) => Tensor[]) | ((ins: Tensor[], outs: TypedArray[]) => void);
@@ -85,7 +124,7 @@ class RunSource {
     consts: readonly Tensor[],
     private readonly compiler: BodyCompiler,
   ) {
-    const arena: Arena = { free: undefined, make: () => plan.arena.map(({ dtype, size }) => allocate(dtype, size)) };
+    const arena = arenaOf(plan.arena);
     this.scope = {
       T: Tensor, // to wrap loop outputs
       AV: this.avals, // their shapes and dtypes
@@ -200,18 +239,18 @@ class RunSource {
       return [`O[${k}].set(${this.dataOf(a)});`];
     });
     const lines = this.plan.arena.length
-      ? ["const P = Z.free ?? Z.make();", "Z.free = undefined;", ...this.lines, ...copies, "Z.free = P;"]
+      ? ["const P = Z.take();", "try {", ...this.lines, ...copies, "} finally {", "  Z.give(P);", "}"]
       : [...this.lines, ...copies];
     return `function run(A, O) {\n  ${lines.join("\n  ")}\n}`;
   }
 
   /**
-   * The whole function, returning `outs`; a call takes the arena and gives it back (a concurrent call makes its own).
+   * The whole function, returning `outs`; a call takes the arena and gives it back.
    */
   finish(outs: readonly Atom[]): string {
     const result = `return [${outs.map((a) => this.tensorOf(a)).join(", ")}];`;
     const lines = this.plan.arena.length
-      ? ["const P = Z.free ?? Z.make();", "Z.free = undefined;", ...this.lines, "Z.free = P;", result]
+      ? ["const P = Z.take();", "try {", ...this.lines, result, "} finally {", "  Z.give(P);", "}"]
       : [...this.lines, result];
     return `function run(A) {\n  ${lines.join("\n  ")}\n}`;
   }

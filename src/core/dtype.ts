@@ -73,6 +73,22 @@ function allocateRaw(d: DType, n: number): TypedArray {
   }
 }
 
+/** An array of `n` elements of dtype `d` over `buffer` from `byteOffset` (aligned to the element size). */
+export function viewOf(d: DType, buffer: ArrayBufferLike, byteOffset: number, n: number): TypedArray {
+  switch (d) {
+    case "float32":
+      return new Float32Array(buffer, byteOffset, n);
+    case "float64":
+      return new Float64Array(buffer, byteOffset, n);
+    case "int32":
+      return new Int32Array(buffer, byteOffset, n);
+    case "uint32":
+      return new Uint32Array(buffer, byteOffset, n);
+    case "bool":
+      return new Uint8Array(buffer, byteOffset, n);
+  }
+}
+
 /** Bytes per element of each dtype's storage. */
 export const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, uint32: 4, bool: 1 };
 type Unzeroed = { allocUnsafeSlow(bytes: number): Uint8Array };
@@ -107,18 +123,7 @@ export function allocateFilledLater(d: DType, n: number): TypedArray {
   } catch (e) {
     throw outOfMemory(d, n, e);
   }
-  switch (d) {
-    case "float32":
-      return new Float32Array(u.buffer, u.byteOffset, n);
-    case "float64":
-      return new Float64Array(u.buffer, u.byteOffset, n);
-    case "int32":
-      return new Int32Array(u.buffer, u.byteOffset, n);
-    case "uint32":
-      return new Uint32Array(u.buffer, u.byteOffset, n);
-    case "bool":
-      return new Uint8Array(u.buffer, u.byteOffset, n);
-  }
+  return viewOf(d, u.buffer, u.byteOffset, n);
 }
 
 /**

@@ -4,7 +4,7 @@
 // Used in float32 "fast" mode where every equation has a WebAssembly rule and the loop gains from it.
 import type { Atom, Eqn, Lit, Var } from "../ir/jaxpr.js";
 import { assemble, Code } from "../lowering/encode.js";
-import { memoryViews, newKind, splitWork, type WasmKernels, wasmKernels } from "./runtime.js";
+import { inMemory, memoryViews, newKind, scratchBase, splitWork, type WasmKernels, wasmKernels } from "./runtime.js";
 
 /** The fewest elements for which a loop with a costly operation (a function, a select) pays for the copies. */
 export const SIMD_MIN_ELEMENTS = 256;
@@ -384,8 +384,8 @@ interface Layout {
 const align16 = (n: number) => (n + 15) & ~15;
 
 /**
- * Step 5, each call: copies the inputs in, runs the loop (split over threads by rows when long and no column sum runs
- * across them), copies the outputs out.
+ * Step 5, each call: copies the inputs in (unless they are in the kernels' memory), runs the loop (split over threads
+ * by rows when long and no column sum runs across them), copies the outputs out (likewise).
  */
 function call(
   w: WasmKernels,
@@ -399,19 +399,33 @@ function call(
   // byte size of each region: whole arrays padded to whole vectors, j-read ones a row, o-read ones a value per row
   const bytes = (read: Read, mask: boolean) =>
     align16(read === "i" ? (mask ? padded : 4 * padded) : read === "j" ? 4 * l.inner : read === "o" ? 4 * l.rows : 4);
+  // an array already in the kernels' memory (a jit arena's) is used where it is: a whole input, or an output exactly
+  // as long as the loop writes (no padding past it)
+  const direct = (a: Float32Array | Uint8Array, whole: boolean, bytes: number) =>
+    whole && inMemory(w, a) && a.byteLength >= bytes;
   const at: number[] = [];
-  let end = 0;
-  for (const x of l.ins) {
-    at.push(end);
-    end += bytes(x.read, x.mask);
-  }
-  for (const o of l.outs) {
-    at.push(end);
-    end += o.column ? align16(4 * l.inner) : bytes("i", o.mask);
-  }
-  const { f32, u8 } = memoryViews(w, end);
+  const copyIn: boolean[] = [];
+  let end = scratchBase();
   l.ins.forEach((x, k) => {
     const a = arrays[k]!;
+    const d = direct(a, x.read === "i", 0);
+    copyIn.push(!d);
+    at.push(d ? a.byteOffset : end);
+    if (!d) end += bytes(x.read, x.mask);
+  });
+  const copyOut: boolean[] = [];
+  l.outs.forEach((o, j) => {
+    const a = arrays[l.ins.length + j]!;
+    const n = o.column ? align16(4 * l.inner) : bytes("i", o.mask);
+    const d = direct(a, !o.column, n) && a.byteLength === (o.mask ? padded : 4 * padded);
+    copyOut.push(!d);
+    at.push(d ? a.byteOffset : end);
+    if (!d) end += n;
+  });
+  const { f32, u8 } = memoryViews(w, end + 64);
+  l.ins.forEach((x, k) => {
+    const a = arrays[k]!;
+    if (!copyIn[k]) return;
     if (x.read === "0") {
       if (x.mask) u8[at[k]!] = a[0]!;
       else f32[at[k]! >> 2] = a[0]!;
@@ -438,6 +452,7 @@ function call(
     args,
   );
   l.outs.forEach((o, j) => {
+    if (!copyOut[j]) return;
     const b = at[nIn + j]!;
     const n = o.column ? l.inner : size;
     const dst = arrays[nIn + j]!;

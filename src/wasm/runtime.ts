@@ -159,15 +159,56 @@ const OUTER_BLOCK = 1 << 14;
 /** Below this many multiply-adds a matmul runs on the calling thread (waking workers costs more than it saves). */
 const PARALLEL_MIN = 1 << 21;
 
-/** Views of the kernels' memory, grown to at least `bytes` (valid until the next call that may grow it). */
+/**
+ * Bytes at the bottom of the kernels' memory that jit calls in progress hold for their values (a stack: see
+ * takeArena); every kernel's working memory starts above them.
+ */
+let held = 0;
+/** The most working memory (bytes) a kernel has asked for, so that a new arena leaves room for it. */
+let scratchHigh = 0;
+
+/** Where a kernel's working memory starts (bytes, 16-aligned). */
+export const scratchBase = (): number => held;
+
+/**
+ * Views of the kernels' memory, grown to at least `bytes` (absolute: from address 0, above scratchBase()); valid until
+ * the next call that may grow it.
+ */
 let views: { buffer: ArrayBufferLike; f32: Float32Array; f64: Float64Array; u8: Uint8Array } | undefined;
 export function memoryViews(w: WasmKernels, bytes: number): { f32: Float32Array; f64: Float64Array; u8: Uint8Array } {
+  scratchHigh = Math.max(scratchHigh, bytes - held);
   const have = w.memory.buffer.byteLength;
   if (have < bytes) w.memory.grow(Math.ceil((bytes - have) / 65536));
   const buffer = w.memory.buffer;
   if (views?.buffer !== buffer)
-    views = { buffer, f32: new Float32Array(buffer), f64: new Float64Array(buffer), u8: new Uint8Array(buffer) };
+    views = { buffer, f32: new Float32Array(buffer, 0), f64: new Float64Array(buffer), u8: new Uint8Array(buffer) };
   return views;
+}
+
+/** Whether `a` lies in the kernels' memory as it is now (a jit arena's view), so kernels use it where it is. */
+export const inMemory = (w: WasmKernels, a: ArrayBufferView): boolean => a.buffer === w.memory.buffer;
+
+/** The largest arena (bytes) kept in the kernels' memory; larger ones stay in ordinary arrays. */
+const ARENA_MAX = 1 << 28;
+
+/**
+ * Room for a jit call's arena at the top of the held stack: `bytes` in the kernels' shared memory, with the working
+ * memory kernels have needed so far above it (so that it need not grow during the call). Returns the arena's byte
+ * offset and the memory's buffer, or undefined where arenas stay in ordinary arrays (no shared memory: growing an
+ * unshared memory detaches every view of it; or too large). The caller releases it (releaseArena) in LIFO order.
+ */
+export function holdArena(bytes: number): { at: number; buffer: ArrayBufferLike } | undefined {
+  const w = wasmKernels();
+  if (!w?.memorySpec.shared || bytes > ARENA_MAX) return undefined;
+  const at = held;
+  memoryViews(w, at + bytes + scratchHigh);
+  held = at + ((bytes + 15) & ~15);
+  return { at, buffer: w.memory.buffer };
+}
+
+/** Releases the arena held at `at` (and any held above it). */
+export function releaseArena(at: number): void {
+  held = at;
 }
 
 /** A float32 view of at least `floats` elements of the kernels' memory (valid until the next call). */
@@ -234,20 +275,32 @@ function gemm<T extends Float32Array | Float64Array>(
   const ldc = np * nr;
   const [sab, sm, sk] = as;
   const [sbb, sk2, sn] = bs;
-  // memory (floats): A as given, B as given (each padded: the kernels read a few elements past the last row or
-  // column and discard them), A and B packed into panels, C padded to whole tiles
-  const aOff = 0;
-  const bOff = aOff + a.length + MR * (sm + sk) + 8;
-  const apOff = bOff + b.length + nr * (sk2 + sn) + 8;
+  // memory (elements, from the working memory's base): A and B as given unless they are in the memory already (each
+  // padded: the kernels read a few elements past the last row or column and discard them), A and B packed into
+  // panels, C padded to whole tiles unless it is the output itself
+  const perThread = m * n * k * (double ? 2 : 1) >= PARALLEL_MIN ? 1 : Infinity;
+  const aIn = inMemory(w, a);
+  const bIn = inMemory(w, b);
+  const cIn = inMemory(w, out) && ldc === n && mp * MR === m;
+  const aPad = MR * (sm + sk) + 8;
+  const bPad = nr * (sk2 + sn) + 8;
+  let top = scratchBase() / size;
+  const aOff = aIn ? a.byteOffset / size : top;
+  if (!aIn) top += a.length + aPad;
+  const bOff = bIn ? b.byteOffset / size : top;
+  if (!bIn) top += b.length + bPad;
+  const apOff = top;
   const bpOff = apOff + mp * MR * k;
   const cpOff = bpOff + np * nr * k;
-  const views = memoryViews(w, (cpOff + mp * MR * ldc) * size);
+  top = cpOff + (cIn ? 0 : mp * MR * ldc);
+  // (reads past the end of an operand in the memory stay inside it too)
+  const views = memoryViews(w, (top + aPad + bPad) * size);
   const f = (double ? views.f64 : views.f32) as T;
-  f.set(a, aOff);
-  f.set(b, bOff);
-  const perThread = m * n * k * (double ? 2 : 1) >= PARALLEL_MIN ? 1 : Infinity;
+  if (!aIn) f.set(a, aOff);
+  if (!bIn) f.set(b, bOff);
   const packA = double ? w.packA64 : w.packA32;
   for (let q = 0; q < nb; q++) {
+    const cq = cIn ? out.byteOffset / size + q * m * n : cpOff;
     packA(size * apOff, size * (aOff + q * sab), size * sm, size * sk, m, k);
     // column panels [j0, j1), packed and computed by whichever thread takes them: each C element is computed the same
     // way by any
@@ -259,12 +312,13 @@ function gemm<T extends Float32Array | Float64Array>(
       size * sn,
       n,
       size * bpOff,
-      size * cpOff,
+      size * cq,
       mp,
       k,
       ldc,
     ]);
     const o = q * m * n;
+    if (cIn) continue;
     if (ldc === n) out.set(f.subarray(cpOff, cpOff + m * n), o);
     else if (n >= 64) for (let i = 0; i < m; i++) out.set(f.subarray(cpOff + i * ldc, cpOff + i * ldc + n), o + i * n);
     else {
@@ -293,17 +347,18 @@ function outer(
   const [sab, sm] = as;
   const [sbb, , sn] = bs;
   if (sn === 1) {
-    const bOff = a.length + 4;
+    const base = scratchBase() / 4;
+    const bOff = base + a.length + 4;
     const cOff = bOff + b.length + 4;
     // batch entries in blocks of about OUTER_BLOCK floats, each copied out while it is still in cache
     const per = m * n;
     const block = Math.max(1, Math.min(nb, Math.floor(OUTER_BLOCK / per)));
     const f = heap(w, cOff + block * per);
-    f.set(a, 0);
+    f.set(a, base);
     f.set(b, bOff);
     for (let q = 0; q < nb; q += block) {
       const count = Math.min(block, nb - q);
-      w.outer(4 * q * sab, 4 * sab, 4 * sm, 4 * (bOff + q * sbb), 4 * sbb, 4 * cOff, count, m, n);
+      w.outer(4 * (base + q * sab), 4 * sab, 4 * sm, 4 * (bOff + q * sbb), 4 * sbb, 4 * cOff, count, m, n);
       out.set(f.subarray(cOff, cOff + count * per), q * per);
     }
     return;
