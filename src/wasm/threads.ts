@@ -6,14 +6,17 @@
 
 /**
  * Ints per worker in the control array: generation, done generation, ready flag, job kind, argument count, chunk
- * size and units (0: a fixed share), the last module kind installed, whether its job threw, then the arguments.
+ * size and units (0: a fixed share), the last module kind installed, whether its job threw, the generation it has
+ * started, then the arguments.
  * Kind 0 runs the kernels module's `job` (matmul); kind k > 0 runs `run` of the module registered as k (elementwise
  * loops), which workers receive when first needed. After the workers' slots, one shared counter hands out chunks
  * (see runChunks).
  */
 const SLOT = 40;
-const HEAD = 9;
+const HEAD = 10;
 export const MAX_ARGS = SLOT - HEAD;
+/** How long (ms) a caller spins for a running worker to finish before it blocks. */
+const SPIN_MS = 0.25;
 
 export interface Pool {
   /** Workers that have instantiated the module and take jobs now. */
@@ -61,6 +64,7 @@ const WORKER_CODE = `
     for (;;) {
       Atomics.wait(c, b, gen);
       gen = Atomics.load(c, b);
+      Atomics.store(c, b + 9, gen);
       const kind = c[b + 3];
       if (kind === -1) {
         Atomics.store(c, b + 1, gen);
@@ -193,10 +197,13 @@ export function startPool(n: number, memory: WebAssembly.Memory, module: WebAsse
     try {
       own();
     } finally {
+      // a worker that is running its share is usually microseconds from done, and waking from Atomics.wait costs
+      // tens of them: spin a little for it (not for a worker still asleep: the machine may be oversubscribed)
+      const spinEnd = performance.now() + SPIN_MS;
       gens.forEach((gen, i) => {
         const at = i * SLOT + 1;
         for (let done = Atomics.load(ctl, at); done !== gen; done = Atomics.load(ctl, at))
-          if (block) Atomics.wait(ctl, at, done);
+          if (block && (Atomics.load(ctl, at + 8) !== gen || performance.now() > spinEnd)) Atomics.wait(ctl, at, done);
       });
     }
     const failed = gens.map((_, i) => Atomics.exchange(ctl, i * SLOT + 8, 0)).findIndex((f) => f !== 0);
