@@ -126,10 +126,24 @@ function geometry(l: readonly number[], r: readonly number[], o: readonly number
   };
 }
 
+/**
+ * The geometry of the last call with these parameters (a jit program passes the same params object every call), if
+ * its shapes are the same: its index tables cost a pass over every window position.
+ */
+const lastGeometry = new WeakMap<ConvParams, { shapes: number[]; geo: Geometry }>();
+function cachedGeometry(l: readonly number[], r: readonly number[], o: readonly number[], prm: ConvParams): Geometry {
+  const shapes = [...l, -1, ...r, -1, ...o];
+  const hit = lastGeometry.get(prm);
+  if (hit && hit.shapes.length === shapes.length && hit.shapes.every((v, i) => v === shapes[i])) return hit.geo;
+  const geo = geometry(l, r, o, prm);
+  lastGeometry.set(prm, { shapes, geo });
+  return geo;
+}
+
 /** The convolution of `lhs` and `rhs` into `dest` (every element written), laid out as `out`. */
 export function convInto(lhs: Tensor, rhs: Tensor, prm: ConvParams, out: ShapedArray, dest: TypedArray): void {
   if (out.size === 0) return;
-  const geo = geometry(lhs.shape, rhs.shape, out.shape, prm);
+  const geo = cachedGeometry(lhs.shape, rhs.shape, out.shape, prm);
   const macs = out.size * geo.ig * geo.w;
   if (out.dtype === "float32" && macs >= MIN_GEMM_MACS) {
     const backend = eagerBackend();
