@@ -1,9 +1,10 @@
-// float32 and float64 matrix multiply in WebAssembly SIMD. A is packed once per product (through its strides: any
-// transpose) into panels of MR rows, each step's MR values adjacent; B is packed, by the thread that uses them, into
-// panels of NR columns (32 bytes: 8 floats or 4 doubles); a register-blocked MR×NR micro-kernel keeps f32x4 (f64x2)
-// accumulators; k is split into blocks of KC so a B panel stays in L1 while A streams. Each C element sums over k in
-// order, in its dtype, with the same block boundaries whatever the shape's other sizes or the thread count, so
-// results do not depend on how the work is split. float64 never fuses multiply and add: the bits of a plain JS loop.
+// float32 and float64 matrix multiply in WebAssembly SIMD. A is read in place through its strides, MR rows at a time,
+// or, transposed, first packed into panels of MR rows with each step's values adjacent; B is packed, by the thread
+// that uses them, into panels of NR columns (32 bytes: 8 floats or 4 doubles); a register-blocked MR×NR micro-kernel
+// keeps f32x4 (f64x2) accumulators; k is split into blocks of KC so a B panel stays in L1 while A streams. Each C
+// element sums over k in order, in its dtype, with the same block boundaries whatever the shape's other sizes or the
+// thread count, so results do not depend on how the work is split. float64 never fuses multiply and add: the bits of
+// a plain JS loop.
 import { assemble, Code, type MemoryOp, type SimdMemoryOp, type SimdOp } from "../lowering/encode.js";
 
 export const MR = 4;
@@ -87,22 +88,22 @@ export function gemmModule(opts: { fma: boolean; shared: boolean; maxPages: numb
 }
 
 /**
- * macro(ap, aPanel, bp, cp, mPanels, nPanels, kc, ldc, accumulate, bpStride) — function 0 (3). Addresses and strides
- * in bytes except ldc (elements). For each packed A panel i (at ap + i·aPanel: MR values per step) and packed B panel j
- * (at bp + j·bpStride: NR values per step): C tile (+)= A·B over kc steps. (Unrolling the steps measured slower:
- * V8 hoists the later steps' loads and spills the accumulators.)
+ * macro(a, aPanel, aRow, aK, bp, cp, mPanels, nPanels, kc, ldc, accumulate, bpStride) — function 0 (3). Addresses
+ * and strides in bytes except ldc (elements). For each row panel i of A (row r at a + i·aPanel + r·aRow, steps aK
+ * apart: A in place, or packed) and packed B panel j (at bp + j·bpStride: NR values per step): C tile (+)= A·B over kc
+ * steps. (Unrolling the steps measured slower: V8 hoists the later steps' loads and spills the accumulators.)
  */
 function macro(e: Elem, fma: boolean): Code {
   const NR = e.nr;
   const V = NR / e.lanes;
-  const c = new Code(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
-  const [AP, APS, BP, CP, MP, NP, K, LDC, ACC, BPS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const c = new Code(Array.from({ length: 12 }, () => "i32" as const));
+  const [AP, APS, AROW, AK, BP, CP, MP, NP, K, LDC, ACC, BPS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
   const ic = c.local("i32");
   const icEnd = c.local("i32");
   const ir = c.local("i32");
   const jr = c.local("i32");
   const p = c.local("i32");
-  const a = c.local("i32");
+  const ar = Array.from({ length: MR }, () => c.local("i32"));
   const b = c.local("i32");
   const cRow = c.local("i32");
   const rowBytes = c.local("i32");
@@ -169,7 +170,13 @@ function macro(e: Elem, fma: boolean): Code {
                       .set(accAt(r, q));
                 }
               });
-              y.get(AP).get(ir).get(APS).op("i32.mul").op("i32.add").set(a);
+              // the panel's rows of A
+              y.get(AP).get(ir).get(APS).op("i32.mul").op("i32.add").set(ar[0]!);
+              for (let r = 1; r < MR; r++)
+                y.get(ar[r - 1]!)
+                  .get(AROW)
+                  .op("i32.add")
+                  .set(ar[r]!);
               y.get(BP).get(jr).get(BPS).op("i32.mul").op("i32.add").set(b);
               y.for(
                 p,
@@ -182,18 +189,13 @@ function macro(e: Elem, fma: boolean): Code {
                       .simdMem("v128.load", q * 16)
                       .set(bv[q]!);
                   for (let r = 0; r < MR; r++) {
-                    z.get(a)
-                      .simdMem(e.splatLoad, r * e.size)
-                      .set(av);
+                    z.get(ar[r]!).simdMem(e.splatLoad).set(av);
                     for (let q = 0; q < V; q++) {
                       if (fma) z.get(av).get(bv[q]!).get(accAt(r, q)).simd(e.madd).set(accAt(r, q));
                       else z.get(accAt(r, q)).get(av).get(bv[q]!).simd(e.mul).simd(e.add).set(accAt(r, q));
                     }
+                    z.get(ar[r]!).get(AK).op("i32.add").set(ar[r]!);
                   }
-                  z.get(a)
-                    .i32(MR * e.size)
-                    .op("i32.add")
-                    .set(a);
                   z.get(b)
                     .i32(NR * e.size)
                     .op("i32.add")
@@ -220,13 +222,13 @@ function macro(e: Elem, fma: boolean): Code {
 }
 
 /**
- * gemm(ap, bp, cp, mPanels, nPanels, k, ldc, bpStride) — function 1 (4): macro over every KC block of k, in order (A
- * packed for all of k: panels k·MR values apart).
+ * gemm(a, aPanel, aRow, aK, bp, cp, mPanels, nPanels, k, ldc, bpStride) — function 1 (4): macro over every KC block
+ * of k, in order.
  */
 function gemm(e: Elem): Code {
   const NR = e.nr;
-  const g = new Code(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
-  const [AP, BP, CP, MP, NP, K, LDC, BPS] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const g = new Code(Array.from({ length: 11 }, () => "i32" as const));
+  const [A, APS, AROW, AK, BP, CP, MP, NP, K, LDC, BPS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const pc = g.local("i32");
   g.for(
     pc,
@@ -234,14 +236,7 @@ function gemm(e: Elem): Code {
     (x) => x.get(K),
     KC,
     (x) => {
-      x.get(AP)
-        .get(pc)
-        .i32(MR * e.size)
-        .op("i32.mul")
-        .op("i32.add")
-        .get(K)
-        .i32(MR * e.size)
-        .op("i32.mul");
+      x.get(A).get(pc).get(AK).op("i32.mul").op("i32.add").get(APS).get(AROW).get(AK);
       x.get(BP)
         .get(pc)
         .i32(NR * e.size)
@@ -434,13 +429,13 @@ function packB(e: Elem): Code {
 }
 
 /**
- * job(ap, bSrc, bSk, bSn, n, bp, cp, mPanels, k, ldc, j0, j1) — function 6 (7): packs B's column panels j0…j1−1 and
- * computes their columns of C from the packed A.
+ * job(a, aPanel, aRow, aK, bSrc, bSk, bSn, n, bp, cp, mPanels, k, ldc, j0, j1) — function 6 (7): packs B's column
+ * panels j0…j1−1 and computes their columns of C.
  */
 function job(e: Elem): Code {
   const NR = e.nr;
-  const c = new Code(Array.from({ length: 12 }, () => "i32" as const));
-  const [AP, BSRC, BSK, BSN, N, BP, CP, MP, K, LDC, J0, J1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const c = new Code(Array.from({ length: 15 }, () => "i32" as const));
+  const [A, APS, AROW, AK, BSRC, BSK, BSN, N, BP, CP, MP, K, LDC, J0, J1] = Array.from({ length: 15 }, (_, i) => i);
   c.get(BP)
     .get(BSRC)
     .get(BSK)
@@ -450,7 +445,7 @@ function job(e: Elem): Code {
     .get(J0)
     .get(J1)
     .call(e.base + 2);
-  c.get(AP);
+  c.get(A).get(APS).get(AROW).get(AK);
   c.get(BP)
     .get(J0)
     .get(K)
@@ -478,14 +473,14 @@ function job(e: Elem): Code {
 
 /** job(elem, …job's arguments) — function 8: job32 (elem 0) or job64. What each thread runs on its share. */
 function dispatch(): Code {
-  const c = new Code(Array.from({ length: 13 }, () => "i32" as const));
+  const c = new Code(Array.from({ length: 16 }, () => "i32" as const));
   c.block((f64) => {
     f64.block((f32) => {
       f32.get(0).brIf(0);
-      for (let i = 1; i < 13; i++) f32.get(i);
+      for (let i = 1; i < 16; i++) f32.get(i);
       f32.call(6).br(1);
     });
-    for (let i = 1; i < 13; i++) f64.get(i);
+    for (let i = 1; i < 16; i++) f64.get(i);
     f64.call(7);
   });
   return c;

@@ -6,7 +6,7 @@ import { hardwareThreads, MAX_ARGS, type Pool, startPool } from "./threads.js";
 
 export type { Strides3 } from "../primitives/eager_backend.js";
 
-/** job(elem, ap, bSrc, bSk, bSn, n, bp, cp, mPanels, k, ldc, j0, j1): see gemm.ts. */
+/** job(elem, a, aPanel, aRow, aK, bSrc, bSk, bSn, n, bp, cp, mPanels, k, ldc, j0, j1): see gemm.ts. */
 type Job = (...args: number[]) => void;
 
 export interface WasmKernels {
@@ -276,8 +276,8 @@ function gemm<T extends Float32Array | Float64Array>(
   const [sab, sm, sk] = as;
   const [sbb, sk2, sn] = bs;
   // memory (elements, from the working memory's base): A and B as given unless they are in the memory already (each
-  // padded: the kernels read a few elements past the last row or column and discard them), A and B packed into
-  // panels, C padded to whole tiles unless it is the output itself
+  // padded: the kernels read a few elements past the last row or column and discard them), a transposed A packed, B
+  // packed into panels, C padded to whole tiles unless it is the output itself
   const perThread = m * n * k * (double ? 2 : 1) >= PARALLEL_MIN ? 1 : Infinity;
   const aIn = inMemory(w, a);
   const bIn = inMemory(w, b);
@@ -290,7 +290,7 @@ function gemm<T extends Float32Array | Float64Array>(
   const bOff = bIn ? b.byteOffset / size : top;
   if (!bIn) top += b.length + bPad;
   const apOff = top;
-  const bpOff = apOff + mp * MR * k;
+  const bpOff = apOff + (sm === 1 ? mp * MR * k : 0);
   const cpOff = bpOff + np * nr * k;
   top = cpOff + (cIn ? 0 : mp * MR * ldc);
   // (reads past the end of an operand in the memory stay inside it too)
@@ -298,15 +298,21 @@ function gemm<T extends Float32Array | Float64Array>(
   const f = (double ? views.f64 : views.f32) as T;
   if (!aIn) f.set(a, aOff);
   if (!bIn) f.set(b, bOff);
+  // a transposed A (rows adjacent: the weight gradients xᵀ·dy) is packed, a vector per step, so that each step reads
+  // the next 16 bytes rather than a new cache line; packing any other A cost more than it saved (a tall, thin A of
+  // convolution patches: as long as the product itself)
+  const packed = sm === 1;
   const packA = double ? w.packA64 : w.packA32;
+  const aArgs = packed ? [size * apOff, k * MR * size, size, MR * size] : [0, MR * sm * size, sm * size, sk * size];
   for (let q = 0; q < nb; q++) {
     const cq = cIn ? out.byteOffset / size + q * m * n : cpOff;
-    packA(size * apOff, size * (aOff + q * sab), size * sm, size * sk, m, k);
+    if (packed) packA(size * apOff, size * (aOff + q * sab), size * sm, size * sk, m, k);
+    else aArgs[0] = size * (aOff + q * sab);
     // column panels [j0, j1), packed and computed by whichever thread takes them: each C element is computed the same
     // way by any
     splitChunks(w, np, perThread, w.job, [
       double ? 1 : 0,
-      size * apOff,
+      ...aArgs,
       size * (bOff + q * sbb),
       size * sk2,
       size * sn,
