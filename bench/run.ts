@@ -23,7 +23,9 @@ import {
 } from "./harness.js";
 import { chain } from "./suites/chain.js";
 import { checkpointSuite } from "./suites/checkpoint.js";
+import { cnnStep } from "./suites/cnn-step.js";
 import { controlFlow } from "./suites/control-flow.js";
+import { convSuites } from "./suites/conv.js";
 import { eagerOverhead } from "./suites/eager-overhead.js";
 import { firstCall } from "./suites/first-call.js";
 import { libVersions, tfWasmInfo } from "./suites/libs.js";
@@ -53,6 +55,8 @@ const suites: Suite[] = [
   ...numpySuites,
   ...optimSuites,
   ...linalgSuites,
+  ...convSuites,
+  cnnStep,
 ];
 
 const argv = process.argv.slice(2);
