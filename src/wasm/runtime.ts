@@ -201,8 +201,9 @@ export function holdArena(bytes: number): { at: number; buffer: ArrayBufferLike 
   const w = wasmKernels();
   if (!w?.memorySpec.shared || bytes > ARENA_MAX) return undefined;
   const at = held;
-  memoryViews(w, at + bytes + scratchHigh);
   held = at + ((bytes + 15) & ~15);
+  // (above `held` already: the room asked for is no kernel's working memory)
+  memoryViews(w, held + scratchHigh);
   return { at, buffer: w.memory.buffer };
 }
 

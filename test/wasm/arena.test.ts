@@ -99,6 +99,17 @@ describe("jit arena in the kernels' memory", () => {
     });
   }
 
+  it("many calls do not grow the memory (the arena is held and released, not accumulated)", () => {
+    const f = jit((a: Tensor, b: Tensor) => np.sum(np.tanh(np.matmul(np.tanh(np.matmul(a, b)), b))));
+    const a = np.reshape(np.array(rand(8, 64 * 256)), [64, 256]);
+    const b = np.reshape(np.array(rand(9, 256 * 256, 0.05)), [256, 256]);
+    for (let i = 0; i < 20; i++) f(a, b);
+    const bytes = wasmKernels()!.memory.buffer.byteLength;
+    for (let i = 0; i < 2000; i++) f(a, b);
+    expect(wasmKernels()!.memory.buffer.byteLength).toBe(bytes);
+    expect(scratchBase()).toBe(0);
+  });
+
   it("a scan body compiled inside jit holds and releases its own arena", () => {
     const w = np.reshape(np.array(rand(5, 64 * 64, 0.1)), [64, 64]);
     const body = (c: Tensor, x: Tensor): [Tensor, Tensor] => {
