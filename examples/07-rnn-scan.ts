@@ -1,6 +1,7 @@
 // 07 — a character-level recurrent network trained with `lax.scan`, on this repository's README.
 //
-// Data: README.md, read at run time. Code blocks and table rows are skipped, the prose is
+// Data: README.md as it was at commit f5808d6 (a frozen snapshot, examples/data/readme-prose.txt, so that editing
+// the README does not move the results; examples/lib/text.ts). Code blocks and table rows are skipped, the prose is
 // lowercased, apostrophes, backticks and asterisks are dropped, every character outside
 // " abcdefghijklmnopqrstuvwxyz.," becomes a space and runs of spaces collapse to one: a vocabulary
 // of V = 29 characters. Every tenth block of 1000 characters is validation text, the rest training text.
@@ -59,7 +60,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const V = alphabet.length;
 const { text, ids, train: trainIds, valid: validIds } = readmeText();
 console.log(
-  `text: README.md prose, ${ids.length} characters (${trainIds.length} train, ${validIds.length} validation)`,
+  `text: README.md prose (snapshot), ${ids.length} characters (${trainIds.length} train, ${validIds.length} validation)`,
 );
 console.log(`  "${text.slice(0, 96)}…"`);
 

@@ -1,6 +1,6 @@
 // 10 — a small decoder-only transformer trained on this repository's README, one `jit` step.
 //
-// Data: the same README prose as example 07 (examples/lib/text.ts): a 29-character alphabet, every tenth block of
+// Data: the same frozen README prose as example 07 (examples/lib/text.ts): a 29-character alphabet, every tenth block of
 // 1000 characters for validation and the rest for training; each batch is B random windows of T + 1 characters (inputs 0…T−1, targets
 // 1…T).
 //
@@ -47,7 +47,9 @@ const [initKey, validKey, trainKey, dropKey, sampleKey] = random.split(random.ke
 const V = alphabet.length;
 const { text, ids, train, valid } = readmeText();
 const [trainText, validText] = [np.array(train), np.array(valid)];
-console.log(`text: README.md prose, ${ids.length} characters (${train.length} train, ${valid.length} validation)`);
+console.log(
+  `text: README.md prose (snapshot), ${ids.length} characters (${train.length} train, ${valid.length} validation)`,
+);
 
 // ── Model, loss and optimizer: examples/lib/transformer.ts ─────────────────────────────────────
 const { D, N, L, T, B } = config;

@@ -1,5 +1,6 @@
-// The text the sequence examples (07, 10) learn from: this repository's README, its prose on a 29-character
-// alphabet, and random windows of it drawn with a key.
+// The text the sequence examples (07, 10) learn from: this repository's README as it was at commit f5808d6, its prose
+// on a 29-character alphabet (examples/data/readme-prose.txt, made by `prose` below; frozen, so that editing the
+// README does not move the examples' results), and random windows of it drawn with a key.
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,14 +32,15 @@ export function prose(markdown: string): string {
 const BLOCK = 1000;
 
 /**
- * README.md's prose, its character ids, and the split: every tenth block of 1000 characters for validation, the rest
- * for training (each part concatenated). Interleaved, so that validation samples the whole README, not whichever
- * section happens to come last.
+ * The README's prose (the frozen snapshot), its character ids, and the split: every tenth block of 1000 characters
+ * for validation, the rest for training (each part concatenated). Interleaved, so that validation samples the whole
+ * README, not whichever section happens to come last.
  */
 export function readmeText(): { text: string; ids: Int32Array; train: Int32Array; valid: Int32Array } {
-  const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-  const text = prose(readFileSync(join(root, "README.md"), "utf8"));
+  const file = join(dirname(fileURLToPath(import.meta.url)), "..", "data", "readme-prose.txt");
+  const text = readFileSync(file, "utf8").trim();
   const ids = Int32Array.from(text, (c) => alphabet.indexOf(c));
+  if (ids.includes(-1)) throw new Error(`${file}: a character outside the alphabet`);
   const [train, valid]: number[][] = [[], []];
   for (let i = 0; i < ids.length; i += BLOCK)
     (Math.floor(i / BLOCK) % 10 === 9 ? valid : train).push(...ids.subarray(i, i + BLOCK));
