@@ -64,7 +64,8 @@ export interface EagerBackend {
   ): boolean;
   /**
    * reduce/window.ts's windowSelect on float32 (the same indices), or undefined where it does not run (the caller runs
-   * the JS loop). `plan` is that file's WindowPlan.
+   * the JS loop). `plan` is that file's WindowPlan. With `values`, also the chosen elements there (unspecified for
+   * windows with none).
    */
   windowSelect32?(
     x: Float32Array,
@@ -79,6 +80,7 @@ export interface EagerBackend {
       outSize: number;
     },
     max: boolean,
+    values?: Float32Array,
   ): Int32Array | undefined;
   /**
    * conv/conv_kernel.ts's im2col patches in the backend's kernel: the lhs and the patch offset table (p × w, −1 for

@@ -7,14 +7,14 @@ import { Code } from "../lowering/encode.js";
 import { ownMemoryKernel, ownMemoryModule } from "./own_memory.js";
 
 /**
- * select(x, entries, rowStart, lead, mid, vec, inBlock, outBlock, chosen, max), byte addresses for the arrays, counts
- * in elements: for each leading block l and output position q, over the entries e of q's window, lanes v (four at a
- * time): chosen[l·outBlock + q·vec + v] = the index of the largest (max ≠ 0) or smallest x[l·inBlock + e·vec + v].
- * Windows with no entries are left as they are.
+ * select(x, entries, rowStart, lead, mid, vec, inBlock, outBlock, chosen, max, values), byte addresses for the arrays,
+ * counts in elements: for each leading block l and output position q, over the entries e of q's window, lanes v (four
+ * at a time): chosen[l·outBlock + q·vec + v] = the index of the largest (max ≠ 0) or smallest x[l·inBlock + e·vec + v],
+ * and values[…] that element. Windows with no entries are left as they are.
  */
 function select(): Code {
-  const f = new Code(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
-  const [X, ENT, ROW, LEAD, MID, VEC, INB, OUTB, CHOSEN, MAX] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const f = new Code(Array.from({ length: 11 }, () => "i32" as const));
+  const [X, ENT, ROW, LEAD, MID, VEC, INB, OUTB, CHOSEN, MAX, VALUES] = Array.from({ length: 11 }, (_, i) => i);
   const [l, q, e, v, e0, e1, inBase, out, first, off] = Array.from({ length: 10 }, () => f.local("i32"));
   const [best, idx, val, cand, mask, lanes] = Array.from({ length: 6 }, () => f.local("v128"));
   /** Entry `entry`'s four lanes from v: their element index into `at`, values into `value`, indices into `index`. */
@@ -80,15 +80,19 @@ function select(): Code {
                     t.get(cand).get(idx).get(mask).simd("v128.bitselect").set(idx);
                   },
                 );
-                z.get(CHOSEN)
-                  .get(out)
-                  .get(v)
-                  .op("i32.add")
-                  .i32(2)
-                  .op("i32.shl")
-                  .op("i32.add")
-                  .get(idx)
-                  .simdMem("v128.store");
+                for (const [to, what] of [
+                  [CHOSEN, idx],
+                  [VALUES, best],
+                ] as const)
+                  z.get(to)
+                    .get(out)
+                    .get(v)
+                    .op("i32.add")
+                    .i32(2)
+                    .op("i32.shl")
+                    .op("i32.add")
+                    .get(what)
+                    .simdMem("v128.store");
               },
             );
           });
@@ -120,25 +124,33 @@ export interface SelectPlan {
 export const WINDOW_SELECT_MIN = 4096;
 
 /**
- * windowSelect on float32 `x` in SIMD: the chosen index of every output (−1 for windows with no element), or
- * undefined where the kernel cannot run (no WebAssembly SIMD, an inner block not a multiple of four, too large).
+ * windowSelect on float32 `x` in SIMD: the chosen index of every output (−1 for windows with no element), and, into
+ * `values` if given, the chosen elements (unspecified for windows with none); undefined where the kernel cannot run
+ * (no WebAssembly SIMD, an inner block not a multiple of four, too large).
  */
-export function windowSelect32(x: Float32Array, plan: SelectPlan, max: boolean): Int32Array | undefined {
+export function windowSelect32(
+  x: Float32Array,
+  plan: SelectPlan,
+  max: boolean,
+  values?: Float32Array,
+): Int32Array | undefined {
   const { lead, vec, mid, inBlock, outBlock, rowStart, entries, outSize } = plan;
   if (vec % 4 !== 0 || x.length < WINDOW_SELECT_MIN) return undefined;
   const k = kernel.get();
   if (!k) return undefined;
-  // layout (4-byte units): x, entries, rowStart, chosen
+  // layout (4-byte units): x, entries, rowStart, chosen, their values
   const [xAt, eAt] = [0, x.length];
   const rAt = eAt + entries.length;
   const cAt = rAt + rowStart.length;
-  const buf = k.buffer(4 * (cAt + outSize));
+  const vAt = cAt + outSize;
+  const buf = k.buffer(4 * (vAt + outSize));
   if (!buf) return undefined;
   new Float32Array(buf, 4 * xAt, x.length).set(x);
   new Int32Array(buf, 4 * eAt, entries.length).set(entries);
   new Int32Array(buf, 4 * rAt, rowStart.length).set(rowStart);
   const chosen = new Int32Array(buf, 4 * cAt, outSize);
   chosen.fill(-1);
-  k.fn.select!(4 * xAt, 4 * eAt, 4 * rAt, lead, mid, vec, inBlock, outBlock, 4 * cAt, max ? 1 : 0);
+  k.fn.select!(4 * xAt, 4 * eAt, 4 * rAt, lead, mid, vec, inBlock, outBlock, 4 * cAt, max ? 1 : 0, 4 * vAt);
+  values?.set(new Float32Array(buf, 4 * vAt, outSize));
   return chosen.slice();
 }

@@ -4,7 +4,7 @@
 import { grad, nn, np } from "tracegrad";
 import { afterEach, describe, expect, it } from "vitest";
 import { mulberry32 as rng } from "../../src/core/random.js";
-import { type WindowParams, windowPlan, windowSelect } from "../../src/primitives/reduce/window.js";
+import { type WindowParams, windowExtremaInto, windowPlan, windowSelect } from "../../src/primitives/reduce/window.js";
 import { setWasmDisabled } from "../../src/wasm/runtime.js";
 import { windowSelect32, windowSelectModule } from "../../src/wasm/window_select.js";
 
@@ -116,12 +116,20 @@ describe("windowSelect32", () => {
       );
       const plan = windowPlan(shape, p);
       for (const select of ["ge", "le"] as const) {
-        const fast = windowSelect32(x, plan, select === "ge");
+        const values = new Float32Array(plan.outSize).fill(7);
+        const fast = windowSelect32(x, plan, select === "ge", values);
         expect(fast, "the kernel runs on this plan").toBeDefined();
         setWasmDisabled(true);
         const js = windowSelect(x, plan, select);
         setWasmDisabled(false);
         expect(Array.from(fast!)).toEqual(Array.from(js));
+        // the chosen elements themselves (−0 and NaN as they are), and the extrema with `none` for empty windows
+        const bad = Array.from(js).findIndex((k, i) => k >= 0 && !Object.is(values[i], x[k]));
+        expect(bad, `value ${bad}`).toBe(-1);
+        const dest = new Float32Array(plan.outSize);
+        expect(windowExtremaInto(x, plan, select, dest, -99)).toBe(true);
+        const want = Array.from(js, (k) => (k >= 0 ? x[k]! : -99));
+        expect(Array.from(dest).every((v, i) => Object.is(v, want[i]))).toBe(true);
       }
     });
 

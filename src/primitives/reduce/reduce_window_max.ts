@@ -10,7 +10,15 @@ import { bind1 } from "../../ir/trace.js";
 import { definePrimitive, rule } from "../define.js";
 import { data } from "../kernels.js";
 import { selectAndGatherAdd } from "./select_and_gather_add.js";
-import { batchAsWindowAxis, sampleWindow, type WindowParams, windowAval, windowPlan, windowSelect } from "./window.js";
+import {
+  batchAsWindowAxis,
+  sampleWindow,
+  type WindowParams,
+  windowAval,
+  windowExtremaInto,
+  windowPlan,
+  windowSelect,
+} from "./window.js";
 
 /** The identity of max (sign 1) or min (sign −1) in `dtype`. */
 export function extremumIdentity(dtype: DType, sign: 1 | -1): number {
@@ -32,9 +40,13 @@ function windowExtremum(name: "reduce_window_max" | "reduce_window_min") {
     abstractEval: ([x], p) => windowAval(name, x!, p),
     impl: ([x], p, out) => {
       const xd = data(x!);
-      const chosen = windowSelect(xd, windowPlan(x!.shape, p), select);
+      const plan = windowPlan(x!.shape, p);
       const dest = allocateFilledLater(out.dtype, out.size);
       const none = extremumIdentity(out.dtype, sign);
+      // float32: the SIMD selection gives the values too
+      if (xd instanceof Float32Array && windowExtremaInto(xd, plan, select, dest as Float32Array, none))
+        return Tensor._of(dest, out.shape, out.dtype);
+      const chosen = windowSelect(xd, plan, select);
       for (let i = 0; i < chosen.length; i++) {
         const k = chosen[i]!;
         dest[i] = k >= 0 ? xd[k]! : none;

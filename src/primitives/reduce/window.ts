@@ -342,6 +342,27 @@ export function windowProdInto(x: TypedArray, plan: WindowPlan, dest: TypedArray
 }
 
 /**
+ * The window extrema of float32 `x` into `dest` (`none` for windows holding no operand element) by the backend's
+ * SIMD selection, which yields the chosen values with their indices; false where it does not run.
+ */
+export function windowExtremaInto(
+  x: Float32Array,
+  plan: WindowPlan,
+  select: SelectPrim,
+  dest: Float32Array,
+  none: number,
+): boolean {
+  const simd = eagerBackend();
+  const chosen = simd?.ready() ? simd.windowSelect32?.(x, plan, select === "ge", dest) : undefined;
+  if (!chosen) return false;
+  const { rowStart, mid } = plan;
+  let empty = false;
+  for (let q = 0; q < mid && !empty; q++) empty = rowStart[q] === rowStart[q + 1];
+  if (empty) for (let i = 0; i < chosen.length; i++) if (chosen[i]! < 0) dest[i] = none;
+  return true;
+}
+
+/**
  * The flat operand index each window chooses (−1: the window holds no operand element): the first maximal ("ge") or
  * minimal ("le") element in row-major window order; a NaN is chosen over any number (the first NaN).
  */
