@@ -14,6 +14,23 @@ export interface EagerLoop {
   readonly minSize: number;
 }
 
+/** What the window selection kernel reads of reduce/window.ts's WindowPlan (that file documents the fields). */
+export interface WindowSelectPlan {
+  lead: number;
+  vec: number;
+  mid: number;
+  inBlock: number;
+  outBlock: number;
+  rowStart: Int32Array;
+  entries: Int32Array;
+  outSize: number;
+}
+
+/** A patch builder over one lhs and offset table: `rows(r0, m, lOff)` fills and returns the patches of rows r0…. */
+export interface Im2col {
+  rows(r0: number, m: number, lOff: number): Float32Array;
+}
+
 export interface EagerBackend {
   /** Whether its kernels can run now. */
   ready(): boolean;
@@ -64,24 +81,10 @@ export interface EagerBackend {
   ): boolean;
   /**
    * reduce/window.ts's windowSelect on float32 (the same indices), or undefined where it does not run (the caller runs
-   * the JS loop). `plan` is that file's WindowPlan. With `values`, also the chosen elements there (unspecified for
+   * the JS loop). With `values`, also the chosen elements there (unspecified for
    * windows with none).
    */
-  windowSelect32?(
-    x: Float32Array,
-    plan: {
-      lead: number;
-      vec: number;
-      mid: number;
-      inBlock: number;
-      outBlock: number;
-      rowStart: Int32Array;
-      entries: Int32Array;
-      outSize: number;
-    },
-    max: boolean,
-    values?: Float32Array,
-  ): Int32Array | undefined;
+  windowSelect32?(x: Float32Array, plan: WindowSelectPlan, max: boolean, values?: Float32Array): Int32Array | undefined;
   /**
    * conv/conv_kernel.ts's im2col patches in the backend's kernel: the lhs and the patch offset table (p × w, −1 for
    * padding) copied in once, then `rows(r0, m, lOff)` gives the patches of output rows r0…r0 + m − 1 (row q mod p of
@@ -96,7 +99,7 @@ export interface EagerBackend {
     lC: number,
     lN: number,
     chunk: number,
-  ): { rows(r0: number, m: number, lOff: number): Float32Array } | undefined;
+  ): Im2col | undefined;
   /** Elements (counters, or words of random bits) from which its Threefry kernels are faster than the JS ones. */
   readonly threefryMinElements?: number;
   /**

@@ -3,6 +3,7 @@
 // and dilation holes. A memory of its own holds the lhs, the offset table and the patches, which the caller then
 // hands to the matmul; the values are copies, so the same as the JS loop's.
 import { Code } from "../lowering/encode.js";
+import type { Im2col } from "../primitives/eager_backend.js";
 import { ownMemoryKernel, ownMemoryModule } from "./own_memory.js";
 
 /**
@@ -100,11 +101,6 @@ function rows(): Code {
 export const im2colModule = (): Uint8Array<ArrayBuffer> => ownMemoryModule([{ name: "rows", code: rows() }]);
 
 const kernel = ownMemoryKernel(im2colModule);
-
-/** A patch builder over one lhs and offset table: `rows(r0, m, lOff)` fills and returns the patches of rows r0…. */
-export interface Im2col {
-  rows(r0: number, m: number, lOff: number): Float32Array;
-}
 
 /**
  * The lhs (float32) and the offset table (p × w, −1 for padding) copied into the kernel's memory, with room for

@@ -4,6 +4,7 @@
 // grown to the largest call. The same indices as the JS loop, which runs where this cannot (blocks not a multiple
 // of four, or no WebAssembly SIMD).
 import { Code } from "../lowering/encode.js";
+import type { WindowSelectPlan } from "../primitives/eager_backend.js";
 import { ownMemoryKernel, ownMemoryModule } from "./own_memory.js";
 
 /**
@@ -108,18 +109,6 @@ export const windowSelectModule = (): Uint8Array<ArrayBuffer> => ownMemoryModule
 
 const kernel = ownMemoryKernel(windowSelectModule);
 
-/** The plan fields the kernel needs (primitives/reduce/window.ts's WindowPlan). */
-export interface SelectPlan {
-  lead: number;
-  vec: number;
-  mid: number;
-  inBlock: number;
-  outBlock: number;
-  rowStart: Int32Array;
-  entries: Int32Array;
-  outSize: number;
-}
-
 /** Elements from which the kernel pays for its copies. */
 export const WINDOW_SELECT_MIN = 4096;
 
@@ -130,7 +119,7 @@ export const WINDOW_SELECT_MIN = 4096;
  */
 export function windowSelect32(
   x: Float32Array,
-  plan: SelectPlan,
+  plan: WindowSelectPlan,
   max: boolean,
   values?: Float32Array,
 ): Int32Array | undefined {

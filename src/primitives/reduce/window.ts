@@ -12,7 +12,7 @@ import { fmtShape, ShapeError, type TracegradError } from "../../core/errors.js"
 import type { Tensor } from "../../core/tensor.js";
 import type { Choose } from "../../ir/rule_types.js";
 import { scalar } from "../constants.js";
-import { eagerBackend } from "../eager_backend.js";
+import { eagerBackend, type WindowSelectPlan } from "../eager_backend.js";
 import { pad, slice } from "../structure/slice_and_pad.js";
 import { moveAxis } from "../structure/transpose.js";
 
@@ -181,19 +181,11 @@ export function sampleWindow(choose: Choose, covered: boolean): { shape: number[
  * padding or dilation; `lead` blocks), the middle ones, and trailing untouched ones (`vec` contiguous elements, which
  * the kernels treat as a vector: channels-last pooling reads whole channel rows). For each middle output position p,
  * `entries[rowStart[p] … rowStart[p + 1])` are the offsets (in units of `vec`) of the operand elements of its window
- * inside one leading block, in row-major window order; padding and holes are left out.
+ * inside one leading block, in row-major window order; padding and holes are left out. `mid` counts the middle
+ * output positions per leading block; `inBlock` and `outBlock` are the elements per leading block of the operand and
+ * of the output.
  */
-export interface WindowPlan {
-  lead: number;
-  vec: number;
-  /** Middle output positions per leading block. */
-  mid: number;
-  /** Elements per leading block: of the operand and of the output. */
-  inBlock: number;
-  outBlock: number;
-  rowStart: Int32Array;
-  entries: Int32Array;
-  outSize: number;
+export interface WindowPlan extends WindowSelectPlan {
   /** Every window holds at least one operand element. */
   covered: boolean;
 }
@@ -355,10 +347,7 @@ export function windowExtremaInto(
   const simd = eagerBackend();
   const chosen = simd?.ready() ? simd.windowSelect32?.(x, plan, select === "ge", dest) : undefined;
   if (!chosen) return false;
-  const { rowStart, mid } = plan;
-  let empty = false;
-  for (let q = 0; q < mid && !empty; q++) empty = rowStart[q] === rowStart[q + 1];
-  if (empty) for (let i = 0; i < chosen.length; i++) if (chosen[i]! < 0) dest[i] = none;
+  if (!plan.covered) for (let i = 0; i < chosen.length; i++) if (chosen[i]! < 0) dest[i] = none;
   return true;
 }
 
