@@ -401,14 +401,13 @@ function call(
     align16(read === "i" ? (mask ? padded : 4 * padded) : read === "j" ? 4 * l.inner : read === "o" ? 4 * l.rows : 4);
   // an array already in the kernels' memory (a jit arena's) is used where it is: a whole input, or an output exactly
   // as long as the loop writes (no padding past it)
-  const direct = (a: Float32Array | Uint8Array, whole: boolean, bytes: number) =>
-    whole && inMemory(w, a) && a.byteLength >= bytes;
+  const direct = (a: Float32Array | Uint8Array, whole: boolean) => whole && inMemory(w, a);
   const at: number[] = [];
   const copyIn: boolean[] = [];
   let end = scratchBase();
   l.ins.forEach((x, k) => {
     const a = arrays[k]!;
-    const d = direct(a, x.read === "i", 0);
+    const d = direct(a, x.read === "i");
     copyIn.push(!d);
     at.push(d ? a.byteOffset : end);
     if (!d) end += bytes(x.read, x.mask);
@@ -417,7 +416,7 @@ function call(
   l.outs.forEach((o, j) => {
     const a = arrays[l.ins.length + j]!;
     const n = o.column ? align16(4 * l.inner) : bytes("i", o.mask);
-    const d = direct(a, !o.column, n) && a.byteLength === (o.mask ? padded : 4 * padded);
+    const d = direct(a, !o.column) && a.byteLength === (o.mask ? padded : 4 * padded);
     copyOut.push(!d);
     at.push(d ? a.byteOffset : end);
     if (!d) end += n;

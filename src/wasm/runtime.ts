@@ -280,6 +280,10 @@ function gemm<T extends Float32Array | Float64Array>(
   // padded: the kernels read a few elements past the last row or column and discard them), a transposed A packed, B
   // packed into panels, C padded to whole tiles unless it is the output itself
   const perThread = m * n * k * (double ? 2 : 1) >= PARALLEL_MIN ? 1 : Infinity;
+  // a transposed A (rows adjacent: the weight gradients xᵀ·dy) is packed, a vector per step, so that each step reads
+  // the next 16 bytes rather than a new cache line; packing any other A cost more than it saved (a tall, thin A of
+  // convolution patches: as long as the product itself)
+  const packed = sm === 1;
   const aIn = inMemory(w, a);
   const bIn = inMemory(w, b);
   const cIn = inMemory(w, out) && ldc === n && mp * MR === m;
@@ -291,7 +295,7 @@ function gemm<T extends Float32Array | Float64Array>(
   const bOff = bIn ? b.byteOffset / size : top;
   if (!bIn) top += b.length + bPad;
   const apOff = top;
-  const bpOff = apOff + (sm === 1 ? mp * MR * k : 0);
+  const bpOff = apOff + (packed ? mp * MR * k : 0);
   const cpOff = bpOff + np * nr * k;
   top = cpOff + (cIn ? 0 : mp * MR * ldc);
   // (reads past the end of an operand in the memory stay inside it too)
@@ -299,21 +303,18 @@ function gemm<T extends Float32Array | Float64Array>(
   const f = (double ? views.f64 : views.f32) as T;
   if (!aIn) f.set(a, aOff);
   if (!bIn) f.set(b, bOff);
-  // a transposed A (rows adjacent: the weight gradients xᵀ·dy) is packed, a vector per step, so that each step reads
-  // the next 16 bytes rather than a new cache line; packing any other A cost more than it saved (a tall, thin A of
-  // convolution patches: as long as the product itself)
-  const packed = sm === 1;
   const packA = double ? w.packA64 : w.packA32;
-  const aArgs = packed ? [size * apOff, k * MR * size, size, MR * size] : [0, MR * sm * size, sm * size, sk * size];
+  // A's panels: MR·row stride apart in place; k·MR values apart packed, with the MR values of a step adjacent
+  const aStrides = packed ? [k * MR * size, size, MR * size] : [MR * sm * size, sm * size, sk * size];
   for (let q = 0; q < nb; q++) {
     const cq = cIn ? out.byteOffset / size + q * m * n : cpOff;
     if (packed) packA(size * apOff, size * (aOff + q * sab), size * sm, size * sk, m, k);
-    else aArgs[0] = size * (aOff + q * sab);
     // column panels [j0, j1), packed and computed by whichever thread takes them: each C element is computed the same
     // way by any
     splitChunks(w, np, perThread, w.job, [
       double ? 1 : 0,
-      ...aArgs,
+      size * (packed ? apOff : aOff + q * sab),
+      ...aStrides,
       size * (bOff + q * sbb),
       size * sk2,
       size * sn,
